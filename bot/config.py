@@ -1,0 +1,87 @@
+"""Configuration: built-in defaults, then the environment, then an explicit dict.
+
+The names are the external contract of DESIGN.md §5; everything the app reads
+from its config goes through `load_config`, so a test passes a dict and a
+deployment sets environment variables, and both end up in the same place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+# Every setting the app understands, with its default. None means "not set".
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": f"sqlite:///{INSTANCE_DIR / 'replydesk.sqlite3'}",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "SECRET_KEY": None,
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "TWILIO_ACCOUNT_SID": None,
+    "TWILIO_AUTH_TOKEN": None,
+    "TWILIO_API_BASE_URL": "https://api.twilio.com",
+    "SMS_TRANSPORT": None,  # resolved below: twilio with credentials, else simulator
+    "EMAIL_TRANSPORT": None,  # resolved below: smtp with SMTP_URL, else simulator
+    "SMTP_URL": None,
+    "MAIL_FROM": "ReplyDesk <no-reply@localhost>",
+}
+
+SMS_TRANSPORTS = ("twilio", "simulator")
+EMAIL_TRANSPORTS = ("smtp", "simulator")
+
+# Used only when SECRET_KEY is unset, so `make run` works out of the box; the
+# web app says so on its login page and production deployments must set one.
+DEVELOPMENT_SECRET_KEY = "replydesk-development-secret-change-me"
+
+
+class ConfigError(ValueError):
+    """A setting has a value the app cannot work with."""
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the settings: defaults, then the environment, then `overrides`.
+
+    Raises ConfigError when a transport name is unknown or Twilio is chosen
+    without credentials.
+    """
+    config = dict(DEFAULTS)
+    for name in DEFAULTS:
+        value = os.environ.get(name)
+        if value not in (None, ""):
+            config[name] = value
+    config.update(overrides or {})
+
+    has_twilio = bool(config["TWILIO_ACCOUNT_SID"] and config["TWILIO_AUTH_TOKEN"])
+    if not config["SMS_TRANSPORT"]:
+        config["SMS_TRANSPORT"] = "twilio" if has_twilio else "simulator"
+    if not config["EMAIL_TRANSPORT"]:
+        config["EMAIL_TRANSPORT"] = "smtp" if config["SMTP_URL"] else "simulator"
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = DEVELOPMENT_SECRET_KEY
+
+    if config["SMS_TRANSPORT"] not in SMS_TRANSPORTS:
+        raise ConfigError(f"SMS_TRANSPORT must be one of {', '.join(SMS_TRANSPORTS)}")
+    if config["EMAIL_TRANSPORT"] not in EMAIL_TRANSPORTS:
+        raise ConfigError(f"EMAIL_TRANSPORT must be one of {', '.join(EMAIL_TRANSPORTS)}")
+    if config["SMS_TRANSPORT"] == "twilio" and not has_twilio:
+        raise ConfigError("SMS_TRANSPORT=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+    if config["EMAIL_TRANSPORT"] == "smtp" and not config["SMTP_URL"]:
+        raise ConfigError("EMAIL_TRANSPORT=smtp needs SMTP_URL")
+    config["PUBLIC_BASE_URL"] = str(config["PUBLIC_BASE_URL"]).rstrip("/")
+    return config
+
+
+def webhook_auth_token(config: dict[str, Any]) -> str:
+    """The key Twilio-style webhook signatures are checked against.
+
+    With real Twilio this is the account's auth token. In simulator mode
+    without Twilio credentials the phone simulator signs its requests with a
+    key derived from SECRET_KEY, so the webhook's check is the same code path.
+    """
+    if config.get("TWILIO_AUTH_TOKEN"):
+        return config["TWILIO_AUTH_TOKEN"]
+    return hashlib.sha256(("simulator:" + config["SECRET_KEY"]).encode()).hexdigest()[:32]

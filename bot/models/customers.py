@@ -1,0 +1,64 @@
+"""Customers and the addresses they can be reached at, per channel.
+
+A customer's phone is stored in E.164; every way to reach them (tel,
+whatsapp, messenger) is a `ContactAddress`, like RapidPro's URNs, so an
+inbound message finds its customer by address and an opt-out is recorded on
+exactly the address and channel it came from.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.models.base import Base, ShortText, UTCDateTime, str_enum, utcnow
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("business.id"), index=True)
+    name: Mapped[str | None] = mapped_column(ShortText)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164
+    # False when the number is valid but not a mobile: SMS may not arrive.
+    phone_is_mobile: Mapped[bool | None] = mapped_column(Boolean)
+    email: Mapped[str | None] = mapped_column(ShortText)
+    sms_consent: Mapped[bool] = mapped_column(Boolean, default=False)  # R1.3
+    email_consent: Mapped[bool] = mapped_column(Boolean, default=False)  # R1.3
+    locale: Mapped[str | None] = mapped_column(String(8))  # None: the business's
+    privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # R1.12
+    external_id: Mapped[str | None] = mapped_column(ShortText, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    addresses: Mapped[list[ContactAddress]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan"
+    )
+
+    def address(self, kind: AddressKind) -> ContactAddress | None:
+        return next((a for a in self.addresses if a.kind == kind), None)
+
+
+class AddressKind(enum.StrEnum):
+    TEL = "tel"  # SMS to an E.164 number
+    WHATSAPP = "whatsapp"  # WhatsApp on an E.164 number
+    MESSENGER = "messenger"  # Facebook Messenger page-scoped id
+
+
+class ContactAddress(Base):
+    __tablename__ = "contact_address"
+    __table_args__ = (UniqueConstraint("business_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("business.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    kind: Mapped[AddressKind] = mapped_column(str_enum(AddressKind))
+    value: Mapped[str] = mapped_column(String(120))
+    # Set when the customer sent STOP (or the carrier reported 21610) on this address.
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="addresses")

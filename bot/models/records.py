@@ -1,0 +1,86 @@
+"""Records: the appointments, work orders and inquiries notices are about (R4.1)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.models.base import Base, ShortText, UTCDateTime, str_enum, utcnow
+from bot.models.business import Location, Service, StaffMember
+from bot.models.customers import Customer
+
+
+class RecordKind(enum.StrEnum):
+    APPOINTMENT = "appointment"  # a booking in the calendar
+    ORDER = "order"  # a work order (repair); may have no scheduled time
+    INQUIRY = "inquiry"  # a customer's question or request; may have no time
+
+
+class AppointmentStatus(enum.StrEnum):
+    PENDING = "pending"  # requested online, awaiting the business's decision (R1.9)
+    CONFIRMED = "confirmed"  # booked; the normal state of a staff-made appointment
+    REJECTED = "rejected"  # the business declined the request (R1.10)
+    CANCELLED = "cancelled"  # cancelled by the business or the customer
+    COMPLETED = "completed"  # the visit took place
+    NO_SHOW = "no_show"  # the customer did not come
+
+
+class RecordSource(enum.StrEnum):
+    CALENDAR = "calendar"  # staff entered it in the web app
+    ONLINE = "online"  # the customer booked online (R0.3)
+    ONSITE = "onsite"  # made at the counter or by phone
+    API = "api"  # a connected booking system created it
+
+
+class CancelledBy(enum.StrEnum):
+    BUSINESS = "business"
+    CUSTOMER = "customer"
+
+
+class Record(Base):
+    __tablename__ = "record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("business.id"), index=True)
+    kind: Mapped[RecordKind] = mapped_column(str_enum(RecordKind))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_member.id"))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Appointments use AppointmentStatus values; orders and inquiries use the
+    # business's own (RecordStatusDefinition), so this is plain text.
+    status: Mapped[str] = mapped_column(String(40))
+    source: Mapped[RecordSource] = mapped_column(str_enum(RecordSource))
+    cancelled_by: Mapped[CancelledBy | None] = mapped_column(str_enum(CancelledBy))
+    customer_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    title: Mapped[str | None] = mapped_column(ShortText)
+    notes: Mapped[str | None] = mapped_column(Text)
+    # Bumped on every change of time or status; a planned notice remembers the
+    # version it was planned for, so a job can tell it has gone stale.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+    location: Mapped[Location | None] = relationship()
+    staff: Mapped[StaffMember | None] = relationship()
+    service: Mapped[Service | None] = relationship()
+
+
+class RecordStatusDefinition(Base):
+    """A status a business defines for its work orders or inquiries (R4.2)."""
+
+    __tablename__ = "record_status_definition"
+    __table_args__ = (UniqueConstraint("business_id", "kind", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("business.id"), index=True)
+    kind: Mapped[RecordKind] = mapped_column(str_enum(RecordKind))
+    code: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(ShortText)
+    position: Mapped[int] = mapped_column(Integer, default=0)

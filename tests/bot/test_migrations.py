@@ -1,0 +1,39 @@
+"""The Alembic migrations build exactly the schema the models describe."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect
+
+from bot import create_app
+from bot.models import Base
+
+
+def test_migrations_match_the_models(app_config, tmp_path):
+    url = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+    app = create_app({**app_config, "DATABASE_URL": url})
+    with app.app_context():
+        upgrade()
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True}
+        )
+        differences = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_migrations_go_down_and_up_again(app_config, tmp_path):
+    url = f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}"
+    app = create_app({**app_config, "DATABASE_URL": url})
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        engine = create_engine(url)
+        assert inspect(engine).get_table_names() == ["alembic_version"]
+        engine.dispose()
+        upgrade()
+    engine = create_engine(url)
+    assert "notification" in inspect(engine).get_table_names()
+    engine.dispose()
