@@ -1,0 +1,137 @@
+"""Message texts: the default texts per locale, the sandboxed renderer, and
+the variables a text can use.
+
+Default texts live in `templates/messages/<locale>.toml`, one table per
+notice. Business templates (rows staff edit) and defaults render through one
+`SandboxedEnvironment` with `StrictUndefined`: a template cannot reach Python
+internals, and a misspelt variable is an error instead of a silent blank.
+Pure: no database, no network.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from outbound.vocabulary import Channel
+
+SUPPORTED_LOCALES = ("de", "en", "nl")
+DEFAULT_LOCALE = "de"
+MESSAGES_DIR = Path(__file__).resolve().parent.parent / "templates" / "messages"
+
+_environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+class RenderError(ValueError):
+    """A template could not be rendered; the message says why, for staff."""
+
+
+@dataclass(frozen=True)
+class TextTemplate:
+    body: str
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class RenderedText:
+    body: str
+    subject: str | None = None
+
+
+def resolve_locale(*candidates: str | None) -> str:
+    """The first supported locale among `candidates` (e.g. customer's, business's)."""
+    for candidate in candidates:
+        if candidate:
+            language = candidate.replace("-", "_").split("_")[0].lower()
+            if language in SUPPORTED_LOCALES:
+                return language
+    return DEFAULT_LOCALE
+
+
+@functools.cache
+def _default_texts(locale: str) -> dict[str, dict[str, str]]:
+    with open(MESSAGES_DIR / f"{locale}.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+def default_template(name: str, channel: Channel, locale: str) -> TextTemplate:
+    """The shipped text for notice or reply `name` on `channel` in `locale`.
+
+    Raises KeyError when no such text exists.
+    """
+    texts = _default_texts(resolve_locale(locale))[name]
+    if channel == Channel.EMAIL:
+        return TextTemplate(body=texts["email_body"].strip("\n"), subject=texts["email_subject"])
+    return TextTemplate(body=texts["sms"])
+
+
+def default_template_names() -> list[str]:
+    return list(_default_texts(DEFAULT_LOCALE))
+
+
+@functools.lru_cache(maxsize=512)
+def _compile(source: str):
+    return _environment.from_string(source)
+
+
+def render(template: TextTemplate, context: dict[str, Any]) -> RenderedText:
+    """Render `template` with `context`. Raises RenderError on any template error."""
+    try:
+        body = _compile(template.body).render(context).strip()
+        subject = None
+        if template.subject is not None:
+            subject = " ".join(_compile(template.subject).render(context).split())
+    except TemplateError as error:
+        raise RenderError(f"template error: {error}") from error
+    return RenderedText(body=body, subject=subject)
+
+
+def time_variables(starts_at: datetime | None, timezone: str, locale: str) -> dict[str, str]:
+    """`date`, `time` and `weekday` of a start, in the business's zone and the reader's locale."""
+    if starts_at is None:
+        return {"date": "", "time": "", "weekday": ""}
+    local = starts_at.astimezone(ZoneInfo(timezone))
+    locale = resolve_locale(locale)
+    date_format = {"de": "dd.MM.yyyy", "nl": "d MMMM yyyy", "en": "d MMMM yyyy"}[locale]
+    time_format = "h:mm a" if locale == "en" else "HH:mm"
+    return {
+        "date": format_date(local, date_format, locale=locale),
+        "time": format_time(local, time_format, locale=locale),
+        "weekday": format_date(local, "EEEE", locale=locale),
+    }
+
+
+def message_context(
+    *,
+    business: dict[str, Any],
+    customer: dict[str, Any],
+    starts_at: datetime | None,
+    timezone: str,
+    locale: str,
+    location: dict[str, Any] | None = None,
+    staff: dict[str, Any] | None = None,
+    service: dict[str, Any] | None = None,
+    status: str = "",
+    booking_url: str | None = None,
+) -> dict[str, Any]:
+    """Every variable a message text may use; absent parts are None, never missing."""
+    name = customer.get("name") or ""
+    return {
+        "business": business,
+        "customer": {**customer, "first_name": name.split(" ")[0] if name else ""},
+        "location": location,
+        "staff": staff,
+        "service": service,
+        "status": status,
+        "booking_url": booking_url,
+        **time_variables(starts_at, timezone, locale),
+    }

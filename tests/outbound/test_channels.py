@@ -1,0 +1,100 @@
+"""Channel choice for `auto` and explicit channels (R0.1–R0.4, R1.2, R1.3, R4.3)."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from outbound.channels import ChannelDecision, ContactFacts, choose_channels
+from outbound.vocabulary import Channel, ChannelChoice, Notice
+
+
+def facts(**overrides) -> ContactFacts:
+    values = dict(
+        has_email=False,
+        email_consent=False,
+        has_phone=True,
+        phone_is_mobile=True,
+        sms_consent=True,
+        sms_opted_out_at=None,
+        sms_enabled=True,
+        sms_confirmation_always=False,
+    )
+    values.update(overrides)
+    return ContactFacts(**values)
+
+
+OPTED_OUT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("contact", "expected"),
+    [
+        # R0.1: no email -> SMS automatically
+        (facts(), [ChannelDecision(Channel.SMS)]),
+        # email with consent wins (R0.3)
+        (facts(has_email=True, email_consent=True), [ChannelDecision(Channel.EMAIL)]),
+        # email without consent does not count (R1.3)
+        (facts(has_email=True), [ChannelDecision(Channel.SMS)]),
+        # R1.2: SMS switched off and no email -> skipped with both reasons
+        (
+            facts(sms_enabled=False),
+            [
+                ChannelDecision(
+                    Channel.SMS,
+                    "no channel: customer has no email address; "
+                    "SMS is switched off for this business",
+                )
+            ],
+        ),
+        (
+            facts(sms_consent=False),
+            [
+                ChannelDecision(
+                    Channel.SMS,
+                    "no channel: customer has no email address; customer has no SMS consent",
+                )
+            ],
+        ),
+        (
+            facts(sms_opted_out_at=OPTED_OUT),
+            [
+                ChannelDecision(
+                    Channel.SMS,
+                    "no channel: customer has no email address; customer opted out on 2026-11-20",
+                )
+            ],
+        ),
+        (
+            facts(phone_is_mobile=False),
+            [
+                ChannelDecision(
+                    Channel.SMS,
+                    "no channel: customer has no email address; "
+                    "customer's phone number is not a mobile number",
+                )
+            ],
+        ),
+    ],
+)
+def test_auto_channel(contact, expected):
+    assert choose_channels(ChannelChoice.AUTO, contact, Notice.REMINDER) == expected
+
+
+def test_sms_confirmation_always_adds_the_sms_to_confirmations_only():  # R0.4
+    contact = facts(has_email=True, email_consent=True, sms_confirmation_always=True)
+    assert choose_channels(ChannelChoice.AUTO, contact, Notice.CONFIRMATION) == [
+        ChannelDecision(Channel.EMAIL),
+        ChannelDecision(Channel.SMS),
+    ]
+    assert choose_channels(ChannelChoice.AUTO, contact, Notice.REMINDER) == [
+        ChannelDecision(Channel.EMAIL)
+    ]
+
+
+def test_explicit_channels_need_contact_and_consent():  # R4.3
+    assert choose_channels(ChannelChoice.EMAIL, facts(), Notice.REMINDER) == [
+        ChannelDecision(Channel.EMAIL, "customer has no email address")
+    ]
+    assert choose_channels(
+        ChannelChoice.SMS_AND_EMAIL, facts(has_email=True, email_consent=True), Notice.CHANGE
+    ) == [ChannelDecision(Channel.EMAIL), ChannelDecision(Channel.SMS)]

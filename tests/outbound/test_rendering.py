@@ -1,0 +1,90 @@
+"""Default texts and the sandboxed renderer."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from outbound.rendering import (
+    SUPPORTED_LOCALES,
+    RenderError,
+    TextTemplate,
+    default_template,
+    default_template_names,
+    message_context,
+    render,
+    resolve_locale,
+)
+from outbound.segments import GSM7, count_segments
+from outbound.vocabulary import Channel
+
+START = datetime(2026, 4, 23, 12, 0, tzinfo=UTC)  # 14:00 in Berlin
+
+
+def context(locale: str) -> dict:
+    return message_context(
+        business={"name": "Cosmetics Paradise"},
+        customer={"name": "Ursula Hoffmann", "phone": "+4915112345678", "email": None},
+        starts_at=START,
+        timezone="Europe/Berlin",
+        locale=locale,
+        booking_url="https://paradise.example/book",
+        status="ready",
+    )
+
+
+def test_the_change_sms_reads_like_the_seed():  # R1.7's example text
+    text = render(default_template("change", Channel.SMS, "de"), context("de")).body
+    assert text == (
+        "Ihr Termin mit Cosmetics Paradise wurde angepasst. "
+        "Er findet am 23.04.2026 um 14:00 Uhr statt."
+    )
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+@pytest.mark.parametrize("name", default_template_names())
+def test_every_default_sms_fits_one_gsm7_segment(locale, name):
+    text = render(default_template(name, Channel.SMS, locale), context(locale)).body
+    counted = count_segments(text)
+    assert (counted.segments, counted.encoding) == (1, GSM7), text
+    for keyword in ("CANCEL", "STOP", "YES", "QUIT", "END"):
+        assert f" {keyword} " not in f" {text.upper()} ".replace(".", " "), text
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_email_texts_have_subject_and_body(locale):
+    rendered = render(default_template("confirmation", Channel.EMAIL, locale), context(locale))
+    assert "Cosmetics Paradise" in rendered.subject
+    assert "Ursula Hoffmann" in rendered.body
+
+
+def test_times_follow_the_readers_locale():
+    assert render(TextTemplate("{{ weekday }} {{ date }} {{ time }}"), context("en")).body == (
+        "Thursday 23 April 2026 2:00 PM"
+    )
+    assert render(TextTemplate("{{ weekday }} {{ date }} {{ time }}"), context("nl")).body == (
+        "donderdag 23 april 2026 14:00"
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ customer.__class__.__init__.__globals__ }}",
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    ],
+)
+def test_templates_cannot_reach_python_internals(source):
+    with pytest.raises(RenderError):
+        render(TextTemplate(source), context("de"))
+
+
+def test_an_unknown_variable_is_an_error_not_a_blank():
+    with pytest.raises(RenderError, match="custmer"):
+        render(TextTemplate("Hallo {{ custmer.name }}"), context("de"))
+
+
+def test_locale_resolution_falls_back_to_a_supported_one():
+    assert resolve_locale("nl_BE", "de") == "nl"
+    assert resolve_locale(None, "en-GB") == "en"
+    assert resolve_locale("fr", None) == "de"
