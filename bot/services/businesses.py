@@ -1,0 +1,185 @@
+"""Creating a business with its defaults, its settings, and its API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import ApiKey, Business, NotificationRule, Template, utcnow
+from bot.phones import InvalidPhoneNumber, parse_phone
+from bot.services.errors import DomainError
+from outbound.rendering import SUPPORTED_LOCALES, default_template, default_template_names
+from outbound.rules import DEFAULT_RULES
+from outbound.vocabulary import Channel
+
+API_KEY_PREFIX = "rd_"
+KEY_USE_RESOLUTION = timedelta(minutes=5)
+
+# Settings staff may change through the API, with the check each value must pass.
+SETTINGS = (
+    "name",
+    "timezone",
+    "locale",
+    "phone_region",
+    "sms_enabled",
+    "sms_confirmation_always",
+    "cancellation_window_hours",
+    "booking_url",
+    "privacy_url",
+    "email_from",
+    "notification_email",
+    "sms_from",
+    "messaging_service_sid",
+    "whatsapp_from",
+    "webhook_url",
+)
+
+
+@dataclass(frozen=True)
+class NewBusiness:
+    business: Business
+    api_key: str  # shown once; only its hash is stored
+
+
+def create_business(
+    session: Session,
+    *,
+    name: str,
+    timezone: str = "Europe/Berlin",
+    locale: str = "de",
+    region: str = "DE",
+    sms_from: str | None = None,
+    messaging_service_sid: str | None = None,
+) -> NewBusiness:
+    """Create a business with the default rules and templates and a first API key.
+
+    Naming a Twilio sender switches SMS on: the owner has said how to send.
+    """
+    business = Business(name=name, sms_enabled=bool(sms_from or messaging_service_sid))
+    session.add(business)
+    update_settings(
+        business,
+        {
+            "timezone": timezone,
+            "locale": locale,
+            "phone_region": region,
+            "sms_from": sms_from,
+            "messaging_service_sid": messaging_service_sid,
+        },
+    )
+    session.flush()
+    install_defaults(session, business)
+    return NewBusiness(business, create_api_key(session, business))
+
+
+def install_defaults(session: Session, business: Business) -> None:
+    """Add the default rules (seeds 000, 001, 003) and every default text as editable templates."""
+    for rule in DEFAULT_RULES:
+        session.add(
+            NotificationRule(
+                business_id=business.id,
+                name=rule.name,
+                kind=rule.kind,
+                trigger=rule.trigger,
+                trigger_status=rule.trigger_status,
+                audience=rule.audience,
+                channel=rule.channel,
+                notice=rule.notice,
+                template_name=rule.notice.value,
+                offset_minutes=rule.offset_minutes,
+            )
+        )
+    for locale in SUPPORTED_LOCALES:
+        for name in default_template_names():
+            for channel in (Channel.SMS, Channel.EMAIL):
+                try:
+                    text = default_template(name, channel, locale)
+                except KeyError:
+                    continue  # replies have no email text
+                session.add(
+                    Template(
+                        business_id=business.id,
+                        name=name,
+                        channel=channel,
+                        locale=locale,
+                        subject=text.subject,
+                        body=text.body,
+                    )
+                )
+    session.flush()
+
+
+def update_settings(business: Business, changes: dict[str, Any]) -> None:
+    """Apply validated setting changes. Raises DomainError naming the bad field."""
+    for field, value in changes.items():
+        if field not in SETTINGS:
+            raise DomainError(f"unknown setting {field!r}", field=field)
+        if field == "timezone":
+            _check_timezone(value)
+        elif field == "locale" and value not in SUPPORTED_LOCALES:
+            raise DomainError(
+                f"locale must be one of {', '.join(SUPPORTED_LOCALES)}", field="locale"
+            )
+        elif field == "phone_region":
+            value = (value or "").upper()
+            if value not in phonenumbers.SUPPORTED_REGIONS:
+                raise DomainError(f"{value!r} is not a known region code", field=field)
+        elif field in ("sms_from", "whatsapp_from") and value:
+            value = _sender_number(value, business.phone_region or "DE", field)
+        elif field == "cancellation_window_hours" and value is not None and value < 0:
+            raise DomainError("cancellation_window_hours cannot be negative", field=field)
+        setattr(business, field, value)
+
+
+def create_api_key(session: Session, business: Business, name: str = "default") -> str:
+    """Create an API key and return it in clear; only its SHA-256 is kept."""
+    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        ApiKey(
+            business_id=business.id,
+            name=name,
+            prefix=key[:10],
+            key_hash=hash_api_key(key),
+        )
+    )
+    session.flush()
+    return key
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def business_for_api_key(session: Session, key: str) -> Business | None:
+    """The business a bearer key belongs to, or None for an unknown or revoked key."""
+    api_key = session.scalar(
+        select(ApiKey).where(ApiKey.key_hash == hash_api_key(key), ApiKey.revoked_at.is_(None))
+    )
+    if api_key is None:
+        return None
+    now = utcnow()
+    if api_key.last_used_at is None or now - api_key.last_used_at > KEY_USE_RESOLUTION:
+        api_key.last_used_at = now  # not on every request: a write per read costs
+    return api_key.business
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise DomainError(f"{name!r} is not a known time zone", field="timezone") from error
+
+
+def _sender_number(value: str, region: str, field: str) -> str:
+    try:
+        return parse_phone(value, region).e164
+    except InvalidPhoneNumber as error:
+        raise DomainError(str(error), field=field) from error

@@ -1,0 +1,191 @@
+"""What happens to a message after it left: delivery status, opt-outs, and usage.
+
+Twilio reports delivery through status callbacks that may arrive in any
+order, so a message's status only climbs the ladder of
+`outbound.vocabulary` (a late "sent" never undoes "delivered"). Only an SMS
+that reached `delivered` is billable (R0.5); its notification follows it to
+`delivered` or `failed`. An error 21610 (the recipient sent STOP) records the
+opt-out on that address, whether it comes from the send call or a callback,
+so nothing is tried there again. `monthly_usage` counts per calendar month
+in the business's own time zone. Like every service, these flush at most;
+the caller commits.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from bot.models import AddressKind, Business, ContactAddress, Direction, Message, Notification
+from bot.phones import normalise_sender
+from bot.services.errors import DomainError
+from outbound.transports.twilio import OPTED_OUT, describe_error
+from outbound.vocabulary import (
+    TWILIO_STATUS,
+    Channel,
+    MessageStatus,
+    NotificationStatus,
+    advance_status,
+)
+
+# Statuses of an SMS that reached the provider (what /usage calls "sent").
+REACHED_PROVIDER = (
+    MessageStatus.ACCEPTED,
+    MessageStatus.SENT,
+    MessageStatus.DELIVERED,
+    MessageStatus.UNDELIVERED,
+    MessageStatus.READ,
+)
+_DELIVERED = (MessageStatus.DELIVERED, MessageStatus.READ)
+_UNDELIVERED = (MessageStatus.UNDELIVERED, MessageStatus.FAILED)
+_ADDRESS_KINDS = {
+    Channel.SMS: AddressKind.TEL,
+    Channel.WHATSAPP: AddressKind.WHATSAPP,
+    Channel.MESSENGER: AddressKind.MESSENGER,
+}
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def apply_status_callback(
+    session: Session,
+    *,
+    message_sid: str,
+    status: str,
+    error_code: str | int | None = None,
+    now: datetime,
+) -> Message | None:
+    """Apply a Twilio status callback (`MessageSid`, `MessageStatus`, `ErrorCode`).
+
+    Returns the message, or None when no message has that SID (not ours, or
+    sent by another system on the same account). A status word Twilio may add
+    later is ignored rather than refused: the callback must still get a 2xx.
+    """
+    message = session.scalar(select(Message).where(Message.provider_sid == message_sid))
+    if message is None:
+        return None
+    reported = TWILIO_STATUS.get((status or "").strip().lower())
+    if reported is not None:
+        record_provider_status(session, message, reported, now=now, error_code=error_code)
+    elif error_code is not None and str(error_code) == OPTED_OUT:
+        record_opt_out(session, message, now=now)
+    return message
+
+
+def record_provider_status(
+    session: Session,
+    message: Message,
+    reported: MessageStatus,
+    *,
+    now: datetime,
+    error_code: str | int | None = None,
+) -> bool:
+    """Move `message` up the ladder to `reported`, and its notification with it.
+
+    Sets `delivered_at` and, for SMS, `billable` on delivery; keeps the error
+    code of an undelivered or failed message; records an opt-out on 21610.
+    Returns True when the status changed.
+    """
+    code = str(error_code) if error_code not in (None, "") else None
+    if code == OPTED_OUT:
+        record_opt_out(session, message, now=now)
+    new_status = advance_status(message.status, reported)
+    if new_status == message.status:
+        return False
+    message.status = new_status
+    if new_status in _DELIVERED:
+        message.delivered_at = message.delivered_at or now
+        message.billable = message.channel == Channel.SMS  # R0.5
+    elif new_status in _UNDELIVERED and code:
+        message.error_code = code
+        message.error_message = describe_error(code)
+    _follow_notification(session, message, new_status, code)
+    session.flush()
+    return True
+
+
+def record_opt_out(session: Session, message: Message, *, now: datetime) -> ContactAddress | None:
+    """Mark the address `message` went to as opted out (keeps an earlier date)."""
+    kind = _ADDRESS_KINDS.get(message.channel)
+    if kind is None:
+        return None
+    candidates = {message.to_address, normalise_sender(message.to_address)}
+    address = session.scalar(
+        select(ContactAddress).where(
+            ContactAddress.business_id == message.business_id,
+            ContactAddress.kind == kind,
+            ContactAddress.value.in_(candidates),
+        )
+    )
+    if address is not None and address.opted_out_at is None:
+        address.opted_out_at = now
+    return address
+
+
+def monthly_usage(session: Session, business: Business, month: str) -> dict[str, int]:
+    """Usage of `business` in `month` ("YYYY-MM", the business's own calendar month).
+
+    Returns `sms_sent` (outbound SMS that reached the provider),
+    `sms_delivered`, `sms_billable_segments` (segments of delivered SMS,
+    R0.5) and `emails_sent`. Raises DomainError(field="month") for a bad month.
+    """
+    start, end = _month_bounds(month, business.timezone)
+    sms = Message.channel == Channel.SMS
+    when = func.coalesce(Message.sent_at, Message.created_at)
+    row = session.execute(
+        select(
+            _count(and_(sms, Message.status.in_(REACHED_PROVIDER))),
+            _count(and_(sms, Message.status.in_(_DELIVERED))),
+            func.coalesce(func.sum(case((and_(sms, Message.billable), Message.segments))), 0),
+            _count(
+                and_(
+                    Message.channel == Channel.EMAIL,
+                    Message.status.in_(REACHED_PROVIDER),
+                )
+            ),
+        ).where(
+            Message.business_id == business.id,
+            Message.direction == Direction.OUTBOUND,
+            when >= start,
+            when < end,
+        )
+    ).one()
+    return {
+        "sms_sent": int(row[0]),
+        "sms_delivered": int(row[1]),
+        "sms_billable_segments": int(row[2]),
+        "emails_sent": int(row[3]),
+    }
+
+
+def _follow_notification(
+    session: Session, message: Message, status: MessageStatus, code: str | None
+) -> None:
+    notification = session.scalar(select(Notification).where(Notification.message_id == message.id))
+    if notification is None or notification.status != NotificationStatus.SENT:
+        return
+    if status in _DELIVERED:
+        notification.status = NotificationStatus.DELIVERED
+    elif status in _UNDELIVERED:
+        notification.status = NotificationStatus.FAILED
+        notification.reason = describe_error(code, f"the carrier reported the message {status}")
+
+
+def _count(condition) -> object:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _month_bounds(month: str, timezone: str) -> tuple[datetime, datetime]:
+    match = _MONTH.fullmatch((month or "").strip())
+    if match is None or not 1 <= int(match[2]) <= 12 or not 1970 <= int(match[1]) <= 2199:
+        raise DomainError(
+            f"month must look like 2026-11 (years 1970 to 2199), not {month!r}", field="month"
+        )
+    year, number = int(match[1]), int(match[2])
+    zone = ZoneInfo(timezone)
+    start = datetime(year, number, 1, tzinfo=zone)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=zone)
+    return start, end

@@ -1,0 +1,29 @@
+"""Errors a domain service raises for input it refuses; the API maps them to 4xx."""
+
+from __future__ import annotations
+
+
+class DomainError(ValueError):
+    """Input the domain refuses. `code` is machine-readable, `field` names the culprit."""
+
+    status = 422
+
+    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+
+class NotFound(DomainError):
+    status = 404
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message, code="not_found", field=field)
+
+
+class Conflict(DomainError):
+    status = 409
+
+    def __init__(self, message: str, *, code: str = "conflict", field: str | None = None):
+        super().__init__(message, code=code, field=field)

@@ -1,0 +1,175 @@
+"""Plan the notices a record change causes, as outbox rows, in the caller's transaction.
+
+This is the glue between the domain (rows) and the pure planner in
+`outbound.planner`: it gathers the facts, asks the planner, and stores what
+comes back. A notice planned twice (same idempotency key) is stored once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.models import (
+    AddressKind,
+    Business,
+    Customer,
+    Notification,
+    NotificationRule,
+    Record,
+    RecordSource,
+)
+from outbound.channels import ContactFacts
+from outbound.planner import (
+    EventKind,
+    RecordEvent,
+    RecordFacts,
+    RuleFacts,
+    plan_notices,
+    reminder_marker,
+)
+from outbound.vocabulary import Notice, NotificationStatus
+
+
+def contact_facts(business: Business, customer: Customer) -> ContactFacts:
+    tel = customer.address(AddressKind.TEL)
+    whatsapp = customer.address(AddressKind.WHATSAPP)
+    return ContactFacts(
+        has_email=bool(customer.email),
+        email_consent=customer.email_consent,
+        has_phone=bool(customer.phone),
+        phone_is_mobile=bool(customer.phone_is_mobile),
+        sms_consent=customer.sms_consent,
+        sms_opted_out_at=tel.opted_out_at if tel else None,
+        sms_enabled=business.sms_enabled,
+        sms_confirmation_always=business.sms_confirmation_always,
+        has_whatsapp=whatsapp is not None,
+        whatsapp_opted_out_at=whatsapp.opted_out_at if whatsapp else None,
+    )
+
+
+def record_facts(record: Record) -> RecordFacts:
+    return RecordFacts(
+        id=record.id,
+        kind=record.kind,
+        status=record.status,
+        source=record.source,
+        starts_at=record.starts_at,
+        version=record.version,
+        location_id=record.location_id,
+        awaiting_privacy_consent=(
+            record.source == RecordSource.ONLINE and record.customer.privacy_accepted_at is None
+        ),
+    )
+
+
+def rule_facts(rule: NotificationRule) -> RuleFacts:
+    return RuleFacts(
+        id=rule.id,
+        kind=rule.kind,
+        trigger=rule.trigger,
+        audience=rule.audience,
+        channel=rule.channel,
+        notice=rule.notice,
+        trigger_status=rule.trigger_status,
+        template_name=rule.template_name,
+        delay_minutes=rule.delay_minutes,
+        offset_minutes=rule.offset_minutes,
+        location_ids=None if rule.all_locations else frozenset(loc.id for loc in rule.locations),
+        enabled=rule.enabled,
+    )
+
+
+def plan_for_event(
+    session: Session,
+    business: Business,
+    record: Record,
+    kind: EventKind,
+    *,
+    now: datetime,
+    previous_status: str | None = None,
+    previous_starts_at: datetime | None = None,
+    notify_customer: bool = True,
+) -> list[Notification]:
+    """Store the notices `kind` causes on `record`; returns the rows added."""
+    session.flush()
+    withdraw_stale_reminders(session, record)
+    rules = session.scalars(
+        select(NotificationRule).where(
+            NotificationRule.business_id == business.id, NotificationRule.kind == record.kind
+        )
+    ).all()
+    event = RecordEvent(
+        kind=kind,
+        record=record_facts(record),
+        previous_status=previous_status,
+        previous_starts_at=previous_starts_at,
+        notify_customer=notify_customer,
+    )
+    planned = plan_notices(
+        event,
+        [rule_facts(rule) for rule in rules],
+        contact_facts(business, record.customer),
+        business_email=business.notification_email or business.email_from,
+        now=now,
+    )
+    if not planned:
+        return []
+    known = set(
+        session.scalars(
+            select(Notification.idempotency_key).where(
+                Notification.idempotency_key.in_([p.idempotency_key for p in planned])
+            )
+        )
+    )
+    rows = []
+    for notice in planned:
+        if notice.idempotency_key in known:
+            continue
+        rows.append(
+            Notification(
+                business_id=business.id,
+                rule_id=notice.rule_id,
+                record_id=record.id,
+                customer_id=record.customer_id,
+                audience=notice.audience,
+                notice=notice.notice,
+                template_name=notice.template_name,
+                channel=notice.channel,
+                due_at=notice.due_at,
+                status=NotificationStatus.SKIPPED
+                if notice.skip_reason
+                else NotificationStatus.SCHEDULED,
+                reason=notice.skip_reason,
+                idempotency_key=notice.idempotency_key,
+                record_version=record.version,
+            )
+        )
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def withdraw_stale_reminders(session: Session, record: Record) -> None:
+    """Cancel reminders still waiting for a start the record no longer has, or for a
+    record that is closed; the job checks again at send time, this keeps the list honest."""
+    closed = record.status in ("cancelled", "rejected", "completed", "no_show")
+    reason = (
+        f"appointment is {record.status}" if closed else "appointment was moved to another time"
+    )
+    stale = select(Notification.id).where(
+        Notification.record_id == record.id,
+        Notification.notice == Notice.REMINDER,
+        Notification.status == NotificationStatus.SCHEDULED,
+    )
+    if not closed and record.starts_at is not None:
+        current = reminder_marker(record.starts_at)
+        stale = stale.where(~Notification.idempotency_key.contains(current))
+    session.execute(
+        update(Notification)
+        .where(Notification.id.in_(stale.scalar_subquery()))
+        .values(status=NotificationStatus.CANCELLED, reason=reason)
+        .execution_options(synchronize_session=False)
+    )

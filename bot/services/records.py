@@ -1,0 +1,221 @@
+"""Appointments, work orders and inquiries: create, change, cancel, confirm.
+
+Every change that a customer should hear about goes through here, so a move
+by staff, by the API or by the customer's own text emits the same event and
+plans the same notices (through `bot.services.notify`) in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import (
+    AppointmentStatus,
+    Business,
+    CancelledBy,
+    Location,
+    Record,
+    RecordKind,
+    RecordSource,
+    RecordStatusDefinition,
+    Service,
+    StaffMember,
+)
+from bot.services.customers import get_customer
+from bot.services.errors import DomainError
+from bot.services.lookup import owned_row
+from bot.services.notify import plan_for_event
+from outbound.planner import EventKind
+
+DEFAULT_DURATION_MINUTES = 30
+
+
+def create_record(
+    session: Session,
+    business: Business,
+    data: dict[str, Any],
+    *,
+    now: datetime,
+    notify: bool = True,
+) -> Record:
+    """Create a record from validated input and plan its notices.
+
+    `data` holds kind, customer_id, starts_at (aware), duration_minutes,
+    status, source, location_id, staff_id, service_id, title, notes.
+    Raises DomainError (422) or NotFound naming the field.
+    """
+    kind = RecordKind(data.get("kind") or RecordKind.APPOINTMENT)
+    customer = get_customer(session, business, data["customer_id"])
+    record = Record(
+        business_id=business.id,
+        kind=kind,
+        customer=customer,
+        source=RecordSource(data.get("source") or RecordSource.API),
+        title=data.get("title"),
+        notes=data.get("notes"),
+        version=1,
+    )
+    _set_links(session, business, record, data)
+    default_status = AppointmentStatus.CONFIRMED if kind == RecordKind.APPOINTMENT else None
+    record.status = _checked_status(session, business, kind, data.get("status") or default_status)
+    _set_time(record, data.get("starts_at"), data.get("duration_minutes"))
+    if kind == RecordKind.APPOINTMENT and record.starts_at is None:
+        raise DomainError("an appointment needs starts_at", field="starts_at")
+    session.add(record)
+    plan_for_event(session, business, record, EventKind.CREATED, now=now, notify_customer=notify)
+    return record
+
+
+def update_record(
+    session: Session,
+    business: Business,
+    record: Record,
+    changes: dict[str, Any],
+    *,
+    now: datetime,
+    notify: bool = True,
+    cancelled_by: CancelledBy = CancelledBy.BUSINESS,
+) -> Record:
+    """Apply `changes` and plan the notices for a time change and a status change.
+
+    `notify=False` is staff's "don't tell the customer" (R1.7, R1.8); reminders
+    for a new time are still planned (R1.6).
+    """
+    previous_status, previous_starts = record.status, record.starts_at
+    _set_links(session, business, record, changes)
+    for field in ("title", "notes"):
+        if field in changes:
+            setattr(record, field, changes[field])
+    if "starts_at" in changes or "duration_minutes" in changes:
+        if changes.get("starts_at", record.starts_at) is None and record.kind == "appointment":
+            raise DomainError("an appointment needs starts_at", field="starts_at")
+        _set_time(
+            record,
+            changes.get("starts_at", record.starts_at),
+            changes.get("duration_minutes", _duration(record)),
+        )
+    if changes.get("status") is not None:
+        record.status = _checked_status(session, business, record.kind, changes["status"])
+        if record.status == AppointmentStatus.CANCELLED and previous_status != record.status:
+            record.cancelled_by = cancelled_by
+
+    time_changed = record.starts_at != previous_starts
+    status_changed = record.status != previous_status
+    if time_changed or status_changed:
+        record.version += 1
+    if status_changed:
+        plan_for_event(
+            session,
+            business,
+            record,
+            EventKind.STATUS_CHANGED,
+            now=now,
+            previous_status=previous_status,
+            notify_customer=notify,
+        )
+    if time_changed:
+        plan_for_event(
+            session,
+            business,
+            record,
+            EventKind.TIME_CHANGED,
+            now=now,
+            previous_starts_at=previous_starts,
+            notify_customer=notify and record.status != AppointmentStatus.CANCELLED,
+        )
+    session.flush()
+    return record
+
+
+def confirm_by_customer(record: Record, *, now: datetime) -> bool:
+    """Record that the customer confirmed they will come. False if it was already confirmed."""
+    if record.customer_confirmed_at is not None:
+        return False
+    record.customer_confirmed_at = now
+    return True
+
+
+def get_record(session: Session, business: Business, record_id: int) -> Record:
+    return owned_row(session, business, Record, record_id, label="record", field="record_id")
+
+
+def upcoming_appointments(
+    session: Session, business: Business, customer_id: int, *, now: datetime
+) -> list[Record]:
+    """The customer's appointments that have not started and are still on, soonest first."""
+    return list(
+        session.scalars(
+            select(Record)
+            .where(
+                Record.business_id == business.id,
+                Record.customer_id == customer_id,
+                Record.kind == RecordKind.APPOINTMENT,
+                Record.starts_at > now,
+                Record.status.in_([AppointmentStatus.CONFIRMED, AppointmentStatus.PENDING]),
+            )
+            .order_by(Record.starts_at)
+        )
+    )
+
+
+def _set_time(record: Record, starts_at: datetime | None, duration: int | None) -> None:
+    if starts_at is not None and starts_at.tzinfo is None:
+        raise DomainError("starts_at needs a UTC offset, e.g. +01:00", field="starts_at")
+    if duration is not None and not 1 <= duration <= 24 * 60:
+        raise DomainError("duration_minutes must be between 1 and 1440", field="duration_minutes")
+    record.starts_at = starts_at
+    if starts_at is None:
+        record.ends_at = None
+        return
+    if duration is None:
+        duration = record.service.duration_minutes if record.service else DEFAULT_DURATION_MINUTES
+    record.ends_at = starts_at + timedelta(minutes=duration)
+
+
+def _duration(record: Record) -> int | None:
+    if record.starts_at is None or record.ends_at is None:
+        return None
+    return int((record.ends_at - record.starts_at).total_seconds() // 60)
+
+
+def _checked_status(session: Session, business: Business, kind: str, status: str | None) -> str:
+    if kind == RecordKind.APPOINTMENT:
+        try:
+            return AppointmentStatus(status).value
+        except ValueError as error:
+            allowed = ", ".join(s.value for s in AppointmentStatus)
+            raise DomainError(f"status must be one of {allowed}", field="status") from error
+    if not status:
+        raise DomainError(f"a {kind} needs a status", field="status")
+    defined = session.scalars(
+        select(RecordStatusDefinition.code).where(
+            RecordStatusDefinition.business_id == business.id,
+            RecordStatusDefinition.kind == kind,
+        )
+    ).all()
+    if defined and status not in defined:
+        raise DomainError(f"status must be one of {', '.join(defined)}", field="status")
+    return status
+
+
+def _set_links(session: Session, business: Business, record: Record, data: dict[str, Any]) -> None:
+    for field, model, attribute in (
+        ("location_id", Location, "location"),
+        ("staff_id", StaffMember, "staff"),
+        ("service_id", Service, "service"),
+    ):
+        if field not in data:
+            continue
+        if data[field] is None:
+            setattr(record, attribute, None)
+            continue
+        setattr(
+            record,
+            attribute,
+            owned_row(session, business, model, data[field], label=attribute, field=field),
+        )

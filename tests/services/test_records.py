@@ -1,0 +1,104 @@
+"""Record services plan their notices in the same transaction as the change."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.models import Notification
+from bot.services.errors import DomainError, NotFound
+from bot.services.records import create_record, update_record
+from outbound.vocabulary import Channel, Notice, NotificationStatus
+
+
+def notices(db, record):
+    rows = db.session.scalars(
+        select(Notification).where(Notification.record_id == record.id).order_by(Notification.id)
+    )
+    return [(n.notice, n.channel, n.status, n.reason) for n in rows]
+
+
+def test_phone_only_customer_gets_an_sms_confirmation_and_reminder(
+    db, customer_factory, record_factory
+):
+    record = record_factory(customer_factory())  # R0.1, R0.2
+    assert notices(db, record) == [
+        (Notice.CONFIRMATION, Channel.SMS, NotificationStatus.SCHEDULED, None),
+        (Notice.REMINDER, Channel.SMS, NotificationStatus.SCHEDULED, None),
+    ]
+
+
+def test_customer_with_email_and_consent_gets_email(db, customer_factory, record_factory):
+    customer = customer_factory(email="ursula@example.com", email_consent=True)
+    assert [(n[0], n[1]) for n in notices(db, record_factory(customer))] == [
+        (Notice.CONFIRMATION, Channel.EMAIL),
+        (Notice.REMINDER, Channel.EMAIL),
+    ]
+
+
+def test_sms_switched_off_skips_with_reason(db, business, customer_factory, record_factory):
+    business.sms_enabled = False  # R1.2
+    record = record_factory(customer_factory())
+    confirmation = notices(db, record)[0]
+    assert confirmation[2] == NotificationStatus.SKIPPED
+    assert confirmation[3] == (
+        "no channel: customer has no email address; SMS is switched off for this business"
+    )
+
+
+def test_a_move_withdraws_the_old_reminder_and_plans_a_new_one(
+    db, business, customer_factory, record_factory, now
+):  # R1.6
+    record = record_factory(customer_factory())
+    update_record(
+        db.session, business, record, {"starts_at": record.starts_at + timedelta(days=1)}, now=now
+    )
+    db.session.commit()
+    rows = notices(db, record)
+    assert rows[1] == (
+        Notice.REMINDER,
+        Channel.SMS,
+        NotificationStatus.CANCELLED,
+        "appointment was moved to another time",
+    )
+    assert rows[2:] == [
+        (Notice.CHANGE, Channel.SMS, NotificationStatus.SCHEDULED, None),
+        (Notice.REMINDER, Channel.SMS, NotificationStatus.SCHEDULED, None),
+    ]
+    assert record.version == 2
+
+
+def test_cancel_without_notifying_the_customer(db, business, customer_factory, record_factory, now):
+    record = record_factory(customer_factory())  # R1.8: staff choose per cancellation
+    update_record(db.session, business, record, {"status": "cancelled"}, now=now, notify=False)
+    db.session.commit()
+    assert [n[0] for n in notices(db, record)] == [Notice.CONFIRMATION, Notice.REMINDER]
+    assert notices(db, record)[1][2:] == (NotificationStatus.CANCELLED, "appointment is cancelled")
+    assert record.cancelled_by == "business"
+
+
+def test_unchanged_patch_plans_nothing(db, business, customer_factory, record_factory, now):
+    record = record_factory(customer_factory())
+    before = notices(db, record)
+    update_record(db.session, business, record, {"starts_at": record.starts_at}, now=now)
+    assert notices(db, record) == before and record.version == 1
+
+
+def test_refusals_name_the_field(db, business, business_factory, customer_factory, now):
+    customer = customer_factory()
+    with pytest.raises(DomainError) as caught:
+        create_record(
+            db.session, business, {"customer_id": customer.id, "kind": "appointment"}, now=now
+        )
+    assert caught.value.field == "starts_at"
+    with pytest.raises(DomainError) as caught:
+        create_record(
+            db.session,
+            business,
+            {"customer_id": customer.id, "starts_at": now, "status": "maybe"},
+            now=now,
+        )
+    assert caught.value.field == "status"
+    other, _ = business_factory(name="Other Salon", sms_from="+4930555099")
+    with pytest.raises(NotFound):
+        create_record(db.session, other, {"customer_id": customer.id, "starts_at": now}, now=now)
