@@ -1,0 +1,29 @@
+"""The `rq cron` configuration: enqueue the dispatcher tick every few seconds.
+
+The Procfile's clock runs `rq cron outbound.cron --url $REDIS_URL`; RQ's own
+scheduler imports this module and enqueues `outbound.jobs.dispatch_tick` on
+the dispatch queue, and the workers run it. Registering only records the
+function; nothing here touches Redis or builds the app.
+"""
+
+from __future__ import annotations
+
+from rq import cron
+
+from outbound.jobs import dispatch_tick
+from outbound.queueing import DISPATCH_QUEUE
+
+DISPATCH_INTERVAL_SECONDS = 5
+# A tick claims at most a few hundred rows; if one takes longer than this,
+# something is wrong and the next tick should not pile up behind it.
+DISPATCH_JOB_TIMEOUT_SECONDS = 60
+# Ticks are frequent and their result is a count; keep it briefly for `rq info`.
+DISPATCH_RESULT_TTL_SECONDS = 60
+
+cron.register(
+    dispatch_tick,
+    queue_name=DISPATCH_QUEUE,
+    interval=DISPATCH_INTERVAL_SECONDS,
+    job_timeout=DISPATCH_JOB_TIMEOUT_SECONDS,
+    result_ttl=DISPATCH_RESULT_TTL_SECONDS,
+)

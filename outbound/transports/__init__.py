@@ -1,0 +1,139 @@
+"""Transports: the one small interface every way of sending a message implements.
+
+A transport takes an `Outgoing` (plain values: channel, addresses, text) and
+returns a `SendResult` (the provider's id and our status for it), or raises
+`PermanentSendError` (never retry: bad number, opted out, refused) or
+`TransientSendError` (retry later: rate limit, provider or network down).
+Each transport is a subclass in its own module (`twilio`, `smtp`,
+`simulator`) that registers itself by name, like Redash's destinations and
+RapidPro's channel types; `transport_for` picks the one the configuration
+names for a channel (`SMS_TRANSPORT` for SMS, WhatsApp and Messenger,
+`EMAIL_TRANSPORT` for email). Modules are imported on first use, so a
+process that only simulates never imports the Twilio SDK.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from outbound.vocabulary import Channel, MessageStatus
+
+# Where each transport lives; importing the module registers its class.
+TRANSPORT_MODULES = {
+    "twilio": "outbound.transports.twilio",
+    "smtp": "outbound.transports.smtp",
+    "simulator": "outbound.transports.simulator",
+}
+
+_registry: dict[str, type[Transport]] = {}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent along with an email (e.g. an appointment's .ics card)."""
+
+    filename: str
+    content_type: str  # "text/calendar", "application/pdf" …
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to hand to a transport; addresses as the channel writes them."""
+
+    channel: Channel
+    to: str  # E.164 for SMS, "whatsapp:+49…", "messenger:<id>", or an email address
+    from_: str  # a number, a Messaging Service SID ("MG…"), or an email sender
+    body: str
+    subject: str | None = None  # email only
+    status_callback_url: str | None = None  # where the provider reports delivery
+    attachments: tuple[Attachment, ...] = ()  # email only
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_sid: str  # Twilio's message SID, the email's Message-ID, or a simulator id
+    status: MessageStatus  # where the message stands on our ladder right after sending
+    segments: int | None = None  # the provider's own segment count, when it reports one
+
+
+class SendError(Exception):
+    """Sending failed; `reason` says why in words staff can read."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PermanentSendError(SendError):
+    """The provider refused this message for good; retrying cannot help."""
+
+    def __init__(self, code: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code  # the provider's error code as text ("21610"), if any
+
+
+class TransientSendError(SendError):
+    """Sending failed for now (rate limit, outage, network); try again later."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after  # seconds the provider asked us to wait, if it said
+
+
+class Transport:
+    """Base class: a subclass sets `name` and `channels` and implements `send`."""
+
+    name: ClassVar[str]
+    channels: ClassVar[frozenset[Channel]]
+    accepts_attachments: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _registry[cls.name] = cls
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = config
+
+    def send(self, outgoing: Outgoing) -> SendResult:
+        """Hand `outgoing` to the provider.
+
+        Returns a SendResult; raises PermanentSendError or TransientSendError,
+        and ValueError for a message this transport cannot carry at all.
+        """
+        if outgoing.channel not in self.channels:
+            raise ValueError(f"the {self.name} transport does not carry {outgoing.channel}")
+        if outgoing.attachments and not self.accepts_attachments:
+            raise ValueError(f"the {self.name} transport cannot send attachments")
+        return self.deliver(outgoing)
+
+    def deliver(self, outgoing: Outgoing) -> SendResult:
+        """The transport's own sending, called by `send` once the message fits."""
+        raise NotImplementedError
+
+
+def transport_class(name: str) -> type[Transport]:
+    """The transport registered as `name`. Raises ValueError for an unknown name."""
+    if name not in TRANSPORT_MODULES:
+        raise ValueError(f"unknown transport {name!r}; known: {', '.join(TRANSPORT_MODULES)}")
+    importlib.import_module(TRANSPORT_MODULES[name])
+    return _registry[name]
+
+
+def transport_name(channel: Channel, config: Mapping[str, Any]) -> str:
+    """The transport the configuration chooses for `channel`."""
+    return config["EMAIL_TRANSPORT"] if channel == Channel.EMAIL else config["SMS_TRANSPORT"]
+
+
+def transport_for(channel: Channel, config: Mapping[str, Any]) -> Transport:
+    """A ready transport for `channel` under `config` (the app's config).
+
+    Raises ValueError when the configured transport cannot carry the channel.
+    """
+    transport = transport_class(transport_name(channel, config))(config)
+    if channel not in transport.channels:
+        raise ValueError(f"the {transport.name} transport does not carry {channel}")
+    return transport

@@ -1,0 +1,539 @@
+"""The send jobs end to end: real rows, a real RQ worker, the fake Twilio and SMTP sink."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import current_app
+from rq.job import Job
+from sqlalchemy import func, select
+
+from bot.models import (
+    AddressKind,
+    Author,
+    Conversation,
+    Message,
+    Notification,
+    Template,
+)
+from bot.services.messages import queue_message
+from bot.services.records import update_record
+from outbound.jobs import dispatch_tick, run_dispatch_pass, send_message, send_notification
+from outbound.queueing import notification_job_id, redis_connection
+from outbound.sending import MAX_ATTEMPTS, send_message_now
+from outbound.transports import TransientSendError
+from outbound.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
+from tests.conftest import PUBLIC_BASE_URL, SMS_FROM
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def starts_at(now):
+    """14:00 in Berlin three days ahead: the 24-hour reminder is not due yet."""
+    day = (now.astimezone(BERLIN) + timedelta(days=3)).date()
+    return datetime(day.year, day.month, day.day, 14, 0, tzinfo=BERLIN)
+
+
+def notification(db, record, notice=Notice.CONFIRMATION, channel=None) -> Notification:
+    query = select(Notification).where(
+        Notification.record_id == record.id, Notification.notice == notice
+    )
+    if channel is not None:
+        query = query.where(Notification.channel == channel)
+    return db.session.scalars(query).one()
+
+
+def test_a_confirmation_goes_out_as_a_german_sms_with_a_status_callback(
+    db, business, customer_factory, record_factory, starts_at, fake_twilio, smtp_sink, work
+):
+    customer = customer_factory(phone="0151 12345678")
+    record = record_factory(customer, starts_at=starts_at)
+
+    assert dispatch_tick() == 1
+    work()
+
+    [sms] = fake_twilio.messages
+    assert sms.to == "+4915112345678"
+    assert sms.params["From"] == SMS_FROM
+    assert sms.params["StatusCallback"] == PUBLIC_BASE_URL + "/webhooks/twilio/status"
+    assert sms.body.startswith("Salon Sonnenschein: Ihr Termin am ")
+    assert f"{starts_at:%d.%m.%Y} um 14:00 Uhr ist gebucht" in sms.body
+    assert smtp_sink.messages == []
+
+    sent = notification(db, record)
+    assert sent.status == NotificationStatus.SENT and sent.attempts == 1
+    message = db.session.get(Message, sent.message_id)
+    assert message.provider_sid == sms.sid
+    assert message.status == MessageStatus.ACCEPTED
+    assert (message.author, message.body, message.segments) == (Author.SYSTEM, sms.body, 1)
+    conversation = db.session.get(Conversation, message.conversation_id)
+    assert (conversation.channel, conversation.address) == (Channel.SMS, "+4915112345678")
+    assert conversation.customer_id == customer.id
+    assert conversation.context["record_id"] == record.id  # what a reply will be about
+
+
+def test_a_customer_with_email_and_consent_gets_email_not_sms(
+    db, customer_factory, record_factory, starts_at, fake_twilio, smtp_sink, work
+):
+    customer = customer_factory(email="ursula@example.org", email_consent=True)
+    record = record_factory(customer, starts_at=starts_at)
+
+    dispatch_tick()
+    work()
+
+    assert fake_twilio.messages == []
+    [email] = smtp_sink.messages
+    assert email["To"] == "ursula@example.org"
+    assert email["Subject"] == f"Ihr Termin bei Salon Sonnenschein am {starts_at:%d.%m.%Y}"
+    assert "Hallo Ursula Hoffmann," in email.get_body(("plain",)).get_content()
+    sent = notification(db, record)
+    assert sent.status == NotificationStatus.DELIVERED  # the server accepted it
+    message = db.session.get(Message, sent.message_id)
+    assert (message.channel, message.conversation_id, message.billable) == (
+        Channel.EMAIL,
+        None,
+        False,
+    )
+
+
+def test_a_notice_to_the_business_goes_to_its_notification_address(
+    db, business, customer_factory, record_factory, starts_at, smtp_sink, fake_twilio, work
+):
+    business.notification_email = "team@salon.example"
+    db.session.commit()
+    customer = customer_factory()
+    record_factory(customer, starts_at=starts_at, status="pending", source="online")
+
+    dispatch_tick()
+    work()
+
+    [email] = smtp_sink.messages
+    assert email["To"] == "team@salon.example"
+    assert email["Subject"].startswith("Neue Terminanfrage: Ursula Hoffmann")
+    [sms] = fake_twilio.messages  # the customer's "request received"
+    assert "Anfrage" in sms.body and "erhalten" in sms.body
+
+
+def test_a_cancelled_appointment_skips_its_confirmation_and_sends_the_cancellation(
+    db, business, customer_factory, record_factory, starts_at, now, fake_twilio, work
+):
+    customer = customer_factory()
+    record = record_factory(customer, starts_at=starts_at)
+    run_dispatch_pass(now, send_inline=False)  # the confirmation is queued …
+    update_record(db.session, business, record, {"status": "cancelled"}, now=now)
+    db.session.commit()  # … and the appointment is cancelled before the worker runs
+
+    dispatch_tick()
+    work()
+
+    skipped = notification(db, record)
+    assert skipped.status == NotificationStatus.SKIPPED
+    assert skipped.reason == "appointment was cancelled"
+    assert skipped.message_id is None
+    [sms] = fake_twilio.messages
+    assert "wurde abgesagt" in sms.body
+    assert notification(db, record, Notice.CANCELLATION).status == NotificationStatus.SENT
+
+
+def test_a_confirmation_overtaken_by_a_move_gives_way_to_the_change_notice(
+    db, business, customer_factory, record_factory, starts_at, now, fake_twilio, work
+):
+    record = record_factory(customer_factory(), starts_at=starts_at)
+    run_dispatch_pass(now, send_inline=False)
+    moved = starts_at + timedelta(days=1, hours=2)
+    update_record(db.session, business, record, {"starts_at": moved}, now=now)
+    db.session.commit()
+
+    dispatch_tick()
+    work()
+
+    confirmation = notification(db, record)
+    assert confirmation.status == NotificationStatus.SKIPPED
+    assert confirmation.reason == "appointment changed again; a newer notice replaces this one"
+    [sms] = fake_twilio.messages
+    assert sms.body.startswith("Ihr Termin mit Salon Sonnenschein wurde angepasst.")
+    assert f"am {moved:%d.%m.%Y} um 16:00 Uhr" in sms.body
+
+
+def test_a_move_without_notice_still_lets_the_confirmation_out_with_the_new_time(
+    db, business, customer_factory, record_factory, starts_at, now, fake_twilio, work
+):
+    record = record_factory(customer_factory(), starts_at=starts_at)
+    run_dispatch_pass(now, send_inline=False)
+    moved = starts_at + timedelta(hours=1)
+    update_record(db.session, business, record, {"starts_at": moved}, now=now, notify=False)
+    db.session.commit()
+
+    dispatch_tick()
+    work()
+
+    assert notification(db, record).status == NotificationStatus.SENT
+    [sms] = fake_twilio.messages
+    assert "um 15:00 Uhr ist gebucht" in sms.body
+
+
+def test_consent_withdrawn_after_planning_skips_with_the_reason(
+    db, customer_factory, record_factory, starts_at, fake_twilio, work
+):
+    customer = customer_factory()
+    record = record_factory(customer, starts_at=starts_at)
+    customer.sms_consent = False
+    db.session.commit()
+
+    dispatch_tick()
+    work()
+
+    assert fake_twilio.messages == []
+    skipped = notification(db, record)
+    assert (skipped.status, skipped.reason) == (
+        NotificationStatus.SKIPPED,
+        "customer has no SMS consent",
+    )
+
+
+def test_sms_switched_off_after_planning_skips_with_the_reason(
+    db, business, customer_factory, record_factory, starts_at, fake_twilio, work
+):
+    record = record_factory(customer_factory(), starts_at=starts_at)
+    business.sms_enabled = False
+    db.session.commit()
+
+    dispatch_tick()
+    work()
+
+    assert fake_twilio.messages == []
+    assert notification(db, record).reason == "SMS is switched off for this business"
+
+
+def test_a_reminder_for_a_time_that_no_longer_holds_is_skipped(
+    db, business, customer_factory, record_factory, starts_at, now, fake_twilio, work
+):
+    record = record_factory(customer_factory(), starts_at=starts_at)
+    reminder_time = starts_at - timedelta(hours=24)
+    run_dispatch_pass(reminder_time, send_inline=False)  # the reminder is claimed and queued
+    reminder = notification(db, record, Notice.REMINDER)
+    assert reminder.status == NotificationStatus.QUEUED
+    update_record(
+        db.session, business, record, {"starts_at": starts_at + timedelta(days=1)}, now=now
+    )
+    db.session.commit()
+
+    outcome = send_notification(reminder.id, reminder_time.isoformat())
+
+    assert outcome == "skipped"
+    db.session.refresh(reminder)
+    assert reminder.reason == "appointment was moved to another time"
+    assert all("Erinnerung" not in sms.body for sms in fake_twilio.messages)
+
+
+def test_an_invalid_number_fails_the_notice_with_the_reason(
+    db, customer_factory, record_factory, starts_at, fake_twilio, work
+):
+    record = record_factory(customer_factory(), starts_at=starts_at)
+    fake_twilio.fail_next(400, 21211)
+
+    dispatch_tick()
+    work()
+
+    failed = notification(db, record)
+    assert failed.status == NotificationStatus.FAILED
+    assert "not a valid phone number" in failed.reason and "21211" in failed.reason
+    message = db.session.get(Message, failed.message_id)
+    assert (message.status, message.error_code) == (MessageStatus.FAILED, "21211")
+    job = Job.fetch(notification_job_id(failed.id), connection=redis_connection_of())
+    assert job.get_status() == "finished"  # recorded on purpose, nothing for RQ to retry
+
+
+def test_twilio_opt_out_is_recorded_and_never_tried_again(
+    db, business, customer_factory, record_factory, starts_at, now, fake_twilio, work
+):
+    customer = customer_factory()
+    record = record_factory(customer, starts_at=starts_at)
+    fake_twilio.fail_next(400, 21610)
+
+    dispatch_tick()
+    work()
+
+    assert notification(db, record).status == NotificationStatus.FAILED
+    tel = customer.address(AddressKind.TEL)
+    db.session.refresh(tel)
+    assert tel.opted_out_at is not None
+
+    update_record(
+        db.session, business, record, {"starts_at": starts_at + timedelta(hours=2)}, now=now
+    )
+    db.session.commit()
+    dispatch_tick()
+    work()
+
+    change = notification(db, record, Notice.CHANGE)
+    assert change.status == NotificationStatus.SKIPPED
+    assert "customer opted out on " in change.reason
+    assert fake_twilio.requests_seen == 1
+
+
+def test_a_rate_limit_raises_for_rq_to_retry_and_keeps_the_row(
+    db, customer_factory, record_factory, starts_at, fake_twilio
+):
+    record = record_factory(customer_factory(), starts_at=starts_at)
+    dispatch_tick()
+    queued = notification(db, record)
+    fake_twilio.fail_next(429, 20429)
+
+    with pytest.raises(TransientSendError):
+        send_notification(queued.id)
+
+    db.session.refresh(queued)
+    assert queued.status == NotificationStatus.QUEUED
+    assert queued.attempts == 1
+    assert queued.reason.startswith("attempt 1 failed, will retry")
+    assert db.session.get(Message, queued.message_id).status == MessageStatus.QUEUED
+
+    assert send_notification(queued.id) == "sent"
+    db.session.refresh(queued)
+    assert (queued.status, queued.attempts, queued.reason) == (NotificationStatus.SENT, 2, None)
+    assert db.session.scalar(select(func.count(Message.id))) == 1  # the retry reused the row
+    assert len(fake_twilio.messages) == 1
+
+
+def test_a_failing_job_is_left_to_rqs_retry(
+    db, customer_factory, record_factory, starts_at, fake_twilio, work
+):
+    record = record_factory(customer_factory(), starts_at=starts_at)
+    fake_twilio.fail_next(503)
+
+    dispatch_tick()
+    work()
+
+    queued = notification(db, record)
+    assert queued.status == NotificationStatus.QUEUED
+    job = Job.fetch(notification_job_id(queued.id), connection=redis_connection_of())
+    assert job.get_status() == "scheduled"  # RQ's Retry took it, nothing was swallowed
+    assert job.retries_left == 4
+
+
+def test_after_the_last_attempt_the_notice_fails(
+    db, customer_factory, record_factory, starts_at, fake_twilio
+):
+    record = record_factory(customer_factory(), starts_at=starts_at)
+    dispatch_tick()
+    queued = notification(db, record)
+    queued.attempts = MAX_ATTEMPTS - 1
+    db.session.commit()
+    fake_twilio.fail_next(500)
+
+    with pytest.raises(TransientSendError):
+        send_notification(queued.id)
+
+    db.session.refresh(queued)
+    assert queued.status == NotificationStatus.FAILED
+    assert queued.reason.startswith(f"gave up after {MAX_ATTEMPTS} attempts")
+
+
+def test_running_a_send_job_twice_sends_once(
+    db, customer_factory, record_factory, starts_at, fake_twilio, work
+):
+    record = record_factory(customer_factory(), starts_at=starts_at)
+    dispatch_tick()
+    work()
+    sent = notification(db, record)
+
+    assert send_notification(sent.id) == "sent"
+    assert dispatch_tick() == 0
+    assert len(fake_twilio.messages) == 1
+
+
+def test_the_inline_pass_sends_what_is_due_at_the_given_instant(
+    db, customer_factory, record_factory, starts_at, now, fake_twilio
+):
+    record = record_factory(customer_factory(), starts_at=starts_at)
+
+    assert run_dispatch_pass(now, send_inline=True) == {
+        "claimed": 1,
+        "sent": 1,
+        "skipped": 0,
+        "failed": 0,
+        "retrying": 0,
+    }
+    reminder_time = starts_at - timedelta(hours=24)
+    assert run_dispatch_pass(reminder_time - timedelta(minutes=1), send_inline=True)["claimed"] == 0
+    assert run_dispatch_pass(reminder_time, send_inline=True)["sent"] == 1
+
+    reminder = fake_twilio.messages[-1]
+    assert reminder.body.startswith("Erinnerung: Ihr Termin bei Salon Sonnenschein")
+    assert notification(db, record, Notice.REMINDER).status == NotificationStatus.SENT
+
+
+def test_the_business_own_text_is_used(
+    db, business, customer_factory, record_factory, starts_at, fake_twilio, work
+):
+    template = db.session.scalars(
+        select(Template).where(
+            Template.business_id == business.id,
+            Template.name == "confirmation",
+            Template.channel == Channel.SMS,
+            Template.locale == "de",
+        )
+    ).one()
+    template.body = "Bis {{ weekday }} um {{ time }}, {{ customer.first_name }}!"
+    db.session.commit()
+    record_factory(customer_factory(), starts_at=starts_at)
+
+    dispatch_tick()
+    work()
+
+    [sms] = fake_twilio.messages
+    weekday = {0: "Montag", 1: "Dienstag", 2: "Mittwoch", 3: "Donnerstag", 4: "Freitag"}.get(
+        starts_at.weekday(), "Samstag" if starts_at.weekday() == 5 else "Sonntag"
+    )
+    assert sms.body == f"Bis {weekday} um 14:00, Ursula!"
+
+
+def test_a_broken_business_text_fails_with_the_template_error(
+    db, business, customer_factory, record_factory, starts_at, fake_twilio, work
+):
+    for template in db.session.scalars(select(Template).where(Template.name == "confirmation")):
+        template.body = "Hallo {{ kunde.name }}"
+    db.session.commit()
+    record = record_factory(customer_factory(), starts_at=starts_at)
+
+    dispatch_tick()
+    work()
+
+    failed = notification(db, record)
+    assert failed.status == NotificationStatus.FAILED
+    assert "template error" in failed.reason and "kunde" in failed.reason
+    assert fake_twilio.messages == []
+
+
+def test_with_the_simulator_the_sms_is_delivered_and_billable(
+    db, customer_factory, record_factory, starts_at, fake_twilio, work
+):
+    current_app.config["SMS_TRANSPORT"] = "simulator"
+    record = record_factory(customer_factory(), starts_at=starts_at)
+
+    dispatch_tick()
+    work()
+
+    assert fake_twilio.messages == []
+    delivered = notification(db, record)
+    assert delivered.status == NotificationStatus.DELIVERED
+    message = db.session.get(Message, delivered.message_id)
+    assert message.provider_sid.startswith("SIM")
+    assert (message.status, message.billable) == (MessageStatus.DELIVERED, True)
+    assert message.delivered_at is not None
+
+
+def test_a_queued_reply_is_sent_once(db, business, customer_factory, fake_twilio, work):
+    customer = customer_factory()
+    reply = queue_message(
+        db.session,
+        business,
+        channel=Channel.SMS,
+        to_address=customer.phone,
+        body="Danke, bis dann!",
+        author=Author.BOT,
+        customer_id=customer.id,
+    )
+    db.session.commit()
+
+    work()
+
+    [sms] = fake_twilio.messages
+    assert (sms.to, sms.body, sms.params["From"]) == (customer.phone, "Danke, bis dann!", SMS_FROM)
+    db.session.refresh(reply)
+    assert (reply.status, reply.provider_sid) == (MessageStatus.ACCEPTED, sms.sid)
+    assert reply.sent_at is not None
+    assert send_message(reply.id) == "accepted"
+    assert len(fake_twilio.messages) == 1
+
+
+def test_a_reply_to_an_opted_out_number_is_failed_without_calling_twilio(
+    db, business, customer_factory, now, fake_twilio, work
+):
+    customer = customer_factory()
+    customer.address(AddressKind.TEL).opted_out_at = now - timedelta(days=1)
+    reply = queue_message(
+        db.session,
+        business,
+        channel=Channel.SMS,
+        to_address=customer.phone,
+        body="Danke!",
+        author=Author.STAFF,
+        customer_id=customer.id,
+    )
+    db.session.commit()
+
+    work()
+
+    db.session.refresh(reply)
+    assert reply.status == MessageStatus.FAILED
+    assert reply.error_message == f"recipient opted out on {now - timedelta(days=1):%Y-%m-%d}"
+    assert fake_twilio.requests_seen == 0
+
+
+def test_a_reply_whose_job_was_lost_is_sent_by_a_later_tick(
+    db, business, customer_factory, fake_twilio, redis_server, work
+):
+    customer = customer_factory()
+    reply = queue_message(
+        db.session,
+        business,
+        channel=Channel.SMS,
+        to_address=customer.phone,
+        body="Danke!",
+        author=Author.BOT,
+        customer_id=customer.id,
+    )
+    db.session.commit()
+    redis_connection(redis_server.url).flushdb()  # Redis lost the job
+    reply.created_at = datetime.now(UTC) - timedelta(minutes=5)
+    db.session.commit()
+
+    assert dispatch_tick() == 1
+    work()
+
+    [sms] = fake_twilio.messages
+    assert sms.body == "Danke!"
+
+
+def test_a_reply_that_keeps_failing_transiently_is_failed_on_its_last_retry(
+    db, business, customer_factory, fake_twilio, work
+):
+    customer = customer_factory()
+    reply = queue_message(
+        db.session,
+        business,
+        channel=Channel.SMS,
+        to_address=customer.phone,
+        body="Danke!",
+        author=Author.BOT,
+        customer_id=customer.id,
+    )
+    db.session.commit()
+    fake_twilio.fail_next(500)
+
+    with pytest.raises(TransientSendError):
+        send_message(reply.id)
+    db.session.refresh(reply)
+    assert (reply.status, reply.sent_at) == (MessageStatus.QUEUED, None)
+
+    fake_twilio.fail_next(500)
+    with pytest.raises(TransientSendError):
+        send_message_now(
+            db.session,
+            reply.id,
+            now=datetime.now(UTC),
+            config=current_app.config,
+            last_attempt=True,
+        )
+    db.session.refresh(reply)
+    assert reply.status == MessageStatus.FAILED
+    assert reply.error_message.startswith("gave up: Twilio is busy")
+
+
+def redis_connection_of():
+    return redis_connection(current_app.config["REDIS_URL"])

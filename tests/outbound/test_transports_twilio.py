@@ -1,0 +1,149 @@
+"""The Twilio transport against the fake Twilio API over real HTTP."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from outbound.transports import (
+    Outgoing,
+    PermanentSendError,
+    TransientSendError,
+    transport_for,
+)
+from outbound.transports.twilio import TwilioTransport
+from outbound.vocabulary import Channel, MessageStatus
+from tests.conftest import PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN
+
+CALLBACK = PUBLIC_BASE_URL + "/webhooks/twilio/status"
+
+
+@pytest.fixture
+def config(fake_twilio):
+    return {
+        "TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "TWILIO_API_BASE_URL": fake_twilio.base_url,
+        "SMS_TRANSPORT": "twilio",
+        "EMAIL_TRANSPORT": "simulator",
+    }
+
+
+def sms(**overrides) -> Outgoing:
+    fields = {
+        "channel": Channel.SMS,
+        "to": "+4915112345678",
+        "from_": "+4930555010",
+        "body": "Salon Sonnenschein: Ihr Termin ist gebucht.",
+        "status_callback_url": CALLBACK,
+    }
+    return Outgoing(**{**fields, **overrides})
+
+
+def test_sms_is_created_with_sender_body_and_status_callback(config, fake_twilio):
+    result = transport_for(Channel.SMS, config).send(sms())
+
+    [sent] = fake_twilio.messages
+    assert sent.params == {
+        "To": "+4915112345678",
+        "From": "+4930555010",
+        "Body": "Salon Sonnenschein: Ihr Termin ist gebucht.",
+        "StatusCallback": CALLBACK,
+    }
+    assert result.provider_sid == sent.sid
+    assert result.status == MessageStatus.ACCEPTED  # Twilio answered "queued"
+    assert result.segments == 1
+
+
+def test_messaging_service_sender_goes_as_messaging_service_sid(config, fake_twilio):
+    TwilioTransport(config).send(sms(from_="MG" + "1" * 32))
+
+    [sent] = fake_twilio.messages
+    assert sent.params["MessagingServiceSid"] == "MG" + "1" * 32
+    assert "From" not in sent.params
+
+
+def test_whatsapp_addresses_get_their_prefix(config, fake_twilio):
+    TwilioTransport(config).send(
+        sms(channel=Channel.WHATSAPP, to="+4915112345678", from_="whatsapp:+4930555010")
+    )
+
+    [sent] = fake_twilio.messages
+    assert sent.params["To"] == "whatsapp:+4915112345678"
+    assert sent.params["From"] == "whatsapp:+4930555010"
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        (21211, "not a valid phone number"),
+        (21614, "not a mobile number"),
+        (21610, "opted out"),
+        (30007, "filtered"),
+    ],
+)
+def test_twilio_refusals_are_permanent_with_a_readable_reason(config, fake_twilio, code, words):
+    fake_twilio.fail_next(400, code)
+
+    with pytest.raises(PermanentSendError) as raised:
+        TwilioTransport(config).send(sms())
+
+    assert raised.value.code == str(code)
+    assert words in raised.value.reason and str(code) in raised.value.reason
+    assert fake_twilio.messages == []
+
+
+def test_an_unknown_4xx_is_permanent_and_keeps_twilios_words(config, fake_twilio):
+    fake_twilio.fail_next(400, 21999)
+
+    with pytest.raises(PermanentSendError) as raised:
+        TwilioTransport(config).send(sms())
+
+    assert raised.value.code == "21999"
+    assert "fake error 21999" in raised.value.reason
+
+
+@pytest.mark.parametrize(("status", "code"), [(429, 20429), (429, None), (500, None), (503, None)])
+def test_rate_limits_and_server_errors_are_transient(config, fake_twilio, status, code):
+    fake_twilio.fail_next(status, code)
+
+    with pytest.raises(TransientSendError) as raised:
+        TwilioTransport(config).send(sms())
+
+    assert f"HTTP {status}" in raised.value.reason
+    assert raised.value.retry_after is None
+
+
+def test_retry_after_from_twilio_is_passed_on(config, fake_twilio):
+    fake_twilio.fail_next(429, 20429, headers={"Retry-After": "30"})
+
+    with pytest.raises(TransientSendError) as raised:
+        TwilioTransport(config).send(sms())
+
+    assert raised.value.retry_after == 30.0
+
+
+def test_an_unreachable_api_is_transient(config):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config["TWILIO_API_BASE_URL"] = f"http://127.0.0.1:{port}"
+
+    with pytest.raises(TransientSendError) as raised:
+        TwilioTransport(config).send(sms())
+
+    assert "could not reach Twilio" in raised.value.reason
+
+
+def test_no_sender_is_a_permanent_failure_without_calling_twilio(config, fake_twilio):
+    with pytest.raises(PermanentSendError) as raised:
+        TwilioTransport(config).send(sms(from_=""))
+
+    assert "no SMS sender" in raised.value.reason
+    assert fake_twilio.requests_seen == 0
+
+
+def test_the_twilio_transport_refuses_email(config):
+    with pytest.raises(ValueError, match="does not carry email"):
+        TwilioTransport(config).send(sms(channel=Channel.EMAIL, to="a@example.org"))
