@@ -1,0 +1,217 @@
+"""Reading one message: from a customer's text to an `Interpretation`.
+
+`interpret` is the package's entry point (DESIGN.md §2). It reads the text
+into clauses of normalised words (`conversations.text`), finds the cues of the
+keyword tables (`conversations.keywords`) by longest match, lets a negation
+in the same clause turn its cues around ("komme nicht", "not ok"), and
+weighs the cues in a fixed order: carrier keywords and opt-outs first (the
+law and the carrier), then help, reschedule, cancel, and only then confirm,
+which must be unambiguous: no "no", no running late, and a question counts
+as a confirmation only when every word of it agrees.
+
+Date and time reading for reschedules (`start`, `window`) is not done here
+yet; a reschedule comes back with both None.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from conversations.intents import Intent, Interpretation
+from conversations.keywords import CARRIER_KEYWORDS, SHORT_CODES, TABLES, Cue
+from conversations.text import GAP, ReadText, read_text, table_forms
+
+Pattern = tuple[str, ...]
+
+
+def interpret(
+    text: str,
+    *,
+    now: datetime,
+    locale: str,
+    appointment_start: datetime | None = None,
+) -> Interpretation:
+    """Read a customer's message.
+
+    `now` is the current instant, timezone-aware in the business's zone;
+    `locale` the language the customer is expected to write in (all
+    languages' keywords are read regardless); `appointment_start` the start
+    of the appointment the message answers, if any. Returns an
+    `Interpretation`. Raises ValueError for a naive `now`.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return classify(text)
+
+
+def carrier_interpretation(opt_out_type: str | None, text: str) -> Interpretation | None:
+    """What the carrier made of a message, from Twilio's `OptOutType` (Advanced
+    Opt-Out: STOP, START or HELP), or None when Twilio did not classify it."""
+    intent = {"STOP": Intent.OPT_OUT, "START": Intent.OPT_IN, "HELP": Intent.HELP}.get(
+        (opt_out_type or "").strip().upper()
+    )
+    if intent is None:
+        return None
+    words = read_text(text).words
+    return Interpretation(intent, keyword=words[0] if len(words) == 1 else None)
+
+
+def classify(text: str) -> Interpretation:
+    """The intent of `text` from keywords alone (see the module docstring)."""
+    read = read_text(text)
+    words = read.words
+    if not words:
+        return Interpretation(Intent.OTHER)
+    if len(words) == 1:
+        word = words[0]
+        if word in CARRIER_KEYWORDS:
+            return Interpretation(CARRIER_KEYWORDS[word], keyword=word)
+        if word in SHORT_CODES:
+            return Interpretation(SHORT_CODES[word])
+    return Interpretation(_weigh(_find_cues(read), read.is_question))
+
+
+@dataclass
+class _Cues:
+    """The cues found in one message, with negation already applied."""
+
+    found: defaultdict[Cue, int] = field(default_factory=lambda: defaultdict(int))
+    negated: defaultdict[Cue, int] = field(default_factory=lambda: defaultdict(int))
+    uncovered: int = 0  # words no table knows
+
+    def has(self, *cues: Cue) -> bool:
+        return any(self.found[cue] for cue in cues)
+
+    def only(self, cue: Cue, *, neutral: frozenset[Cue] = frozenset({Cue.FILLER})) -> bool:
+        """True when `cue` is the message's only meaning, give or take `neutral` cues."""
+        meaningful = {c for c, n in self.found.items() if n and c not in neutral}
+        return meaningful == {cue} and not self.uncovered and not any(self.negated.values())
+
+
+# Cues a negation in the same clause turns around (ATTEND becomes a cancel).
+_NEGATABLE = frozenset({Cue.CONFIRM, Cue.ATTEND, Cue.CANCEL, Cue.RESCHEDULE})
+
+
+def _find_cues(read: ReadText) -> _Cues:
+    cues = _Cues()
+    for clause in read.clauses:
+        hits: list[Cue] = []
+        position = 0
+        while position < len(clause):
+            match = _longest_match(clause, position)
+            if match is None:
+                cues.uncovered += 1
+                position += 1
+                continue
+            cue, length = match
+            hits.append(cue)
+            position += length
+        clause_negated = Cue.NEGATOR in hits
+        for cue in hits:
+            if clause_negated and cue in _NEGATABLE:
+                cues.negated[cue] += 1
+            else:
+                cues.found[cue] += 1
+    return cues
+
+
+def _weigh(cues: _Cues, is_question: bool) -> Intent:
+    if cues.has(Cue.OPT_OUT):
+        return Intent.OPT_OUT
+    if cues.has(Cue.OPT_OUT_OR_CANCEL):
+        # "vom Termin abmelden" / "afmelden voor mijn afspraak" cancel an appointment.
+        return Intent.CANCEL if cues.has(Cue.APPOINTMENT) else Intent.OPT_OUT
+    for solo, intent in ((Cue.STOP, Intent.OPT_OUT), (Cue.HELP, Intent.HELP)):
+        if cues.only(solo):
+            return intent
+    if cues.has(Cue.RESCHEDULE) or (is_question and cues.has(Cue.RELATIVE)):
+        return Intent.RESCHEDULE
+    # A bare "no" may bring its own negation: "nein, leider nicht".
+    no_only = cues.only(Cue.NO, neutral=frozenset({Cue.FILLER, Cue.NEGATOR}))
+    if cues.has(Cue.CANCEL) or cues.negated[Cue.ATTEND] or no_only:
+        return Intent.CANCEL
+    if _confirms(cues, is_question):
+        return Intent.CONFIRM
+    return Intent.OTHER
+
+
+def _confirms(cues: _Cues, is_question: bool) -> bool:
+    if not cues.has(Cue.CONFIRM, Cue.ATTEND) or cues.negated[Cue.CONFIRM]:
+        return False
+    if cues.has(Cue.NO, Cue.LATE, Cue.RELATIVE):
+        return False  # "nein, passt" or "ok, 10 min later": not a plain yes
+    # "Ok, kann ich mit Karte zahlen?" asks something the bot cannot answer.
+    return not (is_question and cues.uncovered)
+
+
+def _longest_match(clause: tuple[str, ...], position: int) -> tuple[Cue, int] | None:
+    exact, prefixed = _index()
+    best: tuple[Cue, int] | None = None
+    for pattern, cue in exact.get(clause[position], ()) + prefixed:
+        length = _match_length(pattern, clause, position)
+        if length and (best is None or length > best[1]):
+            best = (cue, length)
+    return best
+
+
+def _match_length(pattern: Pattern, clause: tuple[str, ...], position: int) -> int:
+    """How many words of `clause` from `position` the pattern covers; 0 for no match.
+
+    A pattern "X ... Y" is a separable verb ("sage den Termin ab", "zeg de
+    afspraak af"): Y must end the clause, as the particle does in those
+    sentences, so "sage Bescheid, ab wann" is no cancellation.
+    """
+    if len(pattern) >= 2 and pattern[-2] == GAP:
+        head = pattern[:-2]
+        covered = len(clause) - position
+        if covered <= len(head) or not _word_matches(pattern[-1], clause[-1]):
+            return 0
+        return covered if _words_match(head, clause, position) else 0
+    if position + len(pattern) > len(clause):
+        return 0
+    return len(pattern) if _words_match(pattern, clause, position) else 0
+
+
+def _words_match(pattern: Pattern, clause: tuple[str, ...], position: int) -> bool:
+    return all(
+        _word_matches(expected, word)
+        for expected, word in zip(pattern, clause[position:], strict=False)
+    )
+
+
+def _word_matches(expected: str, word: str) -> bool:
+    if expected.endswith("*"):
+        return word.startswith(expected[:-1])
+    return word == expected
+
+
+@functools.cache
+def _index() -> tuple[dict[str, tuple[tuple[Pattern, Cue], ...]], tuple[tuple[Pattern, Cue], ...]]:
+    """Patterns by their first word, and the patterns whose first word is a prefix."""
+    exact: defaultdict[str, list[tuple[Pattern, Cue]]] = defaultdict(list)
+    prefixed: list[tuple[Pattern, Cue]] = []
+    for pattern, cue in all_patterns().items():
+        if pattern[0].endswith("*"):
+            prefixed.append((pattern, cue))
+        else:
+            exact[pattern[0]].append((pattern, cue))
+    return {word: tuple(entries) for word, entries in exact.items()}, tuple(prefixed)
+
+
+@functools.cache
+def all_patterns() -> dict[Pattern, Cue]:
+    """Every table phrase in matching form, with its cue. Raises ValueError when two
+    languages give one phrase different cues, which would make the reading ambiguous."""
+    patterns: dict[Pattern, Cue] = {}
+    for table in TABLES.values():
+        for cue, phrases in table.items():
+            for phrase in phrases:
+                if GAP in phrase.split()[:-2] + phrase.split()[-1:]:
+                    raise ValueError(f"{phrase!r}: '...' may only stand before the last word")
+                for form in table_forms(phrase):
+                    if patterns.setdefault(form, cue) != cue:
+                        raise ValueError(f"{' '.join(form)!r} is both {patterns[form]} and {cue}")
+    return patterns

@@ -1,0 +1,93 @@
+"""POST /webhooks/twilio/status: signed callbacks move a sent message up its status ladder."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.models import Direction, Message
+from outbound.vocabulary import MessageStatus
+from tests.webhooks.conftest import STATUS_PATH, sign
+
+
+def status_form(message_sid: str, status: str, **extra) -> dict:
+    """What Twilio posts as a message's StatusCallback."""
+    return {
+        "MessageSid": message_sid,
+        "SmsSid": message_sid,
+        "MessageStatus": status,
+        "SmsStatus": status,
+        "AccountSid": "AC" + "0" * 32,
+        "From": "+4930555010",
+        "To": "+4915112345678",
+        "ApiVersion": "2010-04-01",
+        **extra,
+    }
+
+
+@pytest.fixture
+def sent_reply(db, customer_factory, record_factory, text_in, work, fake_twilio):
+    """The bot's confirmation reply, sent through the fake Twilio API."""
+    record_factory(customer_factory())
+    text_in("ja")
+    work()
+    reply = db.session.scalar(select(Message).where(Message.direction == Direction.OUTBOUND))
+    assert reply.provider_sid == fake_twilio.messages[0].sid
+    return reply
+
+
+def reload(db, message: Message) -> Message:
+    db.session.expire_all()
+    return db.session.get(Message, message.id)
+
+
+def test_delivered_makes_the_sms_billable(db, sent_reply, post_signed):
+    response = post_signed(STATUS_PATH, status_form(sent_reply.provider_sid, "delivered"))
+    assert response.status_code == 204
+    message = reload(db, sent_reply)
+    assert message.status == MessageStatus.DELIVERED
+    assert message.billable is True
+    assert message.delivered_at is not None
+
+
+def test_a_late_sent_does_not_undo_delivered(db, sent_reply, post_signed):
+    post_signed(STATUS_PATH, status_form(sent_reply.provider_sid, "delivered"))
+    post_signed(STATUS_PATH, status_form(sent_reply.provider_sid, "sent"))
+    assert reload(db, sent_reply).status == MessageStatus.DELIVERED
+
+
+def test_undelivered_keeps_the_error_code(db, sent_reply, post_signed):
+    form = status_form(sent_reply.provider_sid, "undelivered", ErrorCode="30003")
+    assert post_signed(STATUS_PATH, form).status_code == 204
+    message = reload(db, sent_reply)
+    assert message.status == MessageStatus.UNDELIVERED
+    assert message.error_code == "30003"
+    assert message.billable is False
+
+
+def test_a_forged_callback_is_refused_and_changes_nothing(db, sent_reply, client):
+    form = status_form(sent_reply.provider_sid, "delivered")
+    forged = sign(STATUS_PATH, form, token="not-the-auth-token")
+    response = client.post(STATUS_PATH, data=form, headers={"X-Twilio-Signature": forged})
+    assert response.status_code == 403
+    assert reload(db, sent_reply).status != MessageStatus.DELIVERED
+
+
+def test_an_unsigned_callback_is_refused(db, sent_reply, client):
+    form = status_form(sent_reply.provider_sid, "delivered")
+    assert client.post(STATUS_PATH, data=form).status_code == 403
+    assert reload(db, sent_reply).status != MessageStatus.DELIVERED
+
+
+def test_a_callback_for_a_message_we_do_not_know_is_accepted(db, business, post_signed):
+    response = post_signed(STATUS_PATH, status_form("SM" + "f" * 32, "delivered"))
+    assert response.status_code == 204
+
+
+@pytest.mark.parametrize("missing", ["MessageSid", "MessageStatus"])
+def test_a_callback_without_a_required_field_gets_400(db, business, post_signed, missing):
+    form = status_form("SM" + "f" * 32, "delivered")
+    del form[missing]
+    response = post_signed(STATUS_PATH, form)
+    assert response.status_code == 400
+    assert response.json["error"]["field"] == missing
