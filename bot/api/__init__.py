@@ -1,0 +1,69 @@
+"""The REST API under /api/v1 (DESIGN.md §5): JSON, bearer API keys, one error shape.
+
+`init_app` builds a flask-smorest `Api` for the app, registers one blueprint
+per resource (business, locations, staff, services, customers, records,
+messages, notifications, usage) and serves the OpenAPI document, generated
+from the same marshmallow schemas that validate the requests, at
+/api/v1/openapi.json. The API authenticates with bearer keys, not cookies,
+so its blueprints are exempt from the web app's CSRF protection.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from bot.api.auth import SECURITY_SCHEME, SECURITY_SCHEME_SPEC
+from bot.api.base import ReplyDeskApi
+from bot.api.errors import API_PREFIX
+from bot.extensions import csrf
+
+API_DESCRIPTION = """\
+ReplyDesk keeps a business in conversation with its customers about their
+appointments, work orders and inquiries. Send `Authorization: Bearer <api key>`
+with every request. Errors answer `{"error": {"code", "message", "field"}}`
+with a 4xx status. Datetimes are ISO 8601 with a UTC offset.
+"""
+
+
+def init_app(app: Flask) -> None:
+    """Register the API's blueprints, error handling and OpenAPI document on `app`."""
+    from bot.api import (
+        business,
+        catalogue,
+        customers,
+        messages,
+        notifications,
+        records,
+        usage,
+    )
+
+    app.config.setdefault("API_TITLE", "ReplyDesk")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {"description": API_DESCRIPTION},
+            "servers": [{"url": app.config.get("PUBLIC_BASE_URL") or "/"}],
+            "security": [{SECURITY_SCHEME: []}],
+        },
+    )
+    api = ReplyDeskApi(app)
+    api.spec.components.security_scheme(SECURITY_SCHEME, SECURITY_SCHEME_SPEC)
+    blueprints = (
+        business.bp,
+        catalogue.locations_bp,
+        catalogue.staff_bp,
+        catalogue.services_bp,
+        customers.bp,
+        records.bp,
+        messages.bp,
+        notifications.bp,
+        usage.bp,
+    )
+    for bp in blueprints:
+        api.register_blueprint(bp)
+        csrf.exempt(bp)
+    app.extensions["replydesk_api"] = api

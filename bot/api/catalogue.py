@@ -1,0 +1,233 @@
+"""`/locations`, `/staff` and `/services`: what records point at.
+
+Each is a small resource over `bot.services.catalogue`: list, create, read,
+change. A location's working hours are a list of ranges, several per day
+allowed, written as "HH:MM" (R4.6).
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from marshmallow import fields
+from marshmallow.validate import Length
+
+from bot.api.auth import current_business
+from bot.api.base import resource_blueprint
+from bot.api.fields import (
+    MAX_ID,
+    ClockTime,
+    Count,
+    InputSchema,
+    ShortText,
+    StrictBoolean,
+    Text,
+    items_schema,
+)
+from bot.extensions import db
+from bot.services import catalogue
+
+locations_bp = resource_blueprint(
+    "locations", __name__, "/locations", "Where appointments take place, with working hours."
+)
+staff_bp = resource_blueprint("staff", __name__, "/staff", "The people appointments are with.")
+services_bp = resource_blueprint(
+    "services", __name__, "/services", "What the business offers, with durations."
+)
+
+_ID_RULE = f"/<int(max={MAX_ID}):row_id>"
+
+
+# --- schemas -----------------------------------------------------------------
+
+
+class WorkingHoursSchema(ma.Schema):
+    weekday = fields.Integer(metadata={"description": "0 = Monday … 6 = Sunday."})
+    opens = ClockTime(attribute="opens_at", metadata={"example": "09:00"})
+    closes = ClockTime(attribute="closes_at", metadata={"example": "18:00"})
+
+
+class WorkingHoursInputSchema(InputSchema):
+    weekday = Count(0, 6, required=True, metadata={"description": "0 = Monday … 6 = Sunday."})
+    opens = ClockTime(required=True, metadata={"example": "09:00"})
+    closes = ClockTime(required=True, metadata={"example": "18:00"})
+
+
+class LocationSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    address = fields.String(allow_none=True)
+    working_hours = fields.List(fields.Nested(WorkingHoursSchema))
+
+
+class LocationInputSchema(InputSchema):
+    name = Text(validate=Length(1, 200))
+    address = Text(allow_none=True, validate=Length(max=1000))
+    working_hours = fields.List(
+        fields.Nested(WorkingHoursInputSchema),
+        validate=Length(max=100),
+        metadata={"description": "Replaces all ranges; several ranges per day are allowed."},
+    )
+
+
+class LocationCreateSchema(LocationInputSchema):
+    name = Text(required=True, validate=Length(1, 200))
+
+
+class StaffSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    active = fields.Boolean()
+
+
+class StaffInputSchema(InputSchema):
+    name = Text(validate=Length(1, 200))
+    active = StrictBoolean()
+
+
+class StaffCreateSchema(StaffInputSchema):
+    name = Text(required=True, validate=Length(1, 200))
+
+
+class ServiceSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    category = fields.String(allow_none=True)
+    duration_minutes = fields.Integer()
+    rebook_interval_days = fields.Integer(
+        allow_none=True, metadata={"description": "Typical days between visits (R2.6)."}
+    )
+
+
+class ServiceInputSchema(InputSchema):
+    name = Text(validate=Length(1, 200))
+    category = ShortText(allow_none=True)
+    duration_minutes = Count(1, 24 * 60)
+    rebook_interval_days = Count(1, 3650, allow_none=True)
+
+
+class ServiceCreateSchema(ServiceInputSchema):
+    name = Text(required=True, validate=Length(1, 200))
+
+
+# --- locations ---------------------------------------------------------------
+
+
+@locations_bp.route("", tags=["locations"])
+class Locations(MethodView):
+    @locations_bp.response(200, items_schema(LocationSchema, "LocationListSchema"))
+    def get(self):
+        """List the business's locations."""
+        items = catalogue.list_locations(db.session, current_business())
+        db.session.commit()
+        return {"items": items}
+
+    @locations_bp.arguments(LocationCreateSchema)
+    @locations_bp.response(201, LocationSchema)
+    def post(self, data):
+        """Create a location."""
+        location = catalogue.create_location(db.session, current_business(), data)
+        db.session.commit()
+        return location
+
+
+@locations_bp.route(_ID_RULE, tags=["locations"])
+class LocationById(MethodView):
+    @locations_bp.response(200, LocationSchema)
+    def get(self, row_id):
+        """Read one location."""
+        location = catalogue.get_location(db.session, current_business(), row_id)
+        db.session.commit()
+        return location
+
+    @locations_bp.arguments(LocationInputSchema)
+    @locations_bp.response(200, LocationSchema)
+    def patch(self, changes, row_id):
+        """Change a location; working_hours, when given, replaces every range."""
+        business = current_business()
+        location = catalogue.get_location(db.session, business, row_id)
+        catalogue.update_location(db.session, business, location, changes)
+        db.session.commit()
+        return location
+
+
+# --- staff -------------------------------------------------------------------
+
+
+@staff_bp.route("", tags=["staff"])
+class Staff(MethodView):
+    @staff_bp.response(200, items_schema(StaffSchema, "StaffListSchema"))
+    def get(self):
+        """List the business's staff members."""
+        items = catalogue.list_staff(db.session, current_business())
+        db.session.commit()
+        return {"items": items}
+
+    @staff_bp.arguments(StaffCreateSchema)
+    @staff_bp.response(201, StaffSchema)
+    def post(self, data):
+        """Create a staff member."""
+        member = catalogue.create_staff_member(db.session, current_business(), data)
+        db.session.commit()
+        return member
+
+
+@staff_bp.route(_ID_RULE, tags=["staff"])
+class StaffById(MethodView):
+    @staff_bp.response(200, StaffSchema)
+    def get(self, row_id):
+        """Read one staff member."""
+        member = catalogue.get_staff_member(db.session, current_business(), row_id)
+        db.session.commit()
+        return member
+
+    @staff_bp.arguments(StaffInputSchema)
+    @staff_bp.response(200, StaffSchema)
+    def patch(self, changes, row_id):
+        """Rename a staff member or mark them inactive."""
+        business = current_business()
+        member = catalogue.get_staff_member(db.session, business, row_id)
+        catalogue.update_staff_member(db.session, business, member, changes)
+        db.session.commit()
+        return member
+
+
+# --- services ----------------------------------------------------------------
+
+
+@services_bp.route("", tags=["services"])
+class Services(MethodView):
+    @services_bp.response(200, items_schema(ServiceSchema, "ServiceListSchema"))
+    def get(self):
+        """List the business's services."""
+        items = catalogue.list_services(db.session, current_business())
+        db.session.commit()
+        return {"items": items}
+
+    @services_bp.arguments(ServiceCreateSchema)
+    @services_bp.response(201, ServiceSchema)
+    def post(self, data):
+        """Create a service."""
+        service = catalogue.create_service(db.session, current_business(), data)
+        db.session.commit()
+        return service
+
+
+@services_bp.route(_ID_RULE, tags=["services"])
+class ServiceById(MethodView):
+    @services_bp.response(200, ServiceSchema)
+    def get(self, row_id):
+        """Read one service."""
+        service = catalogue.get_service(db.session, current_business(), row_id)
+        db.session.commit()
+        return service
+
+    @services_bp.arguments(ServiceInputSchema)
+    @services_bp.response(200, ServiceSchema)
+    def patch(self, changes, row_id):
+        """Change a service."""
+        business = current_business()
+        service = catalogue.get_service(db.session, business, row_id)
+        catalogue.update_service(db.session, business, service, changes)
+        db.session.commit()
+        return service

@@ -1,0 +1,168 @@
+"""`/customers`: create, list, read and change the business's customers.
+
+Phone numbers are normalised by the domain with the business's default
+region (R0.6, R1.1); an impossible number is a 422 naming the number and the
+region, a landline is kept and answered with a warning that SMS may not
+arrive. Consent is per channel (R1.3).
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from marshmallow import fields, validates_schema
+from marshmallow.validate import Length, OneOf
+from sqlalchemy import select
+
+from bot.api.auth import current_business
+from bot.api.base import list_response, resource_blueprint, where_equal
+from bot.api.fields import MAX_ID, InputSchema, ListQuery, ShortText, StrictBoolean, items_schema
+from bot.extensions import db
+from bot.models import AddressKind, Customer
+from bot.phones import InvalidPhoneNumber, PhoneNumber, parse_phone
+from bot.services.customers import create_customer, get_customer, update_customer
+from bot.services.errors import DomainError
+from outbound.rendering import SUPPORTED_LOCALES
+
+bp = resource_blueprint(
+    "customers", __name__, "/customers", "The people the business sends notices to."
+)
+
+OPTED_OUT_WARNING = "this number has opted out of SMS (STOP): no SMS will be sent to it"
+
+
+class CustomerSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True, metadata={"description": "E.164, e.g. +4915112345678."})
+    phone_is_mobile = fields.Boolean(
+        allow_none=True, metadata={"description": "False: a landline; SMS may not arrive."}
+    )
+    email = fields.String(allow_none=True)
+    sms_consent = fields.Boolean()
+    email_consent = fields.Boolean()
+    locale = fields.String(allow_none=True, metadata={"description": "null: the business's."})
+    privacy_accepted = fields.Method("_privacy_accepted", metadata={"type": "boolean"})
+    privacy_accepted_at = fields.DateTime(allow_none=True)
+    sms_opted_out_at = fields.Method(
+        "_sms_opted_out_at",
+        metadata={"type": "string", "format": "date-time", "nullable": True},
+    )
+    external_id = fields.String(allow_none=True)
+    warnings = fields.Method(
+        "_warnings",
+        metadata={
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Things staff should know, e.g. that a number is not a mobile.",
+        },
+    )
+    created_at = fields.DateTime()
+
+    def _privacy_accepted(self, customer: Customer) -> bool:
+        return customer.privacy_accepted_at is not None
+
+    def _sms_opted_out_at(self, customer: Customer) -> str | None:
+        tel = customer.address(AddressKind.TEL)
+        if tel is None or tel.opted_out_at is None:
+            return None
+        return tel.opted_out_at.isoformat()
+
+    def _warnings(self, customer: Customer) -> list[str]:
+        return customer_warnings(customer)
+
+
+class CustomerInputSchema(InputSchema):
+    name = ShortText(allow_none=True, metadata={"example": "Ursula Hoffmann"})
+    phone = ShortText(
+        allow_none=True,
+        metadata={
+            "description": "Any common notation; without a + the business's phone_region applies.",
+            "example": "0151 12345678",
+        },
+    )
+    email = fields.Email(allow_none=True, validate=Length(max=200))
+    sms_consent = StrictBoolean()
+    email_consent = StrictBoolean()
+    locale = fields.String(allow_none=True, validate=OneOf(SUPPORTED_LOCALES))
+    privacy_accepted = StrictBoolean(
+        metadata={"description": "true records now as the moment the privacy policy was accepted."}
+    )
+    external_id = ShortText(
+        allow_none=True, metadata={"description": "The customer's id in your own system."}
+    )
+
+
+class CustomerCreateSchema(CustomerInputSchema):
+    @validates_schema
+    def _someone(self, data, **kwargs):
+        if not any(data.get(field) for field in ("name", "phone", "email")):
+            raise ma.ValidationError("give at least a name, a phone number or an email", "name")
+
+
+class CustomerQuerySchema(ListQuery):
+    phone = fields.String(metadata={"description": "Any notation; matched in E.164."})
+    email = fields.String()
+    external_id = fields.String()
+
+
+CustomerListSchema = items_schema(CustomerSchema, "CustomerListSchema")
+
+
+def customer_warnings(customer: Customer) -> list[str]:
+    """What staff should know about reaching this customer by SMS."""
+    warnings = []
+    if customer.phone and customer.phone_is_mobile is False:
+        warnings.append(PhoneNumber(customer.phone, is_mobile=False).warning)
+    tel = customer.address(AddressKind.TEL)
+    if tel is not None and tel.opted_out_at is not None:
+        warnings.append(OPTED_OUT_WARNING)
+    return warnings
+
+
+@bp.route("", tags=["customers"])
+class Customers(MethodView):
+    @bp.arguments(CustomerQuerySchema, location="query")
+    @bp.response(200, CustomerListSchema)
+    def get(self, query):
+        """List customers, optionally only those with a given phone, email or external id."""
+        business = current_business()
+        statement = select(Customer).where(Customer.business_id == business.id)
+        if "phone" in query:
+            try:
+                phone = parse_phone(query["phone"], business.phone_region).e164
+            except InvalidPhoneNumber as error:
+                raise DomainError(str(error), code="invalid_phone", field="phone") from error
+            statement = statement.where(Customer.phone == phone)
+        if "email" in query:
+            statement = statement.where(Customer.email == query["email"].strip().lower())
+        statement = where_equal(statement, Customer, query, ("external_id",))
+        return list_response(statement.order_by(Customer.id), query)
+
+    @bp.arguments(CustomerCreateSchema)
+    @bp.response(201, CustomerSchema)
+    def post(self, data):
+        """Create a customer."""
+        customer = create_customer(db.session, current_business(), data)
+        db.session.commit()
+        return customer
+
+
+@bp.route(f"/<int(max={MAX_ID}):customer_id>", tags=["customers"])
+class CustomerById(MethodView):
+    @bp.response(200, CustomerSchema)
+    def get(self, customer_id):
+        """Read one customer."""
+        customer = get_customer(db.session, current_business(), customer_id)
+        db.session.commit()
+        return customer
+
+    @bp.arguments(CustomerInputSchema)
+    @bp.response(200, CustomerSchema)
+    def patch(self, changes, customer_id):
+        """Change a customer; fields left out stay as they are, null clears a field."""
+        business = current_business()
+        customer = get_customer(db.session, business, customer_id)
+        update_customer(db.session, business, customer, changes)
+        db.session.commit()
+        return customer

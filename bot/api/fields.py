@@ -1,0 +1,159 @@
+"""The field types and base schemas every API schema is built from.
+
+JSON bodies are read strictly: a boolean must be `true`/`false`, an integer
+must be a JSON integer inside the range the database can hold, a datetime must
+carry its UTC offset and lie in a range the database and the time arithmetic
+can handle. Anything else is refused here, at the boundary, with a message
+naming the field, so nothing malformed reaches a service or the database.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from email.utils import parseaddr
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, pre_load
+from marshmallow.validate import Email, Length, Range
+
+# Ids and counts stay inside a signed 32-bit integer, which every database
+# supported holds; a larger number from a client is an error, not an overflow.
+MAX_ID = 2**31 - 1
+# Far enough for any booking, near enough that adding a duration or converting
+# between zones never leaves Python's datetime range.
+EARLIEST_YEAR = 1970
+LATEST_YEAR = 2199
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON `true` or `false`; the strings and numbers marshmallow would accept are refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value is True or value is False:
+            return value
+        raise self.make_error("invalid", input=value)
+
+
+class Text(fields.String):
+    """A string without NUL characters (PostgreSQL refuses them in text columns)."""
+
+    default_error_messages = {"nul": "must not contain NUL characters"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise self.make_error("nul")
+        return text
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """An ISO 8601 datetime with a UTC offset, inside the years the service can store."""
+
+    default_error_messages = {
+        "invalid_awareness": "needs a UTC offset, e.g. 2026-05-04T14:00:00+02:00",
+        "invalid": "is not a valid ISO 8601 datetime, e.g. 2026-05-04T14:00:00+02:00",
+        "out_of_range": f"must lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            raise self.make_error("out_of_range")
+        return moment
+
+
+class ClockTime(fields.String):
+    """A time of day written "HH:MM" (24-hour clock), as on an opening-hours sign."""
+
+    default_error_messages = {"invalid": 'must be a time of day written "HH:MM", e.g. "09:30"'}
+
+    def __init__(self, **kwargs: Any):
+        metadata = {"pattern": _CLOCK.pattern, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value: time | None, attr, obj, **kwargs):
+        return None if value is None else value.strftime("%H:%M")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        match = _CLOCK.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise self.make_error("invalid")
+        return time(int(match.group(1)), int(match.group(2)))
+
+
+class Mailbox(Text):
+    """An email address, optionally with a display name: `Salon <mail@salon.de>`."""
+
+    default_error_messages = {"mailbox": 'must be an email address, e.g. "Salon <mail@salon.de>"'}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        _name, address = parseaddr(text)
+        try:
+            Email()(address)
+        except ma.ValidationError as error:
+            raise self.make_error("mailbox") from error
+        return text
+
+
+def Id(*, strict: bool = True, **kwargs: Any) -> fields.Integer:
+    """A row id from 1 to MAX_ID; strict (a JSON integer) unless read from a query string."""
+    return fields.Integer(strict=strict, validate=Range(1, MAX_ID), **kwargs)
+
+
+def Count(low: int, high: int, **kwargs: Any) -> fields.Integer:
+    """A strict JSON integer between `low` and `high` inclusive."""
+    return fields.Integer(strict=True, validate=Range(low, high), **kwargs)
+
+
+def ShortText(**kwargs: Any) -> Text:
+    """Text that fits a 200-character column (names, titles, ids from other systems)."""
+    return Text(validate=Length(max=200), **kwargs)
+
+
+class InputSchema(ma.Schema):
+    """A request body: unknown fields are refused, "" in a nullable field means null."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    @pre_load
+    def _blank_is_null(self, data, **kwargs):
+        if not isinstance(data, dict):
+            return data  # marshmallow reports the wrong type itself
+        nullable = {
+            field.data_key or name
+            for name, field in self.fields.items()
+            if field.allow_none and not field.dump_only
+        }
+        return {
+            key: None if key in nullable and isinstance(value, str) and not value.strip() else value
+            for key, value in data.items()
+        }
+
+
+class ListQuery(ma.Schema):
+    """Query parameters every list shares: a page of `limit` rows after `offset`."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    limit = fields.Integer(
+        load_default=100,
+        validate=Range(1, 500),
+        metadata={"description": "How many items to return (1–500)."},
+    )
+    offset = fields.Integer(
+        load_default=0,
+        validate=Range(0, MAX_ID),
+        metadata={"description": "How many items to skip."},
+    )
+
+
+def items_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """A `{"items": [...]}` envelope around `item`, named for the OpenAPI document."""
+    return type(name, (ma.Schema,), {"items": fields.List(fields.Nested(item), required=True)})

@@ -1,0 +1,105 @@
+"""GET/PATCH /business: the settings of the key's business."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.api.business import BusinessPatchSchema, BusinessSchema
+from bot.models import Business
+from bot.services.businesses import SETTINGS
+from tests.api.helpers import assert_error
+
+
+def test_get_returns_the_settings(api):
+    body = api.get("/business").get_json()
+
+    assert body["id"] == api.business.id
+    assert body["name"] == "Salon Sonnenschein"
+    assert body["timezone"] == "Europe/Berlin"
+    assert body["locale"] == "de"
+    assert body["phone_region"] == "DE"
+    assert body["sms_enabled"] is True
+    assert body["sms_from"] == "+4930555010"
+    assert body["cancellation_window_hours"] == 24
+    assert "webhook_secret" not in body
+
+
+def test_patch_changes_only_what_is_sent_and_persists(db, api):
+    response = api.patch(
+        "/business",
+        json={
+            "sms_confirmation_always": True,
+            "cancellation_window_hours": None,
+            "timezone": "Europe/Amsterdam",
+            "locale": "nl",
+            "phone_region": "nl",
+            "email_from": "Salon Sonnenschein <mail@salon-sonnenschein.de>",
+            "notification_email": "chefin@salon-sonnenschein.de",
+            "booking_url": "https://salon-sonnenschein.de/termin",
+        },
+    )
+
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["phone_region"] == "NL"
+    assert body["cancellation_window_hours"] is None
+    db.session.expire_all()
+    stored = db.session.get(Business, api.business.id)
+    assert stored.sms_confirmation_always is True
+    assert stored.cancellation_window_hours is None
+    assert stored.timezone == "Europe/Amsterdam"
+    assert stored.locale == "nl"
+    assert stored.email_from == "Salon Sonnenschein <mail@salon-sonnenschein.de>"
+    assert stored.sms_enabled is True  # not sent, not changed
+    assert stored.name == "Salon Sonnenschein"
+
+
+def test_sms_from_is_stored_in_e164(api):
+    body = api.patch("/business", json={"sms_from": "030 555 0199"}).get_json()
+
+    assert body["sms_from"] == "+49305550199"
+
+
+def test_an_empty_string_clears_a_nullable_setting(api):
+    api.patch("/business", json={"booking_url": "https://example.org/book"})
+
+    body = api.patch("/business", json={"booking_url": ""}).get_json()
+
+    assert body["booking_url"] is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"timezone": "Europe/Atlantis"}, "timezone"),
+        ({"locale": "fr"}, "locale"),
+        ({"phone_region": "XX"}, "phone_region"),
+        ({"sms_from": "12"}, "sms_from"),
+        ({"messaging_service_sid": "MG123"}, "messaging_service_sid"),
+        ({"email_from": "not an address"}, "email_from"),
+        ({"notification_email": "chefin@"}, "notification_email"),
+        ({"booking_url": "javascript:alert(1)"}, "booking_url"),
+        ({"cancellation_window_hours": -1}, "cancellation_window_hours"),
+        ({"sms_enabled": None}, "sms_enabled"),
+        ({"name": ""}, "name"),
+        ({"webhook_secret": "mine"}, "webhook_secret"),
+    ],
+)
+def test_bad_settings_are_422_naming_the_field(db, api, changes, field):
+    error = assert_error(api.patch("/business", json=changes), 422, field=field)
+
+    assert error["message"]
+    db.session.expire_all()
+    stored = db.session.get(Business, api.business.id)
+    assert stored.timezone == "Europe/Berlin" and stored.locale == "de"
+
+
+def test_the_region_names_the_error_for_a_bad_sender(api):
+    error = assert_error(api.patch("/business", json={"sms_from": "12"}), 422)
+
+    assert "'12'" in error["message"] and "DE" in error["message"]
+
+
+def test_the_schemas_cover_exactly_the_domain_settings():
+    assert set(BusinessPatchSchema().fields) == set(SETTINGS)
+    assert set(SETTINGS) <= set(BusinessSchema().fields)
