@@ -1,0 +1,1 @@
+"""The staff web app: login, and the phone simulator for the demo."""

@@ -1,0 +1,78 @@
+"""Web app fixtures: a staff login for the test client, and the app served for
+real over HTTP (werkzeug's threaded server on loopback) for the browser test."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from werkzeug.security import generate_password_hash
+from werkzeug.serving import make_server
+
+from bot import create_app
+from bot.extensions import db as _db
+from bot.models import User, UserRole
+from outbound.queueing import redis_connection
+
+STAFF_EMAIL = "anna@salon.test"
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def add_user(session, business, *, email: str = STAFF_EMAIL, active: bool = True) -> User:
+    user = User(
+        business_id=business.id,
+        email=email,
+        password_hash=generate_password_hash(STAFF_PASSWORD),
+        name="Anna",
+        role=UserRole.OWNER,
+        active=active,
+    )
+    session.add(user)
+    session.commit()
+    return user
+
+
+@pytest.fixture
+def staff(db, business) -> User:
+    return add_user(db.session, business)
+
+
+@pytest.fixture
+def logged_in(client, staff):
+    """The test client with the staff user's session."""
+    response = client.post("/login", data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+@pytest.fixture
+def live_app(tmp_path, redis_server):
+    """The app on a fresh database, served over HTTP in a background thread, with
+    the simulator transports and no Twilio account: what `make run` gives a demo."""
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}",
+            "REDIS_URL": redis_server.url,
+            "SECRET_KEY": "live-test-secret",
+            "PUBLIC_BASE_URL": "http://127.0.0.1",
+            "TWILIO_ACCOUNT_SID": None,
+            "TWILIO_AUTH_TOKEN": None,
+            "SMS_TRANSPORT": "simulator",
+            "EMAIL_TRANSPORT": "simulator",
+            "SMTP_URL": None,
+        }
+    )
+    with app.app_context():
+        _db.create_all()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # The simulator posts to PUBLIC_BASE_URL, which is only known once the port is.
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app
+    server.shutdown()
+    thread.join(timeout=10)
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+    redis_connection(redis_server.url).flushdb()

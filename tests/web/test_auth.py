@@ -1,0 +1,120 @@
+"""Staff login: the form, wrong credentials, the session, logout and `next`."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import create_app
+from bot.web.auth import load_user
+from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
+
+
+def session_user(client) -> str | None:
+    with client.session_transaction() as session:
+        return session.get("_user_id")
+
+
+def test_the_login_page_has_a_form(client):
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert b'name="email"' in response.data and b'name="password"' in response.data
+    assert b'name="csrf_token"' in response.data
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [(STAFF_EMAIL, "wrong password"), ("nobody@salon.test", STAFF_PASSWORD), ("", "")],
+)
+def test_wrong_credentials_show_an_error_and_start_no_session(client, staff, email, password):
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 401
+    assert b"Wrong email or password." in response.data
+    assert session_user(client) is None
+    assert client.get("/simulator").status_code == 302
+
+
+def test_the_right_password_logs_in(client, staff):
+    response = client.post("/login", data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert session_user(client) == str(staff.id)
+    assert client.get("/").headers["Location"] == "/simulator"
+    page = client.get("/simulator")
+    assert page.status_code == 200
+    assert STAFF_EMAIL.encode() in page.data
+
+
+def test_the_email_is_not_case_sensitive(client, staff):
+    response = client.post(
+        "/login", data={"email": "  Anna@Salon.TEST ", "password": STAFF_PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+def test_a_deactivated_user_cannot_log_in(db, client, business):
+    add_user(db.session, business, email="gone@salon.test", active=False)
+    response = client.post("/login", data={"email": "gone@salon.test", "password": STAFF_PASSWORD})
+    assert response.status_code == 401
+    assert session_user(client) is None
+
+
+def test_a_deactivated_user_loses_the_session(db, staff):
+    # What Flask-Login calls on every request to turn the session into a user.
+    assert load_user(str(staff.id)) == staff
+    staff.active = False
+    db.session.commit()
+    assert load_user(str(staff.id)) is None
+    assert load_user("not-a-number") is None
+
+
+def test_pages_need_a_login_and_come_back_after_it(client, staff):
+    response = client.get("/simulator?customer=3")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    login = client.post(
+        "/login?next=/simulator?customer%3D3",
+        data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD},
+    )
+    assert login.headers["Location"] == "/simulator?customer=3"
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:x"]
+)
+def test_next_never_leads_off_the_site(client, staff, target):
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_logout_ends_the_session(logged_in):
+    response = logged_in.post("/logout")
+    assert response.status_code == 302
+    assert session_user(logged_in) is None
+    assert logged_in.get("/simulator").status_code == 302
+
+
+def test_logout_is_not_a_get(logged_in):
+    assert logged_in.get("/logout").status_code == 405
+    assert logged_in.get("/simulator").status_code == 200
+
+
+def test_forms_need_the_csrf_token(app_config, db, business):
+    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    with app.app_context():
+        client = app.test_client()
+        response = client.post("/login", data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD})
+    assert response.status_code == 400
+
+
+def test_the_login_page_warns_about_the_development_secret_key(app_config):
+    app = create_app({**app_config, "SECRET_KEY": None})
+    response = app.test_client().get("/login")
+    assert b"SECRET_KEY is not set" in response.data
+
+
+def test_no_warning_with_a_secret_key(client):
+    assert b"SECRET_KEY is not set" not in client.get("/login").data
