@@ -1,0 +1,49 @@
+# ReplyDesk: `make run` sets up and starts everything, `make test` runs the suite.
+# Both install what is missing first: the virtualenv, the Python packages and
+# Debian's redis-server (and, for the browser tests, Debian's chromium).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends
+
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+
+.PHONY: run test lint format install redis-package browser-package
+
+run: install redis-package
+	@scripts/ensure-redis
+	$(BIN)/flask --app bot db upgrade
+	@$(BIN)/flask --app bot demo | $(BIN)/python scripts/banner.py
+	exec $(BIN)/honcho start --port $(PORT)
+
+test: install redis-package browser-package
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+redis-package:
+	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null || \
+	  { $(SUDO) apt-get update -q && $(APT_INSTALL) redis-server; }
+
+browser-package:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && $(APT_INSTALL) chromium; }

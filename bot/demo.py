@@ -1,0 +1,164 @@
+"""The demo: a German salon with staff, services, opening hours, customers in
+three languages and upcoming appointments, plus a staff login.
+
+Loading it twice changes nothing but this: a demo customer whose appointments
+have all passed gets a new one, so the phone simulator always has something
+to confirm, and the demo API key is replaced so the one printed works.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from bot.models import (
+    ApiKey,
+    Business,
+    Customer,
+    Location,
+    Service,
+    StaffMember,
+    User,
+    UserRole,
+    WorkingHours,
+)
+from bot.services.businesses import create_api_key, create_business
+from bot.services.customers import create_customer
+from bot.services.records import create_record, upcoming_appointments
+
+DEMO_EMAIL = "demo@replydesk.local"
+DEMO_PASSWORD = "demo-password"
+DEMO_SENDER = "+4930555010"  # never a real Twilio number: the demo uses the simulator
+
+CUSTOMERS = (
+    {"name": "Ursula Hoffmann", "phone": "0151 12345678", "sms_consent": True, "locale": "de"},
+    {"name": "Jane Miller", "phone": "+44 7911 123456", "sms_consent": True, "locale": "en"},
+    {"name": "Sanne de Vries", "phone": "+31 6 12345678", "sms_consent": True, "locale": "nl"},
+    {
+        "name": "Klaus Becker",
+        "phone": "0160 98765432",
+        "email": "klaus.becker@example.com",
+        "sms_consent": True,
+        "email_consent": True,
+        "locale": "de",
+    },
+)
+
+
+def load_demo(session: Session, *, now: datetime) -> dict[str, Any]:
+    """Create (or top up) the demo and return what `make run` prints."""
+    user = session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    if user is None:
+        business = _create_business(session)
+        user = User(
+            business_id=business.id,
+            email=DEMO_EMAIL,
+            name="Demo Owner",
+            role=UserRole.OWNER,
+            password_hash=generate_password_hash(DEMO_PASSWORD),
+        )
+        session.add(user)
+        for data in CUSTOMERS:
+            create_customer(session, business, dict(data))
+        session.flush()
+    business = session.get(Business, user.business_id)
+    _ensure_upcoming_appointments(session, business, now)
+    session.execute(
+        update(ApiKey)
+        .where(ApiKey.business_id == business.id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    api_key = create_api_key(session, business, name="demo")
+    return {
+        "business_id": business.id,
+        "login": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        "api_key": api_key,
+    }
+
+
+def _create_business(session: Session) -> Business:
+    business = create_business(
+        session,
+        name="Salon Sonnenschein",
+        timezone="Europe/Berlin",
+        locale="de",
+        region="DE",
+        sms_from=DEMO_SENDER,
+    ).business
+    business.booking_url = "https://salon-sonnenschein.example/buchen"
+    business.notification_email = "team@salon-sonnenschein.example"
+    business.cancellation_window_hours = 24
+    location = Location(
+        business_id=business.id, name="Salon Sonnenschein", address="Lindenstraße 12, 10969 Berlin"
+    )
+    for weekday in range(5):  # Monday to Friday, with a lunch break
+        location.working_hours.append(
+            WorkingHours(weekday=weekday, opens_at=time(9), closes_at=time(13))
+        )
+        location.working_hours.append(
+            WorkingHours(weekday=weekday, opens_at=time(14), closes_at=time(19))
+        )
+    location.working_hours.append(WorkingHours(weekday=5, opens_at=time(9), closes_at=time(14)))
+    session.add(location)
+    session.add_all(
+        [
+            StaffMember(business_id=business.id, name="Mira"),
+            StaffMember(business_id=business.id, name="Jonas"),
+            Service(
+                business_id=business.id,
+                name="Haarschnitt",
+                category="Haare",
+                duration_minutes=45,
+                rebook_interval_days=42,
+            ),
+            Service(
+                business_id=business.id,
+                name="Färben",
+                category="Haare",
+                duration_minutes=90,
+                rebook_interval_days=56,
+            ),
+        ]
+    )
+    session.flush()
+    return business
+
+
+def _ensure_upcoming_appointments(session: Session, business: Business, now: datetime) -> None:
+    location = session.scalar(select(Location).where(Location.business_id == business.id))
+    staff = session.scalars(select(StaffMember).where(StaffMember.business_id == business.id)).all()
+    service = session.scalar(select(Service).where(Service.business_id == business.id))
+    customers = session.scalars(
+        select(Customer).where(Customer.business_id == business.id).order_by(Customer.id)
+    ).all()
+    zone = ZoneInfo(business.timezone)
+    for index, customer in enumerate(customers):
+        if upcoming_appointments(session, business, customer.id, now=now):
+            continue
+        day = _next_weekday(now.astimezone(zone).date() + timedelta(days=1 + index))
+        starts_at = datetime.combine(day, time(10 + 2 * (index % 4)), tzinfo=zone)
+        create_record(
+            session,
+            business,
+            {
+                "kind": "appointment",
+                "customer_id": customer.id,
+                "starts_at": starts_at.astimezone(UTC),
+                "source": "calendar",
+                "location_id": location.id if location else None,
+                "staff_id": staff[index % len(staff)].id if staff else None,
+                "service_id": service.id if service else None,
+            },
+            now=now,
+        )
+
+
+def _next_weekday(day):
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
