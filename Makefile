@@ -11,6 +11,8 @@ PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends
 
+# honcho's processes (gunicorn, rq) and the scripts find the virtualenv's tools first.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
