@@ -43,6 +43,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(webhooks.bp)
     csrf.exempt(webhooks.bp)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(simulator.bp)
+    if settings["SMS_TRANSPORT"] == "simulator":
+        # Fabricated customer texts have no place next to real ones: with real
+        # Twilio the simulator is not there at all.
+        app.register_blueprint(simulator.bp)
     cli.init_app(app)
     return app

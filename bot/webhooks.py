@@ -96,11 +96,13 @@ def twilio_status():
     form, invalid = _load(StatusCallbackForm(), request.form)
     if invalid is not None:
         return invalid
+    message_id = request.args.get("message", type=int)  # our id, set in the callback URL
     message = apply_status_callback(
         db.session,
         message_sid=form["MessageSid"],
         status=form["MessageStatus"],
         error_code=form["ErrorCode"] or None,
+        message_id=message_id if message_id and message_id < 2**63 else None,
         now=utcnow(),
     )
     db.session.commit()

@@ -58,9 +58,10 @@ MAX_ATTEMPTS = 6  # the first try and RQ's five retries
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
 
 
-def status_callback_url(config: Mapping[str, Any]) -> str:
-    """Where Twilio should report delivery: the public status webhook."""
-    return config["PUBLIC_BASE_URL"].rstrip("/") + STATUS_CALLBACK_PATH
+def status_callback_url(config: Mapping[str, Any], message_id: int) -> str:
+    """Where Twilio should report delivery: the public status webhook, naming our
+    message, so a report that arrives before the send call returns finds it."""
+    return f"{config['PUBLIC_BASE_URL'].rstrip('/')}{STATUS_CALLBACK_PATH}?message={message_id}"
 
 
 def send_notification_now(
@@ -259,7 +260,7 @@ def _outgoing(message: Message, config: Mapping[str, Any]) -> Outgoing:
         body=message.body,
         subject=message.subject,
         status_callback_url=(
-            status_callback_url(config) if message.channel != Channel.EMAIL else None
+            status_callback_url(config, message.id) if message.channel != Channel.EMAIL else None
         ),
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Api, Blueprint
+from marshmallow import ValidationError
 from sqlalchemy import Select
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
@@ -44,7 +45,35 @@ class JsonBodyParser(FlaskParser):
                     message="send the request body as JSON with 'Content-Type: application/json'",
                 )
             return core.missing
-        return super()._raw_load_json(req)
+        data = super()._raw_load_json(req)
+        path = _lone_surrogate_path(data)
+        if path is not None:
+            # JSON may escape a lone surrogate ("\\ud800"); UTF-8, and so the
+            # database, cannot hold one.
+            error: Any = ["must be valid Unicode text (it contains a lone surrogate)"]
+            for key in reversed(path):
+                error = {key: error}
+            raise ValidationError(error)
+        return data
+
+
+def _lone_surrogate_path(value: Any, path: tuple = ()) -> tuple | None:
+    """The path to the first string (or key) in `value` that UTF-8 cannot encode."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if not isinstance(value, dict | list):
+        return None
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        found = _lone_surrogate_path(key, path + (key,)) if isinstance(key, str) else None
+        found = found or _lone_surrogate_path(item, path + (key,))
+        if found is not None:
+            return found
+    return None
 
 
 class ApiBlueprint(Blueprint):

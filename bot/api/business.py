@@ -99,6 +99,6 @@ class BusinessResource(MethodView):
     def patch(self, changes):
         """Change some settings; fields left out stay as they are."""
         business = current_business()
-        update_settings(business, changes)
+        update_settings(db.session, business, changes)
         db.session.commit()
         return business

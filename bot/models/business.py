@@ -29,9 +29,10 @@ class Business(Base):
     email_from: Mapped[str | None] = mapped_column(ShortText)  # R4.4
     # Where notices to the business itself go (R1.9, R3.4).
     notification_email: Mapped[str | None] = mapped_column(ShortText)
-    sms_from: Mapped[str | None] = mapped_column(String(32), index=True)
-    messaging_service_sid: Mapped[str | None] = mapped_column(String(40), index=True)
-    whatsapp_from: Mapped[str | None] = mapped_column(String(48), index=True)
+    # A Twilio sender routes inbound messages to exactly one business.
+    sms_from: Mapped[str | None] = mapped_column(String(32), unique=True)
+    messaging_service_sid: Mapped[str | None] = mapped_column(String(40), unique=True)
+    whatsapp_from: Mapped[str | None] = mapped_column(String(48), unique=True)
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     webhook_secret: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

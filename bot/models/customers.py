@@ -39,6 +39,16 @@ class Customer(Base):
     )
 
     def address(self, kind: AddressKind) -> ContactAddress | None:
+        """The address of `kind` the customer is reached at now.
+
+        For `tel` that is the row of the current phone: rows of numbers the
+        customer used before stay (they keep the number's opt-out and still
+        match replies from it) but are not where notices go.
+        """
+        if kind == AddressKind.TEL:
+            return next(
+                (a for a in self.addresses if a.kind == kind and a.value == self.phone), None
+            )
         return next((a for a in self.addresses if a.kind == kind), None)
 
 

@@ -36,20 +36,16 @@ def channel_of(address: str) -> Channel:
 def find_business(
     session: Session, to: str, messaging_service_sid: str | None, channel: Channel
 ) -> Business | None:
-    """The business a message was sent to: by Messaging Service when Twilio names one,
-    else by the number (`whatsapp_from` for WhatsApp, `sms_from` otherwise)."""
-    if messaging_service_sid:
-        business = session.scalar(
-            select(Business)
-            .where(Business.messaging_service_sid == messaging_service_sid)
-            .order_by(Business.id)
-        )
-        if business is not None:
-            return business
+    """The business a message was sent to: by the number it was sent to
+    (`whatsapp_from` for WhatsApp, `sms_from` otherwise), else by the Messaging
+    Service Twilio names (a pooled sender). Each sender belongs to one business."""
     column = Business.whatsapp_from if channel == Channel.WHATSAPP else Business.sms_from
-    return session.scalar(
-        select(Business).where(column == normalise_sender(to)).order_by(Business.id)
-    )
+    business = session.scalar(select(Business).where(column == normalise_sender(to)))
+    if business is None and messaging_service_sid:
+        business = session.scalar(
+            select(Business).where(Business.messaging_service_sid == messaging_service_sid)
+        )
+    return business
 
 
 def find_sender(

@@ -15,13 +15,16 @@ from sqlalchemy.orm import Session
 
 from bot.models import ApiKey, Business, NotificationRule, Template, utcnow
 from bot.phones import InvalidPhoneNumber, parse_phone
-from bot.services.errors import DomainError
+from bot.services.errors import Conflict, DomainError
 from outbound.rendering import SUPPORTED_LOCALES, default_template, default_template_names
 from outbound.rules import DEFAULT_RULES
 from outbound.vocabulary import Channel
 
 API_KEY_PREFIX = "rd_"
 KEY_USE_RESOLUTION = timedelta(minutes=5)
+
+# The Twilio senders: each routes inbound messages to one business only.
+SENDER_SETTINGS = ("sms_from", "messaging_service_sid", "whatsapp_from")
 
 # Settings staff may change through the API, with the check each value must pass.
 SETTINGS = (
@@ -66,6 +69,7 @@ def create_business(
     business = Business(name=name, sms_enabled=bool(sms_from or messaging_service_sid))
     session.add(business)
     update_settings(
+        session,
         business,
         {
             "timezone": timezone,
@@ -117,7 +121,7 @@ def install_defaults(session: Session, business: Business) -> None:
     session.flush()
 
 
-def update_settings(business: Business, changes: dict[str, Any]) -> None:
+def update_settings(session: Session, business: Business, changes: dict[str, Any]) -> None:
     """Apply validated setting changes. Raises DomainError naming the bad field."""
     for field, value in changes.items():
         if field not in SETTINGS:
@@ -134,9 +138,23 @@ def update_settings(business: Business, changes: dict[str, Any]) -> None:
                 raise DomainError(f"{value!r} is not a known region code", field=field)
         elif field in ("sms_from", "whatsapp_from") and value:
             value = _sender_number(value, business.phone_region or "DE", field)
+        if field in SENDER_SETTINGS and value:
+            _check_sender_is_free(session, business, field, value)
         elif field == "cancellation_window_hours" and value is not None and value < 0:
             raise DomainError("cancellation_window_hours cannot be negative", field=field)
         setattr(business, field, value)
+
+
+def _check_sender_is_free(session: Session, business: Business, field: str, value: str) -> None:
+    column = getattr(Business, field)
+    owner = session.scalar(select(Business.id).where(column == value, Business.id != business.id))
+    if owner is not None:
+        raise Conflict(
+            f"{value} is already the {field} of another business; "
+            "inbound messages could not tell the two apart",
+            code="sender_taken",
+            field=field,
+        )
 
 
 def create_api_key(session: Session, business: Business, name: str = "default") -> str:

@@ -84,30 +84,29 @@ def find_address(
 
 
 def _set_phone(session: Session, business: Business, customer: Customer, text: str | None) -> None:
-    tel = customer.address(AddressKind.TEL)
+    """Set the customer's phone. An opt-out belongs to the number, not to the
+    customer record (the carrier blocks the number), so the number's address row
+    and its `opted_out_at` survive a change, a removal and a return."""
     if not text:
         customer.phone = None
         customer.phone_is_mobile = None
-        if tel is not None:
-            customer.addresses.remove(tel)
         return
     try:
         number = parse_phone(text, business.phone_region)
     except InvalidPhoneNumber as error:
         raise DomainError(str(error), code="invalid_phone", field="phone") from error
-    owner = find_address(session, business, AddressKind.TEL, number.e164)
-    if owner is not None and owner.customer_id != customer.id:
-        raise Conflict(
-            f"{number.e164} already belongs to customer {owner.customer_id}",
-            code="duplicate_phone",
-            field="phone",
-        )
-    customer.phone = number.e164
-    customer.phone_is_mobile = number.is_mobile
-    if tel is None:
+    row = find_address(session, business, AddressKind.TEL, number.e164)
+    if row is None:
         customer.addresses.append(
             ContactAddress(business_id=business.id, kind=AddressKind.TEL, value=number.e164)
         )
-    elif tel.value != number.e164:
-        tel.value = number.e164
-        tel.opted_out_at = None  # a new number has not opted out of anything
+    elif row.customer_id != customer.id:
+        if row.customer.phone == number.e164:
+            raise Conflict(
+                f"{number.e164} already belongs to customer {row.customer_id}",
+                code="duplicate_phone",
+                field="phone",
+            )
+        row.customer = customer  # a number its earlier owner gave up moves, opt-out and all
+    customer.phone = number.e164
+    customer.phone_is_mobile = number.is_mobile

@@ -56,17 +56,29 @@ def apply_status_callback(
     message_sid: str,
     status: str,
     error_code: str | int | None = None,
+    message_id: int | None = None,
     now: datetime,
 ) -> Message | None:
     """Apply a Twilio status callback (`MessageSid`, `MessageStatus`, `ErrorCode`).
 
-    Returns the message, or None when no message has that SID (not ours, or
-    sent by another system on the same account). A status word Twilio may add
-    later is ignored rather than refused: the callback must still get a 2xx.
+    `message_id` is our id, which the send put into the callback URL (and so
+    under Twilio's signature): a callback that overtakes the send call's own
+    answer still finds its message, and records the SID. Returns the message,
+    or None when none matches (not ours, or sent by another system on the same
+    account). A status word Twilio may add later is ignored rather than
+    refused: the callback must still get a 2xx.
     """
-    message = session.scalar(select(Message).where(Message.provider_sid == message_sid))
+    message = None
+    if message_id is not None:
+        message = session.get(Message, message_id)
+        if message is not None and message.provider_sid not in (None, message_sid):
+            message = None  # the id and the SID disagree: trust neither
+    if message is None:
+        message = session.scalar(select(Message).where(Message.provider_sid == message_sid))
     if message is None:
         return None
+    if message.provider_sid is None:
+        message.provider_sid = message_sid
     reported = TWILIO_STATUS.get((status or "").strip().lower())
     if reported is not None:
         record_provider_status(session, message, reported, now=now, error_code=error_code)

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import (
+    AppointmentStatus,
     Author,
     Business,
     ContactAddress,
@@ -118,9 +119,12 @@ def handle_inbound(session: Session, form: Mapping[str, str], *, now: datetime) 
     )
     decision = decide(
         interpretation,
-        has_upcoming_appointment=record is not None,
+        # A request the business has not accepted cannot be confirmed by the customer.
+        has_upcoming_appointment=record is not None
+        and record.status == AppointmentStatus.CONFIRMED,
         known_sender=customer is not None,
         staff_holds_conversation=staff_holds,
+        staff_awaits_answer=conversation.inbox_status == InboxStatus.PENDING,
     )
     address = _apply(session, decision, business, channel, sender, address, record, now)
     if decision.needs_staff:
@@ -245,13 +249,13 @@ def _apply(
     """Carry out the decision's action; returns the sender's address as it now stands."""
     if decision.action == Action.CONFIRM and record is not None:
         confirm_by_customer(record, now=now)
-    elif decision.action == Action.RECORD_OPT_OUT:
+    if decision.action == Action.RECORD_OPT_OUT:
         if address is not None and address.kind != ADDRESS_KINDS[channel]:
             # Found through the customer's phone: the opt-out belongs to this channel only.
             address = _address_for(session, business, channel, sender, address.customer_id)
         if address is not None and address.opted_out_at is None:
             address.opted_out_at = now
-    elif decision.action == Action.CLEAR_OPT_OUT and address is not None:
+    if (decision.action == Action.CLEAR_OPT_OUT or decision.carrier_opt_in) and address is not None:
         if address.kind == ADDRESS_KINDS[channel]:
             address.opted_out_at = None
     return address

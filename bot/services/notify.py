@@ -24,6 +24,7 @@ from bot.models import (
 from outbound.channels import ContactFacts
 from outbound.planner import (
     EventKind,
+    PlannedNotice,
     RecordEvent,
     RecordFacts,
     RuleFacts,
@@ -117,16 +118,22 @@ def plan_for_event(
     )
     if not planned:
         return []
-    known = set(
-        session.scalars(
-            select(Notification.idempotency_key).where(
+    known = {
+        row.idempotency_key: row
+        for row in session.scalars(
+            select(Notification).where(
                 Notification.idempotency_key.in_([p.idempotency_key for p in planned])
             )
         )
-    )
+    }
     rows = []
     for notice in planned:
-        if notice.idempotency_key in known:
+        existing = known.get(notice.idempotency_key)
+        if existing is not None:
+            if notice.is_reminder and existing.status == NotificationStatus.CANCELLED:
+                # Moved away and back (or cancelled and reinstated): the reminder
+                # for this start is wanted again.
+                _replan(existing, notice, record)
             continue
         rows.append(
             Notification(
@@ -139,9 +146,7 @@ def plan_for_event(
                 template_name=notice.template_name,
                 channel=notice.channel,
                 due_at=notice.due_at,
-                status=NotificationStatus.SKIPPED
-                if notice.skip_reason
-                else NotificationStatus.SCHEDULED,
+                status=_planned_status(notice),
                 reason=notice.skip_reason,
                 idempotency_key=notice.idempotency_key,
                 record_version=record.version,
@@ -150,6 +155,18 @@ def plan_for_event(
     session.add_all(rows)
     session.flush()
     return rows
+
+
+def _planned_status(notice: PlannedNotice) -> NotificationStatus:
+    return NotificationStatus.SKIPPED if notice.skip_reason else NotificationStatus.SCHEDULED
+
+
+def _replan(row: Notification, notice: PlannedNotice, record: Record) -> None:
+    row.status = _planned_status(notice)
+    row.reason = notice.skip_reason
+    row.due_at = notice.due_at
+    row.record_version = record.version
+    row.lease_until = None
 
 
 def withdraw_stale_reminders(session: Session, record: Record) -> None:

@@ -49,7 +49,10 @@ def authenticate(email: str, password: str) -> User | None:
 @bp.get("/")
 @login_required
 def index():
-    return redirect(url_for("simulator.index"))
+    """The demo starts in the phone simulator; a real deployment on its settings page."""
+    if "simulator" in current_app.blueprints:
+        return redirect(url_for("simulator.index"))
+    return render_template("home.html", business=current_user.business)
 
 
 @bp.route("/login", methods=["GET", "POST"])

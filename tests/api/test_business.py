@@ -103,3 +103,23 @@ def test_the_region_names_the_error_for_a_bad_sender(api):
 def test_the_schemas_cover_exactly_the_domain_settings():
     assert set(BusinessPatchSchema().fields) == set(SETTINGS)
     assert set(SETTINGS) <= set(BusinessSchema().fields)
+
+
+NEIGHBOUR_SENDERS = {
+    "sms_from": "+4930555030",
+    "messaging_service_sid": "MG" + "3" * 32,
+    "whatsapp_from": "+4930555031",
+}
+
+
+@pytest.mark.parametrize("field", NEIGHBOUR_SENDERS)
+def test_a_sender_of_another_business_is_refused(db, api, business_factory, field):
+    business_factory(name="Salon Nachbar", **NEIGHBOUR_SENDERS)
+    before = getattr(db.session.get(Business, api.business.id), field)
+
+    response = api.patch("/business", json={field: NEIGHBOUR_SENDERS[field]})
+
+    error = assert_error(response, 409, field=field)
+    assert error["code"] == "sender_taken"
+    db.session.expire_all()
+    assert getattr(db.session.get(Business, api.business.id), field) == before

@@ -124,9 +124,12 @@ def test_patch_changes_the_phone_and_its_contact_address(db, api, customer_facto
     assert body["locale"] == "en"
     assert body["warnings"] == ["not a mobile number: SMS may not arrive"]
     addresses = db.session.scalars(
-        select(ContactAddress.value).where(ContactAddress.customer_id == customer.id)
+        select(ContactAddress.value)
+        .where(ContactAddress.customer_id == customer.id)
+        .order_by(ContactAddress.id)
     ).all()
-    assert addresses == ["+493012345678"]
+    # the old number's row stays: it keeps that number's opt-out and matches its replies
+    assert addresses == ["+4915112345678", "+493012345678"]
 
 
 def test_patch_with_an_invalid_phone_keeps_the_old_one(db, api, customer_factory):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -140,6 +142,24 @@ def test_bad_query_parameters_are_422(api):
 
 def test_nul_characters_are_refused(api):
     assert_error(api.post("/customers", json={"name": "Ja\x00ne"}), 422, field="name")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("post", "/customers", {"name": "Ursula \ud800"}, "name"),
+        ("post", "/customers", {"email": "u\ud800@example.com"}, "email"),
+        ("post", "/customers", {"phone": "0151 \udfff"}, "phone"),
+        ("patch", "/business", {"booking_url": "https://x.example/\ud800"}, "booking_url"),
+        ("patch", "/business", {"email_from": "Salon <s\ud800@x.example>"}, "email_from"),
+        ("post", "/staff", {"name": "\ud83d"}, "name"),
+    ],
+)
+def test_lone_surrogates_are_refused_not_a_500(api, method, path, body, field):
+    # JSON may carry "\ud800"; UTF-8 (and so the database) cannot hold it.
+    raw = json.dumps(body)  # keeps the escape as written
+    response = getattr(api, method)(path, data=raw, content_type="application/json")
+    assert_error(response, 422, field=field)
 
 
 def test_an_unknown_route_under_the_api_is_404_in_the_shape(api):

@@ -52,8 +52,25 @@ def reading(intent: Intent, keyword: str | None = None) -> Interpretation:
         # while a person works the conversation the bot stays quiet …
         (
             reading(Intent.CONFIRM),
-            {"staff_holds_conversation": True},
+            {"staff_holds_conversation": True, "has_upcoming_appointment": False},
             Decision(Action.HAND_TO_STAFF),
+        ),
+        # … except that a clear yes to a booked appointment is confirmed, staff still told
+        (
+            reading(Intent.CONFIRM),
+            {"staff_holds_conversation": True},
+            Decision(Action.CONFIRM, "reply_confirmed", flag_for_staff=True),
+        ),
+        # a bare YES is also the carrier's opt-in: our record of the opt-out must follow
+        (
+            reading(Intent.CONFIRM, "yes"),
+            {},
+            Decision(Action.CONFIRM, "reply_confirmed", carrier_opt_in=True),
+        ),
+        (
+            reading(Intent.CONFIRM, "yes"),
+            {"has_upcoming_appointment": False},
+            Decision(Action.HAND_TO_STAFF, "reply_handed_to_staff", carrier_opt_in=True),
         ),
         (
             reading(Intent.OTHER),

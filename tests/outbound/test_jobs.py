@@ -58,7 +58,10 @@ def test_a_confirmation_goes_out_as_a_german_sms_with_a_status_callback(
     [sms] = fake_twilio.messages
     assert sms.to == "+4915112345678"
     assert sms.params["From"] == SMS_FROM
-    assert sms.params["StatusCallback"] == PUBLIC_BASE_URL + "/webhooks/twilio/status"
+    message_id = notification(db, record).message_id
+    assert sms.params["StatusCallback"] == (
+        f"{PUBLIC_BASE_URL}/webhooks/twilio/status?message={message_id}"
+    )
     assert sms.body.startswith("Salon Sonnenschein: Ihr Termin am ")
     assert f"{starts_at:%d.%m.%Y} um 14:00 Uhr ist gebucht" in sms.body
     assert smtp_sink.messages == []

@@ -102,3 +102,28 @@ def test_refusals_name_the_field(db, business, business_factory, customer_factor
     other, _ = business_factory(name="Other Salon", sms_from="+4930555099")
     with pytest.raises(NotFound):
         create_record(db.session, other, {"customer_id": customer.id, "starts_at": now}, now=now)
+
+
+def test_moving_away_and_back_plans_the_reminder_again(
+    db, business, customer_factory, record_factory, now
+):  # R1.5, R1.6
+    record = record_factory(customer_factory())
+    original = record.starts_at
+    update_record(
+        db.session, business, record, {"starts_at": original + timedelta(hours=1)}, now=now
+    )
+    update_record(db.session, business, record, {"starts_at": original}, now=now)
+    db.session.commit()
+    reminders = [n for n in notices(db, record) if n[0] == Notice.REMINDER]
+    assert [n[2] for n in reminders] == [NotificationStatus.SCHEDULED, NotificationStatus.CANCELLED]
+
+
+def test_a_reinstated_appointment_gets_its_reminder_back(
+    db, business, customer_factory, record_factory, now
+):
+    record = record_factory(customer_factory())
+    update_record(db.session, business, record, {"status": "cancelled"}, now=now)
+    update_record(db.session, business, record, {"status": "confirmed"}, now=now)
+    db.session.commit()
+    reminders = [n for n in notices(db, record) if n[0] == Notice.REMINDER]
+    assert [n[2] for n in reminders] == [NotificationStatus.SCHEDULED]

@@ -33,6 +33,13 @@ def add_user(session, business, *, email: str = STAFF_EMAIL, active: bool = True
 
 
 @pytest.fixture
+def app_config(app_config):
+    """The web app as the demo runs it: the phone simulator exists only with the
+    simulator transport."""
+    return {**app_config, "SMS_TRANSPORT": "simulator"}
+
+
+@pytest.fixture
 def staff(db, business) -> User:
     return add_user(db.session, business)
 

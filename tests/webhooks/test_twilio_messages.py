@@ -241,17 +241,37 @@ def test_a_question_hands_the_conversation_to_staff(
     assert db.session.get(Record, record.id).customer_confirmed_at is None
 
 
-def test_while_staff_hold_the_conversation_the_bot_stays_quiet(
+def test_while_staff_hold_the_conversation_the_bot_stays_quiet_but_confirms(
     db, customer_factory, record_factory, text_in
 ):
     record = record_factory(customer_factory())
     text_in("Was kostet ein Haarschnitt?")
-    text_in("ja")
+    text_in("Und habt ihr Parkplätze?")
     db.session.expire_all()
     assert len(messages(db, Direction.OUTBOUND)) == 1  # only the first hand-over reply
-    assert conversation_of(db).unread_count == 2
-    # "ja" may answer a question staff asked: it must not confirm the old appointment.
+    text_in("ja")
+    db.session.expire_all()
+    # Nobody has answered in the inbox yet, so a clear yes still confirms the booking
+    # (and staff keep the conversation open).
+    assert db.session.get(Record, record.id).customer_confirmed_at is not None
+    assert "bestätigt" in messages(db, Direction.OUTBOUND)[-1].body
+    assert conversation_of(db).unread_count == 3
+    assert conversation_of(db).inbox_status == InboxStatus.OPEN
+
+
+def test_a_yes_after_staff_wrote_answers_staff_not_the_notice(
+    db, customer_factory, record_factory, text_in
+):
+    record = record_factory(customer_factory())
+    text_in("Kann ich meinen Hund mitbringen?")
+    conversation = conversation_of(db)
+    conversation.inbox_status = InboxStatus.PENDING  # staff replied and wait for an answer
+    db.session.commit()
+    text_in("ja")
+    db.session.expire_all()
+    # "ja" answers the staff member's question: it must not confirm the appointment.
     assert db.session.get(Record, record.id).customer_confirmed_at is None
+    assert len(messages(db, Direction.OUTBOUND)) == 1
 
 
 def test_an_unknown_number_goes_to_staff_with_an_honest_reply(db, business, text_in):
@@ -304,6 +324,30 @@ def test_start_opts_the_number_back_in(db, customer_factory, text_in):
     assert messages(db, Direction.OUTBOUND) == []
 
 
+def test_a_bare_yes_is_also_the_carriers_opt_in(db, customer_factory, record_factory, text_in):
+    customer = customer_factory()
+    record = record_factory(customer)
+    text_in("STOP")
+    text_in("YES")  # Twilio unblocks the number on YES; our record must follow
+    db.session.expire_all()
+    assert customer.address(AddressKind.TEL).opted_out_at is None
+    assert db.session.get(Record, record.id).customer_confirmed_at is not None
+    [reply] = messages(db, Direction.OUTBOUND)
+    assert "bestätigt" in reply.body
+
+
+def test_a_request_still_awaiting_the_business_is_not_confirmed_by_the_customer(
+    db, customer_factory, record_factory, text_in
+):
+    record = record_factory(customer_factory(), status="pending", source="online")
+    text_in("ok")
+    db.session.expire_all()
+    assert db.session.get(Record, record.id).customer_confirmed_at is None
+    [reply] = messages(db, Direction.OUTBOUND)
+    assert "bestätigt" not in reply.body
+    assert conversation_of(db).inbox_status == InboxStatus.OPEN
+
+
 def test_an_opted_out_number_gets_no_reply(db, customer_factory, text_in):
     customer_factory()
     text_in("STOP")
@@ -322,7 +366,9 @@ def test_twilio_advanced_opt_out_type_is_honoured(db, customer_factory, text_in)
 def test_a_whatsapp_reply_goes_back_on_whatsapp(
     db, business_factory, customer_factory, record_factory, text_in, work, fake_twilio
 ):
-    business, _ = business_factory(name="Salon Mond", whatsapp_from="+4930555099")
+    business, _ = business_factory(
+        name="Salon Mond", sms_from="+4930555098", whatsapp_from="+4930555099"
+    )
     customer = customer_factory(business=business)
     record = record_factory(customer, business=business)
     text_in("ja", sender=f"whatsapp:{CUSTOMER_PHONE}", to="whatsapp:+4930555099")
@@ -341,7 +387,9 @@ def test_a_whatsapp_reply_goes_back_on_whatsapp(
 
 
 def test_a_whatsapp_stop_opts_out_of_whatsapp_only(db, business_factory, customer_factory, text_in):
-    business, _ = business_factory(name="Salon Mond", whatsapp_from="+4930555099")
+    business, _ = business_factory(
+        name="Salon Mond", sms_from="+4930555098", whatsapp_from="+4930555099"
+    )
     customer = customer_factory(business=business)
     text_in("STOP", sender=f"whatsapp:{CUSTOMER_PHONE}", to="whatsapp:+4930555099")
     db.session.expire_all()
@@ -364,6 +412,17 @@ def test_a_messaging_service_finds_its_business(db, business_factory, customer_f
     conversation = conversation_of(db)
     assert conversation.business_id == business.id
     assert conversation.customer_id is not None
+
+
+def test_the_number_texted_decides_the_business_before_a_messaging_service(
+    db, business, business_factory, customer_factory, text_in
+):
+    other, _ = business_factory(
+        name="Salon Pool", sms_from=None, messaging_service_sid="MG" + "2" * 32
+    )
+    customer_factory()
+    text_in("Hallo", to=SMS_FROM, MessagingServiceSid="MG" + "2" * 32)
+    assert conversation_of(db).business_id == business.id
 
 
 def test_the_appointment_the_last_notice_was_about_is_the_one_confirmed(

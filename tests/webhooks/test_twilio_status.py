@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.models import Direction, Message
-from outbound.vocabulary import MessageStatus
+from bot.models import Author, Direction, Message
+from bot.services.messages import queue_message
+from outbound.vocabulary import Channel, MessageStatus
 from tests.webhooks.conftest import STATUS_PATH, sign
 
 
@@ -91,3 +92,39 @@ def test_a_callback_without_a_required_field_gets_400(db, business, post_signed,
     response = post_signed(STATUS_PATH, form)
     assert response.status_code == 400
     assert response.json["error"]["field"] == missing
+
+
+def test_a_callback_that_overtakes_the_send_answer_finds_its_message(
+    db, business, customer_factory, post_signed
+):
+    # The send call has not returned yet, so no SID is stored; the callback URL names
+    # our message id, under Twilio's signature.
+    customer = customer_factory()
+    message = queue_message(
+        db.session,
+        business,
+        channel=Channel.SMS,
+        to_address=customer.phone,
+        body="Danke!",
+        author=Author.BOT,
+        customer_id=customer.id,
+    )
+    db.session.commit()
+    sid = "SM" + "7" * 32
+    response = post_signed(f"{STATUS_PATH}?message={message.id}", status_form(sid, "delivered"))
+    assert response.status_code == 204
+    message = reload(db, message)
+    assert (message.provider_sid, message.status, message.billable) == (
+        sid,
+        MessageStatus.DELIVERED,
+        True,
+    )
+
+
+def test_a_callback_whose_id_and_sid_disagree_changes_nothing(db, sent_reply, post_signed):
+    other_sid = "SM" + "8" * 32
+    response = post_signed(
+        f"{STATUS_PATH}?message={sent_reply.id}", status_form(other_sid, "delivered")
+    )
+    assert response.status_code == 204
+    assert reload(db, sent_reply).status != MessageStatus.DELIVERED
