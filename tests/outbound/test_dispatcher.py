@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Author, Message, Notification
-from bot.services.messages import queue_message
 from outbound.dispatcher import claim_due, stale_queued_messages
 from outbound.vocabulary import (
     Audience,
@@ -18,6 +17,7 @@ from outbound.vocabulary import (
     Notice,
     NotificationStatus,
 )
+from tests.support import queue_sms
 
 
 def add_notifications(db, business, customer, count, *, due_at, **fields):
@@ -140,33 +140,11 @@ def test_concurrent_claims_never_share_a_row(db, business, customer_factory, now
 
 def test_queued_messages_whose_job_may_be_lost_are_found(db, business, customer_factory, now):
     customer = customer_factory()
-    lost = queue_message(
-        db.session,
-        business,
-        channel=Channel.SMS,
-        to_address=customer.phone,
-        body="Danke!",
-        author=Author.BOT,
-        customer_id=customer.id,
-    )
-    sent = queue_message(
-        db.session,
-        business,
-        channel=Channel.SMS,
-        to_address=customer.phone,
-        body="Schon raus",
-        author=Author.STAFF,
-        customer_id=customer.id,
-    )
+    lost = queue_sms(db.session, business, customer, "Danke!", Author.BOT)
+    sent = queue_sms(db.session, business, customer, "Schon raus", Author.STAFF)
     sent.status = MessageStatus.SENT
-    carried = queue_message(
-        db.session,
-        business,
-        channel=Channel.SMS,
-        to_address=customer.phone,
-        body="Teil einer Benachrichtigung",
-        author=Author.SYSTEM,
-        customer_id=customer.id,
+    carried = queue_sms(
+        db.session, business, customer, "Teil einer Benachrichtigung", Author.SYSTEM
     )
     add_notifications(db, business, customer, 1, due_at=now, status=NotificationStatus.QUEUED)
     notification = db.session.scalars(select(Notification)).one()

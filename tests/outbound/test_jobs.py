@@ -18,7 +18,6 @@ from bot.models import (
     Notification,
     Template,
 )
-from bot.services.messages import queue_message
 from bot.services.records import update_record
 from outbound.jobs import dispatch_tick, run_dispatch_pass, send_message, send_notification
 from outbound.queueing import notification_job_id, redis_connection
@@ -26,6 +25,7 @@ from outbound.sending import MAX_ATTEMPTS, send_message_now
 from outbound.transports import TransientSendError
 from outbound.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
 from tests.conftest import PUBLIC_BASE_URL, SMS_FROM
+from tests.support import queue_sms
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -432,15 +432,7 @@ def test_with_the_simulator_the_sms_is_delivered_and_billable(
 
 def test_a_queued_reply_is_sent_once(db, business, customer_factory, fake_twilio, work):
     customer = customer_factory()
-    reply = queue_message(
-        db.session,
-        business,
-        channel=Channel.SMS,
-        to_address=customer.phone,
-        body="Danke, bis dann!",
-        author=Author.BOT,
-        customer_id=customer.id,
-    )
+    reply = queue_sms(db.session, business, customer, "Danke, bis dann!", Author.BOT)
     db.session.commit()
 
     work()
@@ -459,15 +451,7 @@ def test_a_reply_to_an_opted_out_number_is_failed_without_calling_twilio(
 ):
     customer = customer_factory()
     customer.address(AddressKind.TEL).opted_out_at = now - timedelta(days=1)
-    reply = queue_message(
-        db.session,
-        business,
-        channel=Channel.SMS,
-        to_address=customer.phone,
-        body="Danke!",
-        author=Author.STAFF,
-        customer_id=customer.id,
-    )
+    reply = queue_sms(db.session, business, customer, "Danke!", Author.STAFF)
     db.session.commit()
 
     work()
@@ -482,15 +466,7 @@ def test_a_reply_whose_job_was_lost_is_sent_by_a_later_tick(
     db, business, customer_factory, fake_twilio, redis_server, work
 ):
     customer = customer_factory()
-    reply = queue_message(
-        db.session,
-        business,
-        channel=Channel.SMS,
-        to_address=customer.phone,
-        body="Danke!",
-        author=Author.BOT,
-        customer_id=customer.id,
-    )
+    reply = queue_sms(db.session, business, customer, "Danke!", Author.BOT)
     db.session.commit()
     redis_connection(redis_server.url).flushdb()  # Redis lost the job
     reply.created_at = datetime.now(UTC) - timedelta(minutes=5)
@@ -507,15 +483,7 @@ def test_a_reply_that_keeps_failing_transiently_is_failed_on_its_last_retry(
     db, business, customer_factory, fake_twilio, work
 ):
     customer = customer_factory()
-    reply = queue_message(
-        db.session,
-        business,
-        channel=Channel.SMS,
-        to_address=customer.phone,
-        body="Danke!",
-        author=Author.BOT,
-        customer_id=customer.id,
-    )
+    reply = queue_sms(db.session, business, customer, "Danke!", Author.BOT)
     db.session.commit()
     fake_twilio.fail_next(500)
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import Author, Direction, Message
-from bot.services.messages import queue_message
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.vocabulary import MessageStatus
+from tests.support import queue_sms
 from tests.webhooks.conftest import STATUS_PATH, sign
 
 
@@ -100,15 +100,7 @@ def test_a_callback_that_overtakes_the_send_answer_finds_its_message(
     # The send call has not returned yet, so no SID is stored; the callback URL names
     # our message id, under Twilio's signature.
     customer = customer_factory()
-    message = queue_message(
-        db.session,
-        business,
-        channel=Channel.SMS,
-        to_address=customer.phone,
-        body="Danke!",
-        author=Author.BOT,
-        customer_id=customer.id,
-    )
+    message = queue_sms(db.session, business, customer, "Danke!", Author.BOT)
     db.session.commit()
     sid = "SM" + "7" * 32
     response = post_signed(f"{STATUS_PATH}?message={message.id}", status_form(sid, "delivered"))
