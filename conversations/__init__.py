@@ -2,20 +2,34 @@
 
 Nothing here imports Flask, SQLAlchemy, RQ or the network, and the clock is
 a parameter: a message's meaning depends only on its text and the facts it is
-given (DESIGN.md §2, §4). `interpret` reads one message; `decide` turns the
+given (DESIGN.md §2, §4). `interpret` reads one message; `step` turns the
 reading into the action the bot takes and the reply it sends.
 """
 
-from conversations.engine import Action, Decision, decide
+from conversations.engine import (
+    Action,
+    Appointment,
+    Reply,
+    ReplyKey,
+    Situation,
+    State,
+    Step,
+    step,
+)
 from conversations.intents import Intent, Interpretation
 from conversations.reading import carrier_interpretation, interpret
 
 __all__ = [
     "Action",
-    "Decision",
+    "Appointment",
+    "Reply",
+    "ReplyKey",
+    "Situation",
+    "State",
+    "Step",
     "Intent",
     "Interpretation",
     "carrier_interpretation",
-    "decide",
     "interpret",
+    "step",
 ]

@@ -1,96 +1,374 @@
 """The conversation state machine: what the bot does with a message it has read.
 
-`decide` takes an `Interpretation` and the facts about the conversation and
-returns a `Decision`: one action for the domain services to apply, the reply
-text to send (by template key, or none) and whether staff must look at it.
-It covers the first slice of DESIGN.md §4: confirm an upcoming appointment,
-honour opt-out and opt-in, and hand everything else to staff with a short,
-honest reply. Pure: no database, no clock, no sending.
+`step` takes the message (its text and its `Interpretation`) and a
+`Situation` (the conversation's state and context, the customer's upcoming
+appointments, when each could move to, the cancellation window) and returns
+a `Step`: at most one action for the domain services to apply, the reply to
+send (by template key, with the times it names), the next state and context,
+and whether staff must look. Pure: no database, no clock, no sending.
+
+States (DESIGN.md §4): idle; awaiting_reply (a question is open: which
+appointment); reschedule_collecting (asked "when would suit you?");
+reschedule_offered (offered one exact time for a yes, or numbered slots);
+handed_to_staff. Nothing is moved before the customer agrees to a time the
+bot offered, a cancellation is only accepted inside the business's window,
+and two unclear answers in a row hand the conversation to staff.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
 from conversations.intents import Intent, Interpretation
+from conversations.picking import picked_number
+from conversations.slots import Availability
 
-REPLY_CONFIRMED = "reply_confirmed"
-REPLY_HANDED_TO_STAFF = "reply_handed_to_staff"
-REPLY_UNKNOWN_SENDER = "reply_unknown_sender"
+# A bare YES is Twilio's opt-in keyword as well as a yes: the carrier has
+# unblocked the number, so our own opt-out record must follow.
+CARRIER_OPT_IN_CONFIRMATIONS = frozenset({"yes"})
+MAX_FAILURES = 2  # unclear answers in a row before staff take over
+
+
+class State(enum.StrEnum):
+    IDLE = "idle"
+    AWAITING_REPLY = "awaiting_reply"
+    RESCHEDULE_COLLECTING = "reschedule_collecting"
+    RESCHEDULE_OFFERED = "reschedule_offered"
+    HANDED_TO_STAFF = "handed_to_staff"
 
 
 class Action(enum.StrEnum):
-    CONFIRM = "confirm"  # mark the upcoming appointment as confirmed by the customer
+    NONE = "none"  # only a reply (or nothing)
+    CONFIRM = "confirm"  # the customer will come
+    CANCEL = "cancel"  # cancel the appointment, the customer asked for it
+    MOVE = "move"  # move the appointment to `new_start`, the customer agreed
     RECORD_OPT_OUT = "record_opt_out"  # no more messages to this address
     CLEAR_OPT_OUT = "clear_opt_out"  # messages to this address are welcome again
     HAND_TO_STAFF = "hand_to_staff"  # open the conversation in the staff inbox
 
 
-# A bare YES is Twilio's opt-in keyword as well as a yes: the carrier has
-# unblocked the number, so our own opt-out record must follow.
-CARRIER_OPT_IN_CONFIRMATIONS = frozenset({"yes"})
+class ReplyKey(enum.StrEnum):
+    """The texts the bot answers with (templates/messages/<locale>.toml)."""
+
+    CONFIRMED = "reply_confirmed"
+    HANDED_TO_STAFF = "reply_handed_to_staff"
+    UNKNOWN_SENDER = "reply_unknown_sender"
+    HELP = "reply_help"
+    REQUEST_PENDING = "reply_request_pending"
+    CANCELLED = "reply_cancelled"
+    CANCEL_TOO_LATE = "reply_cancel_too_late"
+    CANCEL_NOT_BY_TEXT = "reply_cancel_not_by_text"
+    ASK_WHEN = "reply_ask_when"
+    OFFER_EXACT = "reply_offer_exact"
+    OFFER_SLOTS = "reply_offer_slots"
+    OFFER_TAKEN = "reply_offer_taken"
+    PICK_AGAIN = "reply_pick_again"
+    NO_SLOTS = "reply_no_slots"
+    MOVED = "reply_moved"
+    WHICH_APPOINTMENT = "reply_which_appointment"
 
 
 @dataclass(frozen=True)
-class Decision:
-    """What to do: `action`, the reply template key (None: say nothing), whether
-    the conversation needs a person even when the action is not a hand-over, and
-    whether the carrier opted the sender back in along the way."""
+class Appointment:
+    """One of the customer's appointments still to come."""
 
+    id: int
+    start: datetime
+    booked: bool = True  # False: a request the business has not accepted yet
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the machine knows besides the message itself."""
+
+    now: datetime
+    state: State = State.IDLE
+    context: Mapping[str, Any] = field(default_factory=dict)
+    known_sender: bool = True
+    appointments: tuple[Appointment, ...] = ()  # soonest first
+    availability: Mapping[int, Availability] = field(default_factory=dict)  # by appointment id
+    cancellation_window_hours: int | None = None  # None: no cancelling by text
+    staff_holds: bool = False  # the conversation sits in the staff inbox
+    staff_awaits_answer: bool = False  # staff wrote last: the answer is theirs
+
+
+@dataclass(frozen=True)
+class Reply:
+    key: ReplyKey
+    start: datetime | None = None  # the time offered, moved to, or cancelled
+    slots: tuple[datetime, ...] = ()  # numbered offers
+    appointments: tuple[datetime, ...] = ()  # numbered choices of appointment
+
+
+@dataclass(frozen=True)
+class Step:
     action: Action
-    reply_key: str | None = None
-    flag_for_staff: bool = False
+    state: State
+    context: dict[str, Any]
+    record_id: int | None = None
+    new_start: datetime | None = None
+    reply: Reply | None = None
+    needs_staff: bool = False
     carrier_opt_in: bool = False
 
-    @property
-    def needs_staff(self) -> bool:
-        return self.action == Action.HAND_TO_STAFF or self.flag_for_staff
+
+def step(text: str, reading: Interpretation, situation: Situation) -> Step:
+    """Decide what the bot does with one message; see the module docstring."""
+    return _Machine(text, reading, situation).run()
 
 
-def decide(
-    interpretation: Interpretation,
-    *,
-    has_upcoming_appointment: bool,
-    known_sender: bool = True,
-    staff_holds_conversation: bool = False,
-    staff_awaits_answer: bool = False,
-) -> Decision:
-    """Decide what the bot does with one message.
+class _Machine:
+    def __init__(self, text: str, reading: Interpretation, situation: Situation):
+        self.text = text
+        self.reading = reading
+        self.s = situation
+        self.context: dict[str, Any] = dict(situation.context)
+        self.opted_in = reading.keyword in CARRIER_OPT_IN_CONFIRMATIONS
 
-    `has_upcoming_appointment`: the sender has a booked appointment still to
-    come (a request the business has not accepted yet does not count);
-    `known_sender`: the sender's address belongs to a customer;
-    `staff_holds_conversation`: the conversation is in the staff inbox, so the
-    bot confirms a clear yes and honours opt-out and opt-in, and otherwise
-    stays quiet; `staff_awaits_answer`: staff wrote to the customer last, so a
-    yes answers them, not the notice, and is theirs to read.
-    """
-    intent, keyword = interpretation.intent, interpretation.keyword
-    if intent == Intent.OPT_OUT:
-        # The carrier answers STOP itself and blocks our replies. A bare CANCEL
-        # opted the number out too, but the customer likely meant the appointment.
-        return Decision(Action.RECORD_OPT_OUT, flag_for_staff=keyword == "cancel")
-    if intent == Intent.OPT_IN:
-        return Decision(Action.CLEAR_OPT_OUT)
-    opted_in = keyword in CARRIER_OPT_IN_CONFIRMATIONS
-    if (
-        intent == Intent.CONFIRM
-        and has_upcoming_appointment
-        and known_sender
-        and not staff_awaits_answer
-    ):
-        # A clear yes is acted on even while staff hold the conversation; they still see it.
-        return Decision(
-            Action.CONFIRM,
-            REPLY_CONFIRMED,
-            flag_for_staff=staff_holds_conversation,
-            carrier_opt_in=opted_in,
+    def run(self) -> Step:
+        intent = self.reading.intent
+        if intent == Intent.OPT_OUT:
+            # The carrier answers STOP itself and blocks our replies. A bare CANCEL
+            # opted the number out too, but the customer likely meant the appointment.
+            flag = self.reading.keyword == "cancel"
+            return self._step(Action.RECORD_OPT_OUT, State.IDLE, needs_staff=flag, reset=True)
+        if intent == Intent.OPT_IN:
+            return self._step(Action.CLEAR_OPT_OUT, self.s.state)
+        if intent == Intent.HELP:
+            return self._step(Action.NONE, self.s.state, reply=Reply(ReplyKey.HELP))
+        if not self.s.known_sender:
+            return self._to_staff(ReplyKey.UNKNOWN_SENDER)
+        if self.s.staff_awaits_answer:
+            return self._to_staff(None)  # staff asked something: the answer is theirs
+        if self.context.get("choices"):
+            return self._choosing()
+        record = self._appointment_in_question()
+        if self.s.state == State.RESCHEDULE_OFFERED and record and self.context.get("offers"):
+            return self._offered(record)
+        if self.s.state == State.RESCHEDULE_COLLECTING and record:
+            return self._collecting(record)
+        return self._fresh(record)
+
+    # --- states --------------------------------------------------------------
+
+    def _fresh(self, record: Appointment | None) -> Step:
+        intent = self.reading.intent
+        if intent not in (Intent.CONFIRM, Intent.CANCEL, Intent.RESCHEDULE):
+            return self._to_staff(None if self.s.staff_holds else ReplyKey.HANDED_TO_STAFF)
+        if record is None:
+            if len(self.s.appointments) > 1:
+                return self._ask_which()
+            return self._to_staff(ReplyKey.HANDED_TO_STAFF)
+        if intent == Intent.CONFIRM:
+            if not record.booked:
+                return self._to_staff(ReplyKey.REQUEST_PENDING)
+            return self._step(
+                Action.CONFIRM,
+                State.IDLE,
+                record=record,
+                reply=Reply(ReplyKey.CONFIRMED, start=record.start),
+                needs_staff=self.s.staff_holds,
+                reset=True,
+            )
+        if intent == Intent.CANCEL:
+            return self._cancel(record)
+        return self._reschedule(record)
+
+    def _offered(self, record: Appointment) -> Step:
+        offers = [datetime.fromisoformat(value) for value in self.context["offers"]]
+        picked = self._picked_offer(offers)
+        availability = self.s.availability.get(record.id)
+        if picked is not None and availability is not None and not availability.is_free(picked):
+            # Someone else took it since it was offered: offer what is near it now.
+            return self._offer(record, availability.nearest(picked), ReplyKey.OFFER_TAKEN)
+        if picked is not None:
+            return self._step(
+                Action.MOVE,
+                State.IDLE,
+                record=record,
+                new_start=picked,
+                reply=Reply(ReplyKey.MOVED, start=picked),
+                reset=True,
+            )
+        if self.reading.start or self.reading.window:
+            return self._reschedule(record)
+        if self.reading.intent == Intent.CANCEL:
+            # "nein" to the offers: none of them suits; ask instead of cancelling.
+            self.context.pop("offers", None)
+            return self._step(
+                Action.NONE,
+                State.RESCHEDULE_COLLECTING,
+                record=record,
+                reply=Reply(ReplyKey.ASK_WHEN),
+            )
+        return self._failed(
+            Reply(ReplyKey.PICK_AGAIN, slots=tuple(offers)), State.RESCHEDULE_OFFERED
         )
-    if staff_holds_conversation:
-        return Decision(Action.HAND_TO_STAFF, carrier_opt_in=opted_in)
-    if intent == Intent.HELP and keyword is not None:
-        return Decision(Action.HAND_TO_STAFF)  # the carrier has sent its help text already
-    if not known_sender:
-        return Decision(Action.HAND_TO_STAFF, REPLY_UNKNOWN_SENDER, carrier_opt_in=opted_in)
-    return Decision(Action.HAND_TO_STAFF, REPLY_HANDED_TO_STAFF, carrier_opt_in=opted_in)
+
+    def _collecting(self, record: Appointment) -> Step:
+        if self.reading.start or self.reading.window:
+            return self._reschedule(record)
+        if self.reading.intent == Intent.CANCEL:
+            return self._cancel(record)
+        return self._failed(Reply(ReplyKey.ASK_WHEN), State.RESCHEDULE_COLLECTING)
+
+    def _choosing(self) -> Step:
+        choices = [a for a in self.s.appointments if a.id in self.context["choices"]]
+        chosen = self._picked_appointment(choices)
+        if chosen is None:
+            reply = Reply(ReplyKey.WHICH_APPOINTMENT, appointments=tuple(a.start for a in choices))
+            return self._failed(reply, State.AWAITING_REPLY)
+        pending = self.context.pop("pending", {})
+        self.context.pop("choices", None)
+        self.context["record_id"] = chosen.id
+        self.reading = Interpretation(
+            Intent(pending.get("intent", Intent.OTHER)),
+            start=_parse(pending.get("start")),
+            window=_parse_window(pending.get("window")),
+        )
+        return self._fresh(chosen)
+
+    # --- actions -------------------------------------------------------------
+
+    def _cancel(self, record: Appointment) -> Step:
+        hours = self.s.cancellation_window_hours
+        if hours is None:
+            return self._to_staff(ReplyKey.CANCEL_NOT_BY_TEXT, record=record)
+        if self.s.now > record.start - timedelta(hours=hours):
+            return self._to_staff(ReplyKey.CANCEL_TOO_LATE, record=record)
+        return self._step(
+            Action.CANCEL,
+            State.IDLE,
+            record=record,
+            reply=Reply(ReplyKey.CANCELLED, start=record.start),
+            reset=True,
+        )
+
+    def _reschedule(self, record: Appointment) -> Step:
+        availability = self.s.availability.get(record.id)
+        if not record.booked or availability is None or not availability.has_opening_hours:
+            return self._to_staff(ReplyKey.HANDED_TO_STAFF, record=record)
+        start, window = self.reading.start, self.reading.window
+        if start is not None:
+            if availability.is_free(start):
+                return self._offer(record, [start], ReplyKey.OFFER_EXACT)
+            return self._offer(record, availability.nearest(start), ReplyKey.OFFER_TAKEN)
+        if window is not None:
+            slots = availability.within(window) or availability.nearest(window[0])
+            return self._offer(record, slots, ReplyKey.OFFER_SLOTS)
+        self.context.pop("offers", None)
+        return self._step(
+            Action.NONE, State.RESCHEDULE_COLLECTING, record=record, reply=Reply(ReplyKey.ASK_WHEN)
+        )
+
+    def _offer(self, record: Appointment, slots: list[datetime], key: ReplyKey) -> Step:
+        if not slots:
+            return self._to_staff(ReplyKey.NO_SLOTS, record=record)
+        self.context["offers"] = [slot.isoformat() for slot in slots]
+        self.context["failures"] = 0
+        reply = Reply(key, start=slots[0], slots=tuple(slots))
+        return self._step(Action.NONE, State.RESCHEDULE_OFFERED, record=record, reply=reply)
+
+    def _ask_which(self) -> Step:
+        self.context["choices"] = [a.id for a in self.s.appointments]
+        self.context["pending"] = {
+            "intent": self.reading.intent.value,
+            "start": self.reading.start.isoformat() if self.reading.start else None,
+            "window": [w.isoformat() for w in self.reading.window] if self.reading.window else None,
+        }
+        reply = Reply(
+            ReplyKey.WHICH_APPOINTMENT, appointments=tuple(a.start for a in self.s.appointments)
+        )
+        return self._step(Action.NONE, State.AWAITING_REPLY, reply=reply)
+
+    def _failed(self, retry: Reply, state: State) -> Step:
+        failures = int(self.context.get("failures", 0)) + 1
+        if failures >= MAX_FAILURES:
+            return self._to_staff(ReplyKey.HANDED_TO_STAFF)
+        self.context["failures"] = failures
+        return self._step(Action.NONE, state, reply=retry)
+
+    def _to_staff(self, key: ReplyKey | None, record: Appointment | None = None) -> Step:
+        reply = Reply(key, start=record.start if record else None) if key else None
+        return self._step(
+            Action.HAND_TO_STAFF, State.HANDED_TO_STAFF, reply=reply, needs_staff=True, reset=True
+        )
+
+    def _step(
+        self,
+        action: Action,
+        state: State,
+        *,
+        record: Appointment | None = None,
+        new_start: datetime | None = None,
+        reply: Reply | None = None,
+        needs_staff: bool = False,
+        reset: bool = False,
+    ) -> Step:
+        context = dict(self.context)
+        if reset:  # the question is settled: forget offers, choices and failures
+            for key in ("offers", "choices", "pending", "failures"):
+                context.pop(key, None)
+        if record is not None:
+            context["record_id"] = record.id
+        return Step(
+            action=action,
+            state=state,
+            context=context,
+            record_id=record.id if record else None,
+            new_start=new_start,
+            reply=reply,
+            needs_staff=needs_staff,
+            carrier_opt_in=self.opted_in,
+        )
+
+    # --- reading answers -----------------------------------------------------
+
+    def _appointment_in_question(self) -> Appointment | None:
+        """The appointment the last notice was about if still to come, else the only one."""
+        focus = self.context.get("record_id")
+        for appointment in self.s.appointments:
+            if appointment.id == focus:
+                return appointment
+        return self.s.appointments[0] if len(self.s.appointments) == 1 else None
+
+    def _picked_offer(self, offers: list[datetime]) -> datetime | None:
+        number = picked_number(self.text, len(offers))
+        if number is not None:
+            return offers[number - 1]
+        if self.reading.intent == Intent.CONFIRM and len(offers) == 1:
+            return offers[0]
+        if self.reading.start is not None:
+            if self.reading.start in offers:
+                return self.reading.start
+            # "15 Uhr" alone is read on the appointment's day; match it by clock time.
+            wished = self.reading.start
+            same_time = [o for o in offers if o.astimezone(wished.tzinfo).time() == wished.time()]
+            if len(same_time) == 1:
+                return same_time[0]
+        return None
+
+    def _picked_appointment(self, choices: list[Appointment]) -> Appointment | None:
+        number = picked_number(self.text, len(choices))
+        if number is not None:
+            return choices[number - 1]
+        named = self.reading.start or (self.reading.window[0] if self.reading.window else None)
+        if named is not None:
+            same_day = [
+                a for a in choices if a.start.astimezone(named.tzinfo).date() == named.date()
+            ]
+            if len(same_day) == 1:
+                return same_day[0]
+        return None
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _parse_window(value: list[str] | None) -> tuple[datetime, datetime] | None:
+    return (datetime.fromisoformat(value[0]), datetime.fromisoformat(value[1])) if value else None

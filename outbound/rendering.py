@@ -96,17 +96,21 @@ def render(template: TextTemplate, context: dict[str, Any]) -> RenderedText:
 
 
 def time_variables(starts_at: datetime | None, timezone: str, locale: str) -> dict[str, str]:
-    """`date`, `time` and `weekday` of a start, in the business's zone and the reader's locale."""
+    """`date`, `time`, `weekday` and `short` ("Fr. 27.11. 15:00") of a start, in the
+    business's zone and the reader's locale; empty strings when there is no start."""
     if starts_at is None:
-        return {"date": "", "time": "", "weekday": ""}
+        return {"date": "", "time": "", "weekday": "", "short": ""}
     local = starts_at.astimezone(ZoneInfo(timezone))
     locale = resolve_locale(locale)
     date_format = {"de": "dd.MM.yyyy", "nl": "d MMMM yyyy", "en": "d MMMM yyyy"}[locale]
+    short_date = {"de": "EEE dd.MM.", "nl": "EEE d MMM", "en": "EEE d MMM"}[locale]
     time_format = "h:mm a" if locale == "en" else "HH:mm"
+    clock = format_time(local, time_format, locale=locale)
     return {
         "date": format_date(local, date_format, locale=locale),
-        "time": format_time(local, time_format, locale=locale),
+        "time": clock,
         "weekday": format_date(local, "EEEE", locale=locale),
+        "short": f"{format_date(local, short_date, locale=locale)} {clock}",
     }
 
 
@@ -122,8 +126,17 @@ def message_context(
     service: dict[str, Any] | None = None,
     status: str = "",
     booking_url: str | None = None,
+    new_start: datetime | None = None,
+    slots: tuple[datetime, ...] = (),
+    appointments: tuple[datetime, ...] = (),
+    window_hours: int | None = None,
 ) -> dict[str, Any]:
-    """Every variable a message text may use; absent parts are None, never missing."""
+    """Every variable a message text may use; absent parts are None, never missing.
+
+    `date`, `time`, `weekday` and `short` describe `starts_at` (see
+    `time_variables`); the bot's replies also use `new` (a time offered or moved
+    to), `slots` and `appointments` (numbered lists of times) and
+    `window_hours` (the cancellation window)."""
     name = customer.get("name") or ""
     return {
         "business": business,
@@ -134,4 +147,8 @@ def message_context(
         "status": status,
         "booking_url": booking_url,
         **time_variables(starts_at, timezone, locale),
+        "new": time_variables(new_start, timezone, locale),
+        "slots": [time_variables(slot, timezone, locale) for slot in slots],
+        "appointments": [time_variables(start, timezone, locale) for start in appointments],
+        "window_hours": window_hours,
     }

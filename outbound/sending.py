@@ -25,6 +25,7 @@ from bot.models import (
     Author,
     Business,
     ContactAddress,
+    ConversationState,
     Customer,
     Direction,
     Message,
@@ -233,11 +234,11 @@ def _store_message(
                 session, business, channel, to, customer=customer, now=now
             )
             if notification.record_id is not None:
-                # The inbox and the reply handler read this as "the last notice was about".
-                conversation.context = {
-                    **(conversation.context or {}),
-                    "record_id": notification.record_id,
-                }
+                # A new notice starts a new exchange: the reply handler reads the answer
+                # as being about this record, and an old offer can no longer be
+                # accepted by a "ja" meant for this notice.
+                conversation.context = {"record_id": notification.record_id}
+                conversation.state = ConversationState.AWAITING_REPLY
             message.conversation_id = conversation.id
         session.add(message)
     message.subject = (text.subject or business.name) if message.channel == Channel.EMAIL else None

@@ -443,7 +443,7 @@ def test_the_appointment_the_last_notice_was_about_is_the_one_confirmed(
     assert db.session.get(Record, sooner.id).customer_confirmed_at is None
 
 
-def test_without_context_the_soonest_appointment_is_confirmed(
+def test_without_context_the_bot_asks_which_appointment(
     db, customer_factory, record_factory, text_in, now
 ):
     customer = customer_factory()
@@ -451,8 +451,16 @@ def test_without_context_the_soonest_appointment_is_confirmed(
     sooner = record_factory(customer, starts_at=now + timedelta(days=1))
     text_in("ja")
     db.session.expire_all()
+    assert db.session.get(Record, sooner.id).customer_confirmed_at is None
+    [question] = messages(db, Direction.OUTBOUND)
+    assert question.body.startswith("Welchen Termin meinen Sie? 1) ")
+    assert conversation_of(db).state == ConversationState.AWAITING_REPLY
+
+    text_in("1")  # the sooner one comes first
+    db.session.expire_all()
     assert db.session.get(Record, sooner.id).customer_confirmed_at is not None
     assert db.session.get(Record, later.id).customer_confirmed_at is None
+    assert "bestätigt" in messages(db, Direction.OUTBOUND)[-1].body
 
 
 def test_segments_are_counted_when_twilio_does_not_say(db, customer_factory, post_signed):

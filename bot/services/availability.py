@@ -1,0 +1,70 @@
+"""When an appointment could move to: the facts `conversations.slots` needs, from the diary.
+
+Opening hours come from the appointment's location (or the business's only
+location); the staff member's other appointments are busy time (without a
+staff member, the location's are, as a one-chair shop has one diary); the
+duration is the appointment's own. A move must start at least
+`MINIMUM_NOTICE` from now.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.models import AppointmentStatus, Business, Location, Record, RecordKind
+from conversations.slots import Availability
+
+MINIMUM_NOTICE = timedelta(hours=1)
+HORIZON = timedelta(days=90)
+DEFAULT_DURATION = timedelta(minutes=30)
+BOOKED = (AppointmentStatus.CONFIRMED, AppointmentStatus.PENDING)
+
+
+def availability_for(
+    session: Session, business: Business, record: Record, *, now: datetime
+) -> Availability | None:
+    """Where `record` could move to, or None when it has no location to go by."""
+    location = record.location or _only_location(session, business)
+    if location is None:
+        return None
+    opening: defaultdict[int, list[tuple[time, time]]] = defaultdict(list)
+    for hours in location.working_hours:
+        opening[hours.weekday].append((hours.opens_at, hours.closes_at))
+    earliest = now + MINIMUM_NOTICE
+    return Availability(
+        zone=business.timezone,
+        opening={weekday: tuple(sorted(ranges)) for weekday, ranges in opening.items()},
+        busy=_busy(session, business, record, location, earliest),
+        duration=(record.ends_at - record.starts_at) if record.ends_at else DEFAULT_DURATION,
+        earliest=earliest,
+        horizon=HORIZON,
+    )
+
+
+def _busy(
+    session: Session, business: Business, record: Record, location: Location, earliest: datetime
+) -> tuple[tuple[datetime, datetime], ...]:
+    query = select(Record.starts_at, Record.ends_at).where(
+        Record.business_id == business.id,
+        Record.kind == RecordKind.APPOINTMENT,
+        Record.id != record.id,
+        Record.status.in_(BOOKED),
+        Record.ends_at > earliest,
+        Record.starts_at < earliest + HORIZON,
+    )
+    if record.staff_id is not None:
+        query = query.where(Record.staff_id == record.staff_id)
+    else:
+        query = query.where(or_(Record.location_id == location.id, Record.location_id.is_(None)))
+    return tuple((start, end) for start, end in session.execute(query))
+
+
+def _only_location(session: Session, business: Business) -> Location | None:
+    locations = session.scalars(
+        select(Location).where(Location.business_id == business.id).limit(2)
+    ).all()
+    return locations[0] if len(locations) == 1 else None

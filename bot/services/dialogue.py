@@ -1,0 +1,239 @@
+"""The bot's side of a conversation: run the state machine on a stored message,
+apply what it decides through the domain services, and queue its reply.
+
+The machine (`conversations.step`) is pure; this module hands it the facts
+(the customer's upcoming appointments, when each could move to, the
+cancellation window, the conversation's state) and carries out its `Step`:
+a customer's confirmation, cancellation or move goes through the same record
+services as a staff change, so the same events and notices follow, except
+the "your appointment was cancelled/changed" notice to the customer, who has
+just been told so in the reply. Flushes, never commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import (
+    AppointmentStatus,
+    Author,
+    Business,
+    CancelledBy,
+    ContactAddress,
+    Conversation,
+    ConversationState,
+    Customer,
+    InboxStatus,
+    Message,
+    Record,
+    Template,
+)
+from bot.phones import normalise_sender
+from bot.services.addressing import ADDRESS_KINDS
+from bot.services.availability import availability_for
+from bot.services.messages import queue_message
+from bot.services.records import confirm_by_customer, upcoming_appointments, update_record
+from conversations import (
+    Action,
+    Appointment,
+    Interpretation,
+    Reply,
+    Situation,
+    State,
+    Step,
+    carrier_interpretation,
+    interpret,
+    step,
+)
+from outbound.notices import notice_context
+from outbound.rendering import (
+    RenderError,
+    TextTemplate,
+    default_template,
+    render,
+    resolve_locale,
+    time_variables,
+)
+from outbound.vocabulary import Channel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the bot made of one message and did about it."""
+
+    interpretation: Interpretation
+    step: Step
+    reply: Message | None  # the queued reply, if any
+
+
+def respond(
+    session: Session,
+    business: Business,
+    conversation: Conversation,
+    *,
+    text: str,
+    channel: Channel,
+    sender: str,
+    address: ContactAddress | None,
+    opt_out_type: str | None,
+    now: datetime,
+) -> Turn:
+    """Read `text` from `sender` in `conversation`, act on it and queue the reply."""
+    customer = address.customer if address is not None else None
+    local_now = now.astimezone(ZoneInfo(business.timezone))
+    records = upcoming_appointments(session, business, customer.id, now=now) if customer else []
+    about = (conversation.context or {}).get("record_id")
+    focus = next((r for r in records if r.id == about), records[0] if records else None)
+    locale = resolve_locale(customer.locale if customer else None, business.locale)
+    reading = carrier_interpretation(opt_out_type, text) or interpret(
+        text, now=local_now, locale=locale, appointment_start=focus.starts_at if focus else None
+    )
+    situation = Situation(
+        now=local_now,
+        state=State(conversation.state),
+        context=conversation.context or {},
+        known_sender=customer is not None,
+        appointments=tuple(
+            Appointment(r.id, r.starts_at, booked=r.status == AppointmentStatus.CONFIRMED)
+            for r in records
+        ),
+        availability={
+            r.id: a
+            for r in records
+            if (a := availability_for(session, business, r, now=now)) is not None
+        },
+        cancellation_window_hours=business.cancellation_window_hours,
+        staff_holds=conversation.inbox_status in (InboxStatus.OPEN, InboxStatus.PENDING),
+        staff_awaits_answer=conversation.inbox_status == InboxStatus.PENDING,
+    )
+    decided = step(text, reading, situation)
+    record = next((r for r in records if r.id == decided.record_id), None)
+    address = _apply(session, business, decided, record, channel, sender, address, now)
+
+    conversation.state = ConversationState(decided.state)
+    conversation.context = decided.context
+    if decided.needs_staff:
+        conversation.inbox_status = InboxStatus.OPEN
+
+    reply = None
+    # An opted-out address gets nothing, whatever it writes, until it opts in again.
+    if decided.reply is not None and not _opted_out(address, channel):
+        body = reply_text(session, decided.reply, business, customer, record or focus, locale)
+        reply = queue_message(
+            session,
+            business,
+            channel=channel,
+            to_address=sender,
+            body=body,
+            author=Author.BOT,
+            conversation=conversation,
+        )
+    return Turn(reading, decided, reply)
+
+
+def reply_text(
+    session: Session,
+    reply: Reply,
+    business: Business,
+    customer: Customer | None,
+    record: Record | None,
+    locale: str,
+) -> str:
+    """The bot's reply in `locale`: the business's own text if it has one, else the
+    default. A business text that no longer renders falls back to the default, because
+    the customer must get an answer; the error is logged for staff."""
+    context = notice_context(business, customer, record, locale)
+    context.update(_reply_variables(reply, business, locale))
+    row = session.scalar(
+        select(Template).where(
+            Template.business_id == business.id,
+            Template.name == reply.key.value,
+            Template.channel == Channel.SMS,
+            Template.locale == locale,
+        )
+    )
+    if row is not None:
+        try:
+            return render(TextTemplate(body=row.body), context).body
+        except RenderError as error:
+            log.error("business %s reply %r does not render: %s", business.id, reply.key, error)
+    return render(default_template(reply.key.value, Channel.SMS, locale), context).body
+
+
+def _reply_variables(reply: Reply, business: Business, locale: str) -> dict:
+    zone = business.timezone
+    return {
+        "new": time_variables(reply.start, zone, locale),
+        "slots": [time_variables(slot, zone, locale) for slot in reply.slots],
+        "appointments": [time_variables(start, zone, locale) for start in reply.appointments],
+        "window_hours": business.cancellation_window_hours,
+    }
+
+
+def _apply(
+    session: Session,
+    business: Business,
+    decided: Step,
+    record: Record | None,
+    channel: Channel,
+    sender: str,
+    address: ContactAddress | None,
+    now: datetime,
+) -> ContactAddress | None:
+    """Carry out the step's action; returns the sender's address as it now stands."""
+    if decided.action == Action.CONFIRM and record is not None:
+        confirm_by_customer(record, now=now)
+    elif decided.action == Action.CANCEL and record is not None:
+        update_record(
+            session,
+            business,
+            record,
+            {"status": AppointmentStatus.CANCELLED.value},
+            now=now,
+            notify=False,  # the reply has told the customer
+            cancelled_by=CancelledBy.CUSTOMER,
+        )
+    elif decided.action == Action.MOVE and record is not None:
+        update_record(
+            session, business, record, {"starts_at": decided.new_start}, now=now, notify=False
+        )
+    elif decided.action == Action.RECORD_OPT_OUT:
+        if address is not None and address.kind != ADDRESS_KINDS[channel]:
+            # Found through the customer's phone: the opt-out belongs to this channel only.
+            address = _address_for(session, business, channel, sender, address.customer_id)
+        if address is not None and address.opted_out_at is None:
+            address.opted_out_at = now
+    if (decided.action == Action.CLEAR_OPT_OUT or decided.carrier_opt_in) and address is not None:
+        if address.kind == ADDRESS_KINDS[channel]:
+            address.opted_out_at = None
+    return address
+
+
+def _opted_out(address: ContactAddress | None, channel: Channel) -> bool:
+    return (
+        address is not None
+        and address.kind == ADDRESS_KINDS[channel]
+        and address.opted_out_at is not None
+    )
+
+
+def _address_for(
+    session: Session, business: Business, channel: Channel, sender: str, customer_id: int
+) -> ContactAddress:
+    address = ContactAddress(
+        business_id=business.id,
+        customer_id=customer_id,
+        kind=ADDRESS_KINDS[channel],
+        value=normalise_sender(sender),
+    )
+    session.add(address)
+    session.flush()
+    return address
