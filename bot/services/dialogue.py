@@ -82,11 +82,14 @@ def respond(
     text: str,
     channel: Channel,
     sender: str,
+    recipient: str,
     address: ContactAddress | None,
     opt_out_type: str | None,
     now: datetime,
 ) -> Turn:
-    """Read `text` from `sender` in `conversation`, act on it and queue the reply."""
+    """Read `text` from `sender` in `conversation`, act on it and queue the reply,
+    which goes back from `recipient`, the address the customer wrote to (the
+    number, WhatsApp sender or Messenger page)."""
     customer = address.customer if address is not None else None
     local_now = now.astimezone(ZoneInfo(business.timezone))
     records = upcoming_appointments(session, business, customer.id, now=now) if customer else []
@@ -132,6 +135,7 @@ def respond(
             business,
             channel=channel,
             to_address=sender,
+            from_address=recipient,
             body=body,
             author=Author.BOT,
             conversation=conversation,

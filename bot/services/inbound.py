@@ -91,6 +91,7 @@ def handle_inbound(session: Session, form: Mapping[str, str], *, now: datetime) 
         text=form["Body"],
         channel=channel,
         sender=sender,
+        recipient=recipient,
         address=address,
         opt_out_type=form.get("OptOutType"),
         now=now,

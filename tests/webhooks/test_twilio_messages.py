@@ -470,3 +470,19 @@ def test_segments_are_counted_when_twilio_does_not_say(db, customer_factory, pos
     post_signed(MESSAGES_PATH, form)
     [inbound] = messages(db, Direction.INBOUND)
     assert inbound.segments == 2 and inbound.encoding == "GSM-7"
+
+
+def test_a_messenger_message_is_answered_on_messenger_from_the_page(
+    db, business_factory, text_in, work, fake_twilio
+):
+    business_factory(name="Salon Pool", sms_from=None, messaging_service_sid="MG" + "4" * 32)
+    text_in(
+        "Hallo, habt ihr morgen Zeit?",
+        sender="messenger:24680",
+        to="messenger:1357911",
+        MessagingServiceSid="MG" + "4" * 32,
+    )
+    work()
+    [sent] = fake_twilio.messages
+    assert (sent.params["To"], sent.params["From"]) == ("messenger:24680", "messenger:1357911")
+    assert conversation_of(db, "messenger:24680").inbox_status == InboxStatus.OPEN
