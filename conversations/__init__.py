@@ -17,7 +17,7 @@ from conversations.engine import (
     step,
 )
 from conversations.intents import Intent, Interpretation
-from conversations.reading import carrier_interpretation, interpret
+from conversations.reading import carrier_interpretation, interpret, warm_up
 
 __all__ = [
     "Action",
@@ -32,4 +32,5 @@ __all__ = [
     "carrier_interpretation",
     "interpret",
     "step",
+    "warm_up",
 ]

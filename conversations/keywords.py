@@ -32,7 +32,8 @@ class Cue(enum.Enum):
     RESCHEDULE = "reschedule"  # "verschieben", "another day"
     RELATIVE = "relative"  # "später?": a reschedule when asked; running late when told
     LATE = "late"  # running late: for staff, never a confirmation
-    CANCEL = "cancel"  # "absagen", "can't make it"
+    CANCEL = "cancel"  # "absagen", "cancel", "annuleren": asks for the cancellation itself
+    UNABLE = "unable"  # "kann nicht", "can't make it": a cancel, unless another time is asked
     ATTEND = "attend"  # "ich komme": a confirmation; negated ("komme nicht") a cancel
     CONFIRM = "confirm"  # agreement ("passt", "klopt"); negated it means nothing certain
     NO = "no"  # a cancel only when it is the whole answer ("nein", "nee")
@@ -91,8 +92,12 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         Cue.RELATIVE: ("später", "früher"),
         Cue.LATE: ("verspät*", "zu spät", "im stau", "unterwegs"),
         Cue.CANCEL: (
-            "absag*", "sage ... ab", "sagen ... ab", "sag ... ab", "storn*", "kann nicht",
-            "kann leider nicht", "können nicht", "können leider nicht", "fällt aus", "entfällt",
+            "absag*", "sage ... ab", "sagen ... ab", "sag ... ab", "storn*", "fällt aus",
+            "entfällt",
+        ),
+        Cue.UNABLE: (
+            "kann nicht", "kann leider nicht", "können nicht", "können leider nicht",
+            "kann ... nicht", "können ... nicht",
         ),
         Cue.ATTEND: (
             "ich komme", "komme", "komm", "kommen", "bin da", "bin dabei", "dabei", "schaffe es",
@@ -136,10 +141,8 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         Cue.LATE: (
             "late", "running late", "on my way", "omw", "stuck in traffic", "traffic", "delayed",
         ),
-        Cue.CANCEL: (
-            "cancel*", "call off", "call it off", "cant make it", "cant come", "cant attend",
-            "wont make it",
-        ),
+        Cue.CANCEL: ("cancel*", "call off", "call it off"),
+        Cue.UNABLE: ("cant make it", "cant come", "cant attend", "wont make it"),
         Cue.ATTEND: (
             "ill be there", "be there", "ill come", "come", "coming", "make it", "ill make it",
             "attend*", "show up",
@@ -178,9 +181,9 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         ),
         Cue.RELATIVE: ("later", "eerder", "vroeger"),
         Cue.LATE: ("te laat", "vertraag*", "vertraging", "onderweg", "in de file"),
-        Cue.CANCEL: (
-            "annul*", "afzeg*", "zeg ... af", "zeggen ... af", "kan niet", "kan helaas niet",
-            "kunnen niet", "gaat niet door",
+        Cue.CANCEL: ("annul*", "afzeg*", "zeg ... af", "zeggen ... af", "gaat niet door"),
+        Cue.UNABLE: (
+            "kan niet", "kan helaas niet", "kunnen niet", "kan ... niet", "kunnen ... niet",
         ),
         Cue.ATTEND: ("ik kom", "kom", "komen", "ik ben er", "ben er", "ben erbij", "aanwezig"),
         Cue.CONFIRM: (

@@ -9,8 +9,9 @@ law and the carrier), then help, reschedule, cancel, and only then confirm,
 which must be unambiguous: no "no", no running late, and a question counts
 as a confirmation only when every word of it agrees.
 
-Date and time reading for reschedules (`start`, `window`) is not done here
-yet; a reschedule comes back with both None.
+The times a message names are read by `conversations.wishes` (the date
+grammar) and weighed against the keywords by `conversations.asks`: a new
+time asked for makes a reschedule with its `start` or `window`.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
+from conversations import tokens
+from conversations.asks import combine
 from conversations.intents import Intent, Interpretation
 from conversations.keywords import CARRIER_KEYWORDS, SHORT_CODES, TABLES, Cue
 from conversations.text import GAP, ReadText, read_text, table_forms
+from conversations.wishes import read_when
 
 Pattern = tuple[str, ...]
 
@@ -44,7 +48,24 @@ def interpret(
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return classify(text)
+    reading, read, cues = _keyword_reading(text)
+    if reading.keyword or reading.intent in (Intent.OPT_OUT, Intent.OPT_IN, Intent.HELP):
+        return reading
+    wish = read_when(text, now=now, locale=locale, appointment_start=appointment_start)
+    found = frozenset(cue.value for cue, count in cues.found.items() if count)
+    return combine(reading, wish, words=read.words, is_question=read.is_question, cues=found)
+
+
+def warm_up() -> None:
+    """Build every table and index now, so the first customer message is not the one
+    that pays for it; the web and worker processes call this when they start.
+    The reader uses no dateparser, so there are no language models to load."""
+    all_patterns()
+    _index()
+    tokens.warm_up()
+    now = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+    for locale, text in (("de", "Freitag um 10?"), ("en", "Dec 1st at 3pm"), ("nl", "morgen")):
+        interpret(text, now=now, locale=locale, appointment_start=now)
 
 
 def carrier_interpretation(opt_out_type: str | None, text: str) -> Interpretation | None:
@@ -61,17 +82,23 @@ def carrier_interpretation(opt_out_type: str | None, text: str) -> Interpretatio
 
 def classify(text: str) -> Interpretation:
     """The intent of `text` from keywords alone (see the module docstring)."""
+    return _keyword_reading(text)[0]
+
+
+def _keyword_reading(text: str) -> tuple[Interpretation, ReadText, _Cues]:
     read = read_text(text)
     words = read.words
+    cues = _Cues()
     if not words:
-        return Interpretation(Intent.OTHER)
+        return Interpretation(Intent.OTHER), read, cues
     if len(words) == 1:
         word = words[0]
         if word in CARRIER_KEYWORDS:
-            return Interpretation(CARRIER_KEYWORDS[word], keyword=word)
+            return Interpretation(CARRIER_KEYWORDS[word], keyword=word), read, cues
         if word in SHORT_CODES:
-            return Interpretation(SHORT_CODES[word])
-    return Interpretation(_weigh(_find_cues(read), read.is_question))
+            return Interpretation(SHORT_CODES[word]), read, cues
+    cues = _find_cues(read)
+    return Interpretation(_weigh(cues, read.is_question)), read, cues
 
 
 @dataclass
@@ -92,7 +119,7 @@ class _Cues:
 
 
 # Cues a negation in the same clause turns around (ATTEND becomes a cancel).
-_NEGATABLE = frozenset({Cue.CONFIRM, Cue.ATTEND, Cue.CANCEL, Cue.RESCHEDULE})
+_NEGATABLE = frozenset({Cue.CONFIRM, Cue.ATTEND, Cue.CANCEL, Cue.UNABLE, Cue.RESCHEDULE})
 
 
 def _find_cues(read: ReadText) -> _Cues:
@@ -131,7 +158,7 @@ def _weigh(cues: _Cues, is_question: bool) -> Intent:
         return Intent.RESCHEDULE
     # A bare "no" may bring its own negation: "nein, leider nicht".
     no_only = cues.only(Cue.NO, neutral=frozenset({Cue.FILLER, Cue.NEGATOR}))
-    if cues.has(Cue.CANCEL) or cues.negated[Cue.ATTEND] or no_only:
+    if cues.has(Cue.CANCEL, Cue.UNABLE) or cues.negated[Cue.ATTEND] or no_only:
         return Intent.CANCEL
     if _confirms(cues, is_question):
         return Intent.CONFIRM

@@ -1,0 +1,80 @@
+"""Whether a time a customer names asks for a change, and what the message then means.
+
+The keyword layer decides an intent from words ("verschieben", "ja",
+"kann nicht"); the date reader (`conversations.wishes`) finds the new time a
+message names. `combine` weighs the two by the corpus conventions:
+- a new exact time, day or period turns "other", "confirm" and an
+  unable-to-come "cancel" into a reschedule ("Nein, aber Samstag 10 Uhr?",
+  "Ja, Freitag um 3 passt besser", "Kann nicht, geht Montag?");
+- naming the appointment as booked changes nothing ("Alles klar, bis
+  Donnerstag" stays a confirmation), nor does a farewell ("tot vrijdag");
+- running late ("Ich komme 10 Minuten später", "I'll be 5 min late"),
+  questions about prices, payment, parking or opening hours, and an
+  explicit "absagen"/"cancel" told rather than asked keep their intent;
+- a wish without a readable time ("etwas später", "31.2.") is a reschedule
+  only when it is asked for (a question, "bitte", "lieber", or little else).
+"""
+
+from __future__ import annotations
+
+from conversations.intents import Intent, Interpretation
+from conversations.wishes import Wish
+
+# Words that make a statement a request: "Lieber Dienstag", "bitte später", "graag eerder".
+REQUEST_WORDS = frozenset(
+    """
+    bitte lieber besser moglich geht gehts ginge kann konnen konnten koennen ware waere
+    wurde passt please rather prefer better possible could can would instead
+    graag liever beter mogelijk kan kunnen zou past
+    """.split()
+)
+# Words that put another time before the booked one, even beside "absagen".
+PREFERENCE_WORDS = frozenset("lieber besser rather prefer better liever beter".split())
+# Told with a move, these say the customer is running late: "bin 5 min später da".
+ARRIVING_WORDS = frozenset("bin komme komm da be im ill there arrive ben kom daar".split())
+# Subjects the bot cannot answer even when a day is named in them.
+OTHER_TOPICS = frozenset(
+    """
+    kostet kosten preis preise euro bezahlen zahlen karte bar parken parkplatz adresse
+    geoffnet offnungszeiten cost costs price prices much pay paying card cards cash parking address
+    kost prijs prijzen betalen pinnen contant parkeren adres geopend openingstijden
+    """.split()
+)
+
+
+def combine(
+    keyword_reading: Interpretation,
+    wish: Wish | None,
+    *,
+    words: tuple[str, ...],
+    is_question: bool,
+    cues: frozenset[str],
+) -> Interpretation:
+    """The final reading of a message from its keyword reading and its times.
+
+    `words` are the message's normalised words (`conversations.text`),
+    `cues` the names of the keyword cues found in it (negated ones left out).
+    """
+    intent = keyword_reading.intent
+    if intent in (Intent.OPT_OUT, Intent.OPT_IN, Intent.HELP) or keyword_reading.keyword:
+        return keyword_reading
+    if wish is None:
+        return keyword_reading
+    timed = Interpretation(Intent.RESCHEDULE, start=wish.start, window=wish.window)
+    if intent == Intent.RESCHEDULE:
+        return timed
+    said = frozenset(words)
+    requested = bool(said & REQUEST_WORDS)
+    preferred = bool(said & PREFERENCE_WORDS)
+    if "late" in cues or said & OTHER_TOPICS:
+        return keyword_reading
+    if wish.move and not is_question and not preferred:
+        if "attend" in cues or said & ARRIVING_WORDS:
+            return keyword_reading  # "ich komme 10 Minuten später": running late
+        if wish.told and not requested:
+            return keyword_reading  # "Sorry, 15 min später": told, not asked
+    if not wish.exact and not (is_question or requested or len(words) <= 2):
+        return keyword_reading  # "ich melde mich später"
+    if intent == Intent.CANCEL and "cancel" in cues and not (is_question or preferred):
+        return keyword_reading  # "Bitte absagen, ich melde mich nächste Woche"
+    return timed

@@ -1,0 +1,187 @@
+"""Grouping the parts of time expressions into phrases, and what each phrase is for.
+
+Parts that stand together make one phrase: "Freitag, so gegen 10" is a day
+and a clock time; "Freitag oder Samstag um 10" two phrases, the first
+borrowing the second's time. A phrase ends at a question or exclamation
+mark, at "oder"/"or"/"of", "aber"/"but"/"maar", "statt"/"instead of", or
+where a part has no free place in it (a second day, a second time).
+`mark` then notes the phrases that ask for nothing: the `negated` ("Donnerstag
+geht nicht": a negation belongs to the nearest phrase of its clause, except
+in "Can't we …?" questions), the `old` time ("statt Donnerstag"), a
+`farewell` or greeting ("bis Donnerstag", "schönes Wochenende") and the
+`past` ("gestern").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from conversations import lexicon as lx
+from conversations.parts import Clock, Day, Duration, Found, MonthOnly, Move, Period, SameTime, Week
+from conversations.tokens import BREAK, DASH, WORD, Token
+
+
+@dataclass
+class Phrase:
+    """Parts that stand together, the tokens [first, last) they cover, and their flags."""
+
+    first: int
+    last: int
+    day: Day | None = None
+    date: Day | None = None  # an explicit date wins over a weekday beside it
+    clock: Clock | None = None
+    until: Clock | None = None  # the end of "zwischen 14 und 16 Uhr"
+    period: str | None = None
+    week: Week | None = None
+    move: Move | None = None
+    same: bool = False
+    month: int | None = None
+    alternative: bool = False  # joined to the phrase before by "oder"/"or"/"of"
+    flags: set[str] = field(default_factory=set)  # "negated", "old", "farewell", "past"
+
+
+_SEPARATORS = lx.ALTERNATIVES | frozenset(
+    "aber sondern but maar instead stattdessen lieber liever rather dafur".split()
+)
+
+
+def group(tokens: tuple[Token, ...], found: list[Found]) -> list[Phrase]:
+    """The phrases the `found` parts make, in reading order."""
+    phrases: list[Phrase] = []
+    for hit in found:
+        if isinstance(hit.part, Duration):
+            continue
+        current = phrases[-1] if phrases else None
+        gap = [t for t in tokens[current.last : hit.first]] if current else []
+        separated = any(
+            (t.kind == BREAK and t.text in "?!;") or t.text in _SEPARATORS | lx.NEGATORS
+            for t in gap
+        ) or _preceded_by(tokens, hit.first, lx.OLD_MARKERS)
+        if current is None or separated or len(gap) > 3 or not _join(current, hit):
+            phrase = Phrase(hit.first, hit.last)
+            phrase.alternative = any(t.text in lx.ALTERNATIVES for t in gap)
+            if not _join(phrase, hit):
+                continue
+            phrases.append(phrase)
+        current = phrases[-1]
+        current.last = max(current.last, hit.last)
+    for before, after in zip(phrases, phrases[1:], strict=False):
+        if after.alternative and not (before.clock or before.period or before.move):
+            if (after.day or after.date) and (after.clock or after.period):
+                before.clock, before.period = after.clock, after.period  # "Fr oder Sa um 10"
+    return phrases
+
+
+def _join(phrase: Phrase, hit: Found) -> bool:
+    """Put the part into the phrase if its place there is free; False when it is not."""
+    part = hit.part
+    if isinstance(part, Day):
+        if _week_later(phrase.day, part):  # "Donnerstag in einer Woche"
+            phrase.day = replace(phrase.day, week_shift=phrase.day.week_shift + part.offset // 7)
+        elif part.date is not None or part.month_day is not None:
+            if phrase.date:
+                return False
+            phrase.date = part
+        elif phrase.day:
+            return False
+        else:
+            phrase.day = part
+    elif isinstance(part, Clock):
+        if phrase.clock is None:
+            phrase.clock = part
+        elif phrase.until is None and phrase.clock.bound in ("between", "from"):
+            phrase.until = part
+        else:
+            return False
+    elif isinstance(part, Period):
+        if phrase.period:
+            return False
+        phrase.period = part.name
+    elif isinstance(part, Week):
+        if phrase.week:
+            return False
+        phrase.week = part
+    elif isinstance(part, Move):
+        if phrase.move:
+            return False
+        phrase.move = part
+    elif isinstance(part, SameTime):
+        phrase.same = True
+    elif isinstance(part, MonthOnly):
+        phrase.month = part.month
+    return True
+
+
+def _greets(tokens: tuple[Token, ...], phrase: Phrase) -> bool:
+    """A part of the day alone at the start, then "!" or ",": a greeting ("Morning!")."""
+    alone = phrase.period and not (phrase.day or phrase.date or phrase.clock or phrase.week)
+    after = tokens[phrase.last].text if phrase.last < len(tokens) else ""
+    return bool(alone) and phrase.first == 0 and after in ("!", ",")
+
+
+def _week_later(day: Day | None, part: Day) -> bool:
+    return bool(day and day.weekday is not None and part.offset and part.offset % 7 == 0)
+
+
+_QUESTION_STARTS = frozenset(
+    "can cant could couldnt kann kannst konnen konnten koennen geht gehts ginge is isnt ist "
+    "would wouldnt ware waere kan kunnen kunt zou wouldnt".split()
+)
+_NOT_NEGATING = frozenset("problem probleem problema schlimm worries prob stress erg".split())
+
+
+def mark(tokens: tuple[Token, ...], phrases: list[Phrase], *, question: bool) -> None:
+    """Add the flags of the module docstring to `phrases`; `question`: the text ends in "?"."""
+    for phrase in phrases:
+        if _preceded_by(tokens, phrase.first, lx.OLD_MARKERS):
+            phrase.flags.add("old")
+        if not phrase.clock and _preceded_by(tokens, phrase.first, lx.FAREWELLS):
+            phrase.flags.add("farewell")
+        if phrase.first and tokens[phrase.first - 1].text in lx.GREETINGS:
+            phrase.flags.add("farewell")  # "schönes Wochenende", "Guten Morgen"
+        if _greets(tokens, phrase):
+            phrase.flags.add("farewell")  # "Morning! Yes, I'll be there"
+        days = (phrase.day, phrase.date)
+        if any(d and d.past for d in days) or (phrase.week and phrase.week.past):
+            phrase.flags.add("past")
+    for first, last, is_question in _segments(tokens, question):
+        inside = [p for p in phrases if p.first < last and p.last > first]
+        if not inside:
+            continue
+        for k in range(first, last):
+            if tokens[k].text not in lx.NEGATORS or tokens[k].kind != WORD:
+                continue
+            if k + 1 < len(tokens) and tokens[k + 1].text in _NOT_NEGATING:
+                continue
+            if is_question and k - first < 3 and tokens[first].text in _QUESTION_STARTS:
+                continue  # "Can't we do Friday?", "Geht es nicht auch Freitag?"
+            nearest = min(inside, key=lambda p: min(abs(k - p.first), abs(k - (p.last - 1))))
+            nearest.flags.add("negated")
+
+
+def _segments(tokens: tuple[Token, ...], question: bool) -> list[tuple[int, int, bool]]:
+    """[first, last) token ranges between breaks and contrast words, and whether each asks."""
+    segments, first = [], 0
+    for k, token in enumerate(tokens):
+        if token.kind in (BREAK, DASH) or token.text in _SEPARATORS:
+            if k > first:
+                segments.append((first, k, token.text == "?"))
+            first = k + 1 if token.kind in (BREAK, DASH) else k
+    if first < len(tokens):
+        segments.append((first, len(tokens), question))
+    return segments
+
+
+_SMALL_WORDS = frozenset("am um the dem de zum on op at om".split())
+
+
+def _preceded_by(tokens: tuple[Token, ...], first: int, markers) -> bool:
+    words = [t.text if t.kind == WORD else "" for t in tokens[:first]]
+    for skip in range(0, 3):
+        end = first - skip
+        if skip and not all(w in _SMALL_WORDS for w in words[end:first]):
+            break
+        for marker in markers:
+            if end >= len(marker) and tuple(words[end - len(marker) : end]) == marker:
+                return True
+    return False
