@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from outbound.channels import ChannelDecision, ContactFacts, choose_channels
+from outbound.hours import OpeningHours, next_opening
 from outbound.vocabulary import Audience, Channel, ChannelChoice, Notice, Trigger
 
 # Appointment statuses after which nothing more is announced ahead of the visit.
@@ -64,6 +65,7 @@ class RuleFacts:
     offset_minutes: int | None = None
     location_ids: frozenset[int] | None = None  # None: every location (R4.8)
     enabled: bool = True
+    working_hours_only: bool = False  # R4.6: hold until the location is open
 
 
 @dataclass(frozen=True)
@@ -86,28 +88,52 @@ def plan_notices(
     *,
     business_email: str | None,
     now: datetime,
+    opening: OpeningHours | None = None,
+    zone: str = "UTC",
 ) -> list[PlannedNotice]:
     """Every notice `event` causes under `rules`, with channel and due time.
 
     `now` is the instant of the change (timezone-aware). Reminders are planned
     for the record's current start whenever an event leaves the record open
     with a scheduled time; their key contains that start, so a move plans a
-    new reminder (R1.6) and an unchanged start plans none twice.
+    new reminder (R1.6) and an unchanged start plans none twice. `opening` (the
+    record's location's hours, in `zone`) holds the notices of rules that send
+    only during working hours until the next opening (R4.6).
     """
     planned: list[PlannedNotice] = []
     for rule in rules:
         if not _applies(rule, event.record):
             continue
         if rule.trigger == Trigger.REMINDER:
-            planned.extend(_plan_reminder(rule, event.record, customer, business_email, now))
+            notices = _plan_reminder(rule, event.record, customer, business_email, now)
         elif _triggered(rule, event):
             if rule.audience == Audience.CUSTOMER and not event.notify_customer:
                 continue
             due_at = now + timedelta(minutes=rule.delay_minutes)
             key = f"record:{event.record.id}:v{event.record.version}:rule:{rule.id}"
-            for decision in _decisions(rule, customer, business_email):
-                planned.append(_notice(rule, decision, due_at, f"{key}:{decision.channel}"))
+            notices = [
+                _notice(rule, decision, due_at, f"{key}:{decision.channel}")
+                for decision in _decisions(rule, customer, business_email)
+            ]
+        else:
+            continue
+        if rule.working_hours_only:
+            notices = [_within_hours(n, opening or {}, zone, event.record) for n in notices]
+        planned.extend(notices)
     return planned
+
+
+def _within_hours(
+    notice: PlannedNotice, opening: OpeningHours, zone: str, record: RecordFacts
+) -> PlannedNotice:
+    if notice.skip_reason:
+        return notice
+    due_at = next_opening(notice.due_at, opening, zone)
+    if due_at is None:
+        return replace(notice, skip_reason="the location has no working hours to send in")
+    if notice.is_reminder and record.starts_at is not None and due_at >= record.starts_at:
+        return replace(notice, skip_reason="the location is not open again before the appointment")
+    return replace(notice, due_at=due_at)
 
 
 def reminder_marker(starts_at: datetime) -> str:

@@ -9,13 +9,13 @@ duration is the appointment's own. A move must start at least
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import AppointmentStatus, Business, Location, Record, RecordKind
+from bot.services.catalogue import location_for_record, opening_hours
 from conversations.slots import Availability
 
 MINIMUM_NOTICE = timedelta(hours=1)
@@ -28,16 +28,13 @@ def availability_for(
     session: Session, business: Business, record: Record, *, now: datetime
 ) -> Availability | None:
     """Where `record` could move to, or None when it has no location to go by."""
-    location = record.location or _only_location(session, business)
+    location = location_for_record(session, business, record)
     if location is None:
         return None
-    opening: defaultdict[int, list[tuple[time, time]]] = defaultdict(list)
-    for hours in location.working_hours:
-        opening[hours.weekday].append((hours.opens_at, hours.closes_at))
     earliest = now + MINIMUM_NOTICE
     return Availability(
         zone=business.timezone,
-        opening={weekday: tuple(sorted(ranges)) for weekday, ranges in opening.items()},
+        opening=opening_hours(location),
         busy=_busy(session, business, record, location, earliest),
         duration=(record.ends_at - record.starts_at) if record.ends_at else DEFAULT_DURATION,
         earliest=earliest,
@@ -61,10 +58,3 @@ def _busy(
     else:
         query = query.where(or_(Record.location_id == location.id, Record.location_id.is_(None)))
     return tuple((start, end) for start, end in session.execute(query))
-
-
-def _only_location(session: Session, business: Business) -> Location | None:
-    locations = session.scalars(
-        select(Location).where(Location.business_id == business.id).limit(2)
-    ).all()
-    return locations[0] if len(locations) == 1 else None

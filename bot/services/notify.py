@@ -21,6 +21,7 @@ from bot.models import (
     Record,
     RecordSource,
 )
+from bot.services.catalogue import location_for_record, opening_hours
 from outbound.channels import ContactFacts
 from outbound.planner import (
     EventKind,
@@ -80,6 +81,7 @@ def rule_facts(rule: NotificationRule) -> RuleFacts:
         offset_minutes=rule.offset_minutes,
         location_ids=None if rule.all_locations else frozenset(loc.id for loc in rule.locations),
         enabled=rule.enabled,
+        working_hours_only=rule.working_hours_only,
     )
 
 
@@ -115,6 +117,8 @@ def plan_for_event(
         contact_facts(business, record.customer),
         business_email=business.notification_email or business.email_from,
         now=now,
+        opening=opening_hours(location_for_record(session, business, record)),
+        zone=business.timezone,
     )
     if not planned:
         return []

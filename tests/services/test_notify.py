@@ -1,0 +1,56 @@
+"""Planning through the domain: rules that send only during working hours (R4.6)."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.models import Location, Notification, NotificationRule, WorkingHours
+from outbound.vocabulary import Notice, NotificationStatus
+
+BERLIN = ZoneInfo("Europe/Berlin")
+SATURDAY_EVENING = datetime(2026, 11, 28, 20, 0, tzinfo=BERLIN)
+
+
+def test_a_working_hours_rule_holds_the_notice_until_the_location_opens(
+    db, business, customer_factory, record_factory
+):  # R4.6
+    location = Location(business_id=business.id, name="Werkstatt")
+    for weekday in range(5):
+        location.working_hours.append(
+            WorkingHours(weekday=weekday, opens_at=time(9), closes_at=time(17))
+        )
+    db.session.add(location)
+    confirmation = db.session.scalar(
+        select(NotificationRule).where(NotificationRule.notice == Notice.CONFIRMATION).limit(1)
+    )
+    confirmation.working_hours_only = True
+    db.session.commit()
+
+    record = record_factory(
+        customer_factory(),
+        now=SATURDAY_EVENING,
+        starts_at=SATURDAY_EVENING + timedelta(days=5),
+        location_id=location.id,
+    )
+    planned = db.session.scalar(
+        select(Notification).where(
+            Notification.record_id == record.id, Notification.notice == Notice.CONFIRMATION
+        )
+    )
+    assert planned.status == NotificationStatus.SCHEDULED
+    assert planned.due_at == datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)  # Monday's opening
+
+
+def test_without_working_hours_such_a_notice_is_skipped_with_the_reason(
+    db, business, customer_factory, record_factory
+):
+    for rule in db.session.scalars(select(NotificationRule)):
+        rule.working_hours_only = True
+    db.session.commit()
+    record = record_factory(customer_factory())
+    reasons = {
+        n.reason
+        for n in db.session.scalars(select(Notification).where(Notification.record_id == record.id))
+    }
+    assert reasons == {"the location has no working hours to send in"}
