@@ -24,13 +24,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from conversations.intents import Intent, Interpretation
-from conversations.picking import picked_number
+from conversations.picking import is_bare_no, picked_number
 from conversations.slots import Availability
 
 # A bare YES is Twilio's opt-in keyword as well as a yes: the carrier has
 # unblocked the number, so our own opt-out record must follow.
 CARRIER_OPT_IN_CONFIRMATIONS = frozenset({"yes"})
 MAX_FAILURES = 2  # unclear answers in a row before staff take over
+OFFERS_KEEP = timedelta(hours=48)  # an offer older than this is not accepted any more
 
 
 class State(enum.StrEnum):
@@ -66,6 +67,9 @@ class ReplyKey(enum.StrEnum):
     OFFER_EXACT = "reply_offer_exact"
     OFFER_SLOTS = "reply_offer_slots"
     OFFER_TAKEN = "reply_offer_taken"
+    OFFER_CLOSED = "reply_offer_closed"
+    OFFER_OUTSIDE = "reply_offer_outside"
+    KEPT = "reply_kept"
     PICK_AGAIN = "reply_pick_again"
     NO_SLOTS = "reply_no_slots"
     MOVED = "reply_moved"
@@ -79,6 +83,7 @@ class Appointment:
     id: int
     start: datetime
     booked: bool = True  # False: a request the business has not accepted yet
+    version: int = 1  # bumped by every change of time or status
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,11 @@ class _Machine:
         if self.context.get("choices"):
             return self._choosing()
         record = self._appointment_in_question()
-        if self.s.state == State.RESCHEDULE_OFFERED and record and self.context.get("offers"):
+        if record is None and self.context.get("record_id") is not None:
+            # The appointment this exchange was about was cancelled or moved away
+            # by someone else: nothing said here may act on another appointment.
+            return self._gone()
+        if self.s.state == State.RESCHEDULE_OFFERED and record and self._offers_hold(record):
             return self._offered(record)
         if self.s.state == State.RESCHEDULE_COLLECTING and record:
             return self._collecting(record)
@@ -165,7 +174,7 @@ class _Machine:
             return self._to_staff(ReplyKey.HANDED_TO_STAFF)
         if intent == Intent.CONFIRM:
             if not record.booked:
-                return self._to_staff(ReplyKey.REQUEST_PENDING)
+                return self._to_staff(ReplyKey.REQUEST_PENDING, record=record)
             return self._step(
                 Action.CONFIRM,
                 State.IDLE,
@@ -196,22 +205,32 @@ class _Machine:
             )
         if self.reading.start or self.reading.window:
             return self._reschedule(record)
-        if self.reading.intent == Intent.CANCEL:
+        if is_bare_no(self.text):
             # "nein" to the offers: none of them suits; ask instead of cancelling.
-            self.context.pop("offers", None)
+            self._forget_offers()
             return self._step(
                 Action.NONE,
                 State.RESCHEDULE_COLLECTING,
                 record=record,
                 reply=Reply(ReplyKey.ASK_WHEN),
             )
-        return self._failed(
-            Reply(ReplyKey.PICK_AGAIN, slots=tuple(offers)), State.RESCHEDULE_OFFERED
-        )
+        if self.reading.intent == Intent.CANCEL:
+            return self._cancel(record)
+        retry = Reply(ReplyKey.PICK_AGAIN, start=offers[0], slots=tuple(offers))
+        return self._failed(retry, State.RESCHEDULE_OFFERED)
 
     def _collecting(self, record: Appointment) -> Step:
         if self.reading.start or self.reading.window:
             return self._reschedule(record)
+        if is_bare_no(self.text) or self.reading.intent == Intent.CONFIRM:
+            # "nein danke" / "passt doch": the appointment stays as it is.
+            return self._step(
+                Action.NONE,
+                State.IDLE,
+                record=record,
+                reply=Reply(ReplyKey.KEPT, start=record.start),
+                reset=True,
+            )
         if self.reading.intent == Intent.CANCEL:
             return self._cancel(record)
         return self._failed(Reply(ReplyKey.ASK_WHEN), State.RESCHEDULE_COLLECTING)
@@ -256,11 +275,15 @@ class _Machine:
         if start is not None:
             if availability.is_free(start):
                 return self._offer(record, [start], ReplyKey.OFFER_EXACT)
-            return self._offer(record, availability.nearest(start), ReplyKey.OFFER_TAKEN)
+            closed = not availability.is_open(start)
+            key = ReplyKey.OFFER_CLOSED if closed else ReplyKey.OFFER_TAKEN
+            return self._offer(record, availability.nearest(start), key)
         if window is not None:
-            slots = availability.within(window) or availability.nearest(window[0])
-            return self._offer(record, slots, ReplyKey.OFFER_SLOTS)
-        self.context.pop("offers", None)
+            inside = availability.within(window)
+            if inside:
+                return self._offer(record, inside, ReplyKey.OFFER_SLOTS)
+            return self._offer(record, availability.nearest(window[0]), ReplyKey.OFFER_OUTSIDE)
+        self._forget_offers()
         return self._step(
             Action.NONE, State.RESCHEDULE_COLLECTING, record=record, reply=Reply(ReplyKey.ASK_WHEN)
         )
@@ -269,6 +292,8 @@ class _Machine:
         if not slots:
             return self._to_staff(ReplyKey.NO_SLOTS, record=record)
         self.context["offers"] = [slot.isoformat() for slot in slots]
+        self.context["offered_for"] = {"record_id": record.id, "version": record.version}
+        self.context["offered_at"] = self.s.now.isoformat()
         self.context["failures"] = 0
         reply = Reply(key, start=slots[0], slots=tuple(slots))
         return self._step(Action.NONE, State.RESCHEDULE_OFFERED, record=record, reply=reply)
@@ -284,6 +309,31 @@ class _Machine:
             ReplyKey.WHICH_APPOINTMENT, appointments=tuple(a.start for a in self.s.appointments)
         )
         return self._step(Action.NONE, State.AWAITING_REPLY, reply=reply)
+
+    def _gone(self) -> Step:
+        self.context.pop("record_id", None)
+        if self.reading.intent in (Intent.CONFIRM, Intent.CANCEL, Intent.RESCHEDULE):
+            return self._to_staff(ReplyKey.HANDED_TO_STAFF)
+        return self._to_staff(None if self.s.staff_holds else ReplyKey.HANDED_TO_STAFF)
+
+    def _offers_hold(self, record: Appointment) -> bool:
+        """The offers in the context were made for this appointment as it is now, lately."""
+        made_for = self.context.get("offered_for") or {}
+        offered_at = _parse(self.context.get("offered_at"))
+        holds = (
+            bool(self.context.get("offers"))
+            and made_for.get("record_id") == record.id
+            and made_for.get("version") == record.version
+            and offered_at is not None
+            and self.s.now - offered_at <= OFFERS_KEEP
+        )
+        if not holds:
+            self._forget_offers()
+        return holds
+
+    def _forget_offers(self) -> None:
+        for key in ("offers", "offered_for", "offered_at"):
+            self.context.pop(key, None)
 
     def _failed(self, retry: Reply, state: State) -> Step:
         failures = int(self.context.get("failures", 0)) + 1
@@ -311,7 +361,7 @@ class _Machine:
     ) -> Step:
         context = dict(self.context)
         if reset:  # the question is settled: forget offers, choices and failures
-            for key in ("offers", "choices", "pending", "failures"):
+            for key in ("offers", "offered_for", "offered_at", "choices", "pending", "failures"):
                 context.pop(key, None)
         if record is not None:
             context["record_id"] = record.id
@@ -329,11 +379,12 @@ class _Machine:
     # --- reading answers -----------------------------------------------------
 
     def _appointment_in_question(self) -> Appointment | None:
-        """The appointment the last notice was about if still to come, else the only one."""
+        """The appointment this exchange is about: the one the last notice (or the bot's
+        last question) was about, else the customer's only one. None when that
+        appointment is no longer upcoming, or when there are several to choose from."""
         focus = self.context.get("record_id")
-        for appointment in self.s.appointments:
-            if appointment.id == focus:
-                return appointment
+        if focus is not None:
+            return next((a for a in self.s.appointments if a.id == focus), None)
         return self.s.appointments[0] if len(self.s.appointments) == 1 else None
 
     def _picked_offer(self, offers: list[datetime]) -> datetime | None:

@@ -1,13 +1,19 @@
-"""Reading a pick from a numbered list: "2", "Nr. 2", "the second", "de eerste".
+"""Reading short answers to the bot's own questions: a pick from a numbered list
+("2", "Nr. 2", "the second", "de eerste") and a bare "no" ("nein danke", "nee").
 
 When the bot offers numbered times or asks which appointment is meant, the
 answer is a number or an ordinal, perhaps wrapped in a few polite words.
 Anything more than that is not a pick: "2 Uhr" names a time, not option 2.
+A bare "no" to an offer means "not that", which is not the same as asking
+to cancel ("bitte absagen").
 """
 
 from __future__ import annotations
 
-from conversations.text import read_text
+import functools
+
+from conversations.keywords import TABLES, Cue
+from conversations.text import normalise_word, read_text
 
 ORDINALS = {
     # German
@@ -46,3 +52,26 @@ def _number(word: str) -> int | None:
     if word.isdigit() and len(word) == 1:
         return int(word)
     return ORDINALS.get(word)
+
+
+def is_bare_no(text: str) -> bool:
+    """True when `text` is only a "no", give or take thanks, fillers and a "not"."""
+    no_words, neutral = _no_words()
+    words = read_text(text).words
+    return any(word in no_words for word in words) and all(
+        word in no_words or word in neutral for word in words
+    )
+
+
+@functools.cache
+def _no_words() -> tuple[frozenset[str], frozenset[str]]:
+    def single_words(*cues: Cue) -> frozenset[str]:
+        return frozenset(
+            normalise_word(phrase)
+            for table in TABLES.values()
+            for cue in cues
+            for phrase in table.get(cue, ())
+            if " " not in phrase and not phrase.endswith("*")
+        )
+
+    return single_words(Cue.NO), single_words(Cue.FILLER, Cue.NEGATOR) | POLITE

@@ -46,17 +46,21 @@ class Availability:
     def has_opening_hours(self) -> bool:
         return any(self.opening.values())
 
-    def is_free(self, start: datetime) -> bool:
-        """True when an appointment of `duration` can start at `start`."""
+    def is_open(self, start: datetime) -> bool:
+        """True when the location is open for the whole appointment from `start`."""
         end = start + self.duration
-        if start < self.earliest or start > self.earliest + self.horizon:
-            return False
         local = start.astimezone(ZoneInfo(self.zone))
-        inside = any(
+        return any(
             self._at(local.date(), opens) <= start and end <= self._at(local.date(), closes)
             for opens, closes in self.opening.get(local.weekday(), ())
         )
-        return inside and not any(
+
+    def is_free(self, start: datetime) -> bool:
+        """True when an appointment of `duration` can start at `start`."""
+        if start < self.earliest or start > self.earliest + self.horizon:
+            return False
+        end = start + self.duration
+        return self.is_open(start) and not any(
             start < taken_end and taken_start < end for taken_start, taken_end in self.busy
         )
 
@@ -70,8 +74,15 @@ class Availability:
         return sorted(_spread(candidates, count, NEAREST_SPACING))
 
     def within(self, window: Interval, count: int = OFFER_COUNT) -> list[datetime]:
-        """Up to `count` free starts inside `window`, spread over it, in time order."""
-        return sorted(_spread(list(self.free_starts(*window)), count, WINDOW_SPACING))
+        """Up to `count` free starts inside `window`, spread over it, in time order:
+        for "next week" Monday, midweek and Friday rather than Monday 9, 10 and 11."""
+        candidates = list(self.free_starts(*window))
+        if len(candidates) > count:
+            # Prefer evenly spaced candidates, then fill up from the rest.
+            stride = len(candidates) / count
+            evenly = [candidates[int(i * stride)] for i in range(count)]
+            candidates = evenly + [c for c in candidates if c not in evenly]
+        return sorted(_spread(candidates, count, WINDOW_SPACING))
 
     def free_starts(self, begin: datetime, end: datetime) -> Iterator[datetime]:
         """Every free start on the grid from `begin` (inclusive) to `end` (exclusive)."""

@@ -93,7 +93,8 @@ def respond(
     customer = address.customer if address is not None else None
     local_now = now.astimezone(ZoneInfo(business.timezone))
     records = upcoming_appointments(session, business, customer.id, now=now) if customer else []
-    about = (conversation.context or {}).get("record_id")
+    context = _without_past_focus(session, conversation.context or {}, now)
+    about = context.get("record_id")
     focus = next((r for r in records if r.id == about), records[0] if records else None)
     locale = resolve_locale(customer.locale if customer else None, business.locale)
     reading = carrier_interpretation(opt_out_type, text) or interpret(
@@ -102,10 +103,12 @@ def respond(
     situation = Situation(
         now=local_now,
         state=State(conversation.state),
-        context=conversation.context or {},
+        context=context,
         known_sender=customer is not None,
         appointments=tuple(
-            Appointment(r.id, r.starts_at, booked=r.status == AppointmentStatus.CONFIRMED)
+            Appointment(
+                r.id, r.starts_at, booked=r.status == AppointmentStatus.CONFIRMED, version=r.version
+            )
             for r in records
         ),
         availability={
@@ -141,6 +144,19 @@ def respond(
             conversation=conversation,
         )
     return Turn(reading, decided, reply)
+
+
+def _without_past_focus(session: Session, context: dict, now: datetime) -> dict:
+    """The context without its record when that appointment is over: an exchange about
+    last week's visit says nothing about the next one. A record that is still in the
+    future but no longer upcoming (cancelled by staff) stays, so the machine can tell."""
+    about = context.get("record_id")
+    if about is None:
+        return context
+    record = session.get(Record, about)
+    if record is None or record.starts_at is None or record.starts_at <= now:
+        return {key: value for key, value in context.items() if key != "record_id"}
+    return context
 
 
 def reply_text(

@@ -219,3 +219,62 @@ def test_a_yes_while_in_the_inbox_still_confirms_unless_staff_asked_something():
     assert (held.action, held.needs_staff) == (Action.CONFIRM, True)
     asked = run("ja", read(Intent.CONFIRM), staff_holds=True, staff_awaits_answer=True)
     assert (asked.action, asked.reply) == (Action.HAND_TO_STAFF, None)
+
+
+# --- what a review found: offers and answers that must not act ------------------------
+
+
+def offered_exact():
+    return run("Freitag 10 Uhr?", read(Intent.RESCHEDULE, start=at(27, 10)))
+
+
+def test_an_offer_for_an_appointment_that_is_gone_moves_nothing_else():
+    later = Appointment(8, at(3, 11))
+    offered = offered_exact()
+    # staff cancelled appointment 7 meanwhile; the customer still has appointment 8
+    done = run("ja", read(Intent.CONFIRM), state=offered.state, context=offered.context,
+               appointments=(later,), availability={8: OPEN_WEEKDAYS})  # fmt: skip
+    assert done.action == Action.HAND_TO_STAFF and done.record_id is None
+
+
+def test_an_old_offer_is_not_taken_by_a_later_yes():
+    offered = offered_exact()
+    done = run("ja", read(Intent.CONFIRM), state=offered.state, context=offered.context,
+               now=NOW + timedelta(days=3))  # fmt: skip
+    assert (done.action, done.record_id) == (Action.CONFIRM, 7)
+
+
+def test_an_offer_made_before_staff_changed_the_appointment_is_void():
+    offered = offered_exact()
+    changed = replace(APPOINTMENT, version=2)
+    done = run("ja", read(Intent.CONFIRM), state=offered.state, context=offered.context,
+               appointments=(changed,))  # fmt: skip
+    assert done.action == Action.CONFIRM
+
+
+def test_no_to_the_question_when_keeps_the_appointment():
+    asked = run("verschieben", read(Intent.RESCHEDULE))
+    kept = run("Nein danke", read(Intent.CANCEL), state=asked.state, context=asked.context)
+    assert (kept.action, kept.state, kept.reply.key) == (Action.NONE, State.IDLE, ReplyKey.KEPT)
+    also = run("passt doch", read(Intent.CONFIRM), state=asked.state, context=asked.context)
+    assert also.reply.key == ReplyKey.KEPT
+
+
+def test_an_explicit_cancel_after_offers_cancels_inside_the_window():
+    offered = offered_exact()
+    done = run("bitte ganz absagen", read(Intent.CANCEL), state=offered.state,
+               context=offered.context)  # fmt: skip
+    assert done.action == Action.CANCEL
+
+
+def test_the_retry_prompt_for_one_offer_names_its_time():
+    offered = offered_exact()
+    again = run("hm?", read(Intent.OTHER), state=offered.state, context=offered.context)
+    assert (again.reply.key, again.reply.start) == (ReplyKey.PICK_AGAIN, at(27, 10))
+
+
+def test_a_closed_time_and_a_full_period_say_so():
+    sunday = run("Sonntag 10 Uhr?", read(Intent.RESCHEDULE, start=at(29, 10)))
+    assert sunday.reply.key == ReplyKey.OFFER_CLOSED and sunday.reply.slots
+    full = run("Sonntag?", read(Intent.RESCHEDULE, window=(at(29, 0), at(30, 0))))
+    assert full.reply.key == ReplyKey.OFFER_OUTSIDE and full.reply.slots

@@ -228,3 +228,87 @@ def test_help_names_the_business_and_how_to_stop(db, booked, text_in):
     text_in("HELP")
     assert replies(db)[-1].startswith("Salon Sonnenschein: ")
     assert "STOP" in replies(db)[-1]
+
+
+# --- answers that must not act ------------------------------------------------------------
+
+
+def test_no_to_offers_and_to_the_question_when_never_cancels(db, booked, text_in):
+    record = booked()
+    wish = weekday_after(weekday_ahead(4))
+    text_in(f"Geht es am {wish:%d.%m.} um 10 Uhr?")
+    text_in("nein")
+    assert replies(db)[-1].startswith("Gern! Wann würde es Ihnen passen?")
+    text_in("Nein danke")
+    assert fresh(db, record).status == "confirmed"
+    assert replies(db)[-1].startswith("Alles klar, Ihr Termin bleibt am ")
+    assert conversation(db).state == ConversationState.IDLE
+
+
+def test_an_appointment_cancelled_by_staff_between_offer_and_pick_moves_nothing(
+    db, business, booked, text_in, now
+):
+    from bot.services.records import update_record
+
+    first = booked()
+    second = booked(day=weekday_ahead(9), customer=first.customer)
+    conversation_context = {"record_id": first.id}
+    text_in("Hallo")  # opens the conversation; the last notice was about the first one
+    row = conversation(db)
+    row.context, row.inbox_status = conversation_context, InboxStatus.RESOLVED
+    db.session.commit()
+    wish = weekday_after(weekday_ahead(4))
+    text_in(f"Geht es am {wish:%d.%m.} um 10 Uhr?")
+    assert "ist frei" in replies(db)[-1]
+
+    update_record(db.session, business, fresh(db, first), {"status": "cancelled"}, now=now)
+    db.session.commit()
+    text_in("ja")
+    assert fresh(db, second).starts_at == local(weekday_ahead(9), 11)  # untouched
+    assert conversation(db).inbox_status == InboxStatus.OPEN
+
+
+def test_offers_avoid_the_booked_time_and_nothing_moves_before_the_pick(
+    db, booked, customer_factory, text_in
+):
+    record = booked()
+    wish = weekday_after(weekday_ahead(4))
+    booked(day=wish, hour=15, customer=customer_factory(name="Jane", phone="0151 99999999"))
+    text_in(f"Geht es am {wish:%d.%m.} um 15 Uhr?")
+    offers = [datetime.fromisoformat(v) for v in conversation(db).context["offers"]]
+    taken = (local(wish, 15), local(wish, 15, 45))
+    for offer in offers:
+        assert not (offer < taken[1] and taken[0] < offer + timedelta(minutes=45))
+        assert abs(offer - local(wish, 15)) <= timedelta(days=1)
+    assert fresh(db, record).starts_at == local(weekday_ahead(4), 11)
+    text_in("1")
+    assert fresh(db, record).starts_at == offers[0]
+    assert (Notice.CHANGE, NotificationStatus.SCHEDULED) not in notices(db, fresh(db, record))
+
+
+def test_when_the_business_takes_no_cancellations_by_text_it_says_so(db, business, booked, text_in):
+    business.cancellation_window_hours = None
+    db.session.commit()
+    record = booked()
+    text_in("Bitte absagen")
+    assert fresh(db, record).status == "confirmed"
+    assert replies(db)[-1].startswith("Absagen nehmen wir nicht per SMS an.")
+
+
+def test_a_notice_planned_before_stop_is_skipped_when_its_time_comes_and_start_restores(
+    db, business, booked, customer_factory, text_in, work, fake_twilio
+):
+    from outbound.jobs import run_dispatch_pass
+
+    customer = customer_factory()
+    record = booked(customer=customer)  # confirmation and a reminder are planned
+    text_in("STOP")
+    reminder_time = fresh(db, record).starts_at - timedelta(hours=24)
+    run_dispatch_pass(reminder_time, send_inline=True)
+    assert fake_twilio.messages == []
+    assert {status for _, status in notices(db, record)} == {NotificationStatus.SKIPPED}
+
+    text_in("START")
+    booked(customer=customer, day=weekday_ahead(9))
+    run_dispatch_pass(datetime.now(BERLIN), send_inline=True)
+    assert [m.to for m in fake_twilio.messages] == [CUSTOMER_PHONE]
