@@ -2,10 +2,11 @@
 
 `init_app` builds a flask-smorest `Api` for the app, registers one blueprint
 per resource (business, locations, staff, services, customers, records,
-messages, notifications, usage) and serves the OpenAPI document, generated
-from the same marshmallow schemas that validate the requests, at
-/api/v1/openapi.json. The API authenticates with bearer keys, not cookies,
-so its blueprints are exempt from the web app's CSRF protection.
+rules, statuses, templates, messages, notifications, usage) and serves the
+OpenAPI document, generated from the same marshmallow schemas that validate
+the requests, at /api/v1/openapi.json. The API authenticates with bearer
+keys, not cookies, so its blueprints are exempt from the web app's CSRF
+protection.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def init_app(app: Flask) -> None:
         messages,
         notifications,
         records,
+        rules,
+        statuses,
+        templates,
         usage,
     )
 
@@ -59,6 +63,9 @@ def init_app(app: Flask) -> None:
         catalogue.services_bp,
         customers.bp,
         records.bp,
+        rules.bp,
+        statuses.bp,
+        templates.bp,
         messages.bp,
         notifications.bp,
         usage.bp,

@@ -1,0 +1,256 @@
+"""`/rules`: the business's notification rules, one by one and in bulk (R4.2–R4.10, R3.2).
+
+A rule sends a notice (with a template, R4.7) when something happens to an
+appointment, work order or inquiry: it is created, its status changes (to a
+given one), its time changes, a reminder falls due (R4.9), a request comes in,
+or a customer is due to rebook. It goes to the customer or to the business
+(R3.4) by a channel (R3.2, R4.3), after a delay (R4.5), optionally only in
+working hours (R4.6), for all or chosen locations (R4.8). The domain checks
+the rule as a whole (`bot.services.rules`). `POST /rules/bulk` deletes rules,
+or changes their template or channel, all or nothing (R4.10). Changing a rule
+leaves notices it already planned as they are; deleting one withdraws those
+not yet sending.
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from marshmallow import fields, validates_schema
+from marshmallow.validate import Length, OneOf
+from sqlalchemy import select
+
+from bot.api.auth import current_business
+from bot.api.base import list_response, resource_blueprint, where_equal
+from bot.api.fields import (
+    MAX_ID,
+    ClockTime,
+    Count,
+    Id,
+    InputSchema,
+    ListQuery,
+    ShortText,
+    StrictBoolean,
+    Text,
+    items_schema,
+)
+from bot.extensions import db
+from bot.models import NotificationRule, RecordKind
+from bot.services import rules
+from bot.services.rules import (
+    MAX_DELAY_MINUTES,
+    MAX_OFFSET_MINUTES,
+    MAX_REBOOK_DAYS,
+    REBOOK_MODES,
+    BulkAction,
+)
+from outbound.vocabulary import Audience, ChannelChoice, Notice, Trigger
+
+bp = resource_blueprint(
+    "rules",
+    __name__,
+    "/rules",
+    "When which notice goes to whom, by which channel; edited one by one or in bulk.",
+)
+
+_KINDS = [kind.value for kind in RecordKind]
+_TRIGGERS = [trigger.value for trigger in Trigger]
+_AUDIENCES = [audience.value for audience in Audience]
+_CHANNELS = [channel.value for channel in ChannelChoice]
+_NOTICES = [notice.value for notice in Notice]
+_ACTIONS = [action.value for action in BulkAction]
+
+
+class RuleSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String(metadata={"enum": _KINDS})
+    trigger = fields.String(metadata={"enum": _TRIGGERS})
+    trigger_status = fields.String(
+        allow_none=True, metadata={"description": "created / status_changed_to: the status."}
+    )
+    audience = fields.String(metadata={"enum": _AUDIENCES})
+    channel = fields.String(metadata={"enum": _CHANNELS})
+    notice = fields.String(metadata={"enum": _NOTICES})
+    template_name = fields.String(
+        allow_none=True, metadata={"description": "null: the notice's default text."}
+    )
+    delay_minutes = fields.Integer()
+    offset_minutes = fields.Integer(
+        allow_none=True, metadata={"description": "Reminders: minutes before the start."}
+    )
+    rebook_mode = fields.String(allow_none=True, metadata={"enum": list(REBOOK_MODES)})
+    rebook_days = fields.Integer(allow_none=True)
+    send_time = ClockTime(allow_none=True)
+    working_hours_only = fields.Boolean()
+    all_locations = fields.Boolean()
+    location_ids = fields.Method(
+        "_location_ids", metadata={"type": "array", "items": {"type": "integer"}}
+    )
+    enabled = fields.Boolean()
+    created_at = fields.DateTime()
+
+    def _location_ids(self, rule: NotificationRule) -> list[int]:
+        return sorted(location.id for location in rule.locations)
+
+
+class RuleChangeSchema(InputSchema):
+    name = Text(validate=Length(1, 200), metadata={"example": "Feedback one hour after pickup"})
+    kind = fields.String(validate=OneOf(_KINDS))
+    trigger = fields.String(
+        validate=OneOf(_TRIGGERS),
+        metadata={
+            "description": "Appointments: any. Orders: created, status_changed, "
+            "status_changed_to, time_changed, reminder. Inquiries: created, "
+            "status_changed_to (R4.2)."
+        },
+    )
+    trigger_status = Text(
+        allow_none=True,
+        validate=Length(1, 40),
+        metadata={"description": "Required for status_changed_to; optional for created."},
+    )
+    audience = fields.String(validate=OneOf(_AUDIENCES))
+    channel = fields.String(
+        validate=OneOf(_CHANNELS),
+        metadata={"description": "The business (audience) gets email only. Default: auto."},
+    )
+    notice = fields.String(validate=OneOf(_NOTICES))
+    template_name = ShortText(
+        allow_none=True,
+        metadata={"description": "A template of the business or a default notice text."},
+    )
+    delay_minutes = Count(0, MAX_DELAY_MINUTES, metadata={"description": "R4.5."})
+    offset_minutes = Count(
+        1,
+        MAX_OFFSET_MINUTES,
+        allow_none=True,
+        metadata={"description": "Reminders only (required there): minutes before the start."},
+    )
+    rebook_mode = fields.String(allow_none=True, validate=OneOf(REBOOK_MODES))
+    rebook_days = Count(1, MAX_REBOOK_DAYS, allow_none=True)
+    send_time = ClockTime(allow_none=True, metadata={"description": "Rebook: time of day."})
+    working_hours_only = StrictBoolean(metadata={"description": "R4.6."})
+    all_locations = StrictBoolean(metadata={"description": "R4.8."})
+    location_ids = fields.List(
+        Id(),
+        validate=Length(max=100),
+        metadata={"description": "With all_locations false: the locations it applies to."},
+    )
+    enabled = StrictBoolean()
+
+
+class RuleCreateSchema(RuleChangeSchema):
+    kind = fields.String(required=True, validate=OneOf(_KINDS))
+    trigger = fields.String(required=True, validate=OneOf(_TRIGGERS))
+    notice = fields.String(required=True, validate=OneOf(_NOTICES))
+
+
+class RuleQuerySchema(ListQuery):
+    kind = fields.String(validate=OneOf(_KINDS))
+    trigger = fields.String(validate=OneOf(_TRIGGERS))
+    enabled = fields.Boolean()
+
+
+class RuleBulkInputSchema(InputSchema):
+    ids = fields.List(Id(), required=True, validate=Length(1, 500))
+    action = fields.String(required=True, validate=OneOf(_ACTIONS))
+    template_name = ShortText(
+        allow_none=True, metadata={"description": "set_template: the name; null: default text."}
+    )
+    channel = fields.String(validate=OneOf(_CHANNELS), metadata={"description": "set_channel."})
+
+    @validates_schema
+    def _what_the_action_needs(self, data, **kwargs):
+        action = data.get("action")
+        # template_name may be null (back to the default text) but must be given.
+        if action == BulkAction.SET_TEMPLATE and "template_name" not in data:
+            raise ma.ValidationError("Missing data for required field.", "template_name")
+        if action == BulkAction.SET_CHANNEL and "channel" not in data:
+            raise ma.ValidationError("Missing data for required field.", "channel")
+        for name, needed_by in (("template_name", "set_template"), ("channel", "set_channel")):
+            if name in data and action != needed_by:
+                raise ma.ValidationError(f"only the action {needed_by} takes {name}", name)
+
+
+class RuleBulkResultSchema(ma.Schema):
+    action = fields.String(metadata={"enum": _ACTIONS})
+    items = fields.List(
+        fields.Nested(RuleSchema), metadata={"description": "The changed rules; [] for delete."}
+    )
+    deleted = fields.List(fields.Integer(), metadata={"description": "Ids of deleted rules."})
+    cancelled_notifications = fields.Integer(
+        metadata={"description": "Planned notices the deleted rules withdrew."}
+    )
+
+
+@bp.route("", tags=["rules"])
+class Rules(MethodView):
+    @bp.arguments(RuleQuerySchema, location="query")
+    @bp.response(200, items_schema(RuleSchema, "RuleListSchema"))
+    def get(self, query):
+        """List rules, oldest first; filter by kind, trigger and enabled."""
+        statement = select(NotificationRule).where(
+            NotificationRule.business_id == current_business().id
+        )
+        statement = where_equal(statement, NotificationRule, query, ("kind", "trigger", "enabled"))
+        return list_response(statement.order_by(NotificationRule.id), query)
+
+    @bp.arguments(RuleCreateSchema)
+    @bp.response(201, RuleSchema)
+    def post(self, data):
+        """Create a rule."""
+        rule = rules.create_rule(db.session, current_business(), data)
+        db.session.commit()
+        return rule
+
+
+@bp.route("/bulk", tags=["rules"])
+class RulesBulk(MethodView):
+    @bp.arguments(RuleBulkInputSchema)
+    @bp.response(200, RuleBulkResultSchema)
+    def post(self, data):
+        """Delete rules, or give them one template or one channel; all or nothing (R4.10)."""
+        outcome = rules.bulk_change(
+            db.session,
+            current_business(),
+            data["ids"],
+            data["action"],
+            template_name=data.get("template_name"),
+            channel=data.get("channel"),
+        )
+        db.session.commit()
+        return {
+            "action": data["action"],
+            "items": outcome.rules,
+            "deleted": outcome.deleted,
+            "cancelled_notifications": outcome.cancelled_notifications,
+        }
+
+
+@bp.route(f"/<int(max={MAX_ID}):rule_id>", tags=["rules"])
+class RuleById(MethodView):
+    @bp.response(200, RuleSchema)
+    def get(self, rule_id):
+        """Read one rule."""
+        rule = rules.get_rule(db.session, current_business(), rule_id)
+        db.session.commit()
+        return rule
+
+    @bp.arguments(RuleChangeSchema)
+    @bp.response(200, RuleSchema)
+    def patch(self, changes, rule_id):
+        """Change a rule; notices it already planned stay as they were planned."""
+        business = current_business()
+        rule = rules.get_rule(db.session, business, rule_id)
+        rules.update_rule(db.session, business, rule, changes)
+        db.session.commit()
+        return rule
+
+    @bp.response(204)
+    def delete(self, rule_id):
+        """Delete a rule; its notices not yet sending are cancelled ("rule deleted")."""
+        business = current_business()
+        rule = rules.get_rule(db.session, business, rule_id)
+        rules.delete_rule(db.session, business, rule)
+        db.session.commit()

@@ -1,0 +1,498 @@
+"""Business message templates: saving them safely, and previewing any text (R2.2, R2.3, R3.3,
+R4.7, R0.8).
+
+A template is the business's text for one notice name, channel (`sms` or
+`email`) and locale; rules name it by `template_name`, the sender looks it up
+by (name, channel, locale) and falls back to the shipped default text. Saving
+a text proves it will render when a notice goes out: it must compile in the
+jinja2 sandbox, use only the variables real notices and replies get, and
+render with the placeholder data of `PLACEHOLDERS` (a customer "Ursula
+Hoffmann", staff "Jane", an appointment tomorrow at 14:00), so a misspelt
+variable or an attempt to reach Python internals is refused at the desk
+instead of failing at send time. The same placeholder context drives the
+preview, which also counts SMS segments and names the characters that force
+UCS-2. Functions flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import TemplateSyntaxError, meta
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.models import (
+    AppointmentStatus,
+    Business,
+    Customer,
+    Location,
+    NotificationRule,
+    Record,
+    RecordKind,
+    Service,
+    StaffMember,
+    Template,
+)
+from bot.services.errors import Conflict, DomainError
+from bot.services.lookup import owned_row
+from outbound.notices import notice_context
+from outbound.rendering import (
+    SUPPORTED_LOCALES,
+    RenderedText,
+    RenderError,
+    TextTemplate,
+    default_template_names,
+    render,
+    time_variables,
+)
+from outbound.segments import count_segments, gsm7_suggestion
+from outbound.vocabulary import Channel, Notice
+
+# Templates hold the text of a channel: WhatsApp and Messenger send the SMS text.
+TEMPLATE_CHANNELS = (Channel.SMS, Channel.EMAIL)
+TEMPLATE_FIELDS = ("name", "channel", "locale", "subject", "body")
+MAX_BODY_LENGTH = 20_000
+MAX_SUBJECT_LENGTH = 200
+# Twilio's Messages API refuses a longer body (FACTS.md, "SMS segments").
+MAX_SMS_CHARACTERS = 1600
+
+# Only parsed, never rendered: finds the variables a text uses. Its globals
+# (range, cycler, …) are the renderer's, so they do not count as unknown.
+_PARSER = SandboxedEnvironment()
+
+
+@dataclass(frozen=True)
+class Placeholders:
+    """The made-up facts every preview and every save check renders with (R2.3)."""
+
+    customer_name: str = "Ursula Hoffmann"
+    customer_phone: str = "+4915112345678"
+    customer_email: str = "ursula.hoffmann@example.com"
+    staff_name: str = "Jane"
+    service_name: str = "Haarschnitt"
+    service_category: str = "Haare"
+    service_duration_minutes: int = 45
+    # Used when the business has no location yet; otherwise its first one.
+    location_name: str = "Salon am Markt"
+    location_address: str = "Marktplatz 1, 10115 Berlin"
+    status: str = AppointmentStatus.CONFIRMED.value
+    # The appointment: tomorrow at 14:00 in the business's time zone.
+    days_ahead: int = 1
+    starts_at: time = time(14, 0)
+    # The bot's replies: a time offered or moved to, free slots to pick from.
+    new_days_ahead: int = 2
+    new_starts_at: time = time(10, 0)
+    slot_times: tuple[time, ...] = (time(10, 0), time(11, 30), time(15, 0))
+    # When the business has switched cancelling by text off.
+    window_hours: int = 24
+    # The customer's links; a real one is PUBLIC_BASE_URL plus a signed token.
+    cancel_url: str = "https://replydesk.example/c/link-for-ursula-hoffmann"
+    calendar_url: str = "https://replydesk.example/calendar/link-for-ursula-hoffmann.ics"
+
+
+PLACEHOLDERS = Placeholders()
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A text rendered with the placeholders, with what it costs as an SMS (R0.8)."""
+
+    text: str
+    subject: str | None
+    segments: int  # SMS parts; 0 for email
+    encoding: str | None  # GSM-7 or UCS-2; None for email
+    characters: int
+    non_gsm_characters: tuple[str, ...]  # what forces UCS-2, in order of appearance
+    suggestion: str | None  # the text with GSM-7 stand-ins, when that changes it
+
+
+# --- placeholders and checking ----------------------------------------------
+
+
+def placeholder_context(
+    session: Session, business: Business, locale: str, *, now: datetime
+) -> dict[str, Any]:
+    """Every variable a notice or bot reply may use, filled with `PLACEHOLDERS`.
+
+    The business's own name, contact details and booking URL are real; the
+    location is the business's first one when it has any. Built by the same
+    `notice_context` (over `outbound.rendering.message_context`) that real
+    notices use, with the reply variables the conversation engine adds, so a
+    text that renders here has no variable a real send lacks. The rows built
+    here are never added to the session.
+    """
+    p = PLACEHOLDERS
+    zone = ZoneInfo(business.timezone)
+    today = now.astimezone(zone).date()
+
+    def at(days: int, clock: time) -> datetime:
+        return datetime.combine(today + timedelta(days=days), clock, tzinfo=zone)
+
+    first_location = session.scalar(
+        select(Location).where(Location.business_id == business.id).order_by(Location.id).limit(1)
+    )
+    if first_location is not None:
+        location = Location(name=first_location.name, address=first_location.address)
+    else:
+        location = Location(name=p.location_name, address=p.location_address)
+    customer = Customer(name=p.customer_name, phone=p.customer_phone, email=p.customer_email)
+    starts_at = at(p.days_ahead, p.starts_at)
+    record = Record(
+        kind=RecordKind.APPOINTMENT,
+        status=p.status,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=p.service_duration_minutes),
+        location=location,
+        staff=StaffMember(name=p.staff_name),
+        service=Service(
+            name=p.service_name,
+            category=p.service_category,
+            duration_minutes=p.service_duration_minutes,
+        ),
+    )
+    context = notice_context(business, customer, record, locale)
+    # Links are signed for a stored record, so the context leaves them empty
+    # here; show where they would stand (only where the context has them).
+    for name in ("cancel_url", "calendar_url"):
+        if name in context:
+            context[name] = getattr(p, name)
+    zone_name = business.timezone
+    context.update(
+        new=time_variables(at(p.new_days_ahead, p.new_starts_at), zone_name, locale),
+        slots=[
+            time_variables(at(p.new_days_ahead, clock), zone_name, locale) for clock in p.slot_times
+        ],
+        appointments=[
+            time_variables(moment, zone_name, locale)
+            for moment in (starts_at, at(p.days_ahead + 7, p.starts_at))
+        ],
+        window_hours=(
+            business.cancellation_window_hours
+            if business.cancellation_window_hours is not None
+            else p.window_hours
+        ),
+    )
+    return context
+
+
+def check_source(source: str, field: str, context: Mapping[str, Any]) -> None:
+    """Refuse a text that does not compile, names a variable `context` lacks, or
+    fails to render with it (an unsafe attribute, a missing key, a runtime error).
+
+    Raises DomainError with `field` ("body" or "subject") and a message for staff.
+    """
+    try:
+        parsed = _PARSER.parse(source)
+    except TemplateSyntaxError as error:
+        raise DomainError(
+            f"the {field} is not a valid template: {error.message} (line {error.lineno})",
+            code="template_syntax",
+            field=field,
+        ) from error
+    unknown = sorted(meta.find_undeclared_variables(parsed) - set(context))
+    if unknown:
+        raise DomainError(
+            f"unknown variable {unknown[0]!r} in the {field}; the variables are "
+            f"{', '.join(sorted(context))}",
+            code="unknown_variable",
+            field=field,
+        )
+    _render(TextTemplate(body=source), context, field)
+
+
+def checked_text(
+    session: Session,
+    business: Business,
+    *,
+    channel: Channel,
+    locale: str,
+    body: str,
+    subject: str | None,
+    now: datetime,
+) -> RenderedText:
+    """Check a text for `channel` as `check_source` does, body then subject, and return
+    it rendered with the placeholders. Raises DomainError naming "body" or "subject"."""
+    if channel == Channel.SMS and subject is not None:
+        raise DomainError("an SMS has no subject; leave subject out", field="subject")
+    context = placeholder_context(session, business, locale, now=now)
+    check_source(body, "body", context)
+    if subject is not None:
+        check_source(subject, "subject", context)
+    return _render(TextTemplate(body=body, subject=subject), context, "body")
+
+
+# --- templates ---------------------------------------------------------------
+
+
+def create_template(
+    session: Session, business: Business, data: Mapping[str, Any], *, now: datetime
+) -> Template:
+    """Create a template {name, channel sms|email, locale, subject (email only), body}.
+
+    The text is checked with the placeholders (see `checked_text`). Raises
+    DomainError naming the field, or Conflict (duplicate_template) when the
+    business already has a text for that name, channel and locale.
+    """
+    _check_fields(data, TEMPLATE_FIELDS)
+    name = _name(data.get("name"))
+    channel = _channel(data.get("channel"))
+    locale = _locale(data.get("locale"))
+    existing = session.scalar(
+        select(Template.id).where(
+            Template.business_id == business.id,
+            Template.name == name,
+            Template.channel == channel,
+            Template.locale == locale,
+        )
+    )
+    if existing is not None:
+        raise Conflict(
+            f"there is already a {channel} template {name!r} in {locale!r} (template "
+            f"{existing}); change that one",
+            code="duplicate_template",
+            field="name",
+        )
+    template = Template(business_id=business.id, name=name, channel=channel, locale=locale)
+    _set_text(session, business, template, data.get("body"), data.get("subject"), now=now)
+    session.add(template)
+    session.flush()
+    return template
+
+
+def update_template(
+    session: Session,
+    business: Business,
+    template: Template,
+    changes: Mapping[str, Any],
+    *,
+    now: datetime,
+) -> Template:
+    """Change a template's body or subject; the result is checked as on create.
+
+    Name, channel and locale are its identity: rules and the sender find it by them.
+    """
+    _check_fields(changes, ("subject", "body"))
+    body = changes["body"] if "body" in changes else template.body
+    subject = changes["subject"] if "subject" in changes else template.subject
+    _set_text(session, business, template, body, subject, now=now)
+    session.flush()
+    return template
+
+
+def delete_template(session: Session, business: Business, template: Template) -> None:
+    """Delete a template, unless a rule would be left naming a text that does not exist.
+
+    That is the case when some rule's `template_name` is this name, this is the
+    last row with the name, and no shipped default text carries the name (a
+    deleted "confirmation" falls back to the default). Raises Conflict
+    (template_in_use) naming the rule.
+    """
+    others = session.scalar(
+        select(func.count(Template.id)).where(
+            Template.business_id == business.id,
+            Template.name == template.name,
+            Template.id != template.id,
+        )
+    )
+    if not others and template.name not in default_notice_names():
+        rule = session.scalar(
+            select(NotificationRule)
+            .where(
+                NotificationRule.business_id == business.id,
+                NotificationRule.template_name == template.name,
+            )
+            .order_by(NotificationRule.id)
+            .limit(1)
+        )
+        if rule is not None:
+            raise Conflict(
+                f"rule {rule.id} ({rule.name!r}) sends the template {template.name!r} and this "
+                "is its last text; point the rule at another template first",
+                code="template_in_use",
+                field="name",
+            )
+    session.delete(template)
+    session.flush()
+
+
+def get_template(session: Session, business: Business, template_id: int) -> Template:
+    """The business's template `template_id`; NotFound (field template_id) otherwise."""
+    return owned_row(
+        session, business, Template, template_id, label="template", field="template_id"
+    )
+
+
+def template_name_known(session: Session, business: Business, name: str) -> bool:
+    """Whether a rule may send `name`: the business has a template of that name (any
+    channel or locale) or a shipped default notice text has it."""
+    if name in default_notice_names():
+        return True
+    found = session.scalar(
+        select(Template.id)
+        .where(Template.business_id == business.id, Template.name == name)
+        .limit(1)
+    )
+    return found is not None
+
+
+@functools.cache
+def default_notice_names() -> frozenset[str]:
+    """The notice names that have a shipped default text (not the bot's replies)."""
+    return frozenset(default_template_names()) & {notice.value for notice in Notice}
+
+
+# --- preview -----------------------------------------------------------------
+
+
+def preview_text(
+    session: Session,
+    business: Business,
+    *,
+    channel: Channel,
+    locale: str,
+    body: str,
+    subject: str | None = None,
+    now: datetime,
+) -> Preview:
+    """Render a text with the placeholders and count what it costs (R2.3, R0.8).
+
+    SMS get their segments, encoding, the characters that force UCS-2 and a
+    GSM-7 suggestion; email gets 0 segments and no encoding. Raises
+    DomainError (field body or subject) when the text does not render.
+    """
+    channel = _channel(channel)
+    locale = _locale(locale)
+    rendered = checked_text(
+        session, business, channel=channel, locale=locale, body=body, subject=subject, now=now
+    )
+    text = rendered.body
+    if channel == Channel.EMAIL:
+        return Preview(text, rendered.subject, 0, None, len(text), (), None)
+    count = count_segments(text)
+    suggestion = gsm7_suggestion(text) if count.non_gsm_characters else None
+    return Preview(
+        text=text,
+        subject=None,
+        segments=count.segments,
+        encoding=count.encoding,
+        characters=len(text),
+        non_gsm_characters=count.non_gsm_characters,
+        suggestion=suggestion if suggestion != text else None,
+    )
+
+
+def preview_template(
+    session: Session, business: Business, template: Template, *, now: datetime
+) -> Preview:
+    """`preview_text` for a stored template."""
+    return preview_text(
+        session,
+        business,
+        channel=template.channel,
+        locale=template.locale,
+        body=template.body,
+        subject=template.subject,
+        now=now,
+    )
+
+
+# --- shared ------------------------------------------------------------------
+
+
+def _set_text(
+    session: Session,
+    business: Business,
+    template: Template,
+    body: Any,
+    subject: Any,
+    *,
+    now: datetime,
+) -> None:
+    if not isinstance(body, str) or not body.strip():
+        raise DomainError("a template needs a body", code="required", field="body")
+    if len(body) > MAX_BODY_LENGTH:
+        raise DomainError(f"the body may have at most {MAX_BODY_LENGTH} characters", field="body")
+    if isinstance(subject, str) and not subject.strip():
+        subject = None
+    if template.channel == Channel.EMAIL and subject is None:
+        raise DomainError("an email template needs a subject", code="required", field="subject")
+    if subject is not None and len(subject) > MAX_SUBJECT_LENGTH:
+        raise DomainError(
+            f"the subject may have at most {MAX_SUBJECT_LENGTH} characters", field="subject"
+        )
+    with session.no_autoflush:
+        rendered = checked_text(
+            session,
+            business,
+            channel=template.channel,
+            locale=template.locale,
+            body=body,
+            subject=subject,
+            now=now,
+        )
+    if not rendered.body:
+        raise DomainError(
+            "the body renders empty with the placeholder data; nothing would be sent",
+            field="body",
+        )
+    if template.channel == Channel.SMS and len(rendered.body) > MAX_SMS_CHARACTERS:
+        raise DomainError(
+            f"the SMS renders to {len(rendered.body)} characters with the placeholder data; "
+            f"Twilio sends at most {MAX_SMS_CHARACTERS}",
+            field="body",
+        )
+    template.body = body
+    template.subject = subject
+
+
+def _render(template: TextTemplate, context: Mapping[str, Any], field: str) -> RenderedText:
+    try:
+        return render(template, dict(context))
+    except RenderError as error:
+        raise DomainError(str(error), code="template_error", field=field) from error
+    except Exception as error:
+        # Staff's text runs here. The sandbox stops internals, not ordinary
+        # Python errors (a division by zero, an index out of range), which
+        # `render` lets through; they are the text's fault, so refuse it.
+        raise DomainError(
+            f"template error: {type(error).__name__}: {error}",
+            code="template_error",
+            field=field,
+        ) from error
+
+
+def _name(value: Any) -> str:
+    name = value.strip() if isinstance(value, str) else ""
+    if not name:
+        raise DomainError("a template needs a name", code="required", field="name")
+    if len(name) > 200:
+        raise DomainError("the name may have at most 200 characters", field="name")
+    return name
+
+
+def _channel(value: Any) -> Channel:
+    if value in TEMPLATE_CHANNELS:
+        return Channel(value)
+    raise DomainError(
+        "channel must be sms or email (WhatsApp and Messenger send the SMS text)",
+        field="channel",
+    )
+
+
+def _locale(value: Any) -> str:
+    if value in SUPPORTED_LOCALES:
+        return value
+    raise DomainError(f"locale must be one of {', '.join(SUPPORTED_LOCALES)}", field="locale")
+
+
+def _check_fields(data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    for field in data:
+        if field not in allowed:
+            raise DomainError(f"unknown field {field!r}", field=field)
