@@ -31,7 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from bot import api, cli, webhooks
     from bot.extensions import csrf, db, login_manager, migrate
-    from bot.web import auth, simulator
+    from bot.web import auth, links, simulator
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(webhooks.bp)
     csrf.exempt(webhooks.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(links.bp)  # customer links; its form carries the CSRF token
     if settings["SMS_TRANSPORT"] == "simulator":
         # Fabricated customer texts have no place next to real ones: with real
         # Twilio the simulator is not there at all.

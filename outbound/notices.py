@@ -6,13 +6,22 @@ customer may have withdrawn consent or opted out, the business may have
 switched SMS off. The reasons are in words, the same words the planner uses
 (`outbound.channels`), so staff read one explanation wherever it was decided.
 The text is the business's template for the notice, channel and locale, or
-the shipped default, rendered with the variables of `notice_context`.
+the shipped default, rendered with the variables of `notice_context`, which
+include the customer's signed links (`outbound.links`): the cancel link only
+while the business's cancellation window allows it (R1.11), and the calendar
+link. Confirmation, change and cancellation emails carry the appointment card
+(`attachments_for`, R1.4, R1.7); emails get a Reply-To that reaches a person
+(`reply_address`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+from email.utils import parseaddr
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -25,9 +34,22 @@ from bot.models import (
     Record,
     RecordKind,
     Template,
+    utcnow,
 )
 from bot.services.notify import contact_facts
+from outbound.calendar import (
+    AppointmentCard,
+    CardMethod,
+    CardStatus,
+    Person,
+    build_ics,
+    card_description,
+    card_filename,
+    card_summary,
+    card_uid,
+)
 from outbound.channels import ContactFacts, email_blocker, sms_blocker, whatsapp_blocker
+from outbound.links import LinkPurpose, cancel_blocker, link_url
 from outbound.planner import reminder_marker
 from outbound.rendering import (
     RenderedText,
@@ -38,6 +60,7 @@ from outbound.rendering import (
     render,
     resolve_locale,
 )
+from outbound.transports import Attachment
 from outbound.vocabulary import Audience, Channel, Notice, NotificationStatus
 
 _CLOSED = {
@@ -51,12 +74,35 @@ _ANNOUNCES = {
     Notice.CANCELLATION: AppointmentStatus.CANCELLED,
     Notice.REJECTED: AppointmentStatus.REJECTED,
 }
+# Notices whose email carries the appointment card, and what the card asks (R1.4, R1.7).
+_CARDS = {
+    Notice.CONFIRMATION: CardMethod.REQUEST,
+    Notice.CHANGE: CardMethod.REQUEST,
+    Notice.CANCELLATION: CardMethod.CANCEL,
+}
+# A card or calendar link for these would offer an appointment that is not happening.
+_NO_CALENDAR = {AppointmentStatus.CANCELLED, AppointmentStatus.REJECTED}
 
 
 def notice_context(
-    business: Business, customer: Customer | None, record: Record | None, locale: str
+    business: Business,
+    customer: Customer | None,
+    record: Record | None,
+    locale: str,
+    *,
+    now: datetime | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The variables a notice's text may use, from the rows it is about."""
+    """The variables a notice's text may use, from the rows it is about.
+
+    With `config` (the app's: SECRET_KEY, PUBLIC_BASE_URL) the customer's links are
+    set as of `now` (default: the clock); without it `cancel_url` and
+    `calendar_url` are None, as in texts for the business itself."""
+    cancel_url, calendar_url = (
+        customer_links(business, record, config=config, now=now or utcnow())
+        if config is not None
+        else (None, None)
+    )
     return message_context(
         business={
             "name": business.name,
@@ -90,7 +136,161 @@ def notice_context(
         ),
         status=record.status if record else "",
         booking_url=business.booking_url,
+        window_hours=business.cancellation_window_hours,
+        cancel_url=cancel_url,
+        calendar_url=calendar_url,
     )
+
+
+def customer_links(
+    business: Business, record: Record | None, *, config: Mapping[str, Any], now: datetime
+) -> tuple[str | None, str | None]:
+    """The record's (cancel_url, calendar_url) as of `now`.
+
+    The cancel link exists only while the customer may still cancel
+    (`outbound.links.cancel_blocker`: window on, not yet inside it, appointment
+    still on); the calendar link while the record has a time and is not
+    cancelled or declined."""
+    if record is None or record.id is None:
+        return None, None
+
+    def url(purpose: LinkPurpose) -> str:
+        return link_url(
+            config["PUBLIC_BASE_URL"],
+            config["SECRET_KEY"],
+            purpose,
+            record.id,
+            record.version,
+            now=now,
+        )
+
+    blocker = cancel_blocker(
+        window_hours=business.cancellation_window_hours,
+        kind=record.kind,
+        status=record.status,
+        starts_at=record.starts_at,
+        now=now,
+    )
+    cancel_url = url(LinkPurpose.CANCEL) if blocker is None else None
+    has_card = record.starts_at is not None and record.status not in _NO_CALENDAR
+    calendar_url = url(LinkPurpose.CALENDAR) if has_card else None
+    return cancel_url, calendar_url
+
+
+def appointment_card(
+    business: Business,
+    customer: Customer | None,
+    record: Record,
+    locale: str,
+    *,
+    config: Mapping[str, Any],
+    now: datetime,
+) -> AppointmentCard:
+    """The record's appointment card as of `now`, worded in `locale`.
+
+    The organizer is the address the email comes from (the business's
+    `email_from`, else MAIL_FROM, R4.4), so mail clients that add invitations
+    from their organizer accept it; the attendee is the customer's email.
+    Raises ValueError when the record has no time."""
+    if record.starts_at is None:
+        raise ValueError(f"{record.kind} {record.id} has no time for a calendar card")
+    cancel_url, _ = customer_links(business, record, config=config, now=now)
+    _, sender_email = parseaddr(business.email_from or config["MAIL_FROM"])
+    location = record.location
+    return AppointmentCard(
+        uid=card_uid(record.id, config["PUBLIC_BASE_URL"]),
+        starts_at=record.starts_at,
+        ends_at=record.ends_at or record.starts_at,
+        summary=card_summary(
+            record.service.name if record.service else None, business.name, locale
+        ),
+        sequence=record.version,
+        status=_card_status(record.status),
+        location=", ".join(part for part in (location.name, location.address) if part)
+        if location
+        else None,
+        description=card_description(
+            locale,
+            service=record.service.name if record.service else None,
+            staff=record.staff.name if record.staff else None,
+            phone=business.sms_from,
+            cancel_url=cancel_url,
+        ),
+        organizer=Person(sender_email, business.name) if sender_email else None,
+        attendee=(Person(customer.email, customer.name) if customer and customer.email else None),
+        url=business.booking_url,
+    )
+
+
+def _card_status(status: str) -> CardStatus:
+    if status in _NO_CALENDAR:
+        return CardStatus.CANCELLED
+    if status == AppointmentStatus.PENDING:
+        return CardStatus.TENTATIVE
+    return CardStatus.CONFIRMED
+
+
+def attachments_for(
+    notification: Notification,
+    business: Business,
+    customer: Customer | None,
+    record: Record | None,
+    *,
+    now: datetime | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> tuple[Attachment, ...]:
+    """The files the notice's email carries: the appointment card (.ics) for a
+    customer's confirmation, change or cancellation email, else nothing.
+
+    The card is METHOD:REQUEST (new or changed; SEQUENCE is the record's version,
+    so a change replaces the event) or METHOD:CANCEL, named termin.ics /
+    appointment.ics / afspraak.ics by the notice's locale. `config` defaults to
+    the current app's; `now` (the DTSTAMP and link time) to the clock."""
+    method = _CARDS.get(notification.notice)
+    if (
+        method is None
+        or notification.channel != Channel.EMAIL
+        or notification.audience != Audience.CUSTOMER
+        or record is None
+        or record.starts_at is None
+    ):
+        return ()
+    if method == CardMethod.REQUEST and record.status in _NO_CALENDAR:
+        return ()
+    config = config if config is not None else _app_config()
+    if config is None:
+        raise RuntimeError("attachments_for needs the app's config or an app context")
+    locale = notice_locale(notification, business, customer)
+    now = now or utcnow()
+    card = appointment_card(business, customer, record, locale, config=config, now=now)
+    return (
+        Attachment(
+            filename=card_filename(locale),
+            content_type=f"text/calendar; method={method.value}",
+            data=build_ics(card, method=method, now=now),
+        ),
+    )
+
+
+def reply_address(
+    notification: Notification, business: Business, customer: Customer | None
+) -> str | None:
+    """Where a reply to the notice's email should go, when not to its From.
+
+    A customer's email from the shared MAIL_FROM sender is answered to the
+    business's notification address; a notice to the business is answered to
+    the customer, whom it is about. None leaves replies to the From address."""
+    if notification.channel != Channel.EMAIL:
+        return None
+    if notification.audience == Audience.BUSINESS:
+        return customer.email if customer and customer.email else None
+    if business.email_from:
+        return None
+    return business.notification_email
+
+
+def _app_config() -> Mapping[str, Any] | None:
+    return current_app.config if has_app_context() else None
 
 
 def stale_reason(session: Session, notification: Notification, record: Record | None) -> str | None:
@@ -195,9 +395,15 @@ def render_notice(
     customer: Customer | None,
     record: Record | None,
     locale: str,
+    *,
+    now: datetime | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> RenderedText:
     """The notice's text: the business's template for (name, channel, locale), else
-    the default. Raises RenderError when there is none or it does not render."""
+    the default. Raises RenderError when there is none or it does not render.
+
+    A customer's notice gets their links (`notice_context`) as of `now` (default:
+    the clock) under `config` (default: the current app's)."""
     name = notification.template_name or notification.notice.value
     text_channel = Channel.EMAIL if notification.channel == Channel.EMAIL else Channel.SMS
     row = session.scalar(
@@ -220,7 +426,13 @@ def render_notice(
                 continue
         if template is None:
             raise RenderError(f"no {text_channel} text named {name!r} in {locale}")
-    text = render(template, notice_context(business, customer, record, locale))
+    if notification.audience == Audience.CUSTOMER:
+        config = config if config is not None else _app_config()
+    else:
+        config = None  # the customer's links are theirs; staff act in ReplyDesk
+    text = render(
+        template, notice_context(business, customer, record, locale, now=now, config=config)
+    )
     if not text.body:
         raise RenderError(f"the {text_channel} text {name!r} ({locale}) renders empty")
     return text

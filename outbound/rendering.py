@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 from jinja2 import StrictUndefined, TemplateError
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from outbound.vocabulary import Channel
@@ -28,7 +29,37 @@ SUPPORTED_LOCALES = ("de", "en", "nl")
 DEFAULT_LOCALE = "de"
 MESSAGES_DIR = Path(__file__).resolve().parent.parent / "templates" / "messages"
 
-_environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+# A rendered text larger than this is a template running away, not a message.
+MAX_RENDERED_CHARACTERS = 20_000
+MAX_RANGE = 1_000
+
+
+class _BoundedSandbox(SandboxedEnvironment):
+    """The jinja2 sandbox with limits on what a staff text can make the server compute:
+    no huge repetitions ("a" * 10**9), no huge powers, no huge ranges."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, int | float) and abs(right) > 100:
+            raise SecurityError("exponent too large for a message text")
+        if operator == "*":
+            for value, times in ((left, right), (right, left)):
+                if isinstance(value, str | list | tuple) and isinstance(times, int):
+                    if len(value) * times > MAX_RENDERED_CHARACTERS:
+                        raise SecurityError("repetition too large for a message text")
+        return super().call_binop(context, operator, left, right)
+
+
+def _bounded_range(*args: int) -> range:
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise SecurityError(f"range too large for a message text (at most {MAX_RANGE})")
+    return numbers
+
+
+_environment = _BoundedSandbox(undefined=StrictUndefined, autoescape=False)
+_environment.globals["range"] = _bounded_range
 
 
 class RenderError(ValueError):
@@ -84,7 +115,8 @@ def _compile(source: str):
 
 
 def render(template: TextTemplate, context: dict[str, Any]) -> RenderedText:
-    """Render `template` with `context`. Raises RenderError on any template error."""
+    """Render `template` with `context`. Raises RenderError on any error the text
+    causes: a template error, a sandbox refusal, or arithmetic gone wrong ({{ 1/0 }})."""
     try:
         body = _compile(template.body).render(context).strip()
         subject = None
@@ -92,6 +124,12 @@ def render(template: TextTemplate, context: dict[str, Any]) -> RenderedText:
             subject = " ".join(_compile(template.subject).render(context).split())
     except TemplateError as error:
         raise RenderError(f"template error: {error}") from error
+    except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as error:
+        # A staff text can divide by zero or compare a date with a number; that is
+        # the text's fault, to be reported, not a crash of the job that sends it.
+        raise RenderError(f"template error: {type(error).__name__}: {error}") from error
+    if len(body) > MAX_RENDERED_CHARACTERS:
+        raise RenderError(f"the text renders to more than {MAX_RENDERED_CHARACTERS} characters")
     return RenderedText(body=body, subject=subject)
 
 
@@ -130,13 +168,17 @@ def message_context(
     slots: tuple[datetime, ...] = (),
     appointments: tuple[datetime, ...] = (),
     window_hours: int | None = None,
+    cancel_url: str | None = None,
+    calendar_url: str | None = None,
 ) -> dict[str, Any]:
     """Every variable a message text may use; absent parts are None, never missing.
 
     `date`, `time`, `weekday` and `short` describe `starts_at` (see
     `time_variables`); the bot's replies also use `new` (a time offered or moved
     to), `slots` and `appointments` (numbered lists of times) and
-    `window_hours` (the cancellation window)."""
+    `window_hours` (the cancellation window). `cancel_url` is the customer's link to
+    cancel, set only while they still may (R1.11); `calendar_url` downloads the
+    appointment card (.ics)."""
     name = customer.get("name") or ""
     return {
         "business": business,
@@ -151,4 +193,6 @@ def message_context(
         "slots": [time_variables(slot, timezone, locale) for slot in slots],
         "appointments": [time_variables(start, timezone, locale) for start in appointments],
         "window_hours": window_hours,
+        "cancel_url": cancel_url,
+        "calendar_url": calendar_url,
     }

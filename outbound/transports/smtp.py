@@ -3,8 +3,11 @@
 `SMTP_URL` is `smtp://[user:password@]host[:port]` (port 25 by default),
 `smtps://…` for TLS from the first byte (port 465), and `?starttls=1` to
 upgrade a plain connection (usually port 587); `?timeout=SECONDS` overrides
-the short default. Each email carries the text and a simple HTML rendering of
-it, plus any attachments. The server's 5xx answers are permanent failures,
+the short default. Each email carries the text and an HTML rendering of it
+(escaped, paragraphs and line breaks kept, web links clickable), plus any
+attachments; an attachment's content type may carry parameters, as an
+appointment card's `text/calendar; method=REQUEST` does, so mail clients
+offer to add or update the event. The server's 5xx answers are permanent failures,
 4xx answers and connection trouble transient. An accepted email counts as
 delivered: SMTP tells us nothing later.
 """
@@ -12,6 +15,7 @@ delivered: SMTP tells us nothing later.
 from __future__ import annotations
 
 import html
+import re
 import smtplib
 import ssl
 import uuid
@@ -31,6 +35,10 @@ from outbound.vocabulary import Channel, MessageStatus
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 MAX_SID_LENGTH = 64  # Message.provider_sid
+
+_LINK = re.compile(r"https?://[^\s<>\"']+")
+# Punctuation that ends a sentence after a link rather than belonging to it.
+_TRAILING = ".,;:!?)"
 
 
 @dataclass(frozen=True)
@@ -62,25 +70,48 @@ def parse_smtp_url(url: str) -> SmtpSettings:
     )
 
 
-def build_email(outgoing: Outgoing, message_id: str) -> EmailMessage:
-    """The email for `outgoing`: text, an HTML alternative, and its attachments."""
+def build_email(
+    outgoing: Outgoing, message_id: str, *, reply_to: str | None = None
+) -> EmailMessage:
+    """The email for `outgoing`: text, an HTML alternative, and its attachments.
+
+    `reply_to`, when given, becomes the Reply-To header. An attachment's content
+    type may carry parameters ("text/calendar; method=CANCEL"); text attachments
+    are declared UTF-8 unless they say otherwise."""
     message = EmailMessage()
     message["From"] = outgoing.from_
     message["To"] = outgoing.to
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["Subject"] = outgoing.subject or ""
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = message_id
     message.set_content(outgoing.body)
-    message.add_alternative(_html(outgoing.body), subtype="html")
+    message.add_alternative(html_body(outgoing.body), subtype="html")
     for attachment in outgoing.attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
+        maintype, subtype, params = _content_type(attachment.content_type)
+        if maintype == "text":
+            params.setdefault("charset", "utf-8")
+        params.setdefault("name", attachment.filename)
         message.add_attachment(
             attachment.data,
             maintype=maintype,
-            subtype=subtype or "octet-stream",
+            subtype=subtype,
             filename=attachment.filename,
+            params=params,
         )
     return message
+
+
+def html_body(text: str) -> str:
+    """The HTML part for a plain text: every character escaped, blank lines as
+    paragraphs, single line breaks kept, and web addresses as links."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    body = "".join(
+        "<p>" + "<br>\n".join(_html_line(line) for line in p.splitlines()) + "</p>\n"
+        for p in paragraphs
+    )
+    return f'<!DOCTYPE html>\n<html><body style="font-family: sans-serif">\n{body}</body></html>\n'
 
 
 class SmtpTransport(Transport):
@@ -136,10 +167,27 @@ def _message_id(sender: str) -> str:
     return f"<{uuid.uuid4().hex}@{domain}>"
 
 
-def _html(text: str) -> str:
-    paragraphs = [p for p in text.split("\n\n") if p.strip()]
-    body = "".join(
-        "<p>" + "<br>\n".join(html.escape(line) for line in p.splitlines()) + "</p>\n"
-        for p in paragraphs
-    )
-    return f'<!DOCTYPE html>\n<html><body style="font-family: sans-serif">\n{body}</body></html>\n'
+def _html_line(line: str) -> str:
+    parts, position = [], 0
+    for match in _LINK.finditer(line):
+        url = match.group().rstrip(_TRAILING)
+        end = match.start() + len(url)
+        parts.append(html.escape(line[position : match.start()]))
+        parts.append(f'<a href="{html.escape(url)}">{html.escape(url)}</a>')
+        position = end
+    parts.append(html.escape(line[position:]))
+    return "".join(parts)
+
+
+def _content_type(value: str) -> tuple[str, str, dict[str, str]]:
+    """("text", "calendar", {"method": "REQUEST"}) from "text/calendar; method=REQUEST"."""
+    kind, *raw_params = (part.strip() for part in value.split(";"))
+    maintype, _, subtype = kind.partition("/")
+    params = {}
+    for raw in raw_params:
+        name, _, param = raw.partition("=")
+        if name.strip():
+            params[name.strip().lower()] = param.strip().strip('"')
+    if not maintype or not subtype:
+        return "application", "octet-stream", params
+    return maintype.lower(), subtype.lower(), params

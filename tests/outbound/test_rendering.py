@@ -95,3 +95,24 @@ def test_locale_resolution_falls_back_to_a_supported_one():
     assert resolve_locale("nl_BE", "de") == "nl"
     assert resolve_locale(None, "en-GB") == "en"
     assert resolve_locale("fr", None) == "de"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ 'a' * 10**9 }}",
+        "{{ 9 ** 999999 }}",
+        "{% for i in range(10**8) %}x{% endfor %}",
+        "{{ 1/0 }}",
+        "{{ date > 5 }}",
+        "{% for i in range(1000) %}{% for j in range(30) %}xx{% endfor %}{% endfor %}",
+    ],
+)
+def test_a_text_cannot_make_the_server_compute_without_end_or_crash_a_job(source):
+    with pytest.raises(RenderError):
+        render(TextTemplate(source), context("de"))
+
+
+def test_modest_loops_and_repetition_still_work():
+    text = "{% for i in range(3) %}{{ i }}{% endfor %} {{ '-' * 3 }}"
+    assert render(TextTemplate(text), context("de")).body == "012 ---"

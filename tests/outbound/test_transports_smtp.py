@@ -13,7 +13,13 @@ from outbound.transports import (
     PermanentSendError,
     TransientSendError,
 )
-from outbound.transports.smtp import SmtpSettings, SmtpTransport, parse_smtp_url
+from outbound.transports.smtp import (
+    SmtpSettings,
+    SmtpTransport,
+    build_email,
+    html_body,
+    parse_smtp_url,
+)
 from outbound.vocabulary import Channel, MessageStatus
 
 
@@ -55,6 +61,61 @@ def test_attachments_travel_with_the_email(smtp_sink):
     assert attached.get_filename() == "termin.ics"
     assert attached.get_content_type() == "text/calendar"
     assert b"BEGIN:VCALENDAR" in attached.get_payload(decode=True)
+
+
+def test_an_appointment_card_travels_as_a_calendar_invitation(smtp_sink):  # R1.4
+    ics = "BEGIN:VCALENDAR\r\nSUMMARY:Färben – Salon\r\nEND:VCALENDAR\r\n".encode()
+    card = Attachment("termin.ics", "text/calendar; method=REQUEST", ics)
+
+    SmtpTransport({"SMTP_URL": smtp_sink.url}).send(email(attachments=(card,)))
+
+    [received] = smtp_sink.messages
+    assert received.get_content_type() == "multipart/mixed"
+    [attached] = list(received.iter_attachments())
+    assert attached.get_content_type() == "text/calendar"
+    assert attached.get_param("method") == "REQUEST"
+    assert attached.get_param("charset") == "utf-8"
+    assert attached.get_filename() == "termin.ics"
+    assert attached.get_payload(decode=True) == ics
+    # The text and HTML parts are still the email's body.
+    assert "Ihr Termin ist gebucht." in received.get_body(("plain",)).get_content()
+    assert received.get_body(("html",)) is not None
+
+
+def test_links_in_the_text_are_clickable_in_the_html():
+    html = html_body(
+        "Absagen: https://replydesk.test/c/abc.def?x=1&y=<2>.\nMehr: http://salon.example/book)"
+    )
+
+    assert (
+        'Absagen: <a href="https://replydesk.test/c/abc.def?x=1&amp;y=">'
+        "https://replydesk.test/c/abc.def?x=1&amp;y=</a>&lt;2&gt;.<br>"
+    ) in html
+    assert 'Mehr: <a href="http://salon.example/book">http://salon.example/book</a>)' in html
+
+
+def test_text_that_looks_like_markup_stays_text():
+    html = html_body('<script>alert("x")</script>\n\njavascript:alert(1)')
+
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<a " not in html  # only http(s) addresses become links
+
+
+def test_a_reply_address_becomes_the_reply_to_header():
+    built = build_email(email(), "<1@salon.example>", reply_to="team@salon.example")
+    plain = build_email(email(), "<2@salon.example>")
+
+    assert built["Reply-To"] == "team@salon.example"
+    assert plain["Reply-To"] is None
+
+
+def test_an_unreadable_content_type_is_sent_as_plain_bytes():
+    odd = Attachment("blob.bin", "nonsense", b"\x00\x01")
+
+    [attached] = list(build_email(email(attachments=(odd,)), "<3@x>").iter_attachments())
+
+    assert attached.get_content_type() == "application/octet-stream"
+    assert attached.get_payload(decode=True) == b"\x00\x01"
 
 
 class _Refusing:
