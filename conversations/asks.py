@@ -18,16 +18,20 @@ message names. `combine` weighs the two by the corpus conventions:
 from __future__ import annotations
 
 from conversations.intents import Intent, Interpretation
+from conversations.lexicon import PLEASE
 from conversations.wishes import Wish
 
-# Words that make a statement a request: "Lieber Dienstag", "bitte später", "graag eerder".
-REQUEST_WORDS = frozenset(
+# Words that make a statement a request: "Lieber Dienstag", "bitte später", "graag eerder",
+# "zwei Stunden früher pls", "früher wär gut" (read as "wäre", `conversations.text`).
+REQUEST_WORDS = PLEASE | frozenset(
     """
-    bitte lieber besser moglich geht gehts ginge kann konnen konnten koennen ware waere
-    wurde passt please rather prefer better possible could can would instead
+    lieber besser moglich geht gehts ginge kann konnen konnten koennen ware waere
+    wurde passt rather prefer better possible could can would instead
     graag liever beter mogelijk kan kunnen zou past
     """.split()
 )
+# A conditional asks: "später wäre gut", "a bit later would be great" are no notices.
+CONDITIONAL_WORDS = frozenset("ware waere wurde would wd zou zouden".split())
 # Words that put another time before the booked one, even beside "absagen".
 PREFERENCE_WORDS = frozenset("lieber besser rather prefer better liever beter".split())
 # Told with a move, these say the customer is running late: "bin 5 min später da".
@@ -69,7 +73,7 @@ def combine(
     if "late" in cues or said & OTHER_TOPICS:
         return keyword_reading
     if wish.move and not is_question and not preferred:
-        if "attend" in cues or said & ARRIVING_WORDS:
+        if ("attend" in cues or said & ARRIVING_WORDS) and not said & CONDITIONAL_WORDS:
             return keyword_reading  # "ich komme 10 Minuten später": running late
         if wish.told and not requested:
             return keyword_reading  # "Sorry, 15 min später": told, not asked

@@ -22,7 +22,7 @@ from conversations import lexicon as lx
 from conversations.clocks import ClockRules
 from conversations.moves import MoveRules
 from conversations.parts import Day, Found, MonthOnly, Period, Week
-from conversations.tokens import CLOCK, DATE, NUM, PAIR, Token
+from conversations.tokens import BREAK, CLOCK, DATE, NUM, PAIR, Token
 
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th", "e", "de", "ste", "ten", "ter", "te"})
 _MODIFIERS = (
@@ -31,9 +31,21 @@ _MODIFIERS = (
     ("this", lx.THIS),
     ("last", lx.LAST),
 )
-# A weak weekday ("Do", "sat") counts before these, or after "next"/"am"/"on".
-_TIMEISH_WORDS = lx.TIME_MARKERS | frozenset(lx.PERIODS) | lx.MORNING_AFTER_DAY
+# A weak weekday ("Do", "sat", "vr") counts before a number or these ("vr half 10", "Fr
+# Viertel nach 9", "ma ochtend"), or after these ("nächsten Do", "op za", "auf Mo").
+_TIMEISH_WORDS = (
+    lx.TIME_MARKERS
+    | frozenset(lx.PERIODS)
+    | lx.MORNING_AFTER_DAY
+    | lx.HALF
+    | lx.QUARTER
+    | lx.THREE_QUARTERS
+    | lx.NOON
+)
 _WEEKDAY_LEADS = lx.NEXT | lx.THIS | {"am", "op", "on"}
+_WEAK_WEEKDAY_LEADS = _WEEKDAY_LEADS | frozenset(
+    "auf naar ab vanaf bis tot auch ook lieber liever oder of or statt ipv".split()
+)
 _MONTH_LEADS = frozenset("im in en anfang ende mitte begin eind early mid end late".split())
 
 
@@ -76,12 +88,27 @@ class _Grammar(ClockRules, MoveRules):
         w = self.word(i)
         if w in lx.WEEKDAYS:
             return lx.WEEKDAYS[w]
+        dotted = self.is_break(i + 1, ".")
+        k = i + 2 if dotted else i + 1
+        ambiguous = lx.AMBIGUOUS_WEEKDAYS.get(self.locale, {})
+        if w in ambiguous:  # "So. 10 Uhr", "So 29.11.", "am So", "zo 11u", "zo om 10"
+            timed = self._timed(k) and self.word(k + 1) not in lx.DURATION_ONLY_UNITS
+            opens = i == 0 or self.kind(i - 1) == BREAK  # not "ik ben er zo om 3"
+            timed = timed or (opens and self.word(k) in _TIMEISH_WORDS)
+            dated = self.kind(k) in (PAIR, DATE) or (self.locale == "nl" and timed)
+            led = self.word(i - 1) in _WEEKDAY_LEADS
+            return ambiguous[w] if dotted or dated or led else None
         weak = lx.WEAK_WEEKDAYS.get(self.locale, {})
         if w not in weak:
             return None
-        k = i + 2 if self.is_break(i + 1, ".") else i + 1
-        timeish = self.kind(k) in (NUM, CLOCK, PAIR, DATE) or self.word(k) in _TIMEISH_WORDS
-        return weak[w] if timeish or self.word(i - 1) in _WEEKDAY_LEADS else None
+        timeish = self._timed(k) or self.word(k) in _TIMEISH_WORDS
+        return weak[w] if timeish or self.word(i - 1) in _WEAK_WEEKDAY_LEADS else None
+
+    def _timed(self, k: int) -> bool:
+        """A number, time or date at k, or an hour word before "Uhr" ("Fr zehn Uhr")."""
+        if self.kind(k) in (NUM, CLOCK, PAIR, DATE):
+            return True
+        return self.word(k) in lx.HOUR_WORDS and self.word(k + 1) in lx.OCLOCK
 
     def _month(self, i: int) -> tuple[int, int] | None:
         """(month, next index) for a month name at i, skipping the dot of "Dec."."""

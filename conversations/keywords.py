@@ -9,13 +9,17 @@ Three layers, matched in this order by `conversations.reading`:
 - `TABLES`: per language, phrases grouped by the `Cue` they give. A phrase is
   words separated by spaces, written as customers spell them (umlauts
   included); a word ending in `*` matches any word it starts ("storn*" →
-  "stornieren", "storniere"), and `...` any words in between ("sage ... ab"
-  → "sage den Termin ab"). Tables are matched all at once whatever the
+  "stornieren", "storniere"), one starting with `*` any word it ends
+  ("*termin" → "Friseurtermin"), and `...` any words in between ("sage ...
+  ab" → "sage den Termin ab"). Tables are matched all at once whatever the
   business's language, because customers often answer in another one
   (tourists, expats), and the three languages' words do not collide.
 
 Tables list words and idioms, never whole customer sentences: the corpus
-measures them, it does not feed them.
+measures them, it does not feed them. Meanings that are no single word but a
+construction ("keine Erinnerungen mehr schicken", "den Termin streichen",
+"send me reminders again") are read by `conversations.clauses` from the
+word classes of `conversations.classes`.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from conversations.intents import Intent
 class Cue(enum.Enum):
     OPT_OUT = "opt_out"  # "keine SMS mehr": stop messaging me, anywhere in a message
     OPT_OUT_OR_CANCEL = "opt_out_or_cancel"  # "abmelden": opt-out, unless an appointment is named
-    STOP = "stop"  # an opt-out only when it is the whole message, give or take fillers
+    OPT_IN = "opt_in"  # "resubscribe": messages welcome again
+    STOP = "stop"  # an opt-out when it is the whole message, or said of the messages
     RESCHEDULE = "reschedule"  # "verschieben", "another day"
     RELATIVE = "relative"  # "später?": a reschedule when asked; running late when told
     LATE = "late"  # running late: for staff, never a confirmation
@@ -41,6 +46,27 @@ class Cue(enum.Enum):
     NEGATOR = "negator"  # turns the cues of its clause around
     APPOINTMENT = "appointment"  # nouns naming the appointment itself
     FILLER = "filler"  # greetings, thanks and small words that change nothing
+    # Word classes (`conversations.classes`): no meaning alone, only in a construction
+    # `conversations.clauses` reads; alone they count as words no table knows.
+    MESSAGES = "messages"  # the messages themselves, plural or mass: "SMS", "reminders"
+    MESSAGE = "message"  # one message: "Erinnerung", "reminder", "herinnering"
+    SEND = "send"  # verbs of messaging: "schicken", "texting", "sturen"
+    RECEIVE = "receive"  # "bekommen", "get", "ontvangen"
+    RESUME = "resume"  # "start", "einschalten", "aanzetten"
+    SUBSCRIBE = "subscribe"  # "anmelden", "sign up", "aanmelden"
+    CONTACT = "contact"  # what an opt-out strikes: "Nummer", "list", "bestand"
+    CHANGE = "change"  # "ändern", "change", "wijzigen": a reschedule of a time or appointment
+    STRIKE = "strike"  # "streichen", "drop", "vervallen": a cancel of the appointment
+    ALTERNATIVE = "alternative"  # "einen neuen Termin", "another day": a reschedule
+
+
+# The word classes, which `conversations.reading` hands to the clause grammar only.
+WORD_CLASSES = frozenset(
+    {
+        Cue.MESSAGES, Cue.MESSAGE, Cue.SEND, Cue.RECEIVE, Cue.RESUME, Cue.SUBSCRIBE,
+        Cue.CONTACT, Cue.CHANGE, Cue.STRIKE, Cue.ALTERNATIVE,
+    }
+)  # fmt: skip
 
 
 CARRIER_KEYWORDS: dict[str, Intent] = {
@@ -79,29 +105,33 @@ def _farewells(language: str) -> tuple[str, ...]:
 TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
     "de": {
         Cue.OPT_OUT: (
-            "stopp", "austragen", "abbestellen", "keine sms mehr", "keine nachrichten mehr",
-            "keine werbung", "nicht mehr schreiben", "nicht mehr anschreiben",
-            "nicht mehr kontaktieren",
+            "stopp", "austragen", "abbestellen", "aus dem verteiler", "lass mich in ruhe",
+            "lasst mich in ruhe",
         ),
         Cue.OPT_OUT_OR_CANCEL: ("abmelden",),
+        Cue.STOP: (
+            "stoppen", "stoppt", "stoppe", "aufhören", "hör auf", "hört auf", "hören sie auf",
+            "hör ... auf", "hört ... auf", "hören ... auf", "schluss mit",
+            "abstellen", "abschalten", "ausschalten", "deaktivieren", "beenden",
+        ),
         Cue.RESCHEDULE: (
-            "verschieb*", "verschob*", "umleg*", "umbuch*", "verleg*", "anderen termin",
-            "anderer termin", "andere zeit", "andere uhrzeit", "anderen tag", "anderes datum",
-            "termin ändern", "stattdessen",
+            "verschieb*", "verschob*", "umleg*", "umbuch*", "verleg*", "vorverleg*", "vorzieh*",
+            "umplan*", "umgeplant", "umterminier*", "neu plan*", "neu vereinbar*",
+            "neu ausmach*", "neu buch*", "neu terminier*", "schieb*", "stattdessen",
         ),
         Cue.RELATIVE: ("später", "früher"),
         Cue.LATE: ("verspät*", "zu spät", "im stau", "unterwegs"),
         Cue.CANCEL: (
             "absag*", "sage ... ab", "sagen ... ab", "sag ... ab", "storn*", "fällt aus",
-            "entfällt",
+            "fällt ... aus", "entfällt",
         ),
         Cue.UNABLE: (
             "kann nicht", "kann leider nicht", "können nicht", "können leider nicht",
-            "kann ... nicht", "können ... nicht",
+            "kann ... nicht", "können ... nicht", "verhinder*",
         ),
         Cue.ATTEND: (
             "ich komme", "komme", "komm", "kommen", "bin da", "bin dabei", "dabei", "schaffe es",
-            "schaff es", "da sein",
+            "schaff es", "da sein", "wahrnehmen",
         ),
         Cue.CONFIRM: (
             "ja", "jawohl", "jo", "jep", "jup", "ok", "okay", "okey", "oki", "passt", "passt gut",
@@ -111,31 +141,34 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "machen wir", "wir sehen uns", "sehen uns", *_farewells("de"),
         ),
         Cue.NO: ("nein", "nee", "nö", "ne"),
-        Cue.HELP: ("hilfe", "info", "informationen"),
+        Cue.HELP: ("hilfe", "info", "infos", "informationen", "mehr info", "mehr infos"),
         Cue.NEGATOR: ("nicht", "kein", "keine", "keinen", "nie", "niemals"),
-        Cue.APPOINTMENT: ("termin*",),
+        Cue.APPOINTMENT: ("termin*", "*termin", "*termine"),
         Cue.FILLER: (
             "bitte", "danke", "danke schön", "dankeschön", "vielen dank", "leider", "sorry",
             "entschuldigung", "hallo", "hi", "hey", "guten tag", "guten morgen", "moin",
             "grüße", "liebe grüße", "viele grüße", "lg", "mfg", "ich", "mir", "mal", "doch",
-            "also", "brauche", "der", "die", "das", "den", "ein", "eine", "es",
+            "also", "brauche", "brauchen", "benötige", "benötigt", "nötig", "der", "die", "das",
+            "den", "ein", "eine", "es", "bitteschön", "bitte schön",
         ),
     },
     "en": {
         Cue.OPT_OUT: (
-            "stop sending", "stop texting", "stop messaging", "stop contacting",
-            "stop the texts", "stop these texts", "stop these messages", "no more texts",
-            "no more messages", "no more sms", "dont text me", "dont message me",
-            "dont contact me", "remove me", "take me off", "opt out", "unsubscribe", "unsub",
+            "off your list", "off the list", "opt out", "opt me out", "unsubscribe", "unsub",
+            "leave me alone",
         ),
-        Cue.STOP: ("stop",),
+        Cue.OPT_OUT_OR_CANCEL: ("remove me", "take me off"),
+        Cue.OPT_IN: (
+            "opt in", "opt me in", "opt back in", "opt me back in", "resubscribe",
+            "re subscribe", "unstop",
+        ),
+        Cue.STOP: ("stop", "quit", "cease", "turn off", "switch off", "disable"),
         Cue.RESCHEDULE: (
-            "reschedul*", "postpon*", "rebook*", "move me", "move my", "move it", "move the",
-            "move to", "another time", "another day", "another date", "different time",
-            "different day", "different date", "other time", "other day", "instead",
-            "push back", "push it back", "bring forward", "bring it forward",
-            "change the time", "change the date", "change my appointment",
-            "change the appointment",
+            "reschedul*", "re schedul*", "postpon*", "rebook*", "re book*", "rearrang*",
+            "re arrang*", "move me", "move my", "move it", "move the", "move to", "instead",
+            "push back", "push it back", "push my", "push the", "push it", "bring forward",
+            "bring it forward", "shift it",
+            "switch to", "switch it", "swap it",
         ),
         Cue.RELATIVE: ("later", "earlier", "sooner"),
         Cue.LATE: (
@@ -145,7 +178,8 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         Cue.UNABLE: ("cant make it", "cant come", "cant attend", "wont make it"),
         Cue.ATTEND: (
             "ill be there", "be there", "ill come", "come", "coming", "make it", "ill make it",
-            "attend*", "show up",
+            "attend*", "show up", "stop by", "drop by", "drop in", "pop in", "pop by",
+            "swing by",
         ),
         Cue.CONFIRM: (
             "yes", "yeah", "yep", "yup", "ya", "sure", "ok", "okay", "k", "confirm*",
@@ -156,34 +190,38 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             *_farewells("en"),
         ),
         Cue.NO: ("no", "nope", "nah"),
-        Cue.HELP: ("help", "info", "information"),
+        Cue.HELP: ("help", "info", "information", "more info", "more information"),
         Cue.NEGATOR: (
             "not", "dont", "cant", "cannot", "wont", "never", "doesnt", "isnt", "couldnt",
-            "wouldnt", "unable",
+            "wouldnt", "unable", "no more", "no longer",
         ),
-        Cue.APPOINTMENT: ("appointment*", "booking*", "appt"),
+        Cue.APPOINTMENT: ("appointment*", "booking*", "appt", "schedule"),
         Cue.FILLER: (
-            "please", "pls", "plz", "thanks", "thank you", "thx", "ty", "sorry", "hi", "hello",
-            "hey", "dear", "i", "im", "me", "need", "unfortunately", "so", "oh", "well", "the", "a",
-            "it", "that", "just",
+            "please", "pls", "plz", "plis", "pliz", "plse", "pleas", "thanks", "thank you",
+            "thx", "ty", "sorry", "hi", "hello", "hey", "dear", "i", "im", "me", "need", "needed",
+            "unfortunately", "so", "oh", "well", "the", "a", "it", "that", "just", "some",
         ),
     },
     "nl": {
         Cue.OPT_OUT: (
-            "uitschrijven", "geen sms meer", "geen smsjes meer", "geen berichten meer",
-            "stop met sturen", "stop met sms", "niet meer sturen", "niet meer sms",
-            "niet meer benaderen",
+            "uitschrijven", "haal me van", "haal mij van", "haal me uit", "haal mij uit",
+            "laat me met rust", "laat mij met rust",
         ),
         Cue.OPT_OUT_OR_CANCEL: ("afmelden",),
+        Cue.STOP: (
+            "stopt", "ophouden", "hou op", "houd op", "uitzetten", "uitschakelen", "deactiveren",
+        ),
         Cue.RESCHEDULE: (
-            "verzet*", "verplaats*", "omboek*", "andere tijd", "ander tijdstip", "andere dag",
-            "andere datum", "ander moment", "in plaats van", "afspraak wijzigen",
+            "verzet*", "verplaats*", "verschuiv*", "verschuif*", "verschoven", "schuiv*",
+            "schuif*", "omboek*", "omplan*", "herplan*", "opnieuw plannen", "opnieuw inplannen",
+            "opnieuw boeken", "vervroeg*", "uitstel*", "in plaats van",
         ),
         Cue.RELATIVE: ("later", "eerder", "vroeger"),
         Cue.LATE: ("te laat", "vertraag*", "vertraging", "onderweg", "in de file"),
         Cue.CANCEL: ("annul*", "afzeg*", "zeg ... af", "zeggen ... af", "gaat niet door"),
         Cue.UNABLE: (
             "kan niet", "kan helaas niet", "kunnen niet", "kan ... niet", "kunnen ... niet",
+            "verhinderd",
         ),
         Cue.ATTEND: ("ik kom", "kom", "komen", "ik ben er", "ben er", "ben erbij", "aanwezig"),
         Cue.CONFIRM: (
@@ -194,13 +232,16 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             *_farewells("nl"),
         ),
         Cue.NO: ("nee", "neen"),
-        Cue.HELP: ("hulp", "help", "info", "informatie"),
+        Cue.HELP: ("hulp", "help", "info", "informatie", "meer info", "meer informatie"),
         Cue.NEGATOR: ("niet", "geen", "nooit"),
-        Cue.APPOINTMENT: ("afspraak", "afspraken", "reservering"),
+        Cue.APPOINTMENT: (
+            "afspraak", "afspraken", "*afspraak", "*afspraken", "reservering", "agenda",
+        ),
         Cue.FILLER: (
-            "aub", "alstublieft", "alsjeblieft", "graag", "bedankt", "dank", "dank je",
-            "dank u", "dank je wel", "dank u wel", "wel", "hoor", "helaas", "sorry", "hallo",
-            "hoi", "goedemorgen", "goedemiddag", "groetjes", "mvg", "ik", "het", "de", "een",
+            "aub", "alstublieft", "alsjeblieft", "astublieft", "asjeblieft", "ajb", "svp",
+            "graag", "bedankt", "dank", "dank je", "dank u", "dank je wel", "dank u wel", "wel",
+            "hoor", "helaas", "sorry", "hallo", "hoi", "goedemorgen", "goedemiddag", "groetjes",
+            "mvg", "ik", "het", "de", "een", "nodig", "heb", "hoef", "hoeft",
         ),
     },
 }  # fmt: skip

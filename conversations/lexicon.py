@@ -31,12 +31,16 @@ WEEKDAYS: dict[str, int] = {
     **dict.fromkeys(("sonntag", "sonntags", "sunday", "sundays", "zondag", "zondags"), 6),
 }  # fmt: skip
 
-# Weak weekday abbreviations, per language ("so"/"zo" are left out: "so um 3").
+# Weak weekday abbreviations, per language.
 WEAK_WEEKDAYS: dict[str, dict[str, int]] = {
     "de": {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4, "sa": 5},
     "en": {"mon": 0, "sat": 5, "sun": 6},
     "nl": {"ma": 0, "di": 1, "wo": 2, "do": 3, "vr": 4, "za": 5},
 }
+# Sunday's abbreviations are everyday words ("so gegen 10", "so 10 Uhr rum", "tot zo"):
+# German "So" only as "So.", before a date or after "am"; Dutch "zo" also right before a
+# time, or opening the message before "om"/"half" ("zo om 10", not "ik ben er zo om 3").
+AMBIGUOUS_WEEKDAYS: dict[str, dict[str, int]] = {"de": {"so": 6}, "nl": {"zo": 6}}
 
 # Days counted from today.
 RELATIVE_DAYS: dict[str, int] = {
@@ -197,6 +201,12 @@ THREE_QUARTERS = frozenset({"dreiviertel"})
 # Same time as the appointment: "same time on Friday", "Freitag zur gleichen Zeit".
 SAME_WORDS = frozenset("same gleiche gleichen selbe selben zelfde dezelfde".split())
 TIME_NOUNS = frozenset("time zeit uhrzeit tijd tijdstip".split())
+
+# Please, in the spellings customers type ("a.u.b." is read as "aub"): a request, not a notice.
+PLEASE = frozenset(
+    "bitte bitteschon pls plz plis pliz plse pleas please aub alstublieft alsjeblieft "
+    "astublieft asjeblieft ajb svp".split()
+)
 
 # Words that scope the reading of a clause.
 NEGATORS = frozenset(

@@ -16,7 +16,7 @@ from conversations import lexicon as lx
 from conversations.parts import Day, Duration, Found, Move, SameTime, TokenView
 from conversations.tokens import DECIMAL, NUM
 
-_FILLERS_BEFORE_DIRECTION = frozenset("noch bitte please or so ish graag".split())
+_FILLERS_BEFORE_DIRECTION = lx.PLEASE | frozenset("noch or so ish graag".split())
 _MOVE_BY = frozenset({"um", "by", "met", "with", "for"})
 
 

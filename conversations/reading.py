@@ -2,12 +2,15 @@
 
 `interpret` is the package's entry point (DESIGN.md §2). It reads the text
 into clauses of normalised words (`conversations.text`), finds the cues of the
-keyword tables (`conversations.keywords`) by longest match, lets a negation
-in the same clause turn its cues around ("komme nicht", "not ok"), and
-weighs the cues in a fixed order: carrier keywords and opt-outs first (the
-law and the carrier), then help, reschedule, cancel, and only then confirm,
-which must be unambiguous: no "no", no running late, and a question counts
-as a confirmation only when every word of it agrees.
+keyword tables (`conversations.keywords`) and the word classes
+(`conversations.classes`) by longest match, hands each clause to the clause
+grammar (`conversations.clauses`) for the meanings only a construction
+carries ("keine Erinnerungen mehr schicken", "den Termin streichen"), lets
+a negation in the same clause turn its cues around ("komme nicht", "not
+ok"), and weighs the cues in a fixed order: carrier keywords and opt-outs
+first (the law and the carrier), then opt-ins, help, reschedule, cancel, and
+only then confirm, which must be unambiguous: no "no", no running late, and
+a question counts as a confirmation only when every word of it agrees.
 
 The times a message names are read by `conversations.wishes` (the date
 grammar) and weighed against the keywords by `conversations.asks`: a new
@@ -23,8 +26,10 @@ from datetime import UTC, datetime
 
 from conversations import tokens
 from conversations.asks import combine
+from conversations.classes import CLASS_TABLES
+from conversations.clauses import Hit, is_grateful, read_clause
 from conversations.intents import Intent, Interpretation
-from conversations.keywords import CARRIER_KEYWORDS, SHORT_CODES, TABLES, Cue
+from conversations.keywords import CARRIER_KEYWORDS, SHORT_CODES, TABLES, WORD_CLASSES, Cue
 from conversations.text import GAP, ReadText, read_text, table_forms
 from conversations.wishes import read_when
 
@@ -62,6 +67,7 @@ def warm_up() -> None:
     The reader uses no dateparser, so there are no language models to load."""
     all_patterns()
     _index()
+    _negators()
     tokens.warm_up()
     now = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
     for locale, text in (("de", "Freitag um 10?"), ("en", "Dec 1st at 3pm"), ("nl", "morgen")):
@@ -107,7 +113,7 @@ class _Cues:
 
     found: defaultdict[Cue, int] = field(default_factory=lambda: defaultdict(int))
     negated: defaultdict[Cue, int] = field(default_factory=lambda: defaultdict(int))
-    uncovered: int = 0  # words no table knows
+    uncovered: int = 0  # words no table knows, and word classes outside a construction
 
     def has(self, *cues: Cue) -> bool:
         return any(self.found[cue] for cue in cues)
@@ -124,8 +130,11 @@ _NEGATABLE = frozenset({Cue.CONFIRM, Cue.ATTEND, Cue.CANCEL, Cue.UNABLE, Cue.RES
 
 def _find_cues(read: ReadText) -> _Cues:
     cues = _Cues()
+    grateful = is_grateful(read.clauses)
+    before: tuple[str, ...] = ()
+    after_stop = False
     for clause in read.clauses:
-        hits: list[Cue] = []
+        hits: list[Hit] = []
         position = 0
         while position < len(clause):
             match = _longest_match(clause, position)
@@ -134,14 +143,28 @@ def _find_cues(read: ReadText) -> _Cues:
                 position += 1
                 continue
             cue, length = match
-            hits.append(cue)
+            hits.append(Hit(cue, position, position + length))
+            hits.extend(_inner_negations(clause, position, length, cue))
             position += length
-        clause_negated = Cue.NEGATOR in hits
-        for cue in hits:
-            if clause_negated and cue in _NEGATABLE:
-                cues.negated[cue] += 1
+        reading = read_clause(
+            clause,
+            hits,
+            is_question=read.is_question,
+            grateful=grateful,
+            before=before,
+            after_stop=after_stop,
+        )
+        before, after_stop = clause, any(hit.cue == Cue.STOP for hit in hits)
+        clause_negated = any(hit.cue == Cue.NEGATOR for hit in reading.hits)
+        for hit in reading.hits:
+            if hit.cue in WORD_CLASSES:
+                cues.uncovered += 1
+            elif clause_negated and hit.cue in _NEGATABLE:
+                cues.negated[hit.cue] += 1
             else:
-                cues.found[cue] += 1
+                cues.found[hit.cue] += 1
+        for cue in reading.added:
+            cues.found[cue] += 1
     return cues
 
 
@@ -151,6 +174,8 @@ def _weigh(cues: _Cues, is_question: bool) -> Intent:
     if cues.has(Cue.OPT_OUT_OR_CANCEL):
         # "vom Termin abmelden" / "afmelden voor mijn afspraak" cancel an appointment.
         return Intent.CANCEL if cues.has(Cue.APPOINTMENT) else Intent.OPT_OUT
+    if cues.has(Cue.OPT_IN):
+        return Intent.OPT_IN
     for solo, intent in ((Cue.STOP, Intent.OPT_OUT), (Cue.HELP, Intent.HELP)):
         if cues.only(solo):
             return intent
@@ -174,10 +199,26 @@ def _confirms(cues: _Cues, is_question: bool) -> bool:
     return not (is_question and cues.uncovered)
 
 
+def _inner_negations(clause: tuple[str, ...], position: int, length: int, cue: Cue) -> list[Hit]:
+    """The negations inside a separable verb ("sage den Termin nicht ab", "zeg de afspraak
+    niet af"): they turn it around as they would outside it."""
+    if length < 3 or cue == Cue.NEGATOR or clause[position + length - 1] in _negators():
+        return []  # "kann ... nicht" ends in its own negation
+    inside = range(position + 1, position + length - 1)
+    return [Hit(Cue.NEGATOR, k, k + 1) for k in inside if clause[k] in _negators()]
+
+
+@functools.cache
+def _negators() -> frozenset[str]:
+    words = all_patterns().items()
+    return frozenset(p[0] for p, cue in words if cue == Cue.NEGATOR and len(p) == 1)
+
+
 def _longest_match(clause: tuple[str, ...], position: int) -> tuple[Cue, int] | None:
     exact, prefixed = _index()
     best: tuple[Cue, int] | None = None
-    for pattern, cue in exact.get(clause[position], ()) + prefixed:
+    word = clause[position]
+    for pattern, cue in exact.get(word, ()) + prefixed.get(word[:1], ()) + prefixed.get("*", ()):
         length = _match_length(pattern, clause, position)
         if length and (best is None or length > best[1]):
             best = (cue, length)
@@ -212,20 +253,30 @@ def _words_match(pattern: Pattern, clause: tuple[str, ...], position: int) -> bo
 def _word_matches(expected: str, word: str) -> bool:
     if expected.endswith("*"):
         return word.startswith(expected[:-1])
+    if expected.startswith("*"):
+        return word.endswith(expected[1:])  # "*termin": "Friseurtermin"
     return word == expected
 
 
 @functools.cache
-def _index() -> tuple[dict[str, tuple[tuple[Pattern, Cue], ...]], tuple[tuple[Pattern, Cue], ...]]:
-    """Patterns by their first word, and the patterns whose first word is a prefix."""
+def _index() -> tuple[_Entries, _Entries]:
+    """Patterns by their first word, and the patterns whose first word is a prefix by
+    its first letter (a suffix, "*termin", under "*")."""
     exact: defaultdict[str, list[tuple[Pattern, Cue]]] = defaultdict(list)
-    prefixed: list[tuple[Pattern, Cue]] = []
+    prefixed: defaultdict[str, list[tuple[Pattern, Cue]]] = defaultdict(list)
     for pattern, cue in all_patterns().items():
-        if pattern[0].endswith("*"):
-            prefixed.append((pattern, cue))
+        if "*" in pattern[0]:
+            prefixed[pattern[0][:1]].append((pattern, cue))
         else:
             exact[pattern[0]].append((pattern, cue))
-    return {word: tuple(entries) for word, entries in exact.items()}, tuple(prefixed)
+    return _frozen(exact), _frozen(prefixed)
+
+
+_Entries = dict[str, tuple[tuple[Pattern, Cue], ...]]
+
+
+def _frozen(index: defaultdict[str, list[tuple[Pattern, Cue]]]) -> _Entries:
+    return {key: tuple(entries) for key, entries in index.items()}
 
 
 @functools.cache
@@ -233,7 +284,7 @@ def all_patterns() -> dict[Pattern, Cue]:
     """Every table phrase in matching form, with its cue. Raises ValueError when two
     languages give one phrase different cues, which would make the reading ambiguous."""
     patterns: dict[Pattern, Cue] = {}
-    for table in TABLES.values():
+    for table in (*TABLES.values(), *CLASS_TABLES.values()):
         for cue, phrases in table.items():
             for phrase in phrases:
                 if GAP in phrase.split()[:-2] + phrase.split()[-1:]:

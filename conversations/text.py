@@ -5,6 +5,8 @@ tables are written in plain lower case. `normalise_word` folds case, accents
 (ä → a, ß → ss), apostrophes ("won't" → "wont") and stretched letters
 ("jaaa" → "ja"); `read_text` splits a message into clauses (at commas, full
 stops, question marks …) of such words and notes whether it asks a question.
+Abbreviations of single letters are one word ("a.u.b." → "aub", "z.B." →
+"zb"), and the colloquial "wär"/"wär's" is "wäre", not the past "war".
 Emoji that carry a meaning become words (👍 → "ok", 👎 → "no"); other emoji
 and symbols are dropped. Pure: strings in, tuples out.
 """
@@ -33,6 +35,9 @@ EMOJI_WORDS = {
 GAP = "..."  # in a table phrase: any words may stand here
 
 _APOSTROPHES = re.compile(r"['’‘`´]")
+# "a.u.b.", "z.B.", "s.v.p": single letters with full stops, one word.
+DOTTED_LETTERS = re.compile(r"(?<![\w.])[^\W\d_](?:\.[^\W\d_])+\.?(?![\w.])")
+_WAERE = re.compile(r"\bwär(?:s)?\b", re.IGNORECASE)
 _CLAUSE_BREAKS = re.compile(r"[.,;:!?¿¡\n()\[\]/\\|]+")
 _WORD = re.compile(r"[^\W_]+")
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")  # letters only: "1000" stays
@@ -57,12 +62,20 @@ def read_text(text: str) -> ReadText:
     for emoji, word in EMOJI_WORDS.items():
         text = text.replace(emoji, f" {word} ")
     text = _APOSTROPHES.sub("", text)
+    text = DOTTED_LETTERS.sub(join_letters, text)
+    text = _WAERE.sub("wäre", text)
     clauses = []
     for part in _CLAUSE_BREAKS.split(text):
         words = tuple(normalise_word(w) for w in _WORD.findall(_fold(part)))
         if words:
             clauses.append(words)
     return ReadText(tuple(clauses), is_question)
+
+
+def join_letters(match: re.Match[str]) -> str:
+    """ "a.u.b." → "aub.": the letters as one word, a final full stop kept as a break."""
+    letters = match.group()
+    return letters.replace(".", "") + ("." if letters.endswith(".") else "")
 
 
 def normalise_word(word: str) -> str:

@@ -3,12 +3,13 @@
 The keyword layer (`conversations.text`) drops digits' punctuation, which a
 date reader needs: "3.12.", "15:30", "14h30", "9:30am", "2." are tokens of
 their own here. `tokenize` folds case and accents like the keyword layer
-("Übermorgen" → "ubermorgen"), turns "a.m."/"p.m." into "am"/"pm", drops
-apostrophes ("o'clock" → "oclock", "'s middags" → "s middags"), and gives
-each word its dictionary form: old-style umlauts ("naechste"), small typos in
-long day and month names ("Freitga", "Wensday", "nachmitag": one letter off,
-same first letter, unambiguous) and compounds of a day and a part of it
-("Freitagnachmittag", "zaterdagochtend", "morgenavond" → two words).
+("Übermorgen" → "ubermorgen"), turns "a.m."/"p.m." into "am"/"pm" and
+"a.u.b." into "aub", drops apostrophes ("o'clock" → "oclock", "'s middags" →
+"s middags"), and gives each word its dictionary form: old-style umlauts
+("naechste"), small typos in long day and month names ("Freitga", "Wensday",
+"nachmitag": one letter off, same first letter, unambiguous) and compounds of
+a day and a part of it ("Freitagnachmittag", "zaterdagochtend", "morgenavond"
+→ two words).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from conversations import lexicon as lx
+from conversations.text import DOTTED_LETTERS, join_letters
 
 WORD, NUM, CLOCK, PAIR, DATE, DECIMAL, BREAK, DASH = (
     "word", "num", "clock", "pair", "date", "decimal", "break", "dash",
@@ -64,6 +66,7 @@ def tokenize(text: str) -> tuple[Token, ...]:
     text = unicodedata.normalize("NFKC", text or "")
     text = _APOSTROPHES.sub("", fold(text))
     text = _MERIDIEM_DOTS.sub(r"\1m ", text)
+    text = DOTTED_LETTERS.sub(join_letters, text)  # "a.u.b." is one word, "aub"
     tokens: list[Token] = []
     end = 0
     while match := _TOKEN.search(text, end):

@@ -148,6 +148,16 @@ STARTS = [
     ("de", "um 9 am Freitag", at(27, "09:00")),
     ("de", "Donnertag um 4?", at(26, "16:00")),
     ("de", "Eine Stunde nach hinten bitte", at(26, "15:00")),
+    # weekday abbreviations before any way of naming a time; "pls"/"plz" ask
+    ("de", "Fr halb 10", at(27, "09:30")),
+    ("de", "Sa Viertel nach 10?", at(28, "10:15")),
+    ("de", "Mi zehn Uhr", at(2, "10:00")),
+    ("de", "So. 11 Uhr", at(29, "11:00")),  # "So" only as an abbreviation
+    ("de", "am So um 12", at(29, "12:00")),
+    ("de", "so gegen 16 Uhr?", at(26, "16:00")),  # "so" is "about" here
+    ("de", "Geht es so 10 Uhr?", at(26, "10:00")),
+    ("de", "Mo 10 Uhr plz", at(30, "10:00")),
+    ("de", "eine Stunde früher pls", at(26, "13:00")),
     # en
     ("en", "Can I move it to Thursday at 4?", at(26, "16:00")),
     ("en", "How about Friday at 11am?", at(27, "11:00")),
@@ -206,6 +216,10 @@ STARTS = [
     ("en", "thursay at 11?", at(26, "11:00")),
     ("en", "1/12 at 10am", at(1, "10:00")),
     ("en", "push it back an hour", at(26, "15:00")),
+    ("en", "sat half 10", at(28, "10:30")),
+    ("en", "sun 11am pls", at(29, "11:00")),
+    ("en", "an hour earlier plz", at(26, "13:00")),
+    ("en", "30 mins later pls", at(26, "14:30")),
     # nl
     ("nl", "Kan het ook vrijdag om 10 uur?", at(27, "10:00")),
     ("nl", "Liever dinsdag om half 3", at(1, "14:30")),
@@ -246,6 +260,15 @@ STARTS = [
     ("nl", "Om 9 uur 's ochtends", at(26, "09:00")),
     ("nl", "Morgen om 10 uur 's avonds?", at(26, "22:00")),
     ("nl", "vrijdagg om 10", at(27, "10:00")),
+    ("nl", "za half 11?", at(28, "10:30")),
+    ("nl", "zo 11u?", at(29, "11:00")),
+    ("nl", "Zo. 12 uur", at(29, "12:00")),
+    ("nl", "Zo om 10 uur?", at(29, "10:00")),  # "zo" opening the message
+    ("nl", "wo kwart over 3", at(2, "15:15")),
+    ("nl", "ma kwart voor 9?", at(30, "08:45")),
+    ("nl", "di om 10 uur a.u.b.", at(1, "10:00")),
+    ("nl", "een uur later aub", at(26, "15:00")),
+    ("nl", "half uur eerder a.u.b.", at(26, "13:30")),
 ]
 
 WINDOWS = [
@@ -348,6 +371,12 @@ WINDOWS = [
     ("nl", "Na 17 uur?", between(26, "17:00", "24:00")),
     ("nl", "Kan het 's ochtends?", morning(26)),
     ("nl", "Aanstaande vrijdag?", whole_day(27)),
+    ("nl", "ma ochtend?", morning(30)),
+    ("nl", "op zo?", whole_day(29)),
+    ("nl", "liever vr?", whole_day(27)),
+    ("de", "So 29.11.?", whole_day(29)),
+    ("de", "lieber Di?", whole_day(1)),
+    ("de", "Kann ich auf Mo verschieben?", whole_day(30)),
 ]
 
 NO_TIME = [
@@ -365,6 +394,9 @@ NO_TIME = [
     # nl
     ("nl", "Kan het wat vroeger?"),
     ("nl", "Kan het eerder op de dag?"),
+    ("de", "Etwas früher wär super"),  # "wär" asks like "wäre"
+    ("en", "a little later would be great"),
+    ("nl", "iets later zou fijn zijn"),
 ]
 
 OTHERS = [
@@ -475,6 +507,8 @@ OTHERS = [
     ("nl", "Ik ben er donderdag om 2 uur", Intent.CONFIRM),
     ("nl", "Wat kost knippen op donderdag?", Intent.OTHER),
     ("nl", "Sorry, 10 minuten later", Intent.OTHER),
+    ("nl", "tot zo", Intent.CONFIRM),  # "zo" is "soon" here, no Sunday
+    ("nl", "Ik ben er zo", Intent.CONFIRM),
 ]
 
 

@@ -15,7 +15,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conversations import Intent, interpret
+from conversations.asks import REQUEST_WORDS
+from conversations.keywords import Cue
+from conversations.lexicon import PLEASE
 from conversations.reading import all_patterns, carrier_interpretation
+from conversations.text import read_text
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 # The development corpus, copied from the team's shared/corpus with its README.
@@ -86,6 +90,12 @@ CONFIRMS = [
     ("Zie je dan", "nl"),
     ("Ja, bis dann?", "de"),  # a question, but every word of it agrees
     ("Don't cancel, I will be there", "en"),
+    ("Ich komme wieder", "de"),  # "wieder" is no opt-in
+    ("Ich werde den Termin wahrnehmen", "de"),
+    ("Perfect thanks", "en"),  # praise beside thanks, no thanks for anything
+    ("Super, tot donderdag!", "nl"),
+    ("Super bedankt, tot morgen", "nl"),  # the farewell confirms
+    ("I'll drop by for my appointment", "en"),  # "drop by" comes, it strikes nothing
 ]
 
 CANCELS = [
@@ -104,6 +114,33 @@ CANCELS = [
     ("Nee, helaas", "nl"),
     ("Ich kann am Donnerstag leider doch nicht", "de"),  # "kann … nicht" around the day
     ("Donderdag kan ik helaas niet", "nl"),
+    # A verb that strikes the appointment beside it, or said alone.
+    ("Den Termin können Sie streichen", "de"),
+    ("Termin bitte löschen", "de"),
+    ("Hat sich erledigt", "de"),
+    ("Der Termin fällt leider aus", "de"),
+    ("Please drop my appointment", "en"),
+    ("You can scrap the booking", "en"),
+    ("Delete my appointment please", "en"),
+    ("Please take me off the schedule", "en"),  # off the schedule: the appointment
+    ("De afspraak mag geschrapt worden", "nl"),
+    ("Verwijder mijn afspraak aub", "nl"),
+    ("Afspraak mag vervallen", "nl"),
+    # Not needing or wanting the appointment any more; being prevented.
+    ("Ich benötige den Termin nicht mehr", "de"),
+    ("Den Termin brauche ich nicht mehr, danke", "de"),
+    ("Der Termin ist nicht mehr nötig", "de"),
+    ("Brauche ich nicht mehr", "de"),
+    ("Bin leider verhindert", "de"),
+    ("I don't need the appointment anymore", "en"),
+    ("I no longer need my booking", "en"),
+    ("Not needed anymore, thanks", "en"),
+    ("Ik heb de afspraak niet meer nodig", "nl"),
+    ("Ik hoef de afspraak niet meer", "nl"),
+    ("Niet meer nodig, bedankt", "nl"),
+    ("Ben helaas verhinderd", "nl"),
+    ("Ich brauche den Zahnarzttermin nicht mehr", "de"),  # compounds name the appointment
+    ("Mijn tandartsafspraak mag vervallen", "nl"),
 ]
 
 OPT_OUTS = [
@@ -117,9 +154,82 @@ OPT_OUTS = [
     ("STOP PLEASE", "en"),
     ("Afmelden aub", "nl"),
     ("Geen sms meer", "nl"),
+    # A stop verb alone, or said of the messages.
+    ("Stoppen bitte", "de"),
+    ("SMS stoppen", "de"),
+    ("Erinnerungen bitte ausschalten", "de"),
+    ("Hört auf, mir Nachrichten zu schicken", "de"),
+    ("Schalten Sie die Benachrichtigungen ab", "de"),
+    ("Please stop the notifications", "en"),
+    ("Turn off the reminders", "en"),
+    ("stop texts plz", "en"),
+    ("Stoppen alsjeblieft", "nl"),
+    ("Stop met sms'en", "nl"),
+    ("Zet de meldingen uit", "nl"),
+    # No more / never again / don't, next to the messages or a verb of sending.
+    ("Ich möchte keine SMS mehr erhalten", "de"),
+    ("Schickt mir bitte keine Erinnerungen mehr", "de"),
+    ("Nicht mehr erinnern bitte", "de"),
+    ("Nie wieder SMS", "de"),
+    ("Ich will keine Werbung", "de"),
+    ("No more reminders pls", "en"),
+    ("I don't want any more texts", "en"),
+    ("Don't message me again", "en"),
+    ("I no longer want to get these messages", "en"),
+    ("I don't want reminders", "en"),
+    ("Geen berichten meer sturen aub", "nl"),
+    ("Ik wil geen herinneringen meer", "nl"),
+    ("Stuur me geen sms'jes meer", "nl"),
+    ("Niet meer appen", "nl"),
+    ("Geen herinneringen a.u.b.", "nl"),
+    ("Do not text me", "en"),
+    # Striking the number, cancelling the messages.
+    ("Meine Nummer bitte löschen", "de"),
+    ("Bitte die Erinnerungen stornieren", "de"),
+    ("Von den Termin-Erinnerungen abmelden", "de"),  # the appointment's reminders
+    ("Please delete my number", "en"),
+    ("cancel the text reminders", "en"),
+    ("Please drop the appointment reminders", "en"),
+    ("Verwijder mijn nummer", "nl"),
+    ("Herinneringen annuleren aub", "nl"),
 ]
 
-HELPS = [("Hilfe bitte", "de"), ("help?", "en"), ("Hulp", "nl")]
+OPT_INS = [
+    ("Bitte wieder SMS schicken", "de"),
+    ("Ich will die Erinnerungen wieder bekommen", "de"),
+    ("Erinnerungen wieder einschalten", "de"),
+    ("Könnt ihr mir wieder Nachrichten senden?", "de"),
+    ("Bitte wieder anmelden", "de"),
+    ("Trag mich wieder ein", "de"),
+    ("Send me texts again please", "en"),
+    ("I'd like to get reminders again", "en"),
+    ("Please resume the reminders", "en"),
+    ("Turn the reminders back on", "en"),
+    ("Sign me up again", "en"),
+    ("opt back in", "en"),
+    ("Start again pls", "en"),
+    ("Can I get the texts again?", "en"),
+    ("Stuur me weer sms'jes", "nl"),
+    ("Ik wil weer herinneringen ontvangen", "nl"),
+    ("Herinneringen weer aanzetten aub", "nl"),
+    ("Opnieuw aanmelden graag", "nl"),
+    ("Zet de berichten weer aan", "nl"),
+    ("Mag ik weer herinneringen krijgen?", "nl"),
+]
+
+HELPS = [
+    ("Hilfe bitte", "de"),
+    ("help?", "en"),
+    ("Hulp", "nl"),
+    ("Ich benötige Hilfe", "de"),
+    ("Need some help", "en"),
+    ("help plz", "en"),
+    ("Ik heb hulp nodig", "nl"),
+    ("Hilfe benötigt", "de"),
+    ("Mehr Infos bitte", "de"),
+    ("more info please", "en"),
+    ("Meer info a.u.b.", "nl"),
+]
 
 RESCHEDULES = [
     ("Können wir das verschieben?", "de"),
@@ -129,6 +239,27 @@ RESCHEDULES = [
     ("Could we do another day?", "en"),
     ("Can I come later?", "en"),
     ("Ik wil graag een ander tijdstip", "nl"),
+    # Another or a new time, changing it, verbs of moving; a move asked for politely.
+    ("Bitte umplanen", "de"),
+    ("Ich hätte gern einen anderen Termin", "de"),
+    ("Können wir einen neuen Zeitpunkt finden?", "de"),
+    ("Kann ich die Uhrzeit ändern?", "de"),
+    ("Wäre ein späterer Termin möglich?", "de"),
+    ("Termin bitte neu vereinbaren", "de"),
+    ("Ein bisschen später wär super", "de"),  # "wär" is "wäre", not "war"
+    ("Could we rearrange?", "en"),
+    ("I need a new time", "en"),
+    ("Can I get a different slot?", "en"),
+    ("I need to push my appointment", "en"),
+    ("Any other day would be better", "en"),
+    ("a bit later would be great", "en"),
+    ("Could I have a new time please", "en"),
+    ("Kunnen we een nieuwe afspraak maken?", "nl"),
+    ("Kan de afspraak verschoven worden?", "nl"),
+    ("Ik wil de tijd wijzigen", "nl"),
+    ("Kunnen we schuiven?", "nl"),
+    ("Ik moet de afspraak omplannen", "nl"),
+    ("Iets eerder zou fijn zijn", "nl"),
 ]
 
 OTHERS = [
@@ -145,7 +276,112 @@ OTHERS = [
     ("I'll be 5 minutes late", "en"),
     ("Is there parking nearby?", "en"),
     ("Klopt dat niet?", "nl"),
+    # "again" alone, in thanks, or of one message is no opt-in.
+    ("wieder", "de"),
+    ("again", "en"),
+    ("weer", "nl"),
+    ("Danke nochmal für die Erinnerungen", "de"),
+    ("Danke, dass ihr wieder Erinnerungen schickt", "de"),
+    ("Thanks again for the reminder", "en"),
+    ("Send me the reminder again", "en"),  # one message sent again
+    ("Bedankt voor de herinnering", "nl"),
+    # Reports are no opt-out.
+    ("Ich bekomme keine Erinnerungen mehr", "de"),
+    ("Nicht vergessen, mich zu erinnern!", "de"),
+    ("Why didn't you text me?", "en"),
+    ("I can't text anymore", "en"),
+    ("Ik krijg geen sms meer", "nl"),
+    # Praise in thanks is no confirmation.
+    ("Super danke für die Info", "de"),
+    ("Great, thanks for the reminder", "en"),
+    ("Super bedankt!", "nl"),
+    ("Top, bedankt voor het bericht", "nl"),
+    # "the other day", "der neue Termin" are known times; a number is no appointment.
+    ("Ist der neue Termin bestätigt?", "de"),
+    ("I was there the other day", "en"),
+    ("Can I change my phone number?", "en"),
 ]
+
+# Nothing here may be read as a cancellation: negated, conditional, or not about
+# the appointment (the bot would cancel an appointment the customer wants to keep).
+NOT_CANCELS = [
+    ("Ich sage den Termin nicht ab", "de", Intent.OTHER),
+    ("Der Termin fällt nicht aus", "de", Intent.OTHER),
+    ("Bitte den Termin nicht löschen", "de", Intent.OTHER),
+    ("Falls ich verhindert bin, melde ich mich", "de", Intent.OTHER),
+    ("Ich will den Termin nicht verpassen", "de", Intent.OTHER),
+    ("Brauche ich für den Termin eine Überweisung?", "de", Intent.OTHER),
+    ("Ich brauche keinen neuen Termin", "de", Intent.OTHER),
+    ("Meine Frage hat sich erledigt", "de", Intent.OTHER),
+    ("Bitte löschen", "de", Intent.OTHER),  # löschen what?
+    ("Streich das, lieber Freitag", "de", Intent.RESCHEDULE),  # "scratch that"
+    ("Ik zeg de afspraak niet af", "nl", Intent.OTHER),
+    ("Als ik niet kan, laat ik het weten", "nl", Intent.OTHER),
+    ("Ik wil de afspraak niet missen", "nl", Intent.OTHER),
+    ("If I can't make it I'll let you know", "en", Intent.OTHER),
+    ("I don't want to miss my appointment", "en", Intent.OTHER),
+    ("I don't need to bring anything to the appointment, right?", "en", Intent.OTHER),
+    ("I'll drop off the kids before my appointment", "en", Intent.OTHER),
+    ("Strike that, I meant Friday", "en", Intent.RESCHEDULE),
+    ("Don't delete my appointment", "en", Intent.OTHER),
+    ("Drop me a text when you know the price", "en", Intent.OTHER),
+]
+
+# The grammar, not a list of sentences: every way of saying it with every name for
+# the messages or the appointment.
+SAYING = {
+    Intent.OPT_OUT: {
+        "de": ["Bitte keine {} mehr", "Ich möchte keine {} mehr bekommen", "{} bitte stoppen",
+               "Schickt mir keine {} mehr", "Bitte die {} abschalten", "Keine {} bitte"],
+        "en": ["No more {} please", "Stop sending me {}", "I don't want any more {}",
+               "Turn off the {}", "Please cancel the {}", "I no longer want {}"],
+        "nl": ["Geen {} meer aub", "Stuur me geen {} meer", "Ik wil geen {} meer ontvangen",
+               "Stop met de {}", "Zet de {} uit", "Nooit meer {} a.u.b."],
+    },
+    Intent.OPT_IN: {
+        "de": ["Bitte wieder {} schicken", "Ich möchte wieder {} bekommen",
+               "{} wieder einschalten", "Bitte wieder für {} anmelden"],
+        "en": ["Send me {} again", "I'd like to receive {} again", "Turn the {} back on",
+               "Please start sending {} again"],
+        "nl": ["Stuur me weer {}", "Ik wil weer {} ontvangen", "Zet de {} weer aan",
+               "Opnieuw aanmelden voor {}"],
+    },
+    Intent.CANCEL: {
+        "de": ["Bitte den {} streichen", "Ich brauche den {} nicht mehr",
+               "Der {} kann gelöscht werden", "Den {} brauche ich nicht mehr"],
+        "en": ["Please drop my {}", "I don't need the {} anymore", "You can delete my {}",
+               "My {} is no longer needed"],
+        "nl": ["Graag de {} schrappen", "Ik heb de {} niet meer nodig", "Mijn {} mag vervallen",
+               "De {} is niet meer nodig"],
+    },
+}  # fmt: skip
+NAMES = {
+    Intent.OPT_OUT: {
+        "de": ["SMS", "Erinnerungen", "Benachrichtigungen", "Termin-Erinnerungen"],
+        "en": ["texts", "reminders", "text messages", "appointment reminders"],
+        "nl": ["sms'jes", "herinneringen", "berichten", "meldingen"],
+    },
+    Intent.CANCEL: {
+        "de": ["Termin", "Termin am Donnerstag", "Friseurtermin"],
+        "en": ["appointment", "booking", "appointment on Thursday"],
+        "nl": ["afspraak", "afspraak van donderdag", "kappersafspraak"],
+    },
+}
+NAMES[Intent.OPT_IN] = NAMES[Intent.OPT_OUT]
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "intent"),
+    [
+        (saying.format(name), locale, intent)
+        for intent, languages in SAYING.items()
+        for locale, sayings in languages.items()
+        for saying in sayings
+        for name in NAMES[intent][locale]
+    ],
+)
+def test_every_way_of_saying_it_with_every_name(text, locale, intent):
+    assert intent_of(text, locale) == intent
 
 
 @pytest.mark.parametrize(
@@ -153,12 +389,38 @@ OTHERS = [
     [(t, loc, Intent.CONFIRM) for t, loc in CONFIRMS]
     + [(t, loc, Intent.CANCEL) for t, loc in CANCELS]
     + [(t, loc, Intent.OPT_OUT) for t, loc in OPT_OUTS]
+    + [(t, loc, Intent.OPT_IN) for t, loc in OPT_INS]
     + [(t, loc, Intent.HELP) for t, loc in HELPS]
     + [(t, loc, Intent.RESCHEDULE) for t, loc in RESCHEDULES]
     + [(t, loc, Intent.OTHER) for t, loc in OTHERS],
 )
 def test_intent_table(text, locale, intent):
     assert intent_of(text, locale) == intent
+
+
+@pytest.mark.parametrize(("text", "locale", "intent"), NOT_CANCELS)
+def test_nothing_that_keeps_the_appointment_is_a_cancellation(text, locale, intent):
+    assert intent_of(text, locale) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Geen sms meer a.u.b.", ("geen", "sms", "meer", "aub")),
+        ("z.B. morgen", ("zb",)),  # the final full stop still ends a clause
+        ("früher wär gut", ("fruher", "ware", "gut")),
+        ("wär's möglich?", ("ware", "moglich")),
+        ("Wärme", ("warme",)),
+    ],
+)
+def test_dotted_letters_are_one_word_and_war_is_ware(text, words):
+    assert read_text(text).clauses[0] == words
+
+
+def test_every_please_is_a_filler_and_a_request():
+    fillers = {form[0] for form, cue in all_patterns().items() if cue == Cue.FILLER}
+    assert PLEASE <= fillers
+    assert PLEASE <= REQUEST_WORDS
 
 
 def test_a_reply_in_another_language_than_the_business_is_still_read():
@@ -228,3 +490,4 @@ def test_tables_are_consistent_across_languages():
     patterns = all_patterns()
     assert ("kein", "problem") in patterns
     assert ("spaeter",) in patterns and ("spater",) in patterns
+    assert ("losch*",) in patterns and ("loesch*",) in patterns  # word classes too
