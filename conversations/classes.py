@@ -42,9 +42,21 @@ _ALTERNATIVES = {
 }
 
 
+# Compounds that name a replacement: "Ersatztermin", "Ausweichtermin", "vervangende
+# afspraak", "replacement appointment": the first part × the nouns for a time.
+_REPLACEMENTS = {
+    "de": ("ersatz ausweich alternativ nachhol", "termin termine datum tag zeit"),
+    "en": ("replacement alternative alternate substitute makeup make up", ""),
+    "nl": ("vervangende alternatieve inhaal", "afspraak"),
+}
+
+
 def _alternatives(language: str) -> tuple[str, ...]:
     adjectives, nouns = _ALTERNATIVES[language]
-    return tuple(f"{a} {n}" for a in adjectives.split() for n in nouns.split())
+    firsts, compound_nouns = _REPLACEMENTS[language]
+    pairs = tuple(f"{a} {n}" for a in (adjectives + " " + firsts).split() for n in nouns.split())
+    compounds = tuple(f"{a}{n}" for a in firsts.split() for n in compound_nouns.split())
+    return pairs + compounds
 
 
 CLASS_TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
@@ -74,8 +86,8 @@ CLASS_TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         ),
         Cue.CHANGE: ("ändern", "abändern", "umändern", "änderung", "anpassen", "umstellen"),
         Cue.STRIKE: (
-            "streich*", "gestrichen", "lösch*", "gelöscht", "entfernen", "ausfallen",
-            "entfallen", "hat sich erledigt", "hat sich schon erledigt",
+            "kann weg", "kann raus", "streich*", "gestrichen", "lösch*", "gelöscht", "entfernen",
+            "ausfallen", "entfallen", "hat sich erledigt", "hat sich schon erledigt",
         ),
         Cue.ALTERNATIVE: _alternatives("de"),
     },
@@ -102,7 +114,7 @@ CLASS_TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         ),
         Cue.CONTACT: ("number", "phone number", "list", "mailing list", "details", "data"),
         Cue.CHANGE: ("change", "changing", "modify", "amend", "adjust"),
-        Cue.STRIKE: ("drop", "scrap", "delete", "remove", "strike", "erase"),
+        Cue.STRIKE: ("drop", "scrap", "delete", "remove", "strike", "erase", "can go", "may go"),
         Cue.ALTERNATIVE: _alternatives("en"),
     },
     "nl": {
@@ -124,7 +136,10 @@ CLASS_TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         Cue.SUBSCRIBE: ("aanmelden", "inschrijven", "abonneren"),
         Cue.CONTACT: ("telefoonnummer", "lijst", "bestand", "gegevens"),
         Cue.CHANGE: ("wijzig*", "verander*", "aanpassen"),
-        Cue.STRIKE: ("schrap*", "geschrapt", "verwijder*", "vervall*", "vervalt"),
+        Cue.STRIKE: (
+            "schrap*", "geschrapt", "verwijder*", "vervall*", "vervalt", "mag weg", "kan weg",
+            "mag eruit", "kan eruit",
+        ),
         Cue.ALTERNATIVE: _alternatives("nl"),
     },
 }  # fmt: skip
@@ -185,7 +200,8 @@ KNOWN = frozenset(
 # pronouns, possessives, "to", "for", days and times ("den Termin am Freitag streichen").
 GLUE = frozenset(
     """
-    ist is wird werden worden wurde be been kann konnen darf durfen mag mogen may can could
+    ist is wird werden worden wurde be been kann konnen konnt konntet konnten kannst darf
+    durfen durft mag mogen moegt mogt may can could
     moet muss mussen sollte should zal sich schon already al lassen lass lasst laten laat kan
     kunnen moeten wordt zijn hebben hebt heeft to zu te for fur voor am on op van von vom at
     um om sie ihr u you your my mein meine meinen meinem unser unseren our mijn onze uw jouw
@@ -195,7 +211,11 @@ GLUE = frozenset(
 # Strike verbs said of their subject: "der Termin entfällt", "die Frage hat sich erledigt".
 INTRANSITIVE = ("hat", "vervall", "vervalt", "ausfallen", "entfallen")
 # Strike verbs that need their object named: "bitte löschen" may mean the number.
-NEEDS_OBJECT = ("losch", "gelosch", "entfern", "delete", "remove", "erase", "verwijder")
+# "can go", "mag weg", "kann raus": said only of a thing named beside them.
+NEEDS_OBJECT = (
+    "losch", "gelosch", "entfern", "delete", "remove", "erase", "verwijder", "can", "may",
+    "mag", "kan",
+)  # fmt: skip
 # Separable verbs of switching: "turn … off", "zet … aan", "schalten Sie … ab".
 TURN = frozenset("turn switch zet zetten schalte schaltet schalten stell stellt".split())
 TURN_ON = frozenset("on aan ein an".split())

@@ -279,8 +279,13 @@ def _cancels(c: _Clause) -> bool:
     return bool(need) and bool(c.said & MORE) and c.alone(need)  # "nicht mehr nötig"
 
 
+# Opening a question, folded "hatten" is "hätten": "Hätten Sie einen Ausweichtermin?" asks.
+_SUBJUNCTIVE_OPENINGS = frozenset("hatte hatten hattest hattet".split())
+
+
 def _asks_another(c: _Clause) -> bool:
-    if c.has(Cue.NEGATOR) or c.thanked or c.reports:
+    polite = c.question and bool(c.words) and c.words[0] in _SUBJUNCTIVE_OPENINGS
+    if c.has(Cue.NEGATOR) or c.thanked or (c.reports and not polite):
         return False
     for hit in c.hits:
         if hit.cue == Cue.ALTERNATIVE and not (hit.first and c.words[hit.first - 1] in wc.KNOWN):

@@ -41,6 +41,8 @@ class ClockRules(TokenView):
 
     def _clock(self, i: int) -> list[Found] | None:
         k, bound = i, None
+        if self.word(k) == "am" and self.locale != "en" and self.word(k + 1) in lx.HOUR_WORDS:
+            k += 1  # Swiss and southern "am drü", "am zwoa": at three, at two
         while self.word(k) in _LEADS:
             bound = bound or BOUNDS.get(self.word(k) or "")
             k += 1 + (self.is_break(k + 1, "."))  # "ca."
@@ -103,15 +105,35 @@ class ClockRules(TokenView):
         w = self.word(k)
         if w == "u" and not self.t[k].glued:
             w = None  # a lone "u" is Dutch for "you"
+        if minute == 0:
+            minute, k = self._minute_words(k)  # "four thirty", "at 4 fifteen"
+        w = self.word(k)
         if w in lx.OCLOCK or (w == "o" and self.word(k + 1) == "clock"):
             k += 1 + (w == "o")
             if self.num(k) is not None and self.num(k) < 60 and minute == 0:  # "14 Uhr 30"
                 minute, k = self.t[k].nums[0], k + 1
+            elif minute == 0:
+                minute, k = self._minute_words(k)  # "vier Uhr dreißig"
             w = self.word(k)
         meridiem = None
         if w in lx.MERIDIEM and (w == "pm" or self._meridiem_am(k)):
             meridiem, k = lx.MERIDIEM[w or ""], k + 1
         return Clock(hour, minute, meridiem, literal), k
+
+    def _minute_words(self, k: int) -> tuple[int, int]:
+        """(minutes, next index) for number words of minutes at k ("thirty", "forty-five",
+        "dertig"); (0, k) when there are none, or when they count a length ("ten minutes")."""
+        tens = lx.MINUTE_WORDS.get(self.word(k) or "")
+        if tens is None:
+            return 0, k
+        end = k + 1
+        dash = self.kind(end) == DASH
+        unit = lx.MINUTE_UNITS.get(self.word(end + dash) or "")
+        if unit and tens >= 20 and tens % 10 == 0:
+            tens, end = tens + unit, end + dash + 1  # "forty five", "twenty-five"
+        if self.word(end) in lx.UNITS or self.kind(end) == NUM:
+            return 0, k  # "at 3 ten minutes late", "four thirty 2"
+        return tens, end
 
     def _meridiem_am(self, k: int) -> bool:
         # "9 am" is English; "um 9 am Freitag" is German "am" (on).
@@ -143,6 +165,9 @@ class ClockRules(TokenView):
             return self._suffixed(hour - 1, 45, k + 1, literal=False) if hour else None
         direction = self.word(k)
         hour = self._hour(k + 1)
+        if w in lx.QUARTER and hour is None and self.locale == "de":
+            hour = self._hour(k)  # southern and eastern "viertel fünf" = 4:15
+            return self._suffixed(hour - 1, 15, k + 1, literal=False) if hour else None
         if not hour or direction not in _PAST_OR_TO:
             return None
         if direction in lx.PAST_WORDS:

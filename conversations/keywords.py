@@ -122,16 +122,20 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         Cue.RELATIVE: ("später", "früher"),
         Cue.LATE: ("verspät*", "zu spät", "im stau", "unterwegs"),
         Cue.CANCEL: (
-            "absag*", "sage ... ab", "sagen ... ab", "sag ... ab", "storn*", "fällt aus",
+            "absag*", "absog*", "obsog*", "sage ... ab", "sagen ... ab", "sag ... ab", "storn*",
+            "fällt aus",
             "fällt ... aus", "entfällt",
         ),
         Cue.UNABLE: (
             "kann nicht", "kann leider nicht", "können nicht", "können leider nicht",
             "kann ... nicht", "können ... nicht", "verhinder*",
+            # southern and Swiss: "I ko ned", "i kann morgn nit", "ich cha nöd"
+            "ko ned", "ko ... ned", "kann ned", "kann ... ned", "konn ned", "konn ... ned",
+            "kann nit", "kann ... nit", "cha nöd", "cha ... nöd",
         ),
         Cue.ATTEND: (
-            "ich komme", "komme", "komm", "kommen", "bin da", "bin dabei", "dabei", "schaffe es",
-            "schaff es", "da sein", "wahrnehmen",
+            "ich komme", "komme", "komm", "kommen", "kimm", "kumm", "bin da", "bin dabei", "dabei",
+            "schaffe es", "schaff es", "da sein", "wahrnehmen",
         ),
         Cue.CONFIRM: (
             "ja", "jawohl", "jo", "jep", "jup", "ok", "okay", "okey", "oki", "passt", "passt gut",
@@ -142,7 +146,7 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         ),
         Cue.NO: ("nein", "nee", "nö", "ne"),
         Cue.HELP: ("hilfe", "info", "infos", "informationen", "mehr info", "mehr infos"),
-        Cue.NEGATOR: ("nicht", "kein", "keine", "keinen", "nie", "niemals"),
+        Cue.NEGATOR: ("nicht", "ned", "nit", "nöd", "kein", "keine", "keinen", "nie", "niemals"),
         Cue.APPOINTMENT: ("termin*", "*termin", "*termine"),
         Cue.FILLER: (
             "bitte", "danke", "danke schön", "dankeschön", "vielen dank", "leider", "sorry",
@@ -200,6 +204,9 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "please", "pls", "plz", "plis", "pliz", "plse", "pleas", "thanks", "thank you",
             "thx", "ty", "sorry", "hi", "hello", "hey", "dear", "i", "im", "me", "need", "needed",
             "unfortunately", "so", "oh", "well", "the", "a", "it", "that", "just", "some",
+            # a remark on the hour asked for, not running late: "Friday 7pm? I know it's late"
+            "its late", "it is late", "thats late", "that is late", "its a bit late",
+            "thats a bit late", "late notice",
         ),
     },
     "nl": {

@@ -26,6 +26,14 @@ WEEKDAYS: dict[str, int] = {
     **dict.fromkeys(("donnerstag", "donnerstags", "thursday", "thursdays", "donderdag",
                      "donderdags", "thu", "thur", "thurs"), 3),
     **dict.fromkeys(("freitag", "freitags", "friday", "fridays", "vrijdag", "vrijdags", "fri"), 4),
+    # Swiss and Bavarian forms: "Mäntig", "Zischtig", "Fritig", "Samschtig", "Freidog".
+    **dict.fromkeys(("mantig", "montig", "montog"), 0),
+    **dict.fromkeys(("zischtig", "ziischtig", "dienstog"), 1),
+    **dict.fromkeys(("mittwuch", "mittwoche"), 2),
+    **dict.fromkeys(("donschtig", "dunschtig", "donnerstog"), 3),
+    **dict.fromkeys(("fritig", "friitig", "freidog"), 4),
+    **dict.fromkeys(("samschtig", "samstig", "samstog"), 5),
+    **dict.fromkeys(("sunntig", "sunndig", "sunntog"), 6),
     **dict.fromkeys(("samstag", "samstags", "sonnabend", "saturday", "saturdays", "zaterdag",
                      "zaterdags"), 5),
     **dict.fromkeys(("sonntag", "sonntags", "sunday", "sundays", "zondag", "zondags"), 6),
@@ -44,10 +52,10 @@ AMBIGUOUS_WEEKDAYS: dict[str, dict[str, int]] = {"de": {"so": 6}, "nl": {"zo": 6
 
 # Days counted from today.
 RELATIVE_DAYS: dict[str, int] = {
-    **dict.fromkeys(("heute", "today", "vandaag", "tday", "2day"), 0),
-    **dict.fromkeys(("morgen", "tomorrow", "tomorow", "tommorow", "tommorrow", "tomorro",
+    **dict.fromkeys(("heute", "heit", "today", "vandaag", "tday", "2day"), 0),
+    **dict.fromkeys(("morgen", "morgn", "tomorrow", "tomorow", "tommorow", "tommorrow", "tomorro",
                      "tmrw", "tmr", "tmrow", "tmw", "2morrow", "2moro", "2morow", "tomoz"), 1),
-    **dict.fromkeys(("ubermorgen", "overmorgen"), 2),
+    **dict.fromkeys(("ubermorgen", "ubermorgn", "overmorgen"), 2),
     **dict.fromkeys(("gestern", "yesterday", "gisteren"), -1),
     **dict.fromkeys(("vorgestern", "eergisteren"), -2),
 }  # fmt: skip
@@ -121,6 +129,31 @@ NUMBER_WORDS: dict[str, int] = {
     **dict.fromkeys(("dreissig", "thirty", "dertig"), 30),
     **dict.fromkeys(("vierzig", "forty", "veertig"), 40),
     **dict.fromkeys(("funfundvierzig", "vijfenveertig"), 45),
+    # Southern German and Swiss forms, said of the hour ("um viere", "am drü", "um zwoa").
+    **dict.fromkeys(("oans", "oane"), 1),
+    **dict.fromkeys(("zwoa", "zwoi", "zwoie", "zwei", "zweie", "zwai"), 2),
+    **dict.fromkeys(("dreie", "dru", "drui", "drei"), 3),
+    **dict.fromkeys(("viere", "vieri"), 4),
+    **dict.fromkeys(("funfe", "funfi", "foifi", "fuenfe"), 5),
+    **dict.fromkeys(("sechse", "sachsi", "sechsi"), 6),
+    **dict.fromkeys(("siebene", "sieme", "sibni", "simme"), 7),
+    **dict.fromkeys(("achte", "achti"), 8),
+    **dict.fromkeys(("neune", "nune", "nuni"), 9),
+    **dict.fromkeys(("zehne", "zani", "zehni"), 10),
+    **dict.fromkeys(("elfe", "elfi"), 11),
+    **dict.fromkeys(("zwolfe", "zwolfi"), 12),
+}  # fmt: skip
+# Number words for the minutes after an hour: "four thirty", "vier uhr dreissig".
+MINUTE_WORDS: dict[str, int] = {
+    "five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
+    "fourty": 40, "fifty": 50, "funfzehn": 15, "zwanzig": 20, "dreissig": 30,
+    "vierzig": 40, "funfundvierzig": 45, "vijftien": 15, "twintig": 20, "dertig": 30,
+    "veertig": 40, "vijfenveertig": 45,
+}  # fmt: skip
+# "forty five", "twenty five": a tens word and a unit word.
+MINUTE_UNITS: dict[str, int] = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9,
 }  # fmt: skip
 # Number words that may stand for an hour ("um drei", "at three"). "ein", "one",
 # "een" are articles as often: they are an hour only before "Uhr"/"o'clock"/"uur".
@@ -133,8 +166,8 @@ ONE_AND_A_HALF = frozenset({"anderthalb", "eineinhalb", "anderhalf", "anderhalve
 UNITS: dict[str, int] = {
     **dict.fromkeys(("min", "mins", "minute", "minuten", "minutes", "minuut", "minuutjes",
                      "minuutje", "m"), 1),
-    **dict.fromkeys(("std", "stunde", "stunden", "stundchen", "h", "hr", "hrs", "hour",
-                     "hours", "uur", "uurtje", "uurtjes", "u"), 60),
+    **dict.fromkeys(("std", "stunde", "stunden", "stund", "stundn", "stundchen", "stunderl",
+                     "h", "hr", "hrs", "hour", "hours", "uur", "uurtje", "uurtjes", "u"), 60),
     **dict.fromkeys(("viertelstunde", "kwartier", "kwartiertje"), 15),
     **dict.fromkeys(("halbstundchen", "halfuur", "halfuurtje"), 30),
     **dict.fromkeys(("tag", "tage", "tagen", "day", "days", "dag", "dagen", "dagje"), 1440),
@@ -210,7 +243,7 @@ PLEASE = frozenset(
 
 # Words that scope the reading of a clause.
 NEGATORS = frozenset(
-    "nicht kein keine keinen nie niemals not cant cannot dont doesnt wont isnt wouldnt "
+    "nicht ned nit nod kein keine keinen nie niemals not cant cannot dont doesnt wont isnt wouldnt "
     "couldnt unable niet geen nooit".split()
 )
 # Before a time that is the old one: "statt Donnerstag", "instead of 2pm", "ipv".

@@ -2,7 +2,9 @@
 
 Parts that stand together make one phrase: "Freitag, so gegen 10" is a day
 and a clock time; "Freitag oder Samstag um 10" two phrases, the first
-borrowing the second's time. A phrase ends at a question or exclamation
+borrowing the second's time. The old time after "statt"/"instead of"/"in
+plaats van" ends at the first word that is not a small one ("statt morgen
+erst am 4.12."). A phrase ends at a question or exclamation
 mark, at "oder"/"or"/"of", "aber"/"but"/"maar", "statt"/"instead of", or
 where a part has no free place in it (a second day, a second time).
 `mark` then notes the phrases that ask for nothing: the `negated` ("Donnerstag
@@ -57,6 +59,10 @@ def group(tokens: tuple[Token, ...], found: list[Found]) -> list[Phrase]:
             (t.kind == BREAK and t.text in "?!;") or t.text in _SEPARATORS | lx.NEGATORS
             for t in gap
         ) or _preceded_by(tokens, hit.first, lx.OLD_MARKERS)
+        if current and not separated and _preceded_by(tokens, current.first, lx.OLD_MARKERS):
+            # The old time is what stands right after "statt"/"instead of": "statt morgen
+            # erst am 4.12." swaps tomorrow for the 4th, "statt Freitag, 10 Uhr" is one time.
+            separated = any(t.kind == WORD and t.text not in _SMALL_WORDS for t in gap)
         if current is None or separated or len(gap) > 3 or not _join(current, hit):
             phrase = Phrase(hit.first, hit.last)
             phrase.alternative = any(t.text in lx.ALTERNATIVES for t in gap)

@@ -269,6 +269,30 @@ STARTS = [
     ("nl", "di om 10 uur a.u.b.", at(1, "10:00")),
     ("nl", "een uur later aub", at(26, "15:00")),
     ("nl", "half uur eerder a.u.b.", at(26, "13:30")),
+    # Number words for the hour and its minutes, dialect forms included.
+    ("en", "Could we do Monday at two fifteen?", at(30, "14:15")),
+    ("en", "Tuesday at eleven forty-five am please", at(1, "11:45")),
+    ("en", "friday at nine twenty five?", at(27, "09:25")),
+    ("en", "Saturday, quarter to eleven?", at(28, "10:45")),
+    ("en", "How about half past three on Monday?", at(30, "15:30")),
+    ("de", "Geht Montag um vier Uhr dreißig?", at(30, "16:30")),
+    ("de", "Übermorgn um zehne?", at(27, "10:00")),
+    ("de", "Samstog um elfe, wenns geht", at(28, "11:00")),
+    ("de", "Dienstag viertel zehn?", at(1, "09:15")),  # southern "viertel zehn" = 9:15
+    ("de", "Chönd mir am Zischtig am föifi cho?", at(1, "17:00")),
+    ("de", "Mäntig am nüni?", at(30, "09:00")),
+    ("de", "Kann ich morgen a halbe Stund später kommen?", at(26, "14:30")),
+    ("de", "Geht's eine Stund früher?", at(26, "13:00")),
+    ("nl", "Kan het maandag om vier uur dertig?", at(30, "16:30")),
+    # "statt X erst/lieber Y": the old time ends where its words end.
+    ("de", "Können wir statt Freitag erst am 8.12. um 10 Uhr?", at(8, "10:00")),
+    ("de", "Statt morgen um 14 Uhr lieber Montag um 9?", at(30, "09:00")),
+    ("de", "Kann ich es statt übermorgen erst am Montag um 11 vorbeibringen?", at(30, "11:00")),
+    ("en", "Instead of tomorrow, could I only bring it on Dec 9 at 10am?", at(9, "10:00")),
+    ("nl", "Kan ik in plaats van morgen pas op 3 december om 10 uur komen?", at(3, "10:00")),
+    # "it's late" said of the hour asked for is no running late.
+    ("en", "Is Monday 6pm possible? I know that's late", at(30, "18:00")),
+    ("en", "Could you do Tuesday at 8pm? I realise it is late", at(1, "20:00")),
 ]
 
 WINDOWS = [
@@ -509,6 +533,10 @@ OTHERS = [
     ("nl", "Sorry, 10 minuten later", Intent.OTHER),
     ("nl", "tot zo", Intent.CONFIRM),  # "zo" is "soon" here, no Sunday
     ("nl", "Ik ben er zo", Intent.CONFIRM),
+    # Minute words that count a length stay lengths; running late stays running late.
+    ("en", "I'll be there at four, ten minutes late maybe", Intent.OTHER),
+    ("en", "Sorry I'm running late, be there at 3", Intent.OTHER),
+    ("de", "Morgn um zwoa geht ned", Intent.OTHER),  # a negated time asks for nothing
 ]
 
 

@@ -141,6 +141,20 @@ CANCELS = [
     ("Ben helaas verhinderd", "nl"),
     ("Ich brauche den Zahnarzttermin nicht mehr", "de"),  # compounds name the appointment
     ("Mijn tandartsafspraak mag vervallen", "nl"),
+    # "can go", "mag weg", "kann weg": said of the appointment.
+    ("The booking can go, sorted it myself", "en"),
+    ("My appointment may go, thanks", "en"),
+    ("Die afspraak kan weg hoor", "nl"),
+    ("Mijn afspraak mag eruit, bedankt", "nl"),
+    ("Der Termin kann weg, danke", "de"),
+    ("Den Termin dürft ihr streichen", "de"),
+    ("Den Termin könntet ihr bitte streichen", "de"),
+    # Southern German: "ko ned", "kann nit", "absogn".
+    ("Mir ko ned am Donnerstag, sorry", "de"),
+    ("I kann morgn nit", "de"),
+    ("Bitte den Termin obsogn", "de"),
+    ("Ich cha leider nöd", "de"),
+    ("I kimm ned", "de"),
 ]
 
 OPT_OUTS = [
@@ -260,6 +274,15 @@ RESCHEDULES = [
     ("Kunnen we schuiven?", "nl"),
     ("Ik moet de afspraak omplannen", "nl"),
     ("Iets eerder zou fijn zijn", "nl"),
+    # A replacement: compounds and adjectives naming another time.
+    ("Hätten Sie einen Ausweichtermin?", "de"),
+    ("Hätten Sie noch einen anderen Termin?", "de"),  # "hätten" opening a question asks
+    ("Ich bräuchte einen Alternativtermin", "de"),
+    ("Gerne ein Ersatzdatum", "de"),
+    ("Could I get a replacement appointment?", "en"),
+    ("An alternative slot would be great", "en"),
+    ("Graag een vervangende afspraak", "nl"),
+    ("Is er een inhaalafspraak mogelijk?", "nl"),
 ]
 
 OTHERS = [
@@ -325,6 +348,15 @@ NOT_CANCELS = [
     ("Strike that, I meant Friday", "en", Intent.RESCHEDULE),
     ("Don't delete my appointment", "en", Intent.OTHER),
     ("Drop me a text when you know the price", "en", Intent.OTHER),
+    # "can go" needs the appointment beside it, and "can go ahead" keeps it.
+    ("I can go on Friday", "en", Intent.RESCHEDULE),
+    ("My appointment can go ahead as planned", "en", Intent.OTHER),
+    ("Can go", "en", Intent.OTHER),
+    ("Mag weg", "nl", Intent.OTHER),
+    ("Ik kan weg om 3 uur", "nl", Intent.RESCHEDULE),
+    ("Bitte ned absogn", "de", Intent.OTHER),  # the cancellation itself negated
+    ("Morgn ned, aber Freitag", "de", Intent.RESCHEDULE),
+    ("Ich weiß, es ist spät, aber passt alles", "de", Intent.CONFIRM),
 ]
 
 # The grammar, not a list of sentences: every way of saying it with every name for
