@@ -51,6 +51,7 @@ class Outgoing:
     subject: str | None = None  # email only
     status_callback_url: str | None = None  # where the provider reports delivery
     attachments: tuple[Attachment, ...] = ()  # email only
+    reply_to: str | None = None  # email only: where the recipient's answer should go
 
 
 @dataclass(frozen=True)

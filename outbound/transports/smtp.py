@@ -123,7 +123,7 @@ class SmtpTransport(Transport):
         """Send `outgoing` through the SMTP server; see the module docstring for errors."""
         settings = parse_smtp_url(self.config["SMTP_URL"])
         message_id = _message_id(outgoing.from_)
-        email = build_email(outgoing, message_id)
+        email = build_email(outgoing, message_id, reply_to=outgoing.reply_to)
         try:
             with _connect(settings) as server:
                 if settings.starttls:

@@ -198,3 +198,20 @@ def test_smtp_urls_are_read(url, settings):
 def test_a_malformed_smtp_url_is_refused(url):
     with pytest.raises(ValueError, match="SMTP_URL"):
         parse_smtp_url(url)
+
+
+def test_reply_to_travels_with_the_outgoing_email(app, smtp_sink):
+    from outbound.transports import Outgoing, transport_for
+    from outbound.vocabulary import Channel
+
+    outgoing = Outgoing(
+        channel=Channel.EMAIL,
+        to="ursula@example.com",
+        from_="ReplyDesk <notices@replydesk.test>",
+        body="Hallo",
+        subject="Termin",
+        reply_to="team@salon.example",
+    )
+    transport_for(Channel.EMAIL, app.config).send(outgoing)
+    [email] = smtp_sink.messages
+    assert email["Reply-To"] == "team@salon.example"
