@@ -1,6 +1,6 @@
 # ReplyDesk: `make run` sets up and starts everything, `make test` runs the suite.
 # Both install what is missing first: the virtualenv, the Python packages and
-# Debian's redis-server (and, for the browser tests, Debian's chromium).
+# Debian's redis-server (and, for the tests, Debian's chromium and postgresql).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -16,7 +16,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint format install redis-package browser-package
+.PHONY: run test lint format install redis-package browser-package postgres-package
 
 run: install redis-package
 	@scripts/ensure-redis
@@ -24,7 +24,7 @@ run: install redis-package
 	@$(BIN)/flask --app bot demo | $(BIN)/python scripts/banner.py
 	exec $(BIN)/honcho start --port $(PORT)
 
-test: install redis-package browser-package
+test: install redis-package browser-package postgres-package
 	$(BIN)/python -m pytest
 
 lint: install
@@ -49,3 +49,8 @@ redis-package:
 
 browser-package:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && $(APT_INSTALL) chromium; }
+
+# The outbox tests also run on a throwaway PostgreSQL cluster the test run starts.
+postgres-package:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q && $(APT_INSTALL) postgresql; }

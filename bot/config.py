@@ -28,7 +28,14 @@ DEFAULTS: dict[str, Any] = {
     "EMAIL_TRANSPORT": None,  # resolved below: smtp with SMTP_URL, else simulator
     "SMTP_URL": None,
     "MAIL_FROM": "ReplyDesk <no-reply@localhost>",
+    # How long a send may take before another worker may take the notice over.
+    "SEND_LEASE_SECONDS": 600,
+    # Default pace of one Twilio sender, in SMS segments a second (a business may set its own).
+    "SMS_PER_SECOND": 1.0,
 }
+
+# Settings read from the environment as numbers.
+NUMERIC_SETTINGS = {"SEND_LEASE_SECONDS": int, "SMS_PER_SECOND": float}
 
 SMS_TRANSPORTS = ("twilio", "simulator")
 EMAIL_TRANSPORTS = ("smtp", "simulator")
@@ -54,6 +61,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         if value not in (None, ""):
             config[name] = value
     config.update(overrides or {})
+    for name, kind in NUMERIC_SETTINGS.items():
+        try:
+            config[name] = kind(config[name])
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"{name} must be a number, not {config[name]!r}") from error
+        if config[name] <= 0:
+            raise ConfigError(f"{name} must be above zero")
 
     has_twilio = bool(config["TWILIO_ACCOUNT_SID"] and config["TWILIO_AUTH_TOKEN"])
     if not config["SMS_TRANSPORT"]:

@@ -10,12 +10,21 @@ claimability test, so a row another tick took in between no longer matches
 UPDATE sees the first's result); on PostgreSQL the candidate rows are also
 locked with `FOR UPDATE SKIP LOCKED`, so concurrent ticks pass over each
 other's rows instead of waiting. The database is the truth: if Redis loses a
-job, the lease runs out and a later tick claims the row again.
+job, the lease runs out and a later tick claims the row again, and a row put
+back after a failed try or to wait for its sender's turn is simply
+`scheduled` again with a later `due_at`. Outbound messages that are not
+notices (bot replies, staff messages) have no outbox row; the tick finds
+those whose send job was lost or whose next try is due (`stale_queued_messages`)
+and enqueues their job again, and fails the queued message of a notice that
+was withdrawn while it waited for its next try (`fail_withdrawn_messages`).
+The lease is the `SEND_LEASE_SECONDS` setting, ten minutes by default.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
@@ -23,9 +32,19 @@ from sqlalchemy.orm import Session
 from bot.models import Direction, Message, Notification
 from outbound.vocabulary import MessageStatus, NotificationStatus
 
-DEFAULT_LEASE = timedelta(minutes=10)
+DEFAULT_LEASE_SECONDS = 600
+DEFAULT_LEASE = timedelta(seconds=DEFAULT_LEASE_SECONDS)
 DEFAULT_CLAIM_LIMIT = 200
 STALE_MESSAGE_AGE = timedelta(minutes=2)
+# A notice that ended in one of these will never send the message it stored.
+_WITHDRAWN = (NotificationStatus.CANCELLED, NotificationStatus.SKIPPED, NotificationStatus.FAILED)
+
+
+def send_lease(config: Mapping[str, Any]) -> timedelta:
+    """How long a claim or a send attempt holds its row before another worker may
+    take it: the `SEND_LEASE_SECONDS` setting, else ten minutes. It must outlast
+    the slowest send (the Twilio client gives up after 10 s)."""
+    return timedelta(seconds=float(config.get("SEND_LEASE_SECONDS") or DEFAULT_LEASE_SECONDS))
 
 
 def _claimable(now: datetime):
@@ -78,12 +97,14 @@ def claim_due(
 def stale_queued_messages(
     session: Session, *, now: datetime, older_than: timedelta = STALE_MESSAGE_AGE
 ) -> list[int]:
-    """Outbound messages still `queued` `older_than` after they were stored.
+    """Outbound messages still `queued` that need their send job (again) at `now`.
 
-    These are bot replies and staff messages whose send job may have been lost
-    (Redis flushed or down at enqueue time); the tick enqueues them again under
-    the same job id. Messages that carry a notification are left out: the
-    notification's lease brings those back.
+    These are bot replies and staff messages (not notices: the notification's
+    row brings those back) that were never tried `older_than` after they were
+    stored, so their job may have been lost (Redis flushed or down at enqueue
+    time), or whose hold (`sent_at`, see `outbound.sending`) has passed: a next
+    try or a paced turn is due, or the worker that held it died. The caller
+    enqueues their job unless RQ still has it waiting.
     """
     carried_by_notification = exists().where(Notification.message_id == Message.id)
     return list(
@@ -92,10 +113,34 @@ def stale_queued_messages(
             .where(
                 Message.direction == Direction.OUTBOUND,
                 Message.status == MessageStatus.QUEUED,
-                Message.created_at < now - older_than,
+                or_(
+                    and_(Message.sent_at.is_(None), Message.created_at < now - older_than),
+                    Message.sent_at <= now,
+                ),
                 ~carried_by_notification,
             )
             .order_by(Message.id)
             .limit(DEFAULT_CLAIM_LIMIT)
         )
     )
+
+
+def fail_withdrawn_messages(session: Session) -> int:
+    """Fail the queued messages of notices that will never send them; returns how many.
+
+    A notice that failed a try keeps its stored message queued for the next
+    one; if the notice is then withdrawn (its reminder's appointment moved, its
+    rule deleted), nothing would ever send or close that message. Its error
+    says why, in the notice's words.
+    """
+    rows = session.execute(
+        select(Message, Notification.status, Notification.reason)
+        .join(Notification, Notification.message_id == Message.id)
+        .where(Message.status == MessageStatus.QUEUED, Notification.status.in_(_WITHDRAWN))
+        .limit(DEFAULT_CLAIM_LIMIT)
+    ).all()
+    for message, status, reason in rows:
+        message.status = MessageStatus.FAILED
+        message.error_message = f"not sent: {reason or f'the notice was {status}'}"
+    session.flush()
+    return len(rows)

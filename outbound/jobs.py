@@ -4,8 +4,13 @@ Jobs take ids and plain values only, reload their rows and are safe to run
 twice (the claims in `outbound.dispatcher` and `outbound.sending` see to
 that). They run inside a Flask app context: the caller's when there is one
 (tests, the CLI), otherwise one app per worker process, built on the first
-job and never at import. Transient send errors are re-raised so RQ's Retry
-and failed registry see them; permanent ones are recorded on the rows.
+job and never at import. A send job does not raise for what the provider
+answers: `outbound.sending` records a permanent failure on the row, and a
+transient one (or a paced wait) as the row's next try, which the dispatcher
+tick picks up when it is due, on time thanks to a wake-up tick at that
+moment. What does raise (the database unreachable, a bug) fails the job in
+RQ, whose Retry and failed registry see it, and the row's lease brings the
+work back either way.
 """
 
 from __future__ import annotations
@@ -17,12 +22,17 @@ from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, current_app, has_app_context
-from rq import get_current_job
-from rq.job import Job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from bot.extensions import db
 from bot.models import utcnow
-from outbound.dispatcher import claim_due, stale_queued_messages
+from outbound.dispatcher import (
+    claim_due,
+    fail_withdrawn_messages,
+    send_lease,
+    stale_queued_messages,
+)
 from outbound.queueing import (
     SEND_QUEUE,
     enqueue_after_commit,
@@ -31,13 +41,15 @@ from outbound.queueing import (
     redis_connection,
 )
 from outbound.sending import send_message_now, send_notification_now
-from outbound.transports import TransientSendError
 from outbound.vocabulary import NotificationStatus
 
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# RQ statuses of a job that will still run by itself.
+_WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
 
 @functools.cache
@@ -74,17 +86,19 @@ def _with_rollback(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R
 def dispatch_tick() -> int:
     """Claim what is due now and enqueue one send job per row; returns how many.
 
-    Also re-enqueues outbound messages whose job never reached Redis.
+    Also re-enqueues outbound messages whose job was lost or whose next try is
+    due, and fails the messages of notices withdrawn while they waited.
     """
     now = utcnow()
     session = db.session
-    notification_ids = claim_due(session, now=now)
+    notification_ids = claim_due(session, now=now, lease=send_lease(current_app.config))
     for notification_id in notification_ids:
         _enqueue_notification(notification_id)
+    withdrawn = fail_withdrawn_messages(session)
     message_ids = [
         message_id
         for message_id in stale_queued_messages(session, now=now)
-        if not Job.exists(message_job_id(message_id), connection=_redis())
+        if not _waiting_in_rq(message_job_id(message_id))
     ]
     for message_id in message_ids:
         enqueue_after_commit(
@@ -97,9 +111,12 @@ def dispatch_tick() -> int:
             retry=True,
         )
     session.commit()
-    if notification_ids or message_ids:
+    if notification_ids or message_ids or withdrawn:
         log.info(
-            "dispatch: %d notifications, %d lost messages", len(notification_ids), len(message_ids)
+            "dispatch: %d notifications, %d messages, %d withdrawn messages failed",
+            len(notification_ids),
+            len(message_ids),
+            withdrawn,
         )
     return len(notification_ids) + len(message_ids)
 
@@ -109,7 +126,8 @@ def send_notification(notification_id: int, now_iso: str | None = None) -> str:
     """Send one claimed notification; returns its status afterwards.
 
     `now_iso` (ISO 8601 with offset) makes the validity checks and leases use
-    that instant instead of the clock. Raises TransientSendError for RQ to retry.
+    that instant instead of the clock. "scheduled" means it was put back for a
+    later try or its sender's turn.
     """
     now = datetime.fromisoformat(now_iso) if now_iso else utcnow()
     outcome = send_notification_now(db.session, notification_id, now=now, config=current_app.config)
@@ -119,20 +137,9 @@ def send_notification(notification_id: int, now_iso: str | None = None) -> str:
 
 @in_app_context
 def send_message(message_id: int) -> str:
-    """Send one queued outbound message; returns its status afterwards.
-
-    Raises TransientSendError for RQ to retry; on the last retry the message is
-    marked failed first, so it does not stay queued for ever.
-    """
-    job = get_current_job()
-    last_attempt = job is not None and not job.retries_left
-    outcome = send_message_now(
-        db.session,
-        message_id,
-        now=utcnow(),
-        config=current_app.config,
-        last_attempt=last_attempt,
-    )
+    """Send one queued outbound message; returns its status afterwards ("queued"
+    when it waits for a later try or its sender's turn)."""
+    outcome = send_message_now(db.session, message_id, now=utcnow(), config=current_app.config)
     log.info("message %s: %s", message_id, outcome)
     return outcome
 
@@ -143,10 +150,11 @@ def run_dispatch_pass(now: datetime, *, send_inline: bool) -> dict[str, Any]:
 
     With `send_inline` every claimed notification is sent in this process as of
     `now`; otherwise their jobs are enqueued as a tick would. Returns counts:
-    claimed, sent, skipped, failed, retrying (inline) or enqueued.
+    claimed, sent, skipped, failed, retrying (put back for a later try or the
+    sender's turn; inline) or enqueued.
     """
     session = db.session
-    claimed = claim_due(session, now=now)
+    claimed = claim_due(session, now=now, lease=send_lease(current_app.config))
     if not send_inline:
         for notification_id in claimed:
             _enqueue_notification(notification_id)
@@ -159,16 +167,12 @@ def run_dispatch_pass(now: datetime, *, send_inline: bool) -> dict[str, Any]:
         NotificationStatus.DELIVERED: "sent",
         NotificationStatus.SKIPPED: "skipped",
         NotificationStatus.FAILED: "failed",
+        NotificationStatus.SCHEDULED: "retrying",
     }
     for notification_id in claimed:
-        try:
-            outcome = send_notification_now(
-                session, notification_id, now=now, config=current_app.config
-            )
-        except TransientSendError as error:
-            log.warning("notification %s will be retried: %s", notification_id, error.reason)
-            counts["retrying"] += 1
-            continue
+        outcome = send_notification_now(
+            session, notification_id, now=now, config=current_app.config
+        )
         bucket = buckets.get(outcome)
         if bucket:
             counts[bucket] += 1
@@ -187,5 +191,9 @@ def _enqueue_notification(notification_id: int) -> None:
     )
 
 
-def _redis():
-    return redis_connection(current_app.config["REDIS_URL"])
+def _waiting_in_rq(job_id: str) -> bool:
+    try:
+        job = Job.fetch(job_id, connection=redis_connection(current_app.config["REDIS_URL"]))
+    except NoSuchJobError:
+        return False
+    return job.get_status() in _WAITING

@@ -4,13 +4,18 @@ A job reads rows by id, so it must not be enqueued before the transaction
 that wrote those rows commits: `enqueue_after_commit` keeps the job on the
 session and hands it to RQ from SQLAlchemy's `after_commit` hook; a rollback
 drops it. Jobs are named by dotted path and take ids and plain values only.
+A job may be given a time (`at`), which RQ's scheduler (the worker runs
+`--with-scheduler`) honours to the second: `wake_dispatcher` uses it so a row
+put back until a moment is dispatched then, not only at the clock's next tick.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import math
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -22,8 +27,12 @@ DISPATCH_QUEUE = "dispatch"  # the dispatcher tick
 SEND_QUEUE = "send"  # one job per notification or outbound message
 QUEUES = (DISPATCH_QUEUE, SEND_QUEUE)
 
-# Transient provider errors (429, 5xx, network) are retried with backoff.
+# For a job that crashed (database unreachable, a bug). Provider errors never
+# reach RQ: the send job records them on the row, and the row says when to
+# try again (outbound.sending).
 SEND_RETRY = Retry(max=5, interval=[10, 30, 60, 300, 900])
+# A wake-up tick is only worth its result for a moment.
+WAKE_RESULT_TTL_SECONDS = 60
 
 _PENDING_KEY = "replydesk_jobs_after_commit"
 
@@ -38,6 +47,8 @@ class PendingJob:
     args: tuple
     job_id: str | None
     retry: bool
+    at: datetime | None = None  # not before this moment (RQ's scheduler)
+    result_ttl: int | None = None  # seconds RQ keeps the result; None: RQ's default
 
 
 @functools.cache
@@ -50,13 +61,18 @@ def get_queue(name: str, redis_url: str) -> Queue:
 
 
 def enqueue_now(job: PendingJob) -> None:
-    get_queue(job.queue_name, job.redis_url).enqueue(
-        job.func,
-        *job.args,
-        job_id=job.job_id,
-        retry=SEND_RETRY if job.retry else None,
-        failure_ttl=7 * 24 * 3600,
-    )
+    queue = get_queue(job.queue_name, job.redis_url)
+    options = {
+        "job_id": job.job_id,
+        "retry": SEND_RETRY if job.retry else None,
+        "failure_ttl": 7 * 24 * 3600,
+    }
+    if job.result_ttl is not None:
+        options["result_ttl"] = job.result_ttl
+    if job.at is None:
+        queue.enqueue(job.func, *job.args, **options)
+    else:
+        queue.enqueue_at(job.at, job.func, *job.args, **options)
 
 
 def enqueue_after_commit(
@@ -67,10 +83,30 @@ def enqueue_after_commit(
     *args,
     job_id: str | None = None,
     retry: bool = False,
+    at: datetime | None = None,
+    result_ttl: int | None = None,
 ) -> None:
-    """Enqueue `func(*args)` on `queue_name` once `session` commits."""
+    """Enqueue `func(*args)` on `queue_name` once `session` commits (to run at `at`, if given)."""
     session.info.setdefault(_PENDING_KEY, []).append(
-        PendingJob(redis_url, queue_name, func, args, job_id, retry)
+        PendingJob(redis_url, queue_name, func, args, job_id, retry, at, result_ttl)
+    )
+
+
+def wake_dispatcher(session: Session, redis_url: str, at: datetime) -> None:
+    """Run a dispatcher tick at `at` (timezone-aware), once `session` commits.
+
+    For rows put back until `at`: the clock ticks every few seconds, a wake-up
+    brings them back on time. Wake-ups for the same second are one job.
+    """
+    second = math.ceil(at.timestamp())
+    enqueue_after_commit(
+        session,
+        redis_url,
+        DISPATCH_QUEUE,
+        "outbound.jobs.dispatch_tick",
+        job_id=f"dispatch-at-{second}",
+        at=datetime.fromtimestamp(second, UTC),
+        result_ttl=WAKE_RESULT_TTL_SECONDS,
     )
 
 

@@ -5,17 +5,45 @@ pass runs the same code. For a notification it re-checks at send time that
 the notice still holds (record not cancelled or moved since, consent, opt-out,
 SMS switched on), renders the business's text or the default one, stores the
 `Message` in the customer's conversation, and only then calls the transport,
-outside any open transaction. A permanent failure is recorded on the rows on
-purpose; a transient one puts the row back in the queue and is re-raised so
-RQ's Retry applies. Claims are conditional updates, so a job that runs twice,
-or twice at once, sends once.
+outside any open transaction; every later attempt reuses that message. An
+email notice carries its appointment card and Reply-To (`outbound.notices`).
+
+The row, not RQ, remembers what is left to do. A transient failure (429 or
+20429, 5xx, network) puts a notification back to `scheduled` with `due_at` =
+now + the longer of its backoff and the provider's Retry-After, and the reason
+"attempt N failed (…); next try at …"; the job logs a warning and ends, and
+the dispatcher claims the row again once it is due. So no retry comes before
+Twilio asked, and a retry survives losing Redis. This is recording the failure
+on the row on purpose, as STYLE.md allows, not swallowing it. A queued message
+(a bot reply, a staff message) is held the same way: while it is `queued`, its
+`sent_at` is the moment before which no attempt may start (the running
+attempt's lease, the next try, or its paced turn), and the dispatcher's sweep
+sends it again from then on. A notification gets MAX_ATTEMPTS attempts, a
+message MESSAGE_RETRY_WINDOW from when it was written (a reply is only worth
+sending while the conversation is fresh); then, or at once for a permanent
+failure (21211, 21614, 21610, 30007, any other 4xx), the row fails with the
+reason, and 21610 also records the opt-out, so nothing is tried at that
+address again. Before each SMS or WhatsApp send the message takes its
+segments from its sender's pacing bucket (`outbound.pacing`); when there are
+none left the row is put back until its turn in the same way, and that wait
+is not counted as an attempt.
+
+Claims are conditional updates, so a job that runs twice, or twice at once,
+sends once. Twilio's Messages API has no idempotency key, though, so a
+customer can still get a text twice in two narrow windows: when a worker dies
+(SIGKILL, a lost machine) after Twilio accepted the message but before its SID
+was stored, the row's lease runs out and another worker sends it again; and
+when Twilio answers a 5xx or the connection times out after it had accepted
+the message. We prefer the rare duplicate to a lost notice.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -35,16 +63,22 @@ from bot.models import (
 from bot.services.conversations import conversation_for
 from bot.services.delivery import record_opt_out, record_provider_status
 from bot.services.messages import sender_address
+from outbound.dispatcher import send_lease
 from outbound.notices import (
+    attachments_for,
     notice_locale,
     recipient_address,
     recipient_blocker,
     render_notice,
+    reply_address,
     stale_reason,
 )
+from outbound.pacing import message_retry_delay, retry_delay, sender_turn
+from outbound.queueing import redis_connection, wake_dispatcher
 from outbound.rendering import RenderedText, RenderError
 from outbound.segments import count_segments
 from outbound.transports import (
+    Attachment,
     Outgoing,
     PermanentSendError,
     SendResult,
@@ -54,9 +88,11 @@ from outbound.transports import (
 from outbound.transports.twilio import OPTED_OUT
 from outbound.vocabulary import Audience, Channel, MessageStatus, NotificationStatus
 
-SEND_LEASE = timedelta(minutes=10)  # how long one attempt may take before another may start
-MAX_ATTEMPTS = 6  # the first try and RQ's five retries
+MAX_ATTEMPTS = 6  # a notification's tries before it fails (the backoff: outbound.pacing)
+MESSAGE_RETRY_WINDOW = timedelta(minutes=30)  # a message's retries stop this long after writing
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
+
+log = logging.getLogger(__name__)
 
 
 def status_callback_url(config: Mapping[str, Any], message_id: int) -> str:
@@ -71,10 +107,12 @@ def send_notification_now(
     """Send one notification as of `now` and return its resulting status.
 
     Returns the row's status unchanged when it is not this caller's to send
-    (already sent, skipped, or being sent by a live worker). Raises
-    TransientSendError after putting the row back in the queue.
+    (already sent or skipped, waiting for its next try, or being sent by a live
+    worker). After a transient failure or while its sender is paced, returns
+    "scheduled": the row is back in the outbox with a later `due_at`. Raises
+    nothing for the provider's answers; those are recorded on the row.
     """
-    if not _claim_notification(session, notification_id, now):
+    if not _claim_notification(session, notification_id, now, send_lease(config)):
         status = session.scalar(
             select(Notification.status).where(Notification.id == notification_id)
         )
@@ -102,20 +140,34 @@ def send_notification_now(
 
     locale = notice_locale(notification, business, customer)
     try:
-        text = render_notice(session, notification, business, customer, record, locale)
+        text = render_notice(
+            session, notification, business, customer, record, locale, now=now, config=config
+        )
     except RenderError as error:
         return _fail(session, notification, None, str(error))
     message = _store_message(session, notification, business, customer, text, now)
     session.commit()
 
-    outgoing = _outgoing(message, config)
+    turn = _paced_turn(message, business, config)
+    if turn:
+        notification.attempts -= 1  # waiting for the sender's turn is no attempt
+        _put_back(session, notification, now + turn, config)
+        session.commit()
+        return NotificationStatus.SCHEDULED.value
+    outgoing = _outgoing(
+        message,
+        config,
+        attachments=attachments_for(
+            notification, business, customer, record, now=now, config=config
+        ),
+        reply_to=reply_address(notification, business, customer),
+    )
     try:
         result = transport_for(message.channel, config).send(outgoing)
     except PermanentSendError as error:
         return _fail(session, notification, message, error.reason, code=error.code, now=now)
     except TransientSendError as error:
-        _requeue(session, notification, message, error, now)
-        raise
+        return _retry_notification(session, notification, message, business, error, now, config)
     notification.status = NotificationStatus.SENT
     notification.reason = None
     notification.lease_until = None
@@ -125,30 +177,25 @@ def send_notification_now(
 
 
 def send_message_now(
-    session: Session,
-    message_id: int,
-    *,
-    now: datetime,
-    config: Mapping[str, Any],
-    last_attempt: bool = False,
+    session: Session, message_id: int, *, now: datetime, config: Mapping[str, Any]
 ) -> str:
     """Send one queued outbound message (a bot reply or a staff message).
 
     Returns the message's resulting status, or its current one when it is not
-    queued or another worker is sending it. On a transient error the message
-    stays queued and the error is re-raised, unless `last_attempt` says no
-    retry will follow, in which case the message is marked failed first.
+    queued, waits for a later try, or another worker is sending it. After a
+    transient failure or while its sender is paced it stays `queued`, held
+    (`sent_at`) until its next try; after MESSAGE_RETRY_WINDOW a transient
+    failure fails it. Raises nothing for the provider's answers.
     """
-    # While a message is still queued, `sent_at` marks an attempt in flight.
     claimed = session.execute(
         update(Message)
         .where(
             Message.id == message_id,
             Message.direction == Direction.OUTBOUND,
             Message.status == MessageStatus.QUEUED,
-            or_(Message.sent_at.is_(None), Message.sent_at < now - SEND_LEASE),
+            or_(Message.sent_at.is_(None), Message.sent_at <= now),
         )
-        .values(sent_at=now)
+        .values(sent_at=now + send_lease(config))
         .execution_options(synchronize_session=False)
     ).rowcount
     session.commit()
@@ -160,8 +207,13 @@ def send_message_now(
 
     opted_out = _opted_out_address(session, message)
     if opted_out is not None:
-        reason = f"recipient opted out on {opted_out:%Y-%m-%d}"
-        _fail_message(message, None, reason)
+        _fail_message(message, None, f"recipient opted out on {opted_out:%Y-%m-%d}")
+        session.commit()
+        return str(message.status)
+    business = session.get(Business, message.business_id)
+    turn = _paced_turn(message, business, config)
+    if turn:
+        _hold(session, message, now + turn, config)
         session.commit()
         return str(message.status)
     try:
@@ -173,19 +225,19 @@ def send_message_now(
         session.commit()
         return str(message.status)
     except TransientSendError as error:
-        message.sent_at = None
-        if last_attempt:
-            _fail_message(message, None, f"gave up: {error.reason}")
-        session.commit()
-        raise
+        _retry_message(session, message, business, error, now, config)
+        return str(message.status)
     _record_result(session, message, result, now)
     session.commit()
     return str(message.status)
 
 
-def _claim_notification(session: Session, notification_id: int, now: datetime) -> bool:
-    # Queued rows are this job's to send; a row "sending" past its lease was
-    # left by a worker that died.
+def _claim_notification(
+    session: Session, notification_id: int, now: datetime, lease: timedelta
+) -> bool:
+    # Queued rows are this job's to send (a tick claimed them for it); a row
+    # "sending" past its lease was left by a worker that died. A row waiting
+    # for its next try is `scheduled`, which no job can take.
     result = session.execute(
         update(Notification)
         .where(
@@ -199,11 +251,87 @@ def _claim_notification(session: Session, notification_id: int, now: datetime) -
         .values(
             status=NotificationStatus.SENDING,
             attempts=Notification.attempts + 1,
-            lease_until=now + SEND_LEASE,
+            lease_until=now + lease,
         )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def _paced_turn(message: Message, business: Business, config: Mapping[str, Any]) -> timedelta:
+    return sender_turn(
+        message.channel,
+        message.from_address,
+        message.segments,
+        business.sms_per_second,
+        config,
+        redis_connection(config["REDIS_URL"]),
+    )
+
+
+def _put_back(
+    session: Session, notification: Notification, due: datetime, config: Mapping[str, Any]
+) -> None:
+    notification.status = NotificationStatus.SCHEDULED
+    notification.due_at = due
+    notification.lease_until = None
+    wake_dispatcher(session, config["REDIS_URL"], due)
+
+
+def _hold(session: Session, message: Message, until: datetime, config: Mapping[str, Any]) -> None:
+    message.sent_at = until
+    wake_dispatcher(session, config["REDIS_URL"], until)
+
+
+def _retry_notification(
+    session: Session,
+    notification: Notification,
+    message: Message,
+    business: Business,
+    error: TransientSendError,
+    now: datetime,
+    config: Mapping[str, Any],
+) -> str:
+    attempt = notification.attempts
+    if attempt >= MAX_ATTEMPTS:
+        return _fail(
+            session, notification, message, f"gave up after {attempt} attempts: {error.reason}"
+        )
+    due = now + retry_delay(attempt, error.retry_after)
+    notification.reason = (
+        f"attempt {attempt} failed ({error.reason}); next try at {_local(due, business)}"
+    )
+    _put_back(session, notification, due, config)
+    session.commit()
+    log.warning("notification %s: %s", notification.id, notification.reason)
+    return NotificationStatus.SCHEDULED.value
+
+
+def _retry_message(
+    session: Session,
+    message: Message,
+    business: Business,
+    error: TransientSendError,
+    now: datetime,
+    config: Mapping[str, Any],
+) -> None:
+    age = now - message.created_at
+    if age >= MESSAGE_RETRY_WINDOW:
+        minutes = int(MESSAGE_RETRY_WINDOW.total_seconds() // 60)
+        _fail_message(message, None, f"gave up after {minutes} minutes: {error.reason}")
+        log.warning("message %s: %s", message.id, message.error_message)
+    else:
+        due = now + message_retry_delay(age, error.retry_after)
+        message.error_message = (
+            f"sending failed ({error.reason}); next try at {_local(due, business)}"
+        )
+        _hold(session, message, due, config)
+        log.warning("message %s: %s", message.id, message.error_message)
+    session.commit()
+
+
+def _local(moment: datetime, business: Business) -> str:
+    return f"{moment.astimezone(ZoneInfo(business.timezone)):%Y-%m-%d %H:%M:%S %Z}"
 
 
 def _store_message(
@@ -253,7 +381,13 @@ def _store_message(
     return message
 
 
-def _outgoing(message: Message, config: Mapping[str, Any]) -> Outgoing:
+def _outgoing(
+    message: Message,
+    config: Mapping[str, Any],
+    *,
+    attachments: tuple[Attachment, ...] = (),
+    reply_to: str | None = None,
+) -> Outgoing:
     return Outgoing(
         channel=message.channel,
         to=message.to_address,
@@ -263,12 +397,15 @@ def _outgoing(message: Message, config: Mapping[str, Any]) -> Outgoing:
         status_callback_url=(
             status_callback_url(config, message.id) if message.channel != Channel.EMAIL else None
         ),
+        attachments=attachments,
+        reply_to=reply_to,
     )
 
 
 def _record_result(session: Session, message: Message, result: SendResult, now: datetime) -> None:
     message.provider_sid = result.provider_sid
     message.sent_at = now
+    message.error_code = message.error_message = None  # a note of an earlier failed try
     if result.segments:
         message.segments = result.segments  # the provider's count is what it bills
     session.flush()
@@ -307,28 +444,6 @@ def _fail_message(message: Message, code: str | None, reason: str) -> None:
     message.status = MessageStatus.FAILED
     message.error_code = code
     message.error_message = reason
-
-
-def _requeue(
-    session: Session,
-    notification: Notification,
-    message: Message,
-    error: TransientSendError,
-    now: datetime,
-) -> None:
-    """Put the row back for a retry, or give up after MAX_ATTEMPTS."""
-    if notification.attempts >= MAX_ATTEMPTS:
-        _fail(
-            session, notification, message, f"gave up after {MAX_ATTEMPTS} attempts: {error.reason}"
-        )
-        return
-    # RQ's Retry brings the job back; if that is lost too, the lease lets a
-    # later tick claim the row again, not before the provider's Retry-After.
-    wait = max(SEND_LEASE, timedelta(seconds=error.retry_after or 0))
-    notification.status = NotificationStatus.QUEUED
-    notification.lease_until = now + wait
-    notification.reason = f"attempt {notification.attempts} failed, will retry: {error.reason}"
-    session.commit()
 
 
 def _opted_out_address(session: Session, message: Message) -> datetime | None:

@@ -1,6 +1,10 @@
 """Shared fixtures: a real Redis, a fake Twilio API over HTTP, an SMTP sink,
 the app on a fresh SQLite database, and factories for the common rows.
 
+The outbox and dispatcher tests also run on PostgreSQL: a module marked with
+`BOTH_DATABASES` runs each test once per database, the PostgreSQL run against
+a fresh database on a throwaway cluster this test run starts on first use.
+
 Only the outside world is faked (Twilio, mail servers); our own code always
 runs for real. An autouse guard fails any test that tries to reach an address
 outside the loopback range.
@@ -22,6 +26,7 @@ from bot.services.businesses import create_business
 from bot.services.customers import create_customer
 from bot.services.records import create_record
 from outbound.queueing import QUEUES, get_queue, redis_connection
+from tests.fakes.postgres_server import PostgresServer
 from tests.fakes.redis_server import RedisServer
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.twilio_api import FakeTwilio
@@ -30,6 +35,11 @@ TWILIO_SID = "AC" + "0" * 32
 TWILIO_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_BASE_URL = "https://replydesk.test"
 SMS_FROM = "+4930555010"
+
+# For a module (`pytestmark = BOTH_DATABASES`) or a test: run on SQLite and on PostgreSQL.
+BOTH_DATABASES = pytest.mark.parametrize("database", ["sqlite", "postgresql"], indirect=True)
+ONLY_SQLITE = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+ONLY_POSTGRESQL = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 
 
 # --- the network guard -------------------------------------------------------
@@ -90,14 +100,40 @@ def smtp_sink(_smtp_server):
     return _smtp_server
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
 # --- the app -----------------------------------------------------------------
 
 
 @pytest.fixture
-def app_config(tmp_path, redis_server, _twilio_server, _smtp_server):
+def database(request) -> str:
+    """Which database the test runs on: "sqlite" unless parametrized (BOTH_DATABASES)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def database_url(database, request, tmp_path):
+    if database == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    if database != "postgresql":
+        raise ValueError(f"unknown test database {database!r}")
+    server = request.getfixturevalue("postgres_server")
+    name = server.create_database()
+    yield server.url(name)
+    server.drop_database(name)
+
+
+@pytest.fixture
+def app_config(database_url, redis_server, _twilio_server, _smtp_server):
     return {
         "TESTING": True,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "DATABASE_URL": database_url,
         "REDIS_URL": redis_server.url,
         "SECRET_KEY": "test-secret",
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
@@ -109,6 +145,9 @@ def app_config(tmp_path, redis_server, _twilio_server, _smtp_server):
         "SMTP_URL": _smtp_server.url,
         "MAIL_FROM": "ReplyDesk <notices@replydesk.test>",
         "WTF_CSRF_ENABLED": False,
+        # Tests send several texts from one sender at once; the pacing tests give
+        # their business its own rate.
+        "SMS_PER_SECOND": 1000.0,
     }
 
 
@@ -205,6 +244,14 @@ def record_factory(db, business, now):
 # --- running work ------------------------------------------------------------
 
 
+class _BurstWorker(SimpleWorker):
+    """RQ's SimpleWorker without its command channel: a burst in a test takes no
+    commands, and stopping the channel's thread costs up to a second per burst."""
+
+    def subscribe(self) -> None:
+        self.pubsub_thread = None
+
+
 @pytest.fixture
 def work(app, redis_server):
     """Run every queued RQ job in this process with a real (burst) RQ worker."""
@@ -212,6 +259,6 @@ def work(app, redis_server):
     def run() -> None:
         connection = redis_connection(redis_server.url)
         queues = [get_queue(name, redis_server.url) for name in QUEUES]
-        SimpleWorker(queues, connection=connection).work(burst=True)
+        _BurstWorker(queues, connection=connection).work(burst=True)
 
     return run

@@ -57,6 +57,13 @@ class BusinessSchema(ma.Schema):
     booking_url = fields.String(allow_none=True)
     privacy_url = fields.String(allow_none=True)
     webhook_url = fields.String(allow_none=True)
+    sms_per_second = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "Pace of this business's Twilio sender in SMS segments a second "
+            "(a long code: 1; null: the server's SMS_PER_SECOND)."
+        },
+    )
     created_at = fields.DateTime(dump_only=True)
 
 
@@ -83,6 +90,7 @@ class BusinessPatchSchema(InputSchema):
     booking_url = fields.URL(**_URL)
     privacy_url = fields.URL(**_URL)
     webhook_url = fields.URL(**_URL)
+    sms_per_second = fields.Float(allow_none=True, validate=Range(min=0.01, max=1000))
 
 
 @bp.route("", tags=["business"])

@@ -6,7 +6,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime, time
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, ShortText, UTCDateTime, str_enum, utcnow
@@ -14,6 +24,7 @@ from bot.models.base import Base, ShortText, UTCDateTime, str_enum, utcnow
 
 class Business(Base):
     __tablename__ = "business"
+    __table_args__ = (CheckConstraint("sms_per_second > 0", name="sms_per_second_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(ShortText)
@@ -33,6 +44,9 @@ class Business(Base):
     sms_from: Mapped[str | None] = mapped_column(String(32), unique=True)
     messaging_service_sid: Mapped[str | None] = mapped_column(String(40), unique=True)
     whatsapp_from: Mapped[str | None] = mapped_column(String(48), unique=True)
+    # Segments per second each of its Twilio senders may take (outbound.pacing);
+    # None: the SMS_PER_SECOND setting.
+    sms_per_second: Mapped[float | None] = mapped_column(Float)
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     webhook_secret: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -43,6 +43,7 @@ SETTINGS = (
     "messaging_service_sid",
     "whatsapp_from",
     "webhook_url",
+    "sms_per_second",
 )
 
 
@@ -142,6 +143,8 @@ def update_settings(session: Session, business: Business, changes: dict[str, Any
             _check_sender_is_free(session, business, field, value)
         elif field == "cancellation_window_hours" and value is not None and value < 0:
             raise DomainError("cancellation_window_hours cannot be negative", field=field)
+        elif field == "sms_per_second" and value is not None and not 0 < value <= 1000:
+            raise DomainError("sms_per_second must be above 0 and at most 1000", field=field)
         setattr(business, field, value)
 
 

@@ -123,3 +123,9 @@ def test_a_sender_of_another_business_is_refused(db, api, business_factory, fiel
     assert error["code"] == "sender_taken"
     db.session.expire_all()
     assert getattr(db.session.get(Business, api.business.id), field) == before
+
+
+def test_the_sender_pace_can_be_set_and_is_checked(db, api):
+    assert api.patch("/business", json={"sms_per_second": 10}).get_json()["sms_per_second"] == 10
+    assert_error(api.patch("/business", json={"sms_per_second": 0}), 422, field="sms_per_second")
+    assert db.session.get(Business, api.business.id).sms_per_second == 10

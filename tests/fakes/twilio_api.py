@@ -3,7 +3,10 @@
 Tests point `TWILIO_API_BASE_URL` at it. It checks HTTP basic auth like
 Twilio, records every message request, and answers with Twilio-shaped JSON;
 a test can queue error answers (429, 500, a 400 with a Twilio error code) to
-exercise retries and permanent failures.
+exercise retries and permanent failures. For the fault and pacing tests it
+can also hold the next request until the test releases it (a send caught in
+flight), enforce a per-sender rate the way Twilio answers a burst (429,
+error 20429), and it notes when each accepted message arrived.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import json
 import re
 import secrets
 import threading
+import time
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -25,6 +30,11 @@ class SentMessage:
     sid: str
     account_sid: str
     params: dict[str, str]
+    received_at: float = 0.0  # time.monotonic() when the request arrived
+
+    @property
+    def sender(self) -> str:
+        return self.params.get("From") or self.params.get("MessagingServiceSid", "")
 
     @property
     def to(self) -> str:
@@ -42,8 +52,15 @@ class FakeTwilio:
     messages: list[SentMessage] = field(default_factory=list)
     queued_errors: list[tuple[int, dict, dict]] = field(default_factory=list)
     requests_seen: int = 0
+    rate_limited: int = 0  # requests answered 429 by `limit_rate`
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
+    _per_second: int | None = None
+    _recent: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
+    _hold_next: bool = False
+    _held: threading.Event = field(default_factory=threading.Event)
+    _release: threading.Event = field(default_factory=threading.Event)
+    _accept_held: bool = True
 
     @property
     def base_url(self) -> str:
@@ -57,11 +74,40 @@ class FakeTwilio:
             body["code"] = code
         self.queued_errors.append((status, body, headers or {}))
 
+    def limit_rate(self, per_second: int | None) -> None:
+        """Answer 429 (error 20429) to a request that would make more than
+        `per_second` from one sender within any second; None lifts the limit."""
+        with self.lock:
+            self._per_second = per_second
+            self._recent.clear()
+
+    def hold_next(self) -> None:
+        """Keep the next message request waiting, unanswered, until `release`."""
+        with self.lock:
+            self._hold_next = True
+            self._held.clear()
+            self._release.clear()
+
+    def wait_until_held(self, timeout: float) -> bool:
+        """True once a request is being held (False if none came within `timeout`)."""
+        return self._held.wait(timeout)
+
+    def release(self, *, accept: bool = True) -> None:
+        """Let the held request go on: `accept` records the message as Twilio
+        would have (its sender may never learn the SID), else it is dropped."""
+        self._accept_held = accept
+        self._release.set()
+
     def reset(self) -> None:
         with self.lock:
             self.messages.clear()
             self.queued_errors.clear()
             self.requests_seen = 0
+            self.rate_limited = 0
+            self._per_second = None
+            self._recent.clear()
+            self._hold_next = False
+        self._release.set()  # a request still held from an earlier test goes on
 
     def start(self) -> FakeTwilio:
         fake = self
@@ -78,13 +124,26 @@ class FakeTwilio:
                     return self._json(404, {"status": 404, "message": "not found", "code": 20404})
                 if not fake._authorised(self.headers.get("Authorization", ""), match["sid"]):
                     return self._json(401, {"status": 401, "message": "auth", "code": 20003})
+                received_at = time.monotonic()
+                with fake.lock:
+                    held, fake._hold_next = fake._hold_next, False
+                if held:
+                    fake._held.set()
+                    fake._release.wait(timeout=60)
+                    if not fake._accept_held:
+                        return self._json(503, {"status": 503, "message": "dropped", "code": None})
+                message = SentMessage("SM" + secrets.token_hex(16), match["sid"], form, received_at)
                 with fake.lock:
                     fake.requests_seen += 1
                     if fake.queued_errors:
                         status, body, headers = fake.queued_errors.pop(0)
                         return self._json(status, body, headers)
-                    sid = "SM" + secrets.token_hex(16)
-                    fake.messages.append(SentMessage(sid, match["sid"], form))
+                    if fake._over_rate(message.sender, received_at):
+                        fake.rate_limited += 1
+                        too_many = {"status": 429, "message": "Too Many Requests", "code": 20429}
+                        return self._json(429, too_many, {"Retry-After": "1"})
+                    fake.messages.append(message)
+                sid = message.sid
                 self._json(
                     201,
                     {
@@ -111,8 +170,11 @@ class FakeTwilio:
                 self.send_header("Content-Length", str(len(data)))
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client is gone (a killed worker); Twilio would not notice either
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -123,6 +185,17 @@ class FakeTwilio:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+
+    def _over_rate(self, sender: str, received_at: float) -> bool:
+        if self._per_second is None:
+            return False
+        recent = self._recent[sender]
+        while recent and recent[0] <= received_at - 1.0:
+            recent.popleft()
+        if len(recent) >= self._per_second:
+            return True
+        recent.append(received_at)
+        return False
 
     def _authorised(self, header: str, sid: str) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()

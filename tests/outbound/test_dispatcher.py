@@ -1,15 +1,26 @@
-"""Claiming due outbox rows, and finding outbound messages whose job was lost."""
+"""Claiming due outbox rows, and finding outbound messages whose job was lost or
+whose next try is due, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import threading
+import time
+import uuid
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.models import Author, Message, Notification
-from outbound.dispatcher import claim_due, stale_queued_messages
+from outbound.dispatcher import (
+    DEFAULT_LEASE,
+    claim_due,
+    fail_withdrawn_messages,
+    send_lease,
+    stale_queued_messages,
+)
 from outbound.vocabulary import (
     Audience,
     Channel,
@@ -17,6 +28,7 @@ from outbound.vocabulary import (
     Notice,
     NotificationStatus,
 )
+from tests.conftest import BOTH_DATABASES, ONLY_POSTGRESQL, ONLY_SQLITE
 from tests.support import queue_sms
 
 
@@ -29,16 +41,17 @@ def add_notifications(db, business, customer, count, *, due_at, **fields):
             notice=Notice.CONFIRMATION,
             channel=Channel.SMS,
             due_at=due_at,
-            idempotency_key=f"test:{due_at.isoformat()}:{index}:{fields}",
+            idempotency_key=f"test:{uuid.uuid4().hex}",
             **fields,
         )
-        for index in range(count)
+        for _ in range(count)
     ]
     db.session.add_all(rows)
     db.session.commit()
     return [row.id for row in rows]
 
 
+@BOTH_DATABASES
 def test_due_rows_are_claimed_once_and_future_ones_wait(db, business, customer_factory, now):
     customer = customer_factory()
     due = add_notifications(db, business, customer, 3, due_at=now - timedelta(minutes=1))
@@ -55,6 +68,7 @@ def test_due_rows_are_claimed_once_and_future_ones_wait(db, business, customer_f
     assert claim_due(db.session, now=now) == []
 
 
+@BOTH_DATABASES
 def test_the_limit_takes_the_oldest_due_first(db, business, customer_factory, now):
     customer = customer_factory()
     older = add_notifications(db, business, customer, 2, due_at=now - timedelta(hours=2))
@@ -63,6 +77,7 @@ def test_the_limit_takes_the_oldest_due_first(db, business, customer_factory, no
     assert claim_due(db.session, now=now, limit=2) == older
 
 
+@BOTH_DATABASES
 def test_rows_of_a_dead_worker_are_claimed_again_after_their_lease(
     db, business, customer_factory, now
 ):
@@ -96,6 +111,7 @@ def test_rows_of_a_dead_worker_are_claimed_again_after_their_lease(
     assert running[0] not in claimed and finished[0] not in claimed
 
 
+@BOTH_DATABASES
 def test_a_second_claim_with_the_same_clock_gets_nothing(db, business, customer_factory, now):
     customer = customer_factory()
     ids = add_notifications(db, business, customer, 5, due_at=now)
@@ -106,6 +122,7 @@ def test_a_second_claim_with_the_same_clock_gets_nothing(db, business, customer_
         assert claim_due(second, now=now) == []
 
 
+@BOTH_DATABASES
 def test_concurrent_claims_never_share_a_row(db, business, customer_factory, now):
     customer = customer_factory()
     ids = add_notifications(db, business, customer, 120, due_at=now - timedelta(seconds=1))
@@ -138,6 +155,7 @@ def test_concurrent_claims_never_share_a_row(db, business, customer_factory, now
     assert sorted(every_claim) == ids  # each row exactly once
 
 
+@BOTH_DATABASES
 def test_queued_messages_whose_job_may_be_lost_are_found(db, business, customer_factory, now):
     customer = customer_factory()
     lost = queue_sms(db.session, business, customer, "Danke!", Author.BOT)
@@ -154,3 +172,112 @@ def test_queued_messages_whose_job_may_be_lost_are_found(db, business, customer_
 
     assert stale_queued_messages(db.session, now=created + timedelta(minutes=3)) == [lost.id]
     assert stale_queued_messages(db.session, now=created + timedelta(minutes=1)) == []
+
+
+@BOTH_DATABASES
+def test_the_lease_is_a_setting(app):
+    assert send_lease({}) == DEFAULT_LEASE == timedelta(minutes=10)
+    assert send_lease({"SEND_LEASE_SECONDS": "2.5"}) == timedelta(seconds=2.5)
+
+
+@ONLY_POSTGRESQL
+def test_on_postgresql_a_second_claim_passes_over_the_rows_a_first_one_holds(
+    db, business, customer_factory, now
+):
+    customer = customer_factory()
+    ids = add_notifications(db, business, customer, 6, due_at=now - timedelta(seconds=1))
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    with Session(db.engine) as first, Session(db.engine) as second, Session(db.engine) as third:
+        held = claim_due(first, now=now, limit=3)  # not committed: its rows stay locked
+        second.execute(text("SET LOCAL lock_timeout = '5s'"))
+        started = time.monotonic()
+        passed_over = claim_due(second, now=now, limit=3)
+        waited = time.monotonic() - started
+        # What SKIP LOCKED passed over: the first claim's rows are locked.
+        with pytest.raises(OperationalError, match="could not obtain lock"):
+            third.execute(
+                select(Notification.id)
+                .where(Notification.id.in_(held))
+                .with_for_update(nowait=True)
+            )
+        second.commit()
+        first.commit()
+
+    assert held == ids[:3]
+    assert passed_over == ids[3:]  # at once, not after the first committed
+    assert waited < 1
+    assert any("FOR UPDATE SKIP LOCKED" in statement for statement in statements)
+
+
+@ONLY_SQLITE
+def test_on_sqlite_a_second_claim_waits_for_the_first_and_takes_none_of_its_rows(
+    db, business, customer_factory, now
+):
+    customer = customer_factory()
+    ids = add_notifications(db, business, customer, 6, due_at=now - timedelta(seconds=1))
+    engine = db.engine
+    second_claim: list[int] = []
+    finished_at: list[float] = []
+
+    def claim_in_a_second_connection() -> None:
+        with Session(engine) as second:
+            second_claim.extend(claim_due(second, now=now, limit=3))
+            second.commit()
+        finished_at.append(time.monotonic())
+
+    with Session(engine) as first:
+        held = claim_due(first, now=now, limit=3)  # SQLite's one write lock is held
+        thread = threading.Thread(target=claim_in_a_second_connection)
+        thread.start()
+        time.sleep(0.3)
+        committed_at = time.monotonic()
+        first.commit()
+    thread.join(timeout=30)
+
+    assert held == ids[:3]
+    assert finished_at and finished_at[0] >= committed_at  # it waited for the first
+    assert not set(second_claim) & set(held)
+    assert claim_due(db.session, now=now) == [i for i in ids[3:] if i not in second_claim]
+
+
+@BOTH_DATABASES
+def test_a_held_message_is_found_once_its_hold_has_passed(db, business, customer_factory, now):
+    customer = customer_factory()
+    held = queue_sms(db.session, business, customer, "Gleich", Author.BOT)
+    fresh = queue_sms(db.session, business, customer, "Neu", Author.BOT)
+    held.sent_at = now + timedelta(seconds=30)  # waits for its next try
+    db.session.commit()
+
+    assert stale_queued_messages(db.session, now=now) == []
+    assert stale_queued_messages(db.session, now=now + timedelta(seconds=30)) == [held.id]
+    assert fresh.id not in stale_queued_messages(db.session, now=now + timedelta(seconds=30))
+
+
+@BOTH_DATABASES
+def test_the_message_of_a_withdrawn_notice_is_failed_with_its_reason(
+    db, business, customer_factory, now
+):
+    customer = customer_factory()
+    waiting = queue_sms(db.session, business, customer, "Erinnerung", Author.SYSTEM)
+    still_due = queue_sms(db.session, business, customer, "Bestätigung", Author.SYSTEM)
+    withdrawn, scheduled = add_notifications(
+        db, business, customer, 2, due_at=now, status=NotificationStatus.SCHEDULED
+    )
+    rows = {row.id: row for row in db.session.scalars(select(Notification))}
+    rows[withdrawn].message_id = waiting.id
+    rows[withdrawn].status = NotificationStatus.CANCELLED
+    rows[withdrawn].reason = "rule deleted"
+    rows[scheduled].message_id = still_due.id
+    db.session.commit()
+
+    assert fail_withdrawn_messages(db.session) == 1
+    db.session.commit()
+
+    assert (waiting.status, waiting.error_message) == (
+        MessageStatus.FAILED,
+        "not sent: rule deleted",
+    )
+    assert still_due.status == MessageStatus.QUEUED
+    assert fail_withdrawn_messages(db.session) == 0

@@ -1,7 +1,10 @@
-"""The send jobs end to end: real rows, a real RQ worker, the fake Twilio and SMTP sink."""
+"""The send jobs end to end: real rows, a real RQ worker, the fake Twilio and SMTP sink,
+on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import logging
+import math
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,15 +20,23 @@ from bot.models import (
     Message,
     Notification,
     Template,
+    utcnow,
 )
 from bot.services.records import update_record
 from outbound.jobs import dispatch_tick, run_dispatch_pass, send_message, send_notification
-from outbound.queueing import notification_job_id, redis_connection
-from outbound.sending import MAX_ATTEMPTS, send_message_now
-from outbound.transports import TransientSendError
+from outbound.queueing import (
+    DISPATCH_QUEUE,
+    get_queue,
+    message_job_id,
+    notification_job_id,
+    redis_connection,
+)
+from outbound.sending import MAX_ATTEMPTS, MESSAGE_RETRY_WINDOW, send_message_now
 from outbound.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
-from tests.conftest import PUBLIC_BASE_URL, SMS_FROM
+from tests.conftest import BOTH_DATABASES, PUBLIC_BASE_URL, SMS_FROM
 from tests.support import queue_sms
+
+pytestmark = BOTH_DATABASES
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -100,6 +111,25 @@ def test_a_customer_with_email_and_consent_gets_email_not_sms(
         None,
         False,
     )
+
+
+def test_a_confirmation_email_carries_the_appointment_card_and_a_reply_address(
+    db, business, customer_factory, record_factory, starts_at, smtp_sink, work
+):
+    business.notification_email = "team@salon.example"
+    db.session.commit()
+    customer = customer_factory(email="ursula@example.org", email_consent=True)
+    record_factory(customer, starts_at=starts_at)
+
+    dispatch_tick()
+    work()
+
+    [email] = smtp_sink.messages
+    assert email["Reply-To"] == "team@salon.example"  # not the shared MAIL_FROM
+    [card] = list(email.iter_attachments())
+    assert card.get_filename() == "termin.ics"
+    assert card.get_content_type() == "text/calendar"
+    assert "BEGIN:VEVENT" in card.get_content()
 
 
 def test_a_notice_to_the_business_goes_to_its_notification_address(
@@ -250,6 +280,32 @@ def test_an_invalid_number_fails_the_notice_with_the_reason(
     assert job.get_status() == "finished"  # recorded on purpose, nothing for RQ to retry
 
 
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (21211, "the number is not a valid phone number"),
+        (21614, "the number is not a mobile number"),
+        (21610, "the recipient opted out (sent STOP) and cannot be messaged"),
+        (30007, "the carrier filtered the message as spam"),
+    ],
+)
+def test_a_permanent_twilio_error_fails_the_notice_at_once(
+    db, customer_factory, record_factory, starts_at, fake_twilio, work, code, reason
+):
+    record = record_factory(customer_factory(), starts_at=starts_at)
+    fake_twilio.fail_next(400, code)
+
+    dispatch_tick()
+    work()
+    dispatch_tick()
+    work()
+
+    failed = notification(db, record)
+    assert (failed.status, failed.attempts) == (NotificationStatus.FAILED, 1)
+    assert failed.reason == f"{reason} (Twilio error {code})"
+    assert fake_twilio.requests_seen == 1  # no retry
+
+
 def test_twilio_opt_out_is_recorded_and_never_tried_again(
     db, business, customer_factory, record_factory, starts_at, now, fake_twilio, work
 ):
@@ -278,44 +334,81 @@ def test_twilio_opt_out_is_recorded_and_never_tried_again(
     assert fake_twilio.requests_seen == 1
 
 
-def test_a_rate_limit_raises_for_rq_to_retry_and_keeps_the_row(
-    db, customer_factory, record_factory, starts_at, fake_twilio
+def test_a_rate_limit_puts_the_row_back_until_twilios_retry_after(
+    db, customer_factory, record_factory, starts_at, fake_twilio, work
 ):
     record = record_factory(customer_factory(), starts_at=starts_at)
     dispatch_tick()
     queued = notification(db, record)
-    fake_twilio.fail_next(429, 20429)
+    fake_twilio.fail_next(429, 20429, headers={"Retry-After": "120"})
+    before = utcnow()
 
-    with pytest.raises(TransientSendError):
-        send_notification(queued.id)
+    assert send_notification(queued.id) == "scheduled"
 
     db.session.refresh(queued)
-    assert queued.status == NotificationStatus.QUEUED
-    assert queued.attempts == 1
-    assert queued.reason.startswith("attempt 1 failed, will retry")
+    assert (queued.status, queued.attempts) == (NotificationStatus.SCHEDULED, 1)
+    assert queued.due_at >= before + timedelta(seconds=120)  # longer than the 10 s backoff
+    assert queued.reason.startswith("attempt 1 failed (Twilio is busy or failing (HTTP 429)")
+    assert "; next try at " in queued.reason
     assert db.session.get(Message, queued.message_id).status == MessageStatus.QUEUED
+    wake_ups = get_queue(DISPATCH_QUEUE, redis_url()).scheduled_job_registry.get_job_ids()
+    assert f"dispatch-at-{math.ceil(queued.due_at.timestamp())}" in wake_ups
 
-    assert send_notification(queued.id) == "sent"
+    # Nothing takes the row before Twilio's time: not a stray job, not a tick.
+    assert send_notification(queued.id) == "scheduled"
+    assert dispatch_tick() == 0
+    assert run_dispatch_pass(queued.due_at - timedelta(seconds=1), send_inline=False) == {
+        "claimed": 0,
+        "enqueued": 0,
+    }
+    assert fake_twilio.requests_seen == 1
+
+    run_dispatch_pass(queued.due_at, send_inline=False)
+    work()
+
     db.session.refresh(queued)
     assert (queued.status, queued.attempts, queued.reason) == (NotificationStatus.SENT, 2, None)
     assert db.session.scalar(select(func.count(Message.id))) == 1  # the retry reused the row
     assert len(fake_twilio.messages) == 1
 
 
-def test_a_failing_job_is_left_to_rqs_retry(
-    db, customer_factory, record_factory, starts_at, fake_twilio, work
+def test_a_server_error_is_recorded_on_the_row_and_the_job_ends(
+    db, customer_factory, record_factory, starts_at, fake_twilio, work, caplog
 ):
     record = record_factory(customer_factory(), starts_at=starts_at)
     fake_twilio.fail_next(503)
+    before = utcnow()
 
     dispatch_tick()
-    work()
+    with caplog.at_level(logging.WARNING, logger="outbound.sending"):
+        work()
 
-    queued = notification(db, record)
-    assert queued.status == NotificationStatus.QUEUED
-    job = Job.fetch(notification_job_id(queued.id), connection=redis_connection_of())
-    assert job.get_status() == "scheduled"  # RQ's Retry took it, nothing was swallowed
-    assert job.retries_left == 4
+    waiting = notification(db, record)
+    assert waiting.status == NotificationStatus.SCHEDULED
+    assert waiting.reason.startswith("attempt 1 failed (Twilio is busy or failing (HTTP 503)")
+    assert before + timedelta(seconds=10) <= waiting.due_at <= utcnow() + timedelta(seconds=10)
+    job = Job.fetch(notification_job_id(waiting.id), connection=redis_connection_of())
+    assert job.get_status() == "finished"  # recorded on the row on purpose …
+    assert any(waiting.reason in entry.getMessage() for entry in caplog.records)  # … and said
+
+
+def test_the_backoff_grows_with_each_failed_attempt(
+    db, customer_factory, record_factory, starts_at, fake_twilio, work
+):
+    record = record_factory(customer_factory(), starts_at=starts_at)
+    waits = []
+    for _ in range(3):
+        fake_twilio.fail_next(500)
+        row = notification(db, record)
+        run_dispatch_pass(max(row.due_at, utcnow()), send_inline=False)
+        before = utcnow()
+        work()
+        db.session.refresh(row)
+        waits.append(round((row.due_at - before).total_seconds()))
+
+    assert waits == [10, 30, 60]
+    assert row.reason.startswith("attempt 3 failed")
+    assert fake_twilio.requests_seen == 3
 
 
 def test_after_the_last_attempt_the_notice_fails(
@@ -328,12 +421,39 @@ def test_after_the_last_attempt_the_notice_fails(
     db.session.commit()
     fake_twilio.fail_next(500)
 
-    with pytest.raises(TransientSendError):
-        send_notification(queued.id)
+    assert send_notification(queued.id) == "failed"
 
     db.session.refresh(queued)
     assert queued.status == NotificationStatus.FAILED
-    assert queued.reason.startswith(f"gave up after {MAX_ATTEMPTS} attempts")
+    assert queued.reason.startswith(f"gave up after {MAX_ATTEMPTS} attempts: Twilio is busy")
+    assert db.session.get(Message, queued.message_id).status == MessageStatus.FAILED
+
+
+def test_a_reminder_withdrawn_while_waiting_for_its_retry_fails_its_message(
+    db, business, customer_factory, record_factory, starts_at, now, fake_twilio, work
+):
+    record = record_factory(customer_factory(), starts_at=starts_at)
+    reminder_time = starts_at - timedelta(hours=24)
+    run_dispatch_pass(now, send_inline=True)  # the confirmation
+    fake_twilio.fail_next(500)
+    run_dispatch_pass(reminder_time, send_inline=False)
+    work()
+    reminder = notification(db, record, Notice.REMINDER)
+    assert reminder.status == NotificationStatus.SCHEDULED
+    waiting = db.session.get(Message, reminder.message_id)
+    assert waiting.status == MessageStatus.QUEUED
+
+    update_record(
+        db.session, business, record, {"starts_at": starts_at + timedelta(days=1)}, now=now
+    )
+    db.session.commit()
+    dispatch_tick()
+
+    db.session.refresh(reminder)
+    db.session.refresh(waiting)
+    assert reminder.status == NotificationStatus.CANCELLED
+    assert waiting.status == MessageStatus.FAILED
+    assert waiting.error_message == "not sent: appointment was moved to another time"
 
 
 def test_running_a_send_job_twice_sends_once(
@@ -479,31 +599,79 @@ def test_a_reply_whose_job_was_lost_is_sent_by_a_later_tick(
     assert sms.body == "Danke!"
 
 
-def test_a_reply_that_keeps_failing_transiently_is_failed_on_its_last_retry(
+def test_a_reply_that_fails_transiently_is_held_and_sent_by_a_later_tick(
     db, business, customer_factory, fake_twilio, work
+):
+    customer = customer_factory()
+    reply = queue_sms(db.session, business, customer, "Danke!", Author.BOT)
+    db.session.commit()
+    fake_twilio.fail_next(429, 20429, headers={"Retry-After": "45"})
+    before = utcnow()
+
+    work()
+
+    db.session.refresh(reply)
+    assert reply.status == MessageStatus.QUEUED
+    assert reply.sent_at >= before + timedelta(seconds=45)  # held until Twilio's time
+    assert reply.error_message.startswith("sending failed (Twilio is busy or failing (HTTP 429)")
+    assert send_message(reply.id) == "queued"  # a stray job cannot take it early
+    assert dispatch_tick() == 0
+    assert fake_twilio.requests_seen == 1
+
+    reply.sent_at = utcnow() - timedelta(seconds=1)  # its time has come
+    db.session.commit()
+    assert dispatch_tick() == 1
+    work()
+
+    db.session.refresh(reply)
+    [sms] = fake_twilio.messages
+    assert (reply.status, reply.provider_sid, reply.error_message) == (
+        MessageStatus.ACCEPTED,
+        sms.sid,
+        None,
+    )
+    assert Job.fetch(message_job_id(reply.id), connection=redis_connection_of()).get_status() == (
+        "finished"
+    )
+
+
+def test_a_reply_still_failing_after_the_retry_window_is_failed(
+    db, business, customer_factory, fake_twilio
 ):
     customer = customer_factory()
     reply = queue_sms(db.session, business, customer, "Danke!", Author.BOT)
     db.session.commit()
     fake_twilio.fail_next(500)
 
-    with pytest.raises(TransientSendError):
-        send_message(reply.id)
-    db.session.refresh(reply)
-    assert (reply.status, reply.sent_at) == (MessageStatus.QUEUED, None)
+    outcome = send_message_now(
+        db.session,
+        reply.id,
+        now=reply.created_at + MESSAGE_RETRY_WINDOW,
+        config=current_app.config,
+    )
 
-    fake_twilio.fail_next(500)
-    with pytest.raises(TransientSendError):
-        send_message_now(
-            db.session,
-            reply.id,
-            now=datetime.now(UTC),
-            config=current_app.config,
-            last_attempt=True,
-        )
+    assert outcome == "failed"
     db.session.refresh(reply)
-    assert reply.status == MessageStatus.FAILED
-    assert reply.error_message.startswith("gave up: Twilio is busy")
+    assert reply.error_message.startswith("gave up after 30 minutes: Twilio is busy")
+
+
+def test_a_message_waits_longer_the_older_it_is(db, business, customer_factory, fake_twilio):
+    customer = customer_factory()
+    reply = queue_sms(db.session, business, customer, "Danke!", Author.STAFF)
+    db.session.commit()
+    waits = []
+    for age in (timedelta(0), timedelta(seconds=40), timedelta(minutes=25)):
+        fake_twilio.fail_next(503)
+        moment = reply.created_at + age
+        send_message_now(db.session, reply.id, now=moment, config=current_app.config)
+        db.session.refresh(reply)
+        waits.append((reply.sent_at - moment).total_seconds())
+
+    assert waits == [10, 40, 900]
+
+
+def redis_url():
+    return current_app.config["REDIS_URL"]
 
 
 def redis_connection_of():
