@@ -37,3 +37,35 @@ def test_migrations_go_down_and_up_again(app_config, tmp_path):
     engine = create_engine(url)
     assert "notification" in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_migrations_upgrade_a_database_that_holds_data(app_config, tmp_path):
+    # SQLite rebuilds altered tables; rows that point at them must survive it.
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'filled.sqlite3'}"
+    app = create_app({**app_config, "DATABASE_URL": url})
+    with app.app_context():
+        upgrade(revision="0001")
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO business (id, name, timezone, locale, phone_region, sms_enabled,"
+                    " sms_confirmation_always, created_at) VALUES (1, 'Salon', 'Europe/Berlin',"
+                    " 'de', 'DE', 1, 0, '2026-11-25 10:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO customer (id, business_id, sms_consent, email_consent,"
+                    " created_at) VALUES (1, 1, 1, 0, '2026-11-25 10:00:00')"
+                )
+            )
+        engine.dispose()
+        upgrade()
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT business_id FROM customer")).scalar() == 1
+        assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
+    engine.dispose()
