@@ -15,8 +15,9 @@ back after a failed try or to wait for its sender's turn is simply
 `scheduled` again with a later `due_at`. Outbound messages that are not
 notices (bot replies, staff messages) have no outbox row; the tick finds
 those whose send job was lost or whose next try is due (`stale_queued_messages`)
-and enqueues their job again, and fails the queued message of a notice that
-was withdrawn while it waited for its next try (`fail_withdrawn_messages`).
+and enqueues their job again. (A notice withdrawn while it waited for its next
+try fails its queued message at the moment it is withdrawn:
+`bot.services.notify.withdraw_notifications`.)
 The lease is the `SEND_LEASE_SECONDS` setting, ten minutes by default.
 """
 
@@ -37,7 +38,6 @@ DEFAULT_LEASE = timedelta(seconds=DEFAULT_LEASE_SECONDS)
 DEFAULT_CLAIM_LIMIT = 200
 STALE_MESSAGE_AGE = timedelta(minutes=2)
 # A notice that ended in one of these will never send the message it stored.
-_WITHDRAWN = (NotificationStatus.CANCELLED, NotificationStatus.SKIPPED, NotificationStatus.FAILED)
 
 
 def send_lease(config: Mapping[str, Any]) -> timedelta:
@@ -123,24 +123,3 @@ def stale_queued_messages(
             .limit(DEFAULT_CLAIM_LIMIT)
         )
     )
-
-
-def fail_withdrawn_messages(session: Session) -> int:
-    """Fail the queued messages of notices that will never send them; returns how many.
-
-    A notice that failed a try keeps its stored message queued for the next
-    one; if the notice is then withdrawn (its reminder's appointment moved, its
-    rule deleted), nothing would ever send or close that message. Its error
-    says why, in the notice's words.
-    """
-    rows = session.execute(
-        select(Message, Notification.status, Notification.reason)
-        .join(Notification, Notification.message_id == Message.id)
-        .where(Message.status == MessageStatus.QUEUED, Notification.status.in_(_WITHDRAWN))
-        .limit(DEFAULT_CLAIM_LIMIT)
-    ).all()
-    for message, status, reason in rows:
-        message.status = MessageStatus.FAILED
-        message.error_message = f"not sent: {reason or f'the notice was {status}'}"
-    session.flush()
-    return len(rows)

@@ -29,7 +29,6 @@ from bot.extensions import db
 from bot.models import utcnow
 from outbound.dispatcher import (
     claim_due,
-    fail_withdrawn_messages,
     send_lease,
     stale_queued_messages,
 )
@@ -87,14 +86,13 @@ def dispatch_tick() -> int:
     """Claim what is due now and enqueue one send job per row; returns how many.
 
     Also re-enqueues outbound messages whose job was lost or whose next try is
-    due, and fails the messages of notices withdrawn while they waited.
+    due.
     """
     now = utcnow()
     session = db.session
     notification_ids = claim_due(session, now=now, lease=send_lease(current_app.config))
     for notification_id in notification_ids:
         _enqueue_notification(notification_id)
-    withdrawn = fail_withdrawn_messages(session)
     message_ids = [
         message_id
         for message_id in stale_queued_messages(session, now=now)
@@ -111,13 +109,8 @@ def dispatch_tick() -> int:
             retry=True,
         )
     session.commit()
-    if notification_ids or message_ids or withdrawn:
-        log.info(
-            "dispatch: %d notifications, %d messages, %d withdrawn messages failed",
-            len(notification_ids),
-            len(message_ids),
-            withdrawn,
-        )
+    if notification_ids or message_ids:
+        log.info("dispatch: %d notifications, %d messages", len(notification_ids), len(message_ids))
     return len(notification_ids) + len(message_ids)
 
 

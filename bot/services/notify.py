@@ -16,6 +16,7 @@ from bot.models import (
     AddressKind,
     Business,
     Customer,
+    Message,
     Notification,
     NotificationRule,
     Record,
@@ -32,7 +33,7 @@ from outbound.planner import (
     plan_notices,
     reminder_marker,
 )
-from outbound.vocabulary import Notice, NotificationStatus
+from outbound.vocabulary import MessageStatus, Notice, NotificationStatus
 
 
 def contact_facts(business: Business, customer: Customer) -> ContactFacts:
@@ -173,6 +174,39 @@ def _replan(row: Notification, notice: PlannedNotice, record: Record) -> None:
     row.lease_until = None
 
 
+# Notices not yet handed to a transport; withdrawing one is safe (a queued job
+# finds its row no longer queued and does nothing).
+WITHDRAWABLE = (NotificationStatus.SCHEDULED, NotificationStatus.QUEUED)
+
+
+def withdraw_notifications(session: Session, condition, reason: str) -> int:
+    """Cancel the still-planned notices matching `condition`, with `reason`; returns how many.
+
+    A notice that failed a try keeps the message it stored, queued for the
+    next one; that message is failed here too, in the notice's words, so
+    nothing is left queued that will never be sent.
+    """
+    ids = session.scalars(
+        select(Notification.id).where(condition, Notification.status.in_(WITHDRAWABLE))
+    ).all()
+    if not ids:
+        return 0
+    stored = select(Notification.message_id).where(Notification.id.in_(ids))
+    session.execute(
+        update(Message)
+        .where(Message.id.in_(stored), Message.status == MessageStatus.QUEUED)
+        .values(status=MessageStatus.FAILED, error_message=f"not sent: {reason}")
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids))
+        .values(status=NotificationStatus.CANCELLED, reason=reason, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return len(ids)
+
+
 def withdraw_stale_reminders(session: Session, record: Record) -> None:
     """Cancel reminders still waiting for a start the record no longer has, or for a
     record that is closed; the job checks again at send time, this keeps the list honest."""
@@ -180,17 +214,7 @@ def withdraw_stale_reminders(session: Session, record: Record) -> None:
     reason = (
         f"appointment is {record.status}" if closed else "appointment was moved to another time"
     )
-    stale = select(Notification.id).where(
-        Notification.record_id == record.id,
-        Notification.notice == Notice.REMINDER,
-        Notification.status == NotificationStatus.SCHEDULED,
-    )
+    stale = (Notification.record_id == record.id) & (Notification.notice == Notice.REMINDER)
     if not closed and record.starts_at is not None:
-        current = reminder_marker(record.starts_at)
-        stale = stale.where(~Notification.idempotency_key.contains(current))
-    session.execute(
-        update(Notification)
-        .where(Notification.id.in_(stale.scalar_subquery()))
-        .values(status=NotificationStatus.CANCELLED, reason=reason)
-        .execution_options(synchronize_session=False)
-    )
+        stale = stale & ~Notification.idempotency_key.contains(reminder_marker(record.starts_at))
+    withdraw_notifications(session, stale, reason)

@@ -33,13 +33,13 @@ from sqlalchemy.orm import Session
 from bot.models import Business, Location, Notification, NotificationRule, RecordKind
 from bot.services.errors import DomainError, NotFound
 from bot.services.lookup import owned_row
+from bot.services.notify import withdraw_notifications
 from bot.services.statuses import status_codes
 from bot.services.templates import template_name_known
 from outbound.vocabulary import (
     Audience,
     ChannelChoice,
     Notice,
-    NotificationStatus,
     Trigger,
 )
 
@@ -82,7 +82,6 @@ RULE_FIELDS = (
 )
 # Notifications a deleted rule withdraws: planned, or claimed but not yet handed
 # to a worker (the send job takes a row only from `queued`, so it skips these).
-WITHDRAWABLE = (NotificationStatus.SCHEDULED, NotificationStatus.QUEUED)
 DELETED_REASON = "rule deleted"
 _ENUM_FIELDS: dict[str, type[enum.StrEnum]] = {
     "kind": RecordKind,
@@ -170,11 +169,7 @@ def delete_rule(session: Session, business: Business, rule: NotificationRule) ->
     deleted"); every notification of the rule, sent or not, keeps its row with
     `rule_id` set to null.
     """
-    cancelled = session.execute(
-        update(Notification)
-        .where(Notification.rule_id == rule.id, Notification.status.in_(WITHDRAWABLE))
-        .values(status=NotificationStatus.CANCELLED, reason=DELETED_REASON, lease_until=None)
-    ).rowcount
+    cancelled = withdraw_notifications(session, Notification.rule_id == rule.id, DELETED_REASON)
     session.execute(
         update(Notification).where(Notification.rule_id == rule.id).values(rule_id=None)
     )

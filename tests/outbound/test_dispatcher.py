@@ -14,10 +14,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.models import Author, Message, Notification
+from bot.services.notify import withdraw_notifications
 from outbound.dispatcher import (
     DEFAULT_LEASE,
     claim_due,
-    fail_withdrawn_messages,
     send_lease,
     stale_queued_messages,
 )
@@ -266,18 +266,21 @@ def test_the_message_of_a_withdrawn_notice_is_failed_with_its_reason(
         db, business, customer, 2, due_at=now, status=NotificationStatus.SCHEDULED
     )
     rows = {row.id: row for row in db.session.scalars(select(Notification))}
-    rows[withdrawn].message_id = waiting.id
-    rows[withdrawn].status = NotificationStatus.CANCELLED
-    rows[withdrawn].reason = "rule deleted"
+    rows[withdrawn].message_id = waiting.id  # stored by a try that failed
     rows[scheduled].message_id = still_due.id
     db.session.commit()
 
-    assert fail_withdrawn_messages(db.session) == 1
+    assert withdraw_notifications(db.session, Notification.id == withdrawn, "rule deleted") == 1
     db.session.commit()
 
+    db.session.expire_all()
+    assert (rows[withdrawn].status, rows[withdrawn].reason) == (
+        NotificationStatus.CANCELLED,
+        "rule deleted",
+    )
     assert (waiting.status, waiting.error_message) == (
         MessageStatus.FAILED,
         "not sent: rule deleted",
     )
     assert still_due.status == MessageStatus.QUEUED
-    assert fail_withdrawn_messages(db.session) == 0
+    assert withdraw_notifications(db.session, Notification.id == withdrawn, "again") == 0

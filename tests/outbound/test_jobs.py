@@ -249,14 +249,33 @@ def test_a_reminder_for_a_time_that_no_longer_holds_is_skipped(
     run_dispatch_pass(reminder_time, send_inline=False)  # the reminder is claimed and queued
     reminder = notification(db, record, Notice.REMINDER)
     assert reminder.status == NotificationStatus.QUEUED
-    update_record(
-        db.session, business, record, {"starts_at": starts_at + timedelta(days=1)}, now=now
-    )
+    # A move the withdrawal could not reach (a concurrent writer, or a job already
+    # holding the row): the job itself must see the time no longer holds.
+    record.starts_at = starts_at + timedelta(days=1)
+    record.version += 1
     db.session.commit()
 
     outcome = send_notification(reminder.id, reminder_time.isoformat())
 
     assert outcome == "skipped"
+    db.session.refresh(reminder)
+    assert reminder.reason == "appointment was moved to another time"
+    assert all("Erinnerung" not in sms.body for sms in fake_twilio.messages)
+
+
+def test_moving_the_appointment_withdraws_its_queued_reminder_at_once(
+    db, business, customer_factory, record_factory, starts_at, now, fake_twilio, work
+):
+    record = record_factory(customer_factory(), starts_at=starts_at)
+    reminder_time = starts_at - timedelta(hours=24)
+    run_dispatch_pass(reminder_time, send_inline=False)
+    reminder = notification(db, record, Notice.REMINDER)
+    update_record(
+        db.session, business, record, {"starts_at": starts_at + timedelta(days=1)}, now=now
+    )
+    db.session.commit()
+
+    assert send_notification(reminder.id, reminder_time.isoformat()) == "cancelled"
     db.session.refresh(reminder)
     assert reminder.reason == "appointment was moved to another time"
     assert all("Erinnerung" not in sms.body for sms in fake_twilio.messages)
