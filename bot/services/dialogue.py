@@ -13,6 +13,7 @@ just been told so in the reply. Flushes, never commits.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -51,6 +52,7 @@ from conversations import (
     interpret,
     step,
 )
+from conversations.slots import Availability
 from outbound.notices import notice_context
 from outbound.rendering import (
     RenderError,
@@ -111,11 +113,7 @@ def respond(
             )
             for r in records
         ),
-        availability={
-            r.id: a
-            for r in records
-            if (a := availability_for(session, business, r, now=now)) is not None
-        },
+        availability=_DiaryOnDemand(session, business, records, now),
         cancellation_window_hours=business.cancellation_window_hours,
         staff_holds=conversation.inbox_status in (InboxStatus.OPEN, InboxStatus.PENDING),
         staff_awaits_answer=conversation.inbox_status == InboxStatus.PENDING,
@@ -144,6 +142,33 @@ def respond(
             conversation=conversation,
         )
     return Turn(reading, decided, reply)
+
+
+class _DiaryOnDemand(Mapping):
+    """Each appointment's availability, read from the diary only when the machine asks:
+    most messages ("ja", STOP, questions) never need it, and the webhook must be quick."""
+
+    def __init__(self, session: Session, business: Business, records: list, now: datetime):
+        self._args = (session, business, now)
+        self._records = {record.id: record for record in records}
+        self._read: dict[int, Availability | None] = {}
+
+    def __getitem__(self, record_id: int) -> Availability:
+        if record_id not in self._records:
+            raise KeyError(record_id)
+        if record_id not in self._read:
+            session, business, now = self._args
+            record = self._records[record_id]
+            self._read[record_id] = availability_for(session, business, record, now=now)
+        if self._read[record_id] is None:
+            raise KeyError(record_id)  # no location to go by: no availability
+        return self._read[record_id]
+
+    def __iter__(self):
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
 
 
 def _without_past_focus(session: Session, context: dict, now: datetime) -> dict:
