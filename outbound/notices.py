@@ -398,26 +398,26 @@ def render_notice(
     *,
     now: datetime | None = None,
     config: Mapping[str, Any] | None = None,
+    content_template: Template | None = None,
 ) -> RenderedText:
     """The notice's text: the business's template for (name, channel, locale), else
     the default. Raises RenderError when there is none or it does not render.
 
-    A customer's notice gets their links (`notice_context`) as of `now` (default:
-    the clock) under `config` (default: the current app's)."""
+    WhatsApp looks for the business's WhatsApp text first, then sends the SMS
+    text. `content_template` (an approved WhatsApp template, sent outside the
+    customer's 24-hour window) renders its wording and its placeholder values
+    (`RenderedText.variables`). A customer's notice gets their links
+    (`notice_context`) as of `now` (default: the clock) under `config`
+    (default: the current app's)."""
     name = notification.template_name or notification.notice.value
-    text_channel = Channel.EMAIL if notification.channel == Channel.EMAIL else Channel.SMS
-    row = session.scalar(
-        select(Template).where(
-            Template.business_id == business.id,
-            Template.name == name,
-            Template.channel == text_channel,
-            Template.locale == locale,
+    if content_template is not None:
+        template = TextTemplate(
+            body=content_template.body, variables=content_template.content_variables or {}
         )
-    )
-    if row is not None:
-        template = TextTemplate(body=row.body, subject=row.subject)
     else:
-        template = None
+        template = _business_text(session, notification, business, name, locale)
+    if template is None:
+        text_channel = Channel.EMAIL if notification.channel == Channel.EMAIL else Channel.SMS
         for candidate in dict.fromkeys((name, notification.notice.value)):
             try:
                 template = default_template(candidate, text_channel, locale)
@@ -434,8 +434,29 @@ def render_notice(
         template, notice_context(business, customer, record, locale, now=now, config=config)
     )
     if not text.body:
-        raise RenderError(f"the {text_channel} text {name!r} ({locale}) renders empty")
+        raise RenderError(f"the {notification.channel} text {name!r} ({locale}) renders empty")
     return text
+
+
+def _business_text(
+    session: Session, notification: Notification, business: Business, name: str, locale: str
+) -> TextTemplate | None:
+    if notification.channel == Channel.EMAIL:
+        channels = [Channel.EMAIL]
+    elif notification.channel == Channel.WHATSAPP:
+        channels = [Channel.WHATSAPP, Channel.SMS]
+    else:
+        channels = [Channel.SMS]
+    rows = session.scalars(
+        select(Template).where(
+            Template.business_id == business.id,
+            Template.name == name,
+            Template.channel.in_(channels),
+            Template.locale == locale,
+        )
+    ).all()
+    row = min(rows, key=lambda row: channels.index(row.channel), default=None)
+    return TextTemplate(body=row.body, subject=row.subject) if row is not None else None
 
 
 def notice_locale(notification: Notification, business: Business, customer: Customer | None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -70,12 +71,15 @@ class RenderError(ValueError):
 class TextTemplate:
     body: str
     subject: str | None = None
+    # A WhatsApp template's placeholder values, each a text of its own ({"1": "{{ time }}"}).
+    variables: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
 class RenderedText:
     body: str
     subject: str | None = None
+    variables: dict[str, str] | None = None
 
 
 def resolve_locale(*candidates: str | None) -> str:
@@ -122,6 +126,12 @@ def render(template: TextTemplate, context: dict[str, Any]) -> RenderedText:
         subject = None
         if template.subject is not None:
             subject = " ".join(_compile(template.subject).render(context).split())
+        variables = None
+        if template.variables is not None:
+            variables = {
+                key: " ".join(_compile(source).render(context).split())
+                for key, source in template.variables.items()
+            }
     except TemplateError as error:
         raise RenderError(f"template error: {error}") from error
     except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as error:
@@ -130,7 +140,11 @@ def render(template: TextTemplate, context: dict[str, Any]) -> RenderedText:
         raise RenderError(f"template error: {type(error).__name__}: {error}") from error
     if len(body) > MAX_RENDERED_CHARACTERS:
         raise RenderError(f"the text renders to more than {MAX_RENDERED_CHARACTERS} characters")
-    return RenderedText(body=body, subject=subject)
+    for key, value in (variables or {}).items():
+        if not value:
+            # WhatsApp refuses a template whose placeholder has no value.
+            raise RenderError(f"the WhatsApp template variable {key} renders empty")
+    return RenderedText(body=body, subject=subject, variables=variables)
 
 
 def time_variables(starts_at: datetime | None, timezone: str, locale: str) -> dict[str, str]:

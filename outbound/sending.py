@@ -59,6 +59,7 @@ from bot.models import (
     Message,
     Notification,
     Record,
+    Template,
 )
 from bot.services.conversations import conversation_for
 from bot.services.delivery import record_opt_out, record_provider_status
@@ -87,6 +88,7 @@ from outbound.transports import (
 )
 from outbound.transports.twilio import OPTED_OUT
 from outbound.vocabulary import Audience, Channel, MessageStatus, NotificationStatus
+from outbound.whatsapp import Route, route_for_notice, sms_fallback_note
 
 MAX_ATTEMPTS = 6  # a notification's tries before it fails (the backoff: outbound.pacing)
 MESSAGE_RETRY_WINDOW = timedelta(minutes=30)  # a message's retries stop this long after writing
@@ -129,23 +131,37 @@ def send_notification_now(
         notification, business, customer
     )
     if reason:
-        notification.status = NotificationStatus.SKIPPED
-        notification.reason = reason
-        notification.lease_until = None
-        earlier = _linked_message(session, notification)
-        if earlier is not None:  # an earlier attempt stored it, then failed for a while
-            _fail_message(earlier, None, f"not sent: {reason}")
-        session.commit()
-        return NotificationStatus.SKIPPED.value
+        return _skip(session, notification, reason)
 
     locale = notice_locale(notification, business, customer)
+    note = sms_fallback_note(notification.reason)  # an earlier attempt went to SMS
+    content_template = None
+    if notification.channel == Channel.WHATSAPP and notification.audience == Audience.CUSTOMER:
+        to = recipient_address(notification, business, customer)
+        decision = route_for_notice(session, notification, business, customer, to, locale, now=now)
+        if decision.route == Route.SKIP:
+            return _skip(session, notification, decision.reason)
+        if decision.route == Route.SMS:
+            notification.channel, note = Channel.SMS, decision.reason
+        elif decision.route == Route.TEMPLATE:
+            content_template = session.get(Template, decision.template_id)
     try:
         text = render_notice(
-            session, notification, business, customer, record, locale, now=now, config=config
+            session,
+            notification,
+            business,
+            customer,
+            record,
+            locale,
+            now=now,
+            config=config,
+            content_template=content_template,
         )
     except RenderError as error:
         return _fail(session, notification, None, str(error))
     message = _store_message(session, notification, business, customer, text, now)
+    message.content_sid = content_template.content_sid if content_template else None
+    message.content_variables = text.variables if content_template else None
     session.commit()
 
     turn = _paced_turn(message, business, config)
@@ -167,9 +183,11 @@ def send_notification_now(
     except PermanentSendError as error:
         return _fail(session, notification, message, error.reason, code=error.code, now=now)
     except TransientSendError as error:
-        return _retry_notification(session, notification, message, business, error, now, config)
+        return _retry_notification(
+            session, notification, message, business, error, now, config, note=note
+        )
     notification.status = NotificationStatus.SENT
-    notification.reason = None
+    notification.reason = note  # why it went by SMS instead of WhatsApp, if it did
     notification.lease_until = None
     _record_result(session, message, result, now)
     session.commit()
@@ -291,6 +309,8 @@ def _retry_notification(
     error: TransientSendError,
     now: datetime,
     config: Mapping[str, Any],
+    *,
+    note: str | None = None,
 ) -> str:
     attempt = notification.attempts
     if attempt >= MAX_ATTEMPTS:
@@ -301,6 +321,8 @@ def _retry_notification(
     notification.reason = (
         f"attempt {attempt} failed ({error.reason}); next try at {_local(due, business)}"
     )
+    if note:  # keep saying why it goes by SMS
+        notification.reason = f"{note}; {notification.reason}"
     _put_back(session, notification, due, config)
     session.commit()
     log.warning("notification %s: %s", notification.id, notification.reason)
@@ -334,6 +356,17 @@ def _local(moment: datetime, business: Business) -> str:
     return f"{moment.astimezone(ZoneInfo(business.timezone)):%Y-%m-%d %H:%M:%S %Z}"
 
 
+def _skip(session: Session, notification: Notification, reason: str) -> str:
+    notification.status = NotificationStatus.SKIPPED
+    notification.reason = reason
+    notification.lease_until = None
+    earlier = _linked_message(session, notification)
+    if earlier is not None:  # an earlier attempt stored it, then failed for a while
+        _fail_message(earlier, None, f"not sent: {reason}")
+    session.commit()
+    return NotificationStatus.SKIPPED.value
+
+
 def _store_message(
     session: Session,
     notification: Notification,
@@ -342,8 +375,12 @@ def _store_message(
     text: RenderedText,
     now: datetime,
 ) -> Message:
-    """The notice's Message, queued; a retry reuses the row of the earlier attempt."""
+    """The notice's Message, queued; a retry reuses the row of the earlier attempt,
+    unless the notice has since moved to SMS from WhatsApp."""
     message = _linked_message(session, notification)
+    if message is not None and message.channel != notification.channel:
+        _fail_message(message, None, f"not sent: the notice went by {notification.channel}")
+        message = None
     if message is None:
         to = recipient_address(notification, business, customer)
         channel = notification.channel
@@ -399,6 +436,8 @@ def _outgoing(
         ),
         attachments=attachments,
         reply_to=reply_to,
+        content_sid=message.content_sid,
+        content_variables=message.content_variables,
     )
 
 

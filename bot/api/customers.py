@@ -39,6 +39,13 @@ class CustomerSchema(ma.Schema):
         allow_none=True, metadata={"description": "False: a landline; SMS may not arrive."}
     )
     email = fields.String(allow_none=True)
+    whatsapp = fields.String(
+        allow_none=True, metadata={"description": "E.164: the number for WhatsApp notices."}
+    )
+    whatsapp_opted_out_at = fields.Method(
+        "_whatsapp_opted_out_at",
+        metadata={"type": "string", "format": "date-time", "nullable": True},
+    )
     sms_consent = fields.Boolean()
     email_consent = fields.Boolean()
     locale = fields.String(allow_none=True, metadata={"description": "null: the business's."})
@@ -63,10 +70,10 @@ class CustomerSchema(ma.Schema):
         return customer.privacy_accepted_at is not None
 
     def _sms_opted_out_at(self, customer: Customer) -> str | None:
-        tel = customer.address(AddressKind.TEL)
-        if tel is None or tel.opted_out_at is None:
-            return None
-        return tel.opted_out_at.isoformat()
+        return _opted_out_at(customer, AddressKind.TEL)
+
+    def _whatsapp_opted_out_at(self, customer: Customer) -> str | None:
+        return _opted_out_at(customer, AddressKind.WHATSAPP)
 
     def _warnings(self, customer: Customer) -> list[str]:
         return customer_warnings(customer)
@@ -82,6 +89,14 @@ class CustomerInputSchema(InputSchema):
         },
     )
     email = fields.Email(allow_none=True, validate=Length(max=200))
+    whatsapp = ShortText(
+        allow_none=True,
+        metadata={
+            "description": "The number the customer agreed to get WhatsApp notices on (rules "
+            "with channel whatsapp); any notation, like phone.",
+            "example": "0151 12345678",
+        },
+    )
     sms_consent = StrictBoolean()
     email_consent = StrictBoolean()
     locale = fields.String(allow_none=True, validate=OneOf(SUPPORTED_LOCALES))
@@ -107,6 +122,13 @@ class CustomerQuerySchema(ListQuery):
 
 
 CustomerListSchema = items_schema(CustomerSchema, "CustomerListSchema")
+
+
+def _opted_out_at(customer: Customer, kind: AddressKind) -> str | None:
+    address = customer.address(kind)
+    if address is None or address.opted_out_at is None:
+        return None
+    return address.opted_out_at.isoformat()
 
 
 def customer_warnings(customer: Customer) -> list[str]:

@@ -36,6 +36,13 @@ class MessageSchema(ma.Schema):
     subject = fields.String(allow_none=True)
     segments = fields.Integer(metadata={"description": "SMS parts (R0.8); 0 for email."})
     encoding = fields.String(allow_none=True, metadata={"description": "GSM-7 or UCS-2."})
+    content_sid = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "WhatsApp outside the 24-hour window: the approved template sent "
+            "(its Content SID); the body is then the template's wording."
+        },
+    )
     status = fields.String(metadata={"enum": [status.value for status in MessageStatus]})
     error_code = fields.String(allow_none=True)
     billable = fields.Boolean(metadata={"description": "Delivered SMS only (R0.5)."})

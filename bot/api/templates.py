@@ -1,8 +1,11 @@
 """`/templates`: the business's message texts, and `POST /templates/preview` (R2.2, R2.3,
 R3.3, R4.7, R0.8).
 
-A template is the text for one name, channel (sms or email) and locale; rules
-choose one by name. Saving a text checks it in the jinja2 sandbox with
+A template is the text for one name, channel (sms, email or whatsapp) and
+locale; rules choose one by name. A WhatsApp template may name the business's
+template approved by WhatsApp at Twilio (`content_sid`) and fill its
+placeholders (`content_variables`); it is what reaches a customer outside
+WhatsApp's 24-hour window. Saving a text checks it in the jinja2 sandbox with
 placeholder data ("Ursula Hoffmann", staff "Jane", an appointment tomorrow at
 14:00): a syntax error, an unknown variable or an attempt to reach Python
 internals is a 422 naming `body` or `subject`. The preview renders any text,
@@ -47,7 +50,27 @@ _BODY = {
 _SUBJECT = {
     "allow_none": True,
     "validate": Length(max=MAX_SUBJECT_LENGTH),
-    "metadata": {"description": "Email only (required there); SMS have none."},
+    "metadata": {"description": "Email only (required there); SMS and WhatsApp have none."},
+}
+_CONTENT_SID = {
+    "allow_none": True,
+    "validate": Length(max=34),
+    "metadata": {
+        "description": "WhatsApp only: the Content SID of your template approved by WhatsApp "
+        "at Twilio, sent when the customer has not written in the last 24 hours; the body is "
+        "then that template's wording, kept in the conversation.",
+        "example": "HX0123456789abcdef0123456789abcdef",
+    },
+}
+_CONTENT_VARIABLES = {
+    "allow_none": True,
+    "keys": fields.String(),
+    "values": Text(),
+    "metadata": {
+        "description": "WhatsApp only, with content_sid: what fills each placeholder of the "
+        "approved template, each value a text like the body.",
+        "example": {"1": "{{ customer.first_name }}", "2": "{{ weekday }} {{ time }}"},
+    },
 }
 
 
@@ -58,12 +81,16 @@ class TemplateSchema(ma.Schema):
     locale = fields.String(metadata={"enum": list(SUPPORTED_LOCALES)})
     subject = fields.String(allow_none=True)
     body = fields.String()
+    content_sid = fields.String(allow_none=True)
+    content_variables = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True)
     updated_at = fields.DateTime()
 
 
 class TemplateChangeSchema(InputSchema):
     subject = Text(**_SUBJECT)
     body = Text(**_BODY)
+    content_sid = Text(**_CONTENT_SID)
+    content_variables = fields.Dict(**_CONTENT_VARIABLES)
 
 
 class TemplateCreateSchema(TemplateChangeSchema):
@@ -87,6 +114,7 @@ class TemplatePreviewInputSchema(InputSchema):
     template_id = Id(metadata={"description": "Preview a stored template; give nothing else."})
     body = Text(**_BODY)
     subject = Text(**_SUBJECT)
+    content_variables = fields.Dict(**_CONTENT_VARIABLES)
     channel = fields.String(validate=OneOf(_CHANNELS), metadata={"description": "With body."})
     locale = fields.String(
         validate=OneOf(SUPPORTED_LOCALES), metadata={"description": "Default: the business's."}
@@ -107,9 +135,12 @@ class TemplatePreviewInputSchema(InputSchema):
 class TemplatePreviewSchema(ma.Schema):
     text = fields.String(metadata={"description": "The body rendered with placeholder data."})
     subject = fields.String(allow_none=True)
-    segments = fields.Integer(metadata={"description": "SMS parts (R0.8); 0 for email."})
+    segments = fields.Integer(
+        metadata={"description": "SMS parts (R0.8); 0 for email and WhatsApp."}
+    )
     encoding = fields.String(
-        allow_none=True, metadata={"enum": ["GSM-7", "UCS-2"], "description": "null for email."}
+        allow_none=True,
+        metadata={"enum": ["GSM-7", "UCS-2"], "description": "null for email and WhatsApp."},
     )
     characters = fields.Integer()
     non_gsm_characters = fields.List(
@@ -118,6 +149,12 @@ class TemplatePreviewSchema(ma.Schema):
     suggestion = fields.String(
         allow_none=True,
         metadata={"description": "The text with GSM-7 stand-ins (’ → ' …), when that helps."},
+    )
+    content_variables = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        allow_none=True,
+        metadata={"description": "A WhatsApp template's placeholder values, rendered."},
     )
 
 
@@ -160,6 +197,7 @@ class TemplatePreview(MethodView):
                 locale=data.get("locale") or resolve_locale(business.locale),
                 body=data["body"],
                 subject=data.get("subject"),
+                content_variables=data.get("content_variables"),
                 now=utcnow(),
             )
         db.session.commit()
@@ -178,7 +216,7 @@ class TemplateById(MethodView):
     @bp.arguments(TemplateChangeSchema)
     @bp.response(200, TemplateSchema)
     def patch(self, changes, template_id):
-        """Change a template's body or subject; the new text is checked first."""
+        """Change a template's body, subject or WhatsApp content; the new text is checked first."""
         business = current_business()
         template = templates.get_template(db.session, business, template_id)
         templates.update_template(db.session, business, template, changes, now=utcnow())

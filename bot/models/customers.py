@@ -27,6 +27,8 @@ class Customer(Base):
     # False when the number is valid but not a mobile: SMS may not arrive.
     phone_is_mobile: Mapped[bool | None] = mapped_column(Boolean)
     email: Mapped[str | None] = mapped_column(ShortText)
+    # The number the customer gets WhatsApp notices on (E.164), when they agreed to.
+    whatsapp: Mapped[str | None] = mapped_column(String(20))
     sms_consent: Mapped[bool] = mapped_column(Boolean, default=False)  # R1.3
     email_consent: Mapped[bool] = mapped_column(Boolean, default=False)  # R1.3
     locale: Mapped[str | None] = mapped_column(String(8))  # None: the business's
@@ -41,13 +43,15 @@ class Customer(Base):
     def address(self, kind: AddressKind) -> ContactAddress | None:
         """The address of `kind` the customer is reached at now.
 
-        For `tel` that is the row of the current phone: rows of numbers the
-        customer used before stay (they keep the number's opt-out and still
-        match replies from it) but are not where notices go.
+        For `tel` that is the row of the current phone, for `whatsapp` the row
+        of the current WhatsApp number: rows of numbers the customer used before
+        stay (they keep the number's opt-out and still match replies from it)
+        but are not where notices go.
         """
-        if kind == AddressKind.TEL:
+        current = {AddressKind.TEL: self.phone, AddressKind.WHATSAPP: self.whatsapp}
+        if kind in current:
             return next(
-                (a for a in self.addresses if a.kind == kind and a.value == self.phone), None
+                (a for a in self.addresses if a.kind == kind and a.value == current[kind]), None
             )
         return next((a for a in self.addresses if a.kind == kind), None)
 

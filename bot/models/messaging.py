@@ -81,6 +81,10 @@ class Message(Base):
     body: Mapped[str] = mapped_column(Text)
     segments: Mapped[int] = mapped_column(Integer, default=0)  # SMS parts; 0 for email
     encoding: Mapped[str | None] = mapped_column(String(8))  # GSM-7 or UCS-2
+    # WhatsApp outside the 24-hour window: the approved template sent, and its
+    # placeholder values; `body` is then the template's wording for the record.
+    content_sid: Mapped[str | None] = mapped_column(String(34))
+    content_variables: Mapped[dict[str, str] | None] = mapped_column(JSON)
     status: Mapped[MessageStatus] = mapped_column(str_enum(MessageStatus))
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     error_code: Mapped[str | None] = mapped_column(String(16))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     ForeignKey,
@@ -73,7 +74,14 @@ class NotificationRule(Base):
 
 
 class Template(Base):
-    """A business's text for one notice, channel and locale (R2.2, R3.3, R4.7)."""
+    """A business's text for one notice, channel and locale (R2.2, R3.3, R4.7).
+
+    A WhatsApp text may name the business's approved WhatsApp template at
+    Twilio (`content_sid`, "HX…") and what fills its numbered placeholders
+    (`content_variables`: {"1": "{{ customer.first_name }}", …}, each a jinja
+    text); it is sent outside the customer's 24-hour window, and `body` is then
+    the copy of its wording kept in the conversation.
+    """
 
     __tablename__ = "template"
     __table_args__ = (UniqueConstraint("business_id", "name", "channel", "locale"),)
@@ -85,6 +93,8 @@ class Template(Base):
     locale: Mapped[str] = mapped_column(String(8))
     subject: Mapped[str | None] = mapped_column(ShortText)
     body: Mapped[str] = mapped_column(Text)
+    content_sid: Mapped[str | None] = mapped_column(String(34))  # WhatsApp only
+    content_variables: Mapped[dict[str, str] | None] = mapped_column(JSON)  # WhatsApp only
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

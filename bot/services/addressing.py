@@ -62,3 +62,23 @@ def find_sender(
     if address is None and channel == Channel.WHATSAPP:
         address = find_address(session, business, AddressKind.TEL, bare)
     return address
+
+
+def channel_address(
+    session: Session, business: Business, channel: Channel, sender: str, customer_id: int
+) -> ContactAddress:
+    """Record `sender` as the customer's address on `channel` (e.g. their WhatsApp,
+    found through their phone number): opt-outs on that channel land on it, and
+    notices go to it when the customer has no other WhatsApp number yet."""
+    address = ContactAddress(
+        business_id=business.id,
+        customer_id=customer_id,
+        kind=ADDRESS_KINDS[channel],
+        value=normalise_sender(sender),
+    )
+    session.add(address)
+    session.flush()
+    customer = address.customer
+    if channel == Channel.WHATSAPP and customer is not None and customer.whatsapp is None:
+        customer.whatsapp = address.value
+    return address

@@ -3,6 +3,9 @@
 The phone is normalised with the business's default region (R0.6, R1.1)
 and kept in step with the customer's `tel` contact address, which is what
 inbound messages are matched against and where an SMS opt-out is recorded.
+The WhatsApp number (given when the customer agreed to WhatsApp notices, or
+learnt when they write on WhatsApp) is kept the same way in their `whatsapp`
+address.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ FIELDS = (
     "name",
     "phone",
     "email",
+    "whatsapp",
     "sms_consent",
     "email_consent",
     "locale",
@@ -46,6 +50,8 @@ def update_customer(
             raise DomainError(f"unknown field {field!r}", field=field)
         if field == "phone":
             _set_phone(session, business, customer, value)
+        elif field == "whatsapp":
+            _set_whatsapp(session, business, customer, value)
         elif field == "privacy_accepted":
             if value and customer.privacy_accepted_at is None:
                 customer.privacy_accepted_at = utcnow()
@@ -110,3 +116,31 @@ def _set_phone(session: Session, business: Business, customer: Customer, text: s
         row.customer = customer  # a number its earlier owner gave up moves, opt-out and all
     customer.phone = number.e164
     customer.phone_is_mobile = number.is_mobile
+
+
+def _set_whatsapp(
+    session: Session, business: Business, customer: Customer, text: str | None
+) -> None:
+    """Set the number the customer gets WhatsApp notices on; like the phone's, its
+    address row (and a WhatsApp opt-out on it) outlives a change or removal."""
+    if not text:
+        customer.whatsapp = None
+        return
+    try:
+        number = parse_phone(text, business.phone_region)
+    except InvalidPhoneNumber as error:
+        raise DomainError(str(error), code="invalid_phone", field="whatsapp") from error
+    row = find_address(session, business, AddressKind.WHATSAPP, number.e164)
+    if row is None:
+        customer.addresses.append(
+            ContactAddress(business_id=business.id, kind=AddressKind.WHATSAPP, value=number.e164)
+        )
+    elif row.customer_id != customer.id:
+        if row.customer.whatsapp == number.e164:
+            raise Conflict(
+                f"{number.e164} already is the WhatsApp number of customer {row.customer_id}",
+                code="duplicate_whatsapp",
+                field="whatsapp",
+            )
+        row.customer = customer
+    customer.whatsapp = number.e164

@@ -35,7 +35,6 @@ from bot.models import (
     Record,
     Template,
 )
-from bot.phones import normalise_sender
 from bot.services.addressing import ADDRESS_KINDS
 from bot.services.availability import availability_for
 from bot.services.messages import queue_message
@@ -120,7 +119,7 @@ def respond(
     )
     decided = step(text, reading, situation)
     record = next((r for r in records if r.id == decided.record_id), None)
-    address = _apply(session, business, decided, record, channel, sender, address, now)
+    address = _apply(session, business, decided, record, channel, address, now)
 
     conversation.state = ConversationState(decided.state)
     conversation.context = decided.context
@@ -229,7 +228,6 @@ def _apply(
     decided: Step,
     record: Record | None,
     channel: Channel,
-    sender: str,
     address: ContactAddress | None,
     now: datetime,
 ) -> ContactAddress | None:
@@ -251,9 +249,6 @@ def _apply(
             session, business, record, {"starts_at": decided.new_start}, now=now, notify=False
         )
     elif decided.action == Action.RECORD_OPT_OUT:
-        if address is not None and address.kind != ADDRESS_KINDS[channel]:
-            # Found through the customer's phone: the opt-out belongs to this channel only.
-            address = _address_for(session, business, channel, sender, address.customer_id)
         if address is not None and address.opted_out_at is None:
             address.opted_out_at = now
     if (decided.action == Action.CLEAR_OPT_OUT or decided.carrier_opt_in) and address is not None:
@@ -268,17 +263,3 @@ def _opted_out(address: ContactAddress | None, channel: Channel) -> bool:
         and address.kind == ADDRESS_KINDS[channel]
         and address.opted_out_at is not None
     )
-
-
-def _address_for(
-    session: Session, business: Business, channel: Channel, sender: str, customer_id: int
-) -> ContactAddress:
-    address = ContactAddress(
-        business_id=business.id,
-        customer_id=customer_id,
-        kind=ADDRESS_KINDS[channel],
-        value=normalise_sender(sender),
-    )
-    session.add(address)
-    session.flush()
-    return address

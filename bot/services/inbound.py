@@ -31,7 +31,13 @@ from bot.models import (
     Message,
     ProcessedWebhook,
 )
-from bot.services.addressing import channel_of, find_business, find_sender
+from bot.services.addressing import (
+    ADDRESS_KINDS,
+    channel_address,
+    channel_of,
+    find_business,
+    find_sender,
+)
 from bot.services.conversations import conversation_for
 from bot.services.dialogue import Turn, respond
 from outbound.segments import count_segments
@@ -80,6 +86,10 @@ def handle_inbound(session: Session, form: Mapping[str, str], *, now: datetime) 
     session.flush()  # the unique constraint decides a race before anything else is written
 
     address = find_sender(session, business, channel, sender)
+    if address is not None and address.kind != ADDRESS_KINDS[channel]:
+        # A customer found through their phone wrote on WhatsApp: remember that
+        # address, so notices can reach them there and an opt-out stays on it.
+        address = channel_address(session, business, channel, sender, address.customer_id)
     customer = address.customer if address is not None else None
     conversation = conversation_for(session, business, channel, sender, customer=customer, now=now)
     conversation.unread_count += 1

@@ -1,8 +1,8 @@
 """Business message templates: saving them safely, and previewing any text (R2.2, R2.3, R3.3,
 R4.7, R0.8).
 
-A template is the business's text for one notice name, channel (`sms` or
-`email`) and locale; rules name it by `template_name`, the sender looks it up
+A template is the business's text for one notice name, channel (`sms`,
+`email` or `whatsapp`) and locale; rules name it by `template_name`, the sender looks it up
 by (name, channel, locale) and falls back to the shipped default text. Saving
 a text proves it will render when a notice goes out: it must compile in the
 jinja2 sandbox, use only the variables real notices and replies get, and
@@ -11,12 +11,19 @@ Hoffmann", staff "Jane", an appointment tomorrow at 14:00), so a misspelt
 variable or an attempt to reach Python internals is refused at the desk
 instead of failing at send time. The same placeholder context drives the
 preview, which also counts SMS segments and names the characters that force
-UCS-2. Functions flush; the caller commits.
+UCS-2. A WhatsApp text is sent as free text inside the customer's 24-hour
+window; to reach them outside it, it names the business's template approved
+by WhatsApp at Twilio (`content_sid`, "HX…") and fills that template's
+placeholders with `content_variables` ({"1": "{{ customer.first_name }}"}),
+each value a text checked like the body; the body is then the template's
+wording, kept in the conversation (`outbound.whatsapp`). Without a WhatsApp
+text, WhatsApp sends the SMS text. Functions flush; the caller commits.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -55,9 +62,13 @@ from outbound.rendering import (
 from outbound.segments import count_segments, gsm7_suggestion
 from outbound.vocabulary import Channel, Notice
 
-# Templates hold the text of a channel: WhatsApp and Messenger send the SMS text.
-TEMPLATE_CHANNELS = (Channel.SMS, Channel.EMAIL)
-TEMPLATE_FIELDS = ("name", "channel", "locale", "subject", "body")
+# Templates hold the text of a channel; Messenger (and WhatsApp without its own) send the SMS text.
+TEMPLATE_CHANNELS = (Channel.SMS, Channel.EMAIL, Channel.WHATSAPP)
+CONTENT_FIELDS = ("content_sid", "content_variables")  # WhatsApp only
+TEMPLATE_FIELDS = ("name", "channel", "locale", "subject", "body", *CONTENT_FIELDS)
+CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")  # a Twilio Content (template) SID
+VARIABLE_KEY = re.compile(r"^[A-Za-z0-9_]{1,40}$")  # the placeholder's name in {{1}}
+MAX_CONTENT_VARIABLES = 100
 MAX_BODY_LENGTH = 20_000
 MAX_SUBJECT_LENGTH = 200
 # Twilio's Messages API refuses a longer body (FACTS.md, "SMS segments").
@@ -106,11 +117,12 @@ class Preview:
 
     text: str
     subject: str | None
-    segments: int  # SMS parts; 0 for email
-    encoding: str | None  # GSM-7 or UCS-2; None for email
+    segments: int  # SMS parts; 0 for email and WhatsApp
+    encoding: str | None  # GSM-7 or UCS-2; None for email and WhatsApp
     characters: int
     non_gsm_characters: tuple[str, ...]  # what forces UCS-2, in order of appearance
     suggestion: str | None  # the text with GSM-7 stand-ins, when that changes it
+    content_variables: dict[str, str] | None = None  # a WhatsApp template's values
 
 
 # --- placeholders and checking ----------------------------------------------
@@ -216,16 +228,26 @@ def checked_text(
     body: str,
     subject: str | None,
     now: datetime,
+    content_variables: Mapping[str, str] | None = None,
 ) -> RenderedText:
-    """Check a text for `channel` as `check_source` does, body then subject, and return
-    it rendered with the placeholders. Raises DomainError naming "body" or "subject"."""
-    if channel == Channel.SMS and subject is not None:
-        raise DomainError("an SMS has no subject; leave subject out", field="subject")
+    """Check a text for `channel` as `check_source` does, body, subject and a WhatsApp
+    template's variables, and return it rendered with the placeholders. Raises
+    DomainError naming "body", "subject" or "content_variables"."""
+    if channel != Channel.EMAIL and subject is not None:
+        raise DomainError(f"{_a(channel)} has no subject; leave subject out", field="subject")
     context = placeholder_context(session, business, locale, now=now)
     check_source(body, "body", context)
     if subject is not None:
         check_source(subject, "subject", context)
-    return _render(TextTemplate(body=body, subject=subject), context, "body")
+    for source in (content_variables or {}).values():
+        check_source(source, "content_variables", context)
+    # The body and subject rendered in their checks; what is left to fail is a
+    # variable's value rendering empty, which WhatsApp refuses.
+    return _render(
+        TextTemplate(body=body, subject=subject, variables=content_variables),
+        context,
+        "content_variables",
+    )
 
 
 # --- templates ---------------------------------------------------------------
@@ -234,7 +256,8 @@ def checked_text(
 def create_template(
     session: Session, business: Business, data: Mapping[str, Any], *, now: datetime
 ) -> Template:
-    """Create a template {name, channel sms|email, locale, subject (email only), body}.
+    """Create a template {name, channel sms|email|whatsapp, locale, subject (email only),
+    body, content_sid and content_variables (WhatsApp only)}.
 
     The text is checked with the placeholders (see `checked_text`). Raises
     DomainError naming the field, or Conflict (duplicate_template) when the
@@ -260,6 +283,7 @@ def create_template(
             field="name",
         )
     template = Template(business_id=business.id, name=name, channel=channel, locale=locale)
+    _set_content(template, data.get("content_sid"), data.get("content_variables"))
     _set_text(session, business, template, data.get("body"), data.get("subject"), now=now)
     session.add(template)
     session.flush()
@@ -274,13 +298,23 @@ def update_template(
     *,
     now: datetime,
 ) -> Template:
-    """Change a template's body or subject; the result is checked as on create.
+    """Change a template's body, subject or WhatsApp content; the result is checked as
+    on create.
 
     Name, channel and locale are its identity: rules and the sender find it by them.
     """
-    _check_fields(changes, ("subject", "body"))
+    _check_fields(changes, ("subject", "body", *CONTENT_FIELDS))
     body = changes["body"] if "body" in changes else template.body
     subject = changes["subject"] if "subject" in changes else template.subject
+    _set_content(
+        template,
+        changes["content_sid"] if "content_sid" in changes else template.content_sid,
+        (
+            changes["content_variables"]
+            if "content_variables" in changes
+            else template.content_variables
+        ),
+    )
     _set_text(session, business, template, body, subject, now=now)
     session.flush()
     return template
@@ -359,22 +393,33 @@ def preview_text(
     locale: str,
     body: str,
     subject: str | None = None,
+    content_variables: Mapping[str, str] | None = None,
     now: datetime,
 ) -> Preview:
     """Render a text with the placeholders and count what it costs (R2.3, R0.8).
 
     SMS get their segments, encoding, the characters that force UCS-2 and a
-    GSM-7 suggestion; email gets 0 segments and no encoding. Raises
-    DomainError (field body or subject) when the text does not render.
+    GSM-7 suggestion; email and WhatsApp get 0 segments and no encoding, a
+    WhatsApp template its variables' values. Raises DomainError (field body,
+    subject or content_variables) when the text does not render.
     """
     channel = _channel(channel)
     locale = _locale(locale)
+    if content_variables is not None:
+        _check_variables(channel, content_variables)
     rendered = checked_text(
-        session, business, channel=channel, locale=locale, body=body, subject=subject, now=now
+        session,
+        business,
+        channel=channel,
+        locale=locale,
+        body=body,
+        subject=subject,
+        now=now,
+        content_variables=content_variables,
     )
     text = rendered.body
-    if channel == Channel.EMAIL:
-        return Preview(text, rendered.subject, 0, None, len(text), (), None)
+    if channel != Channel.SMS:
+        return Preview(text, rendered.subject, 0, None, len(text), (), None, rendered.variables)
     count = count_segments(text)
     suggestion = gsm7_suggestion(text) if count.non_gsm_characters else None
     return Preview(
@@ -399,6 +444,7 @@ def preview_template(
         locale=template.locale,
         body=template.body,
         subject=template.subject,
+        content_variables=template.content_variables,
         now=now,
     )
 
@@ -436,20 +482,73 @@ def _set_text(
             body=body,
             subject=subject,
             now=now,
+            content_variables=template.content_variables,
         )
     if not rendered.body:
         raise DomainError(
             "the body renders empty with the placeholder data; nothing would be sent",
             field="body",
         )
-    if template.channel == Channel.SMS and len(rendered.body) > MAX_SMS_CHARACTERS:
+    if template.channel != Channel.EMAIL and len(rendered.body) > MAX_SMS_CHARACTERS:
         raise DomainError(
-            f"the SMS renders to {len(rendered.body)} characters with the placeholder data; "
-            f"Twilio sends at most {MAX_SMS_CHARACTERS}",
+            f"the {template.channel} text renders to {len(rendered.body)} characters with the "
+            f"placeholder data; Twilio sends at most {MAX_SMS_CHARACTERS}",
             field="body",
         )
     template.body = body
     template.subject = subject
+
+
+def _set_content(template: Template, content_sid: Any, content_variables: Any) -> None:
+    """Set a WhatsApp template's Content SID and variables; checked, not yet rendered
+    (`_set_text` renders the variables with the body)."""
+    if content_sid is not None or content_variables is not None:
+        if template.channel != Channel.WHATSAPP:
+            field = "content_sid" if content_sid is not None else "content_variables"
+            raise DomainError(f"only WhatsApp templates have a {field}", field=field)
+    if content_sid is not None and not (
+        isinstance(content_sid, str) and CONTENT_SID.match(content_sid)
+    ):
+        raise DomainError(
+            "content_sid must be a Twilio Content SID: HX and 32 hexadecimal characters",
+            field="content_sid",
+        )
+    if content_variables is not None:
+        if content_sid is None:
+            raise DomainError(
+                "content_variables fill the placeholders of the template named by content_sid; "
+                "give content_sid too",
+                field="content_variables",
+            )
+        _check_variables(template.channel, content_variables)
+    template.content_sid = content_sid
+    template.content_variables = dict(content_variables) if content_variables else None
+
+
+def _check_variables(channel: Channel, variables: Any) -> None:
+    if channel != Channel.WHATSAPP:
+        raise DomainError(
+            "only WhatsApp templates have content_variables", field="content_variables"
+        )
+    if not isinstance(variables, Mapping) or len(variables) > MAX_CONTENT_VARIABLES:
+        raise DomainError(
+            f"content_variables must be an object of at most {MAX_CONTENT_VARIABLES} "
+            'placeholder values, e.g. {"1": "{{ customer.first_name }}"}',
+            field="content_variables",
+        )
+    for key, value in variables.items():
+        if not isinstance(key, str) or not VARIABLE_KEY.match(key):
+            raise DomainError(
+                f"content variable {key!r}: a placeholder name is 1 to 40 letters, digits "
+                "or _, as in the template's {{1}}",
+                field="content_variables",
+            )
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_SUBJECT_LENGTH:
+            raise DomainError(
+                f"content variable {key}: the value must be a text of 1 to "
+                f"{MAX_SUBJECT_LENGTH} characters",
+                field="content_variables",
+            )
 
 
 def _render(template: TextTemplate, context: Mapping[str, Any], field: str) -> RenderedText:
@@ -481,8 +580,14 @@ def _channel(value: Any) -> Channel:
     if value in TEMPLATE_CHANNELS:
         return Channel(value)
     raise DomainError(
-        "channel must be sms or email (WhatsApp and Messenger send the SMS text)",
+        "channel must be sms, email or whatsapp (Messenger sends the SMS text)",
         field="channel",
+    )
+
+
+def _a(channel: Channel) -> str:
+    return {Channel.SMS: "an SMS", Channel.WHATSAPP: "a WhatsApp message"}.get(
+        channel, f"a {channel} message"
     )
 
 

@@ -52,6 +52,10 @@ class Outgoing:
     status_callback_url: str | None = None  # where the provider reports delivery
     attachments: tuple[Attachment, ...] = ()  # email only
     reply_to: str | None = None  # email only: where the recipient's answer should go
+    # WhatsApp outside the 24-hour window: the approved template to send instead of
+    # `body` (Twilio's Content SID, "HX…") and the values of its placeholders.
+    content_sid: str | None = None
+    content_variables: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)

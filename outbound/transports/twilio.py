@@ -3,13 +3,17 @@
 The client talks to `TWILIO_API_BASE_URL` (Twilio's own by default, a local
 fake in tests) with a short HTTP timeout and asks Twilio to report delivery
 to the status callback URL the job passes. A sender starting with "MG" is a
-Messaging Service. Twilio's answers are sorted into the two kinds of
+Messaging Service. A message with a Content SID (a WhatsApp template, sent
+outside the customer's 24-hour window) goes as that template with its
+variables instead of a free body. Twilio's answers are sorted into the two kinds of
 failure the jobs act on (FACTS.md "Twilio sending"): 21211, 21614, 21610,
 30007 and any other 4xx except 429 are permanent; 429/20429, 5xx and network
 errors are transient, with the `Retry-After` Twilio sent, if any.
 """
 
 from __future__ import annotations
+
+import json
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
@@ -43,6 +47,9 @@ ERROR_REASONS = {
     "30007": "the carrier filtered the message as spam",
     "30008": "the carrier reported an unknown error",
     "63016": "the WhatsApp session has expired; only approved templates can be sent",
+    "63018": "the WhatsApp sender is sending faster than its rate limit allows",
+    "63024": "the recipient is not a valid WhatsApp user",
+    "63027": "the WhatsApp template could not be sent (unknown or unapproved Content SID)",
 }
 
 # Channels whose addresses Twilio writes with a prefix.
@@ -72,7 +79,15 @@ class TwilioTransport(Transport):
             raise PermanentSendError(
                 None, "the business has no SMS sender (sms_from or messaging_service_sid)"
             )
-        params = {"to": _address(outgoing.channel, outgoing.to), "body": outgoing.body}
+        params = {"to": _address(outgoing.channel, outgoing.to)}
+        if outgoing.content_sid:
+            params["content_sid"] = outgoing.content_sid
+            if outgoing.content_variables:
+                params["content_variables"] = json.dumps(
+                    dict(outgoing.content_variables), ensure_ascii=False
+                )
+        else:
+            params["body"] = outgoing.body
         if outgoing.from_.startswith("MG"):
             params["messaging_service_sid"] = outgoing.from_
         else:

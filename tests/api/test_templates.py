@@ -258,7 +258,7 @@ def test_a_stored_template_is_previewed_by_id(api):
         ({"channel": "sms", "body": "{{ ''.__class__.__mro__ }}"}, "body", "template_error"),
         ({"channel": "sms", "body": "Hi", "subject": "Hi"}, "subject", "invalid"),
         ({"body": "Hi"}, "channel", "invalid"),
-        ({"channel": "whatsapp", "body": "Hi"}, "channel", "invalid"),
+        ({"channel": "messenger", "body": "Hi"}, "channel", "invalid"),
         ({"template_id": 1, "body": "Hi"}, "body", "invalid"),
         ({"channel": "sms", "body": "Hi", "locale": "fr"}, "locale", "invalid"),
     ],
@@ -282,11 +282,13 @@ def test_the_openapi_document_describes_the_preview_R0_8(client):
         "characters",
         "non_gsm_characters",
         "suggestion",
+        "content_variables",
     }
     assert set(schemas["TemplatePreviewInput"]["properties"]) == {
         "template_id",
         "body",
         "subject",
+        "content_variables",
         "channel",
         "locale",
     }

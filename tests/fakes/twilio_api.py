@@ -1,7 +1,9 @@
 """A real HTTP server standing in for Twilio's REST API (the Messages resource).
 
 Tests point `TWILIO_API_BASE_URL` at it. It checks HTTP basic auth like
-Twilio, records every message request, and answers with Twilio-shaped JSON;
+Twilio, refuses a message without a body or Content SID (21619) and a
+malformed Content SID (21655), records every message request, and answers
+with Twilio-shaped JSON;
 a test can queue error answers (429, 500, a 400 with a Twilio error code) to
 exercise retries and permanent failures. For the fault and pacing tests it
 can also hold the next request until the test releases it (a send caught in
@@ -23,6 +25,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC\w+)/Messages\.json$")
+CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
+
+
+def _refusal(form: dict[str, str]) -> dict | None:
+    """Twilio's 400 for a message it cannot create, or None: a message needs a
+    body, media or a Content SID (21619), and a Content SID must be one (21655)."""
+    if "ContentSid" in form:
+        if not CONTENT_SID.match(form["ContentSid"]):
+            return {"status": 400, "message": "The ContentSid is Invalid.", "code": 21655}
+        return None
+    if not form.get("Body") and not form.get("MediaUrl"):
+        message = "A text message body or media url must be specified."
+        return {"status": 400, "message": message, "code": 21619}
+    return None
 
 
 @dataclass
@@ -43,6 +59,14 @@ class SentMessage:
     @property
     def body(self) -> str:
         return self.params.get("Body", "")
+
+    @property
+    def content_sid(self) -> str | None:
+        return self.params.get("ContentSid")
+
+    @property
+    def content_variables(self) -> dict[str, str]:
+        return json.loads(self.params.get("ContentVariables") or "{}")
 
 
 @dataclass
@@ -124,6 +148,9 @@ class FakeTwilio:
                     return self._json(404, {"status": 404, "message": "not found", "code": 20404})
                 if not fake._authorised(self.headers.get("Authorization", ""), match["sid"]):
                     return self._json(401, {"status": 401, "message": "auth", "code": 20003})
+                refusal = _refusal(form)
+                if refusal is not None:
+                    return self._json(400, refusal)
                 received_at = time.monotonic()
                 with fake.lock:
                     held, fake._hold_next = fake._hold_next, False
