@@ -183,8 +183,12 @@ def test_r3_4_notices_to_the_business_are_separate_from_the_customer_s(
     # … and the other way round
     created(api.patch(f"/rules/{by_audience['customer']['id']}", json={"enabled": True}))
     created(api.patch(f"/rules/{by_audience['business']['id']}", json={"enabled": False}))
-    book(add_customer(name="Jana Berg", phone="+4915198765432"), starts_at, source="online",
-         status="pending")  # fmt: skip
+    book(
+        add_customer(name="Jana Berg", phone="+4915198765432"),
+        starts_at,
+        source="online",
+        status="pending",
+    )
     deliver()
     assert len(mails_to(smtp_sink, "team@salon.example")) == 1
     [received] = texts_to(fake_twilio, "+4915198765432")
