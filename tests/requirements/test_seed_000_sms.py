@@ -81,6 +81,28 @@ def test_r0_2_a_configured_reminder_goes_by_sms(api, add_customer, book, deliver
     assert notices_by_kind(api, record)[("reminder", "sms")]["status"] == "sent"
 
 
+def test_r0_2_a_staff_message_to_a_customer_without_email_goes_by_sms(
+    api, add_customer, work, fake_twilio, smtp_sink
+):
+    """R0.2 SMS is sent … for a staff message to a customer with no email."""
+    phone_only = add_customer()
+    emailed = add_customer(
+        name="Jana Berg", phone="+4915198765432", email="jana@example.org", email_consent=True
+    )
+
+    for customer in (phone_only, emailed):
+        body = {"customer_id": customer["id"], "body": "Wir haben morgen geschlossen."}
+        created(api.post("/messages", json=body))
+    work()
+
+    [sms] = fake_twilio.messages
+    assert (sms.to, sms.sender, sms.body) == (MOBILE, SMS_FROM, "Wir haben morgen geschlossen.")
+    [mail] = mails_to(smtp_sink, "jana@example.org")  # with an email: no SMS
+    assert "Wir haben morgen geschlossen." in mail.get_body(("plain",)).get_content()
+    staff = created(api.get("/messages", query_string={"customer_id": phone_only["id"]}))
+    assert [(m["author"], m["channel"]) for m in staff["items"]] == [("staff", "sms")]
+
+
 def test_r0_3_online_booking_is_confirmed_by_email_onsite_phone_only_by_sms(
     api, add_customer, book, deliver, fake_twilio, smtp_sink
 ):
