@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 
 from tests.api.helpers import assert_error
+from tests.conftest import BOTH_DATABASES
 from tests.requirements.conftest import (
     MOBILE,
     berlin_time,
@@ -154,6 +155,7 @@ def test_r1_5_reminders_default_to_24_hours_and_the_lead_can_change(
     assert len(reminders()) == 1
 
 
+@BOTH_DATABASES  # the outbox: reminders withdrawn and planned again
 def test_r1_6_a_move_after_the_reminder_went_out_sends_a_new_reminder(
     api, add_customer, book, deliver, fake_twilio
 ):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.models import utcnow
 from tests.api.helpers import assert_error
+from tests.conftest import BOTH_DATABASES
 from tests.requirements.conftest import (
     berlin_time,
     created,
@@ -394,6 +395,7 @@ def test_r4_10_a_rule_is_edited_and_deleted_one_by_one(
     assert len(fake_twilio.messages) == 2  # the deleted rule's reminder never went
 
 
+@BOTH_DATABASES  # the outbox: planned notices withdrawn in bulk
 def test_r4_10_bulk_delete_change_template_and_change_delivery_method(
     api, add_customer, book, deliver, fake_twilio, smtp_sink
 ):
