@@ -1,8 +1,10 @@
 """`/messages`: what was sent to and received from customers, with delivery state.
 
-Read-only in this slice: outbound messages are created by the dispatcher's
-jobs and the conversation engine, inbound ones by the Twilio webhook. A list
-reads like a conversation, oldest first.
+Outbound notices are created by the dispatcher's jobs, bot replies by the
+conversation engine, inbound messages by the Twilio webhook; `POST` sends a
+staff message to a customer, by email or, for a customer without one, by SMS
+(R0.2; `bot.services.messages.message_customer`). A list reads like a
+conversation, oldest first.
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import fields
-from marshmallow.validate import OneOf
+from marshmallow.validate import Length, OneOf
 from sqlalchemy import select
 
 from bot.api.auth import current_business
 from bot.api.base import list_response, resource_blueprint, where_equal
-from bot.api.fields import Id, ListQuery, items_schema
-from bot.models import Author, Direction, Message
+from bot.api.fields import Id, InputSchema, ListQuery, ShortText, Text, items_schema
+from bot.extensions import db
+from bot.models import Author, Direction, Message, utcnow
+from bot.services.customers import get_customer
+from bot.services.messages import message_customer
 from outbound.vocabulary import Channel, MessageStatus
 
 bp = resource_blueprint(
@@ -60,6 +65,18 @@ class MessageQuerySchema(ListQuery):
     direction = fields.String(validate=OneOf(_DIRECTIONS))
 
 
+class MessageCreateSchema(InputSchema):
+    customer_id = Id(required=True)
+    body = Text(
+        required=True,
+        validate=Length(1, 1600),
+        metadata={"description": "The text; an SMS may take several segments (R0.8)."},
+    )
+    subject = ShortText(
+        allow_none=True, metadata={"description": "Email only; default: the business's name."}
+    )
+
+
 @bp.route("", tags=["messages"])
 class Messages(MethodView):
     @bp.arguments(MessageQuerySchema, location="query")
@@ -71,3 +88,20 @@ class Messages(MethodView):
             statement, Message, query, ("customer_id", "conversation_id", "direction")
         )
         return list_response(statement.order_by(Message.created_at, Message.id), query)
+
+    @bp.arguments(MessageCreateSchema)
+    @bp.response(201, MessageSchema)
+    def post(self, data):
+        """Message a customer: by email when they have one and consented, else by SMS."""
+        business = current_business()
+        customer = get_customer(db.session, business, data["customer_id"])
+        message = message_customer(
+            db.session,
+            business,
+            customer,
+            body=data["body"],
+            subject=data.get("subject"),
+            now=utcnow(),
+        )
+        db.session.commit()
+        return message

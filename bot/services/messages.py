@@ -3,15 +3,23 @@
 A message is stored as `queued` in the caller's transaction and its send job
 is enqueued after the commit; the job (`outbound.jobs.send_message`) hands it
 to the transport. Segments and encoding are counted when it is stored, so
-the inbox and `/usage` can show them before delivery.
+the inbox and `/usage` can show them before delivery. A staff message to a
+customer takes the channel a notice would: email when the customer has an
+address and consent, otherwise SMS (R0.2).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from bot.models import Author, Business, Conversation, Direction, Message
+from bot.models import Author, Business, Conversation, Customer, Direction, Message
+from bot.services.conversations import conversation_for
+from bot.services.errors import DomainError
+from bot.services.notify import contact_facts
+from outbound.channels import email_blocker, sms_blocker
 from outbound.queueing import SEND_QUEUE, enqueue_after_commit, message_job_id
 from outbound.segments import count_segments
 from outbound.vocabulary import Channel, MessageStatus
@@ -70,6 +78,53 @@ def queue_message(
         retry=True,
     )
     return message
+
+
+def message_customer(
+    session: Session,
+    business: Business,
+    customer: Customer,
+    *,
+    body: str,
+    now: datetime,
+    subject: str | None = None,
+    author_user_id: int | None = None,
+) -> Message:
+    """Queue a staff message to `customer`: by email when the customer has an email
+    address and email consent, else by SMS when SMS reaches them (R0.2). SMS go into
+    the customer's conversation, so a reply is read next to them. Raises DomainError
+    (field customer_id) saying why neither channel can be used."""
+    facts = contact_facts(business, customer)
+    no_email, no_sms = email_blocker(facts), sms_blocker(facts)
+    if no_email is None:
+        return queue_message(
+            session,
+            business,
+            channel=Channel.EMAIL,
+            to_address=customer.email,
+            body=body,
+            author=Author.STAFF,
+            customer_id=customer.id,
+            subject=subject or business.name,
+            author_user_id=author_user_id,
+        )
+    if no_sms is not None:
+        raise DomainError(
+            f"no channel: {no_email}; {no_sms}", code="unreachable", field="customer_id"
+        )
+    conversation = conversation_for(
+        session, business, Channel.SMS, customer.phone, customer=customer, now=now
+    )
+    return queue_message(
+        session,
+        business,
+        channel=Channel.SMS,
+        to_address=customer.phone,
+        body=body,
+        author=Author.STAFF,
+        conversation=conversation,
+        author_user_id=author_user_id,
+    )
 
 
 def _customer_of(conversation: Conversation | None) -> int | None:

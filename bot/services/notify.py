@@ -53,7 +53,7 @@ def contact_facts(business: Business, customer: Customer) -> ContactFacts:
     )
 
 
-def record_facts(record: Record) -> RecordFacts:
+def record_facts(session: Session, record: Record) -> RecordFacts:
     return RecordFacts(
         id=record.id,
         kind=record.kind,
@@ -62,10 +62,31 @@ def record_facts(record: Record) -> RecordFacts:
         starts_at=record.starts_at,
         version=record.version,
         location_id=record.location_id,
-        awaiting_privacy_consent=(
-            record.source == RecordSource.ONLINE and record.customer.privacy_accepted_at is None
-        ),
+        awaiting_privacy_consent=_awaiting_privacy_consent(session, record),
     )
+
+
+def _awaiting_privacy_consent(session: Session, record: Record) -> bool:
+    """R1.12: a new customer who booked online has not accepted the privacy policy.
+
+    An existing customer (one the business knew before: an earlier record not
+    booked online) whose file holds SMS consent is not held back.
+    """
+    customer = record.customer
+    if record.source != RecordSource.ONLINE or customer.privacy_accepted_at is not None:
+        return False
+    if not customer.sms_consent:
+        return True
+    known_before = session.scalar(
+        select(Record.id)
+        .where(
+            Record.customer_id == customer.id,
+            Record.id < record.id,
+            Record.source != RecordSource.ONLINE,
+        )
+        .limit(1)
+    )
+    return known_before is None
 
 
 def rule_facts(rule: NotificationRule) -> RuleFacts:
@@ -107,7 +128,7 @@ def plan_for_event(
     ).all()
     event = RecordEvent(
         kind=kind,
-        record=record_facts(record),
+        record=record_facts(session, record),
         previous_status=previous_status,
         previous_starts_at=previous_starts_at,
         notify_customer=notify_customer,

@@ -26,7 +26,7 @@ EXPECTED = {
     "/api/v1/templates": {"get", "post"},
     "/api/v1/templates/preview": {"post"},
     "/api/v1/templates/{template_id}": {"get", "patch", "delete"},
-    "/api/v1/messages": {"get"},
+    "/api/v1/messages": {"get", "post"},
     "/api/v1/notifications": {"get"},
     "/api/v1/usage": {"get"},
 }

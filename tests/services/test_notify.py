@@ -1,4 +1,5 @@
-"""Planning through the domain: rules that send only during working hours (R4.6)."""
+"""Planning through the domain: rules that send only during working hours (R4.6), and
+reminders for customers who booked online (R1.12)."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -54,3 +55,41 @@ def test_without_working_hours_such_a_notice_is_skipped_with_the_reason(
         for n in db.session.scalars(select(Notification).where(Notification.record_id == record.id))
     }
     assert reasons == {"the location has no working hours to send in"}
+
+
+def _reminder(db, record) -> Notification:
+    return db.session.scalar(
+        select(Notification).where(
+            Notification.record_id == record.id, Notification.notice == Notice.REMINDER
+        )
+    )
+
+
+def test_an_online_booking_by_a_new_customer_holds_back_its_reminder(
+    db, customer_factory, record_factory, now
+):  # R1.12
+    online = record_factory(customer_factory(), source="online", starts_at=now + timedelta(days=3))
+
+    reminder = _reminder(db, online)
+    assert reminder.status == NotificationStatus.SKIPPED
+    assert reminder.reason == "customer booked online and has not accepted the privacy policy yet"
+
+
+def test_an_existing_customer_with_sms_consent_is_reminded_of_an_online_booking(
+    db, customer_factory, record_factory, now
+):  # R1.12: "existing customers with SMS consent do"
+    regular = customer_factory()
+    record_factory(regular, source="calendar", starts_at=now - timedelta(days=30))
+    online = record_factory(regular, source="online", starts_at=now + timedelta(days=3))
+
+    assert _reminder(db, online).status == NotificationStatus.SCHEDULED
+
+
+def test_an_existing_customer_without_sms_consent_still_needs_the_privacy_policy(
+    db, customer_factory, record_factory, now
+):  # R1.12
+    regular = customer_factory(sms_consent=False, email="u@example.org", email_consent=True)
+    record_factory(regular, source="calendar", starts_at=now - timedelta(days=30))
+    online = record_factory(regular, source="online", starts_at=now + timedelta(days=3))
+
+    assert _reminder(db, online).status == NotificationStatus.SKIPPED

@@ -1,0 +1,182 @@
+"""Shared fixtures for the requirement tests (R0.1 … R4.10): one file per seed.
+
+These tests drive ReplyDesk the way an integrating developer does: through
+the REST API with a bearer key, then one dispatcher pass as of an explicit
+instant and the real RQ worker, then they read what reached the outside
+world (the fake Twilio API, the SMTP sink) and what `GET /notifications`
+says about each planned notice. Signed Twilio webhooks (inbound replies,
+status callbacks) go through the test client like Twilio's own requests.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+from twilio.request_validator import RequestValidator
+
+from bot.models import utcnow
+from bot.services.businesses import create_api_key
+from outbound.jobs import run_dispatch_pass
+from tests.api.helpers import ApiClient
+from tests.conftest import PUBLIC_BASE_URL, SMS_FROM, TWILIO_SID, TWILIO_TOKEN
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MOBILE = "+4915112345678"  # a German mobile number, as the customers below have
+
+
+@pytest.fixture
+def api(client, db, business):
+    """An API client for the `business` fixture: the German salon, SMS on."""
+    key = create_api_key(db.session, business)
+    db.session.commit()
+    return ApiClient(client, key, business)
+
+
+def created(response) -> dict:
+    """The JSON of a 201 (or 200) answer; fails with the body otherwise."""
+    assert response.status_code in (200, 201), response.get_data(as_text=True)
+    return response.get_json()
+
+
+def berlin_time(days_ahead: int, hour: int = 14, minute: int = 0) -> datetime:
+    """`hour:minute` in Berlin `days_ahead` days from today."""
+    day = (datetime.now(BERLIN) + timedelta(days=days_ahead)).date()
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=BERLIN)
+
+
+@pytest.fixture
+def add_customer(api):
+    """POST /customers; defaults: Ursula Hoffmann, a German mobile, SMS consent."""
+
+    def add(**fields) -> dict:
+        body = {"name": "Ursula Hoffmann", "phone": MOBILE, "sms_consent": True, **fields}
+        return created(api.post("/customers", json=body))
+
+    return add
+
+
+@pytest.fixture
+def book(api):
+    """POST /records for a customer: an appointment at `starts_at` unless told otherwise."""
+
+    def add(customer: dict, starts_at: datetime | None = None, **fields) -> dict:
+        body = {"customer_id": customer["id"], "duration_minutes": 45, **fields}
+        if starts_at is not None:
+            body["starts_at"] = starts_at.isoformat()
+        return created(api.post("/records", json=body))
+
+    return add
+
+
+@pytest.fixture
+def deliver(work):
+    """One dispatcher pass as of `at` (default: now), then the real worker runs its jobs."""
+
+    def run(at: datetime | None = None) -> dict:
+        counts = run_dispatch_pass(at or utcnow(), send_inline=False)
+        work()
+        return counts
+
+    return run
+
+
+def notifications(api: ApiClient, record: dict | None = None, **query) -> list[dict]:
+    """GET /notifications (of one record), by due time."""
+    if record is not None:
+        query["record_id"] = record["id"]
+    response = api.get("/notifications", query_string=query)
+    return created(response)["items"]
+
+
+def notices_by_kind(api: ApiClient, record: dict) -> dict[tuple[str, str], dict]:
+    """A record's notices keyed by (notice, channel); the latest wins."""
+    return {(n["notice"], n["channel"]): n for n in notifications(api, record)}
+
+
+def texts_to(fake_twilio, number: str = MOBILE) -> list[str]:
+    """The bodies of the SMS the fake Twilio received for `number`, in order."""
+    return [sms.body for sms in fake_twilio.messages if sms.to == number]
+
+
+def mails_to(smtp_sink, address: str) -> list[EmailMessage]:
+    """The emails the SMTP sink received for `address`, in order."""
+    return [mail for mail in smtp_sink.messages if address in mail["X-Envelope-To"]]
+
+
+def plain(mail: EmailMessage) -> str:
+    return mail.get_body(("plain",)).get_content()
+
+
+def html(mail: EmailMessage) -> str:
+    return mail.get_body(("html",)).get_content()
+
+
+def card(mail: EmailMessage):
+    """The appointment card (.ics) attached to `mail`: (its MIME part, its VEVENT)."""
+    [part] = [a for a in mail.iter_attachments() if a.get_content_type() == "text/calendar"]
+    [event] = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")
+    return part, event
+
+
+def twilio_form(**fields) -> dict:
+    """What Twilio posts to a webhook: account, API version and the given fields."""
+    return {"AccountSid": TWILIO_SID, "ApiVersion": "2010-04-01", **fields}
+
+
+@pytest.fixture
+def post_signed(client):
+    """POST a form to a webhook URL (absolute, as Twilio calls it) with Twilio's signature."""
+
+    def post(url: str, form: dict):
+        signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, form)
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        return client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+
+    return post
+
+
+@pytest.fixture
+def text_in(post_signed):
+    """The customer's SMS `body` arriving at the inbound webhook from `sender`."""
+
+    def send(body: str, sender: str = MOBILE):
+        form = twilio_form(
+            MessageSid="SM" + secrets.token_hex(16),
+            From=sender,
+            To=SMS_FROM,
+            Body=body,
+            NumMedia="0",
+            NumSegments="1",
+            SmsStatus="received",
+        )
+        response = post_signed(f"{PUBLIC_BASE_URL}/webhooks/twilio/messages", form)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response
+
+    return send
+
+
+@pytest.fixture
+def report_status(post_signed):
+    """Twilio's status callback for an SMS the fake received, to the URL it was given."""
+
+    def report(sms, status: str, **extra):
+        form = twilio_form(
+            MessageSid=sms.sid,
+            MessageStatus=status,
+            From=sms.params["From"],
+            To=sms.to,
+            **extra,
+        )
+        response = post_signed(sms.params["StatusCallback"], form)
+        assert response.status_code in (200, 204), response.get_data(as_text=True)
+        return response
+
+    return report
