@@ -163,31 +163,20 @@ def run_dispatch_pass(now: datetime, *, send_inline: bool) -> dict[str, Any]:
     cron job does on its own schedule), so a pass by hand covers them too.
     With `send_inline` every claimed notification is sent in this process as of
     `now`; otherwise their jobs are enqueued as a tick would. Returns counts:
-    rebook_planned, claimed, sent, skipped, failed, retrying (put back for a
-    later try or the sender's turn; inline) or enqueued.
+    claimed, sent, skipped, failed, retrying (put back for a later try or the
+    sender's turn; inline) or enqueued.
     """
     session = db.session
-    rebook_planned = plan_rebook_nudges(session, now=now)
+    plan_rebook_nudges(session, now=now)
     session.commit()
     claimed = claim_due(session, now=now, lease=send_lease(current_app.config))
     if not send_inline:
         for notification_id in claimed:
             _enqueue_notification(notification_id)
         session.commit()
-        return {
-            "rebook_planned": rebook_planned,
-            "claimed": len(claimed),
-            "enqueued": len(claimed),
-        }
+        return {"claimed": len(claimed), "enqueued": len(claimed)}
     session.commit()
-    counts = {
-        "rebook_planned": rebook_planned,
-        "claimed": len(claimed),
-        "sent": 0,
-        "skipped": 0,
-        "failed": 0,
-        "retrying": 0,
-    }
+    counts = {"claimed": len(claimed), "sent": 0, "skipped": 0, "failed": 0, "retrying": 0}
     buckets = {
         NotificationStatus.SENT: "sent",
         NotificationStatus.DELIVERED: "sent",
