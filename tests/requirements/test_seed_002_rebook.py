@@ -17,7 +17,7 @@ import pytest
 from bot.services.businesses import create_api_key
 from outbound.jobs import run_dispatch_pass
 from outbound.queueing import DISPATCH_QUEUE, SEND_QUEUE, get_queue
-from tests.api.helpers import ApiClient
+from tests.api.helpers import ApiClient, assert_error
 from tests.conftest import BOTH_DATABASES
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -402,3 +402,23 @@ def test_a_worker_running_the_rebook_and_send_jobs_twice_plans_once_and_sends_on
 
     assert len(texts(fake_twilio)) == 1
     assert [n["status"] for n in nudges(salon, ursula["id"])] == ["sent"]
+
+
+def test_r2_4_a_rebook_rule_sends_at_ten_unless_told_and_only_to_the_customer(salon):
+    data = {"kind": "appointment", "trigger": "rebook", "notice": "rebook"}
+    rule = ok(
+        salon.post("/rules", json={**data, "rebook_mode": "after_visit", "rebook_days": 2}), 201
+    )
+    assert (rule["send_time"], rule["audience"], rule["enabled"]) == ("10:00", "customer", True)
+
+    refused = salon.post(
+        "/rules",
+        json={
+            **data,
+            "rebook_mode": "predicted",
+            "rebook_days": 5,
+            "audience": "business",
+            "channel": "email",
+        },
+    )
+    assert_error(refused, 422, field="audience")
