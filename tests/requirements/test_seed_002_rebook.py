@@ -13,10 +13,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from rq.cron import CronScheduler
 
 from bot.services.businesses import create_api_key
 from outbound.jobs import run_dispatch_pass
-from outbound.queueing import DISPATCH_QUEUE, SEND_QUEUE, get_queue
+from outbound.queueing import DISPATCH_QUEUE, SEND_QUEUE, get_queue, redis_connection
 from tests.api.helpers import ApiClient, assert_error
 from tests.conftest import BOTH_DATABASES
 
@@ -422,3 +423,13 @@ def test_r2_4_a_rebook_rule_sends_at_ten_unless_told_and_only_to_the_customer(sa
         },
     )
     assert_error(refused, 422, field="audience")
+
+
+def test_the_clock_runs_the_rebook_scan_every_ten_minutes(redis_server):
+    scheduler = CronScheduler(connection=redis_connection(redis_server.url))
+    scheduler.load_config_from_file("outbound.cron")
+
+    jobs = {job.func_name: job for job in scheduler.get_jobs()}
+    scan = jobs["outbound.jobs.plan_rebook"]
+    assert (scan.queue_name, scan.interval) == (DISPATCH_QUEUE, 600)
+    assert "outbound.jobs.dispatch_tick" in jobs
