@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.models import (
@@ -108,7 +108,7 @@ def nudge_stale_reason(session: Session, notification: Notification, visit: Reco
             Record.business_id == business.id,
             Record.customer_id == visit.customer_id,
             Record.kind == RecordKind.APPOINTMENT,
-            Record.status.in_(_COUNTED_STATUSES),
+            or_(Record.status.in_(_COUNTED_STATUSES), Record.id == visit.id),
         )
         .options(selectinload(Record.service))
     ).all()
@@ -124,12 +124,18 @@ def is_rebook_nudge(notification: Notification) -> bool:
 def _plan_for_business(
     session: Session, business: Business, rules: Sequence[NotificationRule], *, now: datetime
 ) -> int:
+    planned = _planned_nudges(session, business)
+    # The visits planned nudges are about are read whatever their status now,
+    # so a withdrawal can say what became of the visit.
     records = session.scalars(
         select(Record)
         .where(
             Record.business_id == business.id,
             Record.kind == RecordKind.APPOINTMENT,
-            Record.status.in_(_COUNTED_STATUSES),
+            or_(
+                Record.status.in_(_COUNTED_STATUSES),
+                Record.id.in_({visit_id for _, _, visit_id in planned}),
+            ),
             Record.starts_at.is_not(None),
         )
         .options(selectinload(Record.service))
@@ -146,7 +152,7 @@ def _plan_for_business(
         bookings[record.customer_id].append(_booking(record, categories))
     by_id = {record.id: record for record in records}
 
-    _withdraw_no_longer_holding(session, business, bookings, now=now)
+    _withdraw_no_longer_holding(session, business, planned, bookings, now=now)
 
     wanted: list[tuple[NotificationRule, Record, datetime]] = []
     for customer_bookings in bookings.values():
@@ -239,21 +245,30 @@ def _store(session: Session, rows: list[Notification]) -> int:
     return stored
 
 
+def _planned_nudges(session: Session, business: Business) -> list[tuple[int, int, int]]:
+    """(id, customer id, visit id) of the business's nudges not yet sending."""
+    return [
+        tuple(row)
+        for row in session.execute(
+            select(Notification.id, Notification.customer_id, Notification.record_id).where(
+                Notification.business_id == business.id,
+                Notification.status.in_(WITHDRAWABLE),
+                Notification.idempotency_key.startswith(KEY_PREFIX),
+            )
+        )
+    ]
+
+
 def _withdraw_no_longer_holding(
     session: Session,
     business: Business,
+    planned: Sequence[tuple[int, int, int]],
     bookings: dict[int, list[Booking]],
     *,
     now: datetime,
 ) -> None:
-    """Withdraw the business's planned nudges whose customer booked or visited again."""
-    planned = session.execute(
-        select(Notification.id, Notification.customer_id, Notification.record_id).where(
-            Notification.business_id == business.id,
-            Notification.status.in_(WITHDRAWABLE),
-            Notification.idempotency_key.startswith(KEY_PREFIX),
-        )
-    ).all()
+    """Withdraw the business's planned nudges whose customer booked or visited again,
+    or whose visit is no longer one."""
     by_reason: dict[str, list[int]] = defaultdict(list)
     for notification_id, customer_id, visit_id in planned:
         reason = nudge_blocker(

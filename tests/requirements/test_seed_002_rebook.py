@@ -135,6 +135,26 @@ def test_r2_1_the_flask_dispatch_command_covers_rebook(salon, day0, runner, fake
     assert text.startswith("Hallo Ursula, Zeit für Ihren nächsten Termin")
 
 
+def test_r2_1_a_no_show_is_no_visit_and_withdraws_the_nudge_planned_for_it(
+    salon, day0, fake_twilio
+):
+    rebook_rule(salon, days=2)
+    ursula = customer(salon)
+    visit = appointment(salon, ursula["id"], local(day0, 14), status="confirmed")
+    run_dispatch_pass(local(day0, 15), send_inline=True)  # begun, so it counts for now
+    assert [n["status"] for n in nudges(salon, ursula["id"])] == ["scheduled"]
+
+    ok(salon.patch(f"/records/{visit['id']}", json={"status": "no_show"}))
+    run_dispatch_pass(local(day0 + timedelta(days=2), 9, 30), send_inline=True)
+
+    assert texts(fake_twilio) == []
+    [withdrawn] = nudges(salon, ursula["id"])
+    assert (withdrawn["status"], withdrawn["reason"]) == (
+        "cancelled",
+        f"the visit on {day0} is now no_show",
+    )
+
+
 # --- R2.4 --------------------------------------------------------------------
 
 
