@@ -1,16 +1,18 @@
-"""The `rq cron` configuration: enqueue the dispatcher tick every few seconds.
+"""The `rq cron` configuration: the dispatcher tick every few seconds, the rebook scan
+every few minutes.
 
 The Procfile's clock runs `rq cron outbound.cron --url $REDIS_URL`; RQ's own
-scheduler imports this module and enqueues `outbound.jobs.dispatch_tick` on
-the dispatch queue, and the workers run it. Registering only records the
-function; nothing here touches Redis or builds the app.
+scheduler imports this module and enqueues `outbound.jobs.dispatch_tick` and
+`outbound.jobs.plan_rebook` on the dispatch queue, and the workers run them.
+Registering only records the functions; nothing here touches Redis or builds
+the app.
 """
 
 from __future__ import annotations
 
 from rq import cron
 
-from outbound.jobs import dispatch_tick
+from outbound.jobs import dispatch_tick, plan_rebook
 from outbound.queueing import DISPATCH_QUEUE
 
 DISPATCH_INTERVAL_SECONDS = 5
@@ -20,10 +22,23 @@ DISPATCH_JOB_TIMEOUT_SECONDS = 60
 # Ticks are frequent and their result is a count; keep it briefly for `rq info`.
 DISPATCH_RESULT_TTL_SECONDS = 60
 
+# Rebook nudges are due at a time of day, planned days ahead: a scan every ten
+# minutes is soon enough, and a scan reads every customer's appointments.
+REBOOK_INTERVAL_SECONDS = 600
+REBOOK_JOB_TIMEOUT_SECONDS = 300
+REBOOK_RESULT_TTL_SECONDS = 3600
+
 cron.register(
     dispatch_tick,
     queue_name=DISPATCH_QUEUE,
     interval=DISPATCH_INTERVAL_SECONDS,
     job_timeout=DISPATCH_JOB_TIMEOUT_SECONDS,
     result_ttl=DISPATCH_RESULT_TTL_SECONDS,
+)
+cron.register(
+    plan_rebook,
+    queue_name=DISPATCH_QUEUE,
+    interval=REBOOK_INTERVAL_SECONDS,
+    job_timeout=REBOOK_JOB_TIMEOUT_SECONDS,
+    result_ttl=REBOOK_RESULT_TTL_SECONDS,
 )

@@ -1,4 +1,5 @@
-"""RQ job functions: the dispatcher tick and the send jobs, plus the CLI's inline pass.
+"""RQ job functions: the dispatcher tick, the send jobs and the rebook scan, plus the
+CLI's inline pass.
 
 Jobs take ids and plain values only, reload their rows and are safe to run
 twice (the claims in `outbound.dispatcher` and `outbound.sending` see to
@@ -27,6 +28,7 @@ from rq.job import Job, JobStatus
 
 from bot.extensions import db
 from bot.models import utcnow
+from bot.services.rebook import plan_rebook_nudges
 from outbound.dispatcher import (
     claim_due,
     send_lease,
@@ -138,15 +140,35 @@ def send_message(message_id: int) -> str:
 
 
 @in_app_context
+def plan_rebook(now_iso: str | None = None) -> int:
+    """Plan the rebook nudges due as of now and withdraw those that no longer hold
+    (`bot.services.rebook`); returns how many were planned. Safe to run twice:
+    a nudge's key names its rule, customer and visit.
+
+    `now_iso` (ISO 8601 with offset) plans as of that instant instead of the clock.
+    """
+    now = datetime.fromisoformat(now_iso) if now_iso else utcnow()
+    planned = plan_rebook_nudges(db.session, now=now)
+    db.session.commit()
+    if planned:
+        log.info("rebook: %d nudges planned", planned)
+    return planned
+
+
+@in_app_context
 def run_dispatch_pass(now: datetime, *, send_inline: bool) -> dict[str, Any]:
     """One dispatcher pass as of `now` (the CLI's `flask dispatch --now`).
 
+    It first plans the rebook nudges due as of `now` (what the `plan_rebook`
+    cron job does on its own schedule), so a pass by hand covers them too.
     With `send_inline` every claimed notification is sent in this process as of
     `now`; otherwise their jobs are enqueued as a tick would. Returns counts:
     claimed, sent, skipped, failed, retrying (put back for a later try or the
     sender's turn; inline) or enqueued.
     """
     session = db.session
+    plan_rebook_nudges(session, now=now)
+    session.commit()
     claimed = claim_due(session, now=now, lease=send_lease(current_app.config))
     if not send_inline:
         for notification_id in claimed:

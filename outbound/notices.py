@@ -37,6 +37,7 @@ from bot.models import (
     utcnow,
 )
 from bot.services.notify import contact_facts
+from bot.services.rebook import is_rebook_nudge, nudge_stale_reason
 from outbound.calendar import (
     AppointmentCard,
     CardMethod,
@@ -303,6 +304,8 @@ def stale_reason(session: Session, notification: Notification, record: Record | 
     """
     if record is None:
         return "the record no longer exists" if notification.record_id else None
+    if is_rebook_nudge(notification):  # about the visit, which is over by design (R2.5)
+        return nudge_stale_reason(session, notification, record)
     if record.kind == RecordKind.APPOINTMENT:
         announced = _ANNOUNCES.get(notification.notice)
         if announced is not None:

@@ -127,9 +127,24 @@ class RuleChangeSchema(InputSchema):
         allow_none=True,
         metadata={"description": "Reminders only (required there): minutes before the start."},
     )
-    rebook_mode = fields.String(allow_none=True, validate=OneOf(REBOOK_MODES))
-    rebook_days = Count(1, MAX_REBOOK_DAYS, allow_none=True)
-    send_time = ClockTime(allow_none=True, metadata={"description": "Rebook: time of day."})
+    rebook_mode = fields.String(
+        allow_none=True,
+        validate=OneOf(REBOOK_MODES),
+        metadata={
+            "description": "Rebook (R2.4, R2.6): after_visit, N days after the last visit; "
+            "predicted, N days before the customer falls out of their pattern."
+        },
+    )
+    rebook_days = Count(
+        1,
+        MAX_REBOOK_DAYS,
+        allow_none=True,
+        metadata={"description": "Rebook: N (the seed offers 1, 2 or 3 after, 5 before)."},
+    )
+    send_time = ClockTime(
+        allow_none=True,
+        metadata={"description": "Rebook: time of day in the business's zone; default 10:00."},
+    )
     working_hours_only = StrictBoolean(metadata={"description": "R4.6."})
     all_locations = StrictBoolean(metadata={"description": "R4.8."})
     location_ids = fields.List(

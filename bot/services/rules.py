@@ -6,13 +6,17 @@ checked here, against the rule as a whole after the change: the trigger must
 exist for the kind (R4.2: inquiries only on creation and "status changed to";
 reminders only for appointments and work orders, which have a scheduled
 time; rebook nudges only for appointments), "status changed to" names one of
-the kind's statuses, a reminder says how long before (R4.9), notices to the
+the kind's statuses, a reminder says how long before (R4.9), a rebook nudge
+goes to the customer N days after the visit or before the predicted next
+one, at a time of day (R2.4; 10:00 when none is given), notices to the
 business go by email (R3.4), the template exists (R4.7), chosen locations
 belong to the business (R4.8).
 
 Changing or disabling a rule does not rewrite the notifications it already
 planned: those were decided under the rule as it was, and the send job
-re-checks each against the record, consent and opt-outs. Deleting a rule
+re-checks each against the record, consent and opt-outs. (Rebook nudges are
+the exception to disabling: switching a rebook rule off withdraws what it
+planned, `bot.services.rebook`, as the seed's switch promises.) Deleting a rule
 withdraws its notifications that have not started sending (they become
 `cancelled` with the reason "rule deleted") and unlinks all its notifications
 from it (`rule_id` becomes null), so the outbox keeps its history. Functions
@@ -36,6 +40,7 @@ from bot.services.lookup import owned_row
 from bot.services.notify import withdraw_notifications
 from bot.services.statuses import status_codes
 from bot.services.templates import template_name_known
+from outbound.rebook import DEFAULT_SEND_TIME
 from outbound.vocabulary import (
     Audience,
     ChannelChoice,
@@ -404,6 +409,13 @@ def _check_rebook(rule: NotificationRule) -> None:
             code="required" if rule.rebook_days is None else "invalid",
             field="rebook_days",
         )
+    if rule.audience != Audience.CUSTOMER:
+        raise DomainError(
+            "a rebook nudge goes to the customer; its audience must be customer",
+            field="audience",
+        )
+    if rule.send_time is None:
+        rule.send_time = DEFAULT_SEND_TIME  # R2.4: it goes out at a time of day
 
 
 def _check_audience_channel(

@@ -1,0 +1,307 @@
+"""Rebook nudges as outbox rows: planned from visits, withdrawn when they stop holding
+(seed 002: R2.1, R2.4–R2.6).
+
+Rebook nudges are not caused by a record change, so nothing plans them in
+the transaction of a change; `plan_rebook_nudges` scans instead (from rq
+cron every few minutes, and at the start of every by-hand dispatch pass).
+For each business with an enabled rebook rule it reads every customer's
+appointments, asks `outbound.rebook` when their nudge for their last visit
+is due, and stores it as a `Notification` on the visit's record, channel
+chosen as for every notice (`outbound.channels`), skipped with the reason
+when the customer cannot get it. The idempotency key names rule, customer
+and visit, so scanning again plans nothing twice and a newer visit plans a
+new nudge. The same scan withdraws planned nudges that no longer hold: the
+customer booked (R2.5) or visited again, or the rule was switched off; a
+nudge withdrawn because of a booking that is then cancelled is planned
+again. At send time `nudge_stale_reason` checks once more, for whatever
+happened between the last scan and the send.
+
+Functions flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.models import (
+    AppointmentStatus,
+    Business,
+    Customer,
+    Notification,
+    NotificationRule,
+    Record,
+    RecordKind,
+    Service,
+)
+from bot.services.catalogue import location_for_record, opening_hours
+from bot.services.notify import WITHDRAWABLE, contact_facts, withdraw_notifications
+from outbound.channels import choose_channels
+from outbound.hours import next_opening
+from outbound.rebook import (
+    KEY_PREFIX,
+    Booking,
+    RebookMode,
+    RebookSettings,
+    is_rebook_key,
+    nudge_blocker,
+    rebook_due,
+    rebook_key,
+    typical_intervals,
+)
+from outbound.vocabulary import Audience, NotificationStatus, Trigger
+
+SWITCHED_OFF_REASON = "rebook nudges are switched off"
+# Appointments that can be a visit or a booking; cancelled, declined and
+# no-show ones are neither.
+_COUNTED_STATUSES = (
+    AppointmentStatus.COMPLETED,
+    AppointmentStatus.CONFIRMED,
+    AppointmentStatus.PENDING,
+)
+
+
+def plan_rebook_nudges(session: Session, *, now: datetime) -> int:
+    """Plan the nudges due under every enabled rebook rule as of `now`, and withdraw
+    planned ones that no longer hold. Returns how many rows were planned (or
+    planned again)."""
+    _withdraw_switched_off(session)
+    rules = session.scalars(
+        select(NotificationRule)
+        .where(
+            NotificationRule.trigger == Trigger.REBOOK,
+            NotificationRule.enabled.is_(True),
+            NotificationRule.kind == RecordKind.APPOINTMENT,
+            NotificationRule.audience == Audience.CUSTOMER,
+        )
+        .options(selectinload(NotificationRule.locations))
+        .order_by(NotificationRule.business_id, NotificationRule.id)
+    ).all()
+    by_business: dict[int, list[NotificationRule]] = defaultdict(list)
+    for rule in rules:
+        by_business[rule.business_id].append(rule)
+    planned = 0
+    for business_id, business_rules in by_business.items():
+        business = session.get(Business, business_id)
+        planned += _plan_for_business(session, business, business_rules, now=now)
+    session.flush()
+    return planned
+
+
+def nudge_stale_reason(session: Session, notification: Notification, visit: Record) -> str | None:
+    """Why a planned nudge no longer holds at send time, or None when it does.
+
+    The rule must still be an enabled rebook rule; the visit must still be one
+    and the customer must have neither a booking ahead (R2.5) nor a newer
+    visit, as of the moment the nudge was due."""
+    rule = session.get(NotificationRule, notification.rule_id) if notification.rule_id else None
+    if rule is None or not rule.enabled or rule.trigger != Trigger.REBOOK:
+        return SWITCHED_OFF_REASON
+    business = session.get(Business, notification.business_id)
+    records = session.scalars(
+        select(Record)
+        .where(
+            Record.business_id == business.id,
+            Record.customer_id == visit.customer_id,
+            Record.kind == RecordKind.APPOINTMENT,
+            or_(Record.status.in_(_COUNTED_STATUSES), Record.id == visit.id),
+        )
+        .options(selectinload(Record.service))
+    ).all()
+    bookings = [_booking(record, {}) for record in records]
+    return nudge_blocker(bookings, visit.id, now=notification.due_at, zone=business.timezone)
+
+
+def is_rebook_nudge(notification: Notification) -> bool:
+    """Whether the outbox row is a rebook nudge (planned here, keyed by visit)."""
+    return is_rebook_key(notification.idempotency_key)
+
+
+def _plan_for_business(
+    session: Session, business: Business, rules: Sequence[NotificationRule], *, now: datetime
+) -> int:
+    planned = _planned_nudges(session, business)
+    # The visits planned nudges are about are read whatever their status now,
+    # so a withdrawal can say what became of the visit.
+    records = session.scalars(
+        select(Record)
+        .where(
+            Record.business_id == business.id,
+            Record.kind == RecordKind.APPOINTMENT,
+            or_(
+                Record.status.in_(_COUNTED_STATUSES),
+                Record.id.in_({visit_id for _, _, visit_id in planned}),
+            ),
+            Record.starts_at.is_not(None),
+        )
+        .options(selectinload(Record.service))
+    ).all()
+    categories = typical_intervals(
+        session.execute(
+            select(Service.category, Service.rebook_interval_days).where(
+                Service.business_id == business.id
+            )
+        ).all()
+    )
+    bookings: dict[int, list[Booking]] = defaultdict(list)
+    for record in records:
+        bookings[record.customer_id].append(_booking(record, categories))
+    by_id = {record.id: record for record in records}
+
+    _withdraw_no_longer_holding(session, business, planned, bookings, now=now)
+
+    wanted: list[tuple[NotificationRule, Record, datetime]] = []
+    for customer_bookings in bookings.values():
+        for rule in rules:
+            settings = RebookSettings(
+                RebookMode(rule.rebook_mode), rule.rebook_days, rule.send_time
+            )
+            timing = rebook_due(customer_bookings, settings, now=now, zone=business.timezone)
+            if timing.due_at is None:
+                continue
+            visit = by_id[timing.visit.record_id]
+            if not rule.all_locations and visit.location_id not in {
+                location.id for location in rule.locations
+            }:
+                continue
+            wanted.append((rule, visit, timing.due_at))
+    if not wanted:
+        return 0
+    customers = {
+        customer.id: customer
+        for customer in session.scalars(
+            select(Customer)
+            .where(Customer.id.in_({visit.customer_id for _, visit, _ in wanted}))
+            .options(selectinload(Customer.addresses))
+        )
+    }
+    rows = []
+    for rule, visit, due_at in wanted:
+        customer = customers[visit.customer_id]
+        hold_reason = None
+        if rule.working_hours_only:
+            opening = opening_hours(location_for_record(session, business, visit))
+            held = next_opening(due_at, opening, business.timezone)
+            if held is None:
+                hold_reason = "the location has no working hours to send in"
+            else:
+                due_at = held
+        for decision in choose_channels(
+            rule.channel, contact_facts(business, customer), rule.notice
+        ):
+            rows.append(
+                Notification(
+                    business_id=business.id,
+                    rule_id=rule.id,
+                    record_id=visit.id,
+                    customer_id=customer.id,
+                    audience=Audience.CUSTOMER,
+                    notice=rule.notice,
+                    template_name=rule.template_name,
+                    channel=decision.channel,
+                    due_at=due_at,
+                    status=(
+                        NotificationStatus.SKIPPED
+                        if decision.skip_reason or hold_reason
+                        else NotificationStatus.SCHEDULED
+                    ),
+                    reason=decision.skip_reason or hold_reason,
+                    idempotency_key=rebook_key(rule.id, customer.id, visit.id, decision.channel),
+                    record_version=visit.version,
+                )
+            )
+    return _store(session, rows)
+
+
+def _store(session: Session, rows: list[Notification]) -> int:
+    """Add the rows whose key is new; plan again those a scan withdrew. Returns how many."""
+    known = {
+        row.idempotency_key: row
+        for row in session.scalars(
+            select(Notification)
+            .where(Notification.idempotency_key.in_([row.idempotency_key for row in rows]))
+            .execution_options(populate_existing=True)
+        )
+    }
+    stored = 0
+    for row in rows:
+        existing = known.get(row.idempotency_key)
+        if existing is None:
+            session.add(row)
+            stored += 1
+        elif existing.status == NotificationStatus.CANCELLED:
+            # Withdrawn for a booking since cancelled, or while the rule was off.
+            existing.status = row.status
+            existing.reason = row.reason
+            existing.due_at = row.due_at
+            existing.record_version = row.record_version
+            existing.lease_until = None
+            stored += 1
+    session.flush()
+    return stored
+
+
+def _planned_nudges(session: Session, business: Business) -> list[tuple[int, int, int]]:
+    """(id, customer id, visit id) of the business's nudges not yet sending."""
+    return [
+        tuple(row)
+        for row in session.execute(
+            select(Notification.id, Notification.customer_id, Notification.record_id).where(
+                Notification.business_id == business.id,
+                Notification.status.in_(WITHDRAWABLE),
+                Notification.idempotency_key.startswith(KEY_PREFIX),
+            )
+        )
+    ]
+
+
+def _withdraw_no_longer_holding(
+    session: Session,
+    business: Business,
+    planned: Sequence[tuple[int, int, int]],
+    bookings: dict[int, list[Booking]],
+    *,
+    now: datetime,
+) -> None:
+    """Withdraw the business's planned nudges whose customer booked or visited again,
+    or whose visit is no longer one."""
+    by_reason: dict[str, list[int]] = defaultdict(list)
+    for notification_id, customer_id, visit_id in planned:
+        reason = nudge_blocker(
+            bookings.get(customer_id, []), visit_id, now=now, zone=business.timezone
+        )
+        if reason:
+            by_reason[reason].append(notification_id)
+    for reason, ids in by_reason.items():
+        withdraw_notifications(session, Notification.id.in_(ids), reason)
+
+
+def _withdraw_switched_off(session: Session) -> None:
+    """Withdraw planned nudges of rules that are disabled (or no longer rebook rules)."""
+    switched_off = select(NotificationRule.id).where(
+        (NotificationRule.enabled.is_(False)) | (NotificationRule.trigger != Trigger.REBOOK)
+    )
+    withdraw_notifications(
+        session,
+        Notification.idempotency_key.startswith(KEY_PREFIX)
+        & Notification.rule_id.in_(switched_off),
+        SWITCHED_OFF_REASON,
+    )
+
+
+def _booking(record: Record, categories: dict[str, int]) -> Booking:
+    service = record.service
+    return Booking(
+        record_id=record.id,
+        starts_at=record.starts_at,
+        status=record.status,
+        service_name=service.name if service else None,
+        interval_days=service.rebook_interval_days if service else None,
+        category_interval_days=(
+            categories.get(service.category) if service and service.category else None
+        ),
+    )

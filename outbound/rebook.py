@@ -1,0 +1,221 @@
+"""When a customer gets their rebook nudge, or why not (seed 002: R2.1, R2.4–R2.6).
+
+A nudge reminds a customer who has no future booking after a visit to book
+again (R2.1). A visit is an appointment that took place: `completed`, or
+`confirmed` and started by the moment in question; cancelled, declined and
+no-show appointments never count, and two appointments on one day are one
+visit. The rule says when (R2.4): `after_visit` sends N days after the last
+visit; `predicted` sends N days before the customer becomes "at risk", which
+the seed defines per customer (R2.6): with fewer than 3 visits, at the typical
+interval of the last visit's service (its own `rebook_interval_days`, else the
+typical one of its category); with 3 or more, when they fall out of their own
+current pattern, the median of the gaps between their last visits. Either
+way the nudge goes out at the rule's time of day in the business's zone, and
+never before the day after the visit.
+
+A nudge holds only while the customer has no booking after the visit: an
+open appointment still ahead means they already booked (R2.5), a newer visit
+means the nudge for that visit replaces this one. `nudge_blocker` says so in
+words, for the planner and again at send time.
+
+A moment that has passed is not chased: up to MISSED_GRACE late (the visit
+was recorded late, the scan did not run) the nudge goes at the next time of
+day the rule names; later than that it is dropped, so switching a rule on
+does not text everyone whose last visit was months ago.
+
+Pure: bookings and rule settings in, an aware instant and a reason out.
+"""
+
+from __future__ import annotations
+
+import enum
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+DEFAULT_SEND_TIME = time(10, 0)  # a rule that names no time of day sends at 10:00 local
+MISSED_GRACE = timedelta(days=2)
+PATTERN_MIN_VISITS = 3  # R2.6: from 3 visits on, the customer's own pattern
+PATTERN_RECENT_GAPS = 5  # "current" pattern: the gaps between the last six visits
+KEY_PREFIX = "rebook:"
+
+VISIT_STATUSES = frozenset({"completed", "confirmed"})
+BOOKED_STATUSES = frozenset({"confirmed", "pending"})  # a request counts as a booking
+
+
+class RebookMode(enum.StrEnum):
+    AFTER_VISIT = "after_visit"  # N days after the last visit
+    PREDICTED = "predicted"  # N days before the customer is "at risk" (R2.6)
+
+
+@dataclass(frozen=True)
+class Booking:
+    """One appointment of the customer, as rebook timing needs it."""
+
+    record_id: int
+    starts_at: datetime  # aware
+    status: str
+    service_name: str | None = None
+    interval_days: int | None = None  # the service's own typical rebook interval
+    category_interval_days: int | None = None  # the typical interval of its category
+
+
+@dataclass(frozen=True)
+class RebookSettings:
+    """What a rebook rule says about timing (R2.4)."""
+
+    mode: RebookMode
+    days: int
+    send_time: time | None = None
+
+
+@dataclass(frozen=True)
+class RebookTiming:
+    """The moment a nudge is due for `visit`, or None with the reason in `reason`."""
+
+    visit: Booking | None
+    due_at: datetime | None
+    reason: str
+
+
+def is_visit(booking: Booking, now: datetime) -> bool:
+    """Whether the appointment took place as of `now`."""
+    if booking.status == "completed":
+        return True
+    return booking.status == "confirmed" and booking.starts_at <= now
+
+
+def is_future_booking(booking: Booking, now: datetime) -> bool:
+    """Whether the appointment is still ahead as of `now` and on (or requested)."""
+    return (
+        booking.status in BOOKED_STATUSES and booking.starts_at > now and not is_visit(booking, now)
+    )
+
+
+def last_visit(bookings: Iterable[Booking], now: datetime) -> Booking | None:
+    """The latest visit as of `now` (by start, then record id), or None."""
+    visits = [b for b in bookings if is_visit(b, now)]
+    return max(visits, key=lambda b: (b.starts_at, b.record_id)) if visits else None
+
+
+def nudge_blocker(
+    bookings: Sequence[Booking], visit_id: int, *, now: datetime, zone: str
+) -> str | None:
+    """Why a nudge for the visit `visit_id` no longer holds as of `now`, or None.
+
+    `bookings` are all the customer's appointments. Reasons: the visit is no
+    longer one (cancelled, moved ahead, deleted), the customer has a future
+    appointment (R2.5, the soonest is named), or visited again since.
+    """
+    tz = ZoneInfo(zone)
+    visit = next((b for b in bookings if b.record_id == visit_id), None)
+    if visit is None:
+        return "the visit no longer exists"
+    if not is_visit(visit, now):
+        if visit.status in VISIT_STATUSES:
+            return f"the visit was moved to {_day(visit.starts_at, tz)}"
+        return f"the visit on {_day(visit.starts_at, tz)} is now {visit.status}"
+    ahead = sorted(b.starts_at for b in bookings if is_future_booking(b, now))
+    if ahead:
+        return f"customer already has an appointment on {_day(ahead[0], tz)}"
+    newest = last_visit(bookings, now)
+    if newest is not None and newest.record_id != visit.record_id:
+        return f"customer visited again on {_day(newest.starts_at, tz)}"
+    return None
+
+
+def rebook_due(
+    bookings: Sequence[Booking], settings: RebookSettings, *, now: datetime, zone: str
+) -> RebookTiming:
+    """When the customer's nudge for their last visit is due, as of `now`.
+
+    `bookings` are all the customer's appointments (any status). Returns the
+    timing with `due_at` None when there is no nudge to plan: no visit yet, a
+    booking ahead or a newer visit (`nudge_blocker`), no interval to predict
+    from, or a moment more than MISSED_GRACE ago. A moment missed by less
+    moves to the next time of day the rule names, at or after `now`.
+    """
+    tz = ZoneInfo(zone)
+    visit = last_visit(bookings, now)
+    if visit is None:
+        return RebookTiming(None, None, "customer has no visit yet")
+    blocker = nudge_blocker(bookings, visit.record_id, now=now, zone=zone)
+    if blocker:
+        return RebookTiming(visit, None, blocker)
+    visit_day = visit.starts_at.astimezone(tz).date()
+    if settings.mode == RebookMode.AFTER_VISIT:
+        day = visit_day + timedelta(days=settings.days)
+        why = f"{settings.days} days after the visit on {visit_day}"
+    else:
+        at_risk, basis = _at_risk_day(bookings, visit, now, tz)
+        if at_risk is None:
+            return RebookTiming(visit, None, basis)
+        day = max(at_risk - timedelta(days=settings.days), visit_day + timedelta(days=1))
+        why = f"{settings.days} days before {at_risk}, when the customer is at risk ({basis})"
+    send_time = settings.send_time or DEFAULT_SEND_TIME
+    due_at = datetime.combine(day, send_time, tzinfo=tz)
+    if due_at >= now:
+        return RebookTiming(visit, due_at, why)
+    if now - due_at > MISSED_GRACE:
+        return RebookTiming(visit, None, f"the moment ({due_at:%Y-%m-%d %H:%M}) passed long ago")
+    return RebookTiming(visit, _next_time_of_day(now, send_time, tz), f"{why}; sent late")
+
+
+def typical_intervals(services: Iterable[tuple[str | None, int | None]]) -> dict[str, int]:
+    """Each category's typical rebook interval: the median of its services' own
+    intervals (the lower one of two middles), from (category, interval) pairs."""
+    found: dict[str, list[int]] = {}
+    for category, interval in services:
+        if category and interval:
+            found.setdefault(category, []).append(interval)
+    return {category: statistics.median_low(days) for category, days in found.items()}
+
+
+def rebook_key(rule_id: int, customer_id: int, visit_id: int, channel: str) -> str:
+    """The idempotency key of a nudge: one per rule, customer, last visit and channel."""
+    return f"{KEY_PREFIX}rule:{rule_id}:customer:{customer_id}:visit:{visit_id}:{channel}"
+
+
+def is_rebook_key(key: str) -> bool:
+    return key.startswith(KEY_PREFIX)
+
+
+def _at_risk_day(
+    bookings: Sequence[Booking], visit: Booking, now: datetime, tz: ZoneInfo
+) -> tuple[date | None, str]:
+    """The day the customer falls out of their pattern, and how it was found (R2.6)."""
+    days = sorted({b.starts_at.astimezone(tz).date() for b in bookings if is_visit(b, now)})
+    last_day = visit.starts_at.astimezone(tz).date()
+    if len(days) >= PATTERN_MIN_VISITS:
+        gaps = [(later - earlier).days for earlier, later in pairwise(days)]
+        recent = gaps[-PATTERN_RECENT_GAPS:]
+        interval = max(1, round(statistics.median(recent)))
+        return last_day + timedelta(days=interval), (
+            f"{len(days)} visits, usually every {interval} days"
+        )
+    interval = visit.interval_days or visit.category_interval_days
+    service = f"service {visit.service_name!r}" if visit.service_name else "the visit's service"
+    if interval is None:
+        return None, f"no rebook interval is known for {service} or its category"
+    source = "its" if visit.interval_days else "its category's"
+    return last_day + timedelta(days=interval), (
+        f"{len(days)} visit{'s' if len(days) != 1 else ''}, {service} ({source} "
+        f"interval: {interval} days)"
+    )
+
+
+def _next_time_of_day(now: datetime, send_time: time, tz: ZoneInfo) -> datetime:
+    local = now.astimezone(tz)
+    moment = datetime.combine(local.date(), send_time, tzinfo=tz)
+    return (
+        moment
+        if moment >= now
+        else datetime.combine(local.date() + timedelta(days=1), send_time, tzinfo=tz)
+    )
+
+
+def _day(moment: datetime, tz: ZoneInfo) -> str:
+    return f"{moment.astimezone(tz):%Y-%m-%d}"
