@@ -22,10 +22,12 @@ def test_r2_2_templates_take_personal_fields_and_the_booking_link(
     booking link (in the default text)."""
     created(api.patch("/business", json={"booking_url": BOOKING_URL}))
     rebook = template(api, "rebook")
-    assert "{{ customer.first_name" in rebook["body"] and "{{ booking_url }}" in rebook["body"]
+    for field in ("{{ customer.first_name", "{{ staff.name }}", "{{ booking_url }}"):
+        assert field in rebook["body"]
     shown = created(api.post("/templates/preview", json={"template_id": rebook["id"]}))
     assert shown["text"] == (
-        f"Hallo Ursula, Zeit für Ihren nächsten Termin bei Salon Sonnenschein? {BOOKING_URL}"
+        "Hallo Ursula, Zeit für Ihren nächsten Termin bei Salon Sonnenschein? "
+        f"Jane freut sich auf Sie. Jetzt buchen: {BOOKING_URL}"
     )
 
     personal = created(
