@@ -28,6 +28,23 @@ MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC\w+)/Messages\.json
 CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
 
 
+# GSM 03.38: the basic table, and the extension table whose characters take two units.
+GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENSION = set("^{}\\[~]|€\f")
+
+
+def _num_segments(body: str) -> int:
+    """How many segments Twilio reports for `body`: GSM-7 160/153, else UCS-2 70/67."""
+    if set(body) <= GSM_BASIC | GSM_EXTENSION:
+        units, single, part = len(body) + sum(c in GSM_EXTENSION for c in body), 160, 153
+    else:
+        units, single, part = len(body.encode("utf-16-le")) // 2, 70, 67
+    return 1 if units <= single else -(-units // part)
+
+
 def _refusal(form: dict[str, str]) -> dict | None:
     """Twilio's 400 for a message it cannot create, or None: a message needs a
     body, media or a Content SID (21619), and a Content SID must be one (21655)."""
@@ -59,6 +76,10 @@ class SentMessage:
     @property
     def body(self) -> str:
         return self.params.get("Body", "")
+
+    @property
+    def num_segments(self) -> str:
+        return str(_num_segments(self.body))
 
     @property
     def content_sid(self) -> str | None:
@@ -181,7 +202,7 @@ class FakeTwilio:
                         "from": form.get("From"),
                         "messaging_service_sid": form.get("MessagingServiceSid"),
                         "body": form.get("Body"),
-                        "num_segments": "1",
+                        "num_segments": message.num_segments,
                         "direction": "outbound-api",
                         "error_code": None,
                         "error_message": None,
