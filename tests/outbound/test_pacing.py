@@ -145,6 +145,7 @@ def test_a_burst_of_ten_notices_leaves_at_two_a_second_and_meets_no_429(
     db, business, customer_factory, record_factory, now, fake_twilio, work
 ):
     business.sms_per_second = 2.0
+    business.cancellation_window_hours = None  # no cancel link: one-segment confirmations
     db.session.commit()
     fake_twilio.limit_rate(2)  # Twilio's answer to a faster sender: 429
     for index in range(10):

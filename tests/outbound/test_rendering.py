@@ -57,6 +57,21 @@ def test_every_default_sms_fits_one_gsm7_segment(locale, name):
         assert f" {keyword} " not in f" {text.upper()} ".replace(".", " "), text
 
 
+@pytest.mark.parametrize(
+    ("locale", "words"), [("de", "Absagen:"), ("en", "Cancel:"), ("nl", "Annuleren:")]
+)
+def test_the_confirmation_sms_offers_the_cancel_link_while_there_is_one_R1_11(locale, words):
+    link = "https://replydesk.example/c/eyJyIjoxMiwidiI6MX0.aBcD1234"
+    template = default_template("confirmation", Channel.SMS, locale)
+
+    with_link = render(template, {**context(locale), "cancel_url": link}).body
+    without = render(template, {**context(locale), "cancel_url": None}).body
+
+    assert with_link == f"{without} {words} {link}"
+    assert words not in without
+    assert count_segments(with_link).encoding == GSM7
+
+
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_email_texts_have_subject_and_body(locale):
     rendered = render(default_template("confirmation", Channel.EMAIL, locale), context(locale))

@@ -169,7 +169,8 @@ def test_r0_5_only_delivered_sms_are_counted_and_billed(
     usage = created(api.get("/usage"))
     assert usage["sms_sent"] == 2
     assert usage["sms_delivered"] == 1
-    assert usage["sms_billable_segments"] == 1
+    # the delivered confirmation's parts: its text and cancel link take two (R1.11)
+    assert usage["sms_billable_segments"] == 2
     by_sid = {m["body"]: m for m in created(api.get("/messages"))["items"]}
     assert by_sid[confirmation.body]["billable"] is True
     assert by_sid[confirmation.body]["status"] == "delivered"
