@@ -25,6 +25,7 @@ from typing import Any, ParamSpec, TypeVar
 from flask import Flask, current_app, has_app_context
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from sqlalchemy.exc import IntegrityError
 
 from bot.extensions import db
 from bot.models import utcnow
@@ -148,10 +149,23 @@ def plan_rebook(now_iso: str | None = None) -> int:
     `now_iso` (ISO 8601 with offset) plans as of that instant instead of the clock.
     """
     now = datetime.fromisoformat(now_iso) if now_iso else utcnow()
-    planned = plan_rebook_nudges(db.session, now=now)
-    db.session.commit()
+    planned = _plan_rebook_nudges(now)
     if planned:
         log.info("rebook: %d nudges planned", planned)
+    return planned
+
+
+def _plan_rebook_nudges(now: datetime) -> int:
+    """Plan and commit the rebook nudges as of `now`. A scan at the same moment (the
+    cron job next to a pass by hand) may store the same nudge first; its unique key
+    then stops this one, which starts over once and finds the nudge planned."""
+    try:
+        planned = plan_rebook_nudges(db.session, now=now)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        planned = plan_rebook_nudges(db.session, now=now)
+        db.session.commit()
     return planned
 
 
@@ -167,8 +181,7 @@ def run_dispatch_pass(now: datetime, *, send_inline: bool) -> dict[str, Any]:
     sender's turn; inline) or enqueued.
     """
     session = db.session
-    plan_rebook_nudges(session, now=now)
-    session.commit()
+    _plan_rebook_nudges(now)
     claimed = claim_due(session, now=now, lease=send_lease(current_app.config))
     if not send_inline:
         for notification_id in claimed:
