@@ -31,6 +31,7 @@ from bot.models import (
     Business,
     Customer,
     Notification,
+    NotificationRule,
     Record,
     RecordKind,
     Template,
@@ -51,7 +52,7 @@ from outbound.calendar import (
 )
 from outbound.channels import ContactFacts, email_blocker, sms_blocker, whatsapp_blocker
 from outbound.links import LinkPurpose, cancel_blocker, link_url
-from outbound.planner import reminder_marker
+from outbound.planner import reminder_key_prefix, reminder_marker
 from outbound.rendering import (
     RenderedText,
     RenderError,
@@ -62,7 +63,7 @@ from outbound.rendering import (
     resolve_locale,
 )
 from outbound.transports import Attachment
-from outbound.vocabulary import Audience, Channel, Notice, NotificationStatus
+from outbound.vocabulary import Audience, Channel, Notice, NotificationStatus, Trigger
 
 _CLOSED = {
     AppointmentStatus.CANCELLED: "appointment was cancelled",
@@ -298,7 +299,8 @@ def stale_reason(session: Session, notification: Notification, record: Record | 
     """Why the notice no longer holds for its record as it is now, or None when it does.
 
     A cancellation or rejection notice holds only while the record has that
-    status; other notices not once the appointment is closed. A reminder holds
+    status; other notices not once the appointment is closed, unless their
+    rule fired on the record reaching that status. A reminder holds
     only for the start it was planned for (its key names it); another notice
     whose record changed since is dropped when a newer notice replaces it.
     """
@@ -311,9 +313,9 @@ def stale_reason(session: Session, notification: Notification, record: Record | 
         if announced is not None:
             if record.status != announced:
                 return f"appointment is no longer {announced} (now {record.status})"
-        elif record.status in _CLOSED:
+        elif record.status in _CLOSED and not _planned_for_status(session, notification, record):
             return _CLOSED[record.status]
-    if notification.notice == Notice.REMINDER:
+    if notification.idempotency_key.startswith(reminder_key_prefix(record.id)):
         if record.starts_at is None:
             return f"{record.kind} no longer has a time"
         if reminder_marker(record.starts_at) not in notification.idempotency_key:
@@ -325,6 +327,18 @@ def stale_reason(session: Session, notification: Notification, record: Record | 
     ):
         return f"{record.kind} changed again; a newer notice replaces this one"
     return None
+
+
+def _planned_for_status(session: Session, notification: Notification, record: Record) -> bool:
+    """Whether the notice was planned for the record reaching the status it has now:
+    a rule on "status changed to completed" (a feedback request an hour after the
+    visit, R4.5) or on any status change, for this very change."""
+    rule = session.get(NotificationRule, notification.rule_id) if notification.rule_id else None
+    if rule is None:
+        return False
+    if rule.trigger == Trigger.STATUS_CHANGED_TO:
+        return rule.trigger_status == record.status
+    return rule.trigger == Trigger.STATUS_CHANGED and notification.record_version == record.version
 
 
 def _superseded(session: Session, notification: Notification) -> bool:

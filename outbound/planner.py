@@ -19,6 +19,8 @@ from outbound.channels import ChannelDecision, ContactFacts, choose_channels
 from outbound.hours import OpeningHours, next_opening
 from outbound.vocabulary import Audience, Channel, ChannelChoice, Notice, Trigger
 
+# R1.12: why a new customer's reminder of an online booking is held back.
+PRIVACY_HOLD = "customer booked online and has not accepted the privacy policy yet"
 # Appointment statuses after which nothing more is announced ahead of the visit.
 CLOSED_APPOINTMENT_STATUSES = frozenset({"cancelled", "rejected", "completed", "no_show"})
 
@@ -136,6 +138,12 @@ def _within_hours(
     return replace(notice, due_at=due_at)
 
 
+def reminder_key_prefix(record_id: int) -> str:
+    """How the idempotency keys of a record's reminders begin: a reminder is known
+    by its key (planned by a reminder rule), whatever text its rule sends."""
+    return f"record:{record_id}:reminder:"
+
+
 def reminder_marker(starts_at: datetime) -> str:
     """The part of a reminder's idempotency key that names the start it reminds of."""
     return f":at:{starts_at.astimezone(UTC):%Y%m%dT%H%MZ}:"
@@ -176,7 +184,7 @@ def _plan_reminder(
         return []  # a request is reminded once it is accepted
     lead = timedelta(minutes=rule.offset_minutes or 0)
     due_at = record.starts_at - lead
-    key = f"record:{record.id}:reminder:rule:{rule.id}{reminder_marker(record.starts_at)}"
+    key = f"{reminder_key_prefix(record.id)}rule:{rule.id}{reminder_marker(record.starts_at)}"
     late = None
     if due_at < now:
         late = (
@@ -184,7 +192,7 @@ def _plan_reminder(
             f"({_describe_lead(lead)} before the start)"
         )  # R0.7
     elif record.awaiting_privacy_consent and rule.audience == Audience.CUSTOMER:
-        late = "customer booked online and has not accepted the privacy policy yet"  # R1.12
+        late = PRIVACY_HOLD  # R1.12
     notices = []
     for decision in _decisions(rule, customer, business_email):
         if late and decision.skip_reason is None:

@@ -19,6 +19,7 @@ from bot.models import AddressKind, Business, ContactAddress, Customer, utcnow
 from bot.phones import InvalidPhoneNumber, parse_phone
 from bot.services.errors import Conflict, DomainError
 from bot.services.lookup import owned_row
+from bot.services.notify import release_privacy_holds
 from outbound.rendering import SUPPORTED_LOCALES
 
 FIELDS = (
@@ -55,6 +56,8 @@ def update_customer(
         elif field == "privacy_accepted":
             if value and customer.privacy_accepted_at is None:
                 customer.privacy_accepted_at = utcnow()
+                if customer.id is not None:
+                    release_privacy_holds(session, customer, now=customer.privacy_accepted_at)
             elif not value:
                 customer.privacy_accepted_at = None
         elif field == "locale":

@@ -25,15 +25,17 @@ from bot.models import (
 from bot.services.catalogue import location_for_record, opening_hours
 from outbound.channels import ContactFacts
 from outbound.planner import (
+    PRIVACY_HOLD,
     EventKind,
     PlannedNotice,
     RecordEvent,
     RecordFacts,
     RuleFacts,
     plan_notices,
+    reminder_key_prefix,
     reminder_marker,
 )
-from outbound.vocabulary import MessageStatus, Notice, NotificationStatus
+from outbound.vocabulary import MessageStatus, NotificationStatus
 
 
 def contact_facts(business: Business, customer: Customer) -> ContactFacts:
@@ -235,7 +237,26 @@ def withdraw_stale_reminders(session: Session, record: Record) -> None:
     reason = (
         f"appointment is {record.status}" if closed else "appointment was moved to another time"
     )
-    stale = (Notification.record_id == record.id) & (Notification.notice == Notice.REMINDER)
+    stale = (Notification.record_id == record.id) & Notification.idempotency_key.startswith(
+        reminder_key_prefix(record.id)
+    )
     if not closed and record.starts_at is not None:
         stale = stale & ~Notification.idempotency_key.contains(reminder_marker(record.starts_at))
     withdraw_notifications(session, stale, reason)
+
+
+def release_privacy_holds(session: Session, customer: Customer, *, now: datetime) -> int:
+    """R1.12: the customer has accepted the privacy policy, so the reminders held
+    back for it that are still ahead go out after all. Returns how many."""
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.customer_id == customer.id,
+            Notification.status == NotificationStatus.SKIPPED,
+            Notification.reason == PRIVACY_HOLD,
+            Notification.due_at > now,
+        )
+        .values(status=NotificationStatus.SCHEDULED, reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount

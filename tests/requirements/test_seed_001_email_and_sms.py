@@ -366,9 +366,17 @@ def test_r1_12_online_bookers_get_reminders_only_after_accepting_the_privacy_pol
     assert notices_by_kind(api, regular_booking)[("reminder", "sms")]["status"] == "sent"
     assert not any(b.startswith("Erinnerung") for b in texts_to(fake_twilio, "+4915198765432"))
 
+    # Accepting releases the reminder held back for the booking still ahead.
+    new_booking = book(newcomer, berlin_time(4), source="online")
+    assert notices_by_kind(api, new_booking)[("reminder", "sms")]["status"] == "skipped"
     accepted = created(api.patch(f"/customers/{newcomer['id']}", json={"privacy_accepted": True}))
     assert accepted["privacy_accepted"] is True
-    later = berlin_time(5)
-    book(newcomer, later, source="online")
-    deliver(later - timedelta(hours=24))
+    released = notices_by_kind(api, new_booking)[("reminder", "sms")]
+    assert (released["status"], released["reason"]) == ("scheduled", None)
+    deliver(berlin_time(4) - timedelta(hours=24))
     assert texts_to(fake_twilio, "+4915198765432")[-1].startswith("Erinnerung")
+    assert notices_by_kind(api, new_booking)[("reminder", "sms")]["status"] == "sent"
+    # and later online bookings are reminded from the start
+    later = berlin_time(5)
+    next_booking = book(newcomer, later, source="online")
+    assert notices_by_kind(api, next_booking)[("reminder", "sms")]["status"] == "scheduled"

@@ -220,6 +220,34 @@ def test_r4_5_a_delayed_notice_waits_for_its_delay(api, add_customer, book, deli
     assert texts_to(fake_twilio) == ["Wie zufrieden sind Sie mit der Reparatur?"]
 
 
+def test_r4_5_a_feedback_request_after_a_completed_visit_is_sent(
+    api, add_customer, book, deliver, fake_twilio
+):
+    """R4.5 Delayed sending, for an appointment: a rule on "status changed to
+    completed" speaks about the visit that has just ended, so the closed
+    appointment does not withhold it; the other notices stay withheld."""
+    sms_template(api, "feedback", "Wie war Ihr Besuch? Antworten Sie mit 1 bis 5.")
+    add_rule(
+        api,
+        kind="appointment",
+        trigger="status_changed_to",
+        trigger_status="completed",
+        delay_minutes=60,
+        template_name="feedback",
+    )
+    visit = book(add_customer(), berlin_time(1), status="confirmed")
+    deliver()  # the booking confirmation
+    fake_twilio.reset()
+    patch_record(api, visit, status="completed")
+    [feedback] = [n for n in notifications(api, visit) if n["notice"] == "order_status"]
+
+    deliver(due_at(feedback))
+
+    assert texts_to(fake_twilio) == ["Wie war Ihr Besuch? Antworten Sie mit 1 bis 5."]
+    reminder = next(n for n in notifications(api, visit) if n["notice"] == "reminder")
+    assert reminder["status"] in ("cancelled", "skipped")
+
+
 def test_r4_6_send_only_during_the_location_s_working_hours(
     api, add_customer, book, deliver, fake_twilio
 ):

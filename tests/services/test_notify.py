@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.models import Location, Notification, NotificationRule, WorkingHours
-from outbound.vocabulary import Notice, NotificationStatus
+from outbound.jobs import run_dispatch_pass
+from outbound.vocabulary import Audience, ChannelChoice, Notice, NotificationStatus, Trigger
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SATURDAY_EVENING = datetime(2026, 11, 28, 20, 0, tzinfo=BERLIN)
@@ -93,3 +94,35 @@ def test_an_existing_customer_without_sms_consent_still_needs_the_privacy_policy
     online = record_factory(regular, source="online", starts_at=now + timedelta(days=3))
 
     assert _reminder(db, online).status == NotificationStatus.SKIPPED
+
+
+def test_a_rule_sending_the_reminder_text_on_booking_is_not_taken_for_a_reminder(
+    db, business, customer_factory, record_factory, fake_twilio, now
+):
+    # Reminders are known by their rule's trigger (their key), not by the text they send.
+    db.session.add(
+        NotificationRule(
+            business_id=business.id,
+            name="Remind at once",
+            kind="appointment",
+            trigger=Trigger.CREATED,
+            trigger_status="confirmed",
+            audience=Audience.CUSTOMER,
+            channel=ChannelChoice.SMS,
+            notice=Notice.REMINDER,
+        )
+    )
+    db.session.commit()
+    record = record_factory(customer_factory(), starts_at=now + timedelta(days=3))
+
+    run_dispatch_pass(now + timedelta(minutes=1), send_inline=True)
+
+    at_once = db.session.scalar(
+        select(Notification).where(
+            Notification.record_id == record.id,
+            Notification.notice == Notice.REMINDER,
+            Notification.idempotency_key.not_like("%:reminder:%"),
+        )
+    )
+    assert (at_once.status, at_once.reason) == (NotificationStatus.SENT, None)
+    assert any(message.body.startswith("Erinnerung") for message in fake_twilio.messages)
