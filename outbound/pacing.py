@@ -17,9 +17,10 @@ own clocks do not matter. When the bucket is short, `take` books the caller a
 turn in the sender's waiting line and says how long to wait; the caller puts
 its row back until then (a worker never sleeps), and because every turn is
 booked behind the last one a burst comes back spread out at the sender's
-rate instead of all at once. The rate is the business's `sms_per_second`
+rate instead of all at once. The SMS rate is the business's `sms_per_second`
 when it set one, else the `SMS_PER_SECOND` setting, else 1.0, the speed of a
-long code. This module also says how long a row waits after a failed try
+long code; a WhatsApp sender takes WHATSAPP_PER_SECOND messages a second,
+one token each. This module also says how long a row waits after a failed try
 (`retry_delay`, `message_retry_delay`): the backoff, or longer when the
 provider's Retry-After asks for it.
 """
@@ -41,6 +42,7 @@ from outbound.transports import transport_name
 from outbound.vocabulary import Channel
 
 DEFAULT_SMS_PER_SECOND = 1.0
+WHATSAPP_PER_SECOND = 80.0  # a Twilio WhatsApp sender's default throughput, messages a second
 PACED_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP})
 KEY_PREFIX = "replydesk:pace:"
 # Slack for the network between our decision and Twilio's clock (see above).
@@ -142,9 +144,12 @@ def sender_turn(
     us 429s, which are retried anyway, and the CLI's inline pass still sends."""
     if channel not in PACED_CHANNELS or not sender or transport_name(channel, config) != "twilio":
         return timedelta(0)
-    rate = sender_rate(business_rate, config)
+    if channel == Channel.WHATSAPP:
+        rate, cost = Rate(WHATSAPP_PER_SECOND), 1  # WhatsApp meters messages, not parts
+    else:
+        rate, cost = sender_rate(business_rate, config), segments
     try:
-        return timedelta(seconds=take(redis, sender, rate, cost=segments))
+        return timedelta(seconds=take(redis, sender, rate, cost=cost))
     except RedisError as error:
         log.warning("pacing unavailable, %s sends unpaced: %s", sender, error)
         return timedelta(0)

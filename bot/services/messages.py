@@ -49,7 +49,7 @@ def queue_message(
     author_user_id: int | None = None,
 ) -> Message:
     """Store an outbound message as queued and send it once the transaction commits."""
-    counted = count_segments(body) if channel != Channel.EMAIL else None
+    counted = count_segments(body) if channel == Channel.SMS else None  # only SMS have parts
     message = Message(
         business_id=business.id,
         conversation_id=conversation.id if conversation else None,

@@ -19,14 +19,16 @@ from outbound.pacing import (
     ARRIVAL_JITTER_SECONDS,
     DEFAULT_SMS_PER_SECOND,
     KEY_PREFIX,
+    WHATSAPP_PER_SECOND,
     Rate,
     message_retry_delay,
     retry_delay,
     sender_rate,
+    sender_turn,
     take,
 )
 from outbound.queueing import QUEUES, get_queue, redis_connection
-from outbound.vocabulary import MessageStatus, Notice, NotificationStatus
+from outbound.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
 from tests.support import queue_sms
 
 
@@ -109,6 +111,20 @@ def test_segments_are_tokens_and_a_long_message_takes_the_whole_bucket(redis, se
     other = sender + "1"
     assert take(redis, other, rate, cost=7) == 0.0  # more than the bucket holds
     assert take(redis, other, rate, cost=1) > 0
+
+
+def test_whatsapp_is_paced_per_message_at_its_own_rate(redis, sender, app):
+    whatsapp, sms = f"whatsapp:{sender}", sender
+    config = {**app.config, "SMS_TRANSPORT": "twilio"}
+
+    def turn(channel, address, segments):
+        return sender_turn(channel, address, segments, 1.0, config, redis)
+
+    # three long WhatsApp messages leave at once, where SMS at 1/s would wait
+    assert [turn(Channel.WHATSAPP, whatsapp, 3) for _ in range(3)] == [timedelta(0)] * 3
+    assert turn(Channel.SMS, sms, 1) == timedelta(0)
+    assert turn(Channel.SMS, sms, 1) > timedelta(0)
+    assert WHATSAPP_PER_SECOND > DEFAULT_SMS_PER_SECOND
 
 
 def test_an_idle_sender_leaves_nothing_behind_in_redis(redis, sender):
