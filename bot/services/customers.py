@@ -3,9 +3,8 @@
 The phone is normalised with the business's default region (R0.6, R1.1)
 and kept in step with the customer's `tel` contact address, which is what
 inbound messages are matched against and where an SMS opt-out is recorded.
-The WhatsApp number (given when the customer agreed to WhatsApp notices, or
-learnt when they write on WhatsApp) is kept the same way in their `whatsapp`
-address.
+The WhatsApp number, set when the customer agreed to WhatsApp notices, is
+kept the same way in their `whatsapp` address.
 """
 
 from __future__ import annotations
@@ -49,10 +48,8 @@ def update_customer(
     for field, value in changes.items():
         if field not in FIELDS:
             raise DomainError(f"unknown field {field!r}", field=field)
-        if field == "phone":
-            _set_phone(session, business, customer, value)
-        elif field == "whatsapp":
-            _set_whatsapp(session, business, customer, value)
+        if field in _NUMBERS:
+            _set_number(session, business, customer, field, value)
         elif field == "privacy_accepted":
             if value and customer.privacy_accepted_at is None:
                 customer.privacy_accepted_at = utcnow()
@@ -92,58 +89,40 @@ def find_address(
     )
 
 
-def _set_phone(session: Session, business: Business, customer: Customer, text: str | None) -> None:
-    """Set the customer's phone. An opt-out belongs to the number, not to the
-    customer record (the carrier blocks the number), so the number's address row
-    and its `opted_out_at` survive a change, a removal and a return."""
-    if not text:
-        customer.phone = None
-        customer.phone_is_mobile = None
-        return
-    try:
-        number = parse_phone(text, business.phone_region)
-    except InvalidPhoneNumber as error:
-        raise DomainError(str(error), code="invalid_phone", field="phone") from error
-    row = find_address(session, business, AddressKind.TEL, number.e164)
-    if row is None:
-        customer.addresses.append(
-            ContactAddress(business_id=business.id, kind=AddressKind.TEL, value=number.e164)
-        )
-    elif row.customer_id != customer.id:
-        if row.customer.phone == number.e164:
-            raise Conflict(
-                f"{number.e164} already belongs to customer {row.customer_id}",
-                code="duplicate_phone",
-                field="phone",
-            )
-        row.customer = customer  # a number its earlier owner gave up moves, opt-out and all
-    customer.phone = number.e164
-    customer.phone_is_mobile = number.is_mobile
+# The customer's numbers, each kept in step with its contact address: (field, kind).
+_NUMBERS = {"phone": AddressKind.TEL, "whatsapp": AddressKind.WHATSAPP}
 
 
-def _set_whatsapp(
-    session: Session, business: Business, customer: Customer, text: str | None
+def _set_number(
+    session: Session, business: Business, customer: Customer, field: str, text: str | None
 ) -> None:
-    """Set the number the customer gets WhatsApp notices on; like the phone's, its
-    address row (and a WhatsApp opt-out on it) outlives a change or removal."""
+    """Set the customer's phone or WhatsApp number (`field`). An opt-out belongs to
+    the number, not to the customer record (the carrier or WhatsApp blocks the
+    number), so the number's address row and its `opted_out_at` survive a change,
+    a removal and a return; a number its earlier owner gave up moves with them."""
     if not text:
-        customer.whatsapp = None
+        setattr(customer, field, None)
+        if field == "phone":
+            customer.phone_is_mobile = None
         return
     try:
         number = parse_phone(text, business.phone_region)
     except InvalidPhoneNumber as error:
-        raise DomainError(str(error), code="invalid_phone", field="whatsapp") from error
-    row = find_address(session, business, AddressKind.WHATSAPP, number.e164)
+        raise DomainError(str(error), code="invalid_phone", field=field) from error
+    kind = _NUMBERS[field]
+    row = find_address(session, business, kind, number.e164)
     if row is None:
         customer.addresses.append(
-            ContactAddress(business_id=business.id, kind=AddressKind.WHATSAPP, value=number.e164)
+            ContactAddress(business_id=business.id, kind=kind, value=number.e164)
         )
     elif row.customer_id != customer.id:
-        if row.customer.whatsapp == number.e164:
+        if getattr(row.customer, field) == number.e164:
             raise Conflict(
-                f"{number.e164} already is the WhatsApp number of customer {row.customer_id}",
-                code="duplicate_whatsapp",
-                field="whatsapp",
+                f"{number.e164} already is the {field} of customer {row.customer_id}",
+                code=f"duplicate_{field}",
+                field=field,
             )
         row.customer = customer
-    customer.whatsapp = number.e164
+    setattr(customer, field, number.e164)
+    if field == "phone":
+        customer.phone_is_mobile = number.is_mobile
