@@ -62,10 +62,21 @@ def test_migrations_upgrade_a_database_that_holds_data(app_config, tmp_path):
                     " created_at) VALUES (1, 1, 1, 0, '2026-11-25 10:00:00')"
                 )
             )
+            # a WhatsApp opt-out, the only WhatsApp address rows before 0004
+            connection.execute(
+                text(
+                    "INSERT INTO contact_address (business_id, customer_id, kind, value,"
+                    " opted_out_at, created_at) VALUES (1, 1, 'whatsapp', '+4915112345678',"
+                    " '2026-11-20 10:00:00', '2026-11-19 10:00:00')"
+                )
+            )
         engine.dispose()
         upgrade()
     engine = create_engine(url)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT business_id FROM customer")).scalar() == 1
         assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
+        # 0004: the opted-out number is the customer's WhatsApp number, opt-out and all
+        whatsapp = connection.execute(text("SELECT whatsapp FROM customer")).scalar()
+        assert whatsapp == "+4915112345678"
     engine.dispose()
