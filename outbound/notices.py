@@ -389,19 +389,23 @@ def _channel_blocker(channel: Channel, facts: ContactFacts, customer: Customer) 
 
 
 def recipient_address(
-    notification: Notification, business: Business, customer: Customer | None
+    notification: Notification,
+    business: Business,
+    customer: Customer | None,
+    channel: Channel | None = None,
 ) -> str:
-    """The address the notice goes to, as its channel writes it; call after
-    `recipient_blocker` said it can go."""
+    """The address the notice goes to on `channel` (default: its own), as the
+    channel writes it; call after `recipient_blocker` said it can go."""
+    channel = channel or notification.channel
     if notification.audience == Audience.BUSINESS:
         return business.notification_email or business.email_from
-    if notification.channel == Channel.EMAIL:
+    if channel == Channel.EMAIL:
         return customer.email
-    if notification.channel == Channel.SMS:
+    if channel == Channel.SMS:
         return customer.phone
-    kind = AddressKind(notification.channel.value)
+    kind = AddressKind(channel.value)
     value = customer.address(kind).value
-    prefix = f"{notification.channel.value}:"
+    prefix = f"{channel.value}:"
     return value if value.startswith(prefix) else prefix + value
 
 
@@ -416,25 +420,28 @@ def render_notice(
     now: datetime | None = None,
     config: Mapping[str, Any] | None = None,
     content_template: Template | None = None,
+    channel: Channel | None = None,
 ) -> RenderedText:
     """The notice's text: the business's template for (name, channel, locale), else
     the default. Raises RenderError when there is none or it does not render.
 
-    WhatsApp looks for the business's WhatsApp text first, then sends the SMS
-    text. `content_template` (an approved WhatsApp template, sent outside the
+    `channel` is the one it goes out on (default: its own; a WhatsApp notice may
+    go by SMS). WhatsApp looks for the business's WhatsApp text first, then
+    sends the SMS text. `content_template` (an approved WhatsApp template, sent outside the
     customer's 24-hour window) renders its wording and its placeholder values
     (`RenderedText.variables`). A customer's notice gets their links
     (`notice_context`) as of `now` (default: the clock) under `config`
     (default: the current app's)."""
     name = notification.template_name or notification.notice.value
+    channel = channel or notification.channel
     if content_template is not None:
         template = TextTemplate(
             body=content_template.body, variables=content_template.content_variables or {}
         )
     else:
-        template = _business_text(session, notification, business, name, locale)
+        template = _business_text(session, business, name, channel, locale)
     if template is None:
-        text_channel = Channel.EMAIL if notification.channel == Channel.EMAIL else Channel.SMS
+        text_channel = Channel.EMAIL if channel == Channel.EMAIL else Channel.SMS
         for candidate in dict.fromkeys((name, notification.notice.value)):
             try:
                 template = default_template(candidate, text_channel, locale)
@@ -451,16 +458,16 @@ def render_notice(
         template, notice_context(business, customer, record, locale, now=now, config=config)
     )
     if not text.body:
-        raise RenderError(f"the {notification.channel} text {name!r} ({locale}) renders empty")
+        raise RenderError(f"the {channel} text {name!r} ({locale}) renders empty")
     return text
 
 
 def _business_text(
-    session: Session, notification: Notification, business: Business, name: str, locale: str
+    session: Session, business: Business, name: str, channel: Channel, locale: str
 ) -> TextTemplate | None:
-    if notification.channel == Channel.EMAIL:
+    if channel == Channel.EMAIL:
         channels = [Channel.EMAIL]
-    elif notification.channel == Channel.WHATSAPP:
+    elif channel == Channel.WHATSAPP:
         channels = [Channel.WHATSAPP, Channel.SMS]
     else:
         channels = [Channel.SMS]

@@ -88,7 +88,7 @@ from outbound.transports import (
 )
 from outbound.transports.twilio import OPTED_OUT
 from outbound.vocabulary import Audience, Channel, MessageStatus, NotificationStatus
-from outbound.whatsapp import Route, route_for_notice, sms_fallback_note
+from outbound.whatsapp import Route, route_for_notice
 
 MAX_ATTEMPTS = 6  # a notification's tries before it fails (the backoff: outbound.pacing)
 MESSAGE_RETRY_WINDOW = timedelta(minutes=30)  # a message's retries stop this long after writing
@@ -134,15 +134,17 @@ def send_notification_now(
         return _skip(session, notification, reason)
 
     locale = notice_locale(notification, business, customer)
-    note = sms_fallback_note(notification.reason)  # an earlier attempt went to SMS
-    content_template = None
-    if notification.channel == Channel.WHATSAPP and notification.audience == Audience.CUSTOMER:
-        to = recipient_address(notification, business, customer)
+    channel = notification.channel
+    to = recipient_address(notification, business, customer)
+    note = content_template = None
+    if channel == Channel.WHATSAPP and notification.audience == Audience.CUSTOMER:
+        # Routed on every attempt: the customer may have written since the last one.
         decision = route_for_notice(session, notification, business, customer, to, locale, now=now)
         if decision.route == Route.SKIP:
             return _skip(session, notification, decision.reason)
         if decision.route == Route.SMS:
-            notification.channel, note = Channel.SMS, decision.reason
+            channel, note = Channel.SMS, decision.reason
+            to = recipient_address(notification, business, customer, Channel.SMS)
         elif decision.route == Route.TEMPLATE:
             content_template = session.get(Template, decision.template_id)
     try:
@@ -156,10 +158,11 @@ def send_notification_now(
             now=now,
             config=config,
             content_template=content_template,
+            channel=channel,
         )
     except RenderError as error:
         return _fail(session, notification, None, str(error))
-    message = _store_message(session, notification, business, customer, text, now)
+    message = _store_message(session, notification, business, customer, text, channel, to, now)
     message.content_sid = content_template.content_sid if content_template else None
     message.content_variables = text.variables if content_template else None
     session.commit()
@@ -373,17 +376,17 @@ def _store_message(
     business: Business,
     customer: Customer | None,
     text: RenderedText,
+    channel: Channel,
+    to: str,
     now: datetime,
 ) -> Message:
-    """The notice's Message, queued; a retry reuses the row of the earlier attempt,
-    unless the notice has since moved to SMS from WhatsApp."""
+    """The notice's Message to `to` on `channel`, queued; a retry reuses the row of
+    the earlier attempt, unless that one was for another channel (WhatsApp, SMS)."""
     message = _linked_message(session, notification)
-    if message is not None and message.channel != notification.channel:
-        _fail_message(message, None, f"not sent: the notice went by {notification.channel}")
+    if message is not None and message.channel != channel:
+        _fail_message(message, None, f"not sent: the notice went by {channel} instead")
         message = None
     if message is None:
-        to = recipient_address(notification, business, customer)
-        channel = notification.channel
         message = Message(
             business_id=business.id,
             customer_id=customer.id if customer else None,
@@ -408,8 +411,8 @@ def _store_message(
         session.add(message)
     message.subject = (text.subject or business.name) if message.channel == Channel.EMAIL else None
     message.body = text.body
-    if message.channel == Channel.EMAIL:
-        message.segments, message.encoding = 0, None
+    if message.channel != Channel.SMS:
+        message.segments, message.encoding = 0, None  # only SMS are counted in parts
     else:
         counted = count_segments(text.body)
         message.segments, message.encoding = counted.segments, counted.encoding
@@ -445,7 +448,7 @@ def _record_result(session: Session, message: Message, result: SendResult, now: 
     message.provider_sid = result.provider_sid
     message.sent_at = now
     message.error_code = message.error_message = None  # a note of an earlier failed try
-    if result.segments:
+    if result.segments and message.channel == Channel.SMS:
         message.segments = result.segments  # the provider's count is what it bills
     session.flush()
     record_provider_status(session, message, result.status, now=now)

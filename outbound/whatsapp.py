@@ -6,13 +6,21 @@ only a template Meta has approved goes through, which Twilio sends by its
 Content SID with the values of its numbered placeholders, and free text fails
 with error 63016. So, just before a notice goes out on WhatsApp:
 
-- inside the window → the notice's text, as free text;
+- inside the window (the customer's last WhatsApp message from that number
+  came less than 23½ hours ago, leaving time for a paced send, and WhatsApp
+  has not refused free text to it since) → the notice's text, as free text;
 - outside it, when the business has a WhatsApp template with a Content SID for
   the notice's text name and locale → that template;
 - otherwise → the notice goes by SMS when SMS may be used, and the
   notification says why ("sent by SMS: outside the customer's 24-hour WhatsApp
   window … and no WhatsApp template …"); when SMS may not be used either, it
   is skipped with both reasons.
+
+The route is chosen again on every attempt, so a retry sees a message the
+customer sent meanwhile; the notification keeps its channel (`whatsapp`) and
+its Message says where it went. When Twilio reports error 63016 for free text
+(WhatsApp closed the window before we thought), `bot.services.delivery` puts
+the notice back, and the refusal steers it to the template or SMS.
 
 `choose_route` decides from facts (pure); `route_for_notice` reads them.
 """
@@ -25,16 +33,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Business, Customer, Direction, Message, Notification, Template
 from bot.services.notify import contact_facts
 from outbound.channels import sms_blocker
+from outbound.transports.twilio import SESSION_EXPIRED
 from outbound.vocabulary import Channel
 
 WINDOW = timedelta(hours=24)
-SMS_FALLBACK = "sent by SMS: "  # how a notification's reason starts when it went by SMS
+# Free text is only chosen while the window has this much left: a paced or
+# queued message may reach WhatsApp a while after we hand it to Twilio.
+WINDOW_MARGIN = timedelta(minutes=30)
 
 
 class Route(enum.StrEnum):
@@ -52,8 +63,9 @@ class RouteDecision:
 
 
 def window_open(last_inbound_at: datetime | None, now: datetime) -> bool:
-    """Whether free text may go: the customer wrote less than 24 hours before `now`."""
-    return last_inbound_at is not None and now - last_inbound_at < WINDOW
+    """Whether free text may go: the customer wrote less than 24 hours before `now`,
+    with WINDOW_MARGIN to spare."""
+    return last_inbound_at is not None and now - last_inbound_at < WINDOW - WINDOW_MARGIN
 
 
 def choose_route(
@@ -65,38 +77,40 @@ def choose_route(
     locale: str,
     no_sms: str | None,
     timezone: str,
+    refused_at: datetime | None = None,
 ) -> RouteDecision:
     """How a WhatsApp notice goes out, from what is known at send time.
 
     `template_id` is the business's WhatsApp template with a Content SID for
     `text_name` in `locale`, if any; `no_sms` why SMS may not be used, if so;
-    `timezone` the business's, for the time named in the reason.
+    `refused_at` when WhatsApp last refused free text to this address (error
+    63016), which closes the window whatever our clock says until the customer
+    writes again; `timezone` the business's, for the times named in the reason.
     """
-    if window_open(last_inbound_at, now):
+    zone = ZoneInfo(timezone)
+    refused = refused_at is not None and (last_inbound_at is None or refused_at > last_inbound_at)
+    if window_open(last_inbound_at, now) and not refused:
         return RouteDecision(Route.FREE_TEXT)
     if template_id is not None:
         return RouteDecision(Route.TEMPLATE, template_id=template_id)
-    if last_inbound_at is None:
+    if refused:
+        closed = (
+            f"WhatsApp refused free text on {refused_at.astimezone(zone):%Y-%m-%d %H:%M %Z} "
+            "(the customer's 24-hour window had closed, Twilio error 63016)"
+        )
+    elif last_inbound_at is None:
         closed = "the customer has never written on WhatsApp, so free text cannot be sent"
     else:
-        written = last_inbound_at.astimezone(ZoneInfo(timezone))
         closed = (
             "outside the customer's 24-hour WhatsApp window (their last WhatsApp message "
-            f"came {written:%Y-%m-%d %H:%M %Z})"
+            f"came {last_inbound_at.astimezone(zone):%Y-%m-%d %H:%M %Z})"
         )
     no_template = f"there is no WhatsApp template with a Content SID for {text_name!r} in {locale}"
     if no_sms is None:
-        return RouteDecision(Route.SMS, f"{SMS_FALLBACK}{closed} and {no_template}")
+        return RouteDecision(Route.SMS, f"sent by SMS: {closed} and {no_template}")
     return RouteDecision(
         Route.SKIP, f"not sent: {closed}, {no_template}, and SMS cannot be used: {no_sms}"
     )
-
-
-def sms_fallback_note(reason: str | None) -> str | None:
-    """The "sent by SMS: …" part of a notification's reason, kept across retries."""
-    if not reason or not reason.startswith(SMS_FALLBACK):
-        return None
-    return reason.split("; attempt ", 1)[0]
 
 
 def route_for_notice(
@@ -113,7 +127,15 @@ def route_for_notice(
     ("whatsapp:+49…"), with the facts as they stand now."""
     names = text_names(notification)
     return choose_route(
-        last_inbound_at=last_inbound_at(session, business.id, customer.id, recipient),
+        last_inbound_at=_last_message_at(
+            session, business.id, Direction.INBOUND, Message.from_address == recipient
+        ),
+        refused_at=_last_message_at(
+            session,
+            business.id,
+            Direction.OUTBOUND,
+            (Message.to_address == recipient) & (Message.error_code == SESSION_EXPIRED),
+        ),
         now=now,
         template_id=content_template_id(session, business.id, names, locale),
         text_name=names[0],
@@ -129,20 +151,16 @@ def text_names(notification: Notification) -> list[str]:
     return list(dict.fromkeys((own, notification.notice.value)))
 
 
-def last_inbound_at(
-    session: Session, business_id: int, customer_id: int | None, address: str
+def _last_message_at(
+    session: Session, business_id: int, direction: Direction, condition
 ) -> datetime | None:
-    """When the customer last wrote to the business on WhatsApp, from this address
-    or as this customer, or None when they never did."""
-    who = [Message.from_address == address]
-    if customer_id is not None:
-        who.append(Message.customer_id == customer_id)
+    """When the business's last WhatsApp message in `direction` matching `condition` came."""
     return session.scalar(
         select(func.max(Message.created_at)).where(
             Message.business_id == business_id,
-            Message.direction == Direction.INBOUND,
+            Message.direction == direction,
             Message.channel == Channel.WHATSAPP,
-            or_(*who),
+            condition,
         )
     )
 

@@ -68,8 +68,9 @@ def channel_address(
     session: Session, business: Business, channel: Channel, sender: str, customer_id: int
 ) -> ContactAddress:
     """Record `sender` as the customer's address on `channel` (e.g. their WhatsApp,
-    found through their phone number): opt-outs on that channel land on it, and
-    notices go to it when the customer has no other WhatsApp number yet."""
+    found through their phone number), so an opt-out on that channel lands on it.
+    Notices go there only once the business sets it as the customer's number for
+    that channel: writing to a business is not agreeing to its notices."""
     address = ContactAddress(
         business_id=business.id,
         customer_id=customer_id,
@@ -78,7 +79,4 @@ def channel_address(
     )
     session.add(address)
     session.flush()
-    customer = address.customer
-    if channel == Channel.WHATSAPP and customer is not None and customer.whatsapp is None:
-        customer.whatsapp = address.value
     return address

@@ -6,7 +6,9 @@ order, so a message's status only climbs the ladder of
 that reached `delivered` is billable (R0.5); its notification follows it to
 `delivered` or `failed`. An error 21610 (the recipient sent STOP) records the
 opt-out on that address, whether it comes from the send call or a callback,
-so nothing is tried there again. `monthly_usage` counts per calendar month
+so nothing is tried there again; an error 63016 (WhatsApp refused free text
+outside the customer's 24-hour window) sends the notice again, routed to the
+template or SMS. `monthly_usage` counts per calendar month
 in the business's own time zone. Like every service, these flush at most;
 the caller commits.
 """
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session
 from bot.models import AddressKind, Business, ContactAddress, Direction, Message, Notification
 from bot.phones import normalise_sender
 from bot.services.errors import DomainError
-from outbound.transports.twilio import OPTED_OUT, describe_error
+from outbound.transports.twilio import OPTED_OUT, SESSION_EXPIRED, describe_error
 from outbound.vocabulary import (
     TWILIO_STATUS,
     Channel,
@@ -114,7 +116,7 @@ def record_provider_status(
     elif new_status in _UNDELIVERED and code:
         message.error_code = code
         message.error_message = describe_error(code)
-    _follow_notification(session, message, new_status, code)
+    _follow_notification(session, message, new_status, code, now)
     session.flush()
     return True
 
@@ -174,13 +176,21 @@ def monthly_usage(session: Session, business: Business, month: str) -> dict[str,
 
 
 def _follow_notification(
-    session: Session, message: Message, status: MessageStatus, code: str | None
+    session: Session, message: Message, status: MessageStatus, code: str | None, now: datetime
 ) -> None:
     notification = session.scalar(select(Notification).where(Notification.message_id == message.id))
     if notification is None or notification.status != NotificationStatus.SENT:
         return
     if status in _DELIVERED:
         notification.status = NotificationStatus.DELIVERED
+    elif status in _UNDELIVERED and code == SESSION_EXPIRED and message.channel == Channel.WHATSAPP:
+        # WhatsApp closed the window before we thought: send the notice again, now
+        # routed to the approved template or SMS (`outbound.whatsapp`).
+        notification.status = NotificationStatus.SCHEDULED
+        notification.due_at = now
+        notification.reason = (
+            f"{describe_error(code)}; sending it again as a WhatsApp template or by SMS"
+        )
     elif status in _UNDELIVERED:
         notification.status = NotificationStatus.FAILED
         notification.reason = describe_error(code, f"the carrier reported the message {status}")

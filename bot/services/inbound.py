@@ -88,7 +88,7 @@ def handle_inbound(session: Session, form: Mapping[str, str], *, now: datetime) 
     address = find_sender(session, business, channel, sender)
     if address is not None and address.kind != ADDRESS_KINDS[channel]:
         # A customer found through their phone wrote on WhatsApp: remember that
-        # address, so notices can reach them there and an opt-out stays on it.
+        # address, so an opt-out sent from it stays on WhatsApp.
         address = channel_address(session, business, channel, sender, address.customer_id)
     customer = address.customer if address is not None else None
     conversation = conversation_for(session, business, channel, sender, customer=customer, now=now)

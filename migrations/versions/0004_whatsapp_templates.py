@@ -20,7 +20,8 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("customer", schema=None) as batch_op:
         batch_op.add_column(sa.Column("whatsapp", sa.String(length=20), nullable=True))
-    # Customers who wrote on WhatsApp before: their first WhatsApp address is their number.
+    # WhatsApp addresses recorded so far are those of WhatsApp opt-outs: keep each as
+    # the customer's number, so the opt-out still stops WhatsApp notices to it.
     op.execute(
         "UPDATE customer SET whatsapp = (SELECT min(value) FROM contact_address"
         " WHERE contact_address.customer_id = customer.id AND contact_address.kind = 'whatsapp')"

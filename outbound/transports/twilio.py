@@ -31,6 +31,7 @@ from outbound.vocabulary import TWILIO_STATUS, Channel, MessageStatus
 
 HTTP_TIMEOUT_SECONDS = 10.0
 OPTED_OUT = "21610"  # the recipient sent STOP to this sender
+SESSION_EXPIRED = "63016"  # WhatsApp free text outside the customer's 24-hour window
 
 # Error codes staff will meet most, in words (Twilio's error dictionary).
 ERROR_REASONS = {

@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.extensions import db
-from bot.models import Message
+from bot.models import AddressKind, ContactAddress, Message
 from bot.services.businesses import create_api_key
 from outbound.jobs import run_dispatch_pass
-from outbound.whatsapp import Route, RouteDecision, choose_route, sms_fallback_note
+from outbound.whatsapp import Route, RouteDecision, choose_route
 from tests.api.helpers import ApiClient, assert_error
+from tests.conftest import PUBLIC_BASE_URL, TWILIO_SID
 from tests.webhooks.conftest import MESSAGES_PATH, inbound_form, sign
 
 WHATSAPP_FROM = "+4930555099"
@@ -100,6 +101,12 @@ def _confirmation(api, record):
     return confirmation
 
 
+def _messages(api, customer, notice):
+    """The customer's messages that carried `notice`: its current one."""
+    listed = api.get("/messages", query_string={"customer_id": customer["id"]}).get_json()
+    return [m for m in listed["items"] if m["id"] == notice["message_id"]]
+
+
 def _dispatch(at, work):
     run_dispatch_pass(at, send_inline=False)
     work()
@@ -109,7 +116,7 @@ def test_inside_the_window_the_notice_goes_as_whatsapp_free_text(
     on_whatsapp, client, fake_twilio, work, now
 ):
     customer = _customer(on_whatsapp)
-    _writes_on_whatsapp(client, hours_ago=23.9)
+    _writes_on_whatsapp(client, hours_ago=23)
     work()  # the bot's answer to "Hallo!"
     fake_twilio.reset()
     record = _book(on_whatsapp, customer, now)
@@ -123,6 +130,8 @@ def test_inside_the_window_the_notice_goes_as_whatsapp_free_text(
     confirmation = _confirmation(on_whatsapp, record)
     assert (confirmation["channel"], confirmation["status"]) == ("whatsapp", "sent")
     assert confirmation["reason"] is None
+    [message] = _messages(on_whatsapp, customer, confirmation)
+    assert (message["channel"], message["segments"], message["encoding"]) == ("whatsapp", 0, None)
 
 
 def test_outside_the_window_the_approved_template_goes_with_its_variables(
@@ -146,8 +155,7 @@ def test_outside_the_window_the_approved_template_goes_with_its_variables(
     assert variables["2"].endswith(str((now + timedelta(days=3)).year))
     confirmation = _confirmation(on_whatsapp, record)
     assert (confirmation["channel"], confirmation["status"]) == ("whatsapp", "sent")
-    listed = on_whatsapp.get("/messages", query_string={"customer_id": customer["id"]})
-    [message] = [m for m in listed.get_json()["items"] if m["id"] == confirmation["message_id"]]
+    [message] = _messages(on_whatsapp, customer, confirmation)
     assert message["content_sid"] == CONTENT_SID
     assert message["body"].startswith("Hallo Ursula, Ihr Termin am")  # the template's wording
 
@@ -156,7 +164,7 @@ def test_outside_the_window_without_a_template_the_notice_goes_by_sms_saying_why
     on_whatsapp, client, fake_twilio, work, now
 ):
     customer = _customer(on_whatsapp)
-    _writes_on_whatsapp(client, hours_ago=24.1)
+    _writes_on_whatsapp(client, hours_ago=23.6)  # inside 24 h, but too close to its end
     work()  # the bot's answer
     fake_twilio.reset()
     record = _book(on_whatsapp, customer, now)
@@ -167,10 +175,12 @@ def test_outside_the_window_without_a_template_the_notice_goes_by_sms_saying_why
     assert sent.to == CUSTOMER_MOBILE and not sent.sender.startswith("whatsapp:")
     assert sent.content_sid is None and "14:00 Uhr" in sent.body
     confirmation = _confirmation(on_whatsapp, record)
-    assert (confirmation["channel"], confirmation["status"]) == ("sms", "sent")
+    assert (confirmation["channel"], confirmation["status"]) == ("whatsapp", "sent")
     assert confirmation["reason"].startswith(
         "sent by SMS: outside the customer's 24-hour WhatsApp window"
     )
+    [message] = _messages(on_whatsapp, customer, confirmation)
+    assert (message["channel"], message["to"]) == ("sms", CUSTOMER_MOBILE)
     assert (
         "no WhatsApp template with a Content SID for 'confirmation' in de"
         in (confirmation["reason"])
@@ -190,8 +200,82 @@ def test_the_reason_for_sms_survives_a_retry(on_whatsapp, fake_twilio, work, now
     [sent] = fake_twilio.messages
     assert sent.to == CUSTOMER_MOBILE
     confirmation = _confirmation(on_whatsapp, record)
-    assert (confirmation["channel"], confirmation["status"]) == ("sms", "sent")
+    assert (confirmation["channel"], confirmation["status"]) == ("whatsapp", "sent")
     assert confirmation["reason"].startswith("sent by SMS: the customer has never written")
+
+
+def test_a_retry_goes_on_whatsapp_when_the_customer_wrote_meanwhile(
+    on_whatsapp, client, fake_twilio, work, now
+):
+    customer = _customer(on_whatsapp)
+    record = _book(on_whatsapp, customer, now)
+    fake_twilio.fail_next(500)
+    _dispatch(now + timedelta(minutes=1), work)  # by SMS: never wrote; Twilio fails
+    assert "sent by SMS" in _confirmation(on_whatsapp, record)["reason"]
+
+    _writes_on_whatsapp(client)
+    work()
+    fake_twilio.reset()
+    _dispatch(now + timedelta(hours=1), work)
+
+    [sent] = fake_twilio.messages
+    assert sent.to == f"whatsapp:{CUSTOMER_MOBILE}" and sent.content_sid is None
+    confirmation = _confirmation(on_whatsapp, record)
+    assert (confirmation["status"], confirmation["reason"]) == ("sent", None)
+
+
+def test_whatsapp_refusing_free_text_sends_the_notice_again_by_sms(
+    on_whatsapp, client, fake_twilio, work, now
+):
+    customer = _customer(on_whatsapp)
+    _writes_on_whatsapp(client, hours_ago=20)  # our records say the window is open
+    work()
+    fake_twilio.reset()
+    record = _book(on_whatsapp, customer, now)
+    _dispatch(now + timedelta(minutes=1), work)
+    [free_text] = fake_twilio.messages
+    assert free_text.to.startswith("whatsapp:")
+
+    # ... but WhatsApp closed it (the customer's clock is not ours): error 63016
+    form = {
+        "MessageSid": free_text.sid,
+        "MessageStatus": "failed",
+        "ErrorCode": "63016",
+        "AccountSid": TWILIO_SID,
+        "To": free_text.to,
+        "From": free_text.sender,
+    }
+    url = free_text.params["StatusCallback"]
+    path = url.removeprefix(PUBLIC_BASE_URL)
+    answer = client.post(path, data=form, headers={"X-Twilio-Signature": sign(path, form)})
+    assert answer.status_code in (200, 204)
+    waiting = _confirmation(on_whatsapp, record)
+    assert waiting["status"] == "scheduled" and "63016" in waiting["reason"]
+    _dispatch(now + timedelta(minutes=2), work)
+
+    [_, again] = fake_twilio.messages
+    assert again.to == CUSTOMER_MOBILE and "14:00 Uhr" in again.body
+    confirmation = _confirmation(on_whatsapp, record)
+    assert confirmation["status"] == "sent"
+    assert confirmation["reason"].startswith("sent by SMS: WhatsApp refused free text on ")
+
+
+def test_the_window_of_another_number_does_not_open_this_one(
+    on_whatsapp, client, fake_twilio, work, now
+):
+    customer = _customer(on_whatsapp)
+    _writes_on_whatsapp(client)  # from the old WhatsApp number
+    work()
+    fake_twilio.reset()
+    changed = on_whatsapp.patch(f"/customers/{customer['id']}", json={"whatsapp": "0151 99999999"})
+    assert changed.get_json()["whatsapp"] == "+4915199999999"
+    record = _book(on_whatsapp, customer, now)
+
+    _dispatch(now + timedelta(minutes=1), work)
+
+    [sent] = fake_twilio.messages
+    assert sent.to == CUSTOMER_MOBILE  # by SMS: the new number never wrote
+    assert "never written on WhatsApp" in _confirmation(on_whatsapp, record)["reason"]
 
 
 def test_without_sms_either_the_notice_is_skipped_with_both_reasons(
@@ -218,16 +302,23 @@ def test_a_customer_without_a_whatsapp_number_is_skipped_at_planning(on_whatsapp
     assert confirmation["reason"] == "customer has no WhatsApp address"
 
 
-def test_writing_on_whatsapp_records_the_customer_s_whatsapp_number(api, client, customer_factory):
+def test_writing_on_whatsapp_is_not_agreeing_to_whatsapp_notices(api, client, customer_factory, db):
     assert api.patch("/business", json={"whatsapp_from": WHATSAPP_FROM}).status_code == 200
     customer = customer_factory()  # phone only
-    assert api.get(f"/customers/{customer.id}").get_json()["whatsapp"] is None
 
-    _writes_on_whatsapp(client)
+    _writes_on_whatsapp(client, "STOPP")  # an opt-out, from WhatsApp
 
     read = api.get(f"/customers/{customer.id}").get_json()
-    assert read["whatsapp"] == CUSTOMER_MOBILE
-    assert read["whatsapp_opted_out_at"] is None
+    assert read["whatsapp"] is None  # only the business sets it, when they agreed
+    assert read["sms_opted_out_at"] is None  # the opt-out stays on WhatsApp
+    address = db.session.scalar(
+        select(ContactAddress).where(ContactAddress.kind == AddressKind.WHATSAPP)
+    )
+    assert (address.customer_id, address.value) == (customer.id, CUSTOMER_MOBILE)
+    assert address.opted_out_at is not None
+
+    agreed = api.patch(f"/customers/{customer.id}", json={"whatsapp": CUSTOMER_MOBILE})
+    assert agreed.get_json()["whatsapp_opted_out_at"] is not None  # the number's opt-out holds
 
 
 def test_a_whatsapp_number_is_checked_like_a_phone(api, customer_factory):
@@ -305,9 +396,10 @@ def test_a_template_s_content_can_be_changed_and_removed(api):
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-def _route(last_inbound_at, *, template_id=None, no_sms=None):
+def _route(last_inbound_at, *, template_id=None, no_sms=None, refused_at=None):
     return choose_route(
         last_inbound_at=last_inbound_at,
+        refused_at=refused_at,
         now=NOW,
         template_id=template_id,
         text_name="reminder",
@@ -317,11 +409,19 @@ def _route(last_inbound_at, *, template_id=None, no_sms=None):
     )
 
 
-def test_the_window_is_24_hours_from_the_customer_s_last_message():
-    assert _route(NOW - timedelta(hours=23, minutes=59)).route == Route.FREE_TEXT
-    closed = _route(NOW - timedelta(hours=24))
-    assert closed.route == Route.SMS
-    assert "last WhatsApp message came 2026-11-24 13:00 CET" in closed.reason
+def test_the_window_is_24_hours_from_the_customer_s_last_message_with_a_margin():
+    assert _route(NOW - timedelta(hours=23, minutes=29)).route == Route.FREE_TEXT
+    closing = _route(NOW - timedelta(hours=23, minutes=31))  # a paced send might miss it
+    assert closing.route == Route.SMS
+    assert "last WhatsApp message came 2026-11-24 13:29 CET" in closing.reason
+
+
+def test_a_refusal_after_the_customer_s_last_message_closes_the_window():
+    wrote = NOW - timedelta(hours=2)
+    refused = _route(wrote, refused_at=NOW - timedelta(hours=1))
+    assert refused.route == Route.SMS
+    assert "WhatsApp refused free text on 2026-11-25 12:00 CET" in refused.reason
+    assert _route(wrote, refused_at=wrote - timedelta(hours=1)).route == Route.FREE_TEXT
 
 
 def test_outside_the_window_a_template_wins_over_sms_and_sms_over_skipping():
@@ -330,11 +430,3 @@ def test_outside_the_window_a_template_wins_over_sms_and_sms_over_skipping():
     skipped = _route(None, no_sms="SMS is switched off for this business")
     assert skipped.route == Route.SKIP
     assert skipped.reason.endswith("SMS cannot be used: SMS is switched off for this business")
-
-
-def test_the_sms_note_is_read_back_from_a_retrying_reason():
-    note = _route(None).reason
-    retrying = f"{note}; attempt 1 failed (Twilio is busy (HTTP 500); will try again); next try"
-    assert sms_fallback_note(retrying) == note
-    assert sms_fallback_note("attempt 1 failed (…)") is None
-    assert sms_fallback_note(None) is None
