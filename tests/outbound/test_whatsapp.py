@@ -430,3 +430,35 @@ def test_outside_the_window_a_template_wins_over_sms_and_sms_over_skipping():
     skipped = _route(None, no_sms="SMS is switched off for this business")
     assert skipped.route == Route.SKIP
     assert skipped.reason.endswith("SMS cannot be used: SMS is switched off for this business")
+
+
+def test_a_change_notice_gone_to_sms_is_replaced_by_the_next_change(
+    on_whatsapp, client, fake_twilio, work, now
+):
+    rules = on_whatsapp.get("/rules", query_string={"trigger": "time_changed"}).get_json()
+    [changed_rule] = [rule for rule in rules["items"] if rule["audience"] == "customer"]
+    on_whatsapp.patch(f"/rules/{changed_rule['id']}", json={"channel": "whatsapp"})
+    customer = _customer(on_whatsapp)
+    record = _book(on_whatsapp, customer, now)
+    _dispatch(now + timedelta(minutes=1), work)  # the confirmation
+    starts_at = datetime.fromisoformat(record["starts_at"])
+    on_whatsapp.patch(
+        f"/records/{record['id']}", json={"starts_at": (starts_at + timedelta(hours=1)).isoformat()}
+    )
+    fake_twilio.reset()
+    fake_twilio.fail_next(500)
+    _dispatch(now + timedelta(minutes=2), work)  # by SMS, and Twilio fails: a retry waits
+    _writes_on_whatsapp(client)
+    work()
+    fake_twilio.reset()
+
+    on_whatsapp.patch(
+        f"/records/{record['id']}", json={"starts_at": (starts_at + timedelta(hours=2)).isoformat()}
+    )
+    _dispatch(now + timedelta(hours=2), work)
+
+    [sent] = [m for m in fake_twilio.messages if "angepasst" in m.body]
+    assert sent.to == f"whatsapp:{CUSTOMER_MOBILE}" and "16:00" in sent.body
+    notices = on_whatsapp.get("/notifications", query_string={"record_id": record["id"]})
+    changes = [n for n in notices.get_json()["items"] if n["notice"] == "change"]
+    assert sorted(n["status"] for n in changes) == ["sent", "skipped"]
