@@ -27,8 +27,8 @@ from bot.api.base import list_response, resource_blueprint, where_equal
 from bot.api.fields import MAX_ID, Id, InputSchema, ListQuery, Text, items_schema
 from bot.extensions import db
 from bot.models import Template, utcnow
-from bot.services import templates
-from bot.services.templates import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH, TEMPLATE_CHANNELS
+from bot.services import templates, texts
+from bot.services.texts import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH, TEMPLATE_CHANNELS
 from outbound.rendering import SUPPORTED_LOCALES, resolve_locale
 
 bp = resource_blueprint(
@@ -190,7 +190,7 @@ class TemplatePreview(MethodView):
             template = templates.get_template(db.session, business, data["template_id"])
             preview = templates.preview_template(db.session, business, template, now=utcnow())
         else:
-            preview = templates.preview_text(
+            preview = texts.preview_text(
                 db.session,
                 business,
                 channel=data["channel"],

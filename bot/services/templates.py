@@ -1,256 +1,48 @@
-"""Business message templates: saving them safely, and previewing any text (R2.2, R2.3, R3.3,
-R4.7, R0.8).
+"""Business message templates: creating, changing and deleting them (R2.2, R3.3, R4.7).
 
 A template is the business's text for one notice name, channel (`sms`,
-`email` or `whatsapp`) and locale; rules name it by `template_name`, the sender looks it up
-by (name, channel, locale) and falls back to the shipped default text. Saving
-a text proves it will render when a notice goes out: it must compile in the
-jinja2 sandbox, use only the variables real notices and replies get, and
-render with the placeholder data of `PLACEHOLDERS` (a customer "Ursula
-Hoffmann", staff "Jane", an appointment tomorrow at 14:00), so a misspelt
-variable or an attempt to reach Python internals is refused at the desk
-instead of failing at send time. The same placeholder context drives the
-preview, which also counts SMS segments and names the characters that force
-UCS-2. A WhatsApp text is sent as free text inside the customer's 24-hour
+`email` or `whatsapp`) and locale; rules name it by `template_name`, the
+sender looks it up by (name, channel, locale) and falls back to the shipped
+default text. Every text saved is first checked with placeholder data
+(`bot.services.texts`), so what would fail at send time is refused at the
+desk. A WhatsApp text is sent as free text inside the customer's 24-hour
 window; to reach them outside it, it names the business's template approved
 by WhatsApp at Twilio (`content_sid`, "HX…") and fills that template's
-placeholders with `content_variables` ({"1": "{{ customer.first_name }}"}),
-each value a text checked like the body; the body is then the template's
-wording, kept in the conversation (`outbound.whatsapp`). Without a WhatsApp
-text, WhatsApp sends the SMS text. Functions flush; the caller commits.
+placeholders with `content_variables` ({"1": "{{ customer.first_name }}"});
+the body is then the template's wording, kept in the conversation
+(`outbound.whatsapp`). Without a WhatsApp text, WhatsApp sends the SMS text.
+Functions flush; the caller commits.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from jinja2 import TemplateSyntaxError, meta
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import (
-    AppointmentStatus,
-    Business,
-    Customer,
-    Location,
-    NotificationRule,
-    Record,
-    RecordKind,
-    Service,
-    StaffMember,
-    Template,
-)
+from bot.models import Business, NotificationRule, Template
 from bot.services.errors import Conflict, DomainError
 from bot.services.lookup import owned_row
-from outbound.notices import notice_context
-from outbound.rendering import (
-    SUPPORTED_LOCALES,
-    RenderedText,
-    RenderError,
-    TextTemplate,
-    default_template_names,
-    render,
-    time_variables,
+from bot.services.texts import (
+    CONTENT_FIELDS,
+    CONTENT_SID,
+    MAX_BODY_LENGTH,
+    MAX_SMS_CHARACTERS,
+    MAX_SUBJECT_LENGTH,
+    TEMPLATE_FIELDS,
+    Preview,
+    check_content_variables,
+    checked_text,
+    preview_text,
+    template_channel,
+    template_locale,
 )
-from outbound.segments import count_segments, gsm7_suggestion
+from outbound.rendering import default_template_names
 from outbound.vocabulary import Channel, Notice
-
-# Templates hold the text of a channel; Messenger (and WhatsApp without its own) send the SMS text.
-TEMPLATE_CHANNELS = (Channel.SMS, Channel.EMAIL, Channel.WHATSAPP)
-CONTENT_FIELDS = ("content_sid", "content_variables")  # WhatsApp only
-TEMPLATE_FIELDS = ("name", "channel", "locale", "subject", "body", *CONTENT_FIELDS)
-CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")  # a Twilio Content (template) SID
-VARIABLE_KEY = re.compile(r"^[A-Za-z0-9_]{1,40}$")  # the placeholder's name in {{1}}
-MAX_CONTENT_VARIABLES = 100
-MAX_BODY_LENGTH = 20_000
-MAX_SUBJECT_LENGTH = 200
-# Twilio's Messages API refuses a longer body (FACTS.md, "SMS segments").
-MAX_SMS_CHARACTERS = 1600
-
-# Only parsed, never rendered: finds the variables a text uses. Its globals
-# (range, cycler, …) are the renderer's, so they do not count as unknown.
-_PARSER = SandboxedEnvironment()
-
-
-@dataclass(frozen=True)
-class Placeholders:
-    """The made-up facts every preview and every save check renders with (R2.3)."""
-
-    customer_name: str = "Ursula Hoffmann"
-    customer_phone: str = "+4915112345678"
-    customer_email: str = "ursula.hoffmann@example.com"
-    staff_name: str = "Jane"
-    service_name: str = "Haarschnitt"
-    service_category: str = "Haare"
-    service_duration_minutes: int = 45
-    # Used when the business has no location yet; otherwise its first one.
-    location_name: str = "Salon am Markt"
-    location_address: str = "Marktplatz 1, 10115 Berlin"
-    status: str = AppointmentStatus.CONFIRMED.value
-    # The appointment: tomorrow at 14:00 in the business's time zone.
-    days_ahead: int = 1
-    starts_at: time = time(14, 0)
-    # The bot's replies: a time offered or moved to, free slots to pick from.
-    new_days_ahead: int = 2
-    new_starts_at: time = time(10, 0)
-    slot_times: tuple[time, ...] = (time(10, 0), time(11, 30), time(15, 0))
-    # When the business has switched cancelling by text off.
-    window_hours: int = 24
-    # The customer's links; a real one is PUBLIC_BASE_URL plus a signed token.
-    cancel_url: str = "https://replydesk.example/c/link-for-ursula-hoffmann"
-    calendar_url: str = "https://replydesk.example/calendar/link-for-ursula-hoffmann.ics"
-
-
-PLACEHOLDERS = Placeholders()
-
-
-@dataclass(frozen=True)
-class Preview:
-    """A text rendered with the placeholders, with what it costs as an SMS (R0.8)."""
-
-    text: str
-    subject: str | None
-    segments: int  # SMS parts; 0 for email and WhatsApp
-    encoding: str | None  # GSM-7 or UCS-2; None for email and WhatsApp
-    characters: int
-    non_gsm_characters: tuple[str, ...]  # what forces UCS-2, in order of appearance
-    suggestion: str | None  # the text with GSM-7 stand-ins, when that changes it
-    content_variables: dict[str, str] | None = None  # a WhatsApp template's values
-
-
-# --- placeholders and checking ----------------------------------------------
-
-
-def placeholder_context(
-    session: Session, business: Business, locale: str, *, now: datetime
-) -> dict[str, Any]:
-    """Every variable a notice or bot reply may use, filled with `PLACEHOLDERS`.
-
-    The business's own name, contact details and booking URL are real; the
-    location is the business's first one when it has any. Built by the same
-    `notice_context` (over `outbound.rendering.message_context`) that real
-    notices use, with the reply variables the conversation engine adds, so a
-    text that renders here has no variable a real send lacks. The rows built
-    here are never added to the session.
-    """
-    p = PLACEHOLDERS
-    zone = ZoneInfo(business.timezone)
-    today = now.astimezone(zone).date()
-
-    def at(days: int, clock: time) -> datetime:
-        return datetime.combine(today + timedelta(days=days), clock, tzinfo=zone)
-
-    first_location = session.scalar(
-        select(Location).where(Location.business_id == business.id).order_by(Location.id).limit(1)
-    )
-    if first_location is not None:
-        location = Location(name=first_location.name, address=first_location.address)
-    else:
-        location = Location(name=p.location_name, address=p.location_address)
-    customer = Customer(name=p.customer_name, phone=p.customer_phone, email=p.customer_email)
-    starts_at = at(p.days_ahead, p.starts_at)
-    record = Record(
-        kind=RecordKind.APPOINTMENT,
-        status=p.status,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=p.service_duration_minutes),
-        location=location,
-        staff=StaffMember(name=p.staff_name),
-        service=Service(
-            name=p.service_name,
-            category=p.service_category,
-            duration_minutes=p.service_duration_minutes,
-        ),
-    )
-    context = notice_context(business, customer, record, locale)
-    # Links are signed for a stored record, so the context leaves them empty
-    # here; show where they would stand (only where the context has them).
-    for name in ("cancel_url", "calendar_url"):
-        if name in context:
-            context[name] = getattr(p, name)
-    zone_name = business.timezone
-    context.update(
-        new=time_variables(at(p.new_days_ahead, p.new_starts_at), zone_name, locale),
-        slots=[
-            time_variables(at(p.new_days_ahead, clock), zone_name, locale) for clock in p.slot_times
-        ],
-        appointments=[
-            time_variables(moment, zone_name, locale)
-            for moment in (starts_at, at(p.days_ahead + 7, p.starts_at))
-        ],
-        window_hours=(
-            business.cancellation_window_hours
-            if business.cancellation_window_hours is not None
-            else p.window_hours
-        ),
-    )
-    return context
-
-
-def check_source(source: str, field: str, context: Mapping[str, Any]) -> None:
-    """Refuse a text that does not compile, names a variable `context` lacks, or
-    fails to render with it (an unsafe attribute, a missing key, a runtime error).
-
-    Raises DomainError with `field` ("body" or "subject") and a message for staff.
-    """
-    try:
-        parsed = _PARSER.parse(source)
-    except TemplateSyntaxError as error:
-        raise DomainError(
-            f"the {field} is not a valid template: {error.message} (line {error.lineno})",
-            code="template_syntax",
-            field=field,
-        ) from error
-    unknown = sorted(meta.find_undeclared_variables(parsed) - set(context))
-    if unknown:
-        raise DomainError(
-            f"unknown variable {unknown[0]!r} in the {field}; the variables are "
-            f"{', '.join(sorted(context))}",
-            code="unknown_variable",
-            field=field,
-        )
-    _render(TextTemplate(body=source), context, field)
-
-
-def checked_text(
-    session: Session,
-    business: Business,
-    *,
-    channel: Channel,
-    locale: str,
-    body: str,
-    subject: str | None,
-    now: datetime,
-    content_variables: Mapping[str, str] | None = None,
-) -> RenderedText:
-    """Check a text for `channel` as `check_source` does, body, subject and a WhatsApp
-    template's variables, and return it rendered with the placeholders. Raises
-    DomainError naming "body", "subject" or "content_variables"."""
-    if channel != Channel.EMAIL and subject is not None:
-        raise DomainError(f"{_a(channel)} has no subject; leave subject out", field="subject")
-    context = placeholder_context(session, business, locale, now=now)
-    check_source(body, "body", context)
-    if subject is not None:
-        check_source(subject, "subject", context)
-    for source in (content_variables or {}).values():
-        check_source(source, "content_variables", context)
-    # The body and subject rendered in their checks; what is left to fail is a
-    # variable's value rendering empty, which WhatsApp refuses.
-    return _render(
-        TextTemplate(body=body, subject=subject, variables=content_variables),
-        context,
-        "content_variables",
-    )
-
-
-# --- templates ---------------------------------------------------------------
 
 
 def create_template(
@@ -265,8 +57,8 @@ def create_template(
     """
     _check_fields(data, TEMPLATE_FIELDS)
     name = _name(data.get("name"))
-    channel = _channel(data.get("channel"))
-    locale = _locale(data.get("locale"))
+    channel = template_channel(data.get("channel"))
+    locale = template_locale(data.get("locale"))
     existing = session.scalar(
         select(Template.id).where(
             Template.business_id == business.id,
@@ -382,57 +174,6 @@ def default_notice_names() -> frozenset[str]:
     return frozenset(default_template_names()) & {notice.value for notice in Notice}
 
 
-# --- preview -----------------------------------------------------------------
-
-
-def preview_text(
-    session: Session,
-    business: Business,
-    *,
-    channel: Channel,
-    locale: str,
-    body: str,
-    subject: str | None = None,
-    content_variables: Mapping[str, str] | None = None,
-    now: datetime,
-) -> Preview:
-    """Render a text with the placeholders and count what it costs (R2.3, R0.8).
-
-    SMS get their segments, encoding, the characters that force UCS-2 and a
-    GSM-7 suggestion; email and WhatsApp get 0 segments and no encoding, a
-    WhatsApp template its variables' values. Raises DomainError (field body,
-    subject or content_variables) when the text does not render.
-    """
-    channel = _channel(channel)
-    locale = _locale(locale)
-    if content_variables is not None:
-        _check_variables(channel, content_variables)
-    rendered = checked_text(
-        session,
-        business,
-        channel=channel,
-        locale=locale,
-        body=body,
-        subject=subject,
-        now=now,
-        content_variables=content_variables,
-    )
-    text = rendered.body
-    if channel != Channel.SMS:
-        return Preview(text, rendered.subject, 0, None, len(text), (), None, rendered.variables)
-    count = count_segments(text)
-    suggestion = gsm7_suggestion(text) if count.non_gsm_characters else None
-    return Preview(
-        text=text,
-        subject=None,
-        segments=count.segments,
-        encoding=count.encoding,
-        characters=len(text),
-        non_gsm_characters=count.non_gsm_characters,
-        suggestion=suggestion if suggestion != text else None,
-    )
-
-
 def preview_template(
     session: Session, business: Business, template: Template, *, now: datetime
 ) -> Preview:
@@ -447,9 +188,6 @@ def preview_template(
         content_variables=template.content_variables,
         now=now,
     )
-
-
-# --- shared ------------------------------------------------------------------
 
 
 def _set_text(
@@ -520,51 +258,9 @@ def _set_content(template: Template, content_sid: Any, content_variables: Any) -
                 "give content_sid too",
                 field="content_variables",
             )
-        _check_variables(template.channel, content_variables)
+        check_content_variables(template.channel, content_variables)
     template.content_sid = content_sid
     template.content_variables = dict(content_variables) if content_variables else None
-
-
-def _check_variables(channel: Channel, variables: Any) -> None:
-    if channel != Channel.WHATSAPP:
-        raise DomainError(
-            "only WhatsApp templates have content_variables", field="content_variables"
-        )
-    if not isinstance(variables, Mapping) or len(variables) > MAX_CONTENT_VARIABLES:
-        raise DomainError(
-            f"content_variables must be an object of at most {MAX_CONTENT_VARIABLES} "
-            'placeholder values, e.g. {"1": "{{ customer.first_name }}"}',
-            field="content_variables",
-        )
-    for key, value in variables.items():
-        if not isinstance(key, str) or not VARIABLE_KEY.match(key):
-            raise DomainError(
-                f"content variable {key!r}: a placeholder name is 1 to 40 letters, digits "
-                "or _, as in the template's {{1}}",
-                field="content_variables",
-            )
-        if not isinstance(value, str) or not value.strip() or len(value) > MAX_SUBJECT_LENGTH:
-            raise DomainError(
-                f"content variable {key}: the value must be a text of 1 to "
-                f"{MAX_SUBJECT_LENGTH} characters",
-                field="content_variables",
-            )
-
-
-def _render(template: TextTemplate, context: Mapping[str, Any], field: str) -> RenderedText:
-    try:
-        return render(template, dict(context))
-    except RenderError as error:
-        raise DomainError(str(error), code="template_error", field=field) from error
-    except Exception as error:
-        # Staff's text runs here. The sandbox stops internals, not ordinary
-        # Python errors (a division by zero, an index out of range), which
-        # `render` lets through; they are the text's fault, so refuse it.
-        raise DomainError(
-            f"template error: {type(error).__name__}: {error}",
-            code="template_error",
-            field=field,
-        ) from error
 
 
 def _name(value: Any) -> str:
@@ -574,27 +270,6 @@ def _name(value: Any) -> str:
     if len(name) > 200:
         raise DomainError("the name may have at most 200 characters", field="name")
     return name
-
-
-def _channel(value: Any) -> Channel:
-    if value in TEMPLATE_CHANNELS:
-        return Channel(value)
-    raise DomainError(
-        "channel must be sms, email or whatsapp (Messenger sends the SMS text)",
-        field="channel",
-    )
-
-
-def _a(channel: Channel) -> str:
-    return {Channel.SMS: "an SMS", Channel.WHATSAPP: "a WhatsApp message"}.get(
-        channel, f"a {channel} message"
-    )
-
-
-def _locale(value: Any) -> str:
-    if value in SUPPORTED_LOCALES:
-        return value
-    raise DomainError(f"locale must be one of {', '.join(SUPPORTED_LOCALES)}", field="locale")
 
 
 def _check_fields(data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:

@@ -12,15 +12,13 @@ from bot.models import Customer, NotificationRule, Record, StaffMember, Template
 from bot.services.catalogue import create_location
 from bot.services.errors import Conflict, DomainError
 from bot.services.rules import create_rule
-from bot.services.templates import (
+from bot.services.templates import create_template, delete_template, template_name_known
+from bot.services.texts import (
     PLACEHOLDERS,
     check_source,
     checked_text,
-    create_template,
-    delete_template,
     placeholder_context,
     preview_text,
-    template_name_known,
 )
 from outbound.rendering import SUPPORTED_LOCALES, default_template, default_template_names
 from outbound.vocabulary import Channel
