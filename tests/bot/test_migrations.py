@@ -80,3 +80,54 @@ def test_migrations_upgrade_a_database_that_holds_data(app_config, tmp_path):
         whatsapp = connection.execute(text("SELECT whatsapp FROM customer")).scalar()
         assert whatsapp == "+4915112345678"
     engine.dispose()
+
+
+def test_default_texts_a_business_never_edited_are_refreshed(app_config, tmp_path):
+    from sqlalchemy import text
+
+    from outbound.rendering import default_template
+    from outbound.vocabulary import Channel
+
+    old = (
+        "{{ business.name }}: Ihr Termin am {{ weekday }}, {{ date }} um {{ time }} Uhr ist "
+        "gebucht. Antworten Sie C, um ihn zu bestätigen."
+    )
+    url = f"sqlite:///{tmp_path / 'texts.sqlite3'}"
+    app = create_app({**app_config, "DATABASE_URL": url})
+    with app.app_context():
+        upgrade(revision="0004")
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            for business_id, body in ((1, old), (2, old + " Bis bald!")):  # 2 edited it
+                connection.execute(
+                    text(
+                        "INSERT INTO business (id, name, timezone, locale, phone_region,"
+                        " sms_enabled, sms_confirmation_always, created_at) VALUES (:id, 'S',"
+                        " 'Europe/Berlin', 'de', 'DE', 1, 0, '2026-11-25 10:00:00')"
+                    ),
+                    {"id": business_id},
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO template (business_id, name, channel, locale, body,"
+                        " updated_at) VALUES (:id, 'confirmation', 'sms', 'de', :body,"
+                        " '2026-11-25 10:00:00')"
+                    ),
+                    {"id": business_id, "body": body},
+                )
+        engine.dispose()
+        upgrade()
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            bodies = dict(connection.execute(text("SELECT business_id, body FROM template")).all())
+        engine.dispose()
+        assert bodies == {
+            1: default_template("confirmation", Channel.SMS, "de").body,
+            2: old + " Bis bald!",
+        }
+        downgrade(revision="0004")
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            first = connection.execute(text("SELECT body FROM template WHERE business_id = 1"))
+            assert first.scalar() == old
+        engine.dispose()
