@@ -7,6 +7,7 @@ comes back. A notice planned twice (same idempotency key) is stored once.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -56,6 +57,15 @@ def contact_facts(business: Business, customer: Customer) -> ContactFacts:
 
 
 def record_facts(session: Session, record: Record) -> RecordFacts:
+    return replace(
+        plain_record_facts(record),
+        awaiting_privacy_consent=_awaiting_privacy_consent(session, record),
+    )
+
+
+def plain_record_facts(record: Record) -> RecordFacts:
+    """The record as the planner sees it, without the R1.12 privacy question (a
+    query), for notices that question does not concern (rebook nudges)."""
     return RecordFacts(
         id=record.id,
         kind=record.kind,
@@ -64,7 +74,6 @@ def record_facts(session: Session, record: Record) -> RecordFacts:
         starts_at=record.starts_at,
         version=record.version,
         location_id=record.location_id,
-        awaiting_privacy_consent=_awaiting_privacy_consent(session, record),
     )
 
 

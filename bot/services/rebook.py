@@ -39,9 +39,15 @@ from bot.models import (
     Service,
 )
 from bot.services.catalogue import location_for_record, opening_hours
-from bot.services.notify import WITHDRAWABLE, contact_facts, withdraw_notifications
-from outbound.channels import choose_channels
-from outbound.hours import next_opening
+from bot.services.notify import (
+    WITHDRAWABLE,
+    contact_facts,
+    plain_record_facts,
+    rule_facts,
+    withdraw_notifications,
+)
+from outbound.hours import OpeningHours
+from outbound.planner import RuleFacts, plan_nudge
 from outbound.rebook import (
     KEY_PREFIX,
     Booking,
@@ -50,7 +56,6 @@ from outbound.rebook import (
     is_rebook_key,
     nudge_blocker,
     rebook_due,
-    rebook_key,
     typical_intervals,
 )
 from outbound.vocabulary import Audience, NotificationStatus, Trigger
@@ -154,63 +159,63 @@ def _plan_for_business(
 
     _withdraw_no_longer_holding(session, business, planned, bookings, now=now)
 
-    wanted: list[tuple[NotificationRule, Record, datetime]] = []
+    wanted: list[tuple[RebookSettings, RuleFacts]] = [
+        (
+            RebookSettings(RebookMode(rule.rebook_mode), rule.rebook_days, rule.send_time),
+            rule_facts(rule),
+        )
+        for rule in rules
+    ]
+    due: list[tuple[RuleFacts, Record, datetime]] = []
     for customer_bookings in bookings.values():
-        for rule in rules:
-            settings = RebookSettings(
-                RebookMode(rule.rebook_mode), rule.rebook_days, rule.send_time
-            )
+        for settings, rule in wanted:
             timing = rebook_due(customer_bookings, settings, now=now, zone=business.timezone)
-            if timing.due_at is None:
-                continue
-            visit = by_id[timing.visit.record_id]
-            if not rule.all_locations and visit.location_id not in {
-                location.id for location in rule.locations
-            }:
-                continue
-            wanted.append((rule, visit, timing.due_at))
-    if not wanted:
+            if timing.due_at is not None:
+                due.append((rule, by_id[timing.visit.record_id], timing.due_at))
+    if not due:
         return 0
     customers = {
-        customer.id: customer
+        customer.id: contact_facts(business, customer)
         for customer in session.scalars(
             select(Customer)
-            .where(Customer.id.in_({visit.customer_id for _, visit, _ in wanted}))
+            .where(Customer.id.in_({visit.customer_id for _, visit, _ in due}))
             .options(selectinload(Customer.addresses))
         )
     }
+    openings: dict[int | None, OpeningHours] = {}
     rows = []
-    for rule, visit, due_at in wanted:
-        customer = customers[visit.customer_id]
-        hold_reason = None
-        if rule.working_hours_only:
-            opening = opening_hours(location_for_record(session, business, visit))
-            held = next_opening(due_at, opening, business.timezone)
-            if held is None:
-                hold_reason = "the location has no working hours to send in"
-            else:
-                due_at = held
-        for decision in choose_channels(
-            rule.channel, contact_facts(business, customer), rule.notice
+    for rule, visit, due_at in due:
+        if rule.working_hours_only and visit.location_id not in openings:
+            openings[visit.location_id] = opening_hours(
+                location_for_record(session, business, visit)
+            )
+        for notice in plan_nudge(
+            rule,
+            plain_record_facts(visit),
+            customers[visit.customer_id],
+            customer_id=visit.customer_id,
+            due_at=due_at,
+            opening=openings.get(visit.location_id),
+            zone=business.timezone,
         ):
             rows.append(
                 Notification(
                     business_id=business.id,
-                    rule_id=rule.id,
+                    rule_id=notice.rule_id,
                     record_id=visit.id,
-                    customer_id=customer.id,
-                    audience=Audience.CUSTOMER,
-                    notice=rule.notice,
-                    template_name=rule.template_name,
-                    channel=decision.channel,
-                    due_at=due_at,
+                    customer_id=visit.customer_id,
+                    audience=notice.audience,
+                    notice=notice.notice,
+                    template_name=notice.template_name,
+                    channel=notice.channel,
+                    due_at=notice.due_at,
                     status=(
                         NotificationStatus.SKIPPED
-                        if decision.skip_reason or hold_reason
+                        if notice.skip_reason
                         else NotificationStatus.SCHEDULED
                     ),
-                    reason=decision.skip_reason or hold_reason,
-                    idempotency_key=rebook_key(rule.id, customer.id, visit.id, decision.channel),
+                    reason=notice.skip_reason,
+                    idempotency_key=notice.idempotency_key,
                     record_version=visit.version,
                 )
             )
