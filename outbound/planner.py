@@ -147,10 +147,11 @@ def plan_nudge(
     """
     if not _applies(rule, visit):
         return []
-    notices = []
-    for decision in choose_channels(rule.channel, customer, rule.notice):
-        key = rebook_key(rule.id, customer_id, visit.id, decision.channel)
-        notices.append(_notice(rule, decision, due_at, key))
+    decisions = choose_channels(rule.channel, customer, rule.notice)
+    notices = [
+        _notice(rule, decision, due_at, rebook_key(rule.id, customer_id, visit.id, position))
+        for position, decision in enumerate(decisions, start=1)
+    ]
     if rule.working_hours_only:
         notices = [_within_hours(n, opening or {}, zone, visit) for n in notices]
     return notices

@@ -174,9 +174,14 @@ def typical_intervals(services: Iterable[tuple[str | None, int | None]]) -> dict
     return {category: statistics.median_low(days) for category, days in found.items()}
 
 
-def rebook_key(rule_id: int, customer_id: int, visit_id: int, channel: str) -> str:
-    """The idempotency key of a nudge: one per rule, customer, last visit and channel."""
-    return f"{KEY_PREFIX}rule:{rule_id}:customer:{customer_id}:visit:{visit_id}:{channel}"
+def rebook_key(rule_id: int, customer_id: int, visit_id: int, position: int = 1) -> str:
+    """The idempotency key of a nudge: one per rule, customer and last visit, and per
+    position among the channels the rule sends on (`sms_and_email` sends two).
+
+    The channel is not part of it: which channel `auto` picks can change until
+    the nudge is sent (the customer leaves an email address), and that changes
+    the nudge, it does not add a second one."""
+    return f"{KEY_PREFIX}rule:{rule_id}:customer:{customer_id}:visit:{visit_id}:{position}"
 
 
 def is_rebook_key(key: str) -> bool:

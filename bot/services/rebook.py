@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.models import (
@@ -61,6 +61,7 @@ from outbound.rebook import (
 from outbound.vocabulary import Audience, NotificationStatus, Trigger
 
 SWITCHED_OFF_REASON = "rebook nudges are switched off"
+FEWER_CHANNELS_REASON = "the rule now sends this nudge on one channel"
 # Appointments that can be a visit or a booking; cancelled, declined and
 # no-show ones are neither.
 _COUNTED_STATUSES = (
@@ -219,16 +220,19 @@ def _plan_for_business(
                     record_version=visit.version,
                 )
             )
-    return _store(session, rows)
+    return _store(session, rows, now=now)
 
 
-def _store(session: Session, rows: list[Notification]) -> int:
-    """Add the rows whose key is new; plan again those a scan withdrew. Returns how many."""
+def _store(session: Session, rows: list[Notification], *, now: datetime) -> int:
+    """Add the nudges whose key is new and decide again the stored ones still open
+    to it (`_open_to_change`); withdraw those a rule no longer plans for the visit.
+    Returns how many rows were added or changed."""
+    keys = [row.idempotency_key for row in rows]
     known = {
         row.idempotency_key: row
         for row in session.scalars(
             select(Notification)
-            .where(Notification.idempotency_key.in_([row.idempotency_key for row in rows]))
+            .where(Notification.idempotency_key.in_(keys))
             .execution_options(populate_existing=True)
         )
     }
@@ -238,16 +242,71 @@ def _store(session: Session, rows: list[Notification]) -> int:
         if existing is None:
             session.add(row)
             stored += 1
-        elif existing.status == NotificationStatus.CANCELLED:
-            # Withdrawn for a booking since cancelled, or while the rule was off.
-            existing.status = row.status
-            existing.reason = row.reason
-            existing.due_at = row.due_at
-            existing.record_version = row.record_version
-            existing.lease_until = None
-            stored += 1
+        elif _decision(existing) != _decision(row):
+            stored += _decide_again(session, existing, row, now=now)
+    _withdraw_dropped_positions(session, rows)
     session.flush()
     return stored
+
+
+def _open_to_change(now: datetime):
+    """The stored nudges a scan may decide again: one not yet due, whose channel and
+    status follow the customer's details until then, and one withdrawn earlier
+    (for a booking since cancelled, or while the rule was off). Claimed and sent
+    ones stay as they are."""
+    return (Notification.status == NotificationStatus.CANCELLED) | (
+        (Notification.status == NotificationStatus.SCHEDULED) & (Notification.due_at > now)
+    )
+
+
+def _decision(row: Notification) -> tuple:
+    return (row.channel, row.status, row.reason, row.due_at, row.record_version)
+
+
+def _decide_again(session: Session, existing: Notification, row: Notification, *, now) -> int:
+    # The condition is checked by the UPDATE itself: the dispatcher may claim the
+    # row between this scan's read and its write.
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == existing.id, _open_to_change(now))
+        .values(
+            channel=row.channel,
+            status=row.status,
+            reason=row.reason,
+            due_at=row.due_at,
+            record_version=row.record_version,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(existing)
+    return result.rowcount
+
+
+def _withdraw_dropped_positions(session: Session, rows: list[Notification]) -> None:
+    """Withdraw the planned nudges of a rule, customer and visit under a position the
+    rule no longer sends (it sent `sms_and_email`, now one channel)."""
+    planned = {(row.rule_id, row.customer_id, row.record_id) for row in rows}
+    keys = {row.idempotency_key for row in rows}
+    dropped = [
+        notification_id
+        for notification_id, rule_id, customer_id, visit_id, key in session.execute(
+            select(
+                Notification.id,
+                Notification.rule_id,
+                Notification.customer_id,
+                Notification.record_id,
+                Notification.idempotency_key,
+            ).where(
+                Notification.record_id.in_({visit_id for _, _, visit_id in planned}),
+                Notification.idempotency_key.startswith(KEY_PREFIX),
+                Notification.status.in_(WITHDRAWABLE),
+            )
+        )
+        if (rule_id, customer_id, visit_id) in planned and key not in keys
+    ]
+    if dropped:
+        withdraw_notifications(session, Notification.id.in_(dropped), FEWER_CHANNELS_REASON)
 
 
 def _planned_nudges(session: Session, business: Business) -> list[tuple[int, int, int]]:

@@ -172,7 +172,16 @@ def test_a_nudge_is_planned_on_the_rule_s_channel_for_the_visit():  # R2.1
         NUDGE_DUE,
         None,
     )
-    assert planned.idempotency_key.startswith("rebook:rule:11:customer:5:visit:7:")
+    assert planned.idempotency_key == "rebook:rule:11:customer:5:visit:7:1"
+
+
+def test_a_nudge_on_two_channels_is_keyed_by_position():
+    both = replace(REBOOK, channel=ChannelChoice.SMS_AND_EMAIL)
+    keys = [(n.channel, n.idempotency_key) for n in nudge(both)]
+    assert keys == [
+        (Channel.EMAIL, "rebook:rule:11:customer:5:visit:7:1"),
+        (Channel.SMS, "rebook:rule:11:customer:5:visit:7:2"),
+    ]
 
 
 def test_a_nudge_follows_the_rule_s_locations_and_switch():  # R4.8

@@ -209,9 +209,10 @@ def test_typical_interval_of_a_category_is_the_median_of_its_services():
     assert typical_intervals([("Haare", 28), ("Haare", 42)]) == {"Haare": 28}
 
 
-def test_the_key_names_rule_customer_visit_and_channel():
-    key = rebook_key(3, 17, 240, "sms")
-    assert key == "rebook:rule:3:customer:17:visit:240:sms"
+def test_the_key_names_rule_customer_visit_and_position_not_the_channel():
+    key = rebook_key(3, 17, 240)
+    assert key == "rebook:rule:3:customer:17:visit:240:1"
     assert is_rebook_key(key)
     assert not is_rebook_key("record:240:v2:rule:3:sms")
-    assert rebook_key(3, 17, 241, "sms") != key
+    assert rebook_key(3, 17, 241) != key
+    assert rebook_key(3, 17, 240, 2) == "rebook:rule:3:customer:17:visit:240:2"
