@@ -6,14 +6,17 @@ the transaction of a change; `plan_rebook_nudges` scans instead (from rq
 cron every few minutes, and at the start of every by-hand dispatch pass).
 For each business with an enabled rebook rule it reads every customer's
 appointments, asks `outbound.rebook` when their nudge for their last visit
-is due, and stores it as a `Notification` on the visit's record, channel
-chosen as for every notice (`outbound.channels`), skipped with the reason
-when the customer cannot get it. The idempotency key names rule, customer
-and visit, so scanning again plans nothing twice and a newer visit plans a
-new nudge. The same scan withdraws planned nudges that no longer hold: the
-customer booked (R2.5) or visited again, or the rule was switched off; a
-nudge withdrawn because of a booking that is then cancelled is planned
-again. At send time `nudge_stale_reason` checks once more, for whatever
+is due, and stores it as a `Notification` on the visit's record, planned by
+`outbound.planner.plan_nudge`: channel chosen as for every notice, skipped
+with the reason when the customer cannot get it. The idempotency key names
+rule, customer and visit (not the channel), so scanning again plans nothing
+twice and a newer visit plans a new nudge; until the nudge is due every scan
+decides it again, so a customer who gives consent or leaves an email address
+in the meantime gets it on the channel that now fits, once. The same scan
+withdraws planned nudges that no longer hold: the customer booked (R2.5) or
+visited again, or the rule was switched off; a nudge withdrawn because of a
+booking that is then cancelled is planned again. At send time
+`nudge_stale_reason` and the recipient check check once more, for whatever
 happened between the last scan and the send.
 
 Functions flush; the caller commits.
@@ -62,6 +65,7 @@ from outbound.vocabulary import Audience, NotificationStatus, Trigger
 
 SWITCHED_OFF_REASON = "rebook nudges are switched off"
 FEWER_CHANNELS_REASON = "the rule now sends this nudge on one channel"
+_DECIDED_UNTIL_DUE = (NotificationStatus.SCHEDULED, NotificationStatus.SKIPPED)
 # Appointments that can be a visit or a booking; cancelled, declined and
 # no-show ones are neither.
 _COUNTED_STATUSES = (
@@ -250,13 +254,13 @@ def _store(session: Session, rows: list[Notification], *, now: datetime) -> int:
 
 
 def _open_to_change(now: datetime):
-    """The stored nudges a scan may decide again: one not yet due, whose channel and
-    status follow the customer's details until then, and one withdrawn earlier
+    """The stored nudges a scan may decide again: one not yet due, scheduled or
+    skipped, whose channel and status follow the customer's details until then
+    (consent given or withdrawn, an email address left), and one withdrawn earlier
     (for a booking since cancelled, or while the rule was off). Claimed and sent
-    ones stay as they are."""
-    return (Notification.status == NotificationStatus.CANCELLED) | (
-        (Notification.status == NotificationStatus.SCHEDULED) & (Notification.due_at > now)
-    )
+    ones stay as they are, and so does a skip once its moment has come."""
+    not_yet_due = Notification.status.in_(_DECIDED_UNTIL_DUE) & (Notification.due_at > now)
+    return (Notification.status == NotificationStatus.CANCELLED) | not_yet_due
 
 
 def _decision(row: Notification) -> tuple:

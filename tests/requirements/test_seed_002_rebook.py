@@ -485,6 +485,24 @@ def test_a_change_of_contact_details_moves_the_nudge_to_the_new_channel_and_send
     ]
 
 
+def test_a_customer_who_consents_before_the_nudge_is_due_gets_it(salon, day0, fake_twilio):
+    rebook_rule(salon, days=2)
+    ursula = ok(salon.post("/customers", json={"name": "Ursula Hoffmann", "phone": PHONE}), 201)
+    appointment(salon, ursula["id"], local(day0, 14))
+    run_dispatch_pass(local(day0, 18), send_inline=True)
+    [skipped] = nudges(salon, ursula["id"])
+    assert (skipped["status"], skipped["reason"]) == ("skipped", "customer has no SMS consent")
+
+    ok(salon.patch(f"/customers/{ursula['id']}", json={"sms_consent": True}))
+    run_dispatch_pass(local(day0 + timedelta(days=1), 12), send_inline=True)
+    [planned] = nudges(salon, ursula["id"])
+    assert (planned["status"], planned["reason"]) == ("scheduled", None)
+
+    run_dispatch_pass(local(day0 + timedelta(days=2), 9, 30), send_inline=True)
+    assert len(texts(fake_twilio)) == 1
+    assert [n["status"] for n in nudges(salon, ursula["id"])] == ["sent"]
+
+
 def test_consent_withdrawn_before_the_nudge_is_due_shows_as_skipped_at_once(salon, day0):
     rebook_rule(salon, days=2)
     ursula = customer(salon)
