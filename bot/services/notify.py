@@ -214,29 +214,29 @@ WITHDRAWABLE = (NotificationStatus.SCHEDULED, NotificationStatus.QUEUED)
 def withdraw_notifications(session: Session, condition, reason: str) -> int:
     """Cancel the still-planned notices matching `condition`, with `reason`; returns how many.
 
-    A notice that failed a try keeps the message it stored, queued for the
-    next one; that message is failed here too, in the notice's words, so
-    nothing is left queued that will never be sent.
+    The UPDATE itself checks that a notice is still planned, so one that a send
+    job claimed and sent meanwhile stays sent. A notice that failed a try keeps
+    the message it stored, queued for the next one; that message is failed here
+    too, in the notice's words, so nothing is left queued that will never be
+    sent; only the messages of the notices this call withdrew.
     """
-    ids = session.scalars(
-        select(Notification.id).where(condition, Notification.status.in_(WITHDRAWABLE))
+    withdrawn = session.scalars(
+        update(Notification)
+        .where(condition, Notification.status.in_(WITHDRAWABLE))
+        .values(status=NotificationStatus.CANCELLED, reason=reason, lease_until=None)
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
     ).all()
-    if not ids:
+    if not withdrawn:
         return 0
-    stored = select(Notification.message_id).where(Notification.id.in_(ids))
+    stored = select(Notification.message_id).where(Notification.id.in_(withdrawn))
     session.execute(
         update(Message)
         .where(Message.id.in_(stored), Message.status == MessageStatus.QUEUED)
         .values(status=MessageStatus.FAILED, error_message=f"not sent: {reason}")
         .execution_options(synchronize_session=False)
     )
-    session.execute(
-        update(Notification)
-        .where(Notification.id.in_(ids))
-        .values(status=NotificationStatus.CANCELLED, reason=reason, lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    return len(ids)
+    return len(withdrawn)
 
 
 def withdraw_stale_reminders(session: Session, record: Record) -> None:
