@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.models import (
@@ -49,6 +49,7 @@ from bot.services.notify import (
     rule_facts,
     withdraw_notifications,
 )
+from bot.services.nudge_store import store_nudges
 from outbound.hours import OpeningHours
 from outbound.planner import RuleFacts, plan_nudge
 from outbound.rebook import (
@@ -59,13 +60,12 @@ from outbound.rebook import (
     is_rebook_key,
     nudge_blocker,
     rebook_due,
+    scan_horizon,
     typical_intervals,
 )
-from outbound.vocabulary import Audience, NotificationStatus, Trigger
+from outbound.vocabulary import Audience, Trigger
 
 SWITCHED_OFF_REASON = "rebook nudges are switched off"
-FEWER_CHANNELS_REASON = "the rule now sends this nudge on one channel"
-_DECIDED_UNTIL_DUE = (NotificationStatus.SCHEDULED, NotificationStatus.SKIPPED)
 # Appointments that can be a visit or a booking; cancelled, declined and
 # no-show ones are neither.
 _COUNTED_STATUSES = (
@@ -134,29 +134,26 @@ def is_rebook_nudge(notification: Notification) -> bool:
 def _plan_for_business(
     session: Session, business: Business, rules: Sequence[NotificationRule], *, now: datetime
 ) -> int:
-    planned = _planned_nudges(session, business)
-    # The visits planned nudges are about are read whatever their status now,
-    # so a withdrawal can say what became of the visit.
-    records = session.scalars(
-        select(Record)
-        .where(
-            Record.business_id == business.id,
-            Record.kind == RecordKind.APPOINTMENT,
-            or_(
-                Record.status.in_(_COUNTED_STATUSES),
-                Record.id.in_({visit_id for _, _, visit_id in planned}),
-            ),
-            Record.starts_at.is_not(None),
+    wanted = [
+        (
+            RebookSettings(RebookMode(rule.rebook_mode), rule.rebook_days, rule.send_time),
+            rule_facts(rule),
         )
-        .options(selectinload(Record.service))
+        for rule in rules
+    ]
+    services = session.execute(
+        select(Service.category, Service.rebook_interval_days).where(
+            Service.business_id == business.id
+        )
     ).all()
-    categories = typical_intervals(
-        session.execute(
-            select(Service.category, Service.rebook_interval_days).where(
-                Service.business_id == business.id
-            )
-        ).all()
+    categories = typical_intervals(services)
+    since = scan_horizon(
+        [settings for settings, _ in wanted],
+        longest_interval_days=max((days for _, days in services if days), default=None),
+        now=now,
     )
+    planned = _planned_nudges(session, business)
+    records = _scanned_records(session, business, since=since, now=now)
     bookings: dict[int, list[Booking]] = defaultdict(list)
     for record in records:
         bookings[record.customer_id].append(_booking(record, categories))
@@ -164,13 +161,6 @@ def _plan_for_business(
 
     _withdraw_no_longer_holding(session, business, planned, bookings, now=now)
 
-    wanted: list[tuple[RebookSettings, RuleFacts]] = [
-        (
-            RebookSettings(RebookMode(rule.rebook_mode), rule.rebook_days, rule.send_time),
-            rule_facts(rule),
-        )
-        for rule in rules
-    ]
     due: list[tuple[RuleFacts, Record, datetime]] = []
     for customer_bookings in bookings.values():
         for settings, rule in wanted:
@@ -188,13 +178,13 @@ def _plan_for_business(
         )
     }
     openings: dict[int | None, OpeningHours] = {}
-    rows = []
+    nudges = []
     for rule, visit, due_at in due:
         if rule.working_hours_only and visit.location_id not in openings:
             openings[visit.location_id] = opening_hours(
                 location_for_record(session, business, visit)
             )
-        for notice in plan_nudge(
+        planned_nudge = plan_nudge(
             rule,
             plain_record_facts(visit),
             customers[visit.customer_id],
@@ -202,115 +192,39 @@ def _plan_for_business(
             due_at=due_at,
             opening=openings.get(visit.location_id),
             zone=business.timezone,
-        ):
-            rows.append(
-                Notification(
-                    business_id=business.id,
-                    rule_id=notice.rule_id,
-                    record_id=visit.id,
-                    customer_id=visit.customer_id,
-                    audience=notice.audience,
-                    notice=notice.notice,
-                    template_name=notice.template_name,
-                    channel=notice.channel,
-                    due_at=notice.due_at,
-                    status=(
-                        NotificationStatus.SKIPPED
-                        if notice.skip_reason
-                        else NotificationStatus.SCHEDULED
-                    ),
-                    reason=notice.skip_reason,
-                    idempotency_key=notice.idempotency_key,
-                    record_version=visit.version,
-                )
-            )
-    return _store(session, rows, now=now)
-
-
-def _store(session: Session, rows: list[Notification], *, now: datetime) -> int:
-    """Add the nudges whose key is new and decide again the stored ones still open
-    to it (`_open_to_change`); withdraw those a rule no longer plans for the visit.
-    Returns how many rows were added or changed."""
-    keys = [row.idempotency_key for row in rows]
-    known = {
-        row.idempotency_key: row
-        for row in session.scalars(
-            select(Notification)
-            .where(Notification.idempotency_key.in_(keys))
-            .execution_options(populate_existing=True)
         )
-    }
-    stored = 0
-    for row in rows:
-        existing = known.get(row.idempotency_key)
-        if existing is None:
-            session.add(row)
-            stored += 1
-        elif _decision(existing) != _decision(row):
-            stored += _decide_again(session, existing, row, now=now)
-    _withdraw_dropped_positions(session, rows)
-    session.flush()
-    return stored
+        nudges.extend((notice, visit) for notice in planned_nudge)
+    return store_nudges(session, business, nudges, now=now)
 
 
-def _open_to_change(now: datetime):
-    """The stored nudges a scan may decide again: one not yet due, scheduled or
-    skipped, whose channel and status follow the customer's details until then
-    (consent given or withdrawn, an email address left), and one withdrawn earlier
-    (for a booking since cancelled, or while the rule was off). Claimed and sent
-    ones stay as they are, and so does a skip once its moment has come."""
-    not_yet_due = Notification.status.in_(_DECIDED_UNTIL_DUE) & (Notification.due_at > now)
-    return (Notification.status == NotificationStatus.CANCELLED) | not_yet_due
-
-
-def _decision(row: Notification) -> tuple:
-    return (row.channel, row.status, row.reason, row.due_at, row.record_version)
-
-
-def _decide_again(session: Session, existing: Notification, row: Notification, *, now) -> int:
-    # The condition is checked by the UPDATE itself: the dispatcher may claim the
-    # row between this scan's read and its write.
-    result = session.execute(
-        update(Notification)
-        .where(Notification.id == existing.id, _open_to_change(now))
-        .values(
-            channel=row.channel,
-            status=row.status,
-            reason=row.reason,
-            due_at=row.due_at,
-            record_version=row.record_version,
-            lease_until=None,
-        )
-        .execution_options(synchronize_session=False)
+def _scanned_records(
+    session: Session, business: Business, *, since: datetime, now: datetime
+) -> list[Record]:
+    """The appointments a scan as of `now` reads: those of the customers with a visit
+    since `since` (`scan_horizon`: for anyone else no nudge is due any more) or
+    with a planned nudge (which may have to be withdrawn). Counted ones only,
+    but the visits of planned nudges whatever their status now, so a
+    withdrawal can say what became of the visit."""
+    appointments = (Record.business_id == business.id) & (Record.kind == RecordKind.APPOINTMENT)
+    visited = select(Record.customer_id).where(
+        appointments,
+        Record.starts_at >= since,
+        (Record.status == AppointmentStatus.COMPLETED)
+        | ((Record.status == AppointmentStatus.CONFIRMED) & (Record.starts_at <= now)),
     )
-    session.expire(existing)
-    return result.rowcount
-
-
-def _withdraw_dropped_positions(session: Session, rows: list[Notification]) -> None:
-    """Withdraw the planned nudges of a rule, customer and visit under a position the
-    rule no longer sends (it sent `sms_and_email`, now one channel)."""
-    planned = {(row.rule_id, row.customer_id, row.record_id) for row in rows}
-    keys = {row.idempotency_key for row in rows}
-    dropped = [
-        notification_id
-        for notification_id, rule_id, customer_id, visit_id, key in session.execute(
-            select(
-                Notification.id,
-                Notification.rule_id,
-                Notification.customer_id,
-                Notification.record_id,
-                Notification.idempotency_key,
-            ).where(
-                Notification.record_id.in_({visit_id for _, _, visit_id in planned}),
-                Notification.idempotency_key.startswith(KEY_PREFIX),
-                Notification.status.in_(WITHDRAWABLE),
-            )
+    planned = _is_planned_nudge(business)
+    return session.scalars(
+        select(Record)
+        .where(
+            appointments,
+            Record.customer_id.in_(visited)
+            | Record.customer_id.in_(select(Notification.customer_id).where(planned)),
+            Record.status.in_(_COUNTED_STATUSES)
+            | Record.id.in_(select(Notification.record_id).where(planned)),
+            Record.starts_at.is_not(None),
         )
-        if (rule_id, customer_id, visit_id) in planned and key not in keys
-    ]
-    if dropped:
-        withdraw_notifications(session, Notification.id.in_(dropped), FEWER_CHANNELS_REASON)
+        .options(selectinload(Record.service))
+    ).all()
 
 
 def _planned_nudges(session: Session, business: Business) -> list[tuple[int, int, int]]:
@@ -319,12 +233,18 @@ def _planned_nudges(session: Session, business: Business) -> list[tuple[int, int
         tuple(row)
         for row in session.execute(
             select(Notification.id, Notification.customer_id, Notification.record_id).where(
-                Notification.business_id == business.id,
-                Notification.status.in_(WITHDRAWABLE),
-                Notification.idempotency_key.startswith(KEY_PREFIX),
+                _is_planned_nudge(business)
             )
         )
     ]
+
+
+def _is_planned_nudge(business: Business):
+    return (
+        (Notification.business_id == business.id)
+        & Notification.status.in_(WITHDRAWABLE)
+        & Notification.idempotency_key.startswith(KEY_PREFIX)
+    )
 
 
 def _withdraw_no_longer_holding(
