@@ -172,26 +172,29 @@ def plan_for_event(
                 # for this start is wanted again.
                 _replan(existing, notice, record)
             continue
-        rows.append(
-            Notification(
-                business_id=business.id,
-                rule_id=notice.rule_id,
-                record_id=record.id,
-                customer_id=record.customer_id,
-                audience=notice.audience,
-                notice=notice.notice,
-                template_name=notice.template_name,
-                channel=notice.channel,
-                due_at=notice.due_at,
-                status=_planned_status(notice),
-                reason=notice.skip_reason,
-                idempotency_key=notice.idempotency_key,
-                record_version=record.version,
-            )
-        )
+        rows.append(outbox_row(business, record, notice))
     session.add_all(rows)
     session.flush()
     return rows
+
+
+def outbox_row(business: Business, record: Record, notice: PlannedNotice) -> Notification:
+    """The outbox row, not yet added, for a notice the planner planned about `record`."""
+    return Notification(
+        business_id=business.id,
+        rule_id=notice.rule_id,
+        record_id=record.id,
+        customer_id=record.customer_id,
+        audience=notice.audience,
+        notice=notice.notice,
+        template_name=notice.template_name,
+        channel=notice.channel,
+        due_at=notice.due_at,
+        status=_planned_status(notice),
+        reason=notice.skip_reason,
+        idempotency_key=notice.idempotency_key,
+        record_version=record.version,
+    )
 
 
 def _planned_status(notice: PlannedNotice) -> NotificationStatus:

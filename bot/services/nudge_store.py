@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.models import Business, Notification, Record
-from bot.services.notify import WITHDRAWABLE, withdraw_notifications
+from bot.services.notify import WITHDRAWABLE, outbox_row, withdraw_notifications
 from outbound.planner import PlannedNotice
 from outbound.rebook import KEY_PREFIX
 from outbound.vocabulary import NotificationStatus
@@ -43,7 +43,7 @@ def store_nudges(
     """Store the planned nudges (each with the visit it is about) as of `now`: add the
     new, decide again the stored ones open to change, withdraw dropped positions.
     Returns how many rows were added or changed."""
-    rows = [_row(business, notice, visit) for notice, visit in nudges]
+    rows = [outbox_row(business, visit, notice) for notice, visit in nudges]
     known = {
         row.idempotency_key: row
         for row in session.scalars(
@@ -63,24 +63,6 @@ def store_nudges(
     _withdraw_dropped_positions(session, rows)
     session.flush()
     return stored
-
-
-def _row(business: Business, notice: PlannedNotice, visit: Record) -> Notification:
-    return Notification(
-        business_id=business.id,
-        rule_id=notice.rule_id,
-        record_id=visit.id,
-        customer_id=visit.customer_id,
-        audience=notice.audience,
-        notice=notice.notice,
-        template_name=notice.template_name,
-        channel=notice.channel,
-        due_at=notice.due_at,
-        status=NotificationStatus.SKIPPED if notice.skip_reason else NotificationStatus.SCHEDULED,
-        reason=notice.skip_reason,
-        idempotency_key=notice.idempotency_key,
-        record_version=visit.version,
-    )
 
 
 def _open_to_change(now: datetime):
