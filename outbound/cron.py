@@ -23,7 +23,9 @@ DISPATCH_JOB_TIMEOUT_SECONDS = 60
 DISPATCH_RESULT_TTL_SECONDS = 60
 
 # Rebook nudges are due at a time of day, planned days ahead: a scan every ten
-# minutes is soon enough, and a scan reads every customer's appointments.
+# minutes is soon enough. A scan reads the customers whose last visit can still
+# have a nudge due (bench/rebook_scan.py has its cost); it shares the dispatch
+# queue with the tick and the send jobs.
 REBOOK_INTERVAL_SECONDS = 600
 REBOOK_JOB_TIMEOUT_SECONDS = 300
 REBOOK_RESULT_TTL_SECONDS = 3600

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from outbound.channels import ChannelDecision, ContactFacts, choose_channels
 from outbound.hours import OpeningHours, next_opening
+from outbound.rebook import rebook_key
 from outbound.vocabulary import Audience, Channel, ChannelChoice, Notice, Trigger
 
 # R1.12: why a new customer's reminder of an online booking is held back.
@@ -123,6 +124,37 @@ def plan_notices(
             notices = [_within_hours(n, opening or {}, zone, event.record) for n in notices]
         planned.extend(notices)
     return planned
+
+
+def plan_nudge(
+    rule: RuleFacts,
+    visit: RecordFacts,
+    customer: ContactFacts,
+    *,
+    customer_id: int,
+    due_at: datetime,
+    opening: OpeningHours | None = None,
+    zone: str = "UTC",
+) -> list[PlannedNotice]:
+    """The rebook nudge `rule` plans for the customer's last `visit`, due at `due_at`
+    (seed 002: `outbound.rebook` says when, and whether at all).
+
+    Empty when the rule does not apply to the visit (switched off, another
+    kind, a location it does not cover: R4.8); otherwise one notice per channel
+    the rule sends on, keyed by `rebook_key`, skipped with the reason when the
+    customer cannot get it, and held like any notice of a working-hours rule
+    until the visit's location opens (R4.6).
+    """
+    if not _applies(rule, visit):
+        return []
+    decisions = choose_channels(rule.channel, customer, rule.notice)
+    notices = [
+        _notice(rule, decision, due_at, rebook_key(rule.id, customer_id, visit.id, position))
+        for position, decision in enumerate(decisions, start=1)
+    ]
+    if rule.working_hours_only:
+        notices = [_within_hours(n, opening or {}, zone, visit) for n in notices]
+    return notices
 
 
 def _within_hours(

@@ -21,7 +21,10 @@ words, for the planner and again at send time.
 A moment that has passed is not chased: up to MISSED_GRACE late (the visit
 was recorded late, the scan did not run) the nudge goes at the next time of
 day the rule names; later than that it is dropped, so switching a rule on
-does not text everyone whose last visit was months ago.
+does not text everyone whose last visit was months ago. A customer's own
+pattern counts up to PATTERN_MAX_DAYS: whoever stays away a year is at risk,
+whatever their rhythm. Together these bound how far back a scan has to look
+(`scan_horizon`): a customer whose last visit is older has no nudge left.
 
 Pure: bookings and rule settings in, an aware instant and a reason out.
 """
@@ -40,6 +43,10 @@ DEFAULT_SEND_TIME = time(10, 0)  # a rule that names no time of day sends at 10:
 MISSED_GRACE = timedelta(days=2)
 PATTERN_MIN_VISITS = 3  # R2.6: from 3 visits on, the customer's own pattern
 PATTERN_RECENT_GAPS = 5  # "current" pattern: the gaps between the last six visits
+PATTERN_MAX_DAYS = 365  # away a year: at risk, however rarely the customer comes
+# Between a visit's start and a moment named by its local day and a time of day:
+# up to a day, plus an hour for a clock change; rounded up.
+_LOCAL_DAY_SLACK = timedelta(days=2)
 KEY_PREFIX = "rebook:"
 
 VISIT_STATUSES = frozenset({"completed", "confirmed"})
@@ -164,6 +171,26 @@ def rebook_due(
     return RebookTiming(visit, _next_time_of_day(now, send_time, tz), f"{why}; sent late")
 
 
+def scan_horizon(
+    rules: Iterable[RebookSettings], *, longest_interval_days: int | None, now: datetime
+) -> datetime:
+    """The earliest visit start a scan as of `now` has to read: under none of `rules`
+    is a nudge for an older last visit due any more, even MISSED_GRACE late.
+
+    `longest_interval_days` is the longest typical interval of the business's
+    services (a category's is the median of its services', so never longer);
+    a prediction uses that, or the customer's own pattern of at most
+    PATTERN_MAX_DAYS (R2.6).
+    """
+    reach = 0
+    for settings in rules:
+        if settings.mode == RebookMode.AFTER_VISIT:
+            reach = max(reach, settings.days)
+        else:
+            reach = max(reach, longest_interval_days or 0, PATTERN_MAX_DAYS)
+    return now - MISSED_GRACE - timedelta(days=reach) - _LOCAL_DAY_SLACK
+
+
 def typical_intervals(services: Iterable[tuple[str | None, int | None]]) -> dict[str, int]:
     """Each category's typical rebook interval: the median of its services' own
     intervals (the lower one of two middles), from (category, interval) pairs."""
@@ -174,9 +201,14 @@ def typical_intervals(services: Iterable[tuple[str | None, int | None]]) -> dict
     return {category: statistics.median_low(days) for category, days in found.items()}
 
 
-def rebook_key(rule_id: int, customer_id: int, visit_id: int, channel: str) -> str:
-    """The idempotency key of a nudge: one per rule, customer, last visit and channel."""
-    return f"{KEY_PREFIX}rule:{rule_id}:customer:{customer_id}:visit:{visit_id}:{channel}"
+def rebook_key(rule_id: int, customer_id: int, visit_id: int, position: int = 1) -> str:
+    """The idempotency key of a nudge: one per rule, customer and last visit, and per
+    position among the channels the rule sends on (`sms_and_email` sends two).
+
+    The channel is not part of it: which channel `auto` picks can change until
+    the nudge is sent (the customer leaves an email address), and that changes
+    the nudge, it does not add a second one."""
+    return f"{KEY_PREFIX}rule:{rule_id}:customer:{customer_id}:visit:{visit_id}:{position}"
 
 
 def is_rebook_key(key: str) -> bool:
@@ -192,9 +224,11 @@ def _at_risk_day(
     if len(days) >= PATTERN_MIN_VISITS:
         gaps = [(later - earlier).days for earlier, later in pairwise(days)]
         recent = gaps[-PATTERN_RECENT_GAPS:]
-        interval = max(1, round(statistics.median(recent)))
+        usual = max(1, round(statistics.median(recent)))
+        interval = min(usual, PATTERN_MAX_DAYS)
+        capped = f", at risk after {interval} at the latest" if usual > interval else ""
         return last_day + timedelta(days=interval), (
-            f"{len(days)} visits, usually every {interval} days"
+            f"{len(days)} visits, usually every {usual} days{capped}"
         )
     interval = visit.interval_days or visit.category_interval_days
     service = f"service {visit.service_name!r}" if visit.service_name else "the visit's service"

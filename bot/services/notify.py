@@ -7,6 +7,7 @@ comes back. A notice planned twice (same idempotency key) is stored once.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -56,6 +57,15 @@ def contact_facts(business: Business, customer: Customer) -> ContactFacts:
 
 
 def record_facts(session: Session, record: Record) -> RecordFacts:
+    return replace(
+        plain_record_facts(record),
+        awaiting_privacy_consent=_awaiting_privacy_consent(session, record),
+    )
+
+
+def plain_record_facts(record: Record) -> RecordFacts:
+    """The record as the planner sees it, without the R1.12 privacy question (a
+    query), for notices that question does not concern (rebook nudges)."""
     return RecordFacts(
         id=record.id,
         kind=record.kind,
@@ -64,7 +74,6 @@ def record_facts(session: Session, record: Record) -> RecordFacts:
         starts_at=record.starts_at,
         version=record.version,
         location_id=record.location_id,
-        awaiting_privacy_consent=_awaiting_privacy_consent(session, record),
     )
 
 
@@ -163,26 +172,29 @@ def plan_for_event(
                 # for this start is wanted again.
                 _replan(existing, notice, record)
             continue
-        rows.append(
-            Notification(
-                business_id=business.id,
-                rule_id=notice.rule_id,
-                record_id=record.id,
-                customer_id=record.customer_id,
-                audience=notice.audience,
-                notice=notice.notice,
-                template_name=notice.template_name,
-                channel=notice.channel,
-                due_at=notice.due_at,
-                status=_planned_status(notice),
-                reason=notice.skip_reason,
-                idempotency_key=notice.idempotency_key,
-                record_version=record.version,
-            )
-        )
+        rows.append(outbox_row(business, record, notice))
     session.add_all(rows)
     session.flush()
     return rows
+
+
+def outbox_row(business: Business, record: Record, notice: PlannedNotice) -> Notification:
+    """The outbox row, not yet added, for a notice the planner planned about `record`."""
+    return Notification(
+        business_id=business.id,
+        rule_id=notice.rule_id,
+        record_id=record.id,
+        customer_id=record.customer_id,
+        audience=notice.audience,
+        notice=notice.notice,
+        template_name=notice.template_name,
+        channel=notice.channel,
+        due_at=notice.due_at,
+        status=_planned_status(notice),
+        reason=notice.skip_reason,
+        idempotency_key=notice.idempotency_key,
+        record_version=record.version,
+    )
 
 
 def _planned_status(notice: PlannedNotice) -> NotificationStatus:
@@ -205,29 +217,29 @@ WITHDRAWABLE = (NotificationStatus.SCHEDULED, NotificationStatus.QUEUED)
 def withdraw_notifications(session: Session, condition, reason: str) -> int:
     """Cancel the still-planned notices matching `condition`, with `reason`; returns how many.
 
-    A notice that failed a try keeps the message it stored, queued for the
-    next one; that message is failed here too, in the notice's words, so
-    nothing is left queued that will never be sent.
+    The UPDATE itself checks that a notice is still planned, so one that a send
+    job claimed and sent meanwhile stays sent. A notice that failed a try keeps
+    the message it stored, queued for the next one; that message is failed here
+    too, in the notice's words, so nothing is left queued that will never be
+    sent; only the messages of the notices this call withdrew.
     """
-    ids = session.scalars(
-        select(Notification.id).where(condition, Notification.status.in_(WITHDRAWABLE))
+    withdrawn = session.scalars(
+        update(Notification)
+        .where(condition, Notification.status.in_(WITHDRAWABLE))
+        .values(status=NotificationStatus.CANCELLED, reason=reason, lease_until=None)
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
     ).all()
-    if not ids:
+    if not withdrawn:
         return 0
-    stored = select(Notification.message_id).where(Notification.id.in_(ids))
+    stored = select(Notification.message_id).where(Notification.id.in_(withdrawn))
     session.execute(
         update(Message)
         .where(Message.id.in_(stored), Message.status == MessageStatus.QUEUED)
         .values(status=MessageStatus.FAILED, error_message=f"not sent: {reason}")
         .execution_options(synchronize_session=False)
     )
-    session.execute(
-        update(Notification)
-        .where(Notification.id.in_(ids))
-        .values(status=NotificationStatus.CANCELLED, reason=reason, lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    return len(ids)
+    return len(withdrawn)
 
 
 def withdraw_stale_reminders(session: Session, record: Record) -> None:

@@ -6,14 +6,17 @@ the transaction of a change; `plan_rebook_nudges` scans instead (from rq
 cron every few minutes, and at the start of every by-hand dispatch pass).
 For each business with an enabled rebook rule it reads every customer's
 appointments, asks `outbound.rebook` when their nudge for their last visit
-is due, and stores it as a `Notification` on the visit's record, channel
-chosen as for every notice (`outbound.channels`), skipped with the reason
-when the customer cannot get it. The idempotency key names rule, customer
-and visit, so scanning again plans nothing twice and a newer visit plans a
-new nudge. The same scan withdraws planned nudges that no longer hold: the
-customer booked (R2.5) or visited again, or the rule was switched off; a
-nudge withdrawn because of a booking that is then cancelled is planned
-again. At send time `nudge_stale_reason` checks once more, for whatever
+is due, and stores it as a `Notification` on the visit's record, planned by
+`outbound.planner.plan_nudge`: channel chosen as for every notice, skipped
+with the reason when the customer cannot get it. The idempotency key names
+rule, customer and visit (not the channel), so scanning again plans nothing
+twice and a newer visit plans a new nudge; until the nudge is due every scan
+decides it again, so a customer who gives consent or leaves an email address
+in the meantime gets it on the channel that now fits, once. The same scan
+withdraws planned nudges that no longer hold: the customer booked (R2.5) or
+visited again, or the rule was switched off; a nudge withdrawn because of a
+booking that is then cancelled is planned again. At send time
+`nudge_stale_reason` and the recipient check check once more, for whatever
 happened between the last scan and the send.
 
 Functions flush; the caller commits.
@@ -39,9 +42,16 @@ from bot.models import (
     Service,
 )
 from bot.services.catalogue import location_for_record, opening_hours
-from bot.services.notify import WITHDRAWABLE, contact_facts, withdraw_notifications
-from outbound.channels import choose_channels
-from outbound.hours import next_opening
+from bot.services.notify import (
+    WITHDRAWABLE,
+    contact_facts,
+    plain_record_facts,
+    rule_facts,
+    withdraw_notifications,
+)
+from bot.services.nudge_store import store_nudges
+from outbound.hours import OpeningHours
+from outbound.planner import RuleFacts, plan_nudge
 from outbound.rebook import (
     KEY_PREFIX,
     Booking,
@@ -50,10 +60,10 @@ from outbound.rebook import (
     is_rebook_key,
     nudge_blocker,
     rebook_due,
-    rebook_key,
+    scan_horizon,
     typical_intervals,
 )
-from outbound.vocabulary import Audience, NotificationStatus, Trigger
+from outbound.vocabulary import Audience, Trigger
 
 SWITCHED_OFF_REASON = "rebook nudges are switched off"
 # Appointments that can be a visit or a booking; cancelled, declined and
@@ -124,29 +134,26 @@ def is_rebook_nudge(notification: Notification) -> bool:
 def _plan_for_business(
     session: Session, business: Business, rules: Sequence[NotificationRule], *, now: datetime
 ) -> int:
-    planned = _planned_nudges(session, business)
-    # The visits planned nudges are about are read whatever their status now,
-    # so a withdrawal can say what became of the visit.
-    records = session.scalars(
-        select(Record)
-        .where(
-            Record.business_id == business.id,
-            Record.kind == RecordKind.APPOINTMENT,
-            or_(
-                Record.status.in_(_COUNTED_STATUSES),
-                Record.id.in_({visit_id for _, _, visit_id in planned}),
-            ),
-            Record.starts_at.is_not(None),
+    wanted = [
+        (
+            RebookSettings(RebookMode(rule.rebook_mode), rule.rebook_days, rule.send_time),
+            rule_facts(rule),
         )
-        .options(selectinload(Record.service))
+        for rule in rules
+    ]
+    services = session.execute(
+        select(Service.category, Service.rebook_interval_days).where(
+            Service.business_id == business.id
+        )
     ).all()
-    categories = typical_intervals(
-        session.execute(
-            select(Service.category, Service.rebook_interval_days).where(
-                Service.business_id == business.id
-            )
-        ).all()
+    categories = typical_intervals(services)
+    since = scan_horizon(
+        [settings for settings, _ in wanted],
+        longest_interval_days=max((days for _, days in services if days), default=None),
+        now=now,
     )
+    planned = _planned_nudges(session, business)
+    records = _scanned_records(session, business, since=since, now=now)
     bookings: dict[int, list[Booking]] = defaultdict(list)
     for record in records:
         bookings[record.customer_id].append(_booking(record, categories))
@@ -154,95 +161,70 @@ def _plan_for_business(
 
     _withdraw_no_longer_holding(session, business, planned, bookings, now=now)
 
-    wanted: list[tuple[NotificationRule, Record, datetime]] = []
+    due: list[tuple[RuleFacts, Record, datetime]] = []
     for customer_bookings in bookings.values():
-        for rule in rules:
-            settings = RebookSettings(
-                RebookMode(rule.rebook_mode), rule.rebook_days, rule.send_time
-            )
+        for settings, rule in wanted:
             timing = rebook_due(customer_bookings, settings, now=now, zone=business.timezone)
-            if timing.due_at is None:
-                continue
-            visit = by_id[timing.visit.record_id]
-            if not rule.all_locations and visit.location_id not in {
-                location.id for location in rule.locations
-            }:
-                continue
-            wanted.append((rule, visit, timing.due_at))
-    if not wanted:
+            if timing.due_at is not None:
+                due.append((rule, by_id[timing.visit.record_id], timing.due_at))
+    if not due:
         return 0
     customers = {
-        customer.id: customer
+        customer.id: contact_facts(business, customer)
         for customer in session.scalars(
             select(Customer)
-            .where(Customer.id.in_({visit.customer_id for _, visit, _ in wanted}))
+            .where(Customer.id.in_({visit.customer_id for _, visit, _ in due}))
             .options(selectinload(Customer.addresses))
         )
     }
-    rows = []
-    for rule, visit, due_at in wanted:
-        customer = customers[visit.customer_id]
-        hold_reason = None
-        if rule.working_hours_only:
-            opening = opening_hours(location_for_record(session, business, visit))
-            held = next_opening(due_at, opening, business.timezone)
-            if held is None:
-                hold_reason = "the location has no working hours to send in"
-            else:
-                due_at = held
-        for decision in choose_channels(
-            rule.channel, contact_facts(business, customer), rule.notice
-        ):
-            rows.append(
-                Notification(
-                    business_id=business.id,
-                    rule_id=rule.id,
-                    record_id=visit.id,
-                    customer_id=customer.id,
-                    audience=Audience.CUSTOMER,
-                    notice=rule.notice,
-                    template_name=rule.template_name,
-                    channel=decision.channel,
-                    due_at=due_at,
-                    status=(
-                        NotificationStatus.SKIPPED
-                        if decision.skip_reason or hold_reason
-                        else NotificationStatus.SCHEDULED
-                    ),
-                    reason=decision.skip_reason or hold_reason,
-                    idempotency_key=rebook_key(rule.id, customer.id, visit.id, decision.channel),
-                    record_version=visit.version,
-                )
+    openings: dict[int | None, OpeningHours] = {}
+    nudges = []
+    for rule, visit, due_at in due:
+        if rule.working_hours_only and visit.location_id not in openings:
+            openings[visit.location_id] = opening_hours(
+                location_for_record(session, business, visit)
             )
-    return _store(session, rows)
-
-
-def _store(session: Session, rows: list[Notification]) -> int:
-    """Add the rows whose key is new; plan again those a scan withdrew. Returns how many."""
-    known = {
-        row.idempotency_key: row
-        for row in session.scalars(
-            select(Notification)
-            .where(Notification.idempotency_key.in_([row.idempotency_key for row in rows]))
-            .execution_options(populate_existing=True)
+        planned_nudge = plan_nudge(
+            rule,
+            plain_record_facts(visit),
+            customers[visit.customer_id],
+            customer_id=visit.customer_id,
+            due_at=due_at,
+            opening=openings.get(visit.location_id),
+            zone=business.timezone,
         )
-    }
-    stored = 0
-    for row in rows:
-        existing = known.get(row.idempotency_key)
-        if existing is None:
-            session.add(row)
-            stored += 1
-        elif existing.status == NotificationStatus.CANCELLED:
-            # Withdrawn for a booking since cancelled, or while the rule was off.
-            existing.status = row.status
-            existing.reason = row.reason
-            existing.due_at = row.due_at
-            existing.record_version = row.record_version
-            existing.lease_until = None
-            stored += 1
-    session.flush()
-    return stored
+        nudges.extend((notice, visit) for notice in planned_nudge)
+    return store_nudges(session, business, nudges, now=now)
+
+
+def _scanned_records(
+    session: Session, business: Business, *, since: datetime, now: datetime
+) -> list[Record]:
+    """The appointments a scan as of `now` reads: those of the customers with a visit
+    since `since` (`scan_horizon`: for anyone else no nudge is due any more) or
+    with a planned nudge (which may have to be withdrawn). Counted ones only,
+    but the visits of planned nudges whatever their status now, so a
+    withdrawal can say what became of the visit."""
+    appointments = (Record.business_id == business.id) & (Record.kind == RecordKind.APPOINTMENT)
+    visited = select(Record.customer_id).where(
+        appointments,
+        Record.starts_at >= since,
+        (Record.status == AppointmentStatus.COMPLETED)
+        | ((Record.status == AppointmentStatus.CONFIRMED) & (Record.starts_at <= now)),
+    )
+    planned = _is_planned_nudge(business)
+    return session.scalars(
+        select(Record)
+        .where(
+            appointments,
+            Record.customer_id.in_(visited)
+            | Record.customer_id.in_(select(Notification.customer_id).where(planned)),
+            Record.status.in_(_COUNTED_STATUSES)
+            | Record.id.in_(select(Notification.record_id).where(planned)),
+            Record.starts_at.is_not(None),
+        )
+        .options(selectinload(Record.service))
+    ).all()
 
 
 def _planned_nudges(session: Session, business: Business) -> list[tuple[int, int, int]]:
@@ -251,12 +233,18 @@ def _planned_nudges(session: Session, business: Business) -> list[tuple[int, int
         tuple(row)
         for row in session.execute(
             select(Notification.id, Notification.customer_id, Notification.record_id).where(
-                Notification.business_id == business.id,
-                Notification.status.in_(WITHDRAWABLE),
-                Notification.idempotency_key.startswith(KEY_PREFIX),
+                _is_planned_nudge(business)
             )
         )
     ]
+
+
+def _is_planned_nudge(business: Business):
+    return (
+        (Notification.business_id == business.id)
+        & Notification.status.in_(WITHDRAWABLE)
+        & Notification.idempotency_key.startswith(KEY_PREFIX)
+    )
 
 
 def _withdraw_no_longer_holding(

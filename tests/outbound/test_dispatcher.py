@@ -9,7 +9,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -284,3 +284,75 @@ def test_the_message_of_a_withdrawn_notice_is_failed_with_its_reason(
     )
     assert still_due.status == MessageStatus.QUEUED
     assert withdraw_notifications(db.session, Notification.id == withdrawn, "again") == 0
+
+
+@BOTH_DATABASES
+def test_withdrawing_leaves_notices_that_are_no_longer_planned_as_they_are(
+    db, business, customer_factory, now
+):
+    customer = customer_factory()
+    statuses = [
+        NotificationStatus.SCHEDULED,
+        NotificationStatus.QUEUED,
+        NotificationStatus.SENT,
+        NotificationStatus.DELIVERED,
+        NotificationStatus.FAILED,
+        NotificationStatus.SKIPPED,
+    ]
+    ids = [
+        add_notifications(db, business, customer, 1, due_at=now, status=status)[0]
+        for status in statuses
+    ]
+
+    assert withdraw_notifications(db.session, Notification.id.in_(ids), "rule deleted") == 2
+    db.session.commit()
+
+    rows = db.session.scalars(
+        select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id)
+    )
+    assert [row.status for row in rows] == [NotificationStatus.CANCELLED] * 2 + statuses[2:]
+
+
+@BOTH_DATABASES
+def test_a_notice_sent_while_it_is_being_withdrawn_stays_sent(db, business, customer_factory, now):
+    customer = customer_factory()
+    retried = queue_sms(db.session, business, customer, "Zeit für einen Termin?", Author.SYSTEM)
+    planned, sending = add_notifications(
+        db, business, customer, 2, due_at=now, status=NotificationStatus.QUEUED
+    )
+    db.session.get(Notification, sending).message_id = retried.id  # stored by a failed try
+    db.session.commit()
+
+    # The send job, on its own connection, sends the second notice just after the
+    # withdrawal has read which notices are still planned.
+    def send_job_commits_first(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith("UPDATE") or sent_by_job:
+            return
+        sent_by_job.append(sending)
+        with db.engine.begin() as other:
+            other.execute(
+                update(Notification)
+                .where(Notification.id == sending)
+                .values(status=NotificationStatus.SENT)
+            )
+            other.execute(
+                update(Message).where(Message.id == retried.id).values(status=MessageStatus.SENT)
+            )
+
+    sent_by_job: list[int] = []
+    event.listen(db.engine, "before_cursor_execute", send_job_commits_first)
+    try:
+        withdrawn = withdraw_notifications(
+            db.session, Notification.id.in_([planned, sending]), "customer booked"
+        )
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", send_job_commits_first)
+
+    assert sent_by_job == [sending]
+    assert withdrawn == 1
+    db.session.expire_all()
+    assert db.session.get(Notification, planned).status == NotificationStatus.CANCELLED
+    assert db.session.get(Notification, sending).status == NotificationStatus.SENT
+    assert db.session.get(Notification, sending).reason is None
+    assert db.session.get(Message, retried.id).status == MessageStatus.SENT

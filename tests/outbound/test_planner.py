@@ -1,9 +1,17 @@
 """The planner: which notices an event causes, on which channel, when (pure)."""
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
 
 from outbound.channels import ContactFacts
-from outbound.planner import EventKind, RecordEvent, RecordFacts, RuleFacts, plan_notices
+from outbound.planner import (
+    EventKind,
+    RecordEvent,
+    RecordFacts,
+    RuleFacts,
+    plan_notices,
+    plan_nudge,
+)
 from outbound.vocabulary import Audience, Channel, ChannelChoice, Notice, Trigger
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -144,3 +152,55 @@ def test_rules_for_other_locations_or_disabled_rules_do_not_apply():  # R4.8
     assert plan(event, rules=[only_elsewhere, disabled]) == []
     at_two = RecordEvent(EventKind.CREATED, record(location_id=2))
     assert [n.rule_id for n in plan(at_two, rules=[only_elsewhere])] == [9]
+
+
+REBOOK = RuleFacts(11, "appointment", Trigger.REBOOK, Audience.CUSTOMER, ChannelChoice.SMS,
+                   Notice.REBOOK, template_name="rebook")  # fmt: skip
+NUDGE_DUE = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)  # a Saturday, 09:30 in Berlin
+
+
+def nudge(rule=REBOOK, visit=None, contact=PHONE_ONLY, **more):
+    visit = visit or record(status="completed", location_id=1)
+    return plan_nudge(rule, visit, contact, customer_id=5, due_at=NUDGE_DUE, **more)
+
+
+def test_a_nudge_is_planned_on_the_rule_s_channel_for_the_visit():  # R2.1
+    [planned] = nudge()
+    assert (planned.notice, planned.channel, planned.due_at, planned.skip_reason) == (
+        Notice.REBOOK,
+        Channel.SMS,
+        NUDGE_DUE,
+        None,
+    )
+    assert planned.idempotency_key == "rebook:rule:11:customer:5:visit:7:1"
+
+
+def test_a_nudge_on_two_channels_is_keyed_by_position():
+    both = replace(REBOOK, channel=ChannelChoice.SMS_AND_EMAIL)
+    keys = [(n.channel, n.idempotency_key) for n in nudge(both)]
+    assert keys == [
+        (Channel.EMAIL, "rebook:rule:11:customer:5:visit:7:1"),
+        (Channel.SMS, "rebook:rule:11:customer:5:visit:7:2"),
+    ]
+
+
+def test_a_nudge_follows_the_rule_s_locations_and_switch():  # R4.8
+    elsewhere = replace(REBOOK, location_ids=frozenset({2}))
+    assert nudge(elsewhere) == []
+    assert nudge(replace(REBOOK, enabled=False)) == []
+    assert [n.rule_id for n in nudge(elsewhere, record(status="completed", location_id=2))] == [11]
+
+
+def test_a_nudge_the_customer_cannot_get_is_planned_skipped_with_the_reason():
+    no_consent = replace(PHONE_ONLY, sms_consent=False)
+    [planned] = nudge(contact=no_consent)
+    assert planned.skip_reason == "customer has no SMS consent"
+
+
+def test_a_working_hours_rule_holds_the_nudge_until_the_location_opens():  # R4.6
+    held = replace(REBOOK, working_hours_only=True)
+    monday_nine = {0: ((time(9), time(18)),)}
+    [planned] = nudge(held, opening=monday_nine, zone="Europe/Berlin")
+    assert planned.due_at == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 09:00 Berlin
+    [closed] = nudge(held, opening={}, zone="Europe/Berlin")
+    assert closed.skip_reason == "the location has no working hours to send in"

@@ -7,6 +7,7 @@ import pytest
 
 from outbound.rebook import (
     MISSED_GRACE,
+    PATTERN_MAX_DAYS,
     Booking,
     RebookMode,
     RebookSettings,
@@ -15,6 +16,7 @@ from outbound.rebook import (
     nudge_blocker,
     rebook_due,
     rebook_key,
+    scan_horizon,
     typical_intervals,
 )
 
@@ -209,9 +211,48 @@ def test_typical_interval_of_a_category_is_the_median_of_its_services():
     assert typical_intervals([("Haare", 28), ("Haare", 42)]) == {"Haare": 28}
 
 
-def test_the_key_names_rule_customer_visit_and_channel():
-    key = rebook_key(3, 17, 240, "sms")
-    assert key == "rebook:rule:3:customer:17:visit:240:sms"
+def test_the_key_names_rule_customer_visit_and_position_not_the_channel():
+    key = rebook_key(3, 17, 240)
+    assert key == "rebook:rule:3:customer:17:visit:240:1"
     assert is_rebook_key(key)
     assert not is_rebook_key("record:240:v2:rule:3:sms")
-    assert rebook_key(3, 17, 241, "sms") != key
+    assert rebook_key(3, 17, 241) != key
+    assert rebook_key(3, 17, 240, 2) == "rebook:rule:3:customer:17:visit:240:2"
+
+
+def test_a_pattern_longer_than_a_year_is_at_risk_after_a_year():
+    starts = [at(1, month=1) + timedelta(days=500 * n) for n in range(3)]
+    bookings = [visit(i, start) for i, start in enumerate(starts, start=1)]
+    timing = rebook_due(bookings, PREDICTED, now=starts[-1] + timedelta(hours=6), zone=ZONE)
+
+    at_risk = starts[-1].date() + timedelta(days=PATTERN_MAX_DAYS)
+    assert timing.due_at == datetime.combine(at_risk - timedelta(days=5), time(10), tzinfo=BERLIN)
+    assert "3 visits, usually every 500 days, at risk after 365 at the latest" in timing.reason
+
+
+@pytest.mark.parametrize("mode", list(RebookMode))
+@pytest.mark.parametrize("days", [1, 3, 5])
+def test_no_nudge_is_due_for_a_last_visit_before_the_scan_horizon(mode, days):
+    settings = RebookSettings(mode, days, time(23, 30))
+    now = at(20, 9)
+    horizon = scan_horizon([settings], longest_interval_days=400, now=now)
+    service = {"interval_days": 400}
+    # a visit just before the horizon: long past, whatever its pattern or service
+    old = [visit(1, horizon - timedelta(minutes=1), **service)]
+    assert rebook_due(old, settings, now=now, zone=ZONE).due_at is None
+    patterned = [
+        visit(i, horizon - timedelta(days=PATTERN_MAX_DAYS * (3 - i), minutes=1), **service)
+        for i in (1, 2, 3)
+    ]
+    assert rebook_due(patterned, settings, now=now, zone=ZONE).due_at is None
+
+
+def test_the_scan_horizon_reaches_as_far_as_the_longest_rule():
+    now = at(20, 9)
+    after_3 = RebookSettings(RebookMode.AFTER_VISIT, 3, time(9, 30))
+    horizon = scan_horizon([after_3, AFTER_2_DAYS], longest_interval_days=None, now=now)
+    assert horizon == now - MISSED_GRACE - timedelta(days=3 + 2)
+    predicted = scan_horizon([after_3, PREDICTED], longest_interval_days=42, now=now)
+    assert predicted == now - MISSED_GRACE - timedelta(days=PATTERN_MAX_DAYS + 2)
+    longer = scan_horizon([PREDICTED], longest_interval_days=400, now=now)
+    assert longer == now - MISSED_GRACE - timedelta(days=400 + 2)

@@ -453,3 +453,114 @@ def test_the_clock_runs_the_rebook_scan_every_ten_minutes(redis_server):
     scan = jobs["outbound.jobs.plan_rebook"]
     assert (scan.queue_name, scan.interval) == (DISPATCH_QUEUE, 600)
     assert "outbound.jobs.dispatch_tick" in jobs
+
+
+# --- one nudge per visit, decided again until it is due ----------------------
+
+
+def test_a_change_of_contact_details_moves_the_nudge_to_the_new_channel_and_sends_one(
+    salon, day0, fake_twilio, smtp_sink
+):
+    rebook_rule(salon, days=2, channel="auto")
+    ursula = customer(salon)
+    appointment(salon, ursula["id"], local(day0, 14))
+    run_dispatch_pass(local(day0, 18), send_inline=True)
+    assert [n["channel"] for n in nudges(salon, ursula["id"])] == ["sms"]
+
+    # she leaves her email address and agrees to emails: `auto` now means email
+    changes = {"email": "ursula@example.de", "email_consent": True}
+    ok(salon.patch(f"/customers/{ursula['id']}", json=changes))
+    run_dispatch_pass(local(day0, 19), send_inline=True)
+
+    [planned] = nudges(salon, ursula["id"])
+    assert (planned["channel"], planned["status"]) == ("email", "scheduled")
+    assert due(planned) == local(day0 + timedelta(days=2), 9, 30)
+
+    run_dispatch_pass(local(day0 + timedelta(days=2), 9, 30), send_inline=True)
+    assert texts(fake_twilio) == []
+    [mail] = smtp_sink.messages
+    assert mail["To"] == "ursula@example.de"
+    assert [(n["channel"], n["status"]) for n in nudges(salon, ursula["id"])] == [
+        ("email", "delivered")
+    ]
+
+
+def test_a_customer_who_consents_before_the_nudge_is_due_gets_it(salon, day0, fake_twilio):
+    rebook_rule(salon, days=2)
+    ursula = ok(salon.post("/customers", json={"name": "Ursula Hoffmann", "phone": PHONE}), 201)
+    appointment(salon, ursula["id"], local(day0, 14))
+    run_dispatch_pass(local(day0, 18), send_inline=True)
+    [skipped] = nudges(salon, ursula["id"])
+    assert (skipped["status"], skipped["reason"]) == ("skipped", "customer has no SMS consent")
+
+    ok(salon.patch(f"/customers/{ursula['id']}", json={"sms_consent": True}))
+    run_dispatch_pass(local(day0 + timedelta(days=1), 12), send_inline=True)
+    [planned] = nudges(salon, ursula["id"])
+    assert (planned["status"], planned["reason"]) == ("scheduled", None)
+
+    run_dispatch_pass(local(day0 + timedelta(days=2), 9, 30), send_inline=True)
+    assert len(texts(fake_twilio)) == 1
+    assert [n["status"] for n in nudges(salon, ursula["id"])] == ["sent"]
+
+
+def test_consent_withdrawn_before_the_nudge_is_due_shows_as_skipped_at_once(salon, day0):
+    rebook_rule(salon, days=2)
+    ursula = customer(salon)
+    appointment(salon, ursula["id"], local(day0, 14))
+    run_dispatch_pass(local(day0, 18), send_inline=True)
+
+    ok(salon.patch(f"/customers/{ursula['id']}", json={"sms_consent": False}))
+    run_dispatch_pass(local(day0 + timedelta(days=1), 12), send_inline=True)
+
+    [skipped] = nudges(salon, ursula["id"])
+    assert (skipped["status"], skipped["reason"]) == ("skipped", "customer has no SMS consent")
+
+
+def test_a_skip_is_final_once_the_nudge_was_due(salon, day0, fake_twilio):
+    rebook_rule(salon, days=2)
+    ursula = ok(salon.post("/customers", json={"name": "Ursula Hoffmann", "phone": PHONE}), 201)
+    appointment(salon, ursula["id"], local(day0, 14))
+    run_dispatch_pass(local(day0, 18), send_inline=True)
+    run_dispatch_pass(local(day0 + timedelta(days=2), 9, 30), send_inline=True)
+
+    # consent comes after the moment: the nudge is not sent late the next morning
+    ok(salon.patch(f"/customers/{ursula['id']}", json={"sms_consent": True}))
+    for moment in (local(day0 + timedelta(days=2), 12), local(day0 + timedelta(days=3), 9, 30)):
+        run_dispatch_pass(moment, send_inline=True)
+
+    assert texts(fake_twilio) == []
+    [skipped] = nudges(salon, ursula["id"])
+    assert (skipped["status"], skipped["reason"]) == ("skipped", "customer has no SMS consent")
+
+
+def test_a_rule_that_sends_on_fewer_channels_withdraws_the_nudge_it_no_longer_sends(
+    salon, day0, fake_twilio, smtp_sink
+):
+    rule = rebook_rule(salon, days=2, channel="sms_and_email")
+    ursula = ok(
+        salon.post(
+            "/customers",
+            json={
+                "name": "Ursula Hoffmann",
+                "phone": PHONE,
+                "sms_consent": True,
+                "email": "ursula@example.de",
+                "email_consent": True,
+            },
+        ),
+        201,
+    )
+    appointment(salon, ursula["id"], local(day0, 14))
+    run_dispatch_pass(local(day0, 18), send_inline=True)
+    assert sorted(n["channel"] for n in nudges(salon, ursula["id"])) == ["email", "sms"]
+
+    ok(salon.patch(f"/rules/{rule['id']}", json={"channel": "sms"}))
+    run_dispatch_pass(local(day0, 19), send_inline=True)
+    run_dispatch_pass(local(day0 + timedelta(days=2), 9, 30), send_inline=True)
+
+    assert len(texts(fake_twilio)) == 1
+    assert smtp_sink.messages == []
+    by_status = {n["status"]: n for n in nudges(salon, ursula["id"])}
+    assert set(by_status) == {"sent", "cancelled"}
+    assert by_status["sent"]["channel"] == "sms"
+    assert by_status["cancelled"]["reason"] == "the rule now sends this nudge on one channel"

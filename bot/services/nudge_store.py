@@ -1,0 +1,125 @@
+"""Rebook nudges in the outbox: one row per rule, customer, visit and position, decided
+again by every scan until it is due (seed 002).
+
+The rebook scan (`bot.services.rebook`) hands over what the planner made of
+each nudge due (`outbound.planner.plan_nudge`). A nudge whose key is new is
+added; a stored one still open to change (not yet due, or withdrawn earlier
+and wanted again) takes the new decision: channel, status, reason and due
+time, so a customer who gives consent or leaves an email address before the
+moment gets the nudge once, on the channel that fits now. A nudge under a
+position the rule no longer sends (it sent `sms_and_email`, now one channel)
+is withdrawn. Every write re-checks its condition in the statement itself,
+because the dispatcher may claim a row between the scan's read and its write.
+
+Functions flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.models import Business, Notification, Record
+from bot.services.notify import WITHDRAWABLE, outbox_row, withdraw_notifications
+from outbound.planner import PlannedNotice
+from outbound.rebook import KEY_PREFIX
+from outbound.vocabulary import NotificationStatus
+
+FEWER_CHANNELS_REASON = "the rule now sends this nudge on one channel"
+# Planned ahead of their moment: decided again until then.
+_DECIDED_UNTIL_DUE = (NotificationStatus.SCHEDULED, NotificationStatus.SKIPPED)
+
+
+def store_nudges(
+    session: Session,
+    business: Business,
+    nudges: Sequence[tuple[PlannedNotice, Record]],
+    *,
+    now: datetime,
+) -> int:
+    """Store the planned nudges (each with the visit it is about) as of `now`: add the
+    new, decide again the stored ones open to change, withdraw dropped positions.
+    Returns how many rows were added or changed."""
+    rows = [outbox_row(business, visit, notice) for notice, visit in nudges]
+    known = {
+        row.idempotency_key: row
+        for row in session.scalars(
+            select(Notification)
+            .where(Notification.idempotency_key.in_([row.idempotency_key for row in rows]))
+            .execution_options(populate_existing=True)
+        )
+    }
+    stored = 0
+    for row in rows:
+        existing = known.get(row.idempotency_key)
+        if existing is None:
+            session.add(row)
+            stored += 1
+        elif _decision(existing) != _decision(row):
+            stored += _decide_again(session, existing, row, now=now)
+    _withdraw_dropped_positions(session, rows)
+    session.flush()
+    return stored
+
+
+def _open_to_change(now: datetime):
+    """The stored nudges a scan may decide again: one not yet due, scheduled or
+    skipped, whose channel and status follow the customer's details until then,
+    and one withdrawn earlier (for a booking since cancelled, or while the rule
+    was off). Claimed and sent ones stay as they are, and so does a skip once
+    its moment has come."""
+    not_yet_due = Notification.status.in_(_DECIDED_UNTIL_DUE) & (Notification.due_at > now)
+    return (Notification.status == NotificationStatus.CANCELLED) | not_yet_due
+
+
+def _decision(row: Notification) -> tuple:
+    return (row.channel, row.status, row.reason, row.due_at, row.record_version)
+
+
+def _decide_again(
+    session: Session, existing: Notification, row: Notification, *, now: datetime
+) -> int:
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == existing.id, _open_to_change(now))
+        .values(
+            channel=row.channel,
+            status=row.status,
+            reason=row.reason,
+            due_at=row.due_at,
+            record_version=row.record_version,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(existing)
+    return result.rowcount
+
+
+def _withdraw_dropped_positions(session: Session, rows: Sequence[Notification]) -> None:
+    """Withdraw the planned nudges of a rule, customer and visit under a position the
+    rule no longer sends."""
+    planned = {(row.rule_id, row.customer_id, row.record_id) for row in rows}
+    keys = {row.idempotency_key for row in rows}
+    dropped = [
+        notification_id
+        for notification_id, rule_id, customer_id, visit_id, key in session.execute(
+            select(
+                Notification.id,
+                Notification.rule_id,
+                Notification.customer_id,
+                Notification.record_id,
+                Notification.idempotency_key,
+            ).where(
+                Notification.record_id.in_({visit_id for _, _, visit_id in planned}),
+                Notification.idempotency_key.startswith(KEY_PREFIX),
+                Notification.status.in_(WITHDRAWABLE),
+            )
+        )
+        if (rule_id, customer_id, visit_id) in planned and key not in keys
+    ]
+    if dropped:
+        withdraw_notifications(session, Notification.id.in_(dropped), FEWER_CHANNELS_REASON)
