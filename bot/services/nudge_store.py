@@ -3,12 +3,15 @@ again by every scan until it is due (seed 002).
 
 The rebook scan (`bot.services.rebook`) hands over what the planner made of
 each nudge due (`outbound.planner.plan_nudge`). A nudge whose key is new is
-added; a stored one still open to change (not yet due, or withdrawn earlier
-and wanted again) takes the new decision: channel, status, reason and due
-time, so a customer who gives consent or leaves an email address before the
-moment gets the nudge once, on the channel that fits now. A nudge under a
-position the rule no longer sends (it sent `sms_and_email`, now one channel)
-is withdrawn. Every write re-checks its condition in the statement itself,
+added, unless the same visit's nudge already went out on that channel under
+another position (the rule's channels changed); a stored one still open to
+change (not yet due, or withdrawn earlier and wanted again) takes the new
+decision: channel, status, reason and an earlier due time, never a later one
+(a nudge whose moment came may be waiting for a retry, its sender's turn or
+opening hours), so a customer who gives consent or leaves an email address
+before the moment gets the nudge once, on the channel that fits now. A nudge
+under a position the rule no longer sends (it sent `sms_and_email`, now one
+channel) is withdrawn. Every write re-checks its condition in the statement itself,
 because the dispatcher may claim a row between the scan's read and its write.
 
 Functions flush; the caller commits.
@@ -31,6 +34,12 @@ from outbound.vocabulary import NotificationStatus
 FEWER_CHANNELS_REASON = "the rule now sends this nudge on one channel"
 # Planned ahead of their moment: decided again until then.
 _DECIDED_UNTIL_DUE = (NotificationStatus.SCHEDULED, NotificationStatus.SKIPPED)
+_GONE_OUT = (
+    NotificationStatus.QUEUED,
+    NotificationStatus.SENDING,
+    NotificationStatus.SENT,
+    NotificationStatus.DELIVERED,
+)
 
 
 def store_nudges(
@@ -52,13 +61,15 @@ def store_nudges(
             .execution_options(populate_existing=True)
         )
     }
+    gone_out = _gone_out(session, rows)
     stored = 0
     for row in rows:
         existing = known.get(row.idempotency_key)
         if existing is None:
-            session.add(row)
-            stored += 1
-        elif _decision(existing) != _decision(row):
+            if (row.rule_id, row.customer_id, row.record_id, row.channel) not in gone_out:
+                session.add(row)
+                stored += 1
+        else:
             stored += _decide_again(session, existing, row, now=now)
     _withdraw_dropped_positions(session, rows)
     session.flush()
@@ -75,21 +86,39 @@ def _open_to_change(now: datetime):
     return (Notification.status == NotificationStatus.CANCELLED) | not_yet_due
 
 
-def _decision(row: Notification) -> tuple:
-    return (row.channel, row.status, row.reason, row.due_at, row.record_version)
-
-
 def _decide_again(
     session: Session, existing: Notification, row: Notification, *, now: datetime
 ) -> int:
+    """Give a stored nudge the scan's new decision, if it is still open to change and
+    unchanged since it was read. Its due time only ever moves earlier: once its
+    moment has come, the row may wait for a retry, its sender's turn or opening
+    hours, and a later scan (whose moment is then tomorrow's) must not push it
+    back. A scheduled row keeps the note of a failed try."""
+    due_at = min(existing.due_at, row.due_at)
+    reason = row.reason
+    if row.status == existing.status == NotificationStatus.SCHEDULED and reason is None:
+        reason = existing.reason
+    decided = (row.channel, row.status, reason, due_at, row.record_version)
+    if decided == (
+        existing.channel,
+        existing.status,
+        existing.reason,
+        existing.due_at,
+        existing.record_version,
+    ):
+        return 0
     result = session.execute(
         update(Notification)
-        .where(Notification.id == existing.id, _open_to_change(now))
+        .where(
+            Notification.id == existing.id,
+            Notification.due_at == existing.due_at,  # not moved since the scan read it
+            _open_to_change(now),
+        )
         .values(
             channel=row.channel,
             status=row.status,
-            reason=row.reason,
-            due_at=row.due_at,
+            reason=reason,
+            due_at=due_at,
             record_version=row.record_version,
             lease_until=None,
         )
@@ -97,6 +126,28 @@ def _decide_again(
     )
     session.expire(existing)
     return result.rowcount
+
+
+def _gone_out(session: Session, rows: Sequence[Notification]) -> set[tuple]:
+    """(rule, customer, visit, channel) of the nudges already on their way or sent,
+    under any key: a rule whose channels changed must not send one twice."""
+    if not rows:
+        return set()
+    return {
+        tuple(found)
+        for found in session.execute(
+            select(
+                Notification.rule_id,
+                Notification.customer_id,
+                Notification.record_id,
+                Notification.channel,
+            ).where(
+                Notification.record_id.in_({row.record_id for row in rows}),
+                Notification.idempotency_key.startswith(KEY_PREFIX),
+                Notification.status.in_(_GONE_OUT),
+            )
+        )
+    }
 
 
 def _withdraw_dropped_positions(session: Session, rows: Sequence[Notification]) -> None:

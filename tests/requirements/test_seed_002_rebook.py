@@ -564,3 +564,63 @@ def test_a_rule_that_sends_on_fewer_channels_withdraws_the_nudge_it_no_longer_se
     assert set(by_status) == {"sent", "cancelled"}
     assert by_status["sent"]["channel"] == "sms"
     assert by_status["cancelled"]["reason"] == "the rule now sends this nudge on one channel"
+
+
+# --- a nudge whose moment has come ------------------------------------------
+
+
+def test_r2_4_a_nudge_waiting_for_a_retry_is_not_pushed_to_the_next_day(salon, day0, fake_twilio):
+    rebook_rule(salon, days=2, send_time="09:30")
+    ursula = customer(salon)
+    appointment(salon, ursula["id"], local(day0, 14))
+    moment = local(day0 + timedelta(days=2), 9, 30)
+    run_dispatch_pass(local(day0, 18), send_inline=True)
+    fake_twilio.fail_next(429, 20429, headers={"Retry-After": "120"})
+
+    run_dispatch_pass(moment, send_inline=True)  # Twilio asks for two minutes
+    [waiting] = nudges(salon, ursula["id"])
+    assert waiting["status"] == "scheduled" and "attempt 1 failed" in waiting["reason"]
+    run_dispatch_pass(moment + timedelta(minutes=1), send_inline=True)  # a scan meanwhile
+    still = nudges(salon, ursula["id"])[0]
+    assert due(still) == due(waiting) and still["reason"] == waiting["reason"]
+    run_dispatch_pass(moment + timedelta(minutes=3), send_inline=True)
+
+    assert len(texts(fake_twilio)) == 1
+    assert nudges(salon, ursula["id"])[0]["status"] == "sent"
+
+
+def test_r2_4_a_nudge_held_for_opening_hours_goes_out_when_the_shop_opens(salon, day0, fake_twilio):
+    day2 = day0 + timedelta(days=2)
+    hours = [
+        {"weekday": day.weekday(), "opens": "11:00", "closes": "18:00"}
+        for day in (day0 + timedelta(days=n) for n in range(7))
+    ]
+    shop = ok(salon.post("/locations", json={"name": "Salon", "working_hours": hours}), 201)
+    rebook_rule(salon, days=2, send_time="09:30", working_hours_only=True)
+    ursula = customer(salon)
+    appointment(salon, ursula["id"], local(day0, 14), location_id=shop["id"])
+
+    run_dispatch_pass(local(day0, 18), send_inline=True)
+    assert due(nudges(salon, ursula["id"])[0]) == local(day2, 11)
+    run_dispatch_pass(local(day2, 10), send_inline=True)  # a scan after 09:30, before opening
+    assert due(nudges(salon, ursula["id"])[0]) == local(day2, 11)
+    run_dispatch_pass(local(day2, 11), send_inline=True)
+
+    assert len(texts(fake_twilio)) == 1
+
+
+def test_r2_4_a_rule_given_a_second_channel_does_not_send_the_first_one_again(
+    salon, day0, fake_twilio
+):
+    rule = rebook_rule(salon, days=1, send_time="09:30")
+    ursula = customer(salon)
+    ok(salon.patch(f"/customers/{ursula['id']}", json={"email": "u@example.org"}))
+    appointment(salon, ursula["id"], local(day0, 14))
+    run_dispatch_pass(local(day0 + timedelta(days=1), 9, 30), send_inline=True)
+    assert len(texts(fake_twilio)) == 1
+
+    ok(salon.patch(f"/rules/{rule['id']}", json={"channel": "sms_and_email"}))
+    run_dispatch_pass(local(day0 + timedelta(days=1), 9, 40), send_inline=True)
+    run_dispatch_pass(local(day0 + timedelta(days=2), 9, 30), send_inline=True)
+
+    assert len(texts(fake_twilio)) == 1  # the SMS went out once
