@@ -62,7 +62,7 @@ from bot.models import (
     Template,
 )
 from bot.services.conversations import conversation_for
-from bot.services.delivery import record_opt_out, record_provider_status
+from bot.services.delivery import follow_delivery, record_opt_out, record_provider_status
 from bot.services.messages import sender_address
 from outbound.dispatcher import send_lease
 from outbound.notices import (
@@ -193,6 +193,7 @@ def send_notification_now(
     notification.reason = note  # why it went by SMS instead of WhatsApp, if it did
     notification.lease_until = None
     _record_result(session, message, result, now)
+    follow_delivery(session, message, now=now)  # a status that came before the answer
     session.commit()
     return str(notification.status)
 
@@ -445,9 +446,12 @@ def _outgoing(
 
 
 def _record_result(session: Session, message: Message, result: SendResult, now: datetime) -> None:
+    # A status callback may have come before Twilio's answer did: read it first.
+    session.refresh(message)
     message.provider_sid = result.provider_sid
     message.sent_at = now
-    message.error_code = message.error_message = None  # a note of an earlier failed try
+    if message.status == MessageStatus.QUEUED:
+        message.error_code = message.error_message = None  # a note of an earlier failed try
     if result.segments and message.channel == Channel.SMS:
         message.segments = result.segments  # the provider's count is what it bills
     session.flush()

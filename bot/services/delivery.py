@@ -116,7 +116,7 @@ def record_provider_status(
     elif new_status in _UNDELIVERED and code:
         message.error_code = code
         message.error_message = describe_error(code)
-    _follow_notification(session, message, new_status, code, now)
+    follow_delivery(session, message, now=now)
     session.flush()
     return True
 
@@ -175,19 +175,25 @@ def monthly_usage(session: Session, business: Business, month: str) -> dict[str,
     }
 
 
-def _follow_notification(
-    session: Session, message: Message, status: MessageStatus, code: str | None, now: datetime
-) -> None:
+def follow_delivery(session: Session, message: Message, *, now: datetime) -> None:
+    """Bring a sent notification in line with what became of its message: delivered,
+    failed with the reason, or, for WhatsApp free text refused outside the window
+    (63016), back in the outbox to go as the template or by SMS. Called when a
+    status arrives, and by the send job after Twilio's answer, because a callback
+    can overtake that answer while the notification is not yet `sent`."""
     notification = session.scalar(select(Notification).where(Notification.message_id == message.id))
     if notification is None or notification.status != NotificationStatus.SENT:
         return
+    status, code = message.status, message.error_code
     if status in _DELIVERED:
         notification.status = NotificationStatus.DELIVERED
     elif status in _UNDELIVERED and code == SESSION_EXPIRED and message.channel == Channel.WHATSAPP:
         # WhatsApp closed the window before we thought: send the notice again, now
-        # routed to the approved template or SMS (`outbound.whatsapp`).
+        # routed to the approved template or SMS (`outbound.whatsapp`); the refusal
+        # is no attempt of ours.
         notification.status = NotificationStatus.SCHEDULED
         notification.due_at = now
+        notification.attempts = max(0, notification.attempts - 1)
         notification.reason = (
             f"{describe_error(code)}; sending it again as a WhatsApp template or by SMS"
         )

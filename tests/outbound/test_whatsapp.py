@@ -9,6 +9,7 @@ to the fake Twilio."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -462,3 +463,41 @@ def test_a_change_notice_gone_to_sms_is_replaced_by_the_next_change(
     notices = on_whatsapp.get("/notifications", query_string={"record_id": record["id"]})
     changes = [n for n in notices.get_json()["items"] if n["notice"] == "change"]
     assert sorted(n["status"] for n in changes) == ["sent", "skipped"]
+
+
+def test_a_63016_that_overtakes_twilio_s_answer_still_sends_the_notice_again(
+    app, on_whatsapp, client, fake_twilio, work, now
+):
+    customer = _customer(on_whatsapp)
+    _writes_on_whatsapp(client, hours_ago=20)
+    work()
+    fake_twilio.reset()
+    record = _book(on_whatsapp, customer, now)
+    fake_twilio.hold_next()  # Twilio takes the message but has not answered yet
+
+    def send():
+        with app.app_context():
+            run_dispatch_pass(now + timedelta(minutes=1), send_inline=True)
+
+    sending = threading.Thread(target=send)
+    sending.start()
+    try:
+        assert fake_twilio.wait_until_held(timeout=10)
+        message_id = _confirmation(on_whatsapp, record)["message_id"]
+        form = {
+            "MessageSid": "SM" + "f" * 32,
+            "MessageStatus": "failed",
+            "ErrorCode": "63016",
+            "AccountSid": TWILIO_SID,
+        }
+        path = f"/webhooks/twilio/status?message={message_id}"
+        answer = client.post(path, data=form, headers={"X-Twilio-Signature": sign(path, form)})
+        assert answer.status_code in (200, 204)
+    finally:
+        fake_twilio.release(accept=True)
+        sending.join(timeout=30)
+
+    waiting = _confirmation(on_whatsapp, record)
+    assert waiting["status"] == "scheduled" and "63016" in waiting["reason"]
+    _dispatch(now + timedelta(minutes=2), work)
+    assert [m.to for m in fake_twilio.messages] == [f"whatsapp:{CUSTOMER_MOBILE}", CUSTOMER_MOBILE]
