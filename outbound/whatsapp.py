@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Business, Customer, Direction, Message, Notification, Template
@@ -130,11 +130,13 @@ def route_for_notice(
         last_inbound_at=_last_message_at(
             session, business.id, Direction.INBOUND, Message.from_address == recipient
         ),
+        # when the refused message was last tried, not when it was first written
         refused_at=_last_message_at(
             session,
             business.id,
             Direction.OUTBOUND,
             (Message.to_address == recipient) & (Message.error_code == SESSION_EXPIRED),
+            when=func.coalesce(Message.sent_at, Message.created_at),
         ),
         now=now,
         template_id=content_template_id(session, business.id, names, locale),
@@ -152,11 +154,17 @@ def text_names(notification: Notification) -> list[str]:
 
 
 def _last_message_at(
-    session: Session, business_id: int, direction: Direction, condition
+    session: Session,
+    business_id: int,
+    direction: Direction,
+    condition: ColumnElement[bool],
+    *,
+    when: ColumnElement[datetime] = Message.created_at,
 ) -> datetime | None:
-    """When the business's last WhatsApp message in `direction` matching `condition` came."""
+    """When (`when`) the business's last WhatsApp message in `direction` matching
+    `condition` came."""
     return session.scalar(
-        select(func.max(Message.created_at)).where(
+        select(func.max(when)).where(
             Message.business_id == business_id,
             Message.direction == direction,
             Message.channel == Channel.WHATSAPP,

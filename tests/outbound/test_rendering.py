@@ -69,7 +69,9 @@ def test_the_confirmation_sms_offers_the_cancel_link_while_there_is_one_R1_11(lo
 
     assert with_link == f"{without} {words} {link}"
     assert words not in without
-    assert count_segments(with_link).encoding == GSM7
+    # the link costs a second segment: a business pays it only while customers may cancel
+    assert (count_segments(with_link).segments, count_segments(with_link).encoding) == (2, GSM7)
+    assert count_segments(without).segments == 1
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
