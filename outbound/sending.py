@@ -59,7 +59,6 @@ from bot.models import (
     Message,
     Notification,
     Record,
-    Template,
 )
 from bot.services.conversations import conversation_for
 from bot.services.delivery import follow_delivery, record_opt_out, record_provider_status
@@ -68,7 +67,6 @@ from outbound.dispatcher import send_lease
 from outbound.notices import (
     attachments_for,
     notice_locale,
-    recipient_address,
     recipient_blocker,
     render_notice,
     reply_address,
@@ -88,7 +86,7 @@ from outbound.transports import (
 )
 from outbound.transports.twilio import OPTED_OUT
 from outbound.vocabulary import Audience, Channel, MessageStatus, NotificationStatus
-from outbound.whatsapp import Route, route_for_notice
+from outbound.whatsapp import Way, way_out
 
 MAX_ATTEMPTS = 6  # a notification's tries before it fails (the backoff: outbound.pacing)
 MESSAGE_RETRY_WINDOW = timedelta(minutes=30)  # a message's retries stop this long after writing
@@ -134,19 +132,9 @@ def send_notification_now(
         return _skip(session, notification, reason)
 
     locale = notice_locale(notification, business, customer)
-    channel = notification.channel
-    to = recipient_address(notification, business, customer)
-    note = content_template = None
-    if channel == Channel.WHATSAPP and notification.audience == Audience.CUSTOMER:
-        # Routed on every attempt: the customer may have written since the last one.
-        decision = route_for_notice(session, notification, business, customer, to, locale, now=now)
-        if decision.route == Route.SKIP:
-            return _skip(session, notification, decision.reason)
-        if decision.route == Route.SMS:
-            channel, note = Channel.SMS, decision.reason
-            to = recipient_address(notification, business, customer, Channel.SMS)
-        elif decision.route == Route.TEMPLATE:
-            content_template = session.get(Template, decision.template_id)
+    way = way_out(session, notification, business, customer, locale, now)
+    if way.skip_reason:
+        return _skip(session, notification, way.skip_reason)
     try:
         text = render_notice(
             session,
@@ -157,14 +145,12 @@ def send_notification_now(
             locale,
             now=now,
             config=config,
-            content_template=content_template,
-            channel=channel,
+            content_template=way.content_template,
+            channel=way.channel,
         )
     except RenderError as error:
         return _fail(session, notification, None, str(error))
-    message = _store_message(session, notification, business, customer, text, channel, to, now)
-    message.content_sid = content_template.content_sid if content_template else None
-    message.content_variables = text.variables if content_template else None
+    message = _store_message(session, notification, business, customer, text, way, now)
     session.commit()
 
     turn = _paced_turn(message, business, config)
@@ -187,10 +173,10 @@ def send_notification_now(
         return _fail(session, notification, message, error.reason, code=error.code, now=now)
     except TransientSendError as error:
         return _retry_notification(
-            session, notification, message, business, error, now, config, note=note
+            session, notification, message, business, error, now, config, note=way.note
         )
     notification.status = NotificationStatus.SENT
-    notification.reason = note  # why it went by SMS instead of WhatsApp, if it did
+    notification.reason = way.note  # why it went by SMS instead of WhatsApp, if it did
     notification.lease_until = None
     _record_result(session, message, result, now)
     follow_delivery(session, message, now=now)  # a status that came before the answer
@@ -377,12 +363,12 @@ def _store_message(
     business: Business,
     customer: Customer | None,
     text: RenderedText,
-    channel: Channel,
-    to: str,
+    way: Way,
     now: datetime,
 ) -> Message:
-    """The notice's Message to `to` on `channel`, queued; a retry reuses the row of
-    the earlier attempt, unless that one was for another channel (WhatsApp, SMS)."""
+    """The notice's Message, queued, the way this attempt goes; a retry reuses the
+    row of the earlier attempt, unless that one was for another channel."""
+    channel, to = way.channel, way.to
     message = _linked_message(session, notification)
     if message is not None and message.channel != channel:
         _fail_message(message, None, f"not sent: the notice went by {channel} instead")
@@ -417,6 +403,8 @@ def _store_message(
     else:
         counted = count_segments(text.body)
         message.segments, message.encoding = counted.segments, counted.encoding
+    message.content_sid = way.content_template.content_sid if way.content_template else None
+    message.content_variables = text.variables if way.content_template else None
     session.flush()
     notification.message_id = message.id
     return message

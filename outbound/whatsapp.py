@@ -22,7 +22,9 @@ its Message says where it went. When Twilio reports error 63016 for free text
 (WhatsApp closed the window before we thought), `bot.services.delivery` puts
 the notice back, and the refusal steers it to the template or SMS.
 
-`choose_route` decides from facts (pure); `route_for_notice` reads them.
+`choose_route` decides from facts (pure); `route_for_notice` reads them, and
+`way_out` turns any notice into the channel, address and text source of one
+attempt.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ from sqlalchemy.orm import Session
 from bot.models import Business, Customer, Direction, Message, Notification, Template
 from bot.services.notify import contact_facts
 from outbound.channels import sms_blocker
+from outbound.notices import recipient_address
 from outbound.transports.twilio import SESSION_EXPIRED
-from outbound.vocabulary import Channel
+from outbound.vocabulary import Audience, Channel
 
 WINDOW = timedelta(hours=24)
 # Free text is only chosen while the window has this much left: a paced or
@@ -189,3 +192,40 @@ def content_template_id(
     ).all()
     by_name = {name: template_id for template_id, name in rows}
     return next((by_name[name] for name in names if name in by_name), None)
+
+
+@dataclass(frozen=True)
+class Way:
+    """Where this attempt of a notice goes, and how."""
+
+    channel: Channel
+    to: str
+    note: str | None = None  # why a WhatsApp notice goes by SMS
+    content_template: Template | None = None  # WhatsApp outside the 24-hour window
+    skip_reason: str | None = None  # a WhatsApp notice that can go no way at all
+
+
+def way_out(
+    session: Session,
+    notification: Notification,
+    business: Business,
+    customer: Customer | None,
+    locale: str,
+    now: datetime,
+) -> Way:
+    """The notice's own channel and address, except for a customer's WhatsApp notice,
+    which is routed on every attempt (`outbound.whatsapp`): the customer may have
+    written since the last one."""
+    to = recipient_address(notification, business, customer)
+    if notification.channel != Channel.WHATSAPP or notification.audience != Audience.CUSTOMER:
+        return Way(notification.channel, to)
+    decision = route_for_notice(session, notification, business, customer, to, locale, now=now)
+    if decision.route == Route.SKIP:
+        return Way(notification.channel, to, skip_reason=decision.reason)
+    if decision.route == Route.SMS:
+        sms_to = recipient_address(notification, business, customer, Channel.SMS)
+        return Way(Channel.SMS, sms_to, note=decision.reason)
+    if decision.route == Route.TEMPLATE:
+        template = session.get(Template, decision.template_id)
+        return Way(Channel.WHATSAPP, to, content_template=template)
+    return Way(Channel.WHATSAPP, to)
