@@ -190,7 +190,11 @@ def test_booking_to_billable_confirmation(stack, fake_twilio):
     assert callback.status_code in (200, 204), callback.text
 
     month = datetime.now(berlin).strftime("%Y-%m")
-    usage = api.get(f"{base_url}/api/v1/usage", params={"month": month}, timeout=10).json()
-    assert usage["sms_delivered"] == 1
-    assert usage["sms_billable_segments"] == 1
-    assert usage["sms_sent"] == 2  # the confirmation and the reply reached Twilio
+
+    def usage() -> dict:
+        return api.get(f"{base_url}/api/v1/usage", params={"month": month}, timeout=10).json()
+
+    # the worker stores Twilio's answer for the reply a moment after Twilio has it
+    counted = wait_for(lambda: (u := usage())["sms_sent"] == 2 and u, 10, "the reply recorded")
+    assert counted["sms_delivered"] == 1
+    assert counted["sms_billable_segments"] == 1
