@@ -13,8 +13,9 @@ rebook rule: `after_visit` (2 days after the visit) and `predicted` (5 days
 before the customer is at risk). For each it times the first scan (which
 plans the nudges) and `--rounds` scans after it (the steady state of the
 scan the clock runs every ten minutes: median and slowest), counts the SQL
-statements of one steady scan, and prints the nudges stored by status, which
-must not change from one commit to the next.
+statements of one steady scan, and prints the nudges stored by status and a
+digest of every stored nudge (key, visit, customer, channel, status, reason,
+due time), which must not change from one commit to the next.
 
 `--save` writes the figures as JSON; `--baseline` reads such a file, written
 by a run on another commit (copy this script into that checkout), and prints
@@ -24,6 +25,7 @@ both side by side with the ratio. Exits 0: this is a measurement.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import statistics
@@ -122,6 +124,7 @@ def measure(rule: dict, customers: int, appointments: int, rounds: int) -> dict:
                     ).all()
                 )
             )
+            digest = nudges_digest(session, business_id)
             db.session.remove()
             db.engine.dispose()
     return {
@@ -130,7 +133,29 @@ def measure(rule: dict, customers: int, appointments: int, rounds: int) -> dict:
         "steady_max_s": max(steady),
         "statements": len(statements),
         "nudges": {str(status): number for status, number in sorted(stored.items())},
+        "nudges_digest": digest,
     }
+
+
+def nudges_digest(session, business_id: int) -> str:
+    """A fingerprint of every stored nudge (key, visit, customer, channel, status, reason,
+    due time), in key order: the same nudges give the same digest on every commit,
+    whatever order they were stored in and whichever ids they got."""
+    rows = session.execute(
+        select(
+            Notification.idempotency_key,
+            Notification.record_id,
+            Notification.customer_id,
+            Notification.channel,
+            Notification.status,
+            Notification.reason,
+            Notification.due_at,
+        )
+        .where(Notification.business_id == business_id)
+        .order_by(Notification.idempotency_key)
+    ).all()
+    text = "\n".join("|".join(str(value) for value in row) for row in rows)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def populate(customers: int, appointments: int, rule: dict) -> int:
@@ -215,9 +240,17 @@ def report(figures: dict, baseline: dict | None, args) -> None:
         for column in columns:
             print(_row(column, now_figures[column], before[column] if before else None))
         print(f"  {'nudges stored':<16} {now_figures['nudges']}")
+        print(f"  {'nudges digest':<16} {now_figures['nudges_digest']}")
         if before:
             same = "same" if before["nudges"] == now_figures["nudges"] else "DIFFERENT"
             print(f"  {'baseline nudges':<16} {before['nudges']} ({same})")
+            if "nudges_digest" in before:
+                same = (
+                    "same"
+                    if before["nudges_digest"] == now_figures["nudges_digest"]
+                    else "DIFFERENT"
+                )
+                print(f"  {'baseline digest':<16} {before['nudges_digest']} ({same})")
 
 
 def _row(column: str, value: float, before: float | None) -> str:
