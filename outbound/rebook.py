@@ -58,7 +58,7 @@ class RebookMode(enum.StrEnum):
     PREDICTED = "predicted"  # N days before the customer is "at risk" (R2.6)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Booking:
     """One appointment of the customer, as rebook timing needs it."""
 

@@ -1,8 +1,9 @@
 """Rebook nudges in the outbox: one row per rule, customer, visit and position, decided
 again by every scan until it is due (seed 002).
 
-The rebook scan (`bot.services.rebook`) hands over what the planner made of
-each nudge due (`outbound.planner.plan_nudge`). A nudge whose key is new is
+The rebook scan (`bot.services.rebook`) hands over each nudge due (rule,
+visit, moment); here the visit and its customer are read in full and the
+planner decides it (`outbound.planner.plan_nudge`). A nudge whose key is new is
 added, unless the same visit's nudge already went out on that channel under
 another position (the rule's channels changed); a stored one still open to
 change (not yet due, or withdrawn earlier and wanted again) takes the new
@@ -21,13 +22,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from bot.models import Business, Notification, Record
-from bot.services.notify import WITHDRAWABLE, outbox_row, withdraw_notifications
-from outbound.planner import PlannedNotice
+from bot.models import Business, Customer, Notification, Record
+from bot.services.catalogue import location_for_record, opening_hours
+from bot.services.notify import (
+    WITHDRAWABLE,
+    contact_facts,
+    outbox_row,
+    plain_record_facts,
+    withdraw_notifications,
+)
+from outbound.hours import OpeningHours
+from outbound.planner import PlannedNotice, RuleFacts, plan_nudge
 from outbound.rebook import KEY_PREFIX
 from outbound.vocabulary import NotificationStatus
 
@@ -40,6 +50,56 @@ _GONE_OUT = (
     NotificationStatus.SENT,
     NotificationStatus.DELIVERED,
 )
+
+
+class DueNudge(NamedTuple):
+    """A nudge the scan found due: under which rule, for which visit, from when."""
+
+    rule: RuleFacts
+    visit_id: int
+    due_at: datetime
+
+
+def store_due_nudges(
+    session: Session, business: Business, due: Sequence[DueNudge], *, now: datetime
+) -> int:
+    """Plan the nudges the scan found due (`outbound.planner.plan_nudge`: channel, or
+    skipped with the reason) and store them as `store_nudges` does. Only here
+    are the visits' records and their customers read in full: the scan itself
+    reads plain rows. Returns how many rows were added or changed."""
+    visits = {
+        record.id: record
+        for record in session.scalars(
+            select(Record).where(Record.id.in_({nudge.visit_id for nudge in due}))
+        )
+    }
+    customers = {
+        customer.id: contact_facts(business, customer)
+        for customer in session.scalars(
+            select(Customer)
+            .where(Customer.id.in_({visit.customer_id for visit in visits.values()}))
+            .options(selectinload(Customer.addresses))
+        )
+    }
+    openings: dict[int | None, OpeningHours] = {}
+    nudges = []
+    for rule, visit_id, due_at in due:
+        visit = visits[visit_id]
+        if rule.working_hours_only and visit.location_id not in openings:
+            openings[visit.location_id] = opening_hours(
+                location_for_record(session, business, visit)
+            )
+        planned_nudge = plan_nudge(
+            rule,
+            plain_record_facts(visit),
+            customers[visit.customer_id],
+            customer_id=visit.customer_id,
+            due_at=due_at,
+            opening=openings.get(visit.location_id),
+            zone=business.timezone,
+        )
+        nudges.extend((notice, visit) for notice in planned_nudge)
+    return store_nudges(session, business, nudges, now=now)
 
 
 def store_nudges(

@@ -25,8 +25,10 @@ Functions flush; the caller commits.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -34,24 +36,14 @@ from sqlalchemy.orm import Session, selectinload
 from bot.models import (
     AppointmentStatus,
     Business,
-    Customer,
     Notification,
     NotificationRule,
     Record,
     RecordKind,
     Service,
 )
-from bot.services.catalogue import location_for_record, opening_hours
-from bot.services.notify import (
-    WITHDRAWABLE,
-    contact_facts,
-    plain_record_facts,
-    rule_facts,
-    withdraw_notifications,
-)
-from bot.services.nudge_store import store_nudges
-from outbound.hours import OpeningHours
-from outbound.planner import RuleFacts, plan_nudge
+from bot.services.notify import WITHDRAWABLE, rule_facts, withdraw_notifications
+from bot.services.nudge_store import DueNudge, store_due_nudges
 from outbound.rebook import (
     KEY_PREFIX,
     Booking,
@@ -73,6 +65,10 @@ _COUNTED_STATUSES = (
     AppointmentStatus.CONFIRMED,
     AppointmentStatus.PENDING,
 )
+# A service as a visit's timing needs it: name, own interval, its category's interval.
+ServiceFacts = tuple[str | None, int | None, int | None]
+_NO_SERVICE: ServiceFacts = (None, None, None)
+_READ_BATCH = 1000  # rows a scan reads at a time
 
 
 def plan_rebook_nudges(session: Session, *, now: datetime) -> int:
@@ -112,18 +108,22 @@ def nudge_stale_reason(session: Session, notification: Notification, visit: Reco
     if rule is None or not rule.enabled or rule.trigger != Trigger.REBOOK:
         return SWITCHED_OFF_REASON
     business = session.get(Business, notification.business_id)
-    records = session.scalars(
-        select(Record)
-        .where(
-            Record.business_id == business.id,
-            Record.customer_id == visit.customer_id,
-            Record.kind == RecordKind.APPOINTMENT,
-            or_(Record.status.in_(_COUNTED_STATUSES), Record.id == visit.id),
+    bookings = dict(
+        _read_bookings(
+            session,
+            (Record.business_id == business.id)
+            & (Record.customer_id == visit.customer_id)
+            & (Record.kind == RecordKind.APPOINTMENT)
+            & or_(Record.status.in_(_COUNTED_STATUSES), Record.id == visit.id),
+            service_facts={},
         )
-        .options(selectinload(Record.service))
-    ).all()
-    bookings = [_booking(record, {}) for record in records]
-    return nudge_blocker(bookings, visit.id, now=notification.due_at, zone=business.timezone)
+    )
+    return nudge_blocker(
+        bookings.get(visit.customer_id, []),
+        visit.id,
+        now=notification.due_at,
+        zone=business.timezone,
+    )
 
 
 def is_rebook_nudge(notification: Notification) -> bool:
@@ -141,70 +141,40 @@ def _plan_for_business(
         )
         for rule in rules
     ]
-    services = session.execute(
-        select(Service.category, Service.rebook_interval_days).where(
-            Service.business_id == business.id
-        )
-    ).all()
-    categories = typical_intervals(services)
+    service_facts, longest_interval = _service_facts(session, business)
     since = scan_horizon(
-        [settings for settings, _ in wanted],
-        longest_interval_days=max((days for _, days in services if days), default=None),
-        now=now,
+        [settings for settings, _ in wanted], longest_interval_days=longest_interval, now=now
     )
     planned = _planned_nudges(session, business)
-    records = _scanned_records(session, business, since=since, now=now)
-    bookings: dict[int, list[Booking]] = defaultdict(list)
-    for record in records:
-        bookings[record.customer_id].append(_booking(record, categories))
-    by_id = {record.id: record for record in records}
-
-    _withdraw_no_longer_holding(session, business, planned, bookings, now=now)
-
-    due: list[tuple[RuleFacts, Record, datetime]] = []
-    for customer_bookings in bookings.values():
+    planned_customers = {customer_id for _, customer_id, _ in planned}
+    kept: dict[int, list[Booking]] = {}  # of the customers with a planned nudge
+    due: list[DueNudge] = []
+    for customer_id, bookings in _scanned_bookings(
+        session, business, service_facts, since=since, now=now
+    ):
+        if customer_id in planned_customers:
+            kept[customer_id] = bookings
         for settings, rule in wanted:
-            timing = rebook_due(customer_bookings, settings, now=now, zone=business.timezone)
+            timing = rebook_due(bookings, settings, now=now, zone=business.timezone)
             if timing.due_at is not None:
-                due.append((rule, by_id[timing.visit.record_id], timing.due_at))
-    if not due:
-        return 0
-    customers = {
-        customer.id: contact_facts(business, customer)
-        for customer in session.scalars(
-            select(Customer)
-            .where(Customer.id.in_({visit.customer_id for _, visit, _ in due}))
-            .options(selectinload(Customer.addresses))
-        )
-    }
-    openings: dict[int | None, OpeningHours] = {}
-    nudges = []
-    for rule, visit, due_at in due:
-        if rule.working_hours_only and visit.location_id not in openings:
-            openings[visit.location_id] = opening_hours(
-                location_for_record(session, business, visit)
-            )
-        planned_nudge = plan_nudge(
-            rule,
-            plain_record_facts(visit),
-            customers[visit.customer_id],
-            customer_id=visit.customer_id,
-            due_at=due_at,
-            opening=openings.get(visit.location_id),
-            zone=business.timezone,
-        )
-        nudges.extend((notice, visit) for notice in planned_nudge)
-    return store_nudges(session, business, nudges, now=now)
+                due.append(DueNudge(rule, timing.visit.record_id, timing.due_at))
+    _withdraw_no_longer_holding(session, business, planned, kept, now=now)
+    return store_due_nudges(session, business, due, now=now) if due else 0
 
 
-def _scanned_records(
-    session: Session, business: Business, *, since: datetime, now: datetime
-) -> list[Record]:
-    """The appointments a scan as of `now` reads: those of the customers with a visit
-    since `since` (`scan_horizon`: for anyone else no nudge is due any more) or
-    with a planned nudge (which may have to be withdrawn). Counted ones only,
-    but the visits of planned nudges whatever their status now, so a
-    withdrawal can say what became of the visit."""
+def _scanned_bookings(
+    session: Session,
+    business: Business,
+    service_facts: dict[int, ServiceFacts],
+    *,
+    since: datetime,
+    now: datetime,
+) -> Iterator[tuple[int, list[Booking]]]:
+    """The appointments a scan as of `now` reads, customer by customer: those of the customers
+    with a visit since `since` (`scan_horizon`: for anyone else no nudge is due
+    any more) or with a planned nudge (which may have to be withdrawn). Counted
+    ones only, but the visits of planned nudges whatever their status now, so
+    a withdrawal can say what became of the visit."""
     appointments = (Record.business_id == business.id) & (Record.kind == RecordKind.APPOINTMENT)
     visited = select(Record.customer_id).where(
         appointments,
@@ -213,18 +183,57 @@ def _scanned_records(
         | ((Record.status == AppointmentStatus.CONFIRMED) & (Record.starts_at <= now)),
     )
     planned = _is_planned_nudge(business)
-    return session.scalars(
-        select(Record)
-        .where(
-            appointments,
-            Record.customer_id.in_(visited)
-            | Record.customer_id.in_(select(Notification.customer_id).where(planned)),
-            Record.status.in_(_COUNTED_STATUSES)
-            | Record.id.in_(select(Notification.record_id).where(planned)),
-            Record.starts_at.is_not(None),
+    customers = Record.customer_id.in_(visited) | Record.customer_id.in_(
+        select(Notification.customer_id).where(planned)
+    )
+    counted = Record.status.in_(_COUNTED_STATUSES) | Record.id.in_(
+        select(Notification.record_id).where(planned)
+    )
+    return _read_bookings(
+        session, appointments & customers & counted & Record.starts_at.is_not(None), service_facts
+    )
+
+
+def _service_facts(
+    session: Session, business: Business
+) -> tuple[dict[int, ServiceFacts], int | None]:
+    """Each service of the business as a visit's timing needs it, and the longest
+    typical interval of them (for `scan_horizon`)."""
+    services = session.execute(
+        select(Service.id, Service.name, Service.category, Service.rebook_interval_days).where(
+            Service.business_id == business.id
         )
-        .options(selectinload(Record.service))
     ).all()
+    categories = typical_intervals((category, days) for _, _, category, days in services)
+    facts = {
+        service_id: (name, days, categories.get(category) if category else None)
+        for service_id, name, category, days in services
+    }
+    return facts, max((days for *_, days in services if days), default=None)
+
+
+def _read_bookings(
+    session: Session, where, service_facts: dict[int, ServiceFacts]
+) -> Iterator[tuple[int, list[Booking]]]:
+    """The appointments matching `where`, customer by customer, as rebook timing reads
+    them: plain rows of the few columns it needs, read in batches and handed on
+    one customer at a time, not records (a predicted scan reads every
+    appointment of the customers seen in a year). A service missing from
+    `service_facts` counts as none."""
+    with session.execute(
+        select(Record.customer_id, Record.id, Record.starts_at, Record.status, Record.service_id)
+        .where(where)
+        .order_by(Record.customer_id)
+        .execution_options(yield_per=_READ_BATCH)
+    ) as rows:
+        for customer_id, customer_rows in groupby(rows, key=itemgetter(0)):
+            yield (
+                customer_id,
+                [
+                    Booking(record_id, starts_at, status, *service_facts.get(service, _NO_SERVICE))
+                    for _, record_id, starts_at, status, service in customer_rows
+                ],
+            )
 
 
 def _planned_nudges(session: Session, business: Business) -> list[tuple[int, int, int]]:
@@ -278,18 +287,4 @@ def _withdraw_switched_off(session: Session) -> None:
         Notification.idempotency_key.startswith(KEY_PREFIX)
         & Notification.rule_id.in_(switched_off),
         SWITCHED_OFF_REASON,
-    )
-
-
-def _booking(record: Record, categories: dict[str, int]) -> Booking:
-    service = record.service
-    return Booking(
-        record_id=record.id,
-        starts_at=record.starts_at,
-        status=record.status,
-        service_name=service.name if service else None,
-        interval_days=service.rebook_interval_days if service else None,
-        category_interval_days=(
-            categories.get(service.category) if service and service.category else None
-        ),
     )
