@@ -28,7 +28,7 @@ from bot.models import (
     RecordStatusDefinition,
 )
 from bot.services.errors import Conflict, DomainError
-from bot.services.lookup import owned_row
+from bot.services.lookup import owned_row, rule_using
 
 # The kinds whose statuses the business defines; appointments have fixed ones.
 DEFINABLE_KINDS = (RecordKind.ORDER, RecordKind.INQUIRY)
@@ -118,15 +118,11 @@ def delete_status(session: Session, business: Business, definition: RecordStatus
             code="status_in_use",
             field="code",
         )
-    rule = session.scalar(
-        select(NotificationRule)
-        .where(
-            NotificationRule.business_id == business.id,
-            NotificationRule.kind == definition.kind,
-            NotificationRule.trigger_status == definition.code,
-        )
-        .order_by(NotificationRule.id)
-        .limit(1)
+    rule = rule_using(
+        session,
+        business,
+        (NotificationRule.kind == definition.kind)
+        & (NotificationRule.trigger_status == definition.code),
     )
     if rule is not None:
         raise Conflict(

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Business, NotificationRule, Template
 from bot.services.errors import Conflict, DomainError
-from bot.services.lookup import owned_row
+from bot.services.lookup import owned_row, rule_using
 from bot.services.texts import (
     CONTENT_FIELDS,
     CONTENT_SID,
@@ -128,15 +128,7 @@ def delete_template(session: Session, business: Business, template: Template) ->
         )
     )
     if not others and template.name not in default_notice_names():
-        rule = session.scalar(
-            select(NotificationRule)
-            .where(
-                NotificationRule.business_id == business.id,
-                NotificationRule.template_name == template.name,
-            )
-            .order_by(NotificationRule.id)
-            .limit(1)
-        )
+        rule = rule_using(session, business, NotificationRule.template_name == template.name)
         if rule is not None:
             raise Conflict(
                 f"rule {rule.id} ({rule.name!r}) sends the template {template.name!r} and this "
