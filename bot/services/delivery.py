@@ -181,10 +181,12 @@ def follow_delivery(session: Session, message: Message, *, now: datetime) -> Non
     (63016), back in the outbox to go as the template or by SMS. Called when a
     status arrives, and by the send job after Twilio's answer, because a callback
     can overtake that answer while the notification is not yet `sent`."""
+    status, code = message.status, message.error_code
+    if status not in _DELIVERED and status not in _UNDELIVERED:
+        return  # nothing for the notification to follow yet; spare the send job a query
     notification = session.scalar(select(Notification).where(Notification.message_id == message.id))
     if notification is None or notification.status != NotificationStatus.SENT:
         return
-    status, code = message.status, message.error_code
     if status in _DELIVERED:
         notification.status = NotificationStatus.DELIVERED
     elif status in _UNDELIVERED and code == SESSION_EXPIRED and message.channel == Channel.WHATSAPP:
