@@ -4,7 +4,25 @@ from __future__ import annotations
 
 from bot.models import Author, Business, Customer, Message
 from bot.services.messages import queue_message
+from outbound.channels import ContactFacts
 from outbound.vocabulary import Channel
+
+
+def contact_facts(**overrides) -> ContactFacts:
+    """A customer with a mobile number and SMS consent only, at a business with SMS on;
+    `overrides` change any fact."""
+    values = dict(
+        has_email=False,
+        email_consent=False,
+        has_phone=True,
+        phone_is_mobile=True,
+        sms_consent=True,
+        sms_opted_out_at=None,
+        sms_enabled=True,
+        sms_confirmation_always=False,
+    )
+    values.update(overrides)
+    return ContactFacts(**values)
 
 
 def queue_sms(

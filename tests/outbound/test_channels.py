@@ -4,24 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from outbound.channels import ChannelDecision, ContactFacts, choose_channels
+from outbound.channels import ChannelDecision, choose_channels
 from outbound.vocabulary import Channel, ChannelChoice, Notice
-
-
-def facts(**overrides) -> ContactFacts:
-    values = dict(
-        has_email=False,
-        email_consent=False,
-        has_phone=True,
-        phone_is_mobile=True,
-        sms_consent=True,
-        sms_opted_out_at=None,
-        sms_enabled=True,
-        sms_confirmation_always=False,
-    )
-    values.update(overrides)
-    return ContactFacts(**values)
-
+from tests.support import contact_facts
 
 OPTED_OUT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
@@ -30,14 +15,14 @@ OPTED_OUT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
     ("contact", "expected"),
     [
         # R0.1: no email -> SMS automatically
-        (facts(), [ChannelDecision(Channel.SMS)]),
+        (contact_facts(), [ChannelDecision(Channel.SMS)]),
         # email with consent wins (R0.3)
-        (facts(has_email=True, email_consent=True), [ChannelDecision(Channel.EMAIL)]),
+        (contact_facts(has_email=True, email_consent=True), [ChannelDecision(Channel.EMAIL)]),
         # email without consent does not count (R1.3)
-        (facts(has_email=True), [ChannelDecision(Channel.SMS)]),
+        (contact_facts(has_email=True), [ChannelDecision(Channel.SMS)]),
         # R1.2: SMS switched off and no email -> skipped with both reasons
         (
-            facts(sms_enabled=False),
+            contact_facts(sms_enabled=False),
             [
                 ChannelDecision(
                     Channel.SMS,
@@ -47,7 +32,7 @@ OPTED_OUT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
             ],
         ),
         (
-            facts(sms_consent=False),
+            contact_facts(sms_consent=False),
             [
                 ChannelDecision(
                     Channel.SMS,
@@ -56,7 +41,7 @@ OPTED_OUT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
             ],
         ),
         (
-            facts(sms_opted_out_at=OPTED_OUT),
+            contact_facts(sms_opted_out_at=OPTED_OUT),
             [
                 ChannelDecision(
                     Channel.SMS,
@@ -65,7 +50,7 @@ OPTED_OUT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
             ],
         ),
         (
-            facts(phone_is_mobile=False),
+            contact_facts(phone_is_mobile=False),
             [
                 ChannelDecision(
                     Channel.SMS,
@@ -81,7 +66,7 @@ def test_auto_channel(contact, expected):
 
 
 def test_sms_confirmation_always_adds_the_sms_to_confirmations_only():  # R0.4
-    contact = facts(has_email=True, email_consent=True, sms_confirmation_always=True)
+    contact = contact_facts(has_email=True, email_consent=True, sms_confirmation_always=True)
     assert choose_channels(ChannelChoice.AUTO, contact, Notice.CONFIRMATION) == [
         ChannelDecision(Channel.EMAIL),
         ChannelDecision(Channel.SMS),
@@ -92,9 +77,11 @@ def test_sms_confirmation_always_adds_the_sms_to_confirmations_only():  # R0.4
 
 
 def test_explicit_channels_need_contact_and_consent():  # R4.3
-    assert choose_channels(ChannelChoice.EMAIL, facts(), Notice.REMINDER) == [
+    assert choose_channels(ChannelChoice.EMAIL, contact_facts(), Notice.REMINDER) == [
         ChannelDecision(Channel.EMAIL, "customer has no email address")
     ]
     assert choose_channels(
-        ChannelChoice.SMS_AND_EMAIL, facts(has_email=True, email_consent=True), Notice.CHANGE
+        ChannelChoice.SMS_AND_EMAIL,
+        contact_facts(has_email=True, email_consent=True),
+        Notice.CHANGE,
     ) == [ChannelDecision(Channel.EMAIL), ChannelDecision(Channel.SMS)]

@@ -3,7 +3,6 @@
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
-from outbound.channels import ContactFacts
 from outbound.planner import (
     EventKind,
     RecordEvent,
@@ -13,20 +12,12 @@ from outbound.planner import (
     plan_nudge,
 )
 from outbound.vocabulary import Audience, Channel, ChannelChoice, Notice, Trigger
+from tests.support import contact_facts
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 START = datetime(2026, 11, 27, 13, 0, tzinfo=UTC)
 
-PHONE_ONLY = ContactFacts(
-    has_email=False,
-    email_consent=False,
-    has_phone=True,
-    phone_is_mobile=True,
-    sms_consent=True,
-    sms_opted_out_at=None,
-    sms_enabled=True,
-    sms_confirmation_always=False,
-)
+PHONE_ONLY = contact_facts()
 
 RULES = [
     RuleFacts(1, "appointment", Trigger.CREATED, Audience.CUSTOMER, ChannelChoice.AUTO,
