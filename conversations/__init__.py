@@ -2,8 +2,8 @@
 
 Nothing here imports Flask, SQLAlchemy, RQ or the network, and the clock is
 a parameter: a message's meaning depends only on its text and the facts it is
-given (DESIGN.md §2, §4). `interpret` reads one message; `step` turns the
-reading into the action the bot takes and the reply it sends.
+given (docs/ARCHITECTURE.md, "Packages"). `interpret` reads one message; `step`
+turns the reading into the action the bot takes and the reply it sends.
 """
 
 from conversations.engine import (

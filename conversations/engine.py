@@ -7,12 +7,13 @@ a `Step`: at most one action for the domain services to apply, the reply to
 send (by template key, with the times it names), the next state and context,
 and whether staff must look. Pure: no database, no clock, no sending.
 
-States (DESIGN.md §4): idle; awaiting_reply (a question is open: which
-appointment); reschedule_collecting (asked "when would suit you?");
-reschedule_offered (offered one exact time for a yes, or numbered slots);
-handed_to_staff. Nothing is moved before the customer agrees to a time the
-bot offered, a cancellation is only accepted inside the business's window,
-and two unclear answers in a row hand the conversation to staff.
+States (docs/ARCHITECTURE.md, "Conversations"): idle; awaiting_reply (a
+question is open: which appointment); reschedule_collecting (asked "when would
+suit you?"); reschedule_offered (offered one exact time for a yes, or
+numbered slots); handed_to_staff. Nothing is moved before the customer
+agrees to a time the bot offered, a cancellation is only accepted inside the
+business's window, and two unclear answers in a row hand the conversation to
+staff.
 """
 
 from __future__ import annotations

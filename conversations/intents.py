@@ -1,10 +1,10 @@
 """What a customer's message means: the intents and the `Interpretation` of one message.
 
-`Interpretation` is what `conversations.interpret` returns (DESIGN.md §2): an
-intent, and for a reschedule the exact new start or the period the customer
-named. `keyword` is set when the whole message was one of the carrier's
-single-word keywords, because the carrier has then already acted on it
-(blocked the number on STOP, answered HELP itself).
+`Interpretation` is what `conversations.interpret` returns
+(docs/ARCHITECTURE.md, "Packages"): an intent, and for a reschedule the exact
+new start or the period the customer named. `keyword` is set when the whole
+message was one of the carrier's single-word keywords, because the carrier has
+then already acted on it (blocked the number on STOP, answered HELP itself).
 """
 
 from __future__ import annotations

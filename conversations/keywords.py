@@ -1,9 +1,10 @@
 """The keyword tables: which words and phrases signal which meaning, per language.
 
 Three layers, matched in this order by `conversations.reading`:
-- `CARRIER_KEYWORDS`: Twilio's single-word keywords (FACTS.md). A message
-  that is exactly one of them has already been acted on by the carrier, so
-  it means what the carrier made of it: a bare CANCEL is an opt-out.
+- `CARRIER_KEYWORDS`: Twilio's single-word keywords (docs/PLATFORM.md,
+  "Carrier keywords"). A message that is exactly one of them has already
+  been acted on by the carrier, so it means what the carrier made of it: a
+  bare CANCEL is an opt-out.
 - `SHORT_CODES`: the one-letter answers our own texts ask for ("C"), chosen
   because no carrier treats them as keywords.
 - `TABLES`: per language, phrases grouped by the `Cue` they give. A phrase is

@@ -1,6 +1,6 @@
 """Reading one message: from a customer's text to an `Interpretation`.
 
-`interpret` is the package's entry point (DESIGN.md §2). It reads the text
+`interpret`, the entry point (docs/ARCHITECTURE.md, "Packages"), reads the text
 into clauses of normalised words (`conversations.text`), finds the cues of the
 keyword tables (`conversations.keywords`) and the word classes
 (`conversations.classes`) by longest match, hands each clause to the clause
