@@ -1,4 +1,4 @@
-"""Command-line interface: `flask --app bot <command>` (DESIGN.md §5).
+"""Command-line interface: `flask --app bot <command>` (docs/ARCHITECTURE.md, "Contracts").
 
 `db upgrade` comes from Flask-Migrate. The commands here create a business
 (printing its id and first API key as JSON), create a staff login, load the

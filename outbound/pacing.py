@@ -1,6 +1,6 @@
 """Per-sender pacing: how fast one Twilio sender may hand messages to Twilio.
 
-Twilio drains each sender at a fixed speed (FACTS.md: about 1 segment a
+Twilio drains each sender at a fixed speed (docs/PLATFORM.md: about 1 segment a
 second for a US long code, 10 for other countries, 100 for a short code) and
 meets a burst it cannot queue with 429s. So before each SMS or WhatsApp send
 a job takes tokens here from the bucket of the sender the message goes out

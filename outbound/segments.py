@@ -5,8 +5,8 @@ from the extension table (^ { } \\ [ ~ ] | €) cost two septets. Any character
 outside GSM-7 switches the whole text to UCS-2: 70 units in one SMS, 67 per
 part, where a character outside the Basic Multilingual Plane (most emoji)
 takes two units. A part never splits an escape pair or a surrogate pair, so
-the count can be one more than plain division (FACTS.md, Twilio's
-message-segment-calculator).
+the count can be one more than plain division (docs/PLATFORM.md, "SMS
+segments"; Twilio's message-segment-calculator is the reference).
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ The row, not RQ, remembers what is left to do. A transient failure (429 or
 now + the longer of its backoff and the provider's Retry-After, and the reason
 "attempt N failed (…); next try at …"; the job logs a warning and ends, and
 the dispatcher claims the row again once it is due. So no retry comes before
-Twilio asked, and a retry survives losing Redis. This is recording the failure
-on the row on purpose, as STYLE.md allows, not swallowing it. A queued message
+Twilio asked, and a retry survives losing Redis. The job itself ends without
+an error, but nothing is swallowed: the row's reason, which `/notifications`
+shows, says what failed and when the next try is. A queued message
 (a bot reply, a staff message) is held the same way: while it is `queued`, its
 `sent_at` is the moment before which no attempt may start (the running
 attempt's lease, the next try, or its paced turn), and the dispatcher's sweep

@@ -1,4 +1,4 @@
-"""The REST API under /api/v1 (DESIGN.md §5): JSON, bearer API keys, one error shape.
+"""The REST API under /api/v1: JSON, bearer API keys, one error shape (docs/ARCHITECTURE.md).
 
 `init_app` builds a flask-smorest `Api` for the app, registers one blueprint
 per resource (business, locations, staff, services, customers, records,

@@ -1,4 +1,4 @@
-"""The SQLAlchemy models of the whole domain (DESIGN.md §3), one module per concept."""
+"""The SQLAlchemy models of the domain (docs/ARCHITECTURE.md, "Domain"), one module each."""
 
 from bot.models.base import Base, UTCDateTime, utcnow
 from bot.models.business import (

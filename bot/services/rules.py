@@ -1,7 +1,7 @@
 """Notification rules: creating, changing, deleting them one by one or in bulk (R4.2–R4.10).
 
 A rule says which event on which kind of record sends which notice, to whom,
-by which channel, when and where (DESIGN.md §3). Everything a rule may say is
+by which channel, when and where (docs/ARCHITECTURE.md, "Domain"). All a rule may say is
 checked here, against the rule as a whole after the change: the trigger must
 exist for the kind (R4.2: inquiries only on creation and "status changed to";
 reminders only for appointments and work orders, which have a scheduled

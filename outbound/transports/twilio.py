@@ -6,7 +6,7 @@ to the status callback URL the job passes. A sender starting with "MG" is a
 Messaging Service. A message with a Content SID (a WhatsApp template, sent
 outside the customer's 24-hour window) goes as that template with its
 variables instead of a free body. Twilio's answers are sorted into the two kinds of
-failure the jobs act on (FACTS.md "Twilio sending"): 21211, 21614, 21610,
+failure the jobs act on (docs/PLATFORM.md, "Twilio sending"): 21211, 21614, 21610,
 30007 and any other 4xx except 429 are permanent; 429/20429, 5xx and network
 errors are transient, with the `Retry-After` Twilio sent, if any.
 """

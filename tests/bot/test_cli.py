@@ -1,4 +1,4 @@
-"""The CLI of DESIGN.md §5, run through Flask's test runner."""
+"""The CLI (docs/ARCHITECTURE.md, "Contracts"), run through Flask's test runner."""
 
 import json
 
