@@ -21,7 +21,7 @@ class Channel(enum.StrEnum):
 class ChannelChoice(enum.StrEnum):
     """What a rule asks for; resolved to one or more `Channel`s per customer."""
 
-    AUTO = "auto"  # email with consent, else SMS (R0.1, DESIGN §3)
+    AUTO = "auto"  # email with consent, else SMS (R0.1, docs/ARCHITECTURE.md, "Domain")
     SMS = "sms"
     EMAIL = "email"
     WHATSAPP = "whatsapp"
@@ -81,7 +81,8 @@ OPEN_NOTIFICATION_STATUSES = (
 
 
 class MessageStatus(enum.StrEnum):
-    """Delivery state of one message, as a one-way ladder (FACTS: callbacks are unordered)."""
+    """Delivery state of one message, as a one-way ladder (callbacks arrive unordered:
+    docs/PLATFORM.md)."""
 
     RECEIVED = "received"  # inbound, stored
     QUEUED = "queued"  # outbound, waiting for the transport
