@@ -12,6 +12,7 @@ import textwrap
 import pytest
 from sqlalchemy import func, select
 
+from bot.config import ConfigError, load_config
 from bot.models import Customer
 from tests.api.helpers import assert_error
 
@@ -144,3 +145,26 @@ def test_with_its_redis_down_the_limiter_counts_in_memory_instead_of_failing(app
     # No 500: the limits still hold, counted in the process's memory.
     assert json.loads(result.stdout) == [200, 200, 200, 429, 401]
     assert "falling back to in-memory storage" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"RATELIMIT_API_PER_KEY": "lots"}, "RATELIMIT_API_PER_KEY must be a rate limit"),
+        ({"RATELIMIT_LINKS_PER_ADDRESS": "30 every minute"}, "RATELIMIT_LINKS_PER_ADDRESS"),
+        ({"RATELIMIT_ENABLED": "perhaps"}, "RATELIMIT_ENABLED must be one of"),
+    ],
+)
+def test_a_mistyped_limit_stops_the_start_instead_of_being_skipped(settings, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(settings)
+
+
+def test_the_limit_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("RATELIMIT_ENABLED", "false")
+    monkeypatch.setenv("RATELIMIT_API_PER_KEY", "100/hour")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6390/2")
+    config = load_config()
+    assert config["RATELIMIT_ENABLED"] is False
+    assert config["RATELIMIT_API_PER_KEY"] == "100/hour"
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6390/2"
