@@ -30,7 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
 
     from bot import api, cli, webhooks
-    from bot.extensions import csrf, db, login_manager, migrate
+    from bot.extensions import csrf, db, limiter, login_manager, migrate
     from bot.web import auth, links, simulator
 
     db.init_app(app)
@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    limiter.init_app(app)  # counters in RATELIMIT_STORAGE_URI; connects on first use
 
     api.init_app(app)
     app.register_blueprint(webhooks.bp)

@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
@@ -32,10 +34,29 @@ DEFAULTS: dict[str, Any] = {
     "SEND_LEASE_SECONDS": 600,
     # Default pace of one Twilio sender, in SMS segments a second (a business may set its own).
     "SMS_PER_SECOND": 1.0,
+    # Abuse limits (Flask-Limiter), each "N per period" as the `limits` library reads it.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": None,  # resolved below: REDIS_URL
+    "RATELIMIT_LOGIN_PER_ADDRESS": "20 per 10 minutes",
+    "RATELIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS": "10 per 10 minutes",
+    "RATELIMIT_LOGIN_PER_ACCOUNT": "50 per hour",
+    "RATELIMIT_API_PER_KEY": "600 per minute",
+    "RATELIMIT_API_BAD_KEY_PER_ADDRESS": "60 per minute",
+    "RATELIMIT_LINKS_PER_ADDRESS": "30 per minute",
 }
 
 # Settings read from the environment as numbers.
 NUMERIC_SETTINGS = {"SEND_LEASE_SECONDS": int, "SMS_PER_SECOND": float}
+
+# Settings read from the environment as on/off switches.
+BOOLEAN_SETTINGS = ("RATELIMIT_ENABLED",)
+_TRUE_WORDS = ("1", "true", "yes", "on")
+_FALSE_WORDS = ("0", "false", "no", "off")
+
+# Rate limit strings, checked at start-up so a typo is not a limit silently skipped.
+RATE_LIMIT_SETTINGS = tuple(
+    name for name in DEFAULTS if name.startswith("RATELIMIT_") and isinstance(DEFAULTS[name], str)
+)
 
 SMS_TRANSPORTS = ("twilio", "simulator")
 EMAIL_TRANSPORTS = ("smtp", "simulator")
@@ -69,6 +90,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         if config[name] <= 0:
             raise ConfigError(f"{name} must be above zero")
 
+    _read_rate_limit_settings(config)
+
     has_twilio = bool(config["TWILIO_ACCOUNT_SID"] and config["TWILIO_AUTH_TOKEN"])
     if not config["SMS_TRANSPORT"]:
         config["SMS_TRANSPORT"] = "twilio" if has_twilio else "simulator"
@@ -87,6 +110,26 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         raise ConfigError("EMAIL_TRANSPORT=smtp needs SMTP_URL")
     config["PUBLIC_BASE_URL"] = str(config["PUBLIC_BASE_URL"]).rstrip("/")
     return config
+
+
+def _read_rate_limit_settings(config: dict[str, Any]) -> None:
+    """Read the RATELIMIT_* switches and limit strings; resolve the limiter's storage."""
+    for name in BOOLEAN_SETTINGS:
+        value = config[name]
+        if isinstance(value, str):
+            if value.strip().lower() not in _TRUE_WORDS + _FALSE_WORDS:
+                raise ConfigError(f"{name} must be one of {', '.join(_TRUE_WORDS + _FALSE_WORDS)}")
+            value = value.strip().lower() in _TRUE_WORDS
+        config[name] = bool(value)
+    for name in RATE_LIMIT_SETTINGS:
+        try:
+            parse_many(str(config[name]))
+        except ValueError as error:
+            raise ConfigError(
+                f"{name} must be a rate limit such as '10 per minute', not {config[name]!r}"
+            ) from error
+    if not config["RATELIMIT_STORAGE_URI"]:
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
 
 
 def webhook_auth_token(config: dict[str, Any]) -> str:

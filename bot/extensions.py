@@ -1,7 +1,18 @@
-"""Flask extensions, created unbound and attached to the app in `create_app`."""
+"""Flask extensions, created unbound and attached to the app in `create_app`.
+
+The `limiter` (Flask-Limiter) keeps the abuse limits' counters in the Redis of
+RATELIMIT_STORAGE_URI (by default REDIS_URL, the RQ queues' Redis) with a
+moving window; the limits themselves are declared where they apply (login,
+API blueprints, customer links) and read their values from the settings.
+"""
 
 from __future__ import annotations
 
+import math
+import time
+
+from flask import request
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -15,6 +26,36 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def remote_address() -> str:
+    """The client's address as the WSGI server saw it: the default key of every limit."""
+    return request.remote_addr or "unknown"
+
+
+def minutes_until_retry() -> int:
+    """Whole minutes (at least one) until the limit this request broke lets it through."""
+    breached = limiter.current_limit
+    if breached is None:
+        return 1
+    # The same whole seconds Flask-Limiter puts in Retry-After.
+    return max(1, math.ceil(int(breached.reset_at - time.time()) / 60))
+
+
+limiter = Limiter(
+    remote_address,
+    key_prefix="replydesk",
+    # A moving window: no burst of twice the limit across a window boundary.
+    strategy="moving-window",
+    headers_enabled=True,
+    # Redis unreachable: the limits keep counting in this process's memory and
+    # Redis is tried again with backoff; any other storage fault is logged and
+    # the request goes through. A limiter fault never becomes a 500.
+    in_memory_fallback_enabled=True,
+    swallow_errors=True,
+    # A Redis that does not answer must not hold every request up for long.
+    storage_options={"socket_connect_timeout": 1, "socket_timeout": 1},
+)
 
 
 @event.listens_for(Engine, "connect")

@@ -91,6 +91,7 @@ class ApiBlueprint(Blueprint):
         responses = doc.setdefault("responses", {})
         responses.setdefault(401, "UNAUTHORIZED")
         responses.setdefault(404, "NOT_FOUND")
+        responses.setdefault(429, "TOO_MANY_REQUESTS")
         if "requestBody" in doc:
             responses.setdefault(400, "BAD_REQUEST")
             responses.setdefault(415, "UNSUPPORTED_MEDIA_TYPE")
@@ -107,8 +108,14 @@ class ReplyDeskApi(Api):
 
 
 def resource_blueprint(name: str, import_name: str, path: str, description: str) -> ApiBlueprint:
-    """A blueprint serving `API_PREFIX + path`, behind the bearer key, with domain errors as 4xx."""
+    """A blueprint serving `API_PREFIX + path`, behind the bearer key, with domain errors as 4xx.
+
+    Its requests count against the API's rate limits (`bot.api.limits`).
+    """
+    from bot.api.limits import limit_requests
+
     bp = ApiBlueprint(name, import_name, url_prefix=API_PREFIX + path, description=description)
+    limit_requests(bp)
     bp.before_request(authenticate)
     bp.register_error_handler(DomainError, domain_error_response)
     return bp

@@ -6,19 +6,32 @@ cookie; the login and logout forms carry Flask-WTF's CSRF token. A failed
 login says only that the email or password is wrong, and takes as long
 whether or not the email exists, so the form does not reveal who has an
 account.
+
+Failed logins are rate limited (Flask-Limiter, counting only the 401s) per
+address (RATELIMIT_LOGIN_PER_ADDRESS), per account from one address
+(RATELIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS) and per account from all addresses
+(RATELIMIT_LOGIN_PER_ACCOUNT). Past a limit every attempt is a 429 with a
+message naming the limit and when to try again — the right password too, so
+the limit is no password oracle. An attacker must not lock the owner out, so a
+browser that has logged in to an account before carries a signed "known
+device" cookie (OWASP's device cookies): trying that account, it is exempt
+from the per-address and per-account limits and counted by itself instead.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.config import DEVELOPMENT_SECRET_KEY
-from bot.extensions import db, login_manager
+from bot.extensions import db, limiter, login_manager, minutes_until_retry, remote_address
 from bot.models import User
 
 bp = Blueprint("auth", __name__)
@@ -28,6 +41,11 @@ _DUMMY_HASH = generate_password_hash("replydesk-no-such-user")
 
 login_manager.login_message = "Please log in to continue."
 login_manager.login_message_category = "info"
+
+# The known-device cookie: which accounts this browser has logged in to.
+DEVICE_COOKIE = "replydesk_device"
+DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
+DEVICE_ACCOUNTS = 5  # the accounts one browser remembers, newest first
 
 
 @login_manager.user_loader
@@ -55,7 +73,112 @@ def index():
     return render_template("home.html", business=current_user.business)
 
 
+def account_digest(email: str) -> str:
+    """The account an email names, as a digest: counters and cookies hold no addresses."""
+    return hashlib.sha256(email.strip().lower().encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="replydesk.known-device")
+
+
+def _known_device() -> tuple[str, list[str]] | None:
+    """This browser's (device id, accounts) from a valid known-device cookie, else None."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _device_serializer().loads(raw, max_age=DEVICE_COOKIE_MAX_AGE)
+    except BadData:
+        return None
+    if not isinstance(data, dict):
+        return None
+    device, accounts = data.get("d"), data.get("a")
+    if not isinstance(device, str) or not isinstance(accounts, list):
+        return None
+    return device, [account for account in accounts if isinstance(account, str)]
+
+
+def _tried_account() -> str:
+    return account_digest(request.form.get("email", ""))
+
+
+def _device_knows_account() -> bool:
+    """Whether this browser has logged in to the account it is trying now."""
+    device = _known_device()
+    return device is not None and _tried_account() in device[1]
+
+
+def _address_key() -> str:
+    return "address:" + remote_address()
+
+
+def _account_key() -> str:
+    return "account:" + _tried_account()
+
+
+def _account_client_key() -> str:
+    """The account tried from this browser if it knows the account, else from this address."""
+    device = _known_device()
+    if device is not None and _tried_account() in device[1]:
+        return f"account:{_tried_account()}:device:{device[0]}"
+    return f"account:{_tried_account()}:address:{remote_address()}"
+
+
+def _account_client_message() -> str:
+    client = "browser" if _device_knows_account() else "address"
+    return f"Too many failed login attempts for this account from this {client}."
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+def _failed_logins(setting: str, key_func, message, exempt_when=None):
+    """A limit on the failed POSTs to /login; the attempt past it is refused before the check."""
+    return limiter.limit(
+        lambda: current_app.config[setting],
+        key_func=key_func,
+        methods=["POST"],
+        deduct_when=_failed,
+        error_message=message,
+        exempt_when=exempt_when,
+    )
+
+
+def _remember_device(response, user: User) -> None:
+    """Add `user`'s account to this browser's known-device cookie."""
+    device = _known_device()
+    device_id, accounts = device if device is not None else (secrets.token_urlsafe(16), [])
+    account = account_digest(user.email)
+    accounts = [account, *(known for known in accounts if known != account)][:DEVICE_ACCOUNTS]
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer().dumps({"d": device_id, "a": accounts}),
+        max_age=DEVICE_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure,
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@_failed_logins(
+    "RATELIMIT_LOGIN_PER_ADDRESS",
+    _address_key,
+    "Too many failed login attempts from this address.",
+    exempt_when=_device_knows_account,
+)
+@_failed_logins(
+    "RATELIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS", _account_client_key, _account_client_message
+)
+@_failed_logins(
+    "RATELIMIT_LOGIN_PER_ACCOUNT",
+    _account_key,
+    "Too many failed login attempts for this account. You can still log in from a browser "
+    "you have logged in with before.",
+    exempt_when=_device_knows_account,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next() or url_for("auth.index"))
@@ -66,9 +189,25 @@ def login():
         user = authenticate(email, request.form.get("password", ""))
         if user is not None:
             login_user(user, remember=bool(request.form.get("remember")))
-            return redirect(_safe_next() or url_for("auth.index"))
+            response = redirect(_safe_next() or url_for("auth.index"))
+            _remember_device(response, user)
+            return response
         flash("Wrong email or password.", "error")
         status = 401
+    return _login_page(email, status)
+
+
+@bp.errorhandler(429)
+def _too_many_attempts(error):
+    minutes = minutes_until_retry()
+    flash(
+        f"{error.description} Try again in {minutes} minute{'' if minutes == 1 else 's'}.",
+        "error",
+    )
+    return _login_page(request.form.get("email", ""), 429)
+
+
+def _login_page(email: str, status: int):
     insecure_key = current_app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY
     return (
         render_template("login.html", email=email, insecure_key=insecure_key),

@@ -11,6 +11,10 @@ names nobody, so we cannot know the reader's); every other page speaks the
 customer's language. A cancel link from before the appointment last changed
 shows the appointment as it is now but cancels nothing: the customer decided
 on the old time, so they use the link in the newest message instead.
+
+All three share one rate limit per address (RATELIMIT_LINKS_PER_ADDRESS), so
+nobody can try tokens or cancel in bulk; past it a short 429 page in all three
+languages says to wait, with Retry-After.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, url_for
 from sqlalchemy.orm import Session
 
-from bot.extensions import db
+from bot.extensions import db, limiter, minutes_until_retry
 from bot.models import (
     AppointmentStatus,
     Business,
@@ -37,6 +41,7 @@ from outbound.notices import appointment_card
 from outbound.rendering import resolve_locale, time_variables
 
 bp = Blueprint("links", __name__)
+limiter.shared_limit(lambda: current_app.config["RATELIMIT_LINKS_PER_ADDRESS"], scope="links")(bp)
 
 # Links carry a bearer token in the path: keep it out of referrers and caches.
 _PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
@@ -246,6 +251,12 @@ def _page(record: Record, business: Business, state: str, now: datetime, *, stat
         )
         context["calendar_url"] = url_for("links.calendar", token=token)
     return render_template("link_appointment.html", **context), status, _PRIVATE_HEADERS
+
+
+@bp.errorhandler(429)
+def _limited(error):
+    page = render_template("link_limited.html", minutes=minutes_until_retry())
+    return page, 429, _PRIVATE_HEADERS
 
 
 def _missing():
