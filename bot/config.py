@@ -32,10 +32,15 @@ DEFAULTS: dict[str, Any] = {
     "SEND_LEASE_SECONDS": 600,
     # Default pace of one Twilio sender, in SMS segments a second (a business may set its own).
     "SMS_PER_SECOND": 1.0,
+    # Let webhook_url name private, loopback or link-local hosts (tests, self-hosters).
+    "ALLOW_PRIVATE_WEBHOOK_URLS": False,
 }
 
 # Settings read from the environment as numbers.
 NUMERIC_SETTINGS = {"SEND_LEASE_SECONDS": int, "SMS_PER_SECOND": float}
+# Settings read from the environment as yes/no.
+BOOLEAN_SETTINGS = ("ALLOW_PRIVATE_WEBHOOK_URLS",)
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 SMS_TRANSPORTS = ("twilio", "simulator")
 EMAIL_TRANSPORTS = ("smtp", "simulator")
@@ -68,6 +73,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             raise ConfigError(f"{name} must be a number, not {config[name]!r}") from error
         if config[name] <= 0:
             raise ConfigError(f"{name} must be above zero")
+    for name in BOOLEAN_SETTINGS:
+        config[name] = _boolean(name, config[name])
 
     has_twilio = bool(config["TWILIO_ACCOUNT_SID"] and config["TWILIO_AUTH_TOKEN"])
     if not config["SMS_TRANSPORT"]:
@@ -87,6 +94,15 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         raise ConfigError("EMAIL_TRANSPORT=smtp needs SMTP_URL")
     config["PUBLIC_BASE_URL"] = str(config["PUBLIC_BASE_URL"]).rstrip("/")
     return config
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ConfigError(f"{name} must be true or false (1/0, yes/no), not {value!r}")
 
 
 def webhook_auth_token(config: dict[str, Any]) -> str:

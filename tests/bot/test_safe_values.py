@@ -12,6 +12,7 @@ import socket
 
 import pytest
 
+from bot.config import ConfigError, load_config
 from bot.safe_values import (
     UnsafeUrl,
     check_called_url,
@@ -289,6 +290,31 @@ def test_a_shown_url_must_be_one_a_customer_can_open(url, reason):
     problem = shown_url_problem(url)
 
     assert problem is not None and reason in problem
+
+
+# --- the setting -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", True), ("true", True), ("YES", True), ("on", True), ("0", False), ("false", False),
+     ("no", False)],
+)  # fmt: skip
+def test_allow_private_webhook_urls_is_read_from_the_environment_as_a_boolean(
+    monkeypatch, value, expected
+):
+    monkeypatch.setenv("ALLOW_PRIVATE_WEBHOOK_URLS", value)
+
+    assert load_config({})["ALLOW_PRIVATE_WEBHOOK_URLS"] is expected
+
+
+def test_allow_private_webhook_urls_is_off_by_default_and_refuses_nonsense(monkeypatch):
+    monkeypatch.delenv("ALLOW_PRIVATE_WEBHOOK_URLS", raising=False)
+    assert load_config({})["ALLOW_PRIVATE_WEBHOOK_URLS"] is False
+
+    monkeypatch.setenv("ALLOW_PRIVATE_WEBHOOK_URLS", "maybe")
+    with pytest.raises(ConfigError, match="ALLOW_PRIVATE_WEBHOOK_URLS must be true or false"):
+        load_config({})
 
 
 def test_values_too_long_to_be_real_are_refused_before_any_parser_runs():
