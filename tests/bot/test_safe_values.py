@@ -11,8 +11,10 @@ import ipaddress
 import socket
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.config import ConfigError, load_config
+from bot.models import Business
 from bot.safe_values import (
     UnsafeUrl,
     check_called_url,
@@ -315,6 +317,17 @@ def test_allow_private_webhook_urls_is_off_by_default_and_refuses_nonsense(monke
     monkeypatch.setenv("ALLOW_PRIVATE_WEBHOOK_URLS", "maybe")
     with pytest.raises(ConfigError, match="ALLOW_PRIVATE_WEBHOOK_URLS must be true or false"):
         load_config({})
+
+
+# --- the CLI goes through the same checks ---------------------------------------
+
+
+def test_create_business_refuses_a_name_with_a_line_break(runner, db):
+    result = runner.invoke(args=["create-business", "--name", "Salon\r\nBcc: x@y.test"])
+
+    assert result.exit_code == 2
+    assert "name must be one line" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Business)) == 0
 
 
 def test_values_too_long_to_be_real_are_refused_before_any_parser_runs():
