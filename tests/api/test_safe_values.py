@@ -9,8 +9,11 @@ Every refusal is checked to leave the stored value as it was.
 from __future__ import annotations
 
 import pytest
+from marshmallow import fields
+from marshmallow.validate import OneOf
 from sqlalchemy import func, select
 
+from bot.api.fields import ClockTime, InputSchema, Line
 from bot.models import Customer, Location, Service, StaffMember
 from tests.api.helpers import assert_error
 
@@ -325,3 +328,46 @@ def test_a_location_address_may_still_span_lines(api):
 
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["address"] == address
+
+
+# --- every one-line field of the API ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/statuses", {"kind": "order", "code": "ready", "label": "Abholbereit\r\nX"}, "label"),
+        ("/statuses", {"kind": "order", "code": "re\u2028ady", "label": "Abholbereit"}, "code"),
+    ],
+)
+def test_a_status_label_or_code_with_a_line_break_is_not_created(db, api, path, body, field):
+    assert_error(api.post(path, json=body), 422, field=field)
+
+    assert [item["code"] for item in api.get(path).get_json()["items"]] == []
+
+
+# Free text that may span lines: message and template bodies, notes, a postal
+# address, a template's subject (rendered onto one line) and WhatsApp variables.
+MULTI_LINE = {"address", "body", "notes", "subject", "content_variables"}
+
+
+def _input_schemas(cls=InputSchema):
+    for schema in cls.__subclasses__():
+        yield schema
+        yield from _input_schemas(schema)
+
+
+def test_every_one_line_text_field_of_the_api_refuses_line_breaks(app):
+    # Free-form strings must be `Line`s; a closed list (OneOf) or a clock time is
+    # safe by construction, and MULTI_LINE names the texts that may span lines.
+    loose = []
+    for schema in set(_input_schemas()):
+        for name, field in schema._declared_fields.items():
+            inner = getattr(field, "inner", None) or getattr(field, "value_field", None) or field
+            if not isinstance(inner, fields.String) or isinstance(inner, Line | ClockTime):
+                continue
+            closed = any(isinstance(check, OneOf) for check in inner.validators)
+            if not closed and name not in MULTI_LINE:
+                loose.append(f"{schema.__module__}.{schema.__name__}.{name}")
+
+    assert loose == []
