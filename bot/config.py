@@ -43,15 +43,15 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_API_PER_KEY": "600 per minute",
     "RATELIMIT_API_BAD_KEY_PER_ADDRESS": "60 per minute",
     "RATELIMIT_LINKS_PER_ADDRESS": "30 per minute",
+    # Let webhook_url name private, loopback or link-local hosts (tests, self-hosters).
+    "ALLOW_PRIVATE_WEBHOOK_URLS": False,
 }
 
 # Settings read from the environment as numbers.
 NUMERIC_SETTINGS = {"SEND_LEASE_SECONDS": int, "SMS_PER_SECOND": float}
-
-# Settings read from the environment as on/off switches.
-BOOLEAN_SETTINGS = ("RATELIMIT_ENABLED",)
-_TRUE_WORDS = ("1", "true", "yes", "on")
-_FALSE_WORDS = ("0", "false", "no", "off")
+# Settings read from the environment as yes/no switches.
+BOOLEAN_SETTINGS = ("RATELIMIT_ENABLED", "ALLOW_PRIVATE_WEBHOOK_URLS")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 # Rate limit strings, checked at start-up so a typo is not a limit silently skipped.
 RATE_LIMIT_SETTINGS = tuple(
@@ -89,6 +89,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             raise ConfigError(f"{name} must be a number, not {config[name]!r}") from error
         if config[name] <= 0:
             raise ConfigError(f"{name} must be above zero")
+    for name in BOOLEAN_SETTINGS:
+        config[name] = _boolean(name, config[name])
 
     _read_rate_limit_settings(config)
 
@@ -113,14 +115,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def _read_rate_limit_settings(config: dict[str, Any]) -> None:
-    """Read the RATELIMIT_* switches and limit strings; resolve the limiter's storage."""
-    for name in BOOLEAN_SETTINGS:
-        value = config[name]
-        if isinstance(value, str):
-            if value.strip().lower() not in _TRUE_WORDS + _FALSE_WORDS:
-                raise ConfigError(f"{name} must be one of {', '.join(_TRUE_WORDS + _FALSE_WORDS)}")
-            value = value.strip().lower() in _TRUE_WORDS
-        config[name] = bool(value)
+    """Check the RATELIMIT_* limit strings; resolve the limiter's storage."""
     for name in RATE_LIMIT_SETTINGS:
         try:
             parse_many(str(config[name]))
@@ -130,6 +125,15 @@ def _read_rate_limit_settings(config: dict[str, Any]) -> None:
             ) from error
     if not config["RATELIMIT_STORAGE_URI"]:
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ConfigError(f"{name} must be true or false (1/0, yes/no, on/off), not {value!r}")
 
 
 def webhook_auth_token(config: dict[str, Any]) -> str:

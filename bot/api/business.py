@@ -2,19 +2,22 @@
 
 Which settings exist and what values they take is the domain's call
 (`bot.services.businesses.update_settings`); this module only types them for
-JSON and documents them.
+JSON and documents them. Every text setting is one line (`Line`); the
+booking, privacy and webhook URLs are http(s) here, and the domain decides
+which hosts they may name (a webhook_url only public ones).
 """
 
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import current_app
 from flask.views import MethodView
 from marshmallow import fields
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
 from bot.api.auth import current_business
 from bot.api.base import resource_blueprint
-from bot.api.fields import InputSchema, Mailbox, StrictBoolean, Text
+from bot.api.fields import EmailAddress, InputSchema, Line, Mailbox, StrictBoolean, WebAddress
 from bot.extensions import db
 from bot.services.businesses import update_settings
 from outbound.rendering import SUPPORTED_LOCALES
@@ -23,7 +26,7 @@ bp = resource_blueprint(
     "business", __name__, "/business", "The settings of the business the API key belongs to."
 )
 
-_URL = {"schemes": {"http", "https"}, "validate": Length(max=500), "allow_none": True}
+_URL = {"validate": Length(max=500), "allow_none": True}
 
 
 class BusinessSchema(ma.Schema):
@@ -68,28 +71,38 @@ class BusinessSchema(ma.Schema):
 
 
 class BusinessPatchSchema(InputSchema):
-    name = Text(validate=Length(1, 200))
-    timezone = Text(validate=Length(1, 64), metadata={"example": "Europe/Berlin"})
-    locale = fields.String(validate=OneOf(SUPPORTED_LOCALES))
-    phone_region = fields.String(validate=Length(2, 2), metadata={"example": "DE"})
+    name = Line(validate=Length(1, 200))
+    timezone = Line(validate=Length(1, 64), metadata={"example": "Europe/Berlin"})
+    locale = Line(validate=OneOf(SUPPORTED_LOCALES))
+    phone_region = Line(validate=Length(2, 2), metadata={"example": "DE"})
     sms_enabled = StrictBoolean()
     sms_confirmation_always = StrictBoolean()
     cancellation_window_hours = fields.Integer(
         strict=True, allow_none=True, validate=Range(0, 24 * 366)
     )
-    sms_from = Text(allow_none=True, validate=Length(max=32), metadata={"example": "+4930555010"})
-    messaging_service_sid = fields.String(
+    sms_from = Line(allow_none=True, validate=Length(max=32), metadata={"example": "+4930555010"})
+    messaging_service_sid = Line(
         allow_none=True,
         validate=Regexp(
             r"^MG[0-9a-fA-F]{32}$", error="must be a Twilio Messaging Service SID (MG…)"
         ),
     )
-    whatsapp_from = Text(allow_none=True, validate=Length(max=32))
+    whatsapp_from = Line(allow_none=True, validate=Length(max=32))
     email_from = Mailbox(allow_none=True, validate=Length(max=200))
-    notification_email = fields.Email(allow_none=True, validate=Length(max=200))
-    booking_url = fields.URL(**_URL)
-    privacy_url = fields.URL(**_URL)
-    webhook_url = fields.URL(**_URL)
+    notification_email = EmailAddress(allow_none=True, validate=Length(max=200))
+    booking_url = WebAddress(
+        **_URL, metadata={"description": "Shown to customers: http(s), a public host."}
+    )
+    privacy_url = WebAddress(
+        **_URL, metadata={"description": "Shown to customers: http(s), a public host."}
+    )
+    webhook_url = WebAddress(
+        **_URL,
+        metadata={
+            "description": "Called by the server: http(s), resolving only to public addresses "
+            "unless the server sets ALLOW_PRIVATE_WEBHOOK_URLS."
+        },
+    )
     sms_per_second = fields.Float(allow_none=True, validate=Range(min=0.01, max=1000))
 
 
@@ -107,6 +120,11 @@ class BusinessResource(MethodView):
     def patch(self, changes):
         """Change some settings; fields left out stay as they are."""
         business = current_business()
-        update_settings(db.session, business, changes)
+        update_settings(
+            db.session,
+            business,
+            changes,
+            allow_private_webhook_urls=current_app.config["ALLOW_PRIVATE_WEBHOOK_URLS"],
+        )
         db.session.commit()
         return business

@@ -19,6 +19,7 @@ from bot.api.fields import (
     ClockTime,
     Count,
     InputSchema,
+    Line,
     ShortText,
     StrictBoolean,
     Text,
@@ -61,7 +62,7 @@ class LocationSchema(ma.Schema):
 
 
 class LocationInputSchema(InputSchema):
-    name = Text(validate=Length(1, 200))
+    name = Line(validate=Length(1, 200))
     address = Text(allow_none=True, validate=Length(max=1000))
     working_hours = fields.List(
         fields.Nested(WorkingHoursInputSchema),
@@ -71,7 +72,7 @@ class LocationInputSchema(InputSchema):
 
 
 class LocationCreateSchema(LocationInputSchema):
-    name = Text(required=True, validate=Length(1, 200))
+    name = Line(required=True, validate=Length(1, 200))
 
 
 class StaffSchema(ma.Schema):
@@ -81,12 +82,12 @@ class StaffSchema(ma.Schema):
 
 
 class StaffInputSchema(InputSchema):
-    name = Text(validate=Length(1, 200))
+    name = Line(validate=Length(1, 200))
     active = StrictBoolean()
 
 
 class StaffCreateSchema(StaffInputSchema):
-    name = Text(required=True, validate=Length(1, 200))
+    name = Line(required=True, validate=Length(1, 200))
 
 
 class ServiceSchema(ma.Schema):
@@ -100,14 +101,14 @@ class ServiceSchema(ma.Schema):
 
 
 class ServiceInputSchema(InputSchema):
-    name = Text(validate=Length(1, 200))
+    name = Line(validate=Length(1, 200))
     category = ShortText(allow_none=True)
     duration_minutes = Count(1, 24 * 60)
     rebook_interval_days = Count(1, 3650, allow_none=True)
 
 
 class ServiceCreateSchema(ServiceInputSchema):
-    name = Text(required=True, validate=Length(1, 200))
+    name = Line(required=True, validate=Length(1, 200))
 
 
 # --- locations ---------------------------------------------------------------

@@ -3,7 +3,8 @@
 Phone numbers are normalised by the domain with the business's default
 region (R0.6, R1.1); an impossible number is a 422 naming the number and the
 region, a landline is kept and answered with a warning that SMS may not
-arrive. Consent is per channel (R1.3).
+arrive. Consent is per channel (R1.3). Every text is one line (`Line`): a
+line break in a name or address is refused, not stripped.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from sqlalchemy import select
 
 from bot.api.auth import current_business
 from bot.api.base import list_response, resource_blueprint, where_equal
-from bot.api.fields import MAX_ID, InputSchema, ListQuery, ShortText, StrictBoolean, items_schema
+from bot.api.fields import (
+    MAX_ID,
+    EmailAddress,
+    InputSchema,
+    ListQuery,
+    ShortText,
+    StrictBoolean,
+    items_schema,
+)
 from bot.extensions import db
 from bot.models import AddressKind, Customer
 from bot.phones import InvalidPhoneNumber, PhoneNumber, parse_phone
@@ -88,7 +97,7 @@ class CustomerInputSchema(InputSchema):
             "example": "0151 12345678",
         },
     )
-    email = fields.Email(allow_none=True, validate=Length(max=200))
+    email = EmailAddress(allow_none=True, validate=Length(max=200))
     whatsapp = ShortText(
         allow_none=True,
         metadata={

@@ -5,18 +5,27 @@ must be a JSON integer inside the range the database can hold, a datetime must
 carry its UTC offset and lie in a range the database and the time arithmetic
 can handle. Anything else is refused here, at the boundary, with a message
 naming the field, so nothing malformed reaches a service or the database.
+Every one-line text (names, senders, addresses, ids, URLs) is a `Line`: a line
+break or control character in it is refused, never stripped, because such
+values end up in email headers and one-line texts (`bot.safe_values`).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import time
-from email.utils import parseaddr
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, pre_load
-from marshmallow.validate import Email, Length, Range
+from marshmallow.validate import Length, Range
+
+from bot.safe_values import (
+    email_address_problem,
+    line_problem,
+    mailbox_problem,
+    web_address_problem,
+)
 
 # Ids and counts stay inside a signed 32-bit integer, which every database
 # supported holds; a larger number from a client is an error, not an overflow.
@@ -85,18 +94,68 @@ class ClockTime(fields.String):
         return time(int(match.group(1)), int(match.group(2)))
 
 
-class Mailbox(Text):
-    """An email address, optionally with a display name: `Salon <mail@salon.de>`."""
+class Line(Text):
+    """One line of text: no line break, control character or invisible format character.
 
-    default_error_messages = {"mailbox": 'must be an email address, e.g. "Salon <mail@salon.de>"'}
+    Refused rather than stripped: a name with a CR LF in it is an attempt to add
+    an email header, and silently changing what the client sent hides that."""
+
+    default_error_messages = {"line": "{problem}"}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        _name, address = parseaddr(text)
-        try:
-            Email()(address)
-        except ma.ValidationError as error:
-            raise self.make_error("mailbox") from error
+        problem = line_problem(text)
+        if problem is not None:
+            raise self.make_error("line", problem=problem)
+        return text
+
+
+class Mailbox(Line):
+    """Exactly one email address, optionally with a display name: `Salon <mail@salon.de>`."""
+
+    default_error_messages = {"mailbox": "{problem}"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        problem = mailbox_problem(text)
+        if problem is not None:
+            raise self.make_error("mailbox", problem=problem)
+        return text
+
+
+class EmailAddress(Line):
+    """A bare email address (`mail@salon.de`) on one line."""
+
+    default_error_messages = {"email": "{problem}"}
+
+    def __init__(self, **kwargs: Any):
+        metadata = {"format": "email", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        problem = email_address_problem(text)
+        if problem is not None:
+            raise self.make_error("email", problem=problem)
+        return text
+
+
+class WebAddress(Line):
+    """An http(s) URL naming a host. Which hosts are allowed is the domain's call:
+    a link shown to customers and a URL the server calls follow different rules
+    (`bot.safe_values`)."""
+
+    default_error_messages = {"url": "must be an http(s) URL; {problem}"}
+
+    def __init__(self, **kwargs: Any):
+        metadata = {"format": "uri", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        problem = web_address_problem(text)
+        if problem is not None:
+            raise self.make_error("url", problem=problem)
         return text
 
 
@@ -110,9 +169,9 @@ def Count(low: int, high: int, **kwargs: Any) -> fields.Integer:
     return fields.Integer(strict=True, validate=Range(low, high), **kwargs)
 
 
-def ShortText(**kwargs: Any) -> Text:
-    """Text that fits a 200-character column (names, titles, ids from other systems)."""
-    return Text(validate=Length(max=200), **kwargs)
+def ShortText(**kwargs: Any) -> Line:
+    """One line that fits a 200-character column (names, titles, ids from other systems)."""
+    return Line(validate=Length(max=200), **kwargs)
 
 
 class InputSchema(ma.Schema):
@@ -126,14 +185,19 @@ class InputSchema(ma.Schema):
         if not isinstance(data, dict):
             return data  # marshmallow reports the wrong type itself
         nullable = {
-            field.data_key or name
+            field.data_key or name: isinstance(field, Line)
             for name, field in self.fields.items()
             if field.allow_none and not field.dump_only
         }
-        return {
-            key: None if key in nullable and isinstance(value, str) and not value.strip() else value
-            for key, value in data.items()
-        }
+        return {key: None if _blank(value, nullable, key) else value for key, value in data.items()}
+
+
+def _blank(value: Any, nullable: dict[str, bool], key: str) -> bool:
+    """Whether `value` is a blank for the nullable field `key`. For a one-line field
+    only spaces are blank: a lone line break is refused like any other, not cleared."""
+    if key not in nullable or not isinstance(value, str) or value.strip():
+        return False
+    return not nullable[key] or line_problem(value) is None
 
 
 class ListQuery(ma.Schema):

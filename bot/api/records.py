@@ -22,6 +22,7 @@ from bot.api.fields import (
     Count,
     Id,
     InputSchema,
+    Line,
     ListQuery,
     ShortText,
     StrictBoolean,
@@ -80,7 +81,7 @@ class RecordSchema(ma.Schema):
 class RecordChangeSchema(InputSchema):
     starts_at = AwareDateTime(allow_none=True, metadata={"example": "2026-05-04T14:00:00+02:00"})
     duration_minutes = Count(1, 24 * 60, metadata={"description": "Default: the service's."})
-    status = Text(validate=Length(1, 40))
+    status = Line(validate=Length(1, 40))
     location_id = Id(allow_none=True)
     staff_id = Id(allow_none=True)
     service_id = Id(allow_none=True)

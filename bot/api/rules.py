@@ -28,10 +28,10 @@ from bot.api.fields import (
     Count,
     Id,
     InputSchema,
+    Line,
     ListQuery,
     ShortText,
     StrictBoolean,
-    Text,
     items_schema,
 )
 from bot.extensions import db
@@ -95,7 +95,7 @@ class RuleSchema(ma.Schema):
 
 
 class RuleChangeSchema(InputSchema):
-    name = Text(validate=Length(1, 200), metadata={"example": "Feedback one hour after pickup"})
+    name = Line(validate=Length(1, 200), metadata={"example": "Feedback one hour after pickup"})
     kind = fields.String(validate=OneOf(_KINDS))
     trigger = fields.String(
         validate=OneOf(_TRIGGERS),
@@ -105,7 +105,7 @@ class RuleChangeSchema(InputSchema):
             "status_changed_to (R4.2)."
         },
     )
-    trigger_status = Text(
+    trigger_status = Line(
         allow_none=True,
         validate=Length(1, 40),
         metadata={"description": "Required for status_changed_to; optional for created."},

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.api.auth import current_business
 from bot.api.base import list_response, resource_blueprint, where_equal
-from bot.api.fields import MAX_ID, Count, InputSchema, ListQuery, Text, items_schema
+from bot.api.fields import MAX_ID, Count, InputSchema, Line, ListQuery, items_schema
 from bot.extensions import db
 from bot.models import RecordStatusDefinition
 from bot.services import statuses
@@ -42,13 +42,13 @@ class RecordStatusSchema(ma.Schema):
 
 
 class RecordStatusChangeSchema(InputSchema):
-    label = Text(validate=Length(1, 200), metadata={"example": "Ready for pickup"})
+    label = Line(validate=Length(1, 200), metadata={"example": "Ready for pickup"})
     position = Count(0, 10_000)
 
 
 class RecordStatusCreateSchema(RecordStatusChangeSchema):
     kind = fields.String(required=True, validate=OneOf(_KINDS))
-    code = Text(
+    code = Line(
         required=True,
         validate=Length(1, CODE_MAX_LENGTH),
         metadata={
@@ -56,7 +56,7 @@ class RecordStatusCreateSchema(RecordStatusChangeSchema):
             "example": "ready_for_pickup",
         },
     )
-    label = Text(required=True, validate=Length(1, 200), metadata={"example": "Ready for pickup"})
+    label = Line(required=True, validate=Length(1, 200), metadata={"example": "Ready for pickup"})
     position = Count(0, 10_000, metadata={"description": "Default: after the kind's last."})
 
 

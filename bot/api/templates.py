@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from bot.api.auth import current_business
 from bot.api.base import list_response, resource_blueprint, where_equal
-from bot.api.fields import MAX_ID, Id, InputSchema, ListQuery, Text, items_schema
+from bot.api.fields import MAX_ID, Id, InputSchema, Line, ListQuery, Text, items_schema
 from bot.extensions import db
 from bot.models import Template, utcnow
 from bot.services import templates, texts
@@ -89,12 +89,12 @@ class TemplateSchema(ma.Schema):
 class TemplateChangeSchema(InputSchema):
     subject = Text(**_SUBJECT)
     body = Text(**_BODY)
-    content_sid = Text(**_CONTENT_SID)
+    content_sid = Line(**_CONTENT_SID)
     content_variables = fields.Dict(**_CONTENT_VARIABLES)
 
 
 class TemplateCreateSchema(TemplateChangeSchema):
-    name = Text(
+    name = Line(
         required=True,
         validate=Length(1, 200),
         metadata={"description": "A notice name or your own.", "example": "feedback_request"},

@@ -1,4 +1,11 @@
-"""Creating a business with its defaults, its settings, and its API keys."""
+"""Creating a business with its defaults, its settings, and its API keys.
+
+Settings are checked here whoever changes them (API, CLI, demo): every text is
+one line (it reaches email headers and texts), `email_from` is one mailbox, the
+links shown to customers are http(s) with a public host, and `webhook_url`,
+which the server calls, resolves only to public addresses unless the server
+allows private ones (`bot.safe_values`).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,14 @@ from sqlalchemy.orm import Session
 
 from bot.models import ApiKey, Business, NotificationRule, Template, utcnow
 from bot.phones import InvalidPhoneNumber, parse_phone
+from bot.safe_values import (
+    UnsafeUrl,
+    check_called_url,
+    email_address_problem,
+    line_problem,
+    mailbox_problem,
+    shown_url_problem,
+)
 from bot.services.errors import Conflict, DomainError
 from outbound.rendering import SUPPORTED_LOCALES, default_template, default_template_names
 from outbound.rules import DEFAULT_RULES
@@ -45,6 +60,9 @@ SETTINGS = (
     "webhook_url",
     "sms_per_second",
 )
+# Links customers are shown; the server never calls them.
+SHOWN_URL_SETTINGS = ("booking_url", "privacy_url")
+PRIVATE_URL_HINT = "set ALLOW_PRIVATE_WEBHOOK_URLS for private endpoints"
 
 
 @dataclass(frozen=True)
@@ -67,12 +85,13 @@ def create_business(
 
     Naming a Twilio sender switches SMS on: the owner has said how to send.
     """
-    business = Business(name=name, sms_enabled=bool(sms_from or messaging_service_sid))
+    business = Business(sms_enabled=bool(sms_from or messaging_service_sid))
     session.add(business)
     update_settings(
         session,
         business,
         {
+            "name": name,
             "timezone": timezone,
             "locale": locale,
             "phone_region": region,
@@ -122,11 +141,22 @@ def install_defaults(session: Session, business: Business) -> None:
     session.flush()
 
 
-def update_settings(session: Session, business: Business, changes: dict[str, Any]) -> None:
-    """Apply validated setting changes. Raises DomainError naming the bad field."""
+def update_settings(
+    session: Session,
+    business: Business,
+    changes: dict[str, Any],
+    *,
+    allow_private_webhook_urls: bool = False,
+) -> None:
+    """Apply validated setting changes. Raises DomainError naming the bad field.
+
+    `allow_private_webhook_urls` is the server's ALLOW_PRIVATE_WEBHOOK_URLS: with
+    it a webhook_url may name any host, and nothing is resolved."""
     for field, value in changes.items():
         if field not in SETTINGS:
             raise DomainError(f"unknown setting {field!r}", field=field)
+        if isinstance(value, str):
+            _check_text(field, value, allow_private_webhook_urls)
         if field == "timezone":
             _check_timezone(value)
         elif field == "locale" and value not in SUPPORTED_LOCALES:
@@ -146,6 +176,36 @@ def update_settings(session: Session, business: Business, changes: dict[str, Any
         elif field == "sms_per_second" and value is not None and not 0 < value <= 1000:
             raise DomainError("sms_per_second must be above 0 and at most 1000", field=field)
         setattr(business, field, value)
+
+
+def _check_text(field: str, value: str, allow_private_webhook_urls: bool) -> None:
+    """Refuse a text setting that is not safe where it is used (see the module docstring)."""
+    if field == "email_from":
+        problem = mailbox_problem(value)
+    elif field == "notification_email":
+        problem = email_address_problem(value)
+    else:
+        problem = line_problem(value)
+    if problem is not None:
+        raise DomainError(f"{field} {problem}", field=field)
+    if field in SHOWN_URL_SETTINGS:
+        problem = shown_url_problem(value)
+        if problem is not None:
+            raise DomainError(
+                f"{field} must be an http(s) address customers can open; {problem}",
+                code="unsafe_url",
+                field=field,
+            )
+    elif field == "webhook_url":
+        try:
+            check_called_url(value, allow_private=allow_private_webhook_urls)
+        except UnsafeUrl as error:
+            hint = f" ({PRIVATE_URL_HINT})" if error.code == "private_address" else ""
+            raise DomainError(
+                f"{field} must be a public http(s) address; {error.reason}{hint}",
+                code=error.code if error.code != "invalid" else "unsafe_url",
+                field=field,
+            ) from error
 
 
 def _check_sender_is_free(session: Session, business: Business, field: str, value: str) -> None:

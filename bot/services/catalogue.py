@@ -2,8 +2,10 @@
 
 Records point at these (where, with whom, what), the planner reads a
 location's working hours (R4.6) and the rebook logic a service's typical
-interval (R2.6). Like every service, these functions validate, change rows
-and flush; the caller commits.
+interval (R2.6). Names and categories are one line: they reach texts and
+calendar cards (`bot.safe_values`); a location's address may span lines. Like
+every service, these functions validate, change rows and flush; the caller
+commits.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Business, Location, Service, StaffMember, WorkingHours
+from bot.safe_values import line_problem
 from bot.services.errors import DomainError
 from bot.services.lookup import owned_row
 
@@ -197,7 +200,7 @@ def update_service(
                 raise DomainError("rebook_interval_days must be between 1 and 3650", field=field)
             service.rebook_interval_days = value
         else:
-            service.category = value
+            service.category = _line("category", value) if value is not None else None
     session.flush()
     return service
 
@@ -230,8 +233,16 @@ def _require_name(data: Mapping[str, Any]) -> None:
         raise DomainError("a name is required", code="required", field="name")
 
 
+def _line(field: str, value: str) -> str:
+    """`value` if it is one line; refused, not cleaned, when it is not."""
+    problem = line_problem(value)
+    if problem is not None:
+        raise DomainError(f"{field} {problem}", field=field)
+    return value
+
+
 def _name(value: str | None) -> str:
-    name = (value or "").strip()
+    name = _line("name", value or "").strip()
     if not name:
         raise DomainError("the name cannot be empty", field="name")
     return name

@@ -4,7 +4,9 @@ The phone is normalised with the business's default region (R0.6, R1.1)
 and kept in step with the customer's `tel` contact address, which is what
 inbound messages are matched against and where an SMS opt-out is recorded.
 The WhatsApp number, set when the customer agreed to WhatsApp notices, is
-kept the same way in their `whatsapp` address.
+kept the same way in their `whatsapp` address. Every text is one line: the
+name and email reach email headers, calendar cards and texts
+(`bot.safe_values`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import AddressKind, Business, ContactAddress, Customer, utcnow
 from bot.phones import InvalidPhoneNumber, parse_phone
+from bot.safe_values import email_address_problem, line_problem
 from bot.services.errors import Conflict, DomainError
 from bot.services.lookup import owned_row
 from bot.services.notify import release_privacy_holds
@@ -48,6 +51,8 @@ def update_customer(
     for field, value in changes.items():
         if field not in FIELDS:
             raise DomainError(f"unknown field {field!r}", field=field)
+        if isinstance(value, str):
+            _check_text(field, value)
         if field in _NUMBERS:
             _set_number(session, business, customer, field, value)
         elif field == "privacy_accepted":
@@ -69,6 +74,14 @@ def update_customer(
             setattr(customer, field, value)
     session.flush()
     return customer
+
+
+def _check_text(field: str, value: str) -> None:
+    problem = line_problem(value)
+    if problem is None and field == "email":
+        problem = email_address_problem(value.strip())
+    if problem is not None:
+        raise DomainError(f"{field} {problem}", field=field)
 
 
 def get_customer(session: Session, business: Business, customer_id: int) -> Customer:

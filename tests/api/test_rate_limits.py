@@ -152,7 +152,7 @@ def test_with_its_redis_down_the_limiter_counts_in_memory_instead_of_failing(app
     [
         ({"RATELIMIT_API_PER_KEY": "lots"}, "RATELIMIT_API_PER_KEY must be a rate limit"),
         ({"RATELIMIT_LINKS_PER_ADDRESS": "30 every minute"}, "RATELIMIT_LINKS_PER_ADDRESS"),
-        ({"RATELIMIT_ENABLED": "perhaps"}, "RATELIMIT_ENABLED must be one of"),
+        ({"RATELIMIT_ENABLED": "perhaps"}, "RATELIMIT_ENABLED must be true or false"),
     ],
 )
 def test_a_mistyped_limit_stops_the_start_instead_of_being_skipped(settings, message):
