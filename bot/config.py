@@ -32,10 +32,21 @@ DEFAULTS: dict[str, Any] = {
     "SEND_LEASE_SECONDS": 600,
     # Default pace of one Twilio sender, in SMS segments a second (a business may set its own).
     "SMS_PER_SECOND": 1.0,
+    # Request bodies: the largest accepted (413 beyond it, url-encoded forms included),
+    # and for multipart forms the largest text field and the number of parts.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+    "MAX_FORM_PARTS": 200,
 }
 
 # Settings read from the environment as numbers.
-NUMERIC_SETTINGS = {"SEND_LEASE_SECONDS": int, "SMS_PER_SECOND": float}
+NUMERIC_SETTINGS = {
+    "SEND_LEASE_SECONDS": int,
+    "SMS_PER_SECOND": float,
+    "MAX_CONTENT_LENGTH": int,
+    "MAX_FORM_MEMORY_SIZE": int,
+    "MAX_FORM_PARTS": int,
+}
 
 SMS_TRANSPORTS = ("twilio", "simulator")
 EMAIL_TRANSPORTS = ("smtp", "simulator")
