@@ -11,6 +11,7 @@ is a 400 instead of a traceback.
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from flask_smorest import Api, Blueprint
@@ -101,6 +102,7 @@ class ApiBlueprint(Blueprint):
         responses.setdefault(404, "NOT_FOUND")
         if "requestBody" in doc:
             responses.setdefault(400, "BAD_REQUEST")
+            responses.setdefault(413, HTTPStatus(413).name)  # its name differs across Pythons
             responses.setdefault(415, "UNSUPPORTED_MEDIA_TYPE")
         return doc
 

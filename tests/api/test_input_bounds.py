@@ -126,6 +126,18 @@ def test_a_body_over_the_limit_is_413_in_the_shape(db, app, api):
     assert api.post("/customers", json={"name": "Jane"}).status_code == 201
 
 
+def test_the_document_names_the_413_of_every_operation_with_a_body(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    with_body = [
+        operation
+        for methods in document["paths"].values()
+        for operation in methods.values()
+        if isinstance(operation, dict) and "requestBody" in operation
+    ]
+    assert len(with_body) >= 20
+    assert all("413" in operation["responses"] for operation in with_body)
+
+
 def test_the_size_is_refused_before_the_key_is_checked(app, client):
     # A view that answers without reading (here the 401) would leave the body unread.
     body = b"{" + b" " * app.config["MAX_CONTENT_LENGTH"] + b"}"
