@@ -2,20 +2,25 @@
 
 Nothing here connects to a database or Redis at import time; the factory
 wires extensions, blueprints and CLI commands, and connections open on first
-use.
+use. Request bodies are bounded here for every route: MAX_CONTENT_LENGTH and
+the form limits from the configuration, and JSON read with the bounds of
+`bot.api.json_body`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then the environment, then `config`."""
+    from bot.api.json_body import BoundedJSONProvider
+
     settings = load_config(config)
     app = Flask(
         __name__,
@@ -23,7 +28,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates" / "web"),
         static_folder=str(PROJECT_ROOT / "bot" / "web" / "static"),
     )
+    app.json = BoundedJSONProvider(app)  # request.get_json reads with the API's bounds
     app.config.update(settings)
+    app.before_request(_refuse_oversized_body)
     app.config["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     if settings["DATABASE_URL"].startswith("sqlite"):
         INSTANCE_DIR.mkdir(exist_ok=True)
@@ -51,3 +58,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(simulator.bp)
     cli.init_app(app)
     return app
+
+
+def _refuse_oversized_body() -> None:
+    """413 before anything else when the declared body is over MAX_CONTENT_LENGTH.
+
+    Werkzeug refuses such a body only when a view reads it; a view that answers
+    without reading (a 401, a 404) would leave it on the connection. The server
+    closes the connection after this answer (`bot.gunicorn_config`).
+    """
+    limit = request.max_content_length
+    if limit is not None and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge(f"the request body is larger than {limit} bytes")

@@ -45,10 +45,21 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_LINKS_PER_ADDRESS": "30 per minute",
     # Let webhook_url name private, loopback or link-local hosts (tests, self-hosters).
     "ALLOW_PRIVATE_WEBHOOK_URLS": False,
+    # Request bodies: the largest accepted (413 beyond it, url-encoded forms included),
+    # and for multipart forms the largest text field and the number of parts.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+    "MAX_FORM_PARTS": 200,
 }
 
 # Settings read from the environment as numbers.
-NUMERIC_SETTINGS = {"SEND_LEASE_SECONDS": int, "SMS_PER_SECOND": float}
+NUMERIC_SETTINGS = {
+    "SEND_LEASE_SECONDS": int,
+    "SMS_PER_SECOND": float,
+    "MAX_CONTENT_LENGTH": int,
+    "MAX_FORM_MEMORY_SIZE": int,
+    "MAX_FORM_PARTS": int,
+}
 # Settings read from the environment as yes/no switches.
 BOOLEAN_SETTINGS = ("RATELIMIT_ENABLED", "ALLOW_PRIVATE_WEBHOOK_URLS")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")

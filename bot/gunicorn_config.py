@@ -1,11 +1,79 @@
-"""gunicorn hooks for the `web` process (Procfile: `gunicorn -c python:bot.gunicorn_config`).
+"""gunicorn settings and hooks for the `web` process (`gunicorn -c python:bot.gunicorn_config`).
 
 Each worker loads the reply reader's tables before it takes its first
 request, so the first customer text is read as fast as the thousandth.
+
+The worker is `bot.gunicorn_worker.ReplyDeskWorker` (gthread; a request
+gunicorn cannot parse is answered in the API's JSON error shape).
+
+A request body the app did not read must leave the connection before the
+next request can be read from it. gunicorn drains at most 64 KiB of it and
+otherwise closes the connection, after a response that promised keep-alive,
+so a client's next request on it is lost. Here a body the app may refuse
+unread (declared over MAX_CONTENT_LENGTH, or chunked with no length) makes
+the answer say `Connection: close`, and any other unread body (at most
+MAX_CONTENT_LENGTH) is drained after the answer, within `DRAIN_SECONDS`, so
+the connection stays usable.
 """
+
+from __future__ import annotations
+
+import time
+
+from bot.config import DEFAULTS
+
+worker_class = "bot.gunicorn_worker.ReplyDeskWorker"
+
+DRAIN_SECONDS = 5.0  # as long as gunicorn waits for a request's first bytes
 
 
 def post_worker_init(worker) -> None:
     from conversations import warm_up
 
     warm_up()
+
+
+def pre_request(worker, req) -> None:
+    """Close the connection after a body too large to drain (Connection: close)."""
+    if req.body is None:
+        return
+    length = _declared_length(req)
+    if length is None or length > _body_limit(worker):
+        req.force_close()
+
+
+def post_request(worker, req, environ, resp) -> None:
+    """Drain what the app left of a body, so the connection can carry the next request."""
+    if req.body is None or resp is None or resp.should_close():
+        return
+    sock = environ.get("gunicorn.socket")
+    if sock is None:
+        return
+    deadline = time.monotonic() + DRAIN_SECONDS
+    prior = sock.gettimeout()
+    try:
+        while (remaining := deadline - time.monotonic()) > 0:
+            sock.settimeout(remaining)
+            if not req.body.read(64 * 1024):
+                return
+    except OSError:  # a timeout included
+        return  # gunicorn's own drain finds the body unfinished and closes the connection
+    finally:
+        try:
+            sock.settimeout(prior)
+        except OSError:
+            pass
+
+
+def _declared_length(req) -> int | None:
+    """The request body's length: its Content-Length (gunicorn has checked it is
+    digits), 0 without one, None when it is chunked and so unknown."""
+    headers = dict(req.headers)  # gunicorn refuses a repeated Content-Length
+    if "TRANSFER-ENCODING" in headers:
+        return None
+    return int(headers.get("CONTENT-LENGTH", 0))
+
+
+def _body_limit(worker) -> int:
+    config = getattr(worker.wsgi, "config", None) or DEFAULTS
+    return int(config.get("MAX_CONTENT_LENGTH") or DEFAULTS["MAX_CONTENT_LENGTH"])

@@ -4,7 +4,10 @@ Both views verify `X-Twilio-Signature` with the SDK's `RequestValidator`
 against the public URL Twilio called (`PUBLIC_BASE_URL` plus the path and
 query string, FACTS.md) and answer 403 without touching the database when it
 is missing or wrong. Then they validate the form, call one domain service,
-and commit once. The inbound view always answers an empty TwiML
+and commit once. The form is bounded and typed as Twilio sends it (a Body of
+at most 1 600 characters, counts of 0 to 100, every string limited); anything
+else is a 400 in the API's error shape, a body over MAX_CONTENT_LENGTH a 413.
+The inbound view always answers an empty TwiML
 `<Response/>`: the bot's replies go out through the send job, so they are
 stored, status-tracked and counted like every other message. The blueprint
 is exempt from CSRF (the signature is the authentication).
@@ -13,12 +16,14 @@ is exempt from CSRF (the signature is the authentication).
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.api.errors import error_body
 from bot.config import webhook_auth_token
@@ -28,11 +33,32 @@ from bot.services.delivery import apply_status_callback
 from bot.services.inbound import handle_inbound
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+_MESSAGE_ID = re.compile(r"[0-9]{1,18}")
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
-MAX_BODY_CHARACTERS = 1600 * 4  # Twilio's limit is 1,600; leave room for long MMS captions
+MAX_BODY_CHARACTERS = 1600  # what Twilio accepts and sends for one message
+MAX_COUNT = 100  # NumSegments, NumMedia: Twilio sends at most 10 of either
 
 log = logging.getLogger(__name__)
+
+
+def _no_nul(value: str) -> None:
+    # No carrier sends a NUL, and PostgreSQL cannot store one in text.
+    if "\x00" in value:
+        raise ValidationError("must not contain a NUL character")
+
+
+def _text(max_length: int, *, required: bool = False, min_length: int | None = None):
+    """A bounded string parameter; optional ones default to None."""
+    checks = [validate.Length(min=min_length, max=max_length), _no_nul]
+    if required:
+        return fields.String(required=True, validate=checks)
+    return fields.String(load_default=None, validate=checks)
+
+
+def _count():
+    """A count Twilio sends as digits: 0..MAX_COUNT, so it fits any integer column."""
+    return fields.Integer(load_default=None, strict=False, validate=validate.Range(0, MAX_COUNT))
 
 
 class InboundMessageForm(Schema):
@@ -41,13 +67,14 @@ class InboundMessageForm(Schema):
     class Meta:
         unknown = EXCLUDE  # Twilio sends many more (FromCity, SmsStatus, ApiVersion …)
 
-    MessageSid = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    From = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    To = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    Body = fields.String(required=True, validate=validate.Length(max=MAX_BODY_CHARACTERS))
-    NumSegments = fields.Integer(load_default=None, validate=validate.Range(min=0))
-    MessagingServiceSid = fields.String(load_default=None)
-    OptOutType = fields.String(load_default=None)
+    MessageSid = _text(64, required=True, min_length=1)
+    From = _text(200, required=True, min_length=1)
+    To = _text(200, required=True, min_length=1)
+    Body = _text(MAX_BODY_CHARACTERS, required=True)
+    NumSegments = _count()
+    NumMedia = _count()
+    MessagingServiceSid = _text(64)
+    OptOutType = _text(32)
 
 
 class StatusCallbackForm(Schema):
@@ -56,9 +83,9 @@ class StatusCallbackForm(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    MessageSid = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    MessageStatus = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    ErrorCode = fields.String(load_default=None)
+    MessageSid = _text(64, required=True, min_length=1)
+    MessageStatus = _text(32, required=True, min_length=1)
+    ErrorCode = _text(32)
 
 
 @bp.post("/twilio/messages")
@@ -96,19 +123,31 @@ def twilio_status():
     form, invalid = _load(StatusCallbackForm(), request.form)
     if invalid is not None:
         return invalid
-    message_id = request.args.get("message", type=int)  # our id, set in the callback URL
     message = apply_status_callback(
         db.session,
         message_sid=form["MessageSid"],
         status=form["MessageStatus"],
         error_code=form["ErrorCode"] or None,
-        message_id=message_id if message_id and message_id < 2**63 else None,
+        message_id=_message_id(request.args.get("message")),
         now=utcnow(),
     )
     db.session.commit()
     if message is None:
         log.info("status callback for unknown message %s ignored", form["MessageSid"])
     return Response(status=204)
+
+
+def _message_id(value: str | None) -> int | None:
+    """Our message id from the callback URL (`?message=`): plain digits that fit a
+    database integer, else None (int() would take "+5", " 5" or "1_000")."""
+    if value is None or not _MESSAGE_ID.fullmatch(value):
+        return None
+    return int(value) or None
+
+
+def _too_large(error: RequestEntityTooLarge) -> Response:
+    body = error_body("too_large", error.description or "the request body is too large")
+    return _json(body, 413)
 
 
 def public_url() -> str:
@@ -140,6 +179,9 @@ def _load(schema: Schema, data) -> tuple[dict, Response | None]:
         field, messages = next(iter(sorted(error.normalized_messages().items())))
         message = f"{field}: {' '.join(messages) if isinstance(messages, list) else messages}"
         return {}, _json(error_body("invalid_request", message, field), 400)
+
+
+bp.register_error_handler(RequestEntityTooLarge, _too_large)
 
 
 def _json(body: dict, status: int) -> Response:

@@ -10,6 +10,11 @@ their own here. `tokenize` folds case and accents like the keyword layer
 "nachmitag": one letter off, same first letter, unambiguous) and compounds of
 a day and a part of it ("Freitagnachmittag", "zaterdagochtend", "morgenavond"
 → two words).
+
+A run of digits is a number only up to `MAX_DIGITS` digits (a year is the
+longest number a date or time is written with); a longer run (an order or
+phone number, or a hostile 5 000-digit one) is a `DIGITS` token the grammar
+does not read, so no text makes `int()` work past its limits.
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ from dataclasses import dataclass
 from conversations import lexicon as lx
 from conversations.text import DOTTED_LETTERS, join_letters
 
-WORD, NUM, CLOCK, PAIR, DATE, DECIMAL, BREAK, DASH = (
-    "word", "num", "clock", "pair", "date", "decimal", "break", "dash",
+WORD, NUM, CLOCK, PAIR, DATE, DECIMAL, BREAK, DASH, DIGITS = (
+    "word", "num", "clock", "pair", "date", "decimal", "break", "dash", "digits",
 )  # fmt: skip
+MAX_DIGITS = 4  # the longest number the date grammar reads: a year
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,8 @@ def tokenize(text: str) -> tuple[Token, ...]:
             tokens.append(Token(BREAK, raw.strip() or "-"))
         elif kind == "dash":
             tokens.append(Token(DASH, "-", glued=glued))
+        elif kind == "num" and len(raw) > MAX_DIGITS:
+            tokens.append(Token(DIGITS, raw, (), glued))
         elif kind == "decimal":
             tokens.append(Token(DECIMAL, raw.replace(",", "."), (int(raw[0]),), glued))
         else:

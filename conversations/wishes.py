@@ -9,7 +9,8 @@ geht nicht"), the old time ("statt Donnerstag", "instead of 2pm"), a farewell
 the first phrase that names something other than the appointment as booked
 ("Alles klar, bis Donnerstag" names no new time).
 An exact time gives a `start`, a period a `window`; a wish without a
-readable time ("etwas später", "31.2.", "25 Uhr") has neither.
+readable time ("etwas später", "31.2.", "25 Uhr", a day past the year 9999)
+has neither.
 """
 
 from __future__ import annotations
@@ -61,6 +62,15 @@ def read_when(
 
 
 def _resolve(phrase: Phrase, now: datetime, appointment: datetime | None) -> Wish:
+    try:
+        return _on_calendar(phrase, now, appointment)
+    except OverflowError:
+        # "31.12.9999", "in 9999 Wochen" from a date near the end: past the last day
+        # `datetime` knows (year 9999), so as impossible as "31.2.": a wish without a time.
+        return Wish()
+
+
+def _on_calendar(phrase: Phrase, now: datetime, appointment: datetime | None) -> Wish:
     zone, today = now.tzinfo, now.date()
     day = _day(phrase, today, appointment)
     if day is False:

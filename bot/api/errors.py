@@ -2,7 +2,8 @@
 
 Every failure under /api/v1 answers `{"error": {"code", "message", "field"}}`:
 webargs' validation errors (reshaped so `field` names the first failing
-field), malformed JSON, the domain's `DomainError`/`NotFound`/`Conflict`,
+field), malformed JSON or JSON beyond the bounds of `bot.api.json_body`, a body
+over MAX_CONTENT_LENGTH (413), the domain's `DomainError`/`NotFound`/`Conflict`,
 unknown routes, wrong methods and a missing or bad API key. Whatever the
 request changed in the session is rolled back first. Requests outside the API
 keep Flask's own error pages, which flask-smorest would otherwise replace
@@ -18,6 +19,7 @@ import marshmallow as ma
 from flask import request
 from werkzeug.exceptions import HTTPException
 
+from bot.api.json_body import JsonRefused
 from bot.extensions import db
 from bot.services.errors import DomainError
 
@@ -105,6 +107,9 @@ def http_error_response(error: HTTPException):
     exc = getattr(error, "exc", None)
     if status == 400 and isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
         message = f"the request body is not valid JSON ({_json_problem(exc)})"
+        return error_body("invalid_json", message), 400, headers
+    if status == 400 and isinstance(exc, JsonRefused):
+        message = f"the request body's JSON is refused: {exc.problem}"
         return error_body("invalid_json", message), 400, headers
     if isinstance(exc, ma.ValidationError) and "messages" in data:
         return _validation_error(data["messages"]), status, headers

@@ -15,6 +15,7 @@ the caller commits.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -51,6 +52,8 @@ _ADDRESS_KINDS = {
 }
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
+log = logging.getLogger(__name__)
+
 
 def apply_status_callback(
     session: Session,
@@ -67,16 +70,32 @@ def apply_status_callback(
     under Twilio's signature): a callback that overtakes the send call's own
     answer still finds its message, and records the SID. Returns the message,
     or None when none matches (not ours, or sent by another system on the same
-    account). A status word Twilio may add later is ignored rather than
+    account) or when the id and the SID disagree (logged as a warning; nothing
+    changes). A status word Twilio may add later is ignored rather than
     refused: the callback must still get a 2xx.
     """
-    message = None
-    if message_id is not None:
-        message = session.get(Message, message_id)
-        if message is not None and message.provider_sid not in (None, message_sid):
-            message = None  # the id and the SID disagree: trust neither
-    if message is None:
-        message = session.scalar(select(Message).where(Message.provider_sid == message_sid))
+    message = session.get(Message, message_id) if message_id is not None else None
+    if message is not None and message.provider_sid not in (None, message_sid):
+        # The URL and the SID disagree: trust neither, change nothing.
+        log.warning(
+            "status callback for message %s carries SID %s, not its own %s; ignored",
+            message.id,
+            message_sid,
+            message.provider_sid,
+        )
+        return None
+    if message is None or message.provider_sid is None:
+        by_sid = session.scalar(select(Message).where(Message.provider_sid == message_sid))
+        if message is not None and by_sid is not None:
+            # The SID is another message's: storing it here would break its uniqueness.
+            log.warning(
+                "status callback for message %s carries SID %s, which is message %s's; ignored",
+                message.id,
+                message_sid,
+                by_sid.id,
+            )
+            return None
+        message = message or by_sid
     if message is None:
         return None
     if message.provider_sid is None:

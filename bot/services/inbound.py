@@ -18,6 +18,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -65,12 +66,12 @@ class InboundResult:
     turn: Turn | None = None  # what the bot read and did
 
 
-def handle_inbound(session: Session, form: Mapping[str, str], *, now: datetime) -> InboundResult:
+def handle_inbound(session: Session, form: Mapping[str, Any], *, now: datetime) -> InboundResult:
     """Handle one inbound message whose webhook signature has been verified.
 
-    `form` holds Twilio's parameters, already checked for presence: MessageSid,
-    From, To, Body, and optionally NumSegments, MessagingServiceSid and
-    OptOutType. `now` is the aware instant of receipt. Raises IntegrityError
+    `form` holds Twilio's parameters, already checked and typed by the webhook:
+    MessageSid, From, To, Body, and optionally NumSegments (an int),
+    MessagingServiceSid and OptOutType. `now` is the aware instant of receipt. Raises IntegrityError
     when a concurrent request stored the same MessageSid (or conversation) first.
     """
     sid = form["MessageSid"]
@@ -126,12 +127,12 @@ def _store(
     business: Business,
     conversation: Conversation,
     channel: Channel,
-    form: Mapping[str, str],
+    form: Mapping[str, Any],
     body: str,
     now: datetime,
 ) -> Message:
     counted = count_segments(body)
-    reported = str(form.get("NumSegments") or "")
+    reported = form.get("NumSegments")
     message = Message(
         business_id=business.id,
         conversation_id=conversation.id,
@@ -141,7 +142,7 @@ def _store(
         from_address=form["From"].strip(),
         to_address=form["To"].strip(),
         body=body,
-        segments=int(reported) if reported.isdigit() else counted.segments,
+        segments=reported or counted.segments,
         encoding=counted.encoding,
         status=MessageStatus.RECEIVED,
         provider_sid=form["MessageSid"],

@@ -113,9 +113,9 @@ def test_bad_datetimes_are_422_on_starts_at(api, customer, starts_at, words):
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"customer_id": 10**20}, "customer_id"),
+        ({"customer_id": 10**19}, "customer_id"),  # 20 digits: longer ones are refused as JSON
         ({"customer_id": 0}, "customer_id"),
-        ({"duration_minutes": 10**30}, "duration_minutes"),
+        ({"duration_minutes": 2**64}, "duration_minutes"),
         ({"duration_minutes": -5}, "duration_minutes"),
         ({"staff_id": 2**31}, "staff_id"),
     ],

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from conversations import interpret
 from conversations.tokens import tokenize
 
 
@@ -61,3 +64,28 @@ def test_glued_suffixes_are_marked():
 )
 def test_dictionary_forms(word, forms):
     assert [token.text for token in tokenize(word)] == forms
+
+
+def test_a_long_digit_run_is_no_number():
+    run = "9" * 5000  # more digits than int() converts (4 300)
+    token = tokenize(f"Verschieben auf den {run}. Tag")[3]
+    assert (token.kind, token.text, token.nums) == ("digits", run, ())
+    assert kinds("2026 12345") == [("num", "2026", (2026,)), ("digits", "12345", ())]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Verschieben auf den {'9' * 5000}. Tag",
+        f"in {'9' * 400} Stunden später",  # a float() too large
+        "Verschieben auf den 99999999. Tag",
+        "in 999999 Wochen",
+        "push it back 9999999999 hours",
+        "move to 9999-12-31",  # the day after is past the calendar's end
+        "am 31.12.9999 um 10",
+    ],
+)
+def test_numbers_past_the_calendar_are_a_wish_without_a_time(text):
+    now = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+    reading = interpret(text, now=now, locale="de", appointment_start=now + timedelta(days=3))
+    assert reading.start is None and reading.window is None

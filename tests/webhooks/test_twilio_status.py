@@ -120,3 +120,37 @@ def test_a_callback_whose_id_and_sid_disagree_changes_nothing(db, sent_reply, po
     )
     assert response.status_code == 204
     assert reload(db, sent_reply).status != MessageStatus.DELIVERED
+
+
+def test_a_callback_naming_one_message_with_anothers_sid_is_ignored_and_logged(
+    db, business, customer_factory, sent_reply, post_signed, caplog
+):
+    # The queued message has no SID yet; storing the sent reply's SID on it would
+    # break the SID's uniqueness (an IntegrityError, a 500, before).
+    queued = queue_sms(db.session, business, customer_factory(phone="+4915199988877"), "Hallo")
+    db.session.commit()
+    form = status_form(sent_reply.provider_sid, "delivered")
+
+    with caplog.at_level("WARNING", logger="bot.services.delivery"):
+        response = post_signed(f"{STATUS_PATH}?message={queued.id}", form)
+
+    assert response.status_code == 204
+    assert reload(db, queued).provider_sid is None
+    assert reload(db, queued).status == MessageStatus.QUEUED
+    assert reload(db, sent_reply).status != MessageStatus.DELIVERED
+    [record] = [r for r in caplog.records if r.name == "bot.services.delivery"]
+    assert str(queued.id) in record.getMessage() and str(sent_reply.id) in record.getMessage()
+    assert sent_reply.provider_sid in record.getMessage()
+
+
+def test_a_callback_with_a_sid_unlike_its_messages_own_is_logged(
+    db, sent_reply, post_signed, caplog
+):
+    other_sid = "SM" + "9" * 32
+    with caplog.at_level("WARNING", logger="bot.services.delivery"):
+        response = post_signed(
+            f"{STATUS_PATH}?message={sent_reply.id}", status_form(other_sid, "delivered")
+        )
+    assert response.status_code == 204
+    assert reload(db, sent_reply).status != MessageStatus.DELIVERED
+    assert any(other_sid in r.getMessage() for r in caplog.records)
