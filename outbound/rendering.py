@@ -2,10 +2,11 @@
 the variables a text can use.
 
 Default texts live in `templates/messages/<locale>.toml`, one table per
-notice. Business templates (rows staff edit) and defaults render through one
-`SandboxedEnvironment` with `StrictUndefined`: a template cannot reach Python
-internals, and a misspelt variable is an error instead of a silent blank.
-Pure: no database, no network.
+notice. Business templates (rows staff edit) and defaults render through the
+bounded sandbox of `outbound.sandbox` with `StrictUndefined`: a template cannot
+reach Python internals, cannot run without end, shows only texts and numbers,
+and a misspelt variable is an error instead of a silent blank. Pure: no
+database, no network.
 """
 
 from __future__ import annotations
@@ -20,51 +21,28 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError, TemplateSyntaxError
 
+from outbound import sandbox
+from outbound.sandbox import MAX_RENDERED_CHARACTERS
 from outbound.vocabulary import Channel
 
 SUPPORTED_LOCALES = ("de", "en", "nl")
 DEFAULT_LOCALE = "de"
 MESSAGES_DIR = Path(__file__).resolve().parent.parent / "templates" / "messages"
 
-# A rendered text larger than this is a template running away, not a message.
-MAX_RENDERED_CHARACTERS = 20_000
-MAX_RANGE = 1_000
-
-
-class _BoundedSandbox(SandboxedEnvironment):
-    """The jinja2 sandbox with limits on what a staff text can make the server compute:
-    no huge repetitions ("a" * 10**9), no huge powers, no huge ranges."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context, operator, left, right):
-        if operator == "**" and isinstance(right, int | float) and abs(right) > 100:
-            raise SecurityError("exponent too large for a message text")
-        if operator == "*":
-            for value, times in ((left, right), (right, left)):
-                if isinstance(value, str | list | tuple) and isinstance(times, int):
-                    if len(value) * times > MAX_RENDERED_CHARACTERS:
-                        raise SecurityError("repetition too large for a message text")
-        return super().call_binop(context, operator, left, right)
-
-
-def _bounded_range(*args: int) -> range:
-    numbers = range(*args)
-    if len(numbers) > MAX_RANGE:
-        raise SecurityError(f"range too large for a message text (at most {MAX_RANGE})")
-    return numbers
-
-
-_environment = _BoundedSandbox(undefined=StrictUndefined, autoescape=False)
-_environment.globals["range"] = _bounded_range
-
 
 class RenderError(ValueError):
     """A template could not be rendered; the message says why, for staff."""
+
+
+class TextSyntaxError(RenderError):
+    """A text is not valid jinja2; `lineno` is the line of the mistake."""
+
+    def __init__(self, message: str, lineno: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.lineno = lineno
 
 
 @dataclass(frozen=True)
@@ -113,31 +91,50 @@ def default_template_names() -> list[str]:
     return list(_default_texts(DEFAULT_LOCALE))
 
 
-@functools.lru_cache(maxsize=512)
-def _compile(source: str):
-    return _environment.from_string(source)
+def variables_used(source: str) -> frozenset[str]:
+    """The variables `source` reads (not those it sets itself), checking it as
+    `render` would. Raises TextSyntaxError for invalid jinja2 and RenderError for
+    what message texts cannot do."""
+    try:
+        return sandbox.variables_used(source)
+    except TemplateSyntaxError as error:
+        raise TextSyntaxError(error.message or str(error), error.lineno) from error
+    except TemplateError as error:
+        raise RenderError(f"template error: {error}") from error
 
 
 def render(template: TextTemplate, context: dict[str, Any]) -> RenderedText:
-    """Render `template` with `context`. Raises RenderError on any error the text
-    causes: a template error, a sandbox refusal, or arithmetic gone wrong ({{ 1/0 }})."""
+    """Render `template` with `context` in the bounded sandbox (outbound.sandbox),
+    body, subject and WhatsApp variables on one budget. Raises RenderError on
+    anything the text causes: a template error, a sandbox refusal, a limit
+    reached, or arithmetic gone wrong ({{ 1/0 }})."""
+    sources = [template.body, template.subject, *(template.variables or {}).values()]
     try:
-        body = _compile(template.body).render(context).strip()
-        subject = None
-        if template.subject is not None:
-            subject = " ".join(_compile(template.subject).render(context).split())
-        variables = None
-        if template.variables is not None:
-            variables = {
-                key: " ".join(_compile(source).render(context).split())
-                for key, source in template.variables.items()
-            }
+        for source in sources:
+            if source is not None:
+                # Compiling is bounded by the sandbox's checks of the source, and
+                # cached; the render budget's clock is for running the text.
+                sandbox.compile_text(source)
+        with sandbox.budget():
+            body = sandbox.render_text(template.body, context).strip()
+            subject = None
+            if template.subject is not None:
+                subject = " ".join(sandbox.render_text(template.subject, context).split())
+            variables = None
+            if template.variables is not None:
+                variables = {
+                    key: " ".join(sandbox.render_text(source, context).split())
+                    for key, source in template.variables.items()
+                }
     except TemplateError as error:
         raise RenderError(f"template error: {error}") from error
     except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as error:
         # A staff text can divide by zero or compare a date with a number; that is
         # the text's fault, to be reported, not a crash of the job that sends it.
         raise RenderError(f"template error: {type(error).__name__}: {error}") from error
+    except (RecursionError, MemoryError) as error:
+        # Behind the sandbox's limits, in case a text still finds a way down.
+        raise RenderError("template error: the text is too complex to render") from error
     if len(body) > MAX_RENDERED_CHARACTERS:
         raise RenderError(f"the text renders to more than {MAX_RENDERED_CHARACTERS} characters")
     for key, value in (variables or {}).items():

@@ -1,15 +1,17 @@
 """Message texts checked and previewed with placeholder data (R2.3, R0.8, R4.7).
 
 Saving a template proves its text will render when a notice goes out: it
-must compile in the jinja2 sandbox, use only the variables real notices and
-replies get, and render with the placeholder data of `PLACEHOLDERS` (a
-customer "Ursula Hoffmann", staff "Jane", an appointment tomorrow at 14:00),
-so a misspelt variable or an attempt to reach Python internals is refused at
-the desk instead of failing at send time. The same placeholder context drives
-the preview, which also counts SMS segments and names the characters that
-force UCS-2. A WhatsApp template's `content_variables` (the values of its
-approved template's placeholders) are checked like the body. Pure checks and
-one read (the business's first location); nothing is written.
+must compile in the bounded sandbox the sender uses (`outbound.sandbox`:
+no internals, no macros or imports, limits on size, nesting and work), use
+only the variables real notices and replies get, and render with the
+placeholder data of `PLACEHOLDERS` (a customer "Ursula Hoffmann", staff
+"Jane", an appointment tomorrow at 14:00), so a misspelt variable or an
+attempt to reach Python internals is refused at the desk instead of failing
+at send time. The same placeholder context drives the preview, which also
+counts SMS segments and names the characters that force UCS-2. A WhatsApp
+template's `content_variables` (the values of its approved template's
+placeholders) are checked like the body. Pure checks and one read (the
+business's first location); nothing is written.
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import TemplateSyntaxError, meta
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -42,9 +42,11 @@ from outbound.rendering import (
     SUPPORTED_LOCALES,
     RenderedText,
     RenderError,
+    TextSyntaxError,
     TextTemplate,
     render,
     time_variables,
+    variables_used,
 )
 from outbound.segments import count_segments, gsm7_suggestion
 from outbound.vocabulary import Channel
@@ -60,10 +62,6 @@ MAX_BODY_LENGTH = 20_000
 MAX_SUBJECT_LENGTH = 200
 # Twilio's Messages API refuses a longer body (FACTS.md, "SMS segments").
 MAX_SMS_CHARACTERS = 1600
-
-# Only parsed, never rendered: finds the variables a text uses. Its globals
-# (range, cycler, …) are the renderer's, so they do not count as unknown.
-_PARSER = SandboxedEnvironment()
 
 
 @dataclass(frozen=True)
@@ -182,20 +180,26 @@ def placeholder_context(
 
 
 def check_source(source: str, field: str, context: Mapping[str, Any]) -> None:
-    """Refuse a text that does not compile, names a variable `context` lacks, or
-    fails to render with it (an unsafe attribute, a missing key, a runtime error).
+    """Refuse a text that does not compile, asks for what message texts cannot do,
+    names a variable `context` lacks, or fails to render with it (an unsafe
+    attribute, a missing key, a limit reached, a runtime error).
 
-    Raises DomainError with `field` ("body" or "subject") and a message for staff.
+    The checks and the render are the sender's own (`outbound.rendering`, over
+    the bounded sandbox of `outbound.sandbox`), so what passes here is what
+    sends. Raises DomainError with `field` ("body" or "subject") and a message
+    for staff.
     """
     try:
-        parsed = _PARSER.parse(source)
-    except TemplateSyntaxError as error:
+        used = variables_used(source)
+    except TextSyntaxError as error:
         raise DomainError(
             f"the {field} is not a valid template: {error.message} (line {error.lineno})",
             code="template_syntax",
             field=field,
         ) from error
-    unknown = sorted(meta.find_undeclared_variables(parsed) - set(context))
+    except RenderError as error:
+        raise DomainError(str(error), code="template_error", field=field) from error
+    unknown = sorted(used - set(context))
     if unknown:
         raise DomainError(
             f"unknown variable {unknown[0]!r} in the {field}; the variables are "
@@ -323,9 +327,9 @@ def _render(template: TextTemplate, context: Mapping[str, Any], field: str) -> R
     except RenderError as error:
         raise DomainError(str(error), code="template_error", field=field) from error
     except Exception as error:
-        # Staff's text runs here. The sandbox stops internals, not ordinary
-        # Python errors (a division by zero, an index out of range), which
-        # `render` lets through; they are the text's fault, so refuse it.
+        # Staff's text runs here. `render` turns what a text can cause into
+        # RenderError; should anything else still escape, it is the text's
+        # fault too, and a 422 for staff rather than a 500.
         raise DomainError(
             f"template error: {type(error).__name__}: {error}",
             code="template_error",

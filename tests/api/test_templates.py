@@ -294,3 +294,59 @@ def test_the_openapi_document_describes_the_preview_R0_8(client):
     }
     deleting = document["paths"]["/api/v1/templates/{template_id}"]["delete"]["responses"]
     assert {"204", "409"} <= set(deleting)
+
+
+# --- the sandbox's limits through the API (issue 8) -----------------------------------
+
+HOSTILE_BODIES = [
+    "{{ [1] * 10**9 }}",
+    "{{ 'a' * 10**9 }}",
+    "{{ 9**10000 }}",
+    "{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}",
+    "{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(1000) %}"
+    "{% endfor %}{% endfor %}{% endfor %}",
+    "{{ lipsum(10**6) }}",
+    "{{ self }}",
+    "{{ range }}",
+    "{% for slot in slots %}{{ loop }}{% endfor %}",
+    "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",
+]
+
+
+def _refused(response, field="body"):
+    error = assert_error(response, 422, field=field)
+    assert error["code"] in ("template_error", "template_syntax", "unknown_variable")
+    assert "0x" not in error["message"] and "<" not in error["message"]
+    return error
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES)
+def test_a_hostile_text_is_refused_on_save_and_nothing_is_stored(api, body):
+    _refused(api.post("/templates", json={**FEEDBACK, "body": body}))
+
+    assert _find(api, name="feedback") == []
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES)
+def test_a_hostile_text_is_refused_by_the_preview(api, body):
+    _refused(api.post("/templates/preview", json={"channel": "sms", "locale": "de", "body": body}))
+
+
+def test_a_hostile_whatsapp_variable_is_refused_naming_content_variables(api):
+    response = api.post(
+        "/templates/preview",
+        json={
+            "channel": "whatsapp",
+            "body": "Ihr Termin am {{ date }}",
+            "content_variables": {"1": "{{ [1] * 10**9 }}"},
+        },
+    )
+
+    _refused(response, field="content_variables")
+
+
+def test_a_hostile_change_keeps_the_old_text(api):
+    template = api.post("/templates", json=FEEDBACK).get_json()
+
+    _refused(api.patch(f"/templates/{template['id']}", json={"body": "{{ 9**9**9 }}"}))
+    assert api.get(f"/templates/{template['id']}").get_json()["body"] == FEEDBACK["body"]

@@ -190,7 +190,7 @@ def test_texts_for_the_business_never_carry_the_customers_links(
 
     text = render(db, notification, business, emailed, request, now=now)
 
-    assert text.body == "Link: None / None"
+    assert text.body == "Link:  /"  # absent values print as nothing
 
 
 # --- the appointment card (R1.4, R1.7) ---------------------------------------------------

@@ -95,7 +95,11 @@ def test_every_shipped_text_passes_the_save_check_R3_3(db, business, now, locale
         ("{{ cycler.__init__.__globals__ }}", "template_error", "unsafe"),
         ("{{ lipsum.__globals__['os'] }}", "template_error", "unsafe"),
         ("{{ 1 / 0 }}", "template_error", "ZeroDivisionError"),
-        ("{{ [].pop() }}", "template_error", "IndexError"),
+        ("{{ [].pop() }}", "template_error", "calling .pop() is not available"),
+        ("{{ customer }}", "template_error", "{{ customer }} is a group of values"),
+        ("{% macro m() %}{% endmacro %}", "template_error", "{% macro %} is not available"),
+        ("{{ 9**10000 }}", "template_error", "exponent too large"),
+        ("{{ " + "9" * 5000 + " }}", "template_error", "at most 15 digits"),
         ("{% if customer %}unclosed", "template_syntax", "line 1"),
     ],
 )
