@@ -3,7 +3,8 @@ inside one `budget()` may use. Every guard, filter and environment hook calls
 `spend` (or `spend_characters` for work that grows with a text's length); past
 MAX_STEPS or MAX_CPU_SECONDS it raises `TemplateRefused`. CPU time of the
 rendering thread, not the wall clock, and without the time garbage collection
-took meanwhile: a gc callback measures that per thread.
+took meanwhile: a gc callback measures that per thread, registered the first
+time a budget opens rather than on import.
 """
 
 from __future__ import annotations
@@ -52,7 +53,17 @@ def _collecting(phase: str, info: dict[str, Any]) -> None:
             _collected[thread] = _collected.get(thread, 0.0) + now - since
 
 
-gc.callbacks.append(_collecting)
+_registering = threading.Lock()
+
+
+def _watch_collections() -> None:
+    """Register `_collecting` with the garbage collector, once per process. On
+    first use, not on import: importing the sandbox leaves the process as it was."""
+    if _collecting in gc.callbacks:
+        return
+    with _registering:
+        if _collecting not in gc.callbacks:
+            gc.callbacks.append(_collecting)
 
 
 @contextlib.contextmanager
@@ -61,6 +72,7 @@ def budget() -> Iterator[None]:
 
     CPU time of this thread, not the wall clock: a busy server must not fail a
     customer's confirmation because the worker waited for a core."""
+    _watch_collections()
     spending = Spending(
         started=time.thread_time(), collected=_collected.get(threading.get_ident(), 0.0)
     )
