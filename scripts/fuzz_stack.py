@@ -68,12 +68,15 @@ from tests.fuzz.inputs import (  # noqa: E402
     LONG_RUN_JSON_BODIES,
     SIGNATURE_HEADER,
     inbound_forms,
+    known_inbound_forms,
+    known_status_callbacks,
     signature,
     status_callbacks,
 )
 from tests.fuzz.shape import error_shape, error_shape_problem  # noqa: E402
 
-SALON_NUMBER = "+4930555010"
+SALON_NUMBER = "+4930555010"  # the business the webhooks write to
+WORKSHOP_NUMBER = "+4930555020"  # the business whose key the API fuzzing uses
 CUSTOMER_PHONES = ["+4915112345678", "+4915112345679", "+4917612345670"]
 API_CHECKS = [
     not_a_server_error,
@@ -182,12 +185,11 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
         }
         self.flask("db", "upgrade")
-        created = json.loads(
-            self.flask("create-business", "--name", "Salon Sonnenschein", "--timezone",
-                       "Europe/Berlin", "--locale", "de", "--region", "DE",
-                       "--sms-from", SALON_NUMBER)
-        )  # fmt: skip
-        self.api_key = created["api_key"]
+        # Two businesses: the API fuzzing changes its own business's settings at
+        # random (its number, its SMS switch), so the webhooks go to the other one,
+        # whose customers and number stay as seeded.
+        self.salon_key = self.create_business("Salon Sonnenschein", SALON_NUMBER)
+        self.api_key = self.create_business("Fahrradwerkstatt Kette", WORKSHOP_NUMBER)
         self.log_path = directory / "processes.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115
         self.processes = subprocess.Popen(
@@ -196,6 +198,12 @@ class Stack:
             start_new_session=True,
         )  # fmt: skip
         self._wait_until_up()
+
+    def create_business(self, name: str, number: str) -> str:
+        """A business made with the CLI, as an operator would; returns its API key."""
+        created = self.flask("create-business", "--name", name, "--timezone", "Europe/Berlin",
+                             "--locale", "de", "--region", "DE", "--sms-from", number)  # fmt: skip
+        return json.loads(created)["api_key"]
 
     def flask(self, *args: str) -> str:
         done = subprocess.run(
@@ -397,24 +405,41 @@ def probe_connections(run: Run, stack: Stack) -> None:
                    time.monotonic() - started)  # fmt: skip
 
 
-def _messages(stack: Stack) -> tuple[list[int], list[str]]:
-    """Ids (from the callback URLs the sends gave Twilio) and SIDs of the messages sent,
-    plus the ids just around them (messages that never got a SID)."""
-    ids, sids = set(), []
+def _messages(stack: Stack) -> tuple[list[int], list[int], list[str]]:
+    """The message ids to name in status callbacks (those Twilio accepted and the ones
+    around them, which never got a SID), the ids among them still without a SID, and
+    the SIDs Twilio gave."""
+    accepted, sids = set(), []
     for message in list(stack.twilio.messages):
         sids.append(message.sid)
         callback = message.params.get("StatusCallback", "")
         for value in parse_qs(urlsplit(callback).query).get("message", []):
             if value.isdigit():
-                ids.add(int(value))
-    top = max(ids, default=3)
-    return sorted(ids | set(range(1, top + 3))), sids
+                accepted.add(int(value))
+    ids = list(range(1, max(accepted, default=3) + 3))
+    return ids, [i for i in ids if i not in accepted], sids
 
 
 def fuzz_webhooks(run: Run, stack: Stack, total: int, run_seed: int) -> None:
     """Signed inbound messages and status callbacks, half each, in batches so status
     callbacks meet the messages the run itself made the worker send."""
     session = requests.Session()
+
+    def post(phase: str, path: str, form: dict) -> None:
+        url = stack.base_url + path
+        headers = {SIGNATURE_HEADER: signature(TWILIO_TOKEN, url, form)}
+        send(run, phase, "POST " + path.split("?")[0], session, "POST", url,
+             data=form, headers=headers)  # fmt: skip
+
+    # First the inputs known to have crashed these webhooks, whatever is drawn later.
+    for form in known_inbound_forms(CUSTOMER_PHONES[0], SALON_NUMBER):
+        form["MessageSid"] += uuid.uuid4().hex[:8]
+        post("webhooks: inbound", INBOUND_PATH, form)
+    _, waiting, sids = _messages(stack)
+    for waiting_id in waiting[:3]:
+        for path, form in known_status_callbacks(waiting_id, sids[0] if sids else "SM" + "0" * 32):
+            post("webhooks: status", path, form)
+
     batches = 4
     for batch in range(batches):
         inbound_count = total // 2 // batches
@@ -427,23 +452,16 @@ def fuzz_webhooks(run: Run, stack: Stack, total: int, run_seed: int) -> None:
         def inbound(form: dict) -> None:
             if "MessageSid" in form:
                 form["MessageSid"] += uuid.uuid4().hex[:8]  # a new message, not a retry
-            url = stack.base_url + INBOUND_PATH
-            headers = {SIGNATURE_HEADER: signature(TWILIO_TOKEN, url, form)}
-            send(run, "webhooks: inbound", "POST " + INBOUND_PATH, session, "POST", url,
-                 data=form, headers=headers)  # fmt: skip
+            post("webhooks: inbound", INBOUND_PATH, form)
 
-        ids, sids = _messages(stack)
+        ids, _, sids = _messages(stack)
 
         @seed(run_seed + batch)
         @settings(max_examples=status_count, deadline=None, database=None,
                   phases=[Phase.generate], suppress_health_check=list(HealthCheck))  # fmt: skip
         @given(callback=status_callbacks(ids, sids))
         def status(callback: tuple[str, dict]) -> None:
-            path, form = callback
-            url = stack.base_url + path
-            headers = {SIGNATURE_HEADER: signature(TWILIO_TOKEN, url, form)}
-            send(run, "webhooks: status", "POST /webhooks/twilio/status", session, "POST", url,
-                 data=form, headers=headers)  # fmt: skip
+            post("webhooks: status", *callback)
 
         inbound()
         status()
@@ -551,9 +569,11 @@ def main() -> int:
     started = time.monotonic()
     stack = Stack(directory)
     try:
+        salon = requests.Session()
+        salon.headers["Authorization"] = f"Bearer {stack.salon_key}"
+        seed_rows(stack, salon)
         api = requests.Session()
         api.headers["Authorization"] = f"Bearer {stack.api_key}"
-        seed_rows(stack, api)
         print(f"stack up at {stack.base_url} ({time.monotonic() - started:.0f} s)", flush=True)
         for name, phase in (
             ("API (schemathesis)", lambda: fuzz_api(run, stack, api, args.api_examples, args.seed)),

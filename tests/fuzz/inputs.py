@@ -154,6 +154,47 @@ def status_callbacks(
     return st.tuples(path, form)
 
 
+def known_inbound_forms(sender: str, receiver: str) -> list[dict]:
+    """Fixed inbound texts that crashed the reply path before, sent by both fuzzers on
+    every run whatever the generators draw: the report's 5 000-digit number and
+    `NumSegments` = 2**63, and digit runs long enough to overflow a float."""
+    base = {
+        "MessageSid": "SM" + "4b" * 16,
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": receiver,
+        "Body": "ja",
+        "NumSegments": "1",
+        "NumMedia": "0",
+    }
+    return [
+        {**base, "Body": "Verschieben auf den " + "9" * 5_000 + ". Tag"},
+        {**base, "Body": "in " + "9" * 400 + " Tagen"},
+        {**base, "Body": "9" * 900},
+        {**base, "Body": "٩" * 512},  # Arabic-Indic digits
+        {**base, "NumSegments": str(2**63)},
+        {**base, "NumSegments": str(2**80)},
+        {**base, "NumMedia": str(2**63)},
+        {**base, "Body": "x" * 1_601},
+    ]
+
+
+def known_status_callbacks(waiting_id: int, other_sid: str) -> list[tuple[str, dict]]:
+    """Fixed status callbacks that crashed before: the id of a message still waiting
+    for its SID paired with another message's SID, and ids beyond SQLite's integers."""
+    return [
+        (f"{STATUS_PATH}?message={waiting_id}", {"MessageSid": other_sid, "MessageStatus": "sent"}),
+        (
+            f"{STATUS_PATH}?message={-(2**70)}",
+            {"MessageSid": "SM" + "7" * 32, "MessageStatus": "sent"},
+        ),
+        (
+            f"{STATUS_PATH}?message={2**63}",
+            {"MessageSid": "SM" + "8" * 32, "MessageStatus": "sent"},
+        ),
+    ]
+
+
 def signature(token: str, url: str, form: dict) -> str:
     """`X-Twilio-Signature` for a POST of `form` to `url`, computed the way Twilio does."""
     return RequestValidator(token).compute_signature(url, form)

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import uuid
 
-from hypothesis import HealthCheck, example, given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import PUBLIC_BASE_URL, SMS_FROM, TWILIO_SID, TWILIO_TOKEN
+from tests.conftest import PUBLIC_BASE_URL, SMS_FROM, TWILIO_TOKEN
 from tests.fuzz.inputs import (
     INBOUND_PATH,
     SIGNATURE_HEADER,
     inbound_forms,
+    known_inbound_forms,
+    known_status_callbacks,
     signature,
     status_callbacks,
 )
@@ -61,24 +64,18 @@ def assert_answered(response, ok: int, form: dict) -> None:
     assert problem is None, f"{problem} for {form!r:.500}"
 
 
-def _known(body: str, segments: str = "1") -> dict:
-    """A plain inbound text from the seeded customer, as in the hardening report."""
-    return {
-        "MessageSid": "SM" + "4b" * 16,
-        "AccountSid": TWILIO_SID,
-        "From": CUSTOMER_PHONE,
-        "To": SMS_FROM,
-        "Body": body,
-        "NumSegments": segments,
-        "NumMedia": "0",
-    }
-
-
 @FUZZ_SETTINGS
 @given(form=inbound_forms([CUSTOMER_PHONE], [SMS_FROM]))
-@example(form=_known("Verschieben auf den " + "9" * 5_000 + ". Tag"))
-@example(form=_known("ja", segments=str(2**63)))
 def test_signed_inbound_messages_are_answered(client, db, seeded, form):
+    _answer_inbound(client, db, form)
+
+
+@pytest.mark.parametrize("index", range(len(known_inbound_forms(CUSTOMER_PHONE, SMS_FROM))))
+def test_known_hostile_inbound_messages_are_answered(client, db, seeded, index):
+    _answer_inbound(client, db, known_inbound_forms(CUSTOMER_PHONE, SMS_FROM)[index])
+
+
+def _answer_inbound(client, db, form: dict) -> None:
     if "MessageSid" in form:
         # Each example is a new message (a repeated SID is a duplicate Twilio
         # retry, answered without reading it), so hypothesis can replay a failure.
@@ -98,4 +95,11 @@ def test_signed_status_callbacks_are_answered(client, db, business, seeded, data
     db.session.commit()
 
     path, form = data.draw(status_callbacks([waiting.id, sent.id], [sent.provider_sid]))
+    assert_answered(post_signed(client, db, path, form), 204, {"path": path, **form})
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_known_hostile_status_callbacks_are_answered(client, db, seeded, index):
+    waiting_id, other_sid = seeded.message_ids[0], seeded.sids[0]
+    path, form = known_status_callbacks(waiting_id, other_sid)[index]
     assert_answered(post_signed(client, db, path, form), 204, {"path": path, **form})
