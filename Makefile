@@ -16,7 +16,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint format install redis-package browser-package postgres-package
+.PHONY: run test fuzz lint format install redis-package browser-package postgres-package
 
 run: install redis-package
 	@scripts/ensure-redis
@@ -26,6 +26,10 @@ run: install redis-package
 
 test: install redis-package browser-package postgres-package
 	$(BIN)/python -m pytest
+
+# The long fuzz run against the real processes (docs/RELIABILITY.md); by hand, not in `make test`.
+fuzz: install redis-package
+	$(BIN)/python scripts/fuzz_stack.py --api-examples 8000 --webhook-examples 4000
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,0 +1,44 @@
+"""Fixtures for the fuzz tests: the salon's API key and rows for the fuzzers to find.
+
+The fuzzers mostly hit ids that do not exist; a customer, an appointment and two
+outbound SMS (one already carrying Twilio's SID, one still waiting for it) give
+them rows with low ids, so generated ids and SIDs sometimes meet real ones, and a
+status callback can name one message's id with the other's SID.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from bot.models import Customer
+from bot.services.businesses import create_api_key
+from tests.support import queue_sms
+
+
+@dataclass
+class Seeded:
+    api_key: str
+    customer: Customer
+    customer_phone: str
+    message_ids: list[int]
+    sids: list[str]
+
+
+@pytest.fixture
+def seeded(db, business, customer_factory, record_factory) -> Seeded:
+    api_key = create_api_key(db.session, business)
+    customer = customer_factory()
+    record_factory(customer)
+    waiting = queue_sms(db.session, business, customer, "Ihr Termin steht.")
+    sent = queue_sms(db.session, business, customer, "Bis morgen!")
+    sent.provider_sid = "SM" + "5e" * 16
+    db.session.commit()
+    return Seeded(
+        api_key=api_key,
+        customer=customer,
+        customer_phone=customer.phone,
+        message_ids=[waiting.id, sent.id],
+        sids=[sent.provider_sid],
+    )
