@@ -1,8 +1,9 @@
 """Configuration: built-in defaults, then the environment, then an explicit dict.
 
-The names are the external contract of DESIGN.md §5; everything the app reads
-from its config goes through `load_config`, so a test passes a dict and a
-deployment sets environment variables, and both end up in the same place.
+The names are the external contract in docs/ARCHITECTURE.md, "Contracts";
+everything the app reads from its config goes through `load_config`, so a test
+passes a dict and a deployment sets environment variables, and both end up in
+the same place.
 """
 
 from __future__ import annotations

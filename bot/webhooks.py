@@ -1,8 +1,8 @@
-"""Twilio's webhooks: inbound messages and delivery status callbacks (DESIGN.md §5).
+"""Twilio's webhooks: inbound messages and delivery status callbacks (docs/ARCHITECTURE.md).
 
 Both views verify `X-Twilio-Signature` with the SDK's `RequestValidator`
 against the public URL Twilio called (`PUBLIC_BASE_URL` plus the path and
-query string, FACTS.md) and answer 403 without touching the database when it
+query string, docs/PLATFORM.md) and answer 403 without touching the database when it
 is missing or wrong. Then they validate the form, call one domain service,
 and commit once. The form is bounded and typed as Twilio sends it (a Body of
 at most 1 600 characters, counts of 0 to 100, every string limited); anything

@@ -1,7 +1,7 @@
 """Inbound messages: from a verified Twilio webhook to a stored message, an action and a reply.
 
 `handle_inbound` is the domain side of `POST /webhooks/twilio/messages`
-(DESIGN.md §2 "Data flow, inbound"): it ignores a MessageSid it has seen,
+(docs/ARCHITECTURE.md, "Inbound flow"): it ignores a MessageSid it has seen,
 finds the business by the number (or Messaging Service) the message was sent
 to and the customer by the address it came from, stores the message in its
 conversation, and lets `bot.services.dialogue` read it, act on it and

@@ -60,7 +60,7 @@ VARIABLE_KEY = re.compile(r"^[A-Za-z0-9_]{1,40}$")  # the placeholder's name in 
 MAX_CONTENT_VARIABLES = 100
 MAX_BODY_LENGTH = 20_000
 MAX_SUBJECT_LENGTH = 200
-# Twilio's Messages API refuses a longer body (FACTS.md, "SMS segments").
+# Twilio's Messages API refuses a longer body (docs/PLATFORM.md, "SMS segments").
 MAX_SMS_CHARACTERS = 1600
 
 

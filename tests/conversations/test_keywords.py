@@ -22,7 +22,7 @@ from conversations.reading import all_patterns, carrier_interpretation
 from conversations.text import read_text
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
-# The development corpus, copied from the team's shared/corpus with its README.
+# The development corpus, as the team wrote it, with its README (labelling conventions).
 CORPUS = Path(__file__).parent / "corpus" / "replies-dev.jsonl"
 KEYWORD_INTENTS = {"confirm", "cancel", "opt_out", "opt_in", "help"}
 
