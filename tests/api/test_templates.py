@@ -313,7 +313,7 @@ HOSTILE_BODIES = [
 ]
 
 
-def _refused(response, field="body"):
+def assert_refused(response, field="body"):
     error = assert_error(response, 422, field=field)
     assert error["code"] in ("template_error", "template_syntax", "unknown_variable")
     assert "0x" not in error["message"] and "<" not in error["message"]
@@ -322,14 +322,16 @@ def _refused(response, field="body"):
 
 @pytest.mark.parametrize("body", HOSTILE_BODIES)
 def test_a_hostile_text_is_refused_on_save_and_nothing_is_stored(api, body):
-    _refused(api.post("/templates", json={**FEEDBACK, "body": body}))
+    assert_refused(api.post("/templates", json={**FEEDBACK, "body": body}))
 
     assert _find(api, name="feedback") == []
 
 
 @pytest.mark.parametrize("body", HOSTILE_BODIES)
 def test_a_hostile_text_is_refused_by_the_preview(api, body):
-    _refused(api.post("/templates/preview", json={"channel": "sms", "locale": "de", "body": body}))
+    assert_refused(
+        api.post("/templates/preview", json={"channel": "sms", "locale": "de", "body": body})
+    )
 
 
 def test_a_hostile_whatsapp_variable_is_refused_naming_content_variables(api):
@@ -342,11 +344,11 @@ def test_a_hostile_whatsapp_variable_is_refused_naming_content_variables(api):
         },
     )
 
-    _refused(response, field="content_variables")
+    assert_refused(response, field="content_variables")
 
 
 def test_a_hostile_change_keeps_the_old_text(api):
     template = api.post("/templates", json=FEEDBACK).get_json()
 
-    _refused(api.patch(f"/templates/{template['id']}", json={"body": "{{ 9**9**9 }}"}))
+    assert_refused(api.patch(f"/templates/{template['id']}", json={"body": "{{ 9**9**9 }}"}))
     assert api.get(f"/templates/{template['id']}").get_json()["body"] == FEEDBACK["body"]

@@ -67,15 +67,15 @@ def assert_answered(response, ok: int, form: dict) -> None:
 @FUZZ_SETTINGS
 @given(form=inbound_forms([CUSTOMER_PHONE], [SMS_FROM]))
 def test_signed_inbound_messages_are_answered(client, db, seeded, form):
-    _answer_inbound(client, db, form)
+    assert_inbound_answered(client, db, form)
 
 
 @pytest.mark.parametrize("index", range(len(known_inbound_forms(CUSTOMER_PHONE, SMS_FROM))))
 def test_known_hostile_inbound_messages_are_answered(client, db, seeded, index):
-    _answer_inbound(client, db, known_inbound_forms(CUSTOMER_PHONE, SMS_FROM)[index])
+    assert_inbound_answered(client, db, known_inbound_forms(CUSTOMER_PHONE, SMS_FROM)[index])
 
 
-def _answer_inbound(client, db, form: dict) -> None:
+def assert_inbound_answered(client, db, form: dict) -> None:
     if "MessageSid" in form:
         # Each example is a new message (a repeated SID is a duplicate Twilio
         # retry, answered without reading it), so hypothesis can replay a failure.
