@@ -25,7 +25,6 @@ import tempfile
 import time
 import tomllib
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,33 +37,10 @@ from outbound.rendering import (  # noqa: E402
     SUPPORTED_LOCALES,
     RenderError,
     TextTemplate,
-    message_context,
     render,
 )
+from tests.outbound.message_contexts import full_context  # noqa: E402
 from tests.outbound.sandbox_payloads import PAYLOADS  # noqa: E402
-
-START = datetime(2026, 4, 23, 12, 0, tzinfo=UTC)
-
-
-def context() -> dict:
-    return message_context(
-        business={"name": "Salon Sonnenschein", "phone": "+4930123456", "email": None},
-        customer={"name": "Ursula Hoffmann", "phone": "+4915112345678", "email": None},
-        starts_at=START,
-        timezone="Europe/Berlin",
-        locale="de",
-        location={"name": "Mitte", "address": "Torstraße 1, Berlin"},
-        staff={"name": "Jane"},
-        service={"name": "Haarschnitt", "category": "Haare", "duration_minutes": 45},
-        status="confirmed",
-        booking_url="https://salon.example/buchen",
-        new_start=START + timedelta(days=1),
-        slots=tuple(START + timedelta(days=1, hours=hours) for hours in (0, 1, 3)),
-        appointments=(START, START + timedelta(days=7)),
-        window_hours=24,
-        cancel_url="https://replydesk.example/c/token",
-        calendar_url="https://replydesk.example/calendar/token.ics",
-    )
 
 
 def load_baseline(rev: str):
@@ -111,7 +87,7 @@ def main() -> None:
     parser.add_argument("--baseline-rev", default="4664887")
     arguments = parser.parse_args()
     baseline = load_baseline(arguments.baseline_rev)
-    variables = context()
+    variables = full_context()
 
     checks, renders, before = defaultdict(list), defaultdict(list), defaultdict(list)
     skipped, outcomes, slowest = defaultdict(int), defaultdict(lambda: defaultdict(int)), []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 import tomllib
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,36 +24,14 @@ from outbound.rendering import (
     message_context,
     render,
 )
+from tests.outbound.message_contexts import START, full_context
 from tests.outbound.sandbox_payloads import PAYLOADS
 
-START = datetime(2026, 4, 23, 12, 0, tzinfo=UTC)
 # Far above the figures bench/template_limits.py measures (a few ms); a guard
 # against a refusal that waits for seconds, not a speed test.
 GUARD_SECONDS = 1.0
 # What an object's repr or a leaked internal looks like in a text or a message.
 LEAKS = ("<function", "<class", "<built-in", "<bound", " at 0x", "0x", "jinja2.", "object at")
-
-
-def full_context(locale: str = "de") -> dict:
-    """Every variable set, like a customer's notice with staff, service and links."""
-    return message_context(
-        business={"name": "Salon Sonnenschein", "phone": "+4930123456", "email": None},
-        customer={"name": "Ursula Hoffmann", "phone": "+4915112345678", "email": None},
-        starts_at=START,
-        timezone="Europe/Berlin",
-        locale=locale,
-        location={"name": "Mitte", "address": "Torstraße 1, Berlin"},
-        staff={"name": "Jane"},
-        service={"name": "Haarschnitt", "category": "Haare", "duration_minutes": 45},
-        status="confirmed",
-        booking_url="https://salon.example/buchen",
-        new_start=START + timedelta(days=1),
-        slots=tuple(START + timedelta(days=1, hours=hours) for hours in (0, 1, 3)),
-        appointments=(START, START + timedelta(days=7)),
-        window_hours=24,
-        cancel_url="https://replydesk.example/c/token",
-        calendar_url="https://replydesk.example/calendar/token.ics",
-    )
 
 
 def sparse_context(locale: str = "de") -> dict:
