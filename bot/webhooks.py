@@ -19,7 +19,7 @@ import logging
 import re
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
@@ -36,8 +36,13 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 _MESSAGE_ID = re.compile(r"[0-9]{1,18}")
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
-MAX_BODY_CHARACTERS = 1600  # what Twilio accepts and sends for one message
-MAX_COUNT = 100  # NumSegments, NumMedia: Twilio sends at most 10 of either
+MAX_BODY_CHARACTERS = 1600  # what Twilio accepts and sends for one SMS
+# WhatsApp and Messenger let a customer write more than an SMS holds; a longer
+# text refused here would be lost, so these channels get WhatsApp's own limit.
+MAX_CHAT_BODY_CHARACTERS = 4096
+CHAT_PREFIXES = ("whatsapp:", "messenger:")
+MAX_ADDRESS_CHARACTERS = 120  # what a conversation's and a contact's address column holds
+MAX_COUNT = 100  # NumSegments: Twilio sends at most 10
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +73,20 @@ class InboundMessageForm(Schema):
         unknown = EXCLUDE  # Twilio sends many more (FromCity, SmsStatus, ApiVersion …)
 
     MessageSid = _text(64, required=True, min_length=1)
-    From = _text(200, required=True, min_length=1)
-    To = _text(200, required=True, min_length=1)
-    Body = _text(MAX_BODY_CHARACTERS, required=True)
+    From = _text(MAX_ADDRESS_CHARACTERS, required=True, min_length=1)
+    To = _text(MAX_ADDRESS_CHARACTERS, required=True, min_length=1)
+    Body = _text(MAX_CHAT_BODY_CHARACTERS, required=True)
     NumSegments = _count()
-    NumMedia = _count()
     MessagingServiceSid = _text(64)
     OptOutType = _text(32)
+
+    @validates_schema
+    def _sms_body_length(self, data: dict, **kwargs) -> None:
+        is_chat = (data.get("From") or "").startswith(CHAT_PREFIXES)
+        if not is_chat and len(data.get("Body") or "") > MAX_BODY_CHARACTERS:
+            raise ValidationError(
+                f"Longer than maximum length {MAX_BODY_CHARACTERS}.", field_name="Body"
+            )
 
 
 class StatusCallbackForm(Schema):
@@ -85,7 +97,7 @@ class StatusCallbackForm(Schema):
 
     MessageSid = _text(64, required=True, min_length=1)
     MessageStatus = _text(32, required=True, min_length=1)
-    ErrorCode = _text(32)
+    ErrorCode = _text(16)  # Twilio's codes have five digits; the column holds 16
 
 
 @bp.post("/twilio/messages")

@@ -49,7 +49,7 @@ def picked_number(text: str, count: int) -> int | None:
 
 
 def _number(word: str) -> int | None:
-    if word.isdigit() and len(word) == 1:
+    if word.isdecimal() and len(word) == 1:  # "፩" is a digit int() cannot read
         return int(word)
     return ORDINALS.get(word)
 

@@ -103,6 +103,15 @@ def test_a_taken_time_gets_numbered_offers_and_a_number_picks_one():
     assert (moved.action, moved.new_start) == (Action.MOVE, slots[1])
 
 
+def test_a_digit_int_cannot_read_picks_nothing_and_crashes_nothing():
+    offered = run("Freitag 15 Uhr?", read(Intent.RESCHEDULE, start=at(27, 15)))
+
+    # ፩ (Ethiopic one) is a digit to str.isdigit but not a decimal int() reads.
+    answered = run("\u1369", read(Intent.OTHER), state=offered.state, context=offered.context)
+
+    assert answered.action == Action.NONE
+
+
 def test_naming_one_of_the_offered_times_picks_it():
     offered = run("Freitag 15 Uhr?", read(Intent.RESCHEDULE, start=at(27, 15)))
     wanted = offered.reply.slots[2]

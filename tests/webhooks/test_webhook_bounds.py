@@ -49,10 +49,9 @@ def assert_twiml(response) -> None:
         ("NumSegments", "101"),
         ("NumSegments", "-1"),
         ("NumSegments", "1.5"),
-        ("NumMedia", "11000"),
-        ("NumMedia", "many"),
         ("MessageSid", "SM" + "0" * 63),
         ("From", "+49" * 100),
+        ("From", "messenger:" + "1" * 111),  # 121: longer than the address columns hold
         ("To", ""),
         ("MessagingServiceSid", "MG" + "0" * 100),
         ("OptOutType", "STOP" * 10),
@@ -69,9 +68,24 @@ def test_a_parameter_out_of_bounds_is_400_and_stores_nothing(
     assert_twiml(post_signed(MESSAGES_PATH, inbound_form("ja")))  # still answering
 
 
+def test_a_whatsapp_message_longer_than_an_sms_is_taken_and_a_longer_one_refused(
+    db, business_factory, post_signed
+):
+    business_factory(name="Salon Mond", sms_from="+4930555098", whatsapp_from="+4930555099")
+    sender, to = "whatsapp:+4915112345678", "whatsapp:+4930555099"
+    taken = post_signed(MESSAGES_PATH, inbound_form("ö" * 4096, sender=sender, to=to))
+    refused = post_signed(MESSAGES_PATH, inbound_form("ö" * 4097, sender=sender, to=to))
+
+    assert_twiml(taken)
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["field"] == "Body"
+    bodies = db.session.scalars(select(Message.body).where(Message.direction == Direction.INBOUND))
+    assert [len(body) for body in bodies] == [4096]
+
+
 def test_the_largest_values_twilio_sends_are_taken(db, business, customer_factory, post_signed):
     customer_factory()
-    form = inbound_form("ü" * 1600, NumSegments="100", NumMedia="10")
+    form = inbound_form("ü" * 1600, NumSegments="100")
 
     assert_twiml(post_signed(MESSAGES_PATH, form))
 
@@ -118,7 +132,7 @@ def test_a_callback_id_that_is_not_plain_digits_is_not_an_id(db, business, post_
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("MessageSid", "SM" + "1" * 100), ("MessageStatus", "d" * 33), ("ErrorCode", "3" * 33)],
+    [("MessageSid", "SM" + "1" * 100), ("MessageStatus", "d" * 33), ("ErrorCode", "3" * 17)],
 )
 def test_a_status_parameter_out_of_bounds_is_400(db, business, post_signed, field, value):
     response = post_signed(STATUS_PATH, status_form("SM" + "f" * 32, "delivered", **{field: value}))
