@@ -30,7 +30,14 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # Format characters that belong inside names: without ZWNJ and ZWJ some scripts
 # (Persian, Indic) cannot spell words correctly and emoji sequences fall apart.
-_JOINERS = frozenset("\u200c\u200d")
+# Format characters real names need: the joiners (Persian spelling, emoji
+# sequences), the left-to-right and right-to-left marks (Hebrew and Arabic names
+# next to Latin text), the soft hyphen, and the tag characters of the England,
+# Scotland and Wales flags. Bidi embeddings, overrides and isolates stay refused:
+# they reorder what follows them.
+_ALLOWED_FORMAT = frozenset("\u200c\u200d\u200e\u200f\u00ad") | frozenset(
+    map(chr, range(0xE0020, 0xE0080))
+)
 # Control (Cc, e.g. CR, LF, NUL, NEL), format (Cf, e.g. bidi overrides, zero-width
 # space, BOM), line and paragraph separators (U+2028, U+2029), lone surrogates.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
@@ -80,12 +87,12 @@ def line_problem(text: str) -> str | None:
     """Why `text` cannot be a one-line value (a name, a sender, an address), or None.
 
     Refused, never stripped: a line break, a control character, a format character
-    other than the joiners (a bidi override, a zero-width space), a line or
-    paragraph separator."""
+    other than those of `_ALLOWED_FORMAT` (a bidi override, a zero-width space), a
+    line or paragraph separator."""
     if text.isprintable():  # the common case, in C: no Cc, Cf, Zl, Zp or Cs at all
         return None
     for character in text:
-        if character in _JOINERS:
+        if character in _ALLOWED_FORMAT:
             continue
         if character in _LINE_BREAKS:
             return f"must be one line; it contains a line break ({_codepoint(character)})"

@@ -33,6 +33,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from bot.config import DEVELOPMENT_SECRET_KEY
 from bot.extensions import db, limiter, login_manager, minutes_until_retry, remote_address
 from bot.models import User
+from bot.safe_values import line_problem
 
 bp = Blueprint("auth", __name__)
 
@@ -59,7 +60,13 @@ def load_user(user_id: str) -> User | None:
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None."""
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    user = None
+    # No account's email holds a NUL or a line break (and PostgreSQL cannot
+    # compare a NUL): such a text is a wrong email, not a query.
+    if line_problem(email) is None:
+        user = db.session.scalar(
+            select(User).where(func.lower(User.email) == email.strip().lower())
+        )
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     return user if user is not None and valid and user.active else None
 

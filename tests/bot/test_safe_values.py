@@ -37,6 +37,9 @@ from bot.safe_values import (
         "محمد",
         "می\u200cخواهم",  # Persian needs the zero-width non-joiner
         "👩\u200d👩\u200d👧 Familie",  # emoji sequences need the zero-width joiner
+        "\u200fשרה כהן",  # a right-to-left mark before a Hebrew name
+        "Anna-\u00adMaria",  # a soft hyphen
+        "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f Pub",  # England
         "",
     ],
 )

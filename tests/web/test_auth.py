@@ -6,6 +6,7 @@ import pytest
 
 from bot import create_app
 from bot.web.auth import load_user
+from tests.conftest import BOTH_DATABASES
 from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
 
 
@@ -31,6 +32,15 @@ def test_wrong_credentials_show_an_error_and_start_no_session(client, staff, ema
     assert b"Wrong email or password." in response.data
     assert session_user(client) is None
     assert client.get("/simulator").status_code == 302
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("email", ["a\x00@salon.test", f"{STAFF_EMAIL}\r\n"])
+def test_an_email_with_a_nul_or_a_line_break_is_a_wrong_email_not_an_error(client, staff, email):
+    response = client.post("/login", data={"email": email, "password": STAFF_PASSWORD})
+
+    assert response.status_code == 401
+    assert session_user(client) is None
 
 
 def test_the_right_password_logs_in(client, staff):
