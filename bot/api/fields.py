@@ -217,6 +217,16 @@ class ListQuery(ma.Schema):
         metadata={"description": "How many items to skip."},
     )
 
+    @ma.pre_load
+    def _one_line_filters(self, data: Any, **kwargs: Any) -> Any:
+        # A filter is compared with stored text: a NUL or a line break matches
+        # nothing (and PostgreSQL cannot compare a NUL), so refuse it by name.
+        for name, value in getattr(data, "items", lambda: ())():
+            problem = line_problem(value) if isinstance(value, str) else None
+            if problem is not None:
+                raise ma.ValidationError({name: [problem]})
+        return data
+
 
 def items_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
     """A `{"items": [...]}` envelope around `item`, named for the OpenAPI document."""

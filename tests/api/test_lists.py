@@ -12,6 +12,7 @@ from bot.services.delivery import apply_status_callback
 from outbound.jobs import run_dispatch_pass
 from outbound.vocabulary import Channel, MessageStatus
 from tests.api.helpers import assert_error
+from tests.conftest import BOTH_DATABASES
 
 
 def _message(db, business, customer, **fields):
@@ -154,3 +155,19 @@ def test_the_api_flow_sends_an_sms_that_messages_and_usage_report(db, api, fake_
     assert (usage["sms_sent"], usage["sms_delivered"]) == (1, 1)
     assert usage["sms_billable_segments"] == sms["segments"]
     assert api.get(f"/messages?customer_id={customer['id']}").get_json()["items"][0]["billable"]
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/customers?email=a%00@b.de", "email"),
+        ("/customers?external_id=%00", "external_id"),
+        ("/templates?name=a%0Ab", "name"),
+        ("/records?status=%00", "status"),
+    ],
+)
+def test_a_filter_with_a_nul_or_a_line_break_is_refused_by_name(api, path, field):
+    assert_error(api.get(path), 422, field=field)
+
+    assert api.get("/customers").status_code == 200  # still answering
