@@ -16,7 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from outbound.sandbox.filters import FILTERS, TESTS, replaced
 from outbound.sandbox.limits import LOOP_ATTRIBUTES, STR_METHODS, TemplateRefused
-from outbound.sandbox.spending import spend, spend_characters
+from outbound.sandbox.spending import method_work, spend, spend_characters
 from outbound.sandbox.values import (
     BINARY,
     GUARD_IDS,
@@ -145,7 +145,7 @@ class MessageSandbox(SandboxedEnvironment):
                         ".replace() takes the text to replace, its replacement and a count"
                     )
                 return replaced(owner, args[0], args[1], args[2] if len(args) == 3 else None)
-            spend_characters(len(owner))
+            spend_characters(method_work(name, owner, (*args, *kwargs.values())))
             return checked(__obj(*args, **kwargs))
         raise TemplateRefused(f"calling {kind_of(__obj)} is not available in message texts")
 

@@ -8,6 +8,7 @@ and refusing a result too large for a message before building it. Also
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ from outbound.sandbox.limits import (
     MAX_RENDERED_CHARACTERS,
     TemplateRefused,
 )
-from outbound.sandbox.spending import spend, spend_characters
+from outbound.sandbox.spending import method_work, spend, spend_characters
 from outbound.sandbox.values import (
     as_number,
     as_text,
@@ -47,8 +48,9 @@ def _text_filter(method: Callable[[str], str], name: str) -> Callable[..., str]:
 @pass_context
 def _trim(context: Context, value: Any, chars: Any = None) -> str:
     text = as_text(value, where="the value given to |trim")
-    spend_characters(len(text))
-    return text.strip(None if chars is None else as_text(chars, where="|trim's characters"))
+    chars = None if chars is None else as_text(chars, where="|trim's characters")
+    spend_characters(method_work("strip", text, (chars,)))
+    return text.strip(chars)
 
 
 @pass_context
@@ -82,6 +84,10 @@ def _end_filter(index: int, name: str) -> Callable[..., Any]:
     return end
 
 
+# What |join(attribute=…) may name: a field ("short") or a small position.
+_PART_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}|[0-9]{1,3}")
+
+
 @pass_context
 def _join(context: Context, value: Any, separator: Any = "", attribute: Any = None) -> str:
     spend()
@@ -93,7 +99,7 @@ def _join(context: Context, value: Any, separator: Any = "", attribute: Any = No
         raise TemplateRefused(f"lists in a message text have at most {MAX_ITEMS} items")
     items: Any = value
     if attribute is not None:
-        if not isinstance(attribute, str | int) or isinstance(attribute, bool):
+        if not _PART_NAME.fullmatch(str(attribute)) or isinstance(attribute, bool):
             raise TemplateRefused("|join(attribute=…) names a part, e.g. attribute='short'")
         part_of = make_attrgetter(context.environment, attribute)
         items = [part_of(item) for item in value]

@@ -193,6 +193,10 @@ SIZES = _group(
         "{{ ('x' * 20000).split('') }}",
         "{{ ('x ' * 5000).split()|length }}",
         "{{ customer.name|replace('', customer.name * 1000) }}",
+        "{{ ('\u0101' * 20000).strip('\u0113' * 19999 ~ '\u0101')|length }}",
+        "{{ ('\u0101' * 20000).lstrip('\u0113' * 19999 ~ '\u0101')|length }}",
+        "{{ ('\u0101' * 20000)|trim('\u0113' * 19999 ~ '\u0101')|length }}",
+        "{{ ['a']|join(attribute='0' * 5000) }}",
     ],
 )
 

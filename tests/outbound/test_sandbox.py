@@ -4,6 +4,8 @@ legitimate texts keep working, and random templates never get past it."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
 import tomllib
 
@@ -27,9 +29,26 @@ from outbound.rendering import (
 from tests.outbound.message_contexts import START, full_context
 from tests.outbound.sandbox_payloads import PAYLOADS
 
-# Far above the figures bench/template_limits.py measures (a few ms); a guard
-# against a refusal that waits for seconds, not a speed test.
-GUARD_SECONDS = 1.0
+# The issue's bound: every payload is refused within 100 ms. Measured as this
+# thread's CPU time with the garbage collector paused (`cpu_seconds`), so
+# neither a busy test machine nor a collection of pytest's own heap counts
+# against it; bench/template_limits.py measures the real figures (a few ms).
+GUARD_SECONDS = 0.1
+
+
+@contextlib.contextmanager
+def cpu_seconds():
+    """Yield a list that holds, afterwards, the CPU seconds the block took."""
+    spent: list[float] = []
+    gc.disable()
+    started = time.thread_time()
+    try:
+        yield spent
+    finally:
+        spent.append(time.thread_time() - started)
+        gc.enable()
+
+
 # What an object's repr or a leaked internal looks like in a text or a message.
 LEAKS = ("<function", "<class", "<built-in", "<bound", " at 0x", "0x", "jinja2.", "object at")
 
@@ -69,28 +88,24 @@ def test_the_payload_list_covers_escapes_and_denial_of_service():
     "payload", PAYLOADS, ids=[f"{p.group}-{i}" for i, p in enumerate(PAYLOADS)]
 )
 def test_every_payload_is_refused_at_once_with_a_sentence(payload):
-    started = time.perf_counter()
-    with pytest.raises(RenderError) as refused:
+    with cpu_seconds() as rendering, pytest.raises(RenderError) as refused:
         render(TextTemplate(payload.source), full_context())
-    rendering = time.perf_counter() - started
 
     assert_clear(str(refused.value))
-    assert rendering < GUARD_SECONDS
+    assert rendering[0] < GUARD_SECONDS
 
 
 @pytest.mark.parametrize(
     "payload", PAYLOADS, ids=[f"{p.group}-{i}" for i, p in enumerate(PAYLOADS)]
 )
 def test_every_payload_is_refused_by_the_save_check(payload):
-    started = time.perf_counter()
-    with pytest.raises(DomainError) as refused:
+    with cpu_seconds() as checking, pytest.raises(DomainError) as refused:
         check_source(payload.source, "body", full_context())
-    checking = time.perf_counter() - started
 
     assert refused.value.code in ("template_error", "template_syntax", "unknown_variable")
     assert refused.value.field == "body"
     assert_clear(refused.value.message)
-    assert checking < GUARD_SECONDS
+    assert checking[0] < GUARD_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -143,10 +158,10 @@ def test_compiling_computes_nothing_of_the_text():
     ["{{ 'a' * 10**9 }}", "{{ [1] * 10**9 }}", "{{ 9**9**9 }}", "{{ ('a' * 10**9)|upper }}"],
 )
 def test_compiling_a_runaway_expression_is_instant_and_leaves_it_to_the_render(source):
-    started = time.perf_counter()
-    sandbox.compile_text(source)
+    with cpu_seconds() as compiling:
+        sandbox.compile_text(source)
 
-    assert time.perf_counter() - started < GUARD_SECONDS
+    assert compiling[0] < GUARD_SECONDS
     with pytest.raises(RenderError):
         render(TextTemplate(source), full_context())
 
@@ -324,12 +339,15 @@ _TEMPLATES = st.recursive(_FRAGMENTS, _statements, max_leaves=8)
 )
 @given(source=_TEMPLATES)
 def test_random_templates_render_text_or_are_refused(source):
-    started = time.perf_counter()
-    try:
-        text = render(TextTemplate(source), full_context()).body
-    except RenderError as error:
+    text, error = None, None
+    with cpu_seconds() as rendering:
+        try:
+            text = render(TextTemplate(source), full_context()).body
+        except RenderError as refused:
+            error = refused
+    if error is not None:
         assert_clear(str(error))
     else:
         for leak in LEAKS:
             assert leak not in text, (source, text)
-    assert time.perf_counter() - started < GUARD_SECONDS
+    assert rendering[0] < GUARD_SECONDS
