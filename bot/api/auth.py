@@ -15,6 +15,7 @@ from bot.extensions import db
 from bot.models import Business
 from bot.services.businesses import business_for_api_key
 
+_LOOKED_UP = "replydesk.bearer_business"
 SECURITY_SCHEME = "bearerAuth"
 SECURITY_SCHEME_SPEC = {
     "type": "http",
@@ -23,13 +24,27 @@ SECURITY_SCHEME_SPEC = {
 }
 
 
+def bearer_business() -> Business | None:
+    """The business of the request's bearer key, or None (no key, unknown, revoked).
+
+    Looked up once per request: the rate limiter asks first, then `authenticate`.
+    Kept in the WSGI environ, which belongs to this request alone (`g` lives as
+    long as the app context, which a test may keep across requests).
+    """
+    if _LOOKED_UP not in request.environ:
+        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+        key = key.strip()
+        valid = scheme.lower() == "bearer" and key
+        request.environ[_LOOKED_UP] = business_for_api_key(db.session, key) if valid else None
+    return request.environ[_LOOKED_UP]
+
+
 def authenticate() -> None:
     """Resolve the `Authorization: Bearer <key>` header to a business, or raise Unauthorized."""
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-    key = key.strip()
-    if scheme.lower() != "bearer" or not key:
+    if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("send your API key in the header 'Authorization: Bearer <key>'")
-    business = business_for_api_key(db.session, key)
+    business = bearer_business()
     if business is None:
         raise Unauthorized("this API key is unknown or has been revoked")
     g.api_business = business

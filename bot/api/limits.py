@@ -5,10 +5,12 @@ across all resources, not one per endpoint). RATELIMIT_API_PER_KEY counts every
 request per bearer key — the key is known only by a hash, and a request without
 one counts against its address. RATELIMIT_API_BAD_KEY_PER_ADDRESS counts the
 requests one address answered with 401 (no key, an unknown or a revoked one), so
-trying made-up keys is not a way round the first limit. The limits are checked
-before the key is looked up, so a limited client costs no database query; a
-breach is a 429 in the API's error shape (code "rate_limited") with Retry-After
-and the X-RateLimit-* headers.
+trying made-up keys is not a way round the first limit; a request with a valid
+key is exempt from it, so a broken integration or strangers behind the same
+address never hold a working key up. The key is looked up once per request
+(`bot.api.auth.bearer_business`) for the limiter and the view alike. A breach is
+a 429 in the API's error shape (code "rate_limited") with Retry-After and the
+X-RateLimit-* headers.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import hashlib
 from flask import current_app, request
 from flask_smorest import Blueprint
 
+from bot.api.auth import bearer_business
 from bot.extensions import limiter, remote_address
 
 
@@ -64,6 +67,9 @@ _bad_key_limit = limiter.shared_limit(
     scope="api-bad-key",
     key_func=_address,
     deduct_when=lambda response: response.status_code == 401,
+    # A valid key is never held up by the bad ones tried from its address (a
+    # broken integration, or strangers behind the same NAT).
+    exempt_when=lambda: bearer_business() is not None,
     error_message=_bad_keys_message,
 )
 

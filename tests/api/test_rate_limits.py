@@ -86,6 +86,20 @@ def test_made_up_keys_are_limited_per_address(client, api):
     assert response.headers["X-RateLimit-Remaining"] == "4"
 
 
+def test_a_valid_key_is_not_held_up_by_bad_keys_tried_from_its_address(client, api):
+    shared = {"REMOTE_ADDR": "203.0.113.66"}  # one office, one broken integration
+    for n in range(4):
+        bad_key = {"Authorization": f"Bearer revoked-{n}"}
+        client.get("/api/v1/business", headers=bad_key, environ_base=shared)
+    assert_error(client.get("/api/v1/business", environ_base=shared), 429, code="rate_limited")
+
+    response = client.get(
+        "/api/v1/business", headers={"Authorization": f"Bearer {api.key}"}, environ_base=shared
+    )
+
+    assert response.status_code == 200
+
+
 def test_the_openapi_document_lists_429_for_every_operation(client):
     document = client.get("/api/v1/openapi.json").get_json()
     operations = [
