@@ -2,7 +2,8 @@
 
 `db upgrade` comes from Flask-Migrate. The commands here create a business
 (printing its id and first API key as JSON), create a staff login, load the
-demo, and run one dispatcher pass as of a given instant.
+demo, run one dispatcher pass as of a given instant, and list the stored
+message texts today's checks refuse (after an upgrade that tightened them).
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ from bot.services.errors import DomainError
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_business_command, create_user_command, demo_command, dispatch_command):
+    commands = (
+        create_business_command,
+        create_user_command,
+        demo_command,
+        dispatch_command,
+        check_templates_command,
+    )
+    for command in commands:
         app.cli.add_command(command)
 
 
@@ -104,6 +112,32 @@ def dispatch_command(now_text):
     now = _parse_instant(now_text) if now_text else datetime.now(UTC)
     summary = run_dispatch_pass(now, send_inline=True)
     click.echo(json.dumps({"now": now.isoformat(), **summary}))
+
+
+@click.command("check-templates")
+@click.option("--business", "business_id", type=int, default=None, help="Only this business.")
+def check_templates_command(business_id):
+    """List the stored message texts that no longer pass the checks, one JSON line each.
+
+    Exits 1 when there is one: its notices would fail when sent until the
+    business mends it (PATCH /api/v1/templates/<id>)."""
+    from bot.services.texts import refused_templates
+
+    refused = refused_templates(db.session, now=datetime.now(UTC), business_id=business_id)
+    for template, error in refused:
+        line = {
+            "business_id": template.business_id,
+            "template_id": template.id,
+            "name": template.name,
+            "channel": str(template.channel),
+            "locale": template.locale,
+            "field": error.field,
+            "message": error.message,
+        }
+        click.echo(json.dumps(line, ensure_ascii=False))
+    db.session.rollback()  # checking writes nothing
+    if refused:
+        raise SystemExit(1)
 
 
 def _parse_instant(text: str) -> datetime:

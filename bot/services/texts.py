@@ -35,6 +35,7 @@ from bot.models import (
     RecordKind,
     Service,
     StaffMember,
+    Template,
 )
 from bot.services.errors import DomainError
 from outbound.notices import notice_context
@@ -239,6 +240,33 @@ def checked_text(
         context,
         "content_variables",
     )
+
+
+def refused_templates(
+    session: Session, *, now: datetime, business_id: int | None = None
+) -> list[tuple[Template, DomainError]]:
+    """The stored templates today's checks refuse, each with why (for `flask
+    check-templates`): a text saved under older, looser rules would fail when its
+    notice is sent, so an upgrade lists them for the business to mend."""
+    statement = select(Template).order_by(Template.business_id, Template.id)
+    if business_id is not None:
+        statement = statement.where(Template.business_id == business_id)
+    refused = []
+    for template in session.scalars(statement):
+        try:
+            checked_text(
+                session,
+                session.get(Business, template.business_id),
+                channel=template_channel(template.channel),
+                locale=template_locale(template.locale),
+                body=template.body,
+                subject=template.subject,
+                now=now,
+                content_variables=template.content_variables,
+            )
+        except DomainError as error:
+            refused.append((template, error))
+    return refused
 
 
 # --- preview -----------------------------------------------------------------

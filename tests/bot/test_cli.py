@@ -79,3 +79,21 @@ def test_demo_loads_once_and_tops_up_on_a_second_run(runner, db):
         "email": "demo@replydesk.local",
         "password": "demo-password",
     }
+
+
+def test_check_templates_lists_stored_texts_the_checks_refuse(runner, db, business):
+    assert runner.invoke(args=["check-templates"]).exit_code == 0  # the defaults pass
+
+    stored = db.session.scalars(
+        select(Template).where(Template.business_id == business.id, Template.name == "reminder")
+    ).first()
+    # Saved under the old, looser sandbox: |map is no filter a message text may use.
+    stored.body = "Termine: {{ slots|map(attribute='short')|join(', ') }}"
+    db.session.commit()
+
+    result = runner.invoke(args=["check-templates", "--business", str(business.id)])
+
+    assert result.exit_code == 1
+    [line] = [json.loads(text) for text in result.output.splitlines()]
+    assert (line["template_id"], line["field"]) == (stored.id, "body")
+    assert "|map" in line["message"]
