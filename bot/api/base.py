@@ -22,7 +22,13 @@ from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 from bot.api import json_body
 from bot.api.auth import authenticate
-from bot.api.errors import API_PREFIX, ApiErrorSchema, domain_error_response, http_error_response
+from bot.api.errors import (
+    API_PREFIX,
+    PARSED_BODY,
+    ApiErrorSchema,
+    domain_error_response,
+    http_error_response,
+)
 from bot.extensions import db
 from bot.services.errors import DomainError
 
@@ -63,6 +69,7 @@ class JsonBodyParser(FlaskParser):
             for key in reversed(path):
                 error = {key: error}
             raise ValidationError(error)
+        req.environ[PARSED_BODY] = data  # the error handler orders fields by it
         return data
 
 

@@ -24,6 +24,8 @@ from bot.extensions import db
 from bot.services.errors import DomainError
 
 API_PREFIX = "/api/v1"
+# Where the API's body parser leaves the JSON body it parsed, for this request only.
+PARSED_BODY = "replydesk.parsed_json_body"
 
 # webargs/marshmallow message -> our machine-readable code.
 _CODES_BY_MESSAGE = {
@@ -154,7 +156,8 @@ def _without_location(messages: dict) -> dict | list:
 
 
 def _in_request_order(flat: dict) -> dict:
-    body = request.get_json(silent=True) if request.is_json else None
+    # The body webargs parsed, not a second parse of a body that may be 1 MiB.
+    body = request.environ.get(PARSED_BODY)
     written: dict[str, int] = {}
     for name in [*(body if isinstance(body, dict) else ()), *request.args]:
         written.setdefault(name, len(written))
