@@ -176,12 +176,15 @@ def known_inbound_forms(sender: str, receiver: str) -> list[dict]:
         {**base, "NumSegments": str(2**80)},
         {**base, "NumMedia": str(2**63)},
         {**base, "Body": "x" * 1_601},
+        {**base, "From": sender + "-" * 150},  # longer than the address columns (PostgreSQL)
+        {**base, "Body": "ja\x00"},  # PostgreSQL cannot store a NUL
     ]
 
 
 def known_status_callbacks(waiting_id: int, other_sid: str) -> list[tuple[str, dict]]:
     """Fixed status callbacks that crashed before: the id of a message still waiting
-    for its SID paired with another message's SID, and ids beyond SQLite's integers."""
+    for its SID paired with another message's SID, ids beyond SQLite's integers, and
+    an error code longer than its column."""
     return [
         (f"{STATUS_PATH}?message={waiting_id}", {"MessageSid": other_sid, "MessageStatus": "sent"}),
         (
@@ -191,6 +194,10 @@ def known_status_callbacks(waiting_id: int, other_sid: str) -> list[tuple[str, d
         (
             f"{STATUS_PATH}?message={2**63}",
             {"MessageSid": "SM" + "8" * 32, "MessageStatus": "sent"},
+        ),
+        (  # an error code longer than its column (PostgreSQL)
+            f"{STATUS_PATH}?message={waiting_id}",
+            {"MessageSid": "SM" + "9" * 32, "MessageStatus": "undelivered", "ErrorCode": "3" * 20},
         ),
     ]
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import PUBLIC_BASE_URL, SMS_FROM, TWILIO_TOKEN
+from tests.conftest import BOTH_DATABASES, PUBLIC_BASE_URL, SMS_FROM, TWILIO_TOKEN
 from tests.fuzz.inputs import (
     INBOUND_PATH,
     SIGNATURE_HEADER,
@@ -28,6 +28,10 @@ from tests.fuzz.inputs import (
 )
 from tests.fuzz.shape import error_shape_problem
 from tests.support import queue_sms
+
+# PostgreSQL refuses what SQLite stores (a NUL, a string longer than its column),
+# so the webhooks are fuzzed on both.
+pytestmark = BOTH_DATABASES
 
 CUSTOMER_PHONE = "+4915112345678"  # customer_factory's default, seeded by `seeded`
 
@@ -98,7 +102,7 @@ def test_signed_status_callbacks_are_answered(client, db, business, seeded, data
     assert_answered(post_signed(client, db, path, form), 204, {"path": path, **form})
 
 
-@pytest.mark.parametrize("index", range(3))
+@pytest.mark.parametrize("index", range(len(known_status_callbacks(1, "SM"))))
 def test_known_hostile_status_callbacks_are_answered(client, db, seeded, index):
     waiting_id, other_sid = seeded.message_ids[0], seeded.sids[0]
     path, form = known_status_callbacks(waiting_id, other_sid)[index]
