@@ -26,6 +26,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.api.errors import error_body
+from bot.api.fields import MAX_ID
 from bot.config import webhook_auth_token
 from bot.extensions import db
 from bot.models import utcnow
@@ -33,7 +34,7 @@ from bot.services.delivery import apply_status_callback
 from bot.services.inbound import handle_inbound
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
-_MESSAGE_ID = re.compile(r"[0-9]{1,18}")
+_MESSAGE_ID = re.compile(r"[0-9]{1,10}")
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 MAX_BODY_CHARACTERS = 1600  # what Twilio accepts and sends for one SMS
@@ -150,11 +151,13 @@ def twilio_status():
 
 
 def _message_id(value: str | None) -> int | None:
-    """Our message id from the callback URL (`?message=`): plain digits that fit a
-    database integer, else None (int() would take "+5", " 5" or "1_000")."""
+    """Our message id from the callback URL (`?message=`): plain digits that fit the
+    id column (PostgreSQL's integer: 2**31 - 1), else None (int() would take "+5",
+    " 5" or "1_000")."""
     if value is None or not _MESSAGE_ID.fullmatch(value):
         return None
-    return int(value) or None
+    number = int(value)
+    return number if 1 <= number <= MAX_ID else None
 
 
 def _too_large(error: RequestEntityTooLarge) -> Response:

@@ -59,6 +59,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 )
 
 from tests.conftest import TWILIO_SID, TWILIO_TOKEN  # noqa: E402
+from tests.fakes.postgres_server import PostgresServer  # noqa: E402
 from tests.fakes.redis_server import RedisServer  # noqa: E402
 from tests.fakes.smtp_sink import SmtpSink  # noqa: E402
 from tests.fakes.twilio_api import FakeTwilio  # noqa: E402
@@ -158,11 +159,18 @@ def free_port() -> int:
 
 
 class Stack:
-    """The Procfile's processes on a private Redis, fake Twilio, SMTP sink and SQLite."""
+    """The Procfile's processes on a private Redis, fake Twilio, SMTP sink and SQLite
+    (or, with `database="postgresql"`, a throwaway PostgreSQL cluster)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, database: str = "sqlite") -> None:
         self.directory = directory
         (directory / "fuzz.sqlite3").unlink(missing_ok=True)  # every run starts empty
+        self.postgres = PostgresServer() if database == "postgresql" else None
+        database_url = (
+            self.postgres.url(self.postgres.create_database())
+            if self.postgres is not None
+            else f"sqlite:///{directory / 'fuzz.sqlite3'}"
+        )
         self.redis = RedisServer()
         self.twilio = FakeTwilio(TWILIO_SID, TWILIO_TOKEN).start()
         self.smtp = SmtpSink().start()
@@ -171,7 +179,7 @@ class Stack:
         self.env = {
             **os.environ,
             "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
-            "DATABASE_URL": f"sqlite:///{directory / 'fuzz.sqlite3'}",
+            "DATABASE_URL": database_url,
             "REDIS_URL": self.redis.url,
             "PUBLIC_BASE_URL": self.base_url,
             "SECRET_KEY": "fuzz-secret",
@@ -241,6 +249,8 @@ class Stack:
         self.twilio.stop()
         self.smtp.stop()
         self.redis.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
 
 
 # --- sending --------------------------------------------------------------------
@@ -559,6 +569,12 @@ def main() -> int:
     )
     parser.add_argument("--seed", type=int, default=20_260_801)
     parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the database the processes use (postgresql: a throwaway cluster)",
+    )
+    parser.add_argument(
         "--directory",
         type=Path,
         default=None,
@@ -571,7 +587,7 @@ def main() -> int:
 
     run = Run(directory)
     started = time.monotonic()
-    stack = Stack(directory)
+    stack = Stack(directory, args.database)
     try:
         salon = requests.Session()
         salon.headers["Authorization"] = f"Bearer {stack.salon_key}"

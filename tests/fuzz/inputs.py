@@ -195,6 +195,10 @@ def known_status_callbacks(waiting_id: int, other_sid: str) -> list[tuple[str, d
             f"{STATUS_PATH}?message={2**63}",
             {"MessageSid": "SM" + "8" * 32, "MessageStatus": "sent"},
         ),
+        (  # beyond PostgreSQL's integer, within SQLite's
+            f"{STATUS_PATH}?message={10**10}",
+            {"MessageSid": "SM" + "6" * 32, "MessageStatus": "queued"},
+        ),
         (  # an error code longer than its column (PostgreSQL)
             f"{STATUS_PATH}?message={waiting_id}",
             {"MessageSid": "SM" + "9" * 32, "MessageStatus": "undelivered", "ErrorCode": "3" * 20},
