@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 import time
 
-from flask import request
 from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,11 +28,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
-def remote_address() -> str:
-    """The client's address as the WSGI server saw it: the default key of every limit."""
-    return request.remote_addr or "unknown"
-
-
 def minutes_until_retry() -> int:
     """Whole minutes (at least one) until the limit this request broke lets it through."""
     breached = limiter.current_limit
@@ -43,7 +38,7 @@ def minutes_until_retry() -> int:
 
 
 limiter = Limiter(
-    remote_address,
+    get_remote_address,  # the address the WSGI server saw: behind a proxy, see ProxyFix
     key_prefix="replydesk",
     # A moving window: no burst of twice the limit across a window boundary.
     strategy="moving-window",

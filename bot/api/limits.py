@@ -18,10 +18,11 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app, request
+from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
 from bot.api.auth import bearer_business
-from bot.extensions import limiter, remote_address
+from bot.extensions import limiter
 
 
 def _key() -> str:
@@ -30,11 +31,11 @@ def _key() -> str:
     key = key.strip()
     if scheme.lower() == "bearer" and key:
         return "key:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:32]
-    return "address:" + remote_address()
+    return "address:" + get_remote_address()
 
 
 def _address() -> str:
-    return "address:" + remote_address()
+    return "address:" + get_remote_address()
 
 
 def _per_key() -> str:

@@ -25,13 +25,14 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.config import DEVELOPMENT_SECRET_KEY
-from bot.extensions import db, limiter, login_manager, minutes_until_retry, remote_address
+from bot.extensions import db, limiter, login_manager, minutes_until_retry
 from bot.models import User
 from bot.safe_values import line_problem
 
@@ -117,7 +118,7 @@ def _device_knows_account() -> bool:
 
 
 def _address_key() -> str:
-    return "address:" + remote_address()
+    return "address:" + get_remote_address()
 
 
 def _account_key() -> str:
@@ -129,7 +130,7 @@ def _account_client_key() -> str:
     device = _known_device()
     if device is not None and _tried_account() in device[1]:
         return f"account:{_tried_account()}:device:{device[0]}"
-    return f"account:{_tried_account()}:address:{remote_address()}"
+    return f"account:{_tried_account()}:address:{get_remote_address()}"
 
 
 def _account_client_message() -> str:
