@@ -30,7 +30,7 @@ from bot.safe_values import (
     mailbox_problem,
     shown_url_problem,
 )
-from bot.services.errors import Conflict, DomainError
+from bot.services.errors import Conflict, DomainError, refuse_problem
 from outbound.rendering import SUPPORTED_LOCALES, default_template, default_template_names
 from outbound.rules import DEFAULT_RULES
 from outbound.vocabulary import Channel
@@ -186,8 +186,7 @@ def _check_text(field: str, value: str, allow_private_webhook_urls: bool) -> Non
         problem = email_address_problem(value)
     else:
         problem = line_problem(value)
-    if problem is not None:
-        raise DomainError(f"{field} {problem}", field=field)
+    refuse_problem(field, problem)
     if field in SHOWN_URL_SETTINGS:
         problem = shown_url_problem(value)
         if problem is not None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Business, Location, Service, StaffMember, WorkingHours
 from bot.safe_values import line_problem
-from bot.services.errors import DomainError
+from bot.services.errors import DomainError, refuse_problem
 from bot.services.lookup import owned_row
 
 LOCATION_FIELDS = ("name", "address", "working_hours")
@@ -235,9 +235,7 @@ def _require_name(data: Mapping[str, Any]) -> None:
 
 def _line(field: str, value: str) -> str:
     """`value` if it is one line; refused, not cleaned, when it is not."""
-    problem = line_problem(value)
-    if problem is not None:
-        raise DomainError(f"{field} {problem}", field=field)
+    refuse_problem(field, line_problem(value))
     return value
 
 

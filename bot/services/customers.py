@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.models import AddressKind, Business, ContactAddress, Customer, utcnow
 from bot.phones import InvalidPhoneNumber, parse_phone
 from bot.safe_values import email_address_problem, line_problem
-from bot.services.errors import Conflict, DomainError
+from bot.services.errors import Conflict, DomainError, refuse_problem
 from bot.services.lookup import owned_row
 from bot.services.notify import release_privacy_holds
 from outbound.rendering import SUPPORTED_LOCALES
@@ -77,11 +77,9 @@ def update_customer(
 
 
 def _check_text(field: str, value: str) -> None:
-    problem = line_problem(value)
-    if problem is None and field == "email":
-        problem = email_address_problem(value.strip())
-    if problem is not None:
-        raise DomainError(f"{field} {problem}", field=field)
+    refuse_problem(field, line_problem(value))
+    if field == "email":
+        refuse_problem(field, email_address_problem(value.strip()))
 
 
 def get_customer(session: Session, business: Business, customer_id: int) -> Customer:

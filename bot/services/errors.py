@@ -15,6 +15,13 @@ class DomainError(ValueError):
         self.field = field
 
 
+def refuse_problem(field: str, problem: str | None) -> None:
+    """Raise DomainError naming `field` when a value check (`bot.safe_values`) found a
+    `problem`, a phrase such as "must be one line; it contains a line break"."""
+    if problem is not None:
+        raise DomainError(f"{field} {problem}", field=field)
+
+
 class NotFound(DomainError):
     status = 404
 
