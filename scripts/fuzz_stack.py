@@ -29,7 +29,6 @@ import http.client
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -75,6 +74,7 @@ from tests.fuzz.inputs import (  # noqa: E402
     status_callbacks,
 )
 from tests.fuzz.shape import error_shape, error_shape_problem  # noqa: E402
+from tests.support import stop_process_group  # noqa: E402
 
 SALON_NUMBER = "+4930555010"  # the business the webhooks write to
 WORKSHOP_NUMBER = "+4930555020"  # the business whose key the API fuzzing uses
@@ -238,13 +238,7 @@ class Stack:
         raise RuntimeError(f"gunicorn did not answer within 60 s; see {self.log_path}")
 
     def stop(self) -> None:
-        try:
-            os.killpg(self.processes.pid, signal.SIGTERM)
-            self.processes.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.processes.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        stop_process_group(self.processes, timeout=30)
         self._log.close()
         self.twilio.stop()
         self.smtp.stop()

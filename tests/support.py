@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+
 from bot.models import Author, Business, Customer, Message
 from bot.services.messages import queue_message
 from outbound.channels import ContactFacts
@@ -38,3 +42,16 @@ def queue_sms(
         author=author,
         customer_id=customer.id,
     )
+
+
+def stop_process_group(process: subprocess.Popen, timeout: float = 20) -> None:
+    """End a server the tests started in its own session (start_new_session=True):
+    SIGTERM to the whole group, SIGKILL when it has not stopped after `timeout`."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +25,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from tests.conftest import TWILIO_SID, TWILIO_TOKEN
+from tests.support import stop_process_group
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -101,11 +101,7 @@ def stack(tmp_path, redis_server, fake_twilio, smtp_sink):
         wait_for(web_is_up, 30, "gunicorn to answer")
         yield base_url, api
     finally:
-        os.killpg(processes.pid, signal.SIGTERM)
-        try:
-            processes.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(processes.pid, signal.SIGKILL)
+        stop_process_group(processes)
         log.close()
         print((tmp_path / "honcho.log").read_text()[-4000:])
 

@@ -12,7 +12,6 @@ import http.client
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import pytest
 from bot import create_app
 from bot.extensions import db
 from bot.services.businesses import create_api_key, create_business
+from tests.support import stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -82,11 +82,7 @@ def server(tmp_path_factory, redis_server):
             time.sleep(0.2)
         yield port, key, directory / "gunicorn.log"
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_process_group(process)
         log.close()
 
 
