@@ -16,15 +16,16 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test fuzz lint format install redis-package browser-package postgres-package
+.PHONY: run test fuzz lint format install translations compiled-translations redis-package \
+	browser-package postgres-package
 
-run: install redis-package
+run: install compiled-translations redis-package
 	@scripts/ensure-redis
 	$(BIN)/flask --app bot db upgrade
 	@$(BIN)/flask --app bot demo | $(BIN)/python scripts/banner.py
 	exec $(BIN)/honcho start --port $(PORT)
 
-test: install redis-package browser-package postgres-package
+test: install compiled-translations redis-package browser-package postgres-package
 	$(BIN)/python -m pytest
 
 # The long fuzz run against the real processes (docs/RELIABILITY.md); by hand, not in `make test`.
@@ -46,6 +47,20 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
+
+# The web app's German and Dutch (bot/web/language.py): the .po catalogues are the
+# source, the .mo files the build; `make translations` adds new texts to the catalogues.
+CATALOGUES := $(wildcard bot/translations/*/LC_MESSAGES/messages.po)
+compiled-translations: install $(CATALOGUES:.po=.mo)
+
+bot/translations/%/LC_MESSAGES/messages.mo: bot/translations/%/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o bot/translations/messages.pot \
+	  --no-location --sort-output --project ReplyDesk .
+	$(BIN)/pybabel update -i bot/translations/messages.pot -d bot/translations \
+	  --no-fuzzy-matching --ignore-obsolete
 
 redis-package:
 	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null || \

@@ -38,13 +38,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from bot import api, cli, webhooks
     from bot.extensions import csrf, db, limiter, login_manager, migrate
-    from bot.web import auth, links, simulator
+    from bot.web import auth, language, links, simulator
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    language.init_app(app)
     limiter.init_app(app)  # counters in RATELIMIT_STORAGE_URI; connects on first use
 
     api.init_app(app)

@@ -9,6 +9,7 @@ turns the reading into the action the bot takes and the reply it sends.
 from conversations.engine import (
     Action,
     Appointment,
+    Handover,
     Reply,
     ReplyKey,
     Situation,
@@ -22,6 +23,7 @@ from conversations.reading import carrier_interpretation, interpret, warm_up
 __all__ = [
     "Action",
     "Appointment",
+    "Handover",
     "Reply",
     "ReplyKey",
     "Situation",

@@ -77,6 +77,23 @@ class ReplyKey(enum.StrEnum):
     WHICH_APPOINTMENT = "reply_which_appointment"
 
 
+class Handover(enum.StrEnum):
+    """Why the bot handed a conversation to staff; the inbox shows it in words."""
+
+    UNKNOWN_SENDER = "unknown_sender"  # the number belongs to no customer
+    NOT_UNDERSTOOD = "not_understood"  # a question or anything the bot does not act on
+    NO_APPOINTMENT = "no_appointment"  # confirm, cancel or move, but nothing upcoming
+    REQUEST_PENDING = "request_pending"  # confirms a request the business has not booked
+    CANCEL_NOT_BY_TEXT = "cancel_not_by_text"  # the business takes no cancellations by text
+    CANCEL_TOO_LATE = "cancel_too_late"  # inside the cancellation window
+    NO_OPENING_HOURS = "no_opening_hours"  # a move, but no diary to offer times from
+    NO_SLOTS = "no_slots"  # a move, but nothing free near the wish
+    REPEATED_FAILURE = "repeated_failure"  # two unclear answers in a row
+    APPOINTMENT_GONE = "appointment_gone"  # the appointment talked about changed meanwhile
+    CANCEL_KEYWORD = "cancel_keyword"  # a bare CANCEL: opted out, but likely meant the visit
+    ANSWER_TO_STAFF = "answer_to_staff"  # the customer answered a staff message
+
+
 @dataclass(frozen=True)
 class Appointment:
     """One of the customer's appointments still to come."""
@@ -119,6 +136,7 @@ class Step:
     new_start: datetime | None = None
     reply: Reply | None = None
     needs_staff: bool = False
+    handover: Handover | None = None  # why, when this step hands over
     carrier_opt_in: bool = False
 
 
@@ -141,15 +159,22 @@ class _Machine:
             # The carrier answers STOP itself and blocks our replies. A bare CANCEL
             # opted the number out too, but the customer likely meant the appointment.
             flag = self.reading.keyword == "cancel"
-            return self._step(Action.RECORD_OPT_OUT, State.IDLE, needs_staff=flag, reset=True)
+            return self._step(
+                Action.RECORD_OPT_OUT,
+                State.IDLE,
+                needs_staff=flag,
+                handover=Handover.CANCEL_KEYWORD if flag else None,
+                reset=True,
+            )
         if intent == Intent.OPT_IN:
             return self._step(Action.CLEAR_OPT_OUT, self.s.state)
         if intent == Intent.HELP:
             return self._step(Action.NONE, self.s.state, reply=Reply(ReplyKey.HELP))
         if not self.s.known_sender:
-            return self._to_staff(ReplyKey.UNKNOWN_SENDER)
+            return self._to_staff(Handover.UNKNOWN_SENDER, ReplyKey.UNKNOWN_SENDER)
         if self.s.staff_awaits_answer:
-            return self._to_staff(None)  # staff asked something: the answer is theirs
+            # Staff asked something: the answer is theirs.
+            return self._to_staff(Handover.ANSWER_TO_STAFF, None)
         if self.context.get("choices"):
             return self._choosing()
         record = self._appointment_in_question()
@@ -168,14 +193,17 @@ class _Machine:
     def _fresh(self, record: Appointment | None) -> Step:
         intent = self.reading.intent
         if intent not in (Intent.CONFIRM, Intent.CANCEL, Intent.RESCHEDULE):
-            return self._to_staff(None if self.s.staff_holds else ReplyKey.HANDED_TO_STAFF)
+            reply = None if self.s.staff_holds else ReplyKey.HANDED_TO_STAFF
+            return self._to_staff(Handover.NOT_UNDERSTOOD, reply)
         if record is None:
             if len(self.s.appointments) > 1:
                 return self._ask_which()
-            return self._to_staff(ReplyKey.HANDED_TO_STAFF)
+            return self._to_staff(Handover.NO_APPOINTMENT, ReplyKey.HANDED_TO_STAFF)
         if intent == Intent.CONFIRM:
             if not record.booked:
-                return self._to_staff(ReplyKey.REQUEST_PENDING, record=record)
+                return self._to_staff(
+                    Handover.REQUEST_PENDING, ReplyKey.REQUEST_PENDING, record=record
+                )
             return self._step(
                 Action.CONFIRM,
                 State.IDLE,
@@ -257,9 +285,11 @@ class _Machine:
     def _cancel(self, record: Appointment) -> Step:
         hours = self.s.cancellation_window_hours
         if hours is None:
-            return self._to_staff(ReplyKey.CANCEL_NOT_BY_TEXT, record=record)
+            return self._to_staff(
+                Handover.CANCEL_NOT_BY_TEXT, ReplyKey.CANCEL_NOT_BY_TEXT, record=record
+            )
         if self.s.now > record.start - timedelta(hours=hours):
-            return self._to_staff(ReplyKey.CANCEL_TOO_LATE, record=record)
+            return self._to_staff(Handover.CANCEL_TOO_LATE, ReplyKey.CANCEL_TOO_LATE, record=record)
         return self._step(
             Action.CANCEL,
             State.IDLE,
@@ -271,7 +301,9 @@ class _Machine:
     def _reschedule(self, record: Appointment) -> Step:
         availability = self.s.availability.get(record.id)
         if not record.booked or availability is None or not availability.has_opening_hours:
-            return self._to_staff(ReplyKey.HANDED_TO_STAFF, record=record)
+            return self._to_staff(
+                Handover.NO_OPENING_HOURS, ReplyKey.HANDED_TO_STAFF, record=record
+            )
         start, window = self.reading.start, self.reading.window
         if start is not None:
             if availability.is_free(start):
@@ -291,7 +323,7 @@ class _Machine:
 
     def _offer(self, record: Appointment, slots: list[datetime], key: ReplyKey) -> Step:
         if not slots:
-            return self._to_staff(ReplyKey.NO_SLOTS, record=record)
+            return self._to_staff(Handover.NO_SLOTS, ReplyKey.NO_SLOTS, record=record)
         self.context["offers"] = [slot.isoformat() for slot in slots]
         self.context["offered_for"] = {"record_id": record.id, "version": record.version}
         self.context["offered_at"] = self.s.now.isoformat()
@@ -314,8 +346,9 @@ class _Machine:
     def _gone(self) -> Step:
         self.context.pop("record_id", None)
         if self.reading.intent in (Intent.CONFIRM, Intent.CANCEL, Intent.RESCHEDULE):
-            return self._to_staff(ReplyKey.HANDED_TO_STAFF)
-        return self._to_staff(None if self.s.staff_holds else ReplyKey.HANDED_TO_STAFF)
+            return self._to_staff(Handover.APPOINTMENT_GONE, ReplyKey.HANDED_TO_STAFF)
+        reply = None if self.s.staff_holds else ReplyKey.HANDED_TO_STAFF
+        return self._to_staff(Handover.NOT_UNDERSTOOD, reply)
 
     def _offers_hold(self, record: Appointment) -> bool:
         """The offers in the context were made for this appointment as it is now, lately."""
@@ -339,14 +372,21 @@ class _Machine:
     def _failed(self, retry: Reply, state: State) -> Step:
         failures = int(self.context.get("failures", 0)) + 1
         if failures >= MAX_FAILURES:
-            return self._to_staff(ReplyKey.HANDED_TO_STAFF)
+            return self._to_staff(Handover.REPEATED_FAILURE, ReplyKey.HANDED_TO_STAFF)
         self.context["failures"] = failures
         return self._step(Action.NONE, state, reply=retry)
 
-    def _to_staff(self, key: ReplyKey | None, record: Appointment | None = None) -> Step:
+    def _to_staff(
+        self, why: Handover, key: ReplyKey | None, record: Appointment | None = None
+    ) -> Step:
         reply = Reply(key, start=record.start if record else None) if key else None
         return self._step(
-            Action.HAND_TO_STAFF, State.HANDED_TO_STAFF, reply=reply, needs_staff=True, reset=True
+            Action.HAND_TO_STAFF,
+            State.HANDED_TO_STAFF,
+            reply=reply,
+            needs_staff=True,
+            handover=why,
+            reset=True,
         )
 
     def _step(
@@ -358,6 +398,7 @@ class _Machine:
         new_start: datetime | None = None,
         reply: Reply | None = None,
         needs_staff: bool = False,
+        handover: Handover | None = None,
         reset: bool = False,
     ) -> Step:
         context = dict(self.context)
@@ -374,6 +415,7 @@ class _Machine:
             new_start=new_start,
             reply=reply,
             needs_staff=needs_staff,
+            handover=handover,
             carrier_opt_in=self.opted_in,
         )
 

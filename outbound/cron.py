@@ -1,5 +1,5 @@
-"""The `rq cron` configuration: the dispatcher tick every few seconds, the rebook scan
-every few minutes.
+"""The `rq cron` configuration: the dispatcher tick every few seconds, the inbox's
+snooze alarm every half minute, the rebook scan every few minutes.
 
 The Procfile's clock runs `rq cron outbound.cron --url $REDIS_URL`; RQ's own
 scheduler imports this module and enqueues `outbound.jobs.dispatch_tick` and
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from rq import cron
 
-from outbound.jobs import dispatch_tick, plan_rebook
+from outbound.jobs import dispatch_tick, plan_rebook, wake_snoozed
 from outbound.queueing import DISPATCH_QUEUE
 
 DISPATCH_INTERVAL_SECONDS = 5
@@ -34,6 +34,16 @@ cron.register(
     dispatch_tick,
     queue_name=DISPATCH_QUEUE,
     interval=DISPATCH_INTERVAL_SECONDS,
+    job_timeout=DISPATCH_JOB_TIMEOUT_SECONDS,
+    result_ttl=DISPATCH_RESULT_TTL_SECONDS,
+)
+# A snoozed conversation comes back to the open inbox within this of its time.
+SNOOZE_INTERVAL_SECONDS = 30
+
+cron.register(
+    wake_snoozed,
+    queue_name=DISPATCH_QUEUE,
+    interval=SNOOZE_INTERVAL_SECONDS,
     job_timeout=DISPATCH_JOB_TIMEOUT_SECONDS,
     result_ttl=DISPATCH_RESULT_TTL_SECONDS,
 )

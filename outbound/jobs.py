@@ -1,5 +1,5 @@
-"""RQ job functions: the dispatcher tick, the send jobs and the rebook scan, plus the
-CLI's inline pass.
+"""RQ job functions: the dispatcher tick, the send jobs, the rebook scan and the inbox's
+snooze alarm, plus the CLI's inline pass.
 
 Jobs take ids and plain values only, reload their rows and are safe to run
 twice (the claims in `outbound.dispatcher` and `outbound.sending` see to
@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.extensions import db
 from bot.models import utcnow
+from bot.services.inbox import wake_snoozed as wake_snoozed_conversations
 from bot.services.rebook import plan_rebook_nudges
 from outbound.dispatcher import (
     claim_due,
@@ -138,6 +139,17 @@ def send_message(message_id: int) -> str:
     outcome = send_message_now(db.session, message_id, now=utcnow(), config=current_app.config)
     log.info("message %s: %s", message_id, outcome)
     return outcome
+
+
+@in_app_context
+def wake_snoozed() -> int:
+    """Open the snoozed inbox conversations whose snooze time has come; returns how
+    many. Safe to run twice: a woken conversation is no longer snoozed."""
+    woken = wake_snoozed_conversations(db.session, now=utcnow())
+    db.session.commit()
+    if woken:
+        log.info("inbox: %d snoozed conversations woke up", woken)
+    return woken
 
 
 @in_app_context

@@ -92,6 +92,7 @@ class MessageStatus(enum.StrEnum):
     UNDELIVERED = "undelivered"  # the carrier could not deliver; terminal
     FAILED = "failed"  # the provider refused or failed it; terminal
     READ = "read"  # WhatsApp read receipt; terminal
+    NOTE = "note"  # a private note staff keep in a conversation: never sent
 
 
 # Rank on the ladder: a callback may only move a message up, never back down.
@@ -104,6 +105,7 @@ MESSAGE_STATUS_RANK = {
     MessageStatus.UNDELIVERED: 3,
     MessageStatus.FAILED: 3,
     MessageStatus.READ: 4,
+    MessageStatus.NOTE: 4,  # no callback ever names a note
 }
 
 # Twilio's status words mapped onto our ladder.

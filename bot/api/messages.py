@@ -83,7 +83,10 @@ class Messages(MethodView):
     @bp.response(200, items_schema(MessageSchema, "MessageListSchema"))
     def get(self, query):
         """List messages, oldest first; filter by customer, conversation and direction."""
-        statement = select(Message).where(Message.business_id == current_business().id)
+        statement = select(Message).where(
+            Message.business_id == current_business().id,
+            Message.note.is_(False),  # staff's private notes: /conversations/{id}/messages
+        )
         statement = where_equal(
             statement, Message, query, ("customer_id", "conversation_id", "direction")
         )

@@ -4,6 +4,7 @@ from bot.models.base import Base, UTCDateTime, utcnow
 from bot.models.business import (
     ApiKey,
     Business,
+    CannedReply,
     Location,
     Service,
     StaffMember,
@@ -38,6 +39,7 @@ __all__ = [
     "Author",
     "Base",
     "Business",
+    "CannedReply",
     "CancelledBy",
     "ContactAddress",
     "Conversation",

@@ -100,6 +100,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     name: Mapped[str | None] = mapped_column(ShortText)
     role: Mapped[UserRole] = mapped_column(str_enum(UserRole), default=UserRole.STAFF)
+    # The language the web app speaks to this user; None: the business's.
+    locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -120,6 +122,19 @@ class User(Base):
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+class CannedReply(Base):
+    """A reply the business keeps ready for the inbox: a short title and its text."""
+
+    __tablename__ = "canned_reply"
+    __table_args__ = (UniqueConstraint("business_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("business.id"), index=True)
+    title: Mapped[str] = mapped_column(ShortText)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class StaffMember(Base):

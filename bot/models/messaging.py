@@ -1,5 +1,7 @@
 """Messages in both directions, the conversations they belong to, and the
-webhook ids already processed (so a replayed webhook changes nothing)."""
+webhook ids already processed (so a replayed webhook changes nothing).
+
+A conversation's `inbox_status` follows `conversations.inbox`."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, UTCDateTime, str_enum, utcnow
 from bot.models.customers import Customer
+from conversations.inbox import InboxStatus
 from outbound.vocabulary import Channel, MessageStatus
 
 
@@ -35,13 +38,6 @@ class ConversationState(enum.StrEnum):
     HANDED_TO_STAFF = "handed_to_staff"  # the bot stays quiet until staff resolve it
 
 
-class InboxStatus(enum.StrEnum):
-    BOT = "bot"  # the bot handles it; nothing for staff to do
-    OPEN = "open"  # needs a person
-    PENDING = "pending"  # staff answered, waiting for the customer
-    RESOLVED = "resolved"  # done
-
-
 class Conversation(Base):
     __tablename__ = "conversation"
     __table_args__ = (UniqueConstraint("business_id", "channel", "address"),)
@@ -59,9 +55,13 @@ class Conversation(Base):
     inbox_status: Mapped[InboxStatus] = mapped_column(
         str_enum(InboxStatus), default=InboxStatus.BOT, index=True
     )
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     unread_count: Mapped[int] = mapped_column(Integer, default=0)
-    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Snoozed: when the snooze ends by itself; None while snoozed: at the next message.
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Why the bot last handed the conversation to staff (a `conversations.Handover`).
+    handover_reason: Mapped[str | None] = mapped_column(String(32))
 
     customer: Mapped[Customer | None] = relationship()
 
@@ -93,6 +93,8 @@ class Message(Base):
     billable: Mapped[bool] = mapped_column(Boolean, default=False)
     author: Mapped[Author] = mapped_column(str_enum(Author))
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # A private note staff keep in the conversation: never sent, never billed.
+    note: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,7 +7,9 @@ cancellation window, the conversation's state) and carries out its `Step`:
 a customer's confirmation, cancellation or move goes through the same record
 services as a staff change, so the same events and notices follow, except
 the "your appointment was cancelled/changed" notice to the customer, who has
-just been told so in the reply. Flushes, never commits.
+just been told so in the reply. The conversation then moves along the inbox's
+life cycle (`conversations.inbox`): a hand-over opens it for staff with its
+reason. Flushes, never commits.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from conversations import (
     State,
     Step,
     carrier_interpretation,
+    inbox,
     interpret,
     step,
 )
@@ -114,8 +117,8 @@ def respond(
         ),
         availability=_DiaryOnDemand(session, business, records, now),
         cancellation_window_hours=business.cancellation_window_hours,
-        staff_holds=conversation.inbox_status in (InboxStatus.OPEN, InboxStatus.PENDING),
-        staff_awaits_answer=conversation.inbox_status == InboxStatus.PENDING,
+        staff_holds=inbox.staff_holds(conversation.inbox_status),
+        staff_awaits_answer=inbox.staff_awaits_answer(conversation.inbox_status),
     )
     decided = step(text, reading, situation)
     record = next((r for r in records if r.id == decided.record_id), None)
@@ -123,8 +126,7 @@ def respond(
 
     conversation.state = ConversationState(decided.state)
     conversation.context = decided.context
-    if decided.needs_staff:
-        conversation.inbox_status = InboxStatus.OPEN
+    _file_for_staff(conversation, decided)
 
     reply = None
     # An opted-out address gets nothing, whatever it writes, until it opts in again.
@@ -141,6 +143,19 @@ def respond(
             conversation=conversation,
         )
     return Turn(reading, decided, reply)
+
+
+def _file_for_staff(conversation: Conversation, decided: Step) -> None:
+    """Move the conversation along the inbox's life cycle after the customer's text,
+    keeping why the bot handed it over."""
+    status = inbox.after_customer_text(conversation.inbox_status, handed_over=decided.needs_staff)
+    if status != InboxStatus.SNOOZED:
+        conversation.snoozed_until = None
+    if decided.handover is not None:
+        conversation.handover_reason = decided.handover.value
+    elif status != conversation.inbox_status:
+        conversation.handover_reason = None  # reopened by the customer, not by the bot
+    conversation.inbox_status = status
 
 
 class _DiaryOnDemand(Mapping):

@@ -28,7 +28,6 @@ from bot.models import (
     Business,
     Conversation,
     Direction,
-    InboxStatus,
     Message,
     ProcessedWebhook,
 )
@@ -45,9 +44,6 @@ from outbound.segments import count_segments
 from outbound.vocabulary import Channel, MessageStatus
 
 PROVIDER = "twilio"
-
-# A person is working these conversations; the bot keeps quiet in them.
-_STAFF_HOLDS = (InboxStatus.OPEN, InboxStatus.PENDING)
 
 log = logging.getLogger(__name__)
 

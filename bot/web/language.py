@@ -1,0 +1,38 @@
+"""The web app's language: German, English or Dutch (Flask-Babel).
+
+A logged-in user's own choice wins, then their business's locale; before login
+the browser's Accept-Language decides, and English when it names none of the
+three. Texts are marked with `_()` in templates and views and translated in
+`bot/translations/<locale>/LC_MESSAGES/messages.po`; `make install` compiles
+them (`pybabel compile`), and `make translations` extracts new texts into the
+catalogues.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from flask_babel import Babel
+from flask_login import current_user
+
+from bot.config import PROJECT_ROOT
+
+LANGUAGES = ("de", "en", "nl")
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "nl": "Nederlands"}
+TRANSLATIONS = PROJECT_ROOT / "bot" / "translations"
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    """The language of this request's page (see the module docstring)."""
+    if current_user and current_user.is_authenticated:
+        if current_user.locale in LANGUAGES:
+            return current_user.locale
+        if current_user.business.locale in LANGUAGES:
+            return current_user.business.locale
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def init_app(app) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_locale)
