@@ -115,7 +115,9 @@ class Situation:
     appointments: tuple[Appointment, ...] = ()  # soonest first
     availability: Mapping[int, Availability] = field(default_factory=dict)  # by appointment id
     cancellation_window_hours: int | None = None  # None: no cancelling by text
-    staff_holds: bool = False  # the conversation sits in the staff inbox
+    # Staff hold the conversation (open, pending or snoozed in the inbox): the bot
+    # records opt-outs and opt-ins but neither acts nor answers.
+    staff_holds: bool = False
     staff_awaits_answer: bool = False  # staff wrote last: the answer is theirs
 
 
@@ -168,13 +170,18 @@ class _Machine:
             )
         if intent == Intent.OPT_IN:
             return self._step(Action.CLEAR_OPT_OUT, self.s.state)
+        if self.s.staff_awaits_answer:
+            # Staff asked something: the answer is theirs.
+            return self._to_staff(Handover.ANSWER_TO_STAFF, None)
+        if self.s.staff_holds:
+            # A person has the conversation in hand: the bot neither acts nor answers.
+            return self._step(
+                Action.HAND_TO_STAFF, State.HANDED_TO_STAFF, needs_staff=True, reset=True
+            )
         if intent == Intent.HELP:
             return self._step(Action.NONE, self.s.state, reply=Reply(ReplyKey.HELP))
         if not self.s.known_sender:
             return self._to_staff(Handover.UNKNOWN_SENDER, ReplyKey.UNKNOWN_SENDER)
-        if self.s.staff_awaits_answer:
-            # Staff asked something: the answer is theirs.
-            return self._to_staff(Handover.ANSWER_TO_STAFF, None)
         if self.context.get("choices"):
             return self._choosing()
         record = self._appointment_in_question()
@@ -193,8 +200,7 @@ class _Machine:
     def _fresh(self, record: Appointment | None) -> Step:
         intent = self.reading.intent
         if intent not in (Intent.CONFIRM, Intent.CANCEL, Intent.RESCHEDULE):
-            reply = None if self.s.staff_holds else ReplyKey.HANDED_TO_STAFF
-            return self._to_staff(Handover.NOT_UNDERSTOOD, reply)
+            return self._to_staff(Handover.NOT_UNDERSTOOD, ReplyKey.HANDED_TO_STAFF)
         if record is None:
             if len(self.s.appointments) > 1:
                 return self._ask_which()
@@ -209,7 +215,6 @@ class _Machine:
                 State.IDLE,
                 record=record,
                 reply=Reply(ReplyKey.CONFIRMED, start=record.start),
-                needs_staff=self.s.staff_holds,
                 reset=True,
             )
         if intent == Intent.CANCEL:
@@ -347,8 +352,7 @@ class _Machine:
         self.context.pop("record_id", None)
         if self.reading.intent in (Intent.CONFIRM, Intent.CANCEL, Intent.RESCHEDULE):
             return self._to_staff(Handover.APPOINTMENT_GONE, ReplyKey.HANDED_TO_STAFF)
-        reply = None if self.s.staff_holds else ReplyKey.HANDED_TO_STAFF
-        return self._to_staff(Handover.NOT_UNDERSTOOD, reply)
+        return self._to_staff(Handover.NOT_UNDERSTOOD, ReplyKey.HANDED_TO_STAFF)
 
     def _offers_hold(self, record: Appointment) -> bool:
         """The offers in the context were made for this appointment as it is now, lately."""

@@ -11,6 +11,7 @@ import pytest
 from conversations import (
     Action,
     Appointment,
+    Handover,
     Intent,
     Interpretation,
     ReplyKey,
@@ -223,11 +224,24 @@ def test_questions_go_to_staff_once_then_the_bot_stays_quiet():
     assert (again.action, again.reply) == (Action.HAND_TO_STAFF, None)
 
 
-def test_a_yes_while_in_the_inbox_still_confirms_unless_staff_asked_something():
-    held = run("ja", read(Intent.CONFIRM), staff_holds=True)
-    assert (held.action, held.needs_staff) == (Action.CONFIRM, True)
+def test_while_staff_hold_the_conversation_the_bot_neither_acts_nor_answers():
+    for text, reading in (
+        ("ja", read(Intent.CONFIRM)),
+        ("absagen", read(Intent.CANCEL)),
+        ("Freitag 10 Uhr?", read(Intent.RESCHEDULE, start=at(27, 10))),
+        ("HELP", read(Intent.HELP)),
+    ):
+        held = run(text, reading, staff_holds=True)
+        assert (held.action, held.reply, held.needs_staff) == (Action.HAND_TO_STAFF, None, True)
+        assert held.handover is None  # the reason staff got it stays the first one
     asked = run("ja", read(Intent.CONFIRM), staff_holds=True, staff_awaits_answer=True)
     assert (asked.action, asked.reply) == (Action.HAND_TO_STAFF, None)
+    assert asked.handover == Handover.ANSWER_TO_STAFF
+
+
+def test_an_opt_out_counts_even_while_staff_hold_the_conversation():
+    held = run("STOP", read(Intent.OPT_OUT, keyword="stop"), staff_holds=True)
+    assert held.action == Action.RECORD_OPT_OUT
 
 
 # --- what a review found: offers and answers that must not act ------------------------

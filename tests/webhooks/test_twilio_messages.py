@@ -241,7 +241,7 @@ def test_a_question_hands_the_conversation_to_staff(
     assert db.session.get(Record, record.id).customer_confirmed_at is None
 
 
-def test_while_staff_hold_the_conversation_the_bot_stays_quiet_but_confirms(
+def test_while_staff_hold_the_conversation_the_bot_stays_quiet(
     db, customer_factory, record_factory, text_in
 ):
     record = record_factory(customer_factory())
@@ -251,12 +251,12 @@ def test_while_staff_hold_the_conversation_the_bot_stays_quiet_but_confirms(
     assert len(messages(db, Direction.OUTBOUND)) == 1  # only the first hand-over reply
     text_in("ja")
     db.session.expire_all()
-    # Nobody has answered in the inbox yet, so a clear yes still confirms the booking
-    # (and staff keep the conversation open).
-    assert db.session.get(Record, record.id).customer_confirmed_at is not None
-    assert "bestätigt" in messages(db, Direction.OUTBOUND)[-1].body
-    assert conversation_of(db).unread_count == 3
-    assert conversation_of(db).inbox_status == InboxStatus.OPEN
+    # The conversation is open in the inbox: staff answer it, and confirm from there.
+    assert db.session.get(Record, record.id).customer_confirmed_at is None
+    assert len(messages(db, Direction.OUTBOUND)) == 1
+    conversation = conversation_of(db)
+    assert (conversation.unread_count, conversation.inbox_status) == (3, InboxStatus.OPEN)
+    assert conversation.handover_reason == "not_understood"
 
 
 def test_a_yes_after_staff_wrote_answers_staff_not_the_notice(
