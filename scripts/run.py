@@ -178,7 +178,8 @@ def _replace_leftover(client: Redis, url: str) -> None:
         client.shutdown(nosave=True)
     except RedisConnectionError:
         pass
-    if not _wait_until_gone(pid, REDIS_STOP_SECONDS):
+    # Killed only when the pid is still that redis-server on this machine.
+    if not _wait_until_gone(pid, REDIS_STOP_SECONDS) and "redis-server" in _command_line(pid):
         os.kill(pid, signal.SIGKILL)
         _wait_until_gone(pid, REDIS_STOP_SECONDS)
 
