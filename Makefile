@@ -7,7 +7,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PORT ?= 5000
+export PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends
 
@@ -19,11 +19,10 @@ export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 .PHONY: run test fuzz lint format install translations compiled-translations redis-package \
 	browser-package postgres-package
 
+# scripts/run.py starts a private Redis when none answers at REDIS_URL, migrates, loads the
+# demo, runs honcho, and on Ctrl-C stops all it started, its private Redis included.
 run: install compiled-translations redis-package
-	@scripts/ensure-redis
-	$(BIN)/flask --app bot db upgrade
-	@$(BIN)/flask --app bot demo | $(BIN)/python scripts/banner.py
-	exec $(BIN)/honcho start --port $(PORT)
+	exec $(BIN)/python scripts/run.py
 
 test: install compiled-translations redis-package browser-package postgres-package
 	$(BIN)/python -m pytest

@@ -1,5 +1,12 @@
 """The demo: a German salon with staff, services, opening hours, customers in
-three languages and upcoming appointments, plus a staff login.
+three languages and upcoming appointments, an owner and a staff login, canned
+replies, and conversations waiting in the shared inbox.
+
+The inbox's conversations arrive the way real ones do: the customers' texts go
+through `bot.services.inbound.handle_inbound` (the bot reads them, hands over
+with its reason and queues its reply for the worker), and the staff answer goes
+through `bot.services.inbox.reply`. Their MessageSids are fixed, so a second
+load finds them processed and adds nothing.
 
 Loading it twice changes nothing but this: a demo customer whose appointments
 have all passed gets a new one, so the phone simulator always has something
@@ -19,6 +26,7 @@ from werkzeug.security import generate_password_hash
 from bot.models import (
     ApiKey,
     Business,
+    CannedReply,
     Customer,
     Location,
     Service,
@@ -26,14 +34,60 @@ from bot.models import (
     User,
     UserRole,
     WorkingHours,
+    utcnow,
 )
 from bot.services.businesses import create_api_key, create_business
 from bot.services.customers import create_customer
+from bot.services.inbound import Outcome, handle_inbound
+from bot.services.inbox import inbox_counts
+from bot.services.inbox import reply as staff_reply
 from bot.services.records import create_record, upcoming_appointments
 
 DEMO_EMAIL = "demo@replydesk.local"
 DEMO_PASSWORD = "demo-password"
 DEMO_SENDER = "+4930555010"  # never a real Twilio number: the demo uses the simulator
+STAFF_EMAIL = "mira@replydesk.local"
+STAFF_PASSWORD = "demo-password"
+
+CANNED_REPLIES = (
+    (
+        "Öffnungszeiten",
+        "Wir haben Montag bis Freitag von 9 bis 13 und von 14 bis 19 Uhr geöffnet, "
+        "samstags von 9 bis 14 Uhr.",
+    ),
+    (
+        "Parken",
+        "Parkplätze finden Sie in der Lindenstraße und im Parkhaus am Mehringplatz, "
+        "zwei Minuten zu Fuß.",
+    ),
+    (
+        "Rückruf",
+        "Danke für Ihre Nachricht! Wir rufen Sie heute noch zurück.",
+    ),
+)
+
+# The texts waiting in the inbox: (fixed MessageSid, sender, text). A sender that is a
+# demo customer's name writes from their number; otherwise it is an unknown number.
+UNKNOWN_NUMBER = "+491715550199"
+INBOX_TEXTS = (
+    (
+        "SM" + "de" * 15 + "01",
+        "Ursula Hoffmann",
+        "Kann ich meine Tochter mitbringen? Sie bräuchte auch einen Haarschnitt.",
+    ),
+    (
+        "SM" + "de" * 15 + "02",
+        UNKNOWN_NUMBER,
+        "Hallo, ist bei euch morgen um 10 noch ein Termin frei?",
+    ),
+    (
+        "SM" + "de" * 15 + "03",
+        "Klaus Becker",
+        "Kann ich bei euch auch mit Karte zahlen?",
+    ),
+)
+# The staff answer to the third text, so one conversation waits for the customer.
+STAFF_ANSWER = "Ja, bei uns können Sie mit EC- und Kreditkarte zahlen. Bis bald, Mira"
 
 CUSTOMERS = (
     {"name": "Ursula Hoffmann", "phone": "0151 12345678", "sms_consent": True, "locale": "de"},
@@ -67,7 +121,10 @@ def load_demo(session: Session, *, now: datetime) -> dict[str, Any]:
             create_customer(session, business, dict(data))
         session.flush()
     business = session.get(Business, user.business_id)
+    staff = _ensure_staff_user(session, business)
+    _ensure_canned_replies(session, business)
     _ensure_upcoming_appointments(session, business, now)
+    _ensure_inbox(session, business, staff, now)
     session.execute(
         update(ApiKey)
         .where(ApiKey.business_id == business.id, ApiKey.revoked_at.is_(None))
@@ -77,8 +134,64 @@ def load_demo(session: Session, *, now: datetime) -> dict[str, Any]:
     return {
         "business_id": business.id,
         "login": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        "staff_login": {"email": STAFF_EMAIL, "password": STAFF_PASSWORD},
         "api_key": api_key,
+        "inbox": _inbox_counts(session, business),
     }
+
+
+def _ensure_staff_user(session: Session, business: Business) -> User:
+    """A colleague with the staff role, so the inbox has someone to assign to."""
+    staff = session.scalar(select(User).where(User.email == STAFF_EMAIL))
+    if staff is None:
+        staff = User(
+            business_id=business.id,
+            email=STAFF_EMAIL,
+            name="Mira",
+            role=UserRole.STAFF,
+            password_hash=generate_password_hash(STAFF_PASSWORD),
+        )
+        session.add(staff)
+        session.flush()
+    return staff
+
+
+def _ensure_canned_replies(session: Session, business: Business) -> None:
+    kept = set(
+        session.scalars(select(CannedReply.title).where(CannedReply.business_id == business.id))
+    )
+    for title, body in CANNED_REPLIES:
+        if title not in kept:
+            session.add(CannedReply(business_id=business.id, title=title, body=body))
+    session.flush()
+
+
+def _ensure_inbox(session: Session, business: Business, staff: User, now: datetime) -> None:
+    """Let the demo customers (and a stranger) text the salon, as the webhook would."""
+    phones = {
+        customer.name: customer.phone
+        for customer in session.scalars(select(Customer).where(Customer.business_id == business.id))
+    }
+    for sid, sender, text in INBOX_TEXTS:
+        form = {
+            "MessageSid": sid,
+            "From": phones.get(sender, sender),
+            "To": business.sms_from,
+            "Body": text,
+        }
+        result = handle_inbound(session, form, now=now)
+        if result.outcome == Outcome.HANDLED and sid == INBOX_TEXTS[-1][0]:
+            # After the bot's answer, which carries the clock's time, not `now`.
+            answered_at = max(now, utcnow())
+            staff_reply(
+                session, business, result.conversation, STAFF_ANSWER, now=answered_at, user=staff
+            )
+
+
+def _inbox_counts(session: Session, business: Business) -> dict[str, int]:
+    """How many conversations wait for staff (open) and for the customer (pending)."""
+    counts = inbox_counts(session, business, None)
+    return {"open": counts["open"], "pending": counts["pending"]}
 
 
 def _create_business(session: Session) -> Business:

@@ -211,6 +211,9 @@ def _message(message: Message, zone: ZoneInfo) -> dict[str, Any]:
         "from_customer": message.direction == Direction.INBOUND,
         "author": message.author.value,
         "channel": message.channel.value,
+        # The phone shows who a text came from: the business's number for its answers.
+        "from": message.from_address,
+        "to": message.to_address,
         "body": message.body,
         "status": message.status.value,
         "error": message.error_message,
