@@ -171,7 +171,9 @@ class _Machine:
         if intent == Intent.HELP:
             return self._step(Action.NONE, self.s.state, reply=Reply(ReplyKey.HELP))
         if not self.s.known_sender:
-            return self._to_staff(Handover.UNKNOWN_SENDER, ReplyKey.UNKNOWN_SENDER)
+            # Told once; while staff hold the conversation the bot says it no more.
+            reply = None if self.s.staff_holds else ReplyKey.UNKNOWN_SENDER
+            return self._to_staff(Handover.UNKNOWN_SENDER, reply)
         if self.s.staff_awaits_answer:
             # Staff asked something: the answer is theirs.
             return self._to_staff(Handover.ANSWER_TO_STAFF, None)
@@ -198,7 +200,8 @@ class _Machine:
         if record is None:
             if len(self.s.appointments) > 1:
                 return self._ask_which()
-            return self._to_staff(Handover.NO_APPOINTMENT, ReplyKey.HANDED_TO_STAFF)
+            reply = None if self.s.staff_holds else ReplyKey.HANDED_TO_STAFF
+            return self._to_staff(Handover.NO_APPOINTMENT, reply)
         if intent == Intent.CONFIRM:
             if not record.booked:
                 return self._to_staff(

@@ -215,6 +215,7 @@ def test_mark_read_clears_the_unread_count(api, db, text_in):
     text_in("Noch jemand da?", sender=UNKNOWN_PHONE)
     conversation = conversation_id(db, UNKNOWN_PHONE)
     assert item(api, conversation)["unread_count"] == 2
+    assert bot_replies(db) == 1  # "we do not know this number" once, not again while open
 
     response = api.post(f"/conversations/{conversation}/read")
     assert response.status_code == 200
