@@ -134,22 +134,17 @@ class ThreadMessageSchema(ma.Schema):
             "description": "Delivery state; `note` for a private note.",
         }
     )
-    error = fields.Method(
-        "_error",
+    error = fields.String(
+        allow_none=True,
         metadata={
-            "type": "string",
-            "nullable": True,
             "description": "Why a failed or undelivered message did not arrive, in words; "
-            "null otherwise.",
+            "null otherwise."
         },
     )
     created_at = fields.DateTime(metadata={"description": "When it was received or written."})
     note = fields.Boolean(
         metadata={"description": "true: a private note for staff, never sent to anyone."}
     )
-
-    def _error(self, message: Message) -> str | None:
-        return message.error_message if message.status in _FAILED else None
 
 
 # --- what the API reads ----------------------------------------------------------------
@@ -251,6 +246,24 @@ ThreadSchema = items_schema(ThreadMessageSchema, "ConversationMessageListSchema"
 # --- the views --------------------------------------------------------------------------
 
 
+# Views answer plain dicts built before their commit: the commit expires every row
+# it loaded, and serialising an expired row afterwards would read it again, one
+# query per row.
+
+
+def _message(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "direction": message.direction,
+        "author": message.author,
+        "body": message.body,
+        "status": message.status,
+        "error": message.error_message if message.status in _FAILED else None,
+        "created_at": message.created_at,
+        "note": message.note,
+    }
+
+
 def _items(conversations: list[Conversation]) -> list[dict[str, Any]]:
     """The API's view of `conversations`; their last messages are read in one query
     (their customers were loaded with them)."""
@@ -268,10 +281,16 @@ def _items(conversations: list[Conversation]) -> list[dict[str, Any]]:
             "last_activity_at": conversation.last_activity_at,
             "snoozed_until": conversation.snoozed_until,
             "handover_reason": inbox.handover_words(conversation.handover_reason),
-            "last_message": last.get(conversation.id),
+            "last_message": _last(last.get(conversation.id)),
         }
         for conversation in conversations
     ]
+
+
+def _last(message: Message | None) -> dict[str, Any] | None:
+    if message is None:
+        return None
+    return {"body": message.body, "direction": message.direction, "created_at": message.created_at}
 
 
 def _one(conversation: Conversation) -> dict[str, Any]:
@@ -350,8 +369,9 @@ class ConversationMessages(MethodView):
             limit=query["limit"],
             offset=query["offset"],
         )
+        items = [_message(message) for message in messages]
         db.session.commit()
-        return {"items": messages}
+        return {"items": items}
 
     @bp.arguments(BodySchema)
     @bp.response(201, ThreadMessageSchema)
@@ -367,8 +387,9 @@ class ConversationMessages(MethodView):
         business = current_business()
         conversation = inbox.get_conversation(db.session, business, conversation_id)
         message = inbox.reply(db.session, business, conversation, data["body"], now=utcnow())
+        item = _message(message)
         db.session.commit()
-        return message
+        return item
 
 
 @bp.route(f"/<int(max={MAX_ID}):conversation_id>/notes", tags=["conversations"])
@@ -380,8 +401,9 @@ class ConversationNotes(MethodView):
         business = current_business()
         conversation = inbox.get_conversation(db.session, business, conversation_id)
         note = inbox.add_note(db.session, business, conversation, data["body"], now=utcnow())
+        item = _message(note)
         db.session.commit()
-        return note
+        return item
 
 
 @bp.route(f"/<int(max={MAX_ID}):conversation_id>/read", tags=["conversations"])

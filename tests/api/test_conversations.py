@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.models import Author, Conversation, Message, User
 from bot.services.businesses import create_api_key
@@ -612,3 +612,28 @@ def test_bad_bodies_and_filters_are_refused_in_the_error_shape(api, db, handed_o
     assert_error(api.get("/conversations?q=a%0Ab"), 422, field="q")
     assert_error(api.get(path + "/messages?after_id=-1"), 422, field="after_id")
     assert_error(api.client.get("/api/v1/conversations"), 401)
+
+
+def test_a_page_costs_the_same_queries_for_one_conversation_or_many(
+    api, db, customer_factory, text_in
+):
+    def statements_for_the_list() -> int:
+        seen = []
+        # Reads only: the key's last_used_at is written at most once a while.
+        listener = lambda *args: seen.append(args[2]) if args[2].startswith("SELECT") else None  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert api.get("/conversations").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    customer_factory()
+    text_in("habt ihr Samstag noch was frei?")
+    one = statements_for_the_list()
+    for n in range(5):
+        phone = f"+491510000002{n}"
+        customer_factory(name=f"Kundin {n}", phone=phone)
+        text_in("Frage", sender=phone)
+    assert len(ids(api.get("/conversations"))) == 6
+    assert statements_for_the_list() == one
