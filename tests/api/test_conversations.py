@@ -388,6 +388,7 @@ def test_an_empty_note_is_refused(api, db, handed_over):
 # --- snoozes ---------------------------------------------------------------------------
 
 
+@BOTH_DATABASES
 def test_a_snooze_ends_at_its_time_through_the_clock(api, db, handed_over):
     until = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=3)
     response = api.patch(f"/conversations/{handed_over}", json={"snoozed_until": iso(until)})
@@ -498,6 +499,7 @@ def test_the_list_is_newest_activity_first(api, db, whatsapp_business, inbox):
     assert ids(api.get("/conversations?limit=2&offset=2")) == listed[2:]
 
 
+@BOTH_DATABASES
 def test_filters(api, db, whatsapp_business, inbox):
     rows, mira, (ursula, jonas, petra) = inbox
     assert set(ids(api.get("/conversations?status=open"))) == {rows["ursula"], rows["petra"]}
@@ -515,6 +517,7 @@ def test_filters(api, db, whatsapp_business, inbox):
     assert ids(both) == []
 
 
+@BOTH_DATABASES
 @pytest.mark.parametrize(
     ("q", "who"),
     [
