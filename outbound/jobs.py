@@ -142,10 +142,14 @@ def send_message(message_id: int) -> str:
 
 
 @in_app_context
-def wake_snoozed() -> int:
+def wake_snoozed(now_iso: str | None = None) -> int:
     """Open the snoozed inbox conversations whose snooze time has come; returns how
-    many. Safe to run twice: a woken conversation is no longer snoozed."""
-    woken = wake_snoozed_conversations(db.session, now=utcnow())
+    many. Safe to run twice: a woken conversation is no longer snoozed.
+
+    `now_iso` (ISO 8601 with offset) wakes as of that instant instead of the clock.
+    """
+    now = datetime.fromisoformat(now_iso) if now_iso else utcnow()
+    woken = wake_snoozed_conversations(db.session, now=now)
     db.session.commit()
     if woken:
         log.info("inbox: %d snoozed conversations woke up", woken)

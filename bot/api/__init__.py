@@ -2,9 +2,9 @@
 
 `init_app` builds a flask-smorest `Api` for the app, registers one blueprint
 per resource (business, locations, staff, services, customers, records,
-rules, statuses, templates, messages, notifications, usage) and serves the
-OpenAPI document, generated from the same marshmallow schemas that validate
-the requests, at /api/v1/openapi.json. The API authenticates with bearer
+rules, statuses, templates, messages, conversations, notifications, usage)
+and serves the OpenAPI document, generated from the same marshmallow schemas
+that validate the requests, at /api/v1/openapi.json. The API authenticates with bearer
 keys, not cookies, so its blueprints are exempt from the web app's CSRF
 protection.
 """
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     from bot.api import (
         business,
         catalogue,
+        conversations,
         customers,
         messages,
         notifications,
@@ -67,6 +68,7 @@ def init_app(app: Flask) -> None:
         statuses.bp,
         templates.bp,
         messages.bp,
+        conversations.bp,
         notifications.bp,
         usage.bp,
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -197,13 +197,23 @@ def last_messages(session: Session, conversation_ids: Iterable[int]) -> dict[int
     return {message.conversation_id: message for message in rows}
 
 
-def thread(session: Session, conversation: Conversation, *, after_id: int = 0) -> list[Message]:
-    """The conversation's messages and notes, oldest first; only those after `after_id`."""
+def thread(
+    session: Session,
+    conversation: Conversation,
+    *,
+    after_id: int = 0,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Message]:
+    """The conversation's messages and notes, oldest first; only those after `after_id`,
+    at most `limit` of them after skipping `offset`."""
     return list(
         session.scalars(
             select(Message)
             .where(Message.conversation_id == conversation.id, Message.id > after_id)
             .order_by(Message.created_at, Message.id)
+            .limit(limit)
+            .offset(offset)
         )
     )
 
@@ -308,6 +318,8 @@ def update_conversation(
     if status is None and until is not None:
         status = InboxStatus.SNOOZED
     if status is None:
+        if "snoozed_until" in changes and conversation.inbox_status == InboxStatus.SNOOZED:
+            conversation.snoozed_until = None  # snoozed on, until the customer's next text
         session.flush()
         return conversation
     status = InboxStatus(status)
@@ -320,6 +332,7 @@ def update_conversation(
             raise DomainError("snoozed_until needs a UTC offset", field="snoozed_until")
         if until <= now:
             raise DomainError("snoozed_until must be in the future", field="snoozed_until")
+        until = until.astimezone(UTC)  # answered as it will be read back
     conversation.inbox_status = status
     conversation.snoozed_until = until if status == InboxStatus.SNOOZED else None
     if status in (InboxStatus.BOT, InboxStatus.RESOLVED):

@@ -27,6 +27,11 @@ EXPECTED = {
     "/api/v1/templates/preview": {"post"},
     "/api/v1/templates/{template_id}": {"get", "patch", "delete"},
     "/api/v1/messages": {"get", "post"},
+    "/api/v1/conversations": {"get"},
+    "/api/v1/conversations/{conversation_id}": {"get", "patch"},
+    "/api/v1/conversations/{conversation_id}/messages": {"get", "post"},
+    "/api/v1/conversations/{conversation_id}/notes": {"post"},
+    "/api/v1/conversations/{conversation_id}/read": {"post"},
     "/api/v1/notifications": {"get"},
     "/api/v1/usage": {"get"},
 }

@@ -301,3 +301,65 @@ def test_a_closed_time_and_a_full_period_say_so():
     assert sunday.reply.key == ReplyKey.OFFER_CLOSED and sunday.reply.slots
     full = run("Sonntag?", read(Intent.RESCHEDULE, window=(at(29, 0), at(30, 0))))
     assert full.reply.key == ReplyKey.OFFER_OUTSIDE and full.reply.slots
+
+
+# --- why the bot hands over (shown in the inbox) --------------------------------------
+
+
+def _twice_unclear():
+    asked = run("verschieben", read(Intent.RESCHEDULE))
+    first = run("hmm", read(Intent.OTHER), state=asked.state, context=asked.context)
+    return run("weiß nicht", read(Intent.OTHER), state=first.state, context=first.context)
+
+
+@pytest.mark.parametrize(
+    ("done", "why"),
+    [
+        (lambda: run("ja", read(Intent.CONFIRM), known_sender=False), Handover.UNKNOWN_SENDER),
+        (lambda: run("Was kostet das?", read(Intent.OTHER)), Handover.NOT_UNDERSTOOD),
+        (lambda: run("ja", read(Intent.CONFIRM), appointments=()), Handover.NO_APPOINTMENT),
+        (
+            lambda: run(
+                "ja", read(Intent.CONFIRM), appointments=(replace(APPOINTMENT, booked=False),)
+            ),
+            Handover.REQUEST_PENDING,
+        ),
+        (
+            lambda: run("absagen", read(Intent.CANCEL), cancellation_window_hours=None),
+            Handover.CANCEL_NOT_BY_TEXT,
+        ),
+        (
+            lambda: run("absagen", read(Intent.CANCEL), cancellation_window_hours=48),
+            Handover.CANCEL_TOO_LATE,
+        ),
+        (
+            lambda: run(
+                "Freitag 10 Uhr?", read(Intent.RESCHEDULE, start=at(27, 10)), availability={}
+            ),  # fmt: skip
+            Handover.NO_OPENING_HOURS,
+        ),
+        (_twice_unclear, Handover.REPEATED_FAILURE),
+        (lambda: run("CANCEL", read(Intent.OPT_OUT, keyword="cancel")), Handover.CANCEL_KEYWORD),
+        (
+            lambda: run("ja", read(Intent.CONFIRM), staff_holds=True, staff_awaits_answer=True),
+            Handover.ANSWER_TO_STAFF,
+        ),
+    ],
+)
+def test_every_hand_over_says_why(done, why):
+    step_ = done()
+    assert (step_.needs_staff, step_.handover) == (True, why)
+
+
+@pytest.mark.parametrize(
+    "done",
+    [
+        lambda: run("ja", read(Intent.CONFIRM)),
+        lambda: run("STOP", read(Intent.OPT_OUT, keyword="stop")),
+        lambda: run("HELP", read(Intent.HELP, keyword="help")),
+        lambda: run("verschieben", read(Intent.RESCHEDULE)),
+    ],
+)
+def test_what_the_bot_handles_itself_has_no_hand_over(done):
+    step_ = done()
+    assert (step_.needs_staff, step_.handover) == (False, None)

@@ -1,9 +1,10 @@
 """Fixtures for the fuzz tests: the salon's API key and rows for the fuzzers to find.
 
-The fuzzers mostly hit ids that do not exist; a customer, an appointment and two
-outbound SMS (one already carrying Twilio's SID, one still waiting for it) give
-them rows with low ids, so generated ids and SIDs sometimes meet real ones, and a
-status callback can name one message's id with the other's SID.
+The fuzzers mostly hit ids that do not exist; a customer, an appointment, an open
+inbox conversation and two outbound SMS (one already carrying Twilio's SID, one
+still waiting for it) give them rows with low ids, so generated ids and SIDs
+sometimes meet real ones, and a status callback can name one message's id with
+the other's SID.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.models import Customer
+from bot.models import Customer, InboxStatus, utcnow
 from bot.services.businesses import create_api_key
+from bot.services.conversations import conversation_for
+from outbound.vocabulary import Channel
 from tests.support import queue_sms
 
 
@@ -44,6 +47,11 @@ def seeded(db, business, customer_factory, record_factory) -> Seeded:
     api_key = create_api_key(db.session, business)
     customer = customer_factory()
     record_factory(customer)
+    # An inbox conversation with the first id, for the /conversations routes.
+    conversation = conversation_for(
+        db.session, business, Channel.SMS, customer.phone, customer=customer, now=utcnow()
+    )
+    conversation.inbox_status = InboxStatus.OPEN
     waiting = queue_sms(db.session, business, customer, "Ihr Termin steht.")
     sent = queue_sms(db.session, business, customer, "Bis morgen!")
     sent.provider_sid = "SM" + "5e" * 16
