@@ -28,6 +28,7 @@ from bot.models import (
     Business,
     Conversation,
     Direction,
+    InboxStatus,
     Message,
     ProcessedWebhook,
 )
@@ -89,7 +90,6 @@ def handle_inbound(session: Session, form: Mapping[str, Any], *, now: datetime) 
         address = channel_address(session, business, channel, sender, address.customer_id)
     customer = address.customer if address is not None else None
     conversation = conversation_for(session, business, channel, sender, customer=customer, now=now)
-    conversation.unread_count += 1
     message = _store(session, business, conversation, channel, form, form["Body"], now)
     turn = respond(
         session,
@@ -103,6 +103,9 @@ def handle_inbound(session: Session, form: Mapping[str, Any], *, now: datetime) 
         opt_out_type=form.get("OptOutType"),
         now=now,
     )
+    if conversation.inbox_status != InboxStatus.BOT:
+        # Unread for staff: a text the bot handled on its own asks nothing of them.
+        conversation.unread_count += 1
     session.flush()
     return InboundResult(Outcome.HANDLED, message, conversation, turn)
 

@@ -334,6 +334,9 @@ def test_r1_11_the_business_sets_the_window_or_turns_cancelling_off(
     assert created(api.get(f"/records/{record['id']}"))["status"] == "confirmed"
 
     created(api.patch("/business", json={"cancellation_window_hours": None}))
+    # Staff took the hand-over and resolved it: the bot reads the next text again.
+    [conversation] = created(api.get("/conversations?status=open"))["items"]
+    created(api.patch(f"/conversations/{conversation['id']}", json={"status": "resolved"}))
     text_in("absagen")
     deliver()
     assert texts_to(fake_twilio)[-1].startswith("Absagen nehmen wir nicht per SMS an.")

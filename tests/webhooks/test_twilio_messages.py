@@ -126,7 +126,7 @@ def test_the_same_message_sid_twice_is_handled_once(
     db, customer_factory, record_factory, post_signed
 ):
     record_factory(customer_factory())
-    form = inbound_form("ja")
+    form = inbound_form("Kann ich bei euch parken?")  # handed to staff: unread for them
     first = post_signed(MESSAGES_PATH, form)
     second = post_signed(MESSAGES_PATH, form)
     assert_empty_twiml(first)
@@ -134,6 +134,15 @@ def test_the_same_message_sid_twice_is_handled_once(
     assert len(messages(db, Direction.INBOUND)) == 1
     assert len(messages(db, Direction.OUTBOUND)) == 1
     assert conversation_of(db).unread_count == 1
+
+
+def test_a_text_the_bot_handles_alone_is_nothing_unread_for_staff(
+    db, customer_factory, record_factory, post_signed
+):
+    record_factory(customer_factory())
+    post_signed(MESSAGES_PATH, inbound_form("ja"))
+    conversation = conversation_of(db)
+    assert (conversation.inbox_status, conversation.unread_count) == (InboxStatus.BOT, 0)
 
 
 def test_concurrent_replays_store_one_message(app, db, customer_factory, client):
