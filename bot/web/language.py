@@ -11,7 +11,7 @@ catalogues.
 from __future__ import annotations
 
 from flask import request
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_login import current_user
 
 from bot.config import PROJECT_ROOT
@@ -36,3 +36,5 @@ def select_locale() -> str:
 def init_app(app) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
+    # The page's <html lang>, so screen readers and spell checkers use the right language.
+    app.context_processor(lambda: {"page_language": str(get_locale() or "en")})
