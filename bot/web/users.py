@@ -26,6 +26,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
@@ -331,6 +332,7 @@ def update_account():
         else:
             current_user.locale = profile.locale.data or None
             db.session.commit()
+            refresh()  # the saved message already in the language just chosen
             flash(_("Your account is saved."), "info")
             return redirect(url_for("users.account"))
     db.session.rollback()
