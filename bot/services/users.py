@@ -255,7 +255,7 @@ def send_invitation(business: Business, user: User, inviter: User, link: str) ->
     owner then passes the link on by hand)."""
     config = current_app.config
     if config["EMAIL_TRANSPORT"] == "simulator":
-        return _("no mail server is set up (EMAIL_TRANSPORT=simulator)")
+        return _("no mail server is set up: EMAIL_TRANSPORT=simulator")
     language = business.locale if business.locale in LANGUAGES else "en"
     with force_locale(language):
         subject = _("Your invitation to %(business)s on ReplyDesk", business=business.name)
