@@ -34,7 +34,7 @@ from bot.models import Business, User, UserRole
 from bot.safe_values import email_address_problem, line_problem
 from bot.services.errors import Conflict, DomainError
 from bot.services.messages import sender_address
-from bot.web.language import LANGUAGES
+from outbound.rendering import SUPPORTED_LOCALES
 from outbound.transports import Outgoing, SendError, transport_for
 from outbound.vocabulary import Channel
 
@@ -192,7 +192,7 @@ def password_problem(password: str, confirmation: str) -> str | None:
 def accept_invitation(user: User, *, password: str, locale: str | None) -> None:
     """The invited user's own password and language: the invitation is used up."""
     user.password_hash = generate_password_hash(password)
-    user.locale = locale if locale in LANGUAGES else None
+    user.locale = locale if locale in SUPPORTED_LOCALES else None
 
 
 def change_password(user: User, *, current: str, new: str) -> None:
@@ -256,7 +256,7 @@ def send_invitation(business: Business, user: User, inviter: User, link: str) ->
     config = current_app.config
     if config["EMAIL_TRANSPORT"] == "simulator":
         return _("no mail server is set up: EMAIL_TRANSPORT=simulator")
-    language = business.locale if business.locale in LANGUAGES else "en"
+    language = business.locale if business.locale in SUPPORTED_LOCALES else "en"
     with force_locale(language):
         subject = _("Your invitation to %(business)s on ReplyDesk", business=business.name)
         body = _(

@@ -5,7 +5,8 @@ Users are `bot.models.User` rows with a werkzeug password hash (the CLI's
 cookie; the login and logout forms carry Flask-WTF's CSRF token. A failed
 login says only that the email or password is wrong, and takes as long
 whether or not the email exists, so the form does not reveal who has an
-account.
+account. Its texts and messages speak the visitor's language
+(`bot.web.language`: before login, the browser's).
 
 Failed logins are rate limited (Flask-Limiter, counting only the 401s) per
 address (RATELIMIT_LOGIN_PER_ADDRESS), per account from one address
@@ -38,6 +39,7 @@ from bot.config import DEVELOPMENT_SECRET_KEY
 from bot.extensions import db, limiter, login_manager, minutes_until_retry
 from bot.models import User
 from bot.safe_values import line_problem
+from bot.web.language import LANGUAGE_NAMES
 
 bp = Blueprint("auth", __name__)
 
@@ -232,7 +234,9 @@ def _too_many_attempts(error):
 def _login_page(email: str, status: int):
     insecure_key = current_app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY
     return (
-        render_template("login.html", email=email, insecure_key=insecure_key),
+        render_template(
+            "login.html", email=email, insecure_key=insecure_key, language_names=LANGUAGE_NAMES
+        ),
         status,
     )
 

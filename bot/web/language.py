@@ -1,8 +1,9 @@
 """The web app's language: German, English or Dutch (Flask-Babel).
 
 A logged-in user's own choice wins, then their business's locale; before login
-the browser's Accept-Language decides, and English when it names none of the
-three. Texts are marked with `_()` in templates and views and translated in
+a `?lang=` (the login page's language links) decides, else the browser's
+Accept-Language, and English when it names none of the three. Texts are marked
+with `_()` in templates and views and translated in
 `bot/translations/<locale>/LC_MESSAGES/messages.po`; `make install` compiles
 them (`pybabel compile`), and `make translations` extracts new texts into the
 catalogues.
@@ -30,6 +31,9 @@ def select_locale() -> str:
             return current_user.locale
         if current_user.business.locale in LANGUAGES:
             return current_user.business.locale
+    # The login page's language links (?lang=nl) outrank the browser's wish.
+    if request.args.get("lang") in LANGUAGES:
+        return request.args["lang"]
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 

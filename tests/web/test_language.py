@@ -66,6 +66,28 @@ def test_the_login_page_speaks_the_browser_language(client, accept_language, lan
     assert f"<h1>{title}</h1>" in page and remember in page
 
 
+def test_the_login_page_links_to_its_other_languages(client, staff):
+    german_browser = {"Accept-Language": "de"}
+    page = client.get("/login", headers=german_browser).text
+    assert '<strong lang="de">Deutsch</strong>' in page
+    assert 'href="/login?lang=nl" lang="nl" hreflang="nl">Nederlands</a>' in page
+
+    dutch = client.get("/login?lang=nl", headers=german_browser).text
+    assert '<html lang="nl">' in dutch and "<h1>Inloggen</h1>" in dutch
+    assert 'action="/login?lang=nl"' in dutch  # a wrong password is told in Dutch too
+    response = client.post(
+        "/login?lang=nl", data={"email": STAFF_EMAIL, "password": "wrong"}, headers=german_browser
+    )
+    assert "E-mailadres of wachtwoord klopt niet." in response.text
+
+    assert "<h1>Anmelden</h1>" in client.get("/login?lang=fr", headers=german_browser).text
+
+
+def test_a_lang_in_the_address_does_not_change_a_logged_in_users_language(app, staff):
+    page = log_in(app).get("/account?lang=en").text
+    assert '<html lang="de">' in page and "Ihr Konto" in page
+
+
 def test_a_wrong_password_is_told_in_german_to_a_german_browser(client, staff):
     response = client.post(
         "/login",
