@@ -5,7 +5,8 @@ Users are `bot.models.User` rows with a werkzeug password hash (the CLI's
 cookie; the login and logout forms carry Flask-WTF's CSRF token. A failed
 login says only that the email or password is wrong, and takes as long
 whether or not the email exists, so the form does not reveal who has an
-account.
+account. Its texts and messages speak the visitor's language
+(`bot.web.language`: before login, the browser's).
 
 Failed logins are rate limited (Flask-Limiter, counting only the 401s) per
 address (RATELIMIT_LOGIN_PER_ADDRESS), per account from one address
@@ -25,6 +26,9 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -35,13 +39,16 @@ from bot.config import DEVELOPMENT_SECRET_KEY
 from bot.extensions import db, limiter, login_manager, minutes_until_retry
 from bot.models import User
 from bot.safe_values import line_problem
+from bot.web.language import LANGUAGE_NAMES
 
 bp = Blueprint("auth", __name__)
 
 # Checked against when the email is unknown, so both failures cost the same.
 _DUMMY_HASH = generate_password_hash("replydesk-no-such-user")
 
-login_manager.login_message = "Please log in to continue."
+# Translated when flashed: the session stores the text, never a lazy string.
+login_manager.login_message = _l("Please log in to continue.")
+login_manager.localize_callback = str
 login_manager.login_message_category = "info"
 
 # The known-device cookie: which accounts this browser has logged in to.
@@ -133,9 +140,21 @@ def _account_client_key() -> str:
     return f"account:{_tried_account()}:address:{get_remote_address()}"
 
 
+def _address_message() -> str:
+    return _("Too many failed login attempts from this address.")
+
+
 def _account_client_message() -> str:
-    client = "browser" if _device_knows_account() else "address"
-    return f"Too many failed login attempts for this account from this {client}."
+    if _device_knows_account():
+        return _("Too many failed login attempts for this account from this browser.")
+    return _("Too many failed login attempts for this account from this address.")
+
+
+def _account_message() -> str:
+    return _(
+        "Too many failed login attempts for this account. You can still log in from a "
+        "browser you have logged in with before."
+    )
 
 
 def _failed(response) -> bool:
@@ -174,7 +193,7 @@ def _remember_device(response, user: User) -> None:
 @_failed_logins(
     "RATELIMIT_LOGIN_PER_ADDRESS",
     _address_key,
-    "Too many failed login attempts from this address.",
+    _address_message,
     exempt_when=_device_knows_account,
 )
 @_failed_logins(
@@ -183,8 +202,7 @@ def _remember_device(response, user: User) -> None:
 @_failed_logins(
     "RATELIMIT_LOGIN_PER_ACCOUNT",
     _account_key,
-    "Too many failed login attempts for this account. You can still log in from a browser "
-    "you have logged in with before.",
+    _account_message,
     exempt_when=_device_knows_account,
 )
 def login():
@@ -200,7 +218,7 @@ def login():
             response = redirect(_safe_next() or url_for("auth.index"))
             _remember_device(response, user)
             return response
-        flash("Wrong email or password.", "error")
+        flash(_("Wrong email or password."), "error")
         status = 401
     return _login_page(email, status)
 
@@ -208,17 +226,17 @@ def login():
 @bp.errorhandler(429)
 def _too_many_attempts(error):
     minutes = minutes_until_retry()
-    flash(
-        f"{error.description} Try again in {minutes} minute{'' if minutes == 1 else 's'}.",
-        "error",
-    )
+    retry = ngettext("Try again in %(num)d minute.", "Try again in %(num)d minutes.", minutes)
+    flash(f"{error.description} {retry}", "error")
     return _login_page(request.form.get("email", ""), 429)
 
 
 def _login_page(email: str, status: int):
     insecure_key = current_app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY
     return (
-        render_template("login.html", email=email, insecure_key=insecure_key),
+        render_template(
+            "login.html", email=email, insecure_key=insecure_key, language_names=LANGUAGE_NAMES
+        ),
         status,
     )
 
@@ -226,7 +244,7 @@ def _login_page(email: str, status: int):
 @bp.post("/logout")
 def logout():
     logout_user()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -1,8 +1,9 @@
 """The web app's language: German, English or Dutch (Flask-Babel).
 
 A logged-in user's own choice wins, then their business's locale; before login
-the browser's Accept-Language decides, and English when it names none of the
-three. Texts are marked with `_()` in templates and views and translated in
+a `?lang=` (the login page's language links) decides, else the browser's
+Accept-Language, and English when it names none of the three. Texts are marked
+with `_()` in templates and views and translated in
 `bot/translations/<locale>/LC_MESSAGES/messages.po`; `make install` compiles
 them (`pybabel compile`), and `make translations` extracts new texts into the
 catalogues.
@@ -11,7 +12,7 @@ catalogues.
 from __future__ import annotations
 
 from flask import request
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_login import current_user
 
 from bot.config import PROJECT_ROOT
@@ -30,9 +31,14 @@ def select_locale() -> str:
             return current_user.locale
         if current_user.business.locale in LANGUAGES:
             return current_user.business.locale
+    # The login page's language links (?lang=nl) outrank the browser's wish.
+    if request.args.get("lang") in LANGUAGES:
+        return request.args["lang"]
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
 def init_app(app) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
+    # The page's <html lang>, so screen readers and spell checkers use the right language.
+    app.context_processor(lambda: {"page_language": str(get_locale() or "en")})

@@ -128,7 +128,9 @@ def demo(live_app):
             now=now,
         )
         session.commit()
-        add_user(session, business)
+        # The salon speaks German; its staff user reads the web app in English.
+        add_user(session, business).locale = "en"
+        session.commit()
         run_dispatch_pass(now, send_inline=True)
         ids = {"customer": customer.id, "record": record.id}
         session.remove()

@@ -1,0 +1,44 @@
+"""Test helpers for the users, account and language pages: the compiled catalogues,
+and a test client whose every request runs in an app context of its own.
+
+The compiled German and Dutch catalogues are built from the .po files as `make
+compiled-translations` builds them, when missing or older than their catalogue (a
+plain `pytest` run after an edit). The client: the `app` fixture keeps an app
+context open for the whole test and a request reuses it, so Flask-Login's user of
+one client's request (kept in `g`) would still be there for the next client's;
+tests with several browsers (an owner, a staff user, an invitee) need each request
+to start clean, as in a real server.
+"""
+
+from __future__ import annotations
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask.testing import FlaskClient
+
+from bot.web.language import TRANSLATIONS
+
+
+class FreshContextClient(FlaskClient):
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def compile_catalogues() -> None:
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalogue = read_po(source, locale=po.parent.parent.name)
+        with mo.open("wb") as target:
+            write_mo(target, catalogue)
+
+
+def fresh_clients(app):
+    """`app` with the compiled catalogues, its clients' every request in a fresh app
+    context (a test module's `app` fixture returns `fresh_clients(app)`)."""
+    compile_catalogues()
+    app.test_client_class = FreshContextClient
+    return app
