@@ -52,7 +52,7 @@ from bot.services.errors import DomainError, NotFound
 from bot.services.records import upcoming_appointments, update_record
 from bot.web import inbox_queries
 from outbound.segments import count_segments
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
 
 bp = Blueprint("inbox", __name__)
 
@@ -93,6 +93,33 @@ CHANNEL_WORDS = {
     Channel.EMAIL: _l("Email"),
     Channel.WHATSAPP: _l("WhatsApp"),
     Channel.MESSENGER: _l("Messenger"),
+}
+NOTICE_WORDS = {
+    Notice.CONFIRMATION: _l("booking confirmation"),
+    Notice.PENDING: _l("request pending"),
+    Notice.REJECTED: _l("request declined"),
+    Notice.CANCELLATION: _l("cancellation"),
+    Notice.CHANGE: _l("change"),
+    Notice.REMINDER: _l("reminder"),
+    Notice.REQUEST_RECEIVED: _l("request received"),
+    Notice.NEW_BOOKING_FOR_BUSINESS: _l("new booking (to the business)"),
+    Notice.REBOOK: _l("rebooking nudge"),
+    Notice.ORDER_STATUS: _l("order status"),
+}
+NOTIFICATION_STATUS_WORDS = {
+    NotificationStatus.SCHEDULED: _l("scheduled"),
+    NotificationStatus.QUEUED: _l("queued"),
+    NotificationStatus.SENDING: _l("sending"),
+    NotificationStatus.SENT: _l("sent"),
+    NotificationStatus.DELIVERED: _l("delivered"),
+    NotificationStatus.FAILED: _l("failed"),
+    NotificationStatus.CANCELLED: _l("cancelled"),
+    NotificationStatus.SKIPPED: _l("skipped"),
+}
+ADDRESS_WORDS = {
+    AddressKind.TEL: _l("Phone"),
+    AddressKind.WHATSAPP: _l("WhatsApp"),
+    AddressKind.MESSENGER: _l("Messenger"),
 }
 # A service's Conflict code, in words for staff.
 REFUSALS = {
@@ -487,8 +514,6 @@ def _thread_page(found: Conversation, *, draft: str = "", note: str = "", status
         "min_local": now.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
         "poll_seconds": POLL_SECONDS,
         "local_input": lambda moment: moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
-        "AddressKind": AddressKind,
-        "AppointmentStatus": AppointmentStatus,
     }
     return render_template("inbox_thread.html", **context), status
 
@@ -544,6 +569,9 @@ def _words() -> dict:
         "status_words": STATUS_WORDS,
         "inbox_status_words": INBOX_STATUS_WORDS,
         "channel_words": CHANNEL_WORDS,
+        "notice_words": NOTICE_WORDS,
+        "notification_status_words": NOTIFICATION_STATUS_WORDS,
+        "address_words": ADDRESS_WORDS,
         "handover_words": inbox.handover_words,
         "when": lambda moment: _local(moment, ZoneInfo(current_user.business.timezone)),
     }
