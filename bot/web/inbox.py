@@ -153,7 +153,9 @@ def list_fragment():
 
 def _view_and_query() -> tuple[str, str]:
     view = request.args.get("view", "open")
-    return (view if view in VIEWS else "open"), request.args.get("q", "").strip()[:200]
+    # A NUL is in no name, number or text (and PostgreSQL cannot compare one).
+    q = request.args.get("q", "").replace("\x00", "").strip()[:200]
+    return (view if view in VIEWS else "open"), q
 
 
 def _list_context(view: str, q: str) -> dict:
@@ -602,7 +604,7 @@ def _body_words(error: DomainError, body: str, limit: int) -> str:
             length=len(body),
             limit=limit,
         )
-    return _("Not sent: %(reason)s", reason=error.message)
+    return _("Not accepted: %(reason)s", reason=error.message)
 
 
 def _back(found: Conversation):

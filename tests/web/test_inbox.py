@@ -30,7 +30,7 @@ from bot.models import (
 from bot.web.inbox import snooze_until_next_week, snooze_until_tomorrow
 from bot.web.simulator import twilio_inbound_form
 from outbound.vocabulary import MessageStatus
-from tests.conftest import PUBLIC_BASE_URL, SMS_FROM, TWILIO_SID
+from tests.conftest import BOTH_DATABASES, PUBLIC_BASE_URL, SMS_FROM, TWILIO_SID
 from tests.web.conftest import STAFF_PASSWORD, add_user
 
 UNKNOWN = "+4917600000001"
@@ -592,3 +592,27 @@ def test_users_of_a_business_only_see_its_colleagues(db, logged_in, unknown, bus
     add_user(db.session, other, email="eve@other.test")
     assert "eve@other.test" not in page(logged_in.get(f"/inbox/{unknown.id}"))
     assert db.session.scalar(select(User).where(User.email == "eve@other.test")) is not None
+
+
+@BOTH_DATABASES
+def test_the_list_search_and_feed_work_on_both_databases(app, db, logged_in, unknown):
+    assert UNKNOWN in page(logged_in.get("/inbox", query_string={"q": "samstag"}))
+    assert logged_in.get("/inbox", query_string={"q": "a\x00b"}).status_code == 200
+    for view in ("open", "mine", "unassigned", "pending", "snoozed", "resolved", "nonsense"):
+        assert logged_in.get("/inbox", query_string={"view": view}).status_code == 200
+    feed = logged_in.get("/inbox/updates", query_string={"conversation": unknown.id}).json
+    assert feed["list"] is True and feed["thread"] is True
+    assert logged_in.get(f"/inbox/{unknown.id}").status_code == 200
+
+
+def test_bad_form_values_are_refused_not_errors(db, logged_in, unknown):
+    cid = unknown.id
+    assert logged_in.post(f"/inbox/{cid}/assign", data={"assignee": "x"}).status_code == 400
+    assert logged_in.post(f"/inbox/{cid}/assign", data={"assignee": "99999"}).status_code == 422
+    assert logged_in.post(f"/inbox/{cid}/snooze", data={"until": "later"}).status_code == 400
+    bad_time = logged_in.post(f"/inbox/{cid}/snooze", data={"until": "at", "at": "morgen"})
+    assert bad_time.status_code == 422
+    nul = logged_in.post(f"/inbox/{cid}/notes", data={"body": "a\x00b"})
+    assert nul.status_code == 422 and "Not accepted" in page(nul)
+    assert logged_in.get("/inbox/updates", query_string={"conversation": "x"}).status_code == 200
+    assert logged_in.get("/inbox/999999").status_code == 404
