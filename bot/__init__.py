@@ -38,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from bot import api, cli, webhooks
     from bot.extensions import csrf, db, limiter, login_manager, migrate
-    from bot.web import auth, language, links, simulator, users
+    from bot.web import auth, inbox, language, links, simulator, users
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(webhooks.bp)
     csrf.exempt(webhooks.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(inbox.bp)
     app.register_blueprint(users.bp)  # team, invitations, own account
     app.register_blueprint(links.bp)  # customer links; its form carries the CSRF token
     if settings["SMS_TRANSPORT"] == "simulator":

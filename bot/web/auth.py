@@ -1,4 +1,5 @@
-"""Staff login for the web app: the user loader, /login, /logout, and the start page.
+"""Staff login for the web app: the user loader, /login, /logout, the start page (the
+inbox) and the set-up page.
 
 Users are `bot.models.User` rows with a werkzeug password hash (the CLI's
 `create-user` writes them the same way). Sessions are Flask-Login's signed
@@ -82,9 +83,14 @@ def authenticate(email: str, password: str) -> User | None:
 @bp.get("/")
 @login_required
 def index():
-    """The demo starts in the phone simulator; a real deployment on its settings page."""
-    if "simulator" in current_app.blueprints:
-        return redirect(url_for("simulator.index"))
+    """The first page after login is the inbox (the simulator is in the nav)."""
+    return redirect(url_for("inbox.index"))
+
+
+@bp.get("/setup")
+@login_required
+def setup():
+    """How to connect Twilio to a real deployment."""
     return render_template("home.html", business=current_user.business)
 
 

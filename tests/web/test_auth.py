@@ -48,7 +48,7 @@ def test_the_right_password_logs_in(client, staff):
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert session_user(client) == str(staff.id)
-    assert client.get("/").headers["Location"] == "/simulator"
+    assert client.get("/").headers["Location"] == "/inbox"
     page = client.get("/simulator")
     assert page.status_code == 200
     assert STAFF_EMAIL.encode() in page.data

@@ -17,7 +17,8 @@ def test_the_simulator_is_not_there_with_real_twilio(logged_in):
 
 
 def test_home_shows_how_to_connect_twilio(logged_in, business):
-    page = logged_in.get("/")
+    assert logged_in.get("/").headers["Location"] == "/inbox"
+    page = logged_in.get("/setup")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert business.name in text

@@ -156,6 +156,8 @@ def test_texting_ja_in_the_simulator_confirms_the_appointment(live_app, demo, re
             page.get_by_label("Email").fill(STAFF_EMAIL)
             page.get_by_label("Password").fill(STAFF_PASSWORD)
             page.get_by_role("button", name="Log in").click()
+            expect(page).to_have_url(re.compile(r"/inbox$"))  # the first page after login
+            page.get_by_role("link", name="Phone simulator").click()
             expect(page).to_have_url(re.compile(r"/simulator"))
 
             page.get_by_role("link", name=re.compile("Ursula Hoffmann")).click()
