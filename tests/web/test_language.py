@@ -153,9 +153,9 @@ def test_logging_out_is_told_in_the_browser_language(app, staff):
     assert "Je bent uitgelogd." in response.text
 
 
-def test_the_start_page_of_a_real_deployment_speaks_german(app_config, db, staff):
+def test_the_set_up_page_of_a_real_deployment_speaks_german(app_config, db, staff):
     app = fresh_clients(create_app({**app_config, "SMS_TRANSPORT": "twilio"}))
-    page = log_in(app).get("/").text
+    page = log_in(app).get("/setup").text
     assert "Twilio verbinden" in page and "Ihr Buchungssystem verbinden" in page
     assert "Telefonsimulator" not in page  # no simulator next to real Twilio
 

@@ -524,7 +524,7 @@ def test_an_invitation_in_the_browser(live_app):
             invitee.get_by_label("The new password again").fill(NEW_PASSWORD)
             invitee.get_by_label("Language").select_option("nl")
             invitee.get_by_role("button", name="Save and log in").click()
-            expect(invitee).to_have_url(re.compile(r"/simulator"))
+            expect(invitee).to_have_url(re.compile(r"/inbox$"))  # the first page after login
             expect(invitee.locator("html")).to_have_attribute("lang", "nl")
             expect(invitee.get_by_role("button", name="Uitloggen")).to_be_visible()
             expect(invitee.get_by_role("link", name="Team")).to_have_count(0)  # staff
