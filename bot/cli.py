@@ -19,6 +19,7 @@ from bot.extensions import db
 from bot.models import Business, User, UserRole
 from bot.services.businesses import create_business
 from bot.services.errors import DomainError
+from bot.services.users import MIN_PASSWORD_LENGTH
 
 
 def init_app(app: Flask) -> None:
@@ -74,8 +75,10 @@ def create_user_command(business_id, email, password, name, role):
     email = email.strip().lower()
     if db.session.scalar(db.select(User).where(User.email == email)) is not None:
         raise click.BadParameter(f"a user with {email} exists already", param_hint="--email")
-    if len(password) < 8:
-        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.BadParameter(
+            f"use at least {MIN_PASSWORD_LENGTH} characters", param_hint="--password"
+        )
     user = User(
         business_id=business_id,
         email=email,

@@ -4,6 +4,7 @@ services, web-app users and API keys."""
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime, time
 
 from sqlalchemy import (
@@ -121,7 +122,14 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The session's user id, bound to the password: a new password ends every
+        other session (and remember-me cookie) of this user."""
+        return f"{self.id}.{self.password_fingerprint}"
+
+    @property
+    def password_fingerprint(self) -> str:
+        """A short digest of the password hash: changes whenever the password does."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:20]
 
 
 class CannedReply(Base):

@@ -17,7 +17,6 @@ the users. Refusals are `DomainError`s whose messages are translated texts.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -124,7 +123,7 @@ def _invited_hash() -> str:
 
 def _fingerprint(user: User) -> str:
     # The hash itself stays out of the link; its digest is enough to notice a change.
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+    return user.password_fingerprint
 
 
 def _serializer(secret_key: str, issued_at: datetime | None = None) -> URLSafeTimedSerializer:

@@ -59,12 +59,16 @@ DEVICE_ACCOUNTS = 5  # the accounts one browser remembers, newest first
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The logged-in user for a session, or None when the id is stale or deactivated."""
-    if not user_id.isdigit():
+def load_user(session_id: str) -> User | None:
+    """The logged-in user for a session, or None when the id is stale (the user's
+    password changed since: `User.get_id`) or the user is deactivated."""
+    user_id, _, fingerprint = session_id.partition(".")
+    if not user_id.isdigit() or len(user_id) > 18:
         return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or fingerprint != user.password_fingerprint:
+        return None
+    return user
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -357,6 +357,11 @@ def change_password():
                 form.current_password.errors.append(error.message)
             else:
                 db.session.commit()
+                # Every other session of this user has ended with the old password
+                # (`User.get_id`); this one carries on under the new one.
+                cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+                remembered = cookie in request.cookies
+                login_user(current_user._get_current_object(), remember=remembered)
                 flash(_("Your password is changed."), "info")
                 return redirect(url_for("users.account"))
     profile = _profile_form(name=current_user.name or "", locale=current_user.locale or "")

@@ -42,3 +42,11 @@ def fresh_clients(app):
     compile_catalogues()
     app.test_client_class = FreshContextClient
     return app
+
+
+def session_user(client) -> str | None:
+    """The id of the user the client's session is logged in as (without the password
+    fingerprint `User.get_id` binds it to), or None."""
+    with client.session_transaction() as session:
+        stored = session.get("_user_id")
+    return stored.partition(".")[0] if stored else None

@@ -83,6 +83,18 @@ def test_changing_the_password(app, logged_in):
     assert login_status(app, STAFF_PASSWORD) == 401
 
 
+def test_a_new_password_ends_the_other_sessions_but_not_this_one(app, logged_in):
+    elsewhere = app.test_client()
+    elsewhere.post(
+        "/login", data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD, "remember": "y"}
+    )
+    assert elsewhere.get("/account").status_code == 200
+    assert change_password(logged_in).status_code == 302
+    assert logged_in.get("/account").status_code == 200  # the browser that changed it
+    gone = elsewhere.get("/account")  # the other browser, its remember-me cookie too
+    assert gone.status_code == 302 and "/login" in gone.headers["Location"]
+
+
 @pytest.mark.parametrize(
     ("current", "new", "again", "message"),
     [

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from werkzeug.security import generate_password_hash
 
 from bot import create_app
 from bot.web.auth import load_user
 from tests.conftest import BOTH_DATABASES
 from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
-
-
-def session_user(client) -> str | None:
-    with client.session_transaction() as session:
-        return session.get("_user_id")
+from tests.web.support import session_user
 
 
 def test_the_login_page_has_a_form(client):
@@ -70,11 +67,21 @@ def test_a_deactivated_user_cannot_log_in(db, client, business):
 
 def test_a_deactivated_user_loses_the_session(db, staff):
     # What Flask-Login calls on every request to turn the session into a user.
-    assert load_user(str(staff.id)) == staff
+    assert load_user(staff.get_id()) == staff
     staff.active = False
     db.session.commit()
-    assert load_user(str(staff.id)) is None
+    assert load_user(staff.get_id()) is None
     assert load_user("not-a-number") is None
+
+
+def test_a_session_from_before_a_password_change_is_stale(db, staff):
+    before = staff.get_id()
+    assert load_user(before) == staff
+    assert load_user(str(staff.id)) is None  # no fingerprint: not a session we issued
+    staff.password_hash = generate_password_hash("another long password")
+    db.session.commit()
+    assert load_user(before) is None
+    assert load_user(staff.get_id()) == staff
 
 
 def test_pages_need_a_login_and_come_back_after_it(client, staff):

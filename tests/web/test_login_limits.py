@@ -10,6 +10,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from bot.web.auth import DEVICE_COOKIE, account_digest
 from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
+from tests.web.support import session_user
 
 ATTACKER = "203.0.113.66"
 OWNER_HOME = "198.51.100.7"
@@ -41,11 +42,6 @@ def flash_text(response) -> str:
     return found.group(1) if found else ""
 
 
-def logged_in_as(client) -> str | None:
-    with client.session_transaction() as session:
-        return session.get("_user_id")
-
-
 def test_25_then_40_wrong_passwords_for_one_account_are_refused_after_the_limit(app, staff):
     attacker = browser(app, ATTACKER)
     statuses = [attempt(attacker, f"guess {n}").status_code for n in range(25)]
@@ -65,10 +61,10 @@ def test_25_then_40_wrong_passwords_for_one_account_are_refused_after_the_limit(
     right = attempt(attacker, STAFF_PASSWORD)
     assert right.status_code == 429
     assert flash_text(right) == ACCOUNT_LIMIT_MESSAGE
-    assert logged_in_as(attacker) is None
+    assert session_user(attacker) is None
 
     assert {attempt(attacker, f"again {n}").status_code for n in range(40)} == {429}
-    assert logged_in_as(attacker) is None
+    assert session_user(attacker) is None
 
 
 def test_the_owner_still_logs_in_from_her_own_address_while_the_attacker_is_refused(app, staff):
@@ -80,7 +76,7 @@ def test_the_owner_still_logs_in_from_her_own_address_while_the_attacker_is_refu
     owner = browser(app, OWNER_HOME)
     response = attempt(owner, STAFF_PASSWORD)
     assert response.status_code == 302
-    assert logged_in_as(owner) == str(staff.id)
+    assert session_user(owner) == str(staff.id)
     # A typo of hers is an ordinary wrong password, not a locked account.
     owner.post("/logout")
     assert attempt(owner, "typo").status_code == 401
@@ -104,7 +100,7 @@ def test_a_known_browser_logs_in_even_from_the_attackers_address(app, staff):
     assert attempt(browser(app, OFFICE), STAFF_PASSWORD).status_code == 429
 
     assert attempt(owner, STAFF_PASSWORD).status_code == 302
-    assert logged_in_as(owner) == str(staff.id)
+    assert session_user(owner) == str(staff.id)
 
 
 def test_a_known_browser_has_a_failure_limit_of_its_own(app, staff):

@@ -19,7 +19,7 @@ from bot.services.businesses import create_business
 from bot.services.errors import Conflict
 from tests.conftest import PUBLIC_BASE_URL
 from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
-from tests.web.support import compile_catalogues, fresh_clients
+from tests.web.support import compile_catalogues, fresh_clients, session_user
 from tests.web.test_simulator import CHROMIUM_ARGS
 
 NEW_EMAIL = "ben@salon.test"
@@ -61,11 +61,6 @@ def log_in(app, email, password=STAFF_PASSWORD):
 def attempt_login(app, email, password) -> int:
     client = app.test_client()
     return client.post("/login", data={"email": email, "password": password}).status_code
-
-
-def session_user(client) -> str | None:
-    with client.session_transaction() as session:
-        return session.get("_user_id")
 
 
 def invite(client, email=NEW_EMAIL, name="Ben", role="staff"):
