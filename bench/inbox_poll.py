@@ -73,7 +73,7 @@ def build(conversations: int, messages: int, seed: int = 7) -> tuple[object, int
     with app.app_context():
         db.create_all()
         session = db.session
-        user_id = 0
+        login = ""  # the first business's user, as Flask-Login keeps it in the session
         for index, name in enumerate(("Salon Sonnenschein", "Other Salon")):
             business = create_business(
                 session, name=name, sms_from=f"+49305550{10 + index}"
@@ -88,7 +88,7 @@ def build(conversations: int, messages: int, seed: int = 7) -> tuple[object, int
             )
             session.add(user)
             session.flush()
-            user_id = user_id or user.id
+            login = login or user.get_id()
             customer_rows = [
                 {
                     "business_id": business.id,
@@ -153,13 +153,13 @@ def build(conversations: int, messages: int, seed: int = 7) -> tuple[object, int
             .limit(1)
         )
         session.remove()
-    return app, user_id, open_id
+    return app, login, open_id
 
 
-def measure(app, user_id: int, open_id: int, requests: int) -> dict[str, dict]:
+def measure(app, login: str, open_id: int, requests: int) -> dict[str, dict]:
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = login
         session["_fresh"] = True
     list_cursor = client.get("/inbox/updates").json["cursor"]
     thread_cursor = client.get(f"/inbox/updates?conversation={open_id}").json["cursor"]
@@ -240,13 +240,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    app, user_id, open_id = build(args.conversations, args.messages)
+    app, login, open_id = build(args.conversations, args.messages)
     print(
         f"{args.conversations} conversations and {args.messages} messages per business, "
         f"two businesses, built in {time.perf_counter() - started:.1f} s; "
         f"{args.requests} requests per case"
     )
-    figures = measure(app, user_id, open_id, args.requests)
+    figures = measure(app, login, open_id, args.requests)
     baseline = json.loads(args.baseline.read_text()) if args.baseline else None
     report(figures, baseline)
     if args.save:
