@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from werkzeug.serving import make_server
+
+from bot.extensions import db
 from bot.models import Author, Business, Customer, Message
 from bot.services.messages import queue_message
 from outbound.channels import ContactFacts
@@ -55,3 +61,33 @@ def stop_process_group(process: subprocess.Popen, timeout: float = 20) -> None:
         process.wait()
     except ProcessLookupError:
         pass
+
+
+@contextmanager
+def serving(app) -> Iterator:
+    """`app` served over HTTP on loopback by a background thread; PUBLIC_BASE_URL names
+    it, since the simulator and the links post to it as Twilio and customers would."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@contextmanager
+def live_database_app(app) -> Iterator:
+    """`app` on a freshly created database, served over HTTP (`serving`), its database
+    connections closed afterwards."""
+    with app.app_context():
+        db.create_all()
+    try:
+        with serving(app):
+            yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

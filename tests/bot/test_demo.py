@@ -5,12 +5,10 @@ simulated phone, the staff answer from the inbox, the answer back on the phone).
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
-from werkzeug.serving import make_server
 
 from bot.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_SENDER, STAFF_EMAIL, load_demo
 from bot.models import (
@@ -29,6 +27,7 @@ from bot.models import (
 from bot.services import inbox
 from outbound.vocabulary import MessageStatus
 from tests.conftest import TWILIO_SID
+from tests.support import serving
 
 
 @pytest.fixture
@@ -134,13 +133,8 @@ def test_loading_the_demo_again_duplicates_nothing_in_the_inbox(runner, db):
 def served(app):
     """The app served over HTTP on loopback: the simulator posts its texts to the
     public webhook at PUBLIC_BASE_URL, as Twilio would."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    serving = threading.Thread(target=server.serve_forever, daemon=True)
-    serving.start()
-    yield app
-    server.shutdown()
-    serving.join(timeout=10)
+    with serving(app):
+        yield app
 
 
 def test_a_staff_answer_from_the_inbox_arrives_on_the_simulated_phone(served, db, client, work):

@@ -3,16 +3,13 @@ real over HTTP (werkzeug's threaded server on loopback) for the browser test."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from werkzeug.security import generate_password_hash
-from werkzeug.serving import make_server
 
 from bot import create_app
-from bot.extensions import db as _db
 from bot.models import User, UserRole
 from outbound.queueing import redis_connection
+from tests.support import live_database_app
 
 STAFF_EMAIL = "anna@salon.test"
 STAFF_PASSWORD = "correct horse battery staple"
@@ -69,17 +66,6 @@ def live_app(tmp_path, redis_server):
             "SMTP_URL": None,
         }
     )
-    with app.app_context():
-        _db.create_all()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    # The simulator posts to PUBLIC_BASE_URL, which is only known once the port is.
-    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app
-    server.shutdown()
-    thread.join(timeout=10)
-    with app.app_context():
-        _db.session.remove()
-        _db.engine.dispose()
+    with live_database_app(app):
+        yield app
     redis_connection(redis_server.url).flushdb()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +15,6 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from rq import SimpleWorker
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from bot import create_app
 from bot.config import webhook_auth_token
@@ -29,6 +27,7 @@ from bot.web.simulator import INBOUND_PATH, deliver_to_webhook, twilio_inbound_f
 from outbound.jobs import run_dispatch_pass
 from outbound.queueing import QUEUES, get_queue, redis_connection
 from tests.conftest import SMS_FROM, TWILIO_SID, TWILIO_TOKEN
+from tests.support import live_database_app
 from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
 from tests.web.test_simulator import CHROMIUM_ARGS
 
@@ -59,18 +58,8 @@ def twilio_app(tmp_path, redis_server, fake_twilio):
             "SMS_PER_SECOND": 1000.0,
         }
     )
-    with app.app_context():
-        _db.create_all()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app
-    server.shutdown()
-    thread.join(timeout=10)
-    with app.app_context():
-        _db.session.remove()
-        _db.engine.dispose()
+    with live_database_app(app):
+        yield app
     redis_connection(redis_server.url).flushdb()
 
 
