@@ -24,8 +24,12 @@ export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install compiled-translations redis-package
 	exec $(BIN)/python scripts/run.py
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist); each starts its own Redis,
+# fake Twilio, SMTP sink and PostgreSQL, so they share nothing but the CPU.
+TEST_WORKERS ?= 2
+
 test: install compiled-translations redis-package browser-package postgres-package
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The long fuzz run against the real processes (docs/RELIABILITY.md); by hand, not in `make test`.
 fuzz: install redis-package
