@@ -44,7 +44,8 @@ _WORDS: dict[str, dict[str, int]] = {
                 "muss musste kommst konnt ginge gehen schicken mehr die er vielleicht "
                 "wochenende bestatigt bestaetigt brauche hilfe selbe uhrzeit irgendwann gibt wer "
                 "stehe stau vereinbart falls ihr habt falsche nummer kostet genau lange dauert "
-                "stunde stunden besser ned wars"
+                "stunde stunden besser ned wars besten nachmittags vormittags mittags nach vor "
+                "passen scho schau zwei drei funf sechs sieben neun zehn zwolf"
             ).split(),
             1,
         ),
@@ -64,7 +65,8 @@ _WORDS: dict[str, dict[str, int]] = {
                 "get got have has time thursday monday tuesday wednesday friday saturday sunday "
                 "thurs tues weds hello bye minutes mins same any chance slot sometime possible "
                 "parking nearby much appreciated running behind stuck traffic who definitely "
-                "works sounds forward back hour if school mate wrong texting push late lol bring"
+                "works sounds forward back hour if school mate wrong texting push late lol bring "
+                "after before lunch one two three four five six seven eight nine ten eleven twelve"
             ).split(),
             1,
         ),
@@ -86,7 +88,8 @@ _WORDS: dict[str, dict[str, int]] = {
                 "groetjes groet gr doei hoi tot zo zie dat dit deze die er ziek zeker "
                 "herinnering bericht berichten moet moest kon tijd meer helemaal "
                 "hoeveel kost hulp nodig mogelijk fiets klaar jawel hoor dochter mee beter ergens "
-                "uitkomen ipv namiddag morgenochtend uitschrijven"
+                "uitkomen ipv namiddag morgenochtend uitschrijven twee drie "
+                "vijf zes zeven negen tien twaalf"
             ).split(),
             1,
         ),
