@@ -7,8 +7,11 @@ prints per language and in total how many lines the guess got right, wrong
 and left open (None), then the time per text (p50 and p99 over all lines
 guessed `--rounds` times). A wrong guess answers a customer in a language they
 did not write, so the wrong share should stay under 1 %; None is the safe
-answer (the customer's stored language is used). `--misses` lists the wrong
-lines. Exits 0.
+answer (the customer's stored language is used). Last, what the guess does for
+reading: per business language, how many lines `bench/score_replies.py` scores
+right in intent, start and window when read in the business's language, in the
+guessed one (else the business's), and in the line's own. `--misses` lists the
+wrong lines. Exits 0.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from conversations.language import guess_language  # noqa: E402
 
@@ -58,12 +62,35 @@ def main() -> None:
             start = time.perf_counter()
             guess_language(text)
             timings.append(time.perf_counter() - start)
+    _reading(args.corpora)
     timings.sort()
     p99 = timings[int(len(timings) * 0.99)]
     print(
         f"time per text: p50 {statistics.median(timings) * 1e6:.1f} µs,"
         f" p99 {p99 * 1e6:.1f} µs ({len(timings)} guesses)"
     )
+
+
+def _reading(corpora: list[Path]) -> None:
+    from score_replies import score  # bench/score_replies.py: the same facts and scoring
+
+    lines = [
+        json.loads(line)
+        for path in corpora
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+    for business in ("de", "en", "nl"):
+        figures = []
+        for label, locale_of in (
+            ("business's", lambda line, business=business: business),
+            ("guessed", lambda line, business=business: guess_language(line["text"]) or business),
+            ("own", lambda line: line["locale"]),
+        ):
+            results = [score({**line, "locale": locale_of(line)}) for line in lines]
+            right = sum(r["intent_ok"] and r["start_ok"] and r["window_ok"] for r in results)
+            figures.append(f"{label} {right}/{len(lines)}")
+        print(f"read right, {business} business, in the language: " + ", ".join(figures))
 
 
 def _sum(counts) -> dict[str, int]:
