@@ -108,7 +108,15 @@ class CustomerInputSchema(InputSchema):
     )
     sms_consent = StrictBoolean()
     email_consent = StrictBoolean()
-    locale = fields.String(allow_none=True, validate=OneOf(SUPPORTED_LOCALES))
+    locale = fields.String(
+        allow_none=True,
+        validate=OneOf(SUPPORTED_LOCALES),
+        metadata={
+            "description": "Set by staff: kept, though the bot answers each text in the"
+            " language it is written in. null: the bot keeps the language the customer"
+            " writes in, else the business's."
+        },
+    )
     privacy_accepted = StrictBoolean(
         metadata={"description": "true records now as the moment the privacy policy was accepted."}
     )

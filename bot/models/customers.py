@@ -32,6 +32,9 @@ class Customer(Base):
     sms_consent: Mapped[bool] = mapped_column(Boolean, default=False)  # R1.3
     email_consent: Mapped[bool] = mapped_column(Boolean, default=False)  # R1.3
     locale: Mapped[str | None] = mapped_column(String(8))  # None: the business's
+    # True when staff gave the locale (API, import): then the language the customer
+    # writes in is not stored over it. False: the bot keeps the customer's own language.
+    locale_set_by_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # R1.12
     external_id: Mapped[str | None] = mapped_column(ShortText, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -68,6 +68,9 @@ def update_customer(
                     f"locale must be one of {', '.join(SUPPORTED_LOCALES)}", field="locale"
                 )
             customer.locale = value
+            # Staff chose it, so the language the customer writes in no longer replaces it;
+            # clearing it hands the choice back to the customer's own texts.
+            customer.locale_set_by_staff = value is not None
         elif field == "email":
             customer.email = value.strip().lower() if value else None
         else:

@@ -7,7 +7,9 @@ cancellation window, the conversation's state) and carries out its `Step`:
 a customer's confirmation, cancellation or move goes through the same record
 services as a staff change, so the same events and notices follow, except
 the "your appointment was cancelled/changed" notice to the customer, who has
-just been told so in the reply. The conversation then moves along the inbox's
+just been told so in the reply. The reply is in the language the customer
+writes in (`conversations.language`), which is kept as their locale unless
+staff set one. The conversation then moves along the inbox's
 life cycle (`conversations.inbox`): a hand-over opens it for staff with its
 reason. Flushes, never commits.
 """
@@ -54,6 +56,7 @@ from conversations import (
     interpret,
     step,
 )
+from conversations.language import guess_language
 from conversations.slots import Availability
 from outbound.notices import notice_context
 from outbound.rendering import (
@@ -100,7 +103,7 @@ def respond(
     context = _without_past_focus(session, conversation.context or {}, now)
     about = context.get("record_id")
     focus = next((r for r in records if r.id == about), records[0] if records else None)
-    locale = resolve_locale(customer.locale if customer else None, business.locale)
+    locale = _reply_locale(business, customer, text)
     reading = carrier_interpretation(opt_out_type, text) or interpret(
         text, now=local_now, locale=locale, appointment_start=focus.starts_at if focus else None
     )
@@ -143,6 +146,20 @@ def respond(
             conversation=conversation,
         )
     return Turn(reading, decided, reply)
+
+
+def _reply_locale(business: Business, customer: Customer | None, text: str) -> str:
+    """The language to read `text` in and answer it in: the one it is clearly written in,
+    else the customer's, else the business's. A known customer whose locale staff did not
+    set keeps the language they write in, so later notices follow it too; a text too short
+    to tell ("ok", "ja") changes nothing."""
+    stored = resolve_locale(customer.locale if customer else None, business.locale)
+    written = guess_language(text)
+    if written is None:
+        return stored
+    if customer is not None and not customer.locale_set_by_staff and written != stored:
+        customer.locale = written
+    return written
 
 
 def _file_for_staff(conversation: Conversation, decided: Step) -> None:

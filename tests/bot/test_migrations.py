@@ -131,3 +131,38 @@ def test_default_texts_a_business_never_edited_are_refreshed(app_config, tmp_pat
             first = connection.execute(text("SELECT body FROM template WHERE business_id = 1"))
             assert first.scalar() == old
         engine.dispose()
+
+
+def test_locales_stored_before_0007_count_as_set_by_staff(app_config, tmp_path):
+    # Before 0007 only staff could give a customer a locale; the bot must not replace those.
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'locales.sqlite3'}"
+    app = create_app({**app_config, "DATABASE_URL": url})
+    with app.app_context():
+        upgrade(revision="0006")
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO business (id, name, timezone, locale, phone_region, sms_enabled,"
+                    " sms_confirmation_always, created_at) VALUES (1, 'Salon', 'Europe/Berlin',"
+                    " 'de', 'DE', 1, 0, '2026-11-25 10:00:00')"
+                )
+            )
+            for customer_id, locale in ((1, "en"), (2, None)):
+                connection.execute(
+                    text(
+                        "INSERT INTO customer (id, business_id, sms_consent, email_consent,"
+                        " locale, created_at) VALUES (:id, 1, 1, 0, :locale,"
+                        " '2026-11-25 10:00:00')"
+                    ),
+                    {"id": customer_id, "locale": locale},
+                )
+        engine.dispose()
+        upgrade()
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, locale_set_by_staff FROM customer")).all()
+    engine.dispose()
+    assert sorted((row[0], bool(row[1])) for row in rows) == [(1, True), (2, False)]
