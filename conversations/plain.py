@@ -27,7 +27,7 @@ from datetime import date
 
 from conversations.text import read_text, table_forms
 
-# The code the question "Shall I cancel …?" asks for. Not a carrier keyword (STOP,
+# The code the question "Soll ich absagen?" asks for. Not a carrier keyword (STOP,
 # CANCEL, END, QUIT, YES, START, HELP, INFO … are acted on by the carrier), not "C",
 # which every notice offers for confirming, and the same in all three languages.
 CANCEL_CODE = "X"

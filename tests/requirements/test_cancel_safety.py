@@ -14,7 +14,9 @@ from tests.requirements.conftest import berlin_time, created, texts_to
 ASKED = {
     "de": "Soll ich Ihren Termin am {weekday}, {date} um 14:00 Uhr absagen? "
     "Antworten Sie X, um ihn abzusagen.",
-    "en": "Shall I cancel your appointment on {weekday}, {date} at 2:00 PM? Reply X to cancel it.",
+    # never the bare word CANCEL, the carrier's opt-out keyword a customer might echo
+    "en": "Should your appointment on {weekday}, {date} at 2:00 PM be cancelled? "
+    "Reply X to have it cancelled.",
     "nl": "Zal ik uw afspraak op {weekday} {date} om 14:00 uur annuleren? "
     "Antwoord X om te annuleren.",
 }
