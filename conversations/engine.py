@@ -10,9 +10,11 @@ and whether staff must look. Pure: no database, no clock, no sending.
 States (docs/ARCHITECTURE.md, "Conversations"): idle; awaiting_reply (a
 question is open: which appointment); reschedule_collecting (asked "when would
 suit you?"); reschedule_offered (offered one exact time for a yes, or
-numbered slots); handed_to_staff. Nothing is moved before the customer
-agrees to a time the bot offered, a cancellation is only accepted inside the
-business's window, and two unclear answers in a row hand the conversation to
+numbered slots); cancel_asked (asked "shall I cancel …?"); handed_to_staff.
+Nothing is moved before the customer agrees to a time the bot offered, a
+cancellation is only accepted inside the business's window and only on a
+plain instruction (`conversations.plain`; anything else read as a cancel is
+asked about first), and two unclear answers in a row hand the conversation to
 staff.
 """
 
@@ -26,6 +28,7 @@ from typing import Any
 
 from conversations.intents import Intent, Interpretation
 from conversations.picking import is_bare_no, picked_number
+from conversations.plain import is_cancel_code, is_plain_cancel, is_plain_yes
 from conversations.slots import Availability
 
 # A bare YES is Twilio's opt-in keyword as well as a yes: the carrier has
@@ -33,6 +36,7 @@ from conversations.slots import Availability
 CARRIER_OPT_IN_CONFIRMATIONS = frozenset({"yes"})
 MAX_FAILURES = 2  # unclear answers in a row before staff take over
 OFFERS_KEEP = timedelta(hours=48)  # an offer older than this is not accepted any more
+QUESTION_KEEPS = OFFERS_KEEP  # so is a "shall I cancel?" older than this
 
 
 class State(enum.StrEnum):
@@ -40,6 +44,7 @@ class State(enum.StrEnum):
     AWAITING_REPLY = "awaiting_reply"
     RESCHEDULE_COLLECTING = "reschedule_collecting"
     RESCHEDULE_OFFERED = "reschedule_offered"
+    CANCEL_ASKED = "cancel_asked"
     HANDED_TO_STAFF = "handed_to_staff"
 
 
@@ -64,6 +69,7 @@ class ReplyKey(enum.StrEnum):
     CANCELLED = "reply_cancelled"
     CANCEL_TOO_LATE = "reply_cancel_too_late"
     CANCEL_NOT_BY_TEXT = "reply_cancel_not_by_text"
+    ASK_CANCEL = "reply_ask_cancel"
     ASK_WHEN = "reply_ask_when"
     OFFER_EXACT = "reply_offer_exact"
     OFFER_SLOTS = "reply_offer_slots"
@@ -189,6 +195,13 @@ class _Machine:
             # The appointment this exchange was about was cancelled or moved away
             # by someone else: nothing said here may act on another appointment.
             return self._gone()
+        if self.s.state == State.CANCEL_ASKED and record:
+            if self._question_holds(record):
+                return self._cancel_asked(record)
+            if is_cancel_code(self.text) or is_plain_yes(self.text):
+                # An answer to a question about the appointment as it was, or long ago:
+                # a person checks rather than the bot cancelling, or confirming, on it.
+                return self._to_staff(Handover.APPOINTMENT_GONE, ReplyKey.HANDED_TO_STAFF)
         if self.s.state == State.RESCHEDULE_OFFERED and record and self._offers_hold(record):
             return self._offered(record)
         if self.s.state == State.RESCHEDULE_COLLECTING and record:
@@ -218,7 +231,7 @@ class _Machine:
                 reset=True,
             )
         if intent == Intent.CANCEL:
-            return self._cancel(record)
+            return self._cancel(record, agreed=self._plain_cancel(record))
         return self._reschedule(record)
 
     def _offered(self, record: Appointment) -> Step:
@@ -249,7 +262,7 @@ class _Machine:
                 reply=Reply(ReplyKey.ASK_WHEN),
             )
         if self.reading.intent == Intent.CANCEL:
-            return self._cancel(record)
+            return self._cancel(record, agreed=self._plain_cancel(record))
         retry = Reply(ReplyKey.PICK_AGAIN, start=offers[0], slots=tuple(offers))
         return self._failed(retry, State.RESCHEDULE_OFFERED)
 
@@ -266,8 +279,34 @@ class _Machine:
                 reset=True,
             )
         if self.reading.intent == Intent.CANCEL:
-            return self._cancel(record)
+            return self._cancel(record, agreed=self._plain_cancel(record))
         return self._failed(Reply(ReplyKey.ASK_WHEN), State.RESCHEDULE_COLLECTING)
+
+    def _cancel_asked(self, record: Appointment) -> Step:
+        """The answer to "shall I cancel your appointment on …? Reply X": only the code,
+        a plain yes or a plain cancel cancels; nothing else does, and nothing asks again."""
+        self.context.pop("cancel_asked", None)
+        if (
+            is_cancel_code(self.text)
+            or is_plain_yes(self.text)
+            or (self.reading.intent == Intent.CANCEL and self._plain_cancel(record))
+        ):
+            return self._cancel(record, agreed=True)
+        if is_bare_no(self.text) or self.reading.intent == Intent.CONFIRM:
+            # "nein" / "no, I'll come": the appointment stays, and the customer is told so.
+            return self._step(
+                Action.NONE,
+                State.IDLE,
+                record=record,
+                reply=Reply(ReplyKey.KEPT, start=record.start),
+                reset=True,
+            )
+        if self.reading.intent == Intent.RESCHEDULE or self.reading.start or self.reading.window:
+            return self._reschedule(record)  # "no, rather Friday": a move, asked as ever
+        # Anything else (a question about fees, a reason, a cancel in other words again)
+        # goes to a person with the appointment untouched: a business would rather have
+        # someone read it than have the bot guess, and asking again could go round forever.
+        return self._to_staff(Handover.NOT_UNDERSTOOD, ReplyKey.HANDED_TO_STAFF, record=record)
 
     def _choosing(self) -> Step:
         choices = [a for a in self.s.appointments if a.id in self.context["choices"]]
@@ -283,11 +322,17 @@ class _Machine:
             start=_parse(pending.get("start")),
             window=_parse_window(pending.get("window")),
         )
+        if self.reading.intent == Intent.CANCEL:
+            # The text now is the pick ("2"); whether the wish was plain was noted with it.
+            return self._cancel(chosen, agreed=bool(pending.get("plain")))
         return self._fresh(chosen)
 
     # --- actions -------------------------------------------------------------
 
-    def _cancel(self, record: Appointment) -> Step:
+    def _cancel(self, record: Appointment, *, agreed: bool) -> Step:
+        """Cancel `record` if the business allows it by text now; unless the customer
+        `agreed` plainly, ask first. The window is checked before asking: a question the
+        bot could not act on would only delay the hand-over."""
         hours = self.s.cancellation_window_hours
         if hours is None:
             return self._to_staff(
@@ -295,12 +340,36 @@ class _Machine:
             )
         if self.s.now > record.start - timedelta(hours=hours):
             return self._to_staff(Handover.CANCEL_TOO_LATE, ReplyKey.CANCEL_TOO_LATE, record=record)
+        if not agreed:
+            return self._ask_cancel(record)
         return self._step(
             Action.CANCEL,
             State.IDLE,
             record=record,
             reply=Reply(ReplyKey.CANCELLED, start=record.start),
             reset=True,
+        )
+
+    def _ask_cancel(self, record: Appointment) -> Step:
+        self.context["cancel_asked"] = {
+            "record_id": record.id,
+            "version": record.version,
+            "at": self.s.now.isoformat(),
+        }
+        return self._step(
+            Action.NONE,
+            State.CANCEL_ASKED,
+            record=record,
+            reply=Reply(ReplyKey.ASK_CANCEL, start=record.start),
+            reset=True,
+        )
+
+    def _plain_cancel(self, record: Appointment) -> bool:
+        """The text asks for the cancellation and says nothing else (`conversations.plain`);
+        a day it names must be the appointment's."""
+        zone = self.s.now.tzinfo
+        return is_plain_cancel(
+            self.text, today=self.s.now.date(), appointment_day=record.start.astimezone(zone).date()
         )
 
     def _reschedule(self, record: Appointment) -> Step:
@@ -340,6 +409,7 @@ class _Machine:
         self.context["choices"] = [a.id for a in self.s.appointments]
         self.context["pending"] = {
             "intent": self.reading.intent.value,
+            "plain": self.reading.intent == Intent.CANCEL and is_plain_cancel(self.text),
             "start": self.reading.start.isoformat() if self.reading.start else None,
             "window": [w.isoformat() for w in self.reading.window] if self.reading.window else None,
         }
@@ -353,6 +423,18 @@ class _Machine:
         if self.reading.intent in (Intent.CONFIRM, Intent.CANCEL, Intent.RESCHEDULE):
             return self._to_staff(Handover.APPOINTMENT_GONE, ReplyKey.HANDED_TO_STAFF)
         return self._to_staff(Handover.NOT_UNDERSTOOD, ReplyKey.HANDED_TO_STAFF)
+
+    def _question_holds(self, record: Appointment) -> bool:
+        """The "shall I cancel?" in the context was asked about this appointment as it is
+        now, lately; otherwise it is forgotten and the text is read afresh."""
+        asked = self.context.pop("cancel_asked", None) or {}
+        asked_at = _parse(asked.get("at"))
+        return (
+            asked.get("record_id") == record.id
+            and asked.get("version") == record.version
+            and asked_at is not None
+            and self.s.now - asked_at <= QUESTION_KEEPS
+        )
 
     def _offers_hold(self, record: Appointment) -> bool:
         """The offers in the context were made for this appointment as it is now, lately."""
@@ -409,6 +491,8 @@ class _Machine:
         if reset:  # the question is settled: forget offers, choices and failures
             for key in ("offers", "offered_for", "offered_at", "choices", "pending", "failures"):
                 context.pop(key, None)
+            if state != State.CANCEL_ASKED:
+                context.pop("cancel_asked", None)
         if record is not None:
             context["record_id"] = record.id
         return Step(

@@ -35,6 +35,7 @@ class ConversationState(enum.StrEnum):
     AWAITING_REPLY = "awaiting_reply"  # a notice asked the customer something
     RESCHEDULE_COLLECTING = "reschedule_collecting"  # asked "when would suit you?"
     RESCHEDULE_OFFERED = "reschedule_offered"  # offered numbered slots
+    CANCEL_ASKED = "cancel_asked"  # asked "shall I cancel …?" before cancelling
     HANDED_TO_STAFF = "handed_to_staff"  # the bot stays quiet until staff resolve it
 
 
