@@ -40,6 +40,11 @@ SCREENSHOTS = os.environ.get("REPLYDESK_SCREENSHOTS") == "1"
 LIVE = 12_000  # ms to wait for a poll (every 4 s) to bring a change in
 
 
+def inbox_ready(page) -> None:
+    """Wait until the page's script has run: a key pressed before it does nothing."""
+    expect(page.locator("body[data-inbox-ready]")).to_have_count(1)
+
+
 @pytest.fixture
 def twilio_app(tmp_path, redis_server, fake_twilio):
     """The app on a fresh database over HTTP, sending SMS through the fake Twilio."""
@@ -174,12 +179,16 @@ def test_staff_work_the_inbox_in_a_browser(twilio_app, salon, redis_server, fake
                 page.goto(base + "/inbox")
 
             # j/k move, Enter opens.
+            inbox_ready(page)
             page.keyboard.press("j")
             expect(rows.nth(1)).to_have_class(re.compile(r"\bselected\b"))
+            inbox_ready(page)
             page.keyboard.press("k")
             expect(first).to_have_class(re.compile(r"\bselected\b"))
+            inbox_ready(page)
             page.keyboard.press("/")
             expect(page.locator("#inbox-q")).to_be_focused()
+            inbox_ready(page)
             page.keyboard.press("Escape")
             page.keyboard.press("Enter")
             unknown_id = conversation_id(twilio_app, UNKNOWN)
@@ -214,6 +223,7 @@ def test_staff_work_the_inbox_in_a_browser(twilio_app, salon, redis_server, fake
             assert inbox_status(twilio_app, UNKNOWN) == InboxStatus.SNOOZED
             page.get_by_role("button", name="Reopen").click()
             expect(page.locator(".thread-status")).to_contain_text("open")
+            inbox_ready(page)
             page.keyboard.press("e")
             expect(page.locator(".flash")).to_contain_text("Resolved.")
             assert inbox_status(twilio_app, UNKNOWN) == InboxStatus.RESOLVED
@@ -221,6 +231,7 @@ def test_staff_work_the_inbox_in_a_browser(twilio_app, salon, redis_server, fake
             # e on the list resolves the selected row.
             page.goto(base + "/inbox")
             expect(rows).to_have_count(1)
+            inbox_ready(page)
             page.keyboard.press("e")
             expect(page.locator(".flash")).to_contain_text("Resolved.")
             expect(rows).to_have_count(0)

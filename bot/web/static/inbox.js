@@ -200,4 +200,6 @@
   if (list) listPage(list);
   var thread = document.querySelector("[data-inbox-thread]");
   if (thread) threadPage(thread);
+  // The keyboard works from here on (the browser test waits for this mark).
+  document.body.dataset.inboxReady = "true";
 })();
