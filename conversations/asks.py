@@ -79,6 +79,7 @@ def combine(
             return keyword_reading  # "Sorry, 15 min später": told, not asked
     if not wish.exact and not (is_question or requested or len(words) <= 2):
         return keyword_reading  # "ich melde mich später"
-    if intent == Intent.CANCEL and "cancel" in cues and not (is_question or preferred):
+    told = cues & {"cancel", "opt_out_or_cancel"}  # "afmelden voor vrijdag" signs off, too
+    if intent == Intent.CANCEL and told and not (is_question or preferred):
         return keyword_reading  # "Bitte absagen, ich melde mich nächste Woche"
     return timed

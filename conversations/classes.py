@@ -184,6 +184,21 @@ PRAISE = frozenset(
     "super top great perfect perfekt toll wunderbar klasse cool nice lovely awesome "
     "excellent fantastic fantastisch geweldig mooi".split()
 )
+# Asking about cancelling rather than cancelling: question words, what it costs and the
+# rules ("what is your cancellation policy?", "was kostet es, wenn ich absage?", "hoe laat kan
+# ik annuleren?"), also as the end of a compound ("Stornogebühr", "annuleringskosten").
+QUESTION_WORDS = frozenset(
+    "wie was wann welche welcher welches wo warum wieso weshalb how what whats when which where "
+    "why hoe wat wanneer welke waar waarom hoeveel".split()
+)
+COSTS = (
+    "kosten", "kostet", "kostenlos", "kostenfrei", "gratis", "gebuhr", "gebuhren", "strafe",
+    "zahlen", "bezahlen", "bedingungen", "regeln", "regelung", "frist", "cost", "costs", "fee",
+    "fees", "charge", "charges", "charged", "free", "pay", "policy", "policies", "penalty", "kost",
+    "boete", "betalen", "beleid", "voorwaarden", "regels", "termijn",
+)  # fmt: skip
+# "kann ich …?", "can I …?", "kann man …?": asking whether one may, not asking the business.
+ONESELF = frozenset("ich man i one ik je men".split())
 CONDITIONALS = frozenset("wenn falls sofern if indien als mocht".split())
 # "wenn möglich", "if possible", "als het kan": politeness, not a condition.
 POSSIBLE = frozenset("moglich possible mogelijk kan geht gehts lukt passt ok okay".split())

@@ -24,12 +24,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from conversations import classes as wc
 from conversations import tokens
 from conversations.asks import combine
 from conversations.classes import CLASS_TABLES
 from conversations.clauses import Hit, is_grateful, read_clause
 from conversations.intents import Intent, Interpretation
 from conversations.keywords import CARRIER_KEYWORDS, SHORT_CODES, TABLES, WORD_CLASSES, Cue
+from conversations.lexicon import PLEASE
 from conversations.text import GAP, ReadText, read_text, table_forms
 from conversations.wishes import read_when
 
@@ -104,7 +106,7 @@ def _keyword_reading(text: str) -> tuple[Interpretation, ReadText, _Cues]:
         if word in SHORT_CODES:
             return Interpretation(SHORT_CODES[word]), read, cues
     cues = _find_cues(read)
-    return Interpretation(_weigh(cues, read.is_question)), read, cues
+    return Interpretation(_weigh(cues, read)), read, cues
 
 
 @dataclass
@@ -155,11 +157,11 @@ def _find_cues(read: ReadText) -> _Cues:
             after_stop=after_stop,
         )
         before, after_stop = clause, any(hit.cue == Cue.STOP for hit in hits)
-        clause_negated = any(hit.cue == Cue.NEGATOR for hit in reading.hits)
+        negated = _negated_hits(reading.hits)
         for hit in reading.hits:
             if hit.cue in WORD_CLASSES:
                 cues.uncovered += 1
-            elif clause_negated and hit.cue in _NEGATABLE:
+            elif hit in negated:
                 cues.negated[hit.cue] += 1
             else:
                 cues.found[hit.cue] += 1
@@ -168,12 +170,34 @@ def _find_cues(read: ReadText) -> _Cues:
     return cues
 
 
-def _weigh(cues: _Cues, is_question: bool) -> Intent:
+def _negated_hits(hits: tuple[Hit, ...]) -> set[Hit]:
+    """The hits the negations of a clause turn around: each negation the nearest one, so
+    "do not cancel my appointment, I will be there" refuses the cancel, not the coming."""
+    negatable = [hit for hit in hits if hit.cue in _NEGATABLE]
+    turned: set[Hit] = set()
+    for negation in (hit for hit in hits if hit.cue == Cue.NEGATOR):
+        if negatable:
+            turned.add(min(negatable, key=lambda hit: _distance(negation, hit)))
+    return turned
+
+
+def _distance(negation: Hit, hit: Hit) -> tuple[int, int]:
+    if hit.first <= negation.first < hit.last:
+        return 0, 0  # inside a separable verb: "sage den Termin nicht ab"
+    after = hit.first >= negation.last
+    gap = hit.first - negation.last if after else negation.first - hit.last
+    return gap, 0 if after else 1  # on a tie the verb after it: "nicht absagen, komme"
+
+
+def _weigh(cues: _Cues, read: ReadText) -> Intent:
+    is_question, said = read.is_question, frozenset(read.words)
     if cues.has(Cue.OPT_OUT):
         return Intent.OPT_OUT
     if cues.has(Cue.OPT_OUT_OR_CANCEL):
-        # "vom Termin abmelden" / "afmelden voor mijn afspraak" cancel an appointment.
-        return Intent.CANCEL if cues.has(Cue.APPOINTMENT) else Intent.OPT_OUT
+        # "vom Termin abmelden", "ich melde mich für morgen ab", "afmelden voor vrijdag"
+        # sign off an appointment.
+        named = cues.has(Cue.APPOINTMENT) or said & wc.DAYS
+        return Intent.CANCEL if named else Intent.OPT_OUT
     if cues.has(Cue.OPT_IN):
         return Intent.OPT_IN
     for solo, intent in ((Cue.STOP, Intent.OPT_OUT), (Cue.HELP, Intent.HELP)):
@@ -181,13 +205,50 @@ def _weigh(cues: _Cues, is_question: bool) -> Intent:
             return intent
     if cues.has(Cue.RESCHEDULE) or (is_question and cues.has(Cue.RELATIVE)):
         return Intent.RESCHEDULE
+    if (cues.has(Cue.CANCEL) or cues.negated[Cue.CANCEL]) and asks_about_cancelling(read):
+        return Intent.OTHER  # "what is your cancellation policy?", "hoe laat kan ik annuleren?"
     # A bare "no" may bring its own negation: "nein, leider nicht".
     no_only = cues.only(Cue.NO, neutral=frozenset({Cue.FILLER, Cue.NEGATOR}))
     if cues.has(Cue.CANCEL, Cue.UNABLE) or cues.negated[Cue.ATTEND] or no_only:
-        return Intent.CANCEL
-    if _confirms(cues, is_question):
+        # "might not make it", "eventuell kann ich nicht": not yet an answer.
+        return Intent.OTHER if cues.has(Cue.UNSURE) else Intent.CANCEL
+    if cues.has(Cue.UNSURE):
+        return Intent.OTHER  # "vielleicht, ich schau mal", "maybe see you then"
+    if _keeps(cues, read) or _confirms(cues, is_question):
         return Intent.CONFIRM
     return Intent.OTHER
+
+
+def asks_about_cancelling(read: ReadText) -> bool:
+    """True when a message that names cancelling asks about it instead: what it costs or
+    what the rules are ("Stornogebühr?", "cancellation policy"), how or until when
+    ("how do I cancel", "bis wann kann ich stornieren?"), whether one may ("kann man den
+    Termin absagen?", "can I cancel?") or what happens if ("Is there a fee if I cancel?").
+    "Können Sie meinen Termin stornieren?" asks the business to do it: no such question."""
+    words = read.words
+    if any(word.endswith(wc.COSTS) for word in words):
+        return True
+    opens = words[0] in wc.QUESTION_WORDS
+    if not (read.is_question or opens):
+        return False
+    said = frozenset(words)
+    if opens or said & wc.QUESTION_WORDS or said & wc.CONDITIONALS:
+        return True
+    pairs = zip(words, words[1:], strict=False)
+    oneself = any(first in wc.MODALS and second in wc.ONESELF for first, second in pairs)
+    return oneself and not said & PLEASE
+
+
+def _keeps(cues: _Cues, read: ReadText) -> bool:
+    """ "bitte nicht stornieren, ich komme", "don't move it, it's fine", "niet annuleren hoor",
+    "passt so, nichts ändern": a cancel or a move refused, nothing to change, is a yes."""
+    refused = cues.negated[Cue.CANCEL] or cues.negated[Cue.RESCHEDULE] or cues.has(Cue.KEEP)
+    if not refused or read.is_question or cues.negated[Cue.ATTEND]:
+        return False
+    if cues.has(Cue.LATE, Cue.RELATIVE) or cues.negated[Cue.CONFIRM]:
+        return False
+    # "I can't cancel online" reports, it refuses nothing.
+    return not frozenset(read.words) & wc.INABILITY
 
 
 def _confirms(cues: _Cues, is_question: bool) -> bool:

@@ -436,7 +436,7 @@ OTHERS = [
     ("de", "Haben Sie am Samstag geöffnet?", Intent.OTHER),
     ("de", "Bitte absagen, ich melde mich nächste Woche", Intent.CANCEL),
     ("de", "Bin krank, bitte absagen", Intent.CANCEL),
-    ("de", "Morgen klappt leider nicht", Intent.OTHER),
+    ("de", "Morgen klappt leider nicht", Intent.CANCEL),  # declines without "absagen"
     ("de", "Ich komme morgen", Intent.CONFIRM),
     ("de", "Super danke bis morgen", Intent.CONFIRM),
     ("de", "Ich habe 2 Fragen zum Termin", Intent.OTHER),
