@@ -46,6 +46,46 @@ OTHER_TOPICS = frozenset(
 )
 
 
+# Questions about the booking as it stands: "Ist mein Termin um 3?", "what time is my
+# appointment?", "Is it tomorrow at 2?", "Was mijn afspraak niet om 3 uur?".
+COPULAS = frozenset("ist war is was are were isnt wasnt zijn waren".split())
+BOOKING_WORDS = ("termin", "appointment", "appt", "booking", "afspraak")
+SUBJECTS = frozenset("it es het".split())
+# Questions about the business: "Are you open on Saturdays?", "Habt ihr samstags auf?".
+BUSINESS_OPENINGS = frozenset("are seid habt haben sind zijn hebben bent".split())
+BUSINESS_SUBJECTS = frozenset("you ihr sie jullie u du".split())
+OPEN_WORDS = frozenset("open offen geoffnet geopend closed geschlossen gesloten dicht".split())
+# "Habt ihr Freitag noch was offen?" asks for a free slot: a wish to move.
+SLOT_WORDS = frozenset(
+    "noch still nog frei free vrij slot slots termin plek plaats platz was iets anything "
+    "something etwas".split()
+)
+
+
+def asks_about_booking(words: tuple[str, ...]) -> bool:
+    """A question whose subject is the booked appointment, without a wish to change it."""
+    if frozenset(words) & (REQUEST_WORDS | PREFERENCE_WORDS):
+        return False  # "Is it possible at 4?", "Ist 4 Uhr lieber?"
+    for k, word in enumerate(words):
+        if word not in COPULAS:
+            continue
+        if words[k + 1 : k + 2] and words[k + 1] in SUBJECTS:
+            return True
+        if any(
+            w.startswith(BOOKING_WORDS) or w.endswith(BOOKING_WORDS) for w in words[k + 1 : k + 4]
+        ):
+            return True
+    return False
+
+
+def asks_about_business(words: tuple[str, ...]) -> bool:
+    """ "Are you open on Saturdays?", "Zijn jullie zaterdag open?", "Habt ihr samstags auf?"."""
+    if len(words) < 3 or words[0] not in BUSINESS_OPENINGS or words[1] not in BUSINESS_SUBJECTS:
+        return False
+    said = frozenset(words)
+    return bool(said & OPEN_WORDS or words[-1] == "auf") and not said & SLOT_WORDS
+
+
 def combine(
     keyword_reading: Interpretation,
     wish: Wish | None,
@@ -62,7 +102,13 @@ def combine(
     intent = keyword_reading.intent
     if intent in (Intent.OPT_OUT, Intent.OPT_IN, Intent.HELP) or keyword_reading.keyword:
         return keyword_reading
+    if is_question and intent in (Intent.OTHER, Intent.CONFIRM) and "reschedule" not in cues:
+        if asks_about_booking(words) or asks_about_business(words):
+            return Interpretation(Intent.OTHER)  # "war der Termin nicht um 15 Uhr?"
     if wish is None:
+        if intent == Intent.CANCEL and is_question and not cues & {"cancel", "strike"}:
+            # "Vormittag kann ich nicht, ginge …?": a question is no cancellation.
+            return Interpretation(Intent.OTHER)
         return keyword_reading
     timed = Interpretation(Intent.RESCHEDULE, start=wish.start, window=wish.window)
     if intent == Intent.RESCHEDULE:

@@ -83,6 +83,7 @@ CLASS_TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         Cue.SUBSCRIBE: ("anmelden", "eintragen", "abonnieren", "trag mich", "tragt mich"),
         Cue.CONTACT: (
             "nummer", "telefonnummer", "handynummer", "liste", "verteiler", "daten", "kontakt",
+            "system", "datenbank", "kartei",
         ),
         Cue.CHANGE: ("ändern", "abändern", "umändern", "änderung", "anpassen", "umstellen"),
         Cue.STRIKE: (
@@ -112,8 +113,11 @@ CLASS_TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "subscribe", "sign up", "sign me up", "sign back up", "sign me back up", "opt",
             "add me", "add me back", "put me back",
         ),
-        Cue.CONTACT: ("number", "phone number", "list", "mailing list", "details", "data"),
-        Cue.CHANGE: ("change", "changing", "modify", "amend", "adjust"),
+        Cue.CONTACT: (
+            "number", "phone number", "list", "mailing list", "details", "data", "system",
+            "database",
+        ),
+        Cue.CHANGE: ("change", "changes", "changing", "modify", "amend", "adjust"),
         Cue.STRIKE: ("drop", "scrap", "delete", "remove", "strike", "erase", "can go", "may go"),
         Cue.ALTERNATIVE: _alternatives("en"),
     },
@@ -134,7 +138,7 @@ CLASS_TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         Cue.RECEIVE: ("krijg", "krijgt", "krijgen", "ontvang", "ontvangt", "ontvangen"),
         Cue.RESUME: ("aanzetten", "inschakelen", "activeren", "heractiveren", "hervatten"),
         Cue.SUBSCRIBE: ("aanmelden", "inschrijven", "abonneren"),
-        Cue.CONTACT: ("telefoonnummer", "lijst", "bestand", "gegevens"),
+        Cue.CONTACT: ("telefoonnummer", "nummer", "lijst", "bestand", "gegevens", "systeem"),
         Cue.CHANGE: ("wijzig*", "verander*", "aanpassen"),
         Cue.STRIKE: (
             "schrap*", "geschrapt", "verwijder*", "vervall*", "vervalt", "mag weg", "kan weg",
@@ -199,6 +203,15 @@ COSTS = (
 )  # fmt: skip
 # "kann ich …?", "can I …?", "kann man …?": asking whether one may, not asking the business.
 ONESELF = frozenset("ich man i one ik je men".split())
+# Everything: "ich will nichts mehr bekommen", "stuur me niks meer".
+NOTHING = frozenset("nichts nix niks niets nothing".split())
+# Out of a list or a system: "meine Nummer aus dem System", "take my number off".
+OUT_OF = frozenset("aus raus off out uit eruit".split())
+# Letting the business do something: "ihr dürft mir wieder schreiben", "you can text me".
+PERMISSION = frozenset(
+    "darf darfst durft durfen can may could konnt konnen kannst kann mag mogen moogt mogen "
+    "kunnen kan kunt".split()
+)
 CONDITIONALS = frozenset("wenn falls sofern if indien als mocht".split())
 # "wenn möglich", "if possible", "als het kan": politeness, not a condition.
 POSSIBLE = frozenset("moglich possible mogelijk kan geht gehts lukt passt ok okay".split())

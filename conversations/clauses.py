@@ -104,6 +104,8 @@ def read_clause(
         added.append(Cue.OPT_OUT)
     elif _opts_in(clause):
         added.append(Cue.OPT_IN)
+    if _keeps_as_is(clause):
+        added.append(Cue.KEEP)
     if not clause.conditional:
         if _cancels(clause):
             added.append(Cue.CANCEL)
@@ -217,16 +219,21 @@ def _opts_out(c: _Clause) -> bool:
             return True  # "Hört auf, mir SMS zu schicken"
         if c.has(Cue.STRIKE) and c.has(Cue.CONTACT):
             return True  # "Nummer löschen", "remove my number"
+        if c.has(Cue.CONTACT) and c.said & wc.OUT_OF and not c.question:
+            return True  # "nehmt meine Nummer aus dem System", "take my number off your list"
     negation = [
         span for span in c.spans(Cue.NEGATOR, Cue.NO) if c.words[span[0]] not in wc.INABILITY
     ]
+    if negation and c.said & wc.NOTHING and c.said & MORE and c.has(Cue.RECEIVE, Cue.SEND):
+        if (c.wants or c.said & lx.PLEASE) and not (c.question or c.reports):
+            return True  # "ich will von euch nichts mehr bekommen", "stuur me niks meer"
     if not negation or not channel or c.thanked or c.reports or c.said & wc.MISSING:
         return False
     if c.said & wc.WHY or (c.said & wc.INABILITY and not c.question):
         return False  # "why don't you text me?", "I can't text any more"
     if c.has(Cue.RECEIVE) and not (c.wants or c.said & lx.PLEASE):
         return False  # "ich bekomme keine SMS mehr": a report
-    near = c.within(negation, channel, 4)
+    near = c.within(negation, channel, 6 if c.said & MORE else 4)
     if near and c.said & (MORE | AGAIN):
         return True  # "keine Erinnerungen mehr", "niet meer sturen", "never text me again"
     if not near or c.question or c.cues & _ELSEWHERE:
@@ -253,12 +260,28 @@ def _opts_in(c: _Clause) -> bool:
         return True  # "start sending me reminders", "SMS wieder aktivieren"
     if again and c.has(Cue.MESSAGES) and (c.has(Cue.SEND, Cue.RECEIVE) or c.asks):
         return True  # "stuur me weer herinneringen", "ich möchte die SMS wieder"
+    if again and c.has(Cue.SEND) and c.said & wc.PERMISSION and not (c.question or c.timed):
+        return True  # "you can text me again", "ihr dürft mir wieder schreiben"
     resume = c.spans(Cue.RESUME)
     polite = AGAIN | WANT | {"to", "zu", "te"}
     return bool(resume) and all(
         c.covered.get(k) in (Cue.RESUME, Cue.FILLER) or c.words[k] in polite
         for k in range(len(c.words))
     )  # "start again please"
+
+
+def _keeps_as_is(c: _Clause) -> bool:
+    """ "no need to change anything", "keine Änderung nötig", "hoeft niks te veranderen":
+    a negation before a word of changing leaves the appointment as it is. Not a question,
+    and not "ich kann den Termin nicht ändern", which reports."""
+    if c.question or c.said & wc.INABILITY or c.conditional:
+        return False
+    negation, change = c.spans(Cue.NEGATOR, Cue.NO), c.spans(Cue.CHANGE)
+    return any(
+        first[1] <= second[0] and all(c.skippable(k) for k in _between(first, second))
+        for first in negation
+        for second in change
+    )
 
 
 def _cancels(c: _Clause) -> bool:

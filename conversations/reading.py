@@ -20,6 +20,7 @@ time asked for makes a reschedule with its `start` or `window`.
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -263,7 +264,9 @@ def _confirms(cues: _Cues, is_question: bool) -> bool:
 def _inner_negations(clause: tuple[str, ...], position: int, length: int, cue: Cue) -> list[Hit]:
     """The negations inside a separable verb ("sage den Termin nicht ab", "zeg de afspraak
     niet af"): they turn it around as they would outside it."""
-    if length < 3 or cue == Cue.NEGATOR or clause[position + length - 1] in _negators():
+    if length < 3 or cue in (Cue.NEGATOR, Cue.UNABLE, Cue.UNSURE):
+        return []  # "gaat me niet lukken", "weiß ich nicht" carry their own negation
+    if clause[position + length - 1] in _negators():
         return []  # "kann ... nicht" ends in its own negation
     inside = range(position + 1, position + length - 1)
     return [Hit(Cue.NEGATOR, k, k + 1) for k in inside if clause[k] in _negators()]
@@ -276,6 +279,19 @@ def _negators() -> frozenset[str]:
 
 
 def _longest_match(clause: tuple[str, ...], position: int) -> tuple[Cue, int] | None:
+    found = _table_match(clause, position)
+    if found is None:
+        # "jaa", "okk", "verhinndert": a doubled letter the tables do not know.
+        single = _DOUBLED.sub(r"\1", clause[position])
+        if single != clause[position]:
+            return _table_match((*clause[:position], single, *clause[position + 1 :]), position)
+    return found
+
+
+_DOUBLED = re.compile(r"([^\W\d_])\1")
+
+
+def _table_match(clause: tuple[str, ...], position: int) -> tuple[Cue, int] | None:
     exact, prefixed = _index()
     best: tuple[Cue, int] | None = None
     word = clause[position]
