@@ -12,7 +12,11 @@ message names. `combine` weighs the two by the corpus conventions:
   questions about prices, payment, parking or opening hours, and an
   explicit "absagen"/"cancel" told rather than asked keep their intent;
 - a wish without a readable time ("etwas später", "31.2.") is a reschedule
-  only when it is asked for (a question, "bitte", "lieber", or little else).
+  only when it is asked for (a question, "bitte", "lieber", or little else);
+- a question about the booking as it stands ("war der Termin nicht um 15
+  Uhr?", "what time is my appointment?") or about the business ("are you open
+  on Saturdays?") is other whatever time it names, and a question is never an
+  unable-to-come cancellation ("Vormittag kann ich nicht, ginge …?").
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ clause's constructions add:
   streichen", "drop my appointment", "mijn afspraak mag vervallen") or said
   alone ("bitte streichen"); not needing or wanting the appointment any more
   ("ich brauche den Termin nicht mehr", "afspraak niet meer nodig").
+- keep: a negation before a word of changing ("no need to change anything",
+  "keine Änderung nötig", "geen wijziging nodig").
 - reschedule: changing a time or the appointment ("die Uhrzeit ändern"), or
   asking for another one ("einen neuen Termin", "another day"), but not "the
   other day" or "der neue Termin", which are known already.

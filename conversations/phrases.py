@@ -63,7 +63,8 @@ def group(tokens: tuple[Token, ...], found: list[Found]) -> list[Phrase]:
             # The old time is what stands right after "statt"/"instead of": "statt morgen
             # erst am 4.12." swaps tomorrow for the 4th, "statt Freitag, 10 Uhr" is one time.
             separated = any(t.kind == WORD and t.text not in _SMALL_WORDS for t in gap)
-        if current is None or separated or len(gap) > 3 or not _join(current, hit):
+        words = [t for t in gap if t.kind != BREAK or t.text != ","]  # "Dienstag, am besten …"
+        if current is None or separated or len(words) > 3 or not _join(current, hit):
             phrase = Phrase(hit.first, hit.last)
             phrase.alternative = any(t.text in lx.ALTERNATIVES for t in gap)
             if not _join(phrase, hit):

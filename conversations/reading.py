@@ -7,10 +7,15 @@ keyword tables (`conversations.keywords`) and the word classes
 grammar (`conversations.clauses`) for the meanings only a construction
 carries ("keine Erinnerungen mehr schicken", "den Termin streichen"), lets
 a negation in the same clause turn its cues around ("komme nicht", "not
-ok"), and weighs the cues in a fixed order: carrier keywords and opt-outs
-first (the law and the carrier), then opt-ins, help, reschedule, cancel, and
-only then confirm, which must be unambiguous: no "no", no running late, and
-a question counts as a confirmation only when every word of it agrees.
+ok"; each negation its nearest verb: "do not cancel, I will be there"), and
+weighs the cues in a fixed order: carrier keywords and opt-outs first (the
+law and the carrier), then opt-ins, help, reschedule, cancel, and only then
+confirm, which must be unambiguous: no "no", no running late, and a question
+counts as a confirmation only when every word of it agrees. A message that
+names cancelling but asks about it ("what is your cancellation policy?",
+"bis wann kann ich stornieren?") is no cancellation, nor is an unsure one
+("might not make it"); a cancel or move refused ("niet annuleren hoor") and
+nothing to change ("passt so, nichts ändern") are a confirmation.
 
 The times a message names are read by `conversations.wishes` (the date
 grammar) and weighed against the keywords by `conversations.asks`: a new
