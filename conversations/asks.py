@@ -56,9 +56,11 @@ COPULAS = frozenset("ist war is was are were isnt wasnt zijn waren".split())
 BOOKING_WORDS = ("termin", "appointment", "appt", "booking", "afspraak")
 SUBJECTS = frozenset("it es het".split())
 # Questions about the business: "Are you open on Saturdays?", "Habt ihr samstags auf?".
-BUSINESS_OPENINGS = frozenset("are seid habt haben sind zijn hebben bent".split())
 BUSINESS_SUBJECTS = frozenset("you ihr sie jullie u du".split())
-OPEN_WORDS = frozenset("open offen geoffnet geopend closed geschlossen gesloten dicht".split())
+OPEN_WORDS = frozenset(
+    "open opens opening close closes closing closed offen geoffnet geschlossen geopend gesloten "
+    "dicht".split()
+)
 # "Habt ihr Freitag noch was offen?" asks for a free slot: a wish to move.
 SLOT_WORDS = frozenset(
     "noch still nog frei free vrij slot slots termin plek plaats platz was iets anything "
@@ -82,12 +84,14 @@ def asks_about_booking(words: tuple[str, ...]) -> bool:
     return False
 
 
-def asks_about_business(words: tuple[str, ...]) -> bool:
-    """ "Are you open on Saturdays?", "Zijn jullie zaterdag open?", "Habt ihr samstags auf?"."""
-    if len(words) < 3 or words[0] not in BUSINESS_OPENINGS or words[1] not in BUSINESS_SUBJECTS:
+def asks_about_business(opening: tuple[str, ...]) -> bool:
+    """ "Are you open on Saturdays?", "what time do you close on Friday?", "Habt ihr samstags
+    auf?", "Hoe laat gaan jullie zaterdag open?": the opening clause asks when the business
+    is open. "Maandagavond? Jullie zijn toch open tot 21u?" first asks for a time."""
+    said = frozenset(opening)
+    if not said & BUSINESS_SUBJECTS or said & SLOT_WORDS:
         return False
-    said = frozenset(words)
-    return bool(said & OPEN_WORDS or words[-1] == "auf") and not said & SLOT_WORDS
+    return bool(said & OPEN_WORDS) or opening[-1] in ("auf", "zu")
 
 
 def combine(
@@ -97,17 +101,19 @@ def combine(
     words: tuple[str, ...],
     is_question: bool,
     cues: frozenset[str],
+    opening: tuple[str, ...] = (),
 ) -> Interpretation:
     """The final reading of a message from its keyword reading and its times.
 
     `words` are the message's normalised words (`conversations.text`),
-    `cues` the names of the keyword cues found in it (negated ones left out).
+    `cues` the names of the keyword cues found in it (negated ones left out), `opening`
+    the words of its first clause.
     """
     intent = keyword_reading.intent
     if intent in (Intent.OPT_OUT, Intent.OPT_IN, Intent.HELP) or keyword_reading.keyword:
         return keyword_reading
     if is_question and intent in (Intent.OTHER, Intent.CONFIRM) and "reschedule" not in cues:
-        if asks_about_booking(words) or asks_about_business(words):
+        if asks_about_booking(words) or asks_about_business(opening):
             return Interpretation(Intent.OTHER)  # "war der Termin nicht um 15 Uhr?"
     if wish is None:
         if intent == Intent.CANCEL and is_question and not cues & {"cancel", "strike"}:

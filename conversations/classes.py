@@ -212,6 +212,11 @@ PERMISSION = frozenset(
     "darf darfst durft durfen can may could konnt konnen kannst kann mag mogen moogt mogen "
     "kunnen kan kunt".split()
 )
+# Verbs of a time suiting: negated beside a day, "me" or the appointment they decline it
+# ("Morgen geht bei mir nicht", "es passt mir doch nicht", "het gaat morgen niet lukken").
+SUITS = frozenset("geht gehts passt klappt lukt lukken gaat past works work suits".split())
+# The negations that do so; "passt schon, macht nix" declines nothing.
+NOT = frozenset("nicht nich nisch ned nit nod niet not doesnt dont didnt wont isnt".split())
 CONDITIONALS = frozenset("wenn falls sofern if indien als mocht".split())
 # "wenn möglich", "if possible", "als het kan": politeness, not a condition.
 POSSIBLE = frozenset("moglich possible mogelijk kan geht gehts lukt passt ok okay".split())

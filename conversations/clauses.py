@@ -108,6 +108,8 @@ def read_clause(
         added.append(Cue.OPT_IN)
     if _keeps_as_is(clause):
         added.append(Cue.KEEP)
+    elif _declines(clause):
+        added.append(Cue.UNABLE)
     if not clause.conditional:
         if _cancels(clause):
             added.append(Cue.CANCEL)
@@ -284,6 +286,22 @@ def _keeps_as_is(c: _Clause) -> bool:
         for first in negation
         for second in change
     )
+
+
+def _declines(c: _Clause) -> bool:
+    """ "Morgen geht bei mir leider nicht", "es passt mir doch nicht", "2 doesn't work",
+    "het gaat morgen niet lukken": a time suiting, negated, of a day, "me" or the
+    appointment (or in a few words), is a cancel unless another time is asked for."""
+    if c.question or c.conditional or c.thanked:
+        return False
+    if c.words[-1] in wc.NOT and c.said & wc.INABILITY:
+        return True  # "isch kann morgen nisch", whatever spelling the negation has
+    if not c.said & wc.SUITS:
+        return False
+    if not c.said & wc.NOT:
+        return False
+    named = c.said & (wc.DAYS | wc.ME) or c.has(Cue.APPOINTMENT)
+    return bool(named) or len(c.words) <= 4
 
 
 def _cancels(c: _Clause) -> bool:

@@ -32,6 +32,7 @@ _LEADS = CLOCK_MARKERS | lx.WEAK_TIME_MARKERS | frozenset(BOUNDS)  # words befor
 _OCLOCK_OR_O = lx.OCLOCK | {"o"}  # "o clock" once the apostrophe is gone
 _PAST_OR_TO = lx.PAST_WORDS | lx.TO_WORDS
 _MONTH_NAMES = frozenset(lx.MONTHS) | frozenset(lx.WEAK_MONTHS)
+_ALSO = frozenset("auch ook also eher dann".split())
 # Number words that count the minutes before or after an hour ("zehn nach", "twenty past").
 _MINUTE_COUNTS = {
     word: value
@@ -51,8 +52,10 @@ class ClockRules(TokenView):
         k, bound = i, None
         if self.word(k) == "am" and self.locale != "en" and self.word(k + 1) in lx.HOUR_WORDS:
             k += 1  # Swiss and southern "am drü", "am zwoa": at three, at two
-        if self.word(k) in lx.PREFERENCE_LEADS and self.kind(k + 1) == NUM:
-            k += 1  # "ginge 4?", "rather 4 please"
+        if self.word(k) in lx.PREFERENCE_LEADS:
+            also = self.word(k + 1) in _ALSO
+            if self.kind(k + 1 + also) == NUM:
+                k += 1 + also  # "ginge 4?", "rather 4 please", "geht auch 4?"
         while self.word(k) in _LEADS:
             bound = bound or BOUNDS.get(self.word(k) or "")
             k += 1 + (self.is_break(k + 1, "."))  # "ca."

@@ -140,10 +140,11 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             # declining without a verb of coming: "muss leider passen", "klappt bei mir nicht"
             "muss passen", "muss leider passen", "muss ... passen", "klappt nicht",
             "klappt leider nicht", "klappt ... nicht", "wird nichts", "wird ... nichts",
+            "nicht da", "nicht dabei",
         ),
         Cue.ATTEND: (
             "ich komme", "komme", "komm", "kommen", "kimm", "kumm", "bin da", "bin dabei", "dabei",
-            "schaffe es", "schaff es", "da sein", "wahrnehmen",
+            "schaffe es", "schaff es", "da sein", "wahrnehmen", "schaffen",
         ),
         Cue.CONFIRM: (
             "ja", "jawohl", "jo", "jep", "jup", "ok", "okay", "okey", "oki", "passt", "passt gut",
@@ -156,7 +157,7 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         Cue.HELP: ("hilfe", "info", "infos", "informationen", "mehr info", "mehr infos"),
         Cue.NEGATOR: (
             "nicht", "nich", "ned", "nit", "nöd", "kein", "keine", "keinen", "nie", "niemals",
-            "nichts", "nix",
+            "nichts", "nix", "nisch",
         ),
         Cue.UNSURE: (
             "vielleicht", "eventuell", "evtl", "womöglich", "möglicherweise", "unsicher",
@@ -164,12 +165,15 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "nicht sicher", "noch nicht sicher", "keine ahnung", "mal sehen", "mal schauen",
             "schau mal", "schauen wir mal", "mal gucken",
         ),
-        Cue.KEEP: ("so lassen", "so bleiben", "bleibt so", "bleibt wie", "wie es ist"),
+        Cue.KEEP: (
+            "so lassen", "so bleiben", "bleibt so", "bleibt wie", "wie es ist", "bleibt alles",
+            "wie besprochen", "wie geplant", "wie vereinbart", "wie ausgemacht",
+        ),
         Cue.APPOINTMENT: ("termin*", "*termin", "*termine"),
         Cue.FILLER: (
             "bitte", "danke", "danke schön", "dankeschön", "vielen dank", "leider", "sorry",
             "entschuldigung", "hallo", "hi", "hey", "guten tag", "guten morgen", "moin",
-            "grüße", "liebe grüße", "viele grüße", "lg", "mfg", "ich", "mir", "mal", "doch",
+            "grüße", "liebe grüße", "viele grüße", "lg", "mfg", "ich", "isch", "mir", "mal", "doch",
             "also", "brauche", "brauchen", "benötige", "benötigt", "nötig", "der", "die", "das",
             "den", "ein", "eine", "es", "bitteschön", "bitte schön",
         ),
@@ -199,13 +203,18 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         Cue.CANCEL: ("cancel*", "call off", "call it off"),
         Cue.UNABLE: (
             "cant make it", "cant come", "cant attend", "wont make it", "cnt make it", "cnt come",
-            "count me out",
+            "count me out", "cant do", "cnt do", "have to skip", "gonna skip", "gotta skip",
+            "need to skip", "will skip", "have to miss", "gonna miss", "gotta miss",
+            "have to pass", "gotta pass", "will have to pass",
         ),
         Cue.UNSURE: (
             "maybe", "might", "perhaps", "possibly", "not sure", "unsure", "dunno", "dont know",
             "no idea", "we will see", "well see", "may not", "not certain", "idk",
         ),
-        Cue.KEEP: ("as it is", "as is", "leave it", "keep it", "keep my", "keep the"),
+        Cue.KEEP: (
+            "as it is", "as is", "leave it", "keep it", "keep my", "keep the", "as planned",
+            "as agreed", "as booked",
+        ),
         Cue.ATTEND: (
             "ill be there", "be there", "b there", "ill come", "come", "coming", "make it",
             "ill make it",
@@ -217,13 +226,14 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "sounds good", "all good", "perfect", "great", "fine", "works for me",
             "that works", "alright", "all right", "absolutely", "of course", "definitely",
             "no problem", "no worries", "see you", "see ya", "cu", "cya", "will do", "got it",
-            "noted", "c u", "see u", "c ya", "kk", "gud",
+            "noted", "c u", "see u", "c ya", "kk", "gud", "okidoki", "oki doki", "okey dokey",
             *_farewells("en"),
         ),
         Cue.NO: ("no", "nope", "nah"),
         Cue.HELP: ("help", "info", "information", "more info", "more information"),
         Cue.NEGATOR: (
             "not", "dont", "cant", "cnt", "cannot", "wont", "never", "doesnt", "isnt", "couldnt",
+            "no need",
             "wouldnt", "unable", "no more", "no longer",
         ),
         Cue.APPOINTMENT: ("appointment*", "booking*", "appt", "schedule"),
@@ -233,7 +243,7 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "unfortunately", "so", "oh", "well", "the", "a", "it", "that", "just", "some",
             # a remark on the hour asked for, not running late: "Friday 7pm? I know it's late"
             "its late", "it is late", "thats late", "that is late", "its a bit late",
-            "thats a bit late", "late notice",
+            "thats a bit late", "late notice", "late afternoon", "late morning", "late evening",
         ),
     },
     "nl": {
@@ -262,19 +272,23 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "red het niet", "red het helaas niet", "red t niet", "red ... niet", "lukt niet",
             "lukt me niet", "lukt helaas niet", "lukt me helaas niet", "lukt ... niet",
             "gaat niet lukken", "gaat me niet lukken", "niet bij zijn", "er niet bij zijn",
+            "haal het niet", "haal ... niet",
         ),
         Cue.UNSURE: (
             "misschien", "wellicht", "weet niet", "weet nog niet", "weet ik niet",
             "weet ik nog niet", "niet zeker", "nog niet zeker", "geen idee", "eens kijken",
             "even kijken",
         ),
-        Cue.KEEP: ("zo laten", "zo staan", "laat maar zo", "blijft zo", "zoals het is"),
+        Cue.KEEP: (
+            "zo laten", "zo staan", "laat maar zo", "blijft zo", "zoals het is",
+            "zoals afgesproken", "zoals gepland",
+        ),
         Cue.ATTEND: ("ik kom", "kom", "komen", "ik ben er", "ben er", "ben erbij", "aanwezig"),
         Cue.CONFIRM: (
             "ja", "jazeker", "jawel", "jep", "ok", "oke", "okay", "prima", "goed", "is goed",
             "komt goed", "in orde", "akkoord", "klopt", "dat klopt", "bevestig*", "zeker",
             "natuurlijk", "top", "super", "perfect", "geen probleem", "lukt", "dat lukt",
-            "zie je", "zie je dan", "zie u", "zie u dan", "is gud",
+            "zie je", "zie je dan", "zie u", "zie u dan", "is gud", "okidoki", "okido",
             *_farewells("nl"),
         ),
         Cue.NO: ("nee", "neen"),

@@ -66,7 +66,10 @@ def interpret(
         return reading
     wish = read_when(text, now=now, locale=locale, appointment_start=appointment_start)
     found = frozenset(cue.value for cue, count in cues.found.items() if count)
-    return combine(reading, wish, words=read.words, is_question=read.is_question, cues=found)
+    opening = read.clauses[0] if read.clauses else ()
+    return combine(
+        reading, wish, words=read.words, is_question=read.is_question, cues=found, opening=opening
+    )
 
 
 def warm_up() -> None:

@@ -536,7 +536,7 @@ OTHERS = [
     # Minute words that count a length stay lengths; running late stays running late.
     ("en", "I'll be there at four, ten minutes late maybe", Intent.OTHER),
     ("en", "Sorry I'm running late, be there at 3", Intent.OTHER),
-    ("de", "Morgn um zwoa geht ned", Intent.OTHER),  # a negated time asks for nothing
+    ("de", "Morgn um zwoa geht ned", Intent.CANCEL),  # the booked time refused, none asked
 ]
 
 

@@ -51,6 +51,15 @@ def lines(intent: str, *rows: tuple[str, str]) -> list[tuple[str, str, str, None
 # Saying one cannot come, without the word "cancel".
 UNABLE = lines(
     "cancel",
+    ("de", "Morgen geht bei mir leider nicht"),
+    ("de", "Isch kann morgen nisch, sorry"),
+    ("de", "Bin morgen nicht da"),
+    ("de", "es passt mir morgen leider doch nicht"),
+    ("de", "ich werde es nicht schaffen"),
+    ("en", "gonna have to skip tomorrow"),
+    ("en", "can't do tomorrow sorry"),
+    ("nl", "het gaat morgen niet lukken"),
+    ("nl", "sorry ik haal het niet"),
     ("de", "Ich bin morgen leider verhindert"),
     ("de", "Muss leider passen"),
     ("de", "MUSS PASSEN SORRY"),
@@ -83,6 +92,10 @@ UNABLE = lines(
 # A negation that turns the verb around: a cancel or a move refused is a confirmation.
 KEEPS = lines(
     "confirm",
+    ("de", "bleibt alles wie besprochen"),
+    ("en", "keep it as it is please"),
+    ("en", "no need to reschedule"),
+    ("nl", "hoeft niet verzet te worden"),
     ("de", "bitte nicht stornieren, ich komme"),
     ("de", "Nicht absagen! Ich bin da"),
     ("de", "Bitte nichts verschieben, passt so"),
@@ -99,6 +112,8 @@ KEEPS = lines(
 
 # A time refused, another asked for: a reschedule, never a cancel.
 REFUSED_TIMES = [
+    ("de", "um 2 kann ich nicht, geht auch 4?", "reschedule", at(26, "16:00"), None),
+    ("en", "2 doesn't work, could we do 4?", "reschedule", at(26, "16:00"), None),
     ("de", "morgens geht nicht, lieber um 5?", "reschedule", at(26, "17:00"), None),
     ("de", "Vormittag kann ich nicht, ginge 4?", "reschedule", at(26, "16:00"), None),
     ("de", "2 geht nicht, lieber um halb 5", "reschedule", at(26, "16:30"), None),
@@ -106,6 +121,14 @@ REFUSED_TIMES = [
     ("en", "not at 2, rather 4 please", "reschedule", at(26, "16:00"), None),
     ("nl", "ochtend lukt niet, liever om 5?", "reschedule", at(26, "17:00"), None),
     ("nl", "om 2 kan ik niet, liever om 4", "reschedule", at(26, "16:00"), None),
+]
+
+# Refusing the booked time without asking for another declines it; asking is never a cancel.
+REFUSED_HOURS = [
+    ("de", "Morgen um 2 geht bei mir nicht", "cancel", None, None),
+    ("nl", "om 2 uur lukt niet", "cancel", None, None),
+    ("de", "Vormittag kann ich nicht, was ginge noch?", "other", None, None),
+    ("en", "can't make it, is there anything else?", "other", None, None),
 ]
 
 # Not knowing yet is no answer: staff follow it up.
@@ -133,6 +156,10 @@ UNSURE = lines(
 # Questions about the appointment or the business, even with a time in them.
 ASKS_ABOUT = lines(
     "other",
+    ("en", "do you open on sundays?"),
+    ("en", "what time do you close on friday?"),
+    ("nl", "Hoe laat gaan jullie zaterdag open?"),
+    ("de", "Bis wann habt ihr am Freitag offen?"),
     ("de", "war der Termin nicht um 15 Uhr?"),
     ("de", "Ist mein Termin morgen um 14 oder um 15 Uhr?"),
     ("de", "Habt ihr samstags auf?"),
@@ -213,6 +240,8 @@ SIGNS_OFF = lines(
 # SMS-speak and spelling.
 SMS_CONFIRMS = lines(
     "confirm",
+    ("nl", "okidoki"),
+    ("de", "Tamam, ich komme"),
     ("en", "see ya thurs"),
     ("en", "c u tmrw"),
     ("en", "yup will b there"),
@@ -261,6 +290,7 @@ CLOCKS = [
 
 # A day and a part of it, in either order.
 DAY_AND_PERIOD = [
+    ("en", "Friday, preferably late afternoon?", "reschedule", None, window(27, "12:00", "18:00")),
     ("de", "Dienstag, am besten nachmittags", "reschedule", None, window(1, "12:00", "18:00")),
     ("de", "Lieber nachmittags am Dienstag", "reschedule", None, window(1, "12:00", "18:00")),
     ("de", "Freitag nach dem Mittagessen?", "reschedule", None, window(27, "12:00", "18:00")),
@@ -302,6 +332,7 @@ FAMILIES = {
     "unable": UNABLE,
     "keeps": KEEPS,
     "refused_times": REFUSED_TIMES,
+    "refused_hours": REFUSED_HOURS,
     "unsure": UNSURE,
     "asks_about": ASKS_ABOUT,
     "asks_about_cancelling": ASKS_ABOUT_CANCELLING,

@@ -100,6 +100,7 @@ CONFIRMS = [
 
 CANCELS = [
     ("Nein, leider nicht", "de"),
+    ("Nein, passt mir nicht", "de"),  # declines the appointment, as "leider nicht" does
     ("Ich komme nicht", "de"),
     ("Ich schaffe es leider nicht", "de"),
     ("Sagen Sie den Termin bitte ab", "de"),
@@ -290,7 +291,6 @@ OTHERS = [
     ("🙂", "de"),
     ("Danke schön", "de"),
     ("Ich komme 10 Minuten später", "de"),  # running late, not a reschedule
-    ("Nein, passt mir nicht", "de"),  # no, but maybe another time: staff decide
     ("Ok, kann ich mit Karte zahlen?", "de"),  # yes, and a question the bot cannot answer
     ("Ich sage Bescheid, ab wann ich kann", "de"),  # "sage … ab" split by a comma
     ("Ich habe keine SMS bekommen", "de"),
