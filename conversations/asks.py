@@ -55,6 +55,9 @@ OTHER_TOPICS = frozenset(
 COPULAS = frozenset("ist war is was are were isnt wasnt zijn waren".split())
 BOOKING_WORDS = ("termin", "appointment", "appt", "booking", "afspraak")
 SUBJECTS = frozenset("it es het".split())
+POSSESSIVES = frozenset("mein meine meinen unser unsere my our mijn onze".split())
+# The state of the job the appointment is for: "fertig", "ready", "klaar".
+READY = frozenset("fertig repariert abholbereit ready repaired done klaar gerepareerd".split())
 # Questions about the business: "Are you open on Saturdays?", "Habt ihr samstags auf?".
 BUSINESS_SUBJECTS = frozenset("you ihr sie jullie u du".split())
 OPEN_WORDS = frozenset(
@@ -69,9 +72,13 @@ SLOT_WORDS = frozenset(
 
 
 def asks_about_booking(words: tuple[str, ...]) -> bool:
-    """A question whose subject is the booked appointment, without a wish to change it."""
-    if frozenset(words) & (REQUEST_WORDS | PREFERENCE_WORDS):
+    """A question whose subject is the booked appointment or the customer's own job ("ist
+    mein Handy schon fertig?"), without a wish to change it."""
+    said = frozenset(words)
+    if said & (REQUEST_WORDS | PREFERENCE_WORDS):
         return False  # "Is it possible at 4?", "Ist 4 Uhr lieber?"
+    if said & READY or (words[0] in COPULAS and words[1:2] and words[1] in POSSESSIVES):
+        return True  # "is my bike ready on Friday?", "is mijn fiets morgen klaar?"
     for k, word in enumerate(words):
         if word not in COPULAS:
             continue

@@ -133,6 +133,7 @@ CLASS_TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         Cue.SEND: (
             "stuur", "stuurt", "sturen", "verstuur", "verstuurt", "versturen", "toesturen",
             "appen", "benaderen", "benaderd", "contacteren", "gecontacteerd", "herinner*",
+            "smssen",
             "lastigvallen",
         ),
         Cue.RECEIVE: ("krijg", "krijgt", "krijgen", "ontvang", "ontvangt", "ontvangen"),
@@ -216,8 +217,11 @@ PERMISSION = frozenset(
 # ("Morgen geht bei mir nicht", "es passt mir doch nicht", "het gaat morgen niet lukken").
 SUITS = frozenset("geht gehts passt klappt lukt lukken gaat past works work suits".split())
 # The negations that do so; "passt schon, macht nix" declines nothing.
-NOT = frozenset("nicht nich nisch ned nit nod niet not doesnt dont didnt wont isnt".split())
-CONDITIONALS = frozenset("wenn falls sofern if indien als mocht".split())
+NOT = frozenset("nicht nich nisch ned nit nod niet nie not doesnt dont didnt wont isnt".split())
+# Verbs of managing to come: "ik redt het nie", "schaff ich nich".
+MANAGE = frozenset("red redt haal haalt schaff schaffe schaffs make".split())
+CONDITIONALS = frozenset("wenn falls sofern if indien als mocht ob whether".split())
+WHETHER = frozenset({"ob", "whether"})
 # "wenn möglich", "if possible", "als het kan": politeness, not a condition.
 POSSIBLE = frozenset("moglich possible mogelijk kan geht gehts lukt passt ok okay".split())
 NEW = frozenset(

@@ -165,7 +165,9 @@ class _Clause:
         self.cues = frozenset(hit.cue for hit in hits)
         self.covered = {k: hit.cue for hit in hits for k in range(hit.first, hit.last)}
         first = words[0] if words else ""
-        self.conditional = first in wc.CONDITIONALS and not wc.POSSIBLE & set(words[1:3])
+        # "wenn möglich" is politeness; "ob es passt" (whether) never asserts.
+        polite = first not in wc.WHETHER and wc.POSSIBLE & set(words[1:3])
+        self.conditional = first in wc.CONDITIONALS and not polite
         self.thanked = bool(self.said & THANKS)
         wish = next((k for k in range(len(words) - 1) if words[k : k + 2] in _WISHES), None)
         self.wish = [(wish, wish + 2)] if wish is not None else []  # "hätte gern"
@@ -264,7 +266,8 @@ def _opts_in(c: _Clause) -> bool:
         return True  # "start sending me reminders", "SMS wieder aktivieren"
     if again and c.has(Cue.MESSAGES) and (c.has(Cue.SEND, Cue.RECEIVE) or c.asks):
         return True  # "stuur me weer herinneringen", "ich möchte die SMS wieder"
-    if again and c.has(Cue.SEND) and c.said & wc.PERMISSION and not (c.question or c.timed):
+    permitted = c.said & wc.PERMISSION and not (c.question or c.timed)
+    if again and c.has(Cue.SEND, Cue.MESSAGES) and permitted:
         return True  # "you can text me again", "ihr dürft mir wieder schreiben"
     resume = c.spans(Cue.RESUME)
     polite = AGAIN | WANT | {"to", "zu", "te"}
@@ -294,8 +297,8 @@ def _declines(c: _Clause) -> bool:
     appointment (or in a few words), is a cancel unless another time is asked for."""
     if c.question or c.conditional or c.thanked:
         return False
-    if c.words[-1] in wc.NOT and c.said & wc.INABILITY:
-        return True  # "isch kann morgen nisch", whatever spelling the negation has
+    if c.words[-1] in wc.NOT and c.said & (wc.INABILITY | wc.MANAGE):
+        return True  # "isch kann morgen nisch", "ik redt het nie": any spelling of "not"
     if not c.said & wc.SUITS:
         return False
     if not c.said & wc.NOT:

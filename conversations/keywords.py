@@ -144,7 +144,7 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         ),
         Cue.ATTEND: (
             "ich komme", "komme", "komm", "kommen", "kimm", "kumm", "bin da", "bin dabei", "dabei",
-            "schaffe es", "schaff es", "da sein", "wahrnehmen", "schaffen",
+            "schaffe es", "schaff es", "da sein", "wahrnehmen", "schaffen", "schaff", "schaffe",
         ),
         Cue.CONFIRM: (
             "ja", "jawohl", "jo", "jep", "jup", "ok", "okay", "okey", "oki", "passt", "passt gut",

@@ -252,6 +252,18 @@ NEGATORS = frozenset(
     "nicht nich ned nit nod kein keine keinen nie niemals not cant cnt cannot dont doesnt wont "
     "isnt wouldnt couldnt unable niet geen nooit".split()
 )
+# Judging a time bad refuses it as a negation does: "mornings are bad for me, friday?".
+REFUSALS = frozenset(
+    "bad schlecht schlecht ungunstig ungut schwierig difficult tricky awkward slecht lastig "
+    "ongunstig moeilijk".split()
+)
+# A promise to answer later names no new time: "ich sag morgen früh Bescheid", "hoor het
+# vanavond", "I'll let you know tonight" (not "sag mir Bescheid, ob Freitag geht").
+PROMISES: tuple[tuple[str, ...], ...] = (
+    ("bescheid",), ("weten",), ("hoor", "het"), ("melde", "mich"), ("meld", "me"),
+    ("meld", "mij"), ("let", "you"), ("text", "you"), ("call", "you"), ("get", "back"),
+    ("ruf", "an"), ("rufe", "an"), ("bel", "je"), ("bel", "jullie"), ("bel", "nog"),
+)  # fmt: skip
 # Before a time that is the old one: "statt Donnerstag", "instead of 2pm", "ipv".
 OLD_MARKERS: tuple[tuple[str, ...], ...] = (
     ("statt",), ("anstatt",), ("anstelle",), ("instead", "of"), ("rather", "than"),

@@ -328,7 +328,57 @@ THANKS_ONLY = lines(
     ("nl", "dank je voor het berichtje"),
 )
 
+# Judging a time bad refuses it, as a negation does.
+JUDGED_BAD = [
+    ("de", "abends ist schlecht, lieber Samstag vormittag?", "reschedule", None,
+     window(28, "08:00", "12:00")),
+    ("en", "evenings are tricky for me, monday morning?", "reschedule", None,
+     window(30, "08:00", "12:00")),
+    ("nl", "'s avonds is lastig, dinsdagochtend?", "reschedule", None, window(1, "08:00", "12:00")),
+]  # fmt: skip
+
+# The verb first, the negation last: "schaffe ich … nicht", "red het nie".
+INVERTED = lines(
+    "cancel",
+    ("de", "schaffe ich am Donnerstag leider nicht"),
+    ("de", "komm ich morgen nich hin"),
+    ("nl", "red ik morgen nie"),
+    ("nl", "ik haal het morgen nie"),
+)
+
+# Questions about the job the appointment is for, and promises to answer later.
+ASKS_ABOUT_THE_JOB = lines(
+    "other",
+    ("de", "Ist mein Fahrrad bis Freitag fertig?"),
+    ("en", "is my laptop ready by friday?"),
+    ("nl", "is mijn fiets vrijdag klaar?"),
+)
+PROMISES = lines(
+    "other",
+    ("de", "ich melde mich heute abend, ob es passt"),
+    ("de", "Sag Ihnen Freitag früh Bescheid"),
+    ("en", "I'll text you tonight"),
+    ("nl", "ik laat het je morgenochtend weten"),
+)
+ASKED_OF_US = [
+    ("de", "Sagen Sie mir Bescheid, ob Freitag um 10 geht?", "reschedule", at(27, "10:00"), None),
+]
+
+# Letting the business send again.
+PERMITS = lines(
+    "opt_in",
+    ("de", "Sie dürfen mir wieder Nachrichten senden"),
+    ("en", "you may text me again"),
+    ("nl", "u mag me weer berichtjes sturen"),
+)
+
 FAMILIES = {
+    "judged_bad": JUDGED_BAD,
+    "inverted": INVERTED,
+    "asks_about_the_job": ASKS_ABOUT_THE_JOB,
+    "promises": PROMISES,
+    "asked_of_us": ASKED_OF_US,
+    "permits": PERMITS,
     "unable": UNABLE,
     "keeps": KEEPS,
     "refused_times": REFUSED_TIMES,
