@@ -202,8 +202,8 @@ COSTS = (
     "fees", "charge", "charges", "charged", "free", "pay", "policy", "policies", "penalty", "kost",
     "boete", "betalen", "beleid", "voorwaarden", "regels", "termijn",
 )  # fmt: skip
-# "kann ich …?", "can I …?", "kann man …?": asking whether one may, not asking the business.
-ONESELF = frozenset("ich man i one ik je men".split())
+# "Können Sie …?", "could you …?", "kunnen jullie …?": a request to the business.
+ADDRESSED = frozenset("sie ihr you u jullie du je".split())
 # Everything: "ich will nichts mehr bekommen", "stuur me niks meer".
 NOTHING = frozenset("nichts nix niks niets nothing".split())
 # Out of a list or a system: "meine Nummer aus dem System", "take my number off".

@@ -304,7 +304,11 @@ def _declines(c: _Clause) -> bool:
     if not c.said & wc.NOT:
         return False
     named = c.said & (wc.DAYS | wc.ME) or c.has(Cue.APPOINTMENT)
-    return bool(named) or len(c.words) <= 4
+    if named:
+        return True
+    # "Das geht nicht", "2 doesn't work"; not "the link doesn't work", said of something else.
+    plain = all(c.skippable(k) or c.words[k] in wc.SUITS | wc.NOT for k in range(len(c.words)))
+    return plain and len(c.words) <= 4
 
 
 def _cancels(c: _Clause) -> bool:

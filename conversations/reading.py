@@ -37,7 +37,6 @@ from conversations.classes import CLASS_TABLES
 from conversations.clauses import Hit, is_grateful, read_clause
 from conversations.intents import Intent, Interpretation
 from conversations.keywords import CARRIER_KEYWORDS, SHORT_CODES, TABLES, WORD_CLASSES, Cue
-from conversations.lexicon import PLEASE
 from conversations.text import GAP, ReadText, read_text, table_forms
 from conversations.wishes import read_when
 
@@ -232,8 +231,10 @@ def asks_about_cancelling(read: ReadText) -> bool:
     """True when a message that names cancelling asks about it instead: what it costs or
     what the rules are ("Stornogebühr?", "cancellation policy"), how or until when
     ("how do I cancel", "bis wann kann ich stornieren?"), whether one may ("kann man den
-    Termin absagen?", "can I cancel?") or what happens if ("Is there a fee if I cancel?").
-    "Können Sie meinen Termin stornieren?" asks the business to do it: no such question."""
+    Termin absagen?", "can I cancel?"), what happens if ("Is there a fee if I cancel?") or
+    what was done ("Did you cancel my appointment?", "Storniert ihr auch kurzfristig?").
+    Only a request to the business ("Können Sie meinen Termin stornieren?", "could you
+    please cancel?") is a question that asks for the cancellation itself."""
     words = read.words
     if any(word.endswith(wc.COSTS) for word in words):
         return True
@@ -244,8 +245,7 @@ def asks_about_cancelling(read: ReadText) -> bool:
     if opens or said & wc.QUESTION_WORDS or said & wc.CONDITIONALS:
         return True
     pairs = zip(words, words[1:], strict=False)
-    oneself = any(first in wc.MODALS and second in wc.ONESELF for first, second in pairs)
-    return oneself and not said & PLEASE
+    return not any(first in wc.MODALS and second in wc.ADDRESSED for first, second in pairs)
 
 
 def _keeps(cues: _Cues, read: ReadText) -> bool:

@@ -196,6 +196,11 @@ ASKS_ABOUT_CANCELLING = lines(
     ("nl", "Tot wanneer kan ik gratis afzeggen?"),
     ("nl", "Zijn er annuleringskosten?"),
     ("nl", "Hoe kan ik mijn afspraak annuleren?"),
+    # what was done, or what the business does, is no request either
+    ("en", "Did you cancel my appointment?"),
+    ("de", "Habt ihr meinen Termin storniert?"),
+    ("de", "Storniert ihr auch kurzfristig?"),
+    ("nl", "Hebben jullie mijn afspraak geannuleerd?"),
 )
 
 # A request to cancel put as a question to the business stays a cancellation.
@@ -204,7 +209,16 @@ ASKS_TO_CANCEL = lines(
     ("de", "Können Sie meinen Termin bitte stornieren?"),
     ("en", "Could you cancel my appointment please?"),
     ("nl", "Kunnen jullie mijn afspraak annuleren?"),
+    ("de", "Könnt ihr bitte absagen?"),
+    ("en", "can you cancel it for me?"),
 )
+
+# Something else that does not work is no declining: "the link doesn't work".
+NOT_DECLINED = [
+    ("en", "I can't cancel online, the link doesn't work", "other", None, None),
+    ("de", "Der Link geht nicht", "other", None, None),
+    ("nl", "de link werkt niet, ik kom wel", "confirm", None, None),
+]
 
 # Opting out and in, in whole sentences; signing off an appointment is a cancellation.
 OPT_OUTS = lines(
@@ -387,6 +401,7 @@ FAMILIES = {
     "asks_about": ASKS_ABOUT,
     "asks_about_cancelling": ASKS_ABOUT_CANCELLING,
     "asks_to_cancel": ASKS_TO_CANCEL,
+    "not_declined": NOT_DECLINED,
     "opt_outs": OPT_OUTS,
     "opt_ins": OPT_INS,
     "signs_off": SIGNS_OFF,
