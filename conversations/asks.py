@@ -75,7 +75,7 @@ def asks_about_booking(words: tuple[str, ...]) -> bool:
     """A question whose subject is the booked appointment or the customer's own job ("ist
     mein Handy schon fertig?"), without a wish to change it."""
     said = frozenset(words)
-    if said & (REQUEST_WORDS | PREFERENCE_WORDS):
+    if not words or said & (REQUEST_WORDS | PREFERENCE_WORDS):
         return False  # "Is it possible at 4?", "Ist 4 Uhr lieber?"
     if said & READY or (words[0] in COPULAS and words[1:2] and words[1] in POSSESSIVES):
         return True  # "is my bike ready on Friday?", "is mijn fiets morgen klaar?"
@@ -96,7 +96,7 @@ def asks_about_business(opening: tuple[str, ...]) -> bool:
     auf?", "Hoe laat gaan jullie zaterdag open?": the opening clause asks when the business
     is open. "Maandagavond? Jullie zijn toch open tot 21u?" first asks for a time."""
     said = frozenset(opening)
-    if not said & BUSINESS_SUBJECTS or said & SLOT_WORDS:
+    if not opening or not said & BUSINESS_SUBJECTS or said & SLOT_WORDS:
         return False
     return bool(said & OPEN_WORDS) or opening[-1] in ("auf", "zu")
 

@@ -297,7 +297,7 @@ def _declines(c: _Clause) -> bool:
     appointment (or in a few words), is a cancel unless another time is asked for."""
     if c.question or c.conditional or c.thanked:
         return False
-    if c.words[-1] in wc.NOT and c.said & (wc.INABILITY | wc.MANAGE):
+    if c.words and c.words[-1] in wc.NOT and c.said & (wc.INABILITY | wc.MANAGE):
         return True  # "isch kann morgen nisch", "ik redt het nie": any spelling of "not"
     if not c.said & wc.SUITS:
         return False

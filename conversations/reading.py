@@ -238,7 +238,7 @@ def asks_about_cancelling(read: ReadText) -> bool:
     words = read.words
     if any(word.endswith(wc.COSTS) for word in words):
         return True
-    opens = words[0] in wc.QUESTION_WORDS
+    opens = bool(words) and words[0] in wc.QUESTION_WORDS
     if not (read.is_question or opens):
         return False
     said = frozenset(words)

@@ -428,3 +428,8 @@ def test_each_family_is_read_as_its_customers_mean_it(family, locale, text, inte
 def test_no_question_about_cancelling_is_read_as_a_cancellation():
     for locale, text, *_ in ASKS_ABOUT_CANCELLING + UNSURE:
         assert read(text, locale)[0] != "cancel", text
+
+
+@pytest.mark.parametrize("text", ["?", "!?", "🙂?", "...", ", ?"])
+def test_a_question_without_words_is_other(text):
+    assert read(text, "en") == ("other", None, None)
