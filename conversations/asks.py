@@ -12,7 +12,11 @@ message names. `combine` weighs the two by the corpus conventions:
   questions about prices, payment, parking or opening hours, and an
   explicit "absagen"/"cancel" told rather than asked keep their intent;
 - a wish without a readable time ("etwas später", "31.2.") is a reschedule
-  only when it is asked for (a question, "bitte", "lieber", or little else).
+  only when it is asked for (a question, "bitte", "lieber", or little else);
+- a question about the booking as it stands ("war der Termin nicht um 15
+  Uhr?", "what time is my appointment?") or about the business ("are you open
+  on Saturdays?") is other whatever time it names, and a question is never an
+  unable-to-come cancellation ("Vormittag kann ich nicht, ginge …?").
 """
 
 from __future__ import annotations
@@ -46,6 +50,57 @@ OTHER_TOPICS = frozenset(
 )
 
 
+# Questions about the booking as it stands: "Ist mein Termin um 3?", "what time is my
+# appointment?", "Is it tomorrow at 2?", "Was mijn afspraak niet om 3 uur?".
+COPULAS = frozenset("ist war is was are were isnt wasnt zijn waren".split())
+BOOKING_WORDS = ("termin", "appointment", "appt", "booking", "afspraak")
+SUBJECTS = frozenset("it es het".split())
+POSSESSIVES = frozenset("mein meine meinen unser unsere my our mijn onze".split())
+# The state of the job the appointment is for: "fertig", "ready", "klaar".
+READY = frozenset("fertig repariert abholbereit ready repaired done klaar gerepareerd".split())
+# Questions about the business: "Are you open on Saturdays?", "Habt ihr samstags auf?".
+BUSINESS_SUBJECTS = frozenset("you ihr sie jullie u du".split())
+OPEN_WORDS = frozenset(
+    "open opens opening close closes closing closed offen geoffnet geschlossen geopend gesloten "
+    "dicht".split()
+)
+# "Habt ihr Freitag noch was offen?" asks for a free slot: a wish to move.
+SLOT_WORDS = frozenset(
+    "noch still nog frei free vrij slot slots termin plek plaats platz was iets anything "
+    "something etwas".split()
+)
+
+
+def asks_about_booking(words: tuple[str, ...]) -> bool:
+    """A question whose subject is the booked appointment or the customer's own job ("ist
+    mein Handy schon fertig?"), without a wish to change it."""
+    said = frozenset(words)
+    if not words or said & (REQUEST_WORDS | PREFERENCE_WORDS):
+        return False  # "Is it possible at 4?", "Ist 4 Uhr lieber?"
+    if said & READY or (words[0] in COPULAS and words[1:2] and words[1] in POSSESSIVES):
+        return True  # "is my bike ready on Friday?", "is mijn fiets morgen klaar?"
+    for k, word in enumerate(words):
+        if word not in COPULAS:
+            continue
+        if words[k + 1 : k + 2] and words[k + 1] in SUBJECTS:
+            return True
+        if any(
+            w.startswith(BOOKING_WORDS) or w.endswith(BOOKING_WORDS) for w in words[k + 1 : k + 4]
+        ):
+            return True
+    return False
+
+
+def asks_about_business(opening: tuple[str, ...]) -> bool:
+    """ "Are you open on Saturdays?", "what time do you close on Friday?", "Habt ihr samstags
+    auf?", "Hoe laat gaan jullie zaterdag open?": the opening clause asks when the business
+    is open. "Maandagavond? Jullie zijn toch open tot 21u?" first asks for a time."""
+    said = frozenset(opening)
+    if not opening or not said & BUSINESS_SUBJECTS or said & SLOT_WORDS:
+        return False
+    return bool(said & OPEN_WORDS) or opening[-1] in ("auf", "zu")
+
+
 def combine(
     keyword_reading: Interpretation,
     wish: Wish | None,
@@ -53,16 +108,24 @@ def combine(
     words: tuple[str, ...],
     is_question: bool,
     cues: frozenset[str],
+    opening: tuple[str, ...] = (),
 ) -> Interpretation:
     """The final reading of a message from its keyword reading and its times.
 
     `words` are the message's normalised words (`conversations.text`),
-    `cues` the names of the keyword cues found in it (negated ones left out).
+    `cues` the names of the keyword cues found in it (negated ones left out), `opening`
+    the words of its first clause.
     """
     intent = keyword_reading.intent
     if intent in (Intent.OPT_OUT, Intent.OPT_IN, Intent.HELP) or keyword_reading.keyword:
         return keyword_reading
+    if is_question and intent in (Intent.OTHER, Intent.CONFIRM) and "reschedule" not in cues:
+        if asks_about_booking(words) or asks_about_business(opening):
+            return Interpretation(Intent.OTHER)  # "war der Termin nicht um 15 Uhr?"
     if wish is None:
+        if intent == Intent.CANCEL and is_question and not cues & {"cancel", "strike"}:
+            # "Vormittag kann ich nicht, ginge …?": a question is no cancellation.
+            return Interpretation(Intent.OTHER)
         return keyword_reading
     timed = Interpretation(Intent.RESCHEDULE, start=wish.start, window=wish.window)
     if intent == Intent.RESCHEDULE:
@@ -79,6 +142,7 @@ def combine(
             return keyword_reading  # "Sorry, 15 min später": told, not asked
     if not wish.exact and not (is_question or requested or len(words) <= 2):
         return keyword_reading  # "ich melde mich später"
-    if intent == Intent.CANCEL and "cancel" in cues and not (is_question or preferred):
+    told = cues & {"cancel", "opt_out_or_cancel"}  # "afmelden voor vrijdag" signs off, too
+    if intent == Intent.CANCEL and told and not (is_question or preferred):
         return keyword_reading  # "Bitte absagen, ich melde mich nächste Woche"
     return timed

@@ -83,6 +83,7 @@ CLASS_TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         Cue.SUBSCRIBE: ("anmelden", "eintragen", "abonnieren", "trag mich", "tragt mich"),
         Cue.CONTACT: (
             "nummer", "telefonnummer", "handynummer", "liste", "verteiler", "daten", "kontakt",
+            "system", "datenbank", "kartei",
         ),
         Cue.CHANGE: ("ändern", "abändern", "umändern", "änderung", "anpassen", "umstellen"),
         Cue.STRIKE: (
@@ -112,8 +113,11 @@ CLASS_TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "subscribe", "sign up", "sign me up", "sign back up", "sign me back up", "opt",
             "add me", "add me back", "put me back",
         ),
-        Cue.CONTACT: ("number", "phone number", "list", "mailing list", "details", "data"),
-        Cue.CHANGE: ("change", "changing", "modify", "amend", "adjust"),
+        Cue.CONTACT: (
+            "number", "phone number", "list", "mailing list", "details", "data", "system",
+            "database",
+        ),
+        Cue.CHANGE: ("change", "changes", "changing", "modify", "amend", "adjust"),
         Cue.STRIKE: ("drop", "scrap", "delete", "remove", "strike", "erase", "can go", "may go"),
         Cue.ALTERNATIVE: _alternatives("en"),
     },
@@ -129,12 +133,13 @@ CLASS_TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         Cue.SEND: (
             "stuur", "stuurt", "sturen", "verstuur", "verstuurt", "versturen", "toesturen",
             "appen", "benaderen", "benaderd", "contacteren", "gecontacteerd", "herinner*",
+            "smssen",
             "lastigvallen",
         ),
         Cue.RECEIVE: ("krijg", "krijgt", "krijgen", "ontvang", "ontvangt", "ontvangen"),
         Cue.RESUME: ("aanzetten", "inschakelen", "activeren", "heractiveren", "hervatten"),
         Cue.SUBSCRIBE: ("aanmelden", "inschrijven", "abonneren"),
-        Cue.CONTACT: ("telefoonnummer", "lijst", "bestand", "gegevens"),
+        Cue.CONTACT: ("telefoonnummer", "nummer", "lijst", "bestand", "gegevens", "systeem"),
         Cue.CHANGE: ("wijzig*", "verander*", "aanpassen"),
         Cue.STRIKE: (
             "schrap*", "geschrapt", "verwijder*", "vervall*", "vervalt", "mag weg", "kan weg",
@@ -184,7 +189,39 @@ PRAISE = frozenset(
     "super top great perfect perfekt toll wunderbar klasse cool nice lovely awesome "
     "excellent fantastic fantastisch geweldig mooi".split()
 )
-CONDITIONALS = frozenset("wenn falls sofern if indien als mocht".split())
+# Asking about cancelling rather than cancelling: question words, what it costs and the
+# rules ("what is your cancellation policy?", "was kostet es, wenn ich absage?", "hoe laat kan
+# ik annuleren?"), also as the end of a compound ("Stornogebühr", "annuleringskosten").
+QUESTION_WORDS = frozenset(
+    "wie was wann welche welcher welches wo warum wieso weshalb how what whats when which where "
+    "why hoe wat wanneer welke waar waarom hoeveel".split()
+)
+COSTS = (
+    "kosten", "kostet", "kostenlos", "kostenfrei", "gratis", "gebuhr", "gebuhren", "strafe",
+    "zahlen", "bezahlen", "bedingungen", "regeln", "regelung", "frist", "cost", "costs", "fee",
+    "fees", "charge", "charges", "charged", "free", "pay", "policy", "policies", "penalty", "kost",
+    "boete", "betalen", "beleid", "voorwaarden", "regels", "termijn",
+)  # fmt: skip
+# "Können Sie …?", "could you …?", "kunnen jullie …?": a request to the business.
+ADDRESSED = frozenset("sie ihr you u jullie du je".split())
+# Everything: "ich will nichts mehr bekommen", "stuur me niks meer".
+NOTHING = frozenset("nichts nix niks niets nothing".split())
+# Out of a list or a system: "meine Nummer aus dem System", "take my number off".
+OUT_OF = frozenset("aus raus off out uit eruit".split())
+# Letting the business do something: "ihr dürft mir wieder schreiben", "you can text me".
+PERMISSION = frozenset(
+    "darf darfst durft durfen can may could konnt konnen kannst kann mag mogen moogt mogen "
+    "kunnen kan kunt".split()
+)
+# Verbs of a time suiting: negated beside a day, "me" or the appointment they decline it
+# ("Morgen geht bei mir nicht", "es passt mir doch nicht", "het gaat morgen niet lukken").
+SUITS = frozenset("geht gehts passt klappt lukt lukken gaat past works work suits".split())
+# The negations that do so; "passt schon, macht nix" declines nothing.
+NOT = frozenset("nicht nich nisch ned nit nod niet nie not doesnt dont didnt wont isnt".split())
+# Verbs of managing to come: "ik redt het nie", "schaff ich nich".
+MANAGE = frozenset("red redt haal haalt schaff schaffe schaffs make".split())
+CONDITIONALS = frozenset("wenn falls sofern if indien als mocht ob whether".split())
+WHETHER = frozenset({"ob", "whether"})
 # "wenn möglich", "if possible", "als het kan": politeness, not a condition.
 POSSIBLE = frozenset("moglich possible mogelijk kan geht gehts lukt passt ok okay".split())
 NEW = frozenset(

@@ -21,6 +21,8 @@ clause's constructions add:
   streichen", "drop my appointment", "mijn afspraak mag vervallen") or said
   alone ("bitte streichen"); not needing or wanting the appointment any more
   ("ich brauche den Termin nicht mehr", "afspraak niet meer nodig").
+- keep: a negation before a word of changing ("no need to change anything",
+  "keine Änderung nötig", "geen wijziging nodig").
 - reschedule: changing a time or the appointment ("die Uhrzeit ändern"), or
   asking for another one ("einen neuen Termin", "another day"), but not "the
   other day" or "der neue Termin", which are known already.
@@ -104,6 +106,10 @@ def read_clause(
         added.append(Cue.OPT_OUT)
     elif _opts_in(clause):
         added.append(Cue.OPT_IN)
+    if _keeps_as_is(clause):
+        added.append(Cue.KEEP)
+    elif _declines(clause):
+        added.append(Cue.UNABLE)
     if not clause.conditional:
         if _cancels(clause):
             added.append(Cue.CANCEL)
@@ -159,7 +165,9 @@ class _Clause:
         self.cues = frozenset(hit.cue for hit in hits)
         self.covered = {k: hit.cue for hit in hits for k in range(hit.first, hit.last)}
         first = words[0] if words else ""
-        self.conditional = first in wc.CONDITIONALS and not wc.POSSIBLE & set(words[1:3])
+        # "wenn möglich" is politeness; "ob es passt" (whether) never asserts.
+        polite = first not in wc.WHETHER and wc.POSSIBLE & set(words[1:3])
+        self.conditional = first in wc.CONDITIONALS and not polite
         self.thanked = bool(self.said & THANKS)
         wish = next((k for k in range(len(words) - 1) if words[k : k + 2] in _WISHES), None)
         self.wish = [(wish, wish + 2)] if wish is not None else []  # "hätte gern"
@@ -217,16 +225,21 @@ def _opts_out(c: _Clause) -> bool:
             return True  # "Hört auf, mir SMS zu schicken"
         if c.has(Cue.STRIKE) and c.has(Cue.CONTACT):
             return True  # "Nummer löschen", "remove my number"
+        if c.has(Cue.CONTACT) and c.said & wc.OUT_OF and not c.question:
+            return True  # "nehmt meine Nummer aus dem System", "take my number off your list"
     negation = [
         span for span in c.spans(Cue.NEGATOR, Cue.NO) if c.words[span[0]] not in wc.INABILITY
     ]
+    if negation and c.said & wc.NOTHING and c.said & MORE and c.has(Cue.RECEIVE, Cue.SEND):
+        if (c.wants or c.said & lx.PLEASE) and not (c.question or c.reports):
+            return True  # "ich will von euch nichts mehr bekommen", "stuur me niks meer"
     if not negation or not channel or c.thanked or c.reports or c.said & wc.MISSING:
         return False
     if c.said & wc.WHY or (c.said & wc.INABILITY and not c.question):
         return False  # "why don't you text me?", "I can't text any more"
     if c.has(Cue.RECEIVE) and not (c.wants or c.said & lx.PLEASE):
         return False  # "ich bekomme keine SMS mehr": a report
-    near = c.within(negation, channel, 4)
+    near = c.within(negation, channel, 6 if c.said & MORE else 4)
     if near and c.said & (MORE | AGAIN):
         return True  # "keine Erinnerungen mehr", "niet meer sturen", "never text me again"
     if not near or c.question or c.cues & _ELSEWHERE:
@@ -253,12 +266,49 @@ def _opts_in(c: _Clause) -> bool:
         return True  # "start sending me reminders", "SMS wieder aktivieren"
     if again and c.has(Cue.MESSAGES) and (c.has(Cue.SEND, Cue.RECEIVE) or c.asks):
         return True  # "stuur me weer herinneringen", "ich möchte die SMS wieder"
+    permitted = c.said & wc.PERMISSION and not (c.question or c.timed)
+    if again and c.has(Cue.SEND, Cue.MESSAGES) and permitted:
+        return True  # "you can text me again", "ihr dürft mir wieder schreiben"
     resume = c.spans(Cue.RESUME)
     polite = AGAIN | WANT | {"to", "zu", "te"}
     return bool(resume) and all(
         c.covered.get(k) in (Cue.RESUME, Cue.FILLER) or c.words[k] in polite
         for k in range(len(c.words))
     )  # "start again please"
+
+
+def _keeps_as_is(c: _Clause) -> bool:
+    """ "no need to change anything", "keine Änderung nötig", "hoeft niks te veranderen":
+    a negation before a word of changing leaves the appointment as it is. Not a question,
+    and not "ich kann den Termin nicht ändern", which reports."""
+    if c.question or c.said & wc.INABILITY or c.conditional:
+        return False
+    negation, change = c.spans(Cue.NEGATOR, Cue.NO), c.spans(Cue.CHANGE)
+    return any(
+        first[1] <= second[0] and all(c.skippable(k) for k in _between(first, second))
+        for first in negation
+        for second in change
+    )
+
+
+def _declines(c: _Clause) -> bool:
+    """ "Morgen geht bei mir leider nicht", "es passt mir doch nicht", "2 doesn't work",
+    "het gaat morgen niet lukken": a time suiting, negated, of a day, "me" or the
+    appointment (or in a few words), is a cancel unless another time is asked for."""
+    if c.question or c.conditional or c.thanked:
+        return False
+    if c.words and c.words[-1] in wc.NOT and c.said & (wc.INABILITY | wc.MANAGE):
+        return True  # "isch kann morgen nisch", "ik redt het nie": any spelling of "not"
+    if not c.said & wc.SUITS:
+        return False
+    if not c.said & wc.NOT:
+        return False
+    named = c.said & (wc.DAYS | wc.ME) or c.has(Cue.APPOINTMENT)
+    if named:
+        return True
+    # "Das geht nicht", "2 doesn't work"; not "the link doesn't work", said of something else.
+    plain = all(c.skippable(k) or c.words[k] in wc.SUITS | wc.NOT for k in range(len(c.words)))
+    return plain and len(c.words) <= 4
 
 
 def _cancels(c: _Clause) -> bool:

@@ -5,7 +5,9 @@ reads clock times. A bare number is a time only where a customer would mean
 one: after "um"/"at"/"om"/"gegen", next to a day ("Freitag 10"), or with
 "Uhr"/"uur"/"h"/"o'clock"/"am"/"pm" after it; "ab"/"after"/"vor"/"zwischen"
 before it make it the bound of a range. "halb 3" and Dutch "half 3" are
-2:30, English "half 3" is 3:30. Whether "4.12" is a date or a time is
+2:30, English "half 3" is 3:30; minutes count from an hour or a half hour
+("zwanzig nach vier" 4:20, "zehn nach halb drei" 2:40, "vijf over half
+vier" 3:35, "ten to six" 5:50). Whether "4.12" is a date or a time is
 decided here too (`pair_is_clock`). What the hour means (3 → 15:00) is
 `conversations.periods`' business.
 """
@@ -30,6 +32,13 @@ _LEADS = CLOCK_MARKERS | lx.WEAK_TIME_MARKERS | frozenset(BOUNDS)  # words befor
 _OCLOCK_OR_O = lx.OCLOCK | {"o"}  # "o clock" once the apostrophe is gone
 _PAST_OR_TO = lx.PAST_WORDS | lx.TO_WORDS
 _MONTH_NAMES = frozenset(lx.MONTHS) | frozenset(lx.WEAK_MONTHS)
+_ALSO = frozenset("auch ook also eher dann".split())
+# Number words that count the minutes before or after an hour ("zehn nach", "twenty past").
+_MINUTE_COUNTS = {
+    word: value
+    for word, value in {**lx.NUMBER_WORDS, **lx.MINUTE_WORDS}.items()
+    if value in (5, 10, 15, 20, 25) and len(word) > 2
+}
 # After these a number is a count, never an hour: "2 Personen", "5 Minuten".
 _NOT_AFTER_HOUR = frozenset(
     "euro eur personen person leute people mensen stuck mal x prozent percent".split()
@@ -43,6 +52,10 @@ class ClockRules(TokenView):
         k, bound = i, None
         if self.word(k) == "am" and self.locale != "en" and self.word(k + 1) in lx.HOUR_WORDS:
             k += 1  # Swiss and southern "am drü", "am zwoa": at three, at two
+        if self.word(k) in lx.PREFERENCE_LEADS:
+            also = self.word(k + 1) in _ALSO
+            if self.kind(k + 1 + also) == NUM:
+                k += 1 + also  # "ginge 4?", "rather 4 please", "geht auch 4?"
         while self.word(k) in _LEADS:
             bound = bound or BOUNDS.get(self.word(k) or "")
             k += 1 + (self.is_break(k + 1, "."))  # "ca."
@@ -53,6 +66,10 @@ class ClockRules(TokenView):
         )
         if dashed:
             bound = bound or "between"  # "14-16 Uhr"
+        ranged = bound in ("from", "between") or self._range_end(i)
+        idiom = None if ranged else self._minutes_to_hour(k)
+        if idiom is not None:
+            return [Found(idiom[0], i, idiom[1])]
         core = self._clock_core(k, marked=k > i or dashed or self._range_end(i))
         if core is None:
             return None
@@ -83,6 +100,30 @@ class ClockRules(TokenView):
         if suffixed[1] > i + 1 or marked or (token.kind == NUM and self.after_day(i)):
             return suffixed
         return None
+
+    def _minutes_to_hour(self, i: int) -> tuple[Clock, int] | None:
+        """ "zwanzig nach vier" (4:20), "ten to six" (5:50), and minutes from a half hour:
+        "zehn nach halb drei" (2:40), "vijf over half vier" (3:35), "tien voor half vijf" (4:20)."""
+        direction = self.word(i + 1)
+        if direction not in _PAST_OR_TO:
+            return None
+        if self.kind(i) == NUM and not self.t[i].dot and len(self.t[i].text) <= 2:
+            if direction == "to":
+                return None  # "2 to 4" is a range
+            minutes = self.t[i].nums[0]
+        else:
+            minutes = _MINUTE_COUNTS.get(self.word(i) or "", 0)
+        if not 1 <= minutes <= 29:
+            return None
+        k = i + 2
+        half = self.word(k) in lx.HALF
+        hour = self._hour(k + half)
+        if not hour or hour > 12:
+            return None
+        base = (hour - 1) * 60 + 30 if half else hour * 60  # "halb drei" is 2:30
+        total = base + minutes if direction in lx.PAST_WORDS else base - minutes
+        hour, minute = divmod(total % (12 * 60), 60)
+        return self._suffixed(hour or 12, minute, k + half + 1, literal=False)
 
     def _range_end(self, i: int) -> bool:
         """True for the "16" of "zwischen 14 und 16", "from 2 to 4", "10-12"."""

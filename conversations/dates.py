@@ -4,7 +4,8 @@
 recognises, wherever they stand, the pieces customers build times from:
 a `Day` (weekday, "morgen", "3.12.", "Dec 3", "the 2nd", "in 3 Tagen"), a
 `Clock` ("15 Uhr", "um 10", "3pm", "16.30", "halb 3", "quarter past 4"), a
-`Period` ("nachmittag", "ochtend"), a `Week` ("nächste Woche", "the
+`Period` ("nachmittag", "ochtend", "after lunch", "vor dem Mittagessen"), a
+`Week` ("nächste Woche", "the
 weekend"), a `Move` ("eine Stunde später", "push back 30 min", "een half uur
 eerder"), `SameTime` and `MonthOnly`. Numbers that are lengths of time
 ("5 Minuten") become a `Duration`, so they are never read as a clock time.
@@ -208,6 +209,10 @@ class _Grammar(ClockRules, MoveRules):
 
     def _period(self, i: int) -> list[Found] | None:
         w = self.word(i)
+        if w in lx.RANGE_AFTER or w in lx.RANGE_BEFORE:  # "after lunch", "vor dem Mittag"
+            k = i + 1 + (self.word(i + 1) in lx.LUNCH_ARTICLES)
+            if self.word(k) in lx.LUNCH:
+                return [Found(Period("afternoon" if w in lx.RANGE_AFTER else "morning"), i, k + 1)]
         if w in lx.PERIODS:
             return [Found(Period(lx.PERIODS[w or ""]), i, i + 1)]
         if w in lx.MORNING_AFTER_DAY and (self.after_day(i) or self.word(i - 1) in ("am", "der")):

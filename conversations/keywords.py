@@ -43,6 +43,8 @@ class Cue(enum.Enum):
     ATTEND = "attend"  # "ich komme": a confirmation; negated ("komme nicht") a cancel
     CONFIRM = "confirm"  # agreement ("passt", "klopt"); negated it means nothing certain
     NO = "no"  # a cancel only when it is the whole answer ("nein", "nee")
+    UNSURE = "unsure"  # "vielleicht", "not sure", "weet ik nog niet": no answer yet
+    KEEP = "keep"  # "so lassen", "leave it as it is", "zo laten": nothing to change
     HELP = "help"  # a help request only when it is the whole message
     NEGATOR = "negator"  # turns the cues of its clause around
     APPOINTMENT = "appointment"  # nouns naming the appointment itself
@@ -86,10 +88,10 @@ SHORT_CODES: dict[str, Intent] = {"c": Intent.CONFIRM}
 
 # Days and moments a farewell can name: "bis Donnerstag", "see you tomorrow".
 _FAREWELL_DAYS = {
-    "de": "montag dienstag mittwoch donnerstag freitag samstag sonntag morgen übermorgen "
+    "de": "montag dienstag mittwoch donnerstag freitag samstag sonntag morgen morgn übermorgen "
     "dann bald gleich später nachher",
     "en": "monday tuesday wednesday thursday friday saturday sunday tomorrow then soon later",
-    "nl": "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag morgen overmorgen "
+    "nl": "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag morgen morgn overmorgen "
     "dan straks zo later ziens",
 }
 _FAREWELLS = {"de": ("bis {}",), "en": ("see you {}", "see you on {}"), "nl": ("tot {}",)}
@@ -109,7 +111,9 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "stopp", "austragen", "abbestellen", "aus dem verteiler", "lass mich in ruhe",
             "lasst mich in ruhe",
         ),
-        Cue.OPT_OUT_OR_CANCEL: ("abmelden",),
+        Cue.OPT_OUT_OR_CANCEL: (
+            "abmelden", "melde mich ab", "melde ... ab", "meldet ... ab", "melden ... ab",
+        ),
         Cue.STOP: (
             "stoppen", "stoppt", "stoppe", "aufhören", "hör auf", "hört auf", "hören sie auf",
             "hör ... auf", "hört ... auf", "hören ... auf", "schluss mit",
@@ -133,10 +137,14 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             # southern and Swiss: "I ko ned", "i kann morgn nit", "ich cha nöd"
             "ko ned", "ko ... ned", "kann ned", "kann ... ned", "konn ned", "konn ... ned",
             "kann nit", "kann ... nit", "cha nöd", "cha ... nöd",
+            # declining without a verb of coming: "muss leider passen", "klappt bei mir nicht"
+            "muss passen", "muss leider passen", "muss ... passen", "klappt nicht",
+            "klappt leider nicht", "klappt ... nicht", "wird nichts", "wird ... nichts",
+            "nicht da", "nicht dabei",
         ),
         Cue.ATTEND: (
             "ich komme", "komme", "komm", "kommen", "kimm", "kumm", "bin da", "bin dabei", "dabei",
-            "schaffe es", "schaff es", "da sein", "wahrnehmen",
+            "schaffe es", "schaff es", "da sein", "wahrnehmen", "schaffen", "schaff", "schaffe",
         ),
         Cue.CONFIRM: (
             "ja", "jawohl", "jo", "jep", "jup", "ok", "okay", "okey", "oki", "passt", "passt gut",
@@ -147,12 +155,25 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         ),
         Cue.NO: ("nein", "nee", "nö", "ne"),
         Cue.HELP: ("hilfe", "info", "infos", "informationen", "mehr info", "mehr infos"),
-        Cue.NEGATOR: ("nicht", "ned", "nit", "nöd", "kein", "keine", "keinen", "nie", "niemals"),
+        Cue.NEGATOR: (
+            "nicht", "nich", "ned", "nit", "nöd", "kein", "keine", "keinen", "nie", "niemals",
+            "nichts", "nix", "nisch",
+        ),
+        Cue.UNSURE: (
+            "vielleicht", "eventuell", "evtl", "womöglich", "möglicherweise", "unsicher",
+            "weiß nicht", "weiß noch nicht", "weiß ich nicht", "weiß ich noch nicht",
+            "nicht sicher", "noch nicht sicher", "keine ahnung", "mal sehen", "mal schauen",
+            "schau mal", "schauen wir mal", "mal gucken",
+        ),
+        Cue.KEEP: (
+            "so lassen", "so bleiben", "bleibt so", "bleibt wie", "wie es ist", "bleibt alles",
+            "wie besprochen", "wie geplant", "wie vereinbart", "wie ausgemacht",
+        ),
         Cue.APPOINTMENT: ("termin*", "*termin", "*termine"),
         Cue.FILLER: (
             "bitte", "danke", "danke schön", "dankeschön", "vielen dank", "leider", "sorry",
             "entschuldigung", "hallo", "hi", "hey", "guten tag", "guten morgen", "moin",
-            "grüße", "liebe grüße", "viele grüße", "lg", "mfg", "ich", "mir", "mal", "doch",
+            "grüße", "liebe grüße", "viele grüße", "lg", "mfg", "ich", "isch", "mir", "mal", "doch",
             "also", "brauche", "brauchen", "benötige", "benötigt", "nötig", "der", "die", "das",
             "den", "ein", "eine", "es", "bitteschön", "bitte schön",
         ),
@@ -162,7 +183,7 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "off your list", "off the list", "opt out", "opt me out", "unsubscribe", "unsub",
             "leave me alone",
         ),
-        Cue.OPT_OUT_OR_CANCEL: ("remove me", "take me off"),
+        Cue.OPT_OUT_OR_CANCEL: ("remove me", "take me off", "sign me off", "sign off"),
         Cue.OPT_IN: (
             "opt in", "opt me in", "opt back in", "opt me back in", "resubscribe",
             "re subscribe", "unstop",
@@ -180,9 +201,23 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "late", "running late", "on my way", "omw", "stuck in traffic", "traffic", "delayed",
         ),
         Cue.CANCEL: ("cancel*", "call off", "call it off"),
-        Cue.UNABLE: ("cant make it", "cant come", "cant attend", "wont make it"),
+        Cue.UNABLE: (
+            "cant make it", "cant come", "cant attend", "wont make it", "cnt make it", "cnt come",
+            "count me out", "cant do", "cnt do", "have to skip", "gonna skip", "gotta skip",
+            "need to skip", "will skip", "have to miss", "gonna miss", "gotta miss",
+            "have to pass", "gotta pass", "will have to pass",
+        ),
+        Cue.UNSURE: (
+            "maybe", "might", "perhaps", "possibly", "not sure", "unsure", "dunno", "dont know",
+            "no idea", "we will see", "well see", "may not", "not certain", "idk",
+        ),
+        Cue.KEEP: (
+            "as it is", "as is", "leave it", "keep it", "keep my", "keep the", "as planned",
+            "as agreed", "as booked",
+        ),
         Cue.ATTEND: (
-            "ill be there", "be there", "ill come", "come", "coming", "make it", "ill make it",
+            "ill be there", "be there", "b there", "ill come", "come", "coming", "make it",
+            "ill make it",
             "attend*", "show up", "stop by", "drop by", "drop in", "pop in", "pop by",
             "swing by",
         ),
@@ -191,13 +226,14 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "sounds good", "all good", "perfect", "great", "fine", "works for me",
             "that works", "alright", "all right", "absolutely", "of course", "definitely",
             "no problem", "no worries", "see you", "see ya", "cu", "cya", "will do", "got it",
-            "noted",
+            "noted", "c u", "see u", "c ya", "kk", "gud", "okidoki", "oki doki", "okey dokey",
             *_farewells("en"),
         ),
         Cue.NO: ("no", "nope", "nah"),
         Cue.HELP: ("help", "info", "information", "more info", "more information"),
         Cue.NEGATOR: (
-            "not", "dont", "cant", "cannot", "wont", "never", "doesnt", "isnt", "couldnt",
+            "not", "dont", "cant", "cnt", "cannot", "wont", "never", "doesnt", "isnt", "couldnt",
+            "no need",
             "wouldnt", "unable", "no more", "no longer",
         ),
         Cue.APPOINTMENT: ("appointment*", "booking*", "appt", "schedule"),
@@ -207,7 +243,7 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "unfortunately", "so", "oh", "well", "the", "a", "it", "that", "just", "some",
             # a remark on the hour asked for, not running late: "Friday 7pm? I know it's late"
             "its late", "it is late", "thats late", "that is late", "its a bit late",
-            "thats a bit late", "late notice",
+            "thats a bit late", "late notice", "late afternoon", "late morning", "late evening",
         ),
     },
     "nl": {
@@ -215,7 +251,9 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "uitschrijven", "haal me van", "haal mij van", "haal me uit", "haal mij uit",
             "laat me met rust", "laat mij met rust",
         ),
-        Cue.OPT_OUT_OR_CANCEL: ("afmelden",),
+        Cue.OPT_OUT_OR_CANCEL: (
+            "afmelden", "meld me af", "meld mij af", "meld ... af", "meldt ... af", "melden ... af",
+        ),
         Cue.STOP: (
             "stopt", "ophouden", "hou op", "houd op", "uitzetten", "uitschakelen", "deactiveren",
         ),
@@ -230,18 +268,32 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         Cue.UNABLE: (
             "kan niet", "kan helaas niet", "kunnen niet", "kan ... niet", "kunnen ... niet",
             "verhinderd",
+            # "ik red het niet", "lukt me helaas niet", "kan er niet bij zijn"
+            "red het niet", "red het helaas niet", "red t niet", "red ... niet", "lukt niet",
+            "lukt me niet", "lukt helaas niet", "lukt me helaas niet", "lukt ... niet",
+            "gaat niet lukken", "gaat me niet lukken", "niet bij zijn", "er niet bij zijn",
+            "haal het niet", "haal ... niet",
+        ),
+        Cue.UNSURE: (
+            "misschien", "wellicht", "weet niet", "weet nog niet", "weet ik niet",
+            "weet ik nog niet", "niet zeker", "nog niet zeker", "geen idee", "eens kijken",
+            "even kijken",
+        ),
+        Cue.KEEP: (
+            "zo laten", "zo staan", "laat maar zo", "blijft zo", "zoals het is",
+            "zoals afgesproken", "zoals gepland",
         ),
         Cue.ATTEND: ("ik kom", "kom", "komen", "ik ben er", "ben er", "ben erbij", "aanwezig"),
         Cue.CONFIRM: (
             "ja", "jazeker", "jawel", "jep", "ok", "oke", "okay", "prima", "goed", "is goed",
             "komt goed", "in orde", "akkoord", "klopt", "dat klopt", "bevestig*", "zeker",
             "natuurlijk", "top", "super", "perfect", "geen probleem", "lukt", "dat lukt",
-            "zie je", "zie je dan", "zie u", "zie u dan",
+            "zie je", "zie je dan", "zie u", "zie u dan", "is gud", "okidoki", "okido",
             *_farewells("nl"),
         ),
         Cue.NO: ("nee", "neen"),
         Cue.HELP: ("hulp", "help", "info", "informatie", "meer info", "meer informatie"),
-        Cue.NEGATOR: ("niet", "geen", "nooit"),
+        Cue.NEGATOR: ("niet", "geen", "nooit", "niks", "niets"),
         Cue.APPOINTMENT: (
             "afspraak", "afspraken", "*afspraak", "*afspraken", "reservering", "agenda",
         ),

@@ -199,11 +199,17 @@ TIME_MARKERS = frozenset(
 # Weaker: they make a bare number an hour ("auf 4 verschieben", "make it 4", "do 3"),
 # but not "4.12", which after them stays a date ("move it to 4.12").
 WEAK_TIME_MARKERS = frozenset("auf to naar it do say".split())
+# Before a number only, these make it an hour too: "ginge 4?", "lieber 5", "rather 4 please".
+PREFERENCE_LEADS = frozenset("geht gehts ginge lieber liever rather".split())
 # Before a bare day number: "am 2.", "the 2nd", "op de 2e".
 DATE_MARKERS = frozenset("am den dem zum vom the on op de".split())
 MERIDIEM = {"am": 0, "pm": 12}
 OCLOCK = frozenset({"uhr", "uur", "oclock", "h", "u"})
 NOON = frozenset({"noon", "midday", "mittagszeit", "lunchtime"})
+# After or before the midday meal: "friday after lunch" is the afternoon, "vor dem Mittag"
+# the morning.
+LUNCH = frozenset("lunch mittag mittagessen mittagspause middag middageten lunchpauze".split())
+LUNCH_ARTICLES = frozenset("dem der the de het m".split())
 
 # "next"/"this" before a weekday, "week" or "weekend".
 NEXT = frozenset(
@@ -243,9 +249,21 @@ PLEASE = frozenset(
 
 # Words that scope the reading of a clause.
 NEGATORS = frozenset(
-    "nicht ned nit nod kein keine keinen nie niemals not cant cannot dont doesnt wont isnt wouldnt "
-    "couldnt unable niet geen nooit".split()
+    "nicht nich ned nit nod kein keine keinen nie niemals not cant cnt cannot dont doesnt wont "
+    "isnt wouldnt couldnt unable niet geen nooit".split()
 )
+# Judging a time bad refuses it as a negation does: "mornings are bad for me, friday?".
+REFUSALS = frozenset(
+    "bad schlecht schlecht ungunstig ungut schwierig difficult tricky awkward slecht lastig "
+    "ongunstig moeilijk".split()
+)
+# A promise to answer later names no new time: "ich sag morgen früh Bescheid", "hoor het
+# vanavond", "I'll let you know tonight" (not "sag mir Bescheid, ob Freitag geht").
+PROMISES: tuple[tuple[str, ...], ...] = (
+    ("bescheid",), ("weten",), ("hoor", "het"), ("melde", "mich"), ("meld", "me"),
+    ("meld", "mij"), ("let", "you"), ("text", "you"), ("call", "you"), ("get", "back"),
+    ("ruf", "an"), ("rufe", "an"), ("bel", "je"), ("bel", "jullie"), ("bel", "nog"),
+)  # fmt: skip
 # Before a time that is the old one: "statt Donnerstag", "instead of 2pm", "ipv".
 OLD_MARKERS: tuple[tuple[str, ...], ...] = (
     ("statt",), ("anstatt",), ("anstelle",), ("instead", "of"), ("rather", "than"),

@@ -8,10 +8,12 @@ erst am 4.12."). A phrase ends at a question or exclamation
 mark, at "oder"/"or"/"of", "aber"/"but"/"maar", "statt"/"instead of", or
 where a part has no free place in it (a second day, a second time).
 `mark` then notes the phrases that ask for nothing: the `negated` ("Donnerstag
-geht nicht": a negation belongs to the nearest phrase of its clause, except
+geht nicht", "mornings are bad for me": a negation or a judgement of a time
+as bad belongs to the nearest phrase of its clause, except
 in "Can't we …?" questions), the `old` time ("statt Donnerstag"), a
-`farewell` or greeting ("bis Donnerstag", "schönes Wochenende") and the
-`past` ("gestern").
+`farewell` or greeting ("bis Donnerstag", "schönes Wochenende"), or a
+promise to answer then ("ich sag morgen früh Bescheid", also `farewell`), and
+the `past` ("gestern").
 """
 
 from __future__ import annotations
@@ -56,14 +58,16 @@ def group(tokens: tuple[Token, ...], found: list[Found]) -> list[Phrase]:
         current = phrases[-1] if phrases else None
         gap = [t for t in tokens[current.last : hit.first]] if current else []
         separated = any(
-            (t.kind == BREAK and t.text in "?!;") or t.text in _SEPARATORS | lx.NEGATORS
+            (t.kind == BREAK and t.text in "?!;")
+            or t.text in _SEPARATORS | lx.NEGATORS | lx.REFUSALS
             for t in gap
         ) or _preceded_by(tokens, hit.first, lx.OLD_MARKERS)
         if current and not separated and _preceded_by(tokens, current.first, lx.OLD_MARKERS):
             # The old time is what stands right after "statt"/"instead of": "statt morgen
             # erst am 4.12." swaps tomorrow for the 4th, "statt Freitag, 10 Uhr" is one time.
             separated = any(t.kind == WORD and t.text not in _SMALL_WORDS for t in gap)
-        if current is None or separated or len(gap) > 3 or not _join(current, hit):
+        words = [t for t in gap if t.kind != BREAK or t.text != ","]  # "Dienstag, am besten …"
+        if current is None or separated or len(words) > 3 or not _join(current, hit):
             phrase = Phrase(hit.first, hit.last)
             phrase.alternative = any(t.text in lx.ALTERNATIVES for t in gap)
             if not _join(phrase, hit):
@@ -133,6 +137,7 @@ _QUESTION_STARTS = frozenset(
     "can cant could couldnt kann kannst konnen konnten koennen geht gehts ginge is isnt ist "
     "would wouldnt ware waere kan kunnen kunt zou wouldnt".split()
 )
+_NEGATIONS = lx.NEGATORS | lx.REFUSALS
 _NOT_NEGATING = frozenset("problem probleem problema schlimm worries prob stress erg".split())
 
 
@@ -154,8 +159,11 @@ def mark(tokens: tuple[Token, ...], phrases: list[Phrase], *, question: bool) ->
         inside = [p for p in phrases if p.first < last and p.last > first]
         if not inside:
             continue
+        if _promises(tokens[first:last]):
+            for phrase in inside:
+                phrase.flags.add("farewell")  # "ich sag morgen früh Bescheid"
         for k in range(first, last):
-            if tokens[k].text not in lx.NEGATORS or tokens[k].kind != WORD:
+            if tokens[k].text not in _NEGATIONS or tokens[k].kind != WORD:
                 continue
             if k + 1 < len(tokens) and tokens[k + 1].text in _NOT_NEGATING:
                 continue
@@ -163,6 +171,19 @@ def mark(tokens: tuple[Token, ...], phrases: list[Phrase], *, question: bool) ->
                 continue  # "Can't we do Friday?", "Geht es nicht auch Freitag?"
             nearest = min(inside, key=lambda p: min(abs(k - p.first), abs(k - (p.last - 1))))
             nearest.flags.add("negated")
+
+
+def _promises(tokens: tuple[Token, ...]) -> bool:
+    """True when a clause promises an answer later (`lexicon.PROMISES`), not asked of us."""
+    words = tuple(t.text for t in tokens if t.kind == WORD)
+    if set(words) & _ASKED_OF_US:
+        return False  # "sag mir Bescheid, ob Freitag geht", "let me know"
+    return any(
+        words[k : k + len(promise)] == promise for promise in lx.PROMISES for k in range(len(words))
+    )
+
+
+_ASKED_OF_US = frozenset("mir me mij uns us ons".split())
 
 
 def _segments(tokens: tuple[Token, ...], question: bool) -> list[tuple[int, int, bool]]:

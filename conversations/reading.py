@@ -7,10 +7,15 @@ keyword tables (`conversations.keywords`) and the word classes
 grammar (`conversations.clauses`) for the meanings only a construction
 carries ("keine Erinnerungen mehr schicken", "den Termin streichen"), lets
 a negation in the same clause turn its cues around ("komme nicht", "not
-ok"), and weighs the cues in a fixed order: carrier keywords and opt-outs
-first (the law and the carrier), then opt-ins, help, reschedule, cancel, and
-only then confirm, which must be unambiguous: no "no", no running late, and
-a question counts as a confirmation only when every word of it agrees.
+ok"; each negation its nearest verb: "do not cancel, I will be there"), and
+weighs the cues in a fixed order: carrier keywords and opt-outs first (the
+law and the carrier), then opt-ins, help, reschedule, cancel, and only then
+confirm, which must be unambiguous: no "no", no running late, and a question
+counts as a confirmation only when every word of it agrees. A message that
+names cancelling but asks about it ("what is your cancellation policy?",
+"bis wann kann ich stornieren?") is no cancellation, nor is an unsure one
+("might not make it"); a cancel or move refused ("niet annuleren hoor") and
+nothing to change ("passt so, nichts ändern") are a confirmation.
 
 The times a message names are read by `conversations.wishes` (the date
 grammar) and weighed against the keywords by `conversations.asks`: a new
@@ -20,10 +25,12 @@ time asked for makes a reschedule with its `start` or `window`.
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from conversations import classes as wc
 from conversations import tokens
 from conversations.asks import combine
 from conversations.classes import CLASS_TABLES
@@ -58,7 +65,10 @@ def interpret(
         return reading
     wish = read_when(text, now=now, locale=locale, appointment_start=appointment_start)
     found = frozenset(cue.value for cue, count in cues.found.items() if count)
-    return combine(reading, wish, words=read.words, is_question=read.is_question, cues=found)
+    opening = read.clauses[0] if read.clauses else ()
+    return combine(
+        reading, wish, words=read.words, is_question=read.is_question, cues=found, opening=opening
+    )
 
 
 def warm_up() -> None:
@@ -104,7 +114,7 @@ def _keyword_reading(text: str) -> tuple[Interpretation, ReadText, _Cues]:
         if word in SHORT_CODES:
             return Interpretation(SHORT_CODES[word]), read, cues
     cues = _find_cues(read)
-    return Interpretation(_weigh(cues, read.is_question)), read, cues
+    return Interpretation(_weigh(cues, read)), read, cues
 
 
 @dataclass
@@ -155,11 +165,11 @@ def _find_cues(read: ReadText) -> _Cues:
             after_stop=after_stop,
         )
         before, after_stop = clause, any(hit.cue == Cue.STOP for hit in hits)
-        clause_negated = any(hit.cue == Cue.NEGATOR for hit in reading.hits)
+        negated = _negated_hits(reading.hits)
         for hit in reading.hits:
             if hit.cue in WORD_CLASSES:
                 cues.uncovered += 1
-            elif clause_negated and hit.cue in _NEGATABLE:
+            elif hit in negated:
                 cues.negated[hit.cue] += 1
             else:
                 cues.found[hit.cue] += 1
@@ -168,12 +178,34 @@ def _find_cues(read: ReadText) -> _Cues:
     return cues
 
 
-def _weigh(cues: _Cues, is_question: bool) -> Intent:
+def _negated_hits(hits: tuple[Hit, ...]) -> set[Hit]:
+    """The hits the negations of a clause turn around: each negation the nearest one, so
+    "do not cancel my appointment, I will be there" refuses the cancel, not the coming."""
+    negatable = [hit for hit in hits if hit.cue in _NEGATABLE]
+    turned: set[Hit] = set()
+    for negation in (hit for hit in hits if hit.cue == Cue.NEGATOR):
+        if negatable:
+            turned.add(min(negatable, key=lambda hit: _distance(negation, hit)))
+    return turned
+
+
+def _distance(negation: Hit, hit: Hit) -> tuple[int, int]:
+    if hit.first <= negation.first < hit.last:
+        return 0, 0  # inside a separable verb: "sage den Termin nicht ab"
+    after = hit.first >= negation.last
+    gap = hit.first - negation.last if after else negation.first - hit.last
+    return gap, 0 if after else 1  # on a tie the verb after it: "nicht absagen, komme"
+
+
+def _weigh(cues: _Cues, read: ReadText) -> Intent:
+    is_question, said = read.is_question, frozenset(read.words)
     if cues.has(Cue.OPT_OUT):
         return Intent.OPT_OUT
     if cues.has(Cue.OPT_OUT_OR_CANCEL):
-        # "vom Termin abmelden" / "afmelden voor mijn afspraak" cancel an appointment.
-        return Intent.CANCEL if cues.has(Cue.APPOINTMENT) else Intent.OPT_OUT
+        # "vom Termin abmelden", "ich melde mich für morgen ab", "afmelden voor vrijdag"
+        # sign off an appointment.
+        named = cues.has(Cue.APPOINTMENT) or said & wc.DAYS
+        return Intent.CANCEL if named else Intent.OPT_OUT
     if cues.has(Cue.OPT_IN):
         return Intent.OPT_IN
     for solo, intent in ((Cue.STOP, Intent.OPT_OUT), (Cue.HELP, Intent.HELP)):
@@ -181,13 +213,51 @@ def _weigh(cues: _Cues, is_question: bool) -> Intent:
             return intent
     if cues.has(Cue.RESCHEDULE) or (is_question and cues.has(Cue.RELATIVE)):
         return Intent.RESCHEDULE
+    if (cues.has(Cue.CANCEL) or cues.negated[Cue.CANCEL]) and asks_about_cancelling(read):
+        return Intent.OTHER  # "what is your cancellation policy?", "hoe laat kan ik annuleren?"
     # A bare "no" may bring its own negation: "nein, leider nicht".
     no_only = cues.only(Cue.NO, neutral=frozenset({Cue.FILLER, Cue.NEGATOR}))
     if cues.has(Cue.CANCEL, Cue.UNABLE) or cues.negated[Cue.ATTEND] or no_only:
-        return Intent.CANCEL
-    if _confirms(cues, is_question):
+        # "might not make it", "eventuell kann ich nicht": not yet an answer.
+        return Intent.OTHER if cues.has(Cue.UNSURE) else Intent.CANCEL
+    if cues.has(Cue.UNSURE):
+        return Intent.OTHER  # "vielleicht, ich schau mal", "maybe see you then"
+    if _keeps(cues, read) or _confirms(cues, is_question):
         return Intent.CONFIRM
     return Intent.OTHER
+
+
+def asks_about_cancelling(read: ReadText) -> bool:
+    """True when a message that names cancelling asks about it instead: what it costs or
+    what the rules are ("Stornogebühr?", "cancellation policy"), how or until when
+    ("how do I cancel", "bis wann kann ich stornieren?"), whether one may ("kann man den
+    Termin absagen?", "can I cancel?"), what happens if ("Is there a fee if I cancel?") or
+    what was done ("Did you cancel my appointment?", "Storniert ihr auch kurzfristig?").
+    Only a request to the business ("Können Sie meinen Termin stornieren?", "could you
+    please cancel?") is a question that asks for the cancellation itself."""
+    words = read.words
+    if any(word.endswith(wc.COSTS) for word in words):
+        return True
+    opens = bool(words) and words[0] in wc.QUESTION_WORDS
+    if not (read.is_question or opens):
+        return False
+    said = frozenset(words)
+    if opens or said & wc.QUESTION_WORDS or said & wc.CONDITIONALS:
+        return True
+    pairs = zip(words, words[1:], strict=False)
+    return not any(first in wc.MODALS and second in wc.ADDRESSED for first, second in pairs)
+
+
+def _keeps(cues: _Cues, read: ReadText) -> bool:
+    """ "bitte nicht stornieren, ich komme", "don't move it, it's fine", "niet annuleren hoor",
+    "passt so, nichts ändern": a cancel or a move refused, nothing to change, is a yes."""
+    refused = cues.negated[Cue.CANCEL] or cues.negated[Cue.RESCHEDULE] or cues.has(Cue.KEEP)
+    if not refused or read.is_question or cues.negated[Cue.ATTEND]:
+        return False
+    if cues.has(Cue.LATE, Cue.RELATIVE) or cues.negated[Cue.CONFIRM]:
+        return False
+    # "I can't cancel online" reports, it refuses nothing.
+    return not frozenset(read.words) & wc.INABILITY
 
 
 def _confirms(cues: _Cues, is_question: bool) -> bool:
@@ -202,7 +272,9 @@ def _confirms(cues: _Cues, is_question: bool) -> bool:
 def _inner_negations(clause: tuple[str, ...], position: int, length: int, cue: Cue) -> list[Hit]:
     """The negations inside a separable verb ("sage den Termin nicht ab", "zeg de afspraak
     niet af"): they turn it around as they would outside it."""
-    if length < 3 or cue == Cue.NEGATOR or clause[position + length - 1] in _negators():
+    if length < 3 or cue in (Cue.NEGATOR, Cue.UNABLE, Cue.UNSURE):
+        return []  # "gaat me niet lukken", "weiß ich nicht" carry their own negation
+    if clause[position + length - 1] in _negators():
         return []  # "kann ... nicht" ends in its own negation
     inside = range(position + 1, position + length - 1)
     return [Hit(Cue.NEGATOR, k, k + 1) for k in inside if clause[k] in _negators()]
@@ -215,6 +287,19 @@ def _negators() -> frozenset[str]:
 
 
 def _longest_match(clause: tuple[str, ...], position: int) -> tuple[Cue, int] | None:
+    found = _table_match(clause, position)
+    if found is None:
+        # "jaa", "okk", "verhinndert": a doubled letter the tables do not know.
+        single = _DOUBLED.sub(r"\1", clause[position])
+        if single != clause[position]:
+            return _table_match((*clause[:position], single, *clause[position + 1 :]), position)
+    return found
+
+
+_DOUBLED = re.compile(r"([^\W\d_])\1")
+
+
+def _table_match(clause: tuple[str, ...], position: int) -> tuple[Cue, int] | None:
     exact, prefixed = _index()
     best: tuple[Cue, int] | None = None
     word = clause[position]

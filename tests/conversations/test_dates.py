@@ -436,7 +436,7 @@ OTHERS = [
     ("de", "Haben Sie am Samstag geöffnet?", Intent.OTHER),
     ("de", "Bitte absagen, ich melde mich nächste Woche", Intent.CANCEL),
     ("de", "Bin krank, bitte absagen", Intent.CANCEL),
-    ("de", "Morgen klappt leider nicht", Intent.OTHER),
+    ("de", "Morgen klappt leider nicht", Intent.CANCEL),  # declines without "absagen"
     ("de", "Ich komme morgen", Intent.CONFIRM),
     ("de", "Super danke bis morgen", Intent.CONFIRM),
     ("de", "Ich habe 2 Fragen zum Termin", Intent.OTHER),
@@ -536,7 +536,7 @@ OTHERS = [
     # Minute words that count a length stay lengths; running late stays running late.
     ("en", "I'll be there at four, ten minutes late maybe", Intent.OTHER),
     ("en", "Sorry I'm running late, be there at 3", Intent.OTHER),
-    ("de", "Morgn um zwoa geht ned", Intent.OTHER),  # a negated time asks for nothing
+    ("de", "Morgn um zwoa geht ned", Intent.CANCEL),  # the booked time refused, none asked
 ]
 
 

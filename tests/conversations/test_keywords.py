@@ -100,6 +100,7 @@ CONFIRMS = [
 
 CANCELS = [
     ("Nein, leider nicht", "de"),
+    ("Nein, passt mir nicht", "de"),  # declines the appointment, as "leider nicht" does
     ("Ich komme nicht", "de"),
     ("Ich schaffe es leider nicht", "de"),
     ("Sagen Sie den Termin bitte ab", "de"),
@@ -290,7 +291,6 @@ OTHERS = [
     ("🙂", "de"),
     ("Danke schön", "de"),
     ("Ich komme 10 Minuten später", "de"),  # running late, not a reschedule
-    ("Nein, passt mir nicht", "de"),  # no, but maybe another time: staff decide
     ("Ok, kann ich mit Karte zahlen?", "de"),  # yes, and a question the bot cannot answer
     ("Ich sage Bescheid, ab wann ich kann", "de"),  # "sage … ab" split by a comma
     ("Ich habe keine SMS bekommen", "de"),
@@ -327,9 +327,10 @@ OTHERS = [
 
 # Nothing here may be read as a cancellation: negated, conditional, or not about
 # the appointment (the bot would cancel an appointment the customer wants to keep).
+# A cancellation refused ("sage den Termin nicht ab") is a yes; the others say nothing certain.
 NOT_CANCELS = [
-    ("Ich sage den Termin nicht ab", "de", Intent.OTHER),
-    ("Der Termin fällt nicht aus", "de", Intent.OTHER),
+    ("Ich sage den Termin nicht ab", "de", Intent.CONFIRM),
+    ("Der Termin fällt nicht aus", "de", Intent.CONFIRM),
     ("Bitte den Termin nicht löschen", "de", Intent.OTHER),
     ("Falls ich verhindert bin, melde ich mich", "de", Intent.OTHER),
     ("Ich will den Termin nicht verpassen", "de", Intent.OTHER),
@@ -338,7 +339,7 @@ NOT_CANCELS = [
     ("Meine Frage hat sich erledigt", "de", Intent.OTHER),
     ("Bitte löschen", "de", Intent.OTHER),  # löschen what?
     ("Streich das, lieber Freitag", "de", Intent.RESCHEDULE),  # "scratch that"
-    ("Ik zeg de afspraak niet af", "nl", Intent.OTHER),
+    ("Ik zeg de afspraak niet af", "nl", Intent.CONFIRM),
     ("Als ik niet kan, laat ik het weten", "nl", Intent.OTHER),
     ("Ik wil de afspraak niet missen", "nl", Intent.OTHER),
     ("If I can't make it I'll let you know", "en", Intent.OTHER),
@@ -354,7 +355,7 @@ NOT_CANCELS = [
     ("Can go", "en", Intent.OTHER),
     ("Mag weg", "nl", Intent.OTHER),
     ("Ik kan weg om 3 uur", "nl", Intent.RESCHEDULE),
-    ("Bitte ned absogn", "de", Intent.OTHER),  # the cancellation itself negated
+    ("Bitte ned absogn", "de", Intent.CONFIRM),  # the cancellation refused: a yes
     ("Morgn ned, aber Freitag", "de", Intent.RESCHEDULE),
     ("Ich weiß, es ist spät, aber passt alles", "de", Intent.CONFIRM),
 ]
