@@ -113,10 +113,14 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         ),
         Cue.OPT_OUT_OR_CANCEL: (
             "abmelden", "melde mich ab", "melde ... ab", "meldet ... ab", "melden ... ab",
+            "meld mich ab", "meld ... ab",
         ),
         Cue.STOP: (
             "stoppen", "stoppt", "stoppe", "aufhören", "hör auf", "hört auf", "hören sie auf",
             "hör ... auf", "hört ... auf", "hören ... auf", "schluss mit",
+            # a word inside the verb, the particle not last: "Hört bitte auf mir zu schreiben"
+            "hör bitte auf", "hört bitte auf", "hören sie bitte auf", "hört jetzt auf",
+            "hör jetzt auf", "hört endlich auf", "hör endlich auf", "hört doch auf",
             "abstellen", "abschalten", "ausschalten", "deaktivieren", "beenden",
         ),
         Cue.RESCHEDULE: (
@@ -140,11 +144,13 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             # declining without a verb of coming: "muss leider passen", "klappt bei mir nicht"
             "muss passen", "muss leider passen", "muss ... passen", "klappt nicht",
             "klappt leider nicht", "klappt ... nicht", "wird nichts", "wird ... nichts",
+            "wird nix", "wird ... nix", "wird leider nix", "wird nischt", "wird ... nischt",
             "nicht da", "nicht dabei",
         ),
         Cue.ATTEND: (
             "ich komme", "komme", "komm", "kommen", "kimm", "kumm", "bin da", "bin dabei", "dabei",
             "schaffe es", "schaff es", "da sein", "wahrnehmen", "schaffen", "schaff", "schaffe",
+            "nehme ... wahr", "nehm ... wahr", "nehmen ... wahr",
         ),
         Cue.CONFIRM: (
             "ja", "jawohl", "jo", "jep", "jup", "ok", "okay", "okey", "oki", "passt", "passt gut",

@@ -78,6 +78,13 @@ UNABLE = lines(
     ("en", "cnt make it tmrw"),
     ("en", "count me out for thursday"),
     ("en", "I can't come anymore"),
+    # thanks after a separable verb's particle, "nix" for "nichts", "nehme … nicht wahr"
+    ("de", "ich sag den Termin ab, danke dir"),
+    ("de", "sagen den termin ab sorry"),
+    ("nl", "ik zeg de afspraak af hoor"),
+    ("de", "das wird morgen leider nix"),
+    ("de", "ich nehme den Termin am Donnerstag nicht wahr"),
+    ("de", "meld mich für morgen ab danke"),
     ("nl", "ik red het niet"),
     ("nl", "Ik red het helaas niet morgen"),
     ("nl", "lukt me helaas niet"),
@@ -201,6 +208,13 @@ ASKS_ABOUT_CANCELLING = lines(
     ("de", "Habt ihr meinen Termin storniert?"),
     ("de", "Storniert ihr auch kurzfristig?"),
     ("nl", "Hebben jullie mijn afspraak geannuleerd?"),
+    # a preposition before the question word, no question mark, signing off
+    ("nl", "tot wanneer kan ik kosteloos afzeggen"),
+    ("de", "bis wann kann ich mich kostenlos abmelden"),
+    ("en", "up to when can I cancel for free"),
+    ("de", "wie viele Stunden vorher muss ich mich abmelden?"),
+    ("nl", "hoeveel dagen van tevoren moet ik me afmelden?"),
+    ("en", "how many hours in advance do I have to cancel?"),
 )
 
 # A request to cancel put as a question to the business stays a cancellation.
@@ -232,6 +246,10 @@ OPT_OUTS = lines(
     ("nl", "stuur me alsjeblieft geen berichten meer"),
     ("nl", "ik wil niks meer van jullie ontvangen"),
     ("nl", "Haal mijn nummer uit jullie systeem"),
+    # a word inside "hört … auf", the particle not last
+    ("de", "hört bitte auf mir sms zu schicken"),
+    ("de", "Hör endlich auf mir zu schreiben"),
+    ("de", "hört jetzt auf mir nachrichten zu schicken"),
 )
 OPT_INS = lines(
     "opt_in",
@@ -378,6 +396,17 @@ ASKED_OF_US = [
     ("de", "Sagen Sie mir Bescheid, ob Freitag um 10 geht?", "reschedule", at(27, "10:00"), None),
 ]
 
+# Asking how to answer these messages, or how they work, is asking for help.
+ASKS_HOW_TO_ANSWER = lines(
+    "help",
+    ("en", "what am I supposed to reply?"),
+    ("en", "how should I respond to this text?"),
+    ("de", "was muss ich da antworten?"),
+    ("de", "Wie funktioniert das hier?"),
+    ("nl", "wat moet ik antwoorden?"),
+    ("nl", "hoe werkt dit precies?"),
+)
+
 # Letting the business send again.
 PERMITS = lines(
     "opt_in",
@@ -393,6 +422,7 @@ FAMILIES = {
     "promises": PROMISES,
     "asked_of_us": ASKED_OF_US,
     "permits": PERMITS,
+    "asks_how_to_answer": ASKS_HOW_TO_ANSWER,
     "unable": UNABLE,
     "keeps": KEEPS,
     "refused_times": REFUSED_TIMES,
