@@ -169,7 +169,7 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "vielleicht", "eventuell", "evtl", "womöglich", "möglicherweise", "unsicher",
             "weiß nicht", "weiß noch nicht", "weiß ich nicht", "weiß ich noch nicht",
             "nicht sicher", "noch nicht sicher", "keine ahnung", "mal sehen", "mal schauen",
-            "schau mal", "schauen wir mal", "mal gucken",
+            "schau mal", "schauen wir mal", "mal gucken", "kann sein", "kann sein dass",
         ),
         Cue.KEEP: (
             "so lassen", "so bleiben", "bleibt so", "bleibt wie", "wie es ist", "bleibt alles",

@@ -260,7 +260,7 @@ REFUSALS = frozenset(
 # A promise to answer later names no new time: "ich sag morgen früh Bescheid", "hoor het
 # vanavond", "I'll let you know tonight" (not "sag mir Bescheid, ob Freitag geht").
 PROMISES: tuple[tuple[str, ...], ...] = (
-    ("bescheid",), ("weten",), ("hoor", "het"), ("melde", "mich"), ("meld", "me"),
+    ("bescheid",), ("weten",), ("hoor", "het"), ("melde", "mich"), ("meld", "mich"), ("meld", "me"),
     ("meld", "mij"), ("let", "you"), ("text", "you"), ("call", "you"), ("get", "back"),
     ("ruf", "an"), ("rufe", "an"), ("bel", "je"), ("bel", "jullie"), ("bel", "nog"),
 )  # fmt: skip

@@ -407,6 +407,23 @@ ASKS_HOW_TO_ANSWER = lines(
     ("nl", "hoe werkt dit precies?"),
 )
 
+# Questions with a time in them that ask, and want nothing moved: about the booking ("is
+# that at 2 or 2:30?"), the business without a question mark, how long the job takes, what
+# the customer must do; and "kann sein" with a promise to answer later.
+ASKS_WITH_A_TIME = lines(
+    "other",
+    ("en", "is that at 2 or at 2:30?"),
+    ("nl", "is dat morgen om 2 of om half 3?"),
+    ("en", "when do you open on saturday"),
+    ("nl", "hoe laat gaan jullie vrijdag dicht"),
+    ("de", "wie lange dauert das färben? muss um 5 weg"),
+    ("nl", "hoe lang duurt een knipbeurt? moet om 4 weg"),
+    ("de", "soll ich 5 min eher da sein?"),
+    ("en", "should I come 10 minutes early?"),
+    ("nl", "moet ik 10 minuten eerder komen?"),
+    ("de", "kann sein dass es nicht klappt, meld mich heute abend"),
+)
+
 # Letting the business send again.
 PERMITS = lines(
     "opt_in",
@@ -423,6 +440,7 @@ FAMILIES = {
     "asked_of_us": ASKED_OF_US,
     "permits": PERMITS,
     "asks_how_to_answer": ASKS_HOW_TO_ANSWER,
+    "asks_with_a_time": ASKS_WITH_A_TIME,
     "unable": UNABLE,
     "keeps": KEEPS,
     "refused_times": REFUSED_TIMES,
