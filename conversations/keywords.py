@@ -105,6 +105,21 @@ def _farewells(language: str) -> tuple[str, ...]:
     )
 
 
+# "bin morgen da", "sind am Donnerstag pünktlich da": being there named with the day.
+_THERE_DAYS = "morgen morgn dann pünktlich donnerstag".split()
+
+
+def _when_there() -> tuple[str, ...]:
+    return tuple(
+        f"{verb} {middle}{day} {word}"
+        for verb in ("bin", "sind")
+        for middle in ("", "am ", "morgen ", "dann ")
+        for day in _THERE_DAYS
+        for word in ("da", "dabei", "pünktlich da")
+        if middle.strip() != day
+    )
+
+
 TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
     "de": {
         Cue.OPT_OUT: (
@@ -151,9 +166,12 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "ich komme", "komme", "komm", "kommen", "kimm", "kumm", "bin da", "bin dabei", "dabei",
             "schaffe es", "schaff es", "da sein", "wahrnehmen", "schaffen", "schaff", "schaffe",
             "nehme ... wahr", "nehm ... wahr", "nehmen ... wahr",
+            # "pünktlich" or the booked day inside, not a delay: "bin morgen da", "bin pünktlich da"
+            *_when_there(), "bin pünktlich", "sind pünktlich", "pünktlich da",
         ),
         Cue.CONFIRM: (
-            "ja", "jawohl", "jo", "jep", "jup", "ok", "okay", "okey", "oki", "passt", "passt gut",
+            "ja", "jawohl", "jo", "jep", "jup", "evet", "ok", "okay", "okey", "oki", "passt",
+            "passt gut",
             "alles klar", "geht klar", "klar", "in ordnung", "einverstanden", "bestätig*",
             "gerne", "gern", "gut", "sehr gut", "super", "perfekt", "prima", "wunderbar",
             "natürlich", "selbstverständlich", "sicher", "kein problem", "genau", "stimmt",

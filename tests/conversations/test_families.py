@@ -274,6 +274,12 @@ SMS_CONFIRMS = lines(
     "confirm",
     ("nl", "okidoki"),
     ("de", "Tamam, ich komme"),
+    # being there with the day or "on time" inside, a Turkish yes
+    ("de", "bin am Donnerstag da"),
+    ("de", "sind pünktlich da"),
+    ("de", "evet, bin dann da"),
+    ("en", "I'll be there on time"),
+    ("nl", "ben er morgen op tijd"),
     ("en", "see ya thurs"),
     ("en", "c u tmrw"),
     ("en", "yup will b there"),
