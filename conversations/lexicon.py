@@ -208,7 +208,12 @@ OCLOCK = frozenset({"uhr", "uur", "oclock", "h", "u"})
 NOON = frozenset({"noon", "midday", "mittagszeit", "lunchtime"})
 # After or before the midday meal: "friday after lunch" is the afternoon, "vor dem Mittag"
 # the morning.
-LUNCH = frozenset("lunch mittag mittagessen mittagspause middag middageten lunchpauze".split())
+LUNCH = frozenset(
+    "lunch mittag mittagessen mittagessn mittagesen mittagspause middag middageten lunchpauze "
+    "lunchtime".split()
+)
+# "nach dem" and "vor dem" run together: "Freitag nachm Mittagessn", "vorm Mittag".
+LUNCH_BOUNDS = {"nachm": "after", "vorm": "before", "nachem": "after"}
 LUNCH_ARTICLES = frozenset("dem der the de het m".split())
 
 # "next"/"this" before a weekday, "week" or "weekend".

@@ -341,6 +341,12 @@ DAY_AND_PERIOD = [
     ("nl", "maandag liefst in de middag", "reschedule", None, window(30, "12:00", "18:00")),
     ("nl", "vrijdag na de lunch?", "reschedule", None, window(27, "12:00", "18:00")),
     ("nl", "liever 's ochtends, op dinsdag", "reschedule", None, window(1, "08:00", "12:00")),
+    # a preference word between the day and its part; "nach dem" run together
+    ("de", "am Montag lieber nachmittags", "reschedule", None, window(30, "12:00", "18:00")),
+    ("en", "friday, rather in the morning", "reschedule", None, window(27, "08:00", "12:00")),
+    ("nl", "zaterdag liever 's middags", "reschedule", None, window(28, "12:00", "18:00")),
+    ("de", "geht Freitag nachm Mittag?", "reschedule", None, window(27, "12:00", "18:00")),
+    ("de", "Montag vorm Mittagessen", "reschedule", None, window(30, "08:00", "12:00")),
 ]  # fmt: skip
 
 # Nothing to change is a confirmation; thanks alone is not.
