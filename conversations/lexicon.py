@@ -196,9 +196,9 @@ AMOUNT_DIRECTIONS = {"eher": -1}
 TIME_MARKERS = frozenset(
     "um gegen ca circa so at around about round by om rond omstreeks tegen".split()
 )
-# Weaker: they make a bare number an hour ("auf 4 verschieben", "make it 4", "do 3"),
+# Weaker: they make a bare number an hour ("auf 4 verschieben", "make it 4", "do 3", "can it be 3"),
 # but not "4.12", which after them stays a date ("move it to 4.12").
-WEAK_TIME_MARKERS = frozenset("auf to naar it do say".split())
+WEAK_TIME_MARKERS = frozenset("auf to naar it do say be".split())
 # Before a number only, these make it an hour too: "ginge 4?", "lieber 5", "rather 4 please".
 PREFERENCE_LEADS = frozenset("geht gehts ginge lieber liever rather".split())
 # Before a bare day number: "am 2.", "the 2nd", "op de 2e".

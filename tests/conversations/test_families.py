@@ -324,6 +324,9 @@ CLOCKS = [
     ("en", "could we do ten to six?", "reschedule", at(26, "17:50"), None),
     ("en", "friday at twenty past three?", "reschedule", at(27, "15:20"), None),
     ("en", "can we do 5 instead", "reschedule", at(26, "17:00"), None),
+    ("en", "could it be 4 instead of 2?", "reschedule", at(26, "16:00"), None),
+    ("en", "ok but can it be 5", "reschedule", at(26, "17:00"), None),
+    ("en", "we will be 2", "other", None, None),
 ]
 
 # A day and a part of it, in either order.
