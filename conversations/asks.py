@@ -21,6 +21,7 @@ message names. `combine` weighs the two by the corpus conventions:
 
 from __future__ import annotations
 
+from conversations.classes import QUESTION_WORDS
 from conversations.intents import Intent, Interpretation
 from conversations.lexicon import PLEASE
 from conversations.wishes import Wish
@@ -46,7 +47,25 @@ OTHER_TOPICS = frozenset(
     kostet kosten preis preise euro bezahlen zahlen karte bar parken parkplatz adresse
     geoffnet offnungszeiten cost costs price prices much pay paying card cards cash parking address
     kost prijs prijzen betalen pinnen contant parkeren adres geopend openingstijden
+    dauert dauern duurt
     """.split()
+)
+# "How long does a full set take?", "wie lange dauert das?", "hoe lang duurt het?": asks
+# about the job, whatever time follows it.
+HOW_LONG = (("how", "long"), ("wie", "lange"), ("wie", "lang"), ("hoe", "lang"), ("hoelang",))
+# The customer asks what they must do: "Muss ich 10 min früher da sein?", "do I need to
+# bring anything?", "moet ik eerder komen?"; no wish to move the appointment.
+OBLIGED = frozenset(
+    {
+        ("muss", "ich"),
+        ("soll", "ich"),
+        ("mussen", "wir"),
+        ("do", "i"),
+        ("should", "i"),
+        ("must", "i"),
+        ("moet", "ik"),
+        ("moeten", "we"),
+    }
 )
 
 
@@ -54,7 +73,7 @@ OTHER_TOPICS = frozenset(
 # appointment?", "Is it tomorrow at 2?", "Was mijn afspraak niet om 3 uur?".
 COPULAS = frozenset("ist war is was are were isnt wasnt zijn waren".split())
 BOOKING_WORDS = ("termin", "appointment", "appt", "booking", "afspraak")
-SUBJECTS = frozenset("it es het".split())
+SUBJECTS = frozenset("it es het das dat that this dit".split())
 POSSESSIVES = frozenset("mein meine meinen unser unsere my our mijn onze".split())
 # The state of the job the appointment is for: "fertig", "ready", "klaar".
 READY = frozenset("fertig repariert abholbereit ready repaired done klaar gerepareerd".split())
@@ -69,6 +88,12 @@ SLOT_WORDS = frozenset(
     "noch still nog frei free vrij slot slots termin plek plaats platz was iets anything "
     "something etwas".split()
 )
+
+
+def _asks_how_long(words: tuple[str, ...]) -> bool:
+    return any(
+        tuple(words[k : k + len(pair)]) == pair for pair in HOW_LONG for k in range(len(words))
+    )
 
 
 def asks_about_booking(words: tuple[str, ...]) -> bool:
@@ -119,9 +144,16 @@ def combine(
     intent = keyword_reading.intent
     if intent in (Intent.OPT_OUT, Intent.OPT_IN, Intent.HELP) or keyword_reading.keyword:
         return keyword_reading
-    if is_question and intent in (Intent.OTHER, Intent.CONFIRM) and "reschedule" not in cues:
+    # "what time do you close on friday" asks without its question mark.
+    asks = is_question or bool(opening[:1] and opening[0] in QUESTION_WORDS)
+    if asks and intent in (Intent.OTHER, Intent.CONFIRM) and "reschedule" not in cues:
         if asks_about_booking(words) or asks_about_business(opening):
             return Interpretation(Intent.OTHER)  # "war der Termin nicht um 15 Uhr?"
+    if asks and intent != Intent.CANCEL and tuple(words[:2]) in OBLIGED:
+        if not frozenset(words) & (PREFERENCE_WORDS | CONDITIONAL_WORDS):
+            return Interpretation(Intent.OTHER)  # "Muss ich 10 min früher da sein?"
+    if intent in (Intent.OTHER, Intent.CONFIRM) and _asks_how_long(words):
+        return Interpretation(Intent.OTHER)  # "How long does a full set take? … by 4"
     if wish is None:
         if intent == Intent.CANCEL and is_question and not cues & {"cancel", "strike"}:
             # "Vormittag kann ich nicht, ginge …?": a question is no cancellation.

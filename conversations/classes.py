@@ -196,11 +196,19 @@ QUESTION_WORDS = frozenset(
     "wie was wann welche welcher welches wo warum wieso weshalb how what whats when which where "
     "why hoe wat wanneer welke waar waarom hoeveel".split()
 )
+# Answering these messages, and how they work: "how do I reply?", "wie funktioniert das hier?".
+ANSWERING = frozenset(
+    "antworten antworte antwortet zuruckschreiben zuruckschicken reply respond answer "
+    "antwoorden antwoord terugsturen terugschrijven terugsms".split()
+)
+WORKS = frozenset("funktioniert funktionieren works werkt".split())
+HERE = frozenset("hier here this dit".split())
 COSTS = (
     "kosten", "kostet", "kostenlos", "kostenfrei", "gratis", "gebuhr", "gebuhren", "strafe",
     "zahlen", "bezahlen", "bedingungen", "regeln", "regelung", "frist", "cost", "costs", "fee",
     "fees", "charge", "charges", "charged", "free", "pay", "policy", "policies", "penalty", "kost",
-    "boete", "betalen", "beleid", "voorwaarden", "regels", "termijn",
+    "boete", "betalen", "beleid", "voorwaarden", "regels", "termijn", "kosteloos", "kostenloos",
+    "vooraf", "advance", "vorher",
 )  # fmt: skip
 # "Können Sie …?", "could you …?", "kunnen jullie …?": a request to the business.
 ADDRESSED = frozenset("sie ihr you u jullie du je".split())

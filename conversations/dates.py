@@ -209,10 +209,12 @@ class _Grammar(ClockRules, MoveRules):
 
     def _period(self, i: int) -> list[Found] | None:
         w = self.word(i)
-        if w in lx.RANGE_AFTER or w in lx.RANGE_BEFORE:  # "after lunch", "vor dem Mittag"
+        if w in lx.RANGE_AFTER or w in lx.RANGE_BEFORE or w in lx.LUNCH_BOUNDS:
+            # "after lunch", "vor dem Mittag", "nachm Mittagessn" ("nach dem")
             k = i + 1 + (self.word(i + 1) in lx.LUNCH_ARTICLES)
             if self.word(k) in lx.LUNCH:
-                return [Found(Period("afternoon" if w in lx.RANGE_AFTER else "morning"), i, k + 1)]
+                after = w in lx.RANGE_AFTER or lx.LUNCH_BOUNDS.get(w or "") == "after"
+                return [Found(Period("afternoon" if after else "morning"), i, k + 1)]
         if w in lx.PERIODS:
             return [Found(Period(lx.PERIODS[w or ""]), i, i + 1)]
         if w in lx.MORNING_AFTER_DAY and (self.after_day(i) or self.word(i - 1) in ("am", "der")):

@@ -105,6 +105,21 @@ def _farewells(language: str) -> tuple[str, ...]:
     )
 
 
+# "bin morgen da", "sind am Donnerstag pünktlich da": being there named with the day.
+_THERE_DAYS = "morgen morgn dann pünktlich donnerstag".split()
+
+
+def _when_there() -> tuple[str, ...]:
+    return tuple(
+        f"{verb} {middle}{day} {word}"
+        for verb in ("bin", "sind")
+        for middle in ("", "am ", "morgen ", "dann ")
+        for day in _THERE_DAYS
+        for word in ("da", "dabei", "pünktlich da")
+        if middle.strip() != day
+    )
+
+
 TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
     "de": {
         Cue.OPT_OUT: (
@@ -113,10 +128,14 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
         ),
         Cue.OPT_OUT_OR_CANCEL: (
             "abmelden", "melde mich ab", "melde ... ab", "meldet ... ab", "melden ... ab",
+            "meld mich ab", "meld ... ab",
         ),
         Cue.STOP: (
             "stoppen", "stoppt", "stoppe", "aufhören", "hör auf", "hört auf", "hören sie auf",
             "hör ... auf", "hört ... auf", "hören ... auf", "schluss mit",
+            # a word inside the verb, the particle not last: "Hört bitte auf mir zu schreiben"
+            "hör bitte auf", "hört bitte auf", "hören sie bitte auf", "hört jetzt auf",
+            "hör jetzt auf", "hört endlich auf", "hör endlich auf", "hört doch auf",
             "abstellen", "abschalten", "ausschalten", "deaktivieren", "beenden",
         ),
         Cue.RESCHEDULE: (
@@ -140,14 +159,19 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             # declining without a verb of coming: "muss leider passen", "klappt bei mir nicht"
             "muss passen", "muss leider passen", "muss ... passen", "klappt nicht",
             "klappt leider nicht", "klappt ... nicht", "wird nichts", "wird ... nichts",
+            "wird nix", "wird ... nix", "wird leider nix", "wird nischt", "wird ... nischt",
             "nicht da", "nicht dabei",
         ),
         Cue.ATTEND: (
             "ich komme", "komme", "komm", "kommen", "kimm", "kumm", "bin da", "bin dabei", "dabei",
             "schaffe es", "schaff es", "da sein", "wahrnehmen", "schaffen", "schaff", "schaffe",
+            "nehme ... wahr", "nehm ... wahr", "nehmen ... wahr",
+            # "pünktlich" or the booked day inside, not a delay: "bin morgen da", "bin pünktlich da"
+            *_when_there(), "bin pünktlich", "sind pünktlich", "pünktlich da",
         ),
         Cue.CONFIRM: (
-            "ja", "jawohl", "jo", "jep", "jup", "ok", "okay", "okey", "oki", "passt", "passt gut",
+            "ja", "jawohl", "jo", "jep", "jup", "evet", "ok", "okay", "okey", "oki", "passt",
+            "passt gut",
             "alles klar", "geht klar", "klar", "in ordnung", "einverstanden", "bestätig*",
             "gerne", "gern", "gut", "sehr gut", "super", "perfekt", "prima", "wunderbar",
             "natürlich", "selbstverständlich", "sicher", "kein problem", "genau", "stimmt",
@@ -163,7 +187,7 @@ TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
             "vielleicht", "eventuell", "evtl", "womöglich", "möglicherweise", "unsicher",
             "weiß nicht", "weiß noch nicht", "weiß ich nicht", "weiß ich noch nicht",
             "nicht sicher", "noch nicht sicher", "keine ahnung", "mal sehen", "mal schauen",
-            "schau mal", "schauen wir mal", "mal gucken",
+            "schau mal", "schauen wir mal", "mal gucken", "kann sein", "kann sein dass",
         ),
         Cue.KEEP: (
             "so lassen", "so bleiben", "bleibt so", "bleibt wie", "wie es ist", "bleibt alles",

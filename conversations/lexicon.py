@@ -196,9 +196,9 @@ AMOUNT_DIRECTIONS = {"eher": -1}
 TIME_MARKERS = frozenset(
     "um gegen ca circa so at around about round by om rond omstreeks tegen".split()
 )
-# Weaker: they make a bare number an hour ("auf 4 verschieben", "make it 4", "do 3"),
+# Weaker: they make a bare number an hour ("auf 4 verschieben", "make it 4", "do 3", "can it be 3"),
 # but not "4.12", which after them stays a date ("move it to 4.12").
-WEAK_TIME_MARKERS = frozenset("auf to naar it do say".split())
+WEAK_TIME_MARKERS = frozenset("auf to naar it do say be".split())
 # Before a number only, these make it an hour too: "ginge 4?", "lieber 5", "rather 4 please".
 PREFERENCE_LEADS = frozenset("geht gehts ginge lieber liever rather".split())
 # Before a bare day number: "am 2.", "the 2nd", "op de 2e".
@@ -208,7 +208,12 @@ OCLOCK = frozenset({"uhr", "uur", "oclock", "h", "u"})
 NOON = frozenset({"noon", "midday", "mittagszeit", "lunchtime"})
 # After or before the midday meal: "friday after lunch" is the afternoon, "vor dem Mittag"
 # the morning.
-LUNCH = frozenset("lunch mittag mittagessen mittagspause middag middageten lunchpauze".split())
+LUNCH = frozenset(
+    "lunch mittag mittagessen mittagessn mittagesen mittagspause middag middageten lunchpauze "
+    "lunchtime".split()
+)
+# "nach dem" and "vor dem" run together: "Freitag nachm Mittagessn", "vorm Mittag".
+LUNCH_BOUNDS = {"nachm": "after", "vorm": "before", "nachem": "after"}
 LUNCH_ARTICLES = frozenset("dem der the de het m".split())
 
 # "next"/"this" before a weekday, "week" or "weekend".
@@ -260,7 +265,7 @@ REFUSALS = frozenset(
 # A promise to answer later names no new time: "ich sag morgen früh Bescheid", "hoor het
 # vanavond", "I'll let you know tonight" (not "sag mir Bescheid, ob Freitag geht").
 PROMISES: tuple[tuple[str, ...], ...] = (
-    ("bescheid",), ("weten",), ("hoor", "het"), ("melde", "mich"), ("meld", "me"),
+    ("bescheid",), ("weten",), ("hoor", "het"), ("melde", "mich"), ("meld", "mich"), ("meld", "me"),
     ("meld", "mij"), ("let", "you"), ("text", "you"), ("call", "you"), ("get", "back"),
     ("ruf", "an"), ("rufe", "an"), ("bel", "je"), ("bel", "jullie"), ("bel", "nog"),
 )  # fmt: skip

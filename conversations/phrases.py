@@ -62,6 +62,8 @@ def group(tokens: tuple[Token, ...], found: list[Found]) -> list[Phrase]:
             or t.text in _SEPARATORS | lx.NEGATORS | lx.REFUSALS
             for t in gap
         ) or _preceded_by(tokens, hit.first, lx.OLD_MARKERS)
+        if separated and current and _narrows(current, hit, gap):
+            separated = False  # "am Samstag lieber vormittags": the part of that day
         if current and not separated and _preceded_by(tokens, current.first, lx.OLD_MARKERS):
             # The old time is what stands right after "statt"/"instead of": "statt morgen
             # erst am 4.12." swaps tomorrow for the 4th, "statt Freitag, 10 Uhr" is one time.
@@ -80,6 +82,22 @@ def group(tokens: tuple[Token, ...], found: list[Found]) -> list[Phrase]:
             if (after.day or after.date) and (after.clock or after.period):
                 before.clock, before.period = after.clock, after.period  # "Fr oder Sa um 10"
     return phrases
+
+
+_PREFERRING = frozenset("lieber liever rather eher".split())
+
+
+def _narrows(current: Phrase, hit: Found, gap: list[Token]) -> bool:
+    """A preference word between a day and a part of a day names the part of that day."""
+    if not isinstance(hit.part, Period) or current.clock or current.period or current.move:
+        return False
+    if not (current.day or current.date):
+        return False
+    return all(
+        t.text in _PREFERRING or (t.kind == BREAK and t.text == ",")
+        for t in gap
+        if t.text in _SEPARATORS | lx.NEGATORS | lx.REFUSALS or t.kind == BREAK
+    )
 
 
 def _join(phrase: Phrase, hit: Found) -> bool:

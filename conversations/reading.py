@@ -204,6 +204,8 @@ def _weigh(cues: _Cues, read: ReadText) -> Intent:
     if cues.has(Cue.OPT_OUT_OR_CANCEL):
         # "vom Termin abmelden", "ich melde mich für morgen ab", "afmelden voor vrijdag"
         # sign off an appointment.
+        if asks_about_cancelling(read):
+            return Intent.OTHER  # "hoeveel uur van tevoren moet je je afmelden?"
         named = cues.has(Cue.APPOINTMENT) or said & wc.DAYS
         return Intent.CANCEL if named else Intent.OPT_OUT
     if cues.has(Cue.OPT_IN):
@@ -211,6 +213,8 @@ def _weigh(cues: _Cues, read: ReadText) -> Intent:
     for solo, intent in ((Cue.STOP, Intent.OPT_OUT), (Cue.HELP, Intent.HELP)):
         if cues.only(solo):
             return intent
+    if _asks_how_to_answer(cues, read):
+        return Intent.HELP
     if cues.has(Cue.RESCHEDULE) or (is_question and cues.has(Cue.RELATIVE)):
         return Intent.RESCHEDULE
     if (cues.has(Cue.CANCEL) or cues.negated[Cue.CANCEL]) and asks_about_cancelling(read):
@@ -227,6 +231,19 @@ def _weigh(cues: _Cues, read: ReadText) -> Intent:
     return Intent.OTHER
 
 
+def _asks_how_to_answer(cues: _Cues, read: ReadText) -> bool:
+    """A question about answering these messages is a request for help: "how do I reply to
+    this?", "Hilfe, was soll ich antworten?", "wie funktioniert das mit den SMS?"."""
+    said = frozenset(read.words)
+    if not (read.is_question and said & wc.QUESTION_WORDS):
+        return False
+    if cues.has(Cue.CANCEL, Cue.RESCHEDULE, Cue.OPT_OUT, Cue.OPT_OUT_OR_CANCEL):
+        return False  # "how do I cancel?" asks about cancelling
+    if said & wc.ANSWERING or cues.has(Cue.HELP):
+        return True
+    return bool(said & wc.WORKS) and (cues.has(Cue.MESSAGES, Cue.MESSAGE) or bool(said & wc.HERE))
+
+
 def asks_about_cancelling(read: ReadText) -> bool:
     """True when a message that names cancelling asks about it instead: what it costs or
     what the rules are ("Stornogebühr?", "cancellation policy"), how or until when
@@ -238,7 +255,8 @@ def asks_about_cancelling(read: ReadText) -> bool:
     words = read.words
     if any(word.endswith(wc.COSTS) for word in words):
         return True
-    opens = bool(words) and words[0] in wc.QUESTION_WORDS
+    # "tot hoe laat kan ik …", "bis wann …", "up to when …": a preposition may come first.
+    opens = bool(frozenset(words[:2]) & wc.QUESTION_WORDS)
     if not (read.is_question or opens):
         return False
     said = frozenset(words)
@@ -310,6 +328,11 @@ def _table_match(clause: tuple[str, ...], position: int) -> tuple[Cue, int] | No
     return best
 
 
+_COURTESY = frozenset(
+    "danke dankeschon bitte sorry leider thanks thx dank bedankt hoor doei tschuss lg".split()
+)
+
+
 def _match_length(pattern: Pattern, clause: tuple[str, ...], position: int) -> int:
     """How many words of `clause` from `position` the pattern covers; 0 for no match.
 
@@ -319,8 +342,12 @@ def _match_length(pattern: Pattern, clause: tuple[str, ...], position: int) -> i
     """
     if len(pattern) >= 2 and pattern[-2] == GAP:
         head = pattern[:-2]
-        covered = len(clause) - position
-        if covered <= len(head) or not _word_matches(pattern[-1], clause[-1]):
+        # Thanks or an apology may follow the particle: "sage den Termin ab danke".
+        end = len(clause)
+        while end - 1 > position and clause[end - 1] in _COURTESY:
+            end -= 1
+        covered = end - position
+        if covered <= len(head) or not _word_matches(pattern[-1], clause[end - 1]):
             return 0
         return covered if _words_match(head, clause, position) else 0
     if position + len(pattern) > len(clause):

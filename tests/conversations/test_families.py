@@ -78,6 +78,13 @@ UNABLE = lines(
     ("en", "cnt make it tmrw"),
     ("en", "count me out for thursday"),
     ("en", "I can't come anymore"),
+    # thanks after a separable verb's particle, "nix" for "nichts", "nehme … nicht wahr"
+    ("de", "ich sag den Termin ab, danke dir"),
+    ("de", "sagen den termin ab sorry"),
+    ("nl", "ik zeg de afspraak af hoor"),
+    ("de", "das wird morgen leider nix"),
+    ("de", "ich nehme den Termin am Donnerstag nicht wahr"),
+    ("de", "meld mich für morgen ab danke"),
     ("nl", "ik red het niet"),
     ("nl", "Ik red het helaas niet morgen"),
     ("nl", "lukt me helaas niet"),
@@ -201,6 +208,13 @@ ASKS_ABOUT_CANCELLING = lines(
     ("de", "Habt ihr meinen Termin storniert?"),
     ("de", "Storniert ihr auch kurzfristig?"),
     ("nl", "Hebben jullie mijn afspraak geannuleerd?"),
+    # a preposition before the question word, no question mark, signing off
+    ("nl", "tot wanneer kan ik kosteloos afzeggen"),
+    ("de", "bis wann kann ich mich kostenlos abmelden"),
+    ("en", "up to when can I cancel for free"),
+    ("de", "wie viele Stunden vorher muss ich mich abmelden?"),
+    ("nl", "hoeveel dagen van tevoren moet ik me afmelden?"),
+    ("en", "how many hours in advance do I have to cancel?"),
 )
 
 # A request to cancel put as a question to the business stays a cancellation.
@@ -232,6 +246,10 @@ OPT_OUTS = lines(
     ("nl", "stuur me alsjeblieft geen berichten meer"),
     ("nl", "ik wil niks meer van jullie ontvangen"),
     ("nl", "Haal mijn nummer uit jullie systeem"),
+    # a word inside "hört … auf", the particle not last
+    ("de", "hört bitte auf mir sms zu schicken"),
+    ("de", "Hör endlich auf mir zu schreiben"),
+    ("de", "hört jetzt auf mir nachrichten zu schicken"),
 )
 OPT_INS = lines(
     "opt_in",
@@ -256,6 +274,12 @@ SMS_CONFIRMS = lines(
     "confirm",
     ("nl", "okidoki"),
     ("de", "Tamam, ich komme"),
+    # being there with the day or "on time" inside, a Turkish yes
+    ("de", "bin am Donnerstag da"),
+    ("de", "sind pünktlich da"),
+    ("de", "evet, bin dann da"),
+    ("en", "I'll be there on time"),
+    ("nl", "ben er morgen op tijd"),
     ("en", "see ya thurs"),
     ("en", "c u tmrw"),
     ("en", "yup will b there"),
@@ -300,6 +324,9 @@ CLOCKS = [
     ("en", "could we do ten to six?", "reschedule", at(26, "17:50"), None),
     ("en", "friday at twenty past three?", "reschedule", at(27, "15:20"), None),
     ("en", "can we do 5 instead", "reschedule", at(26, "17:00"), None),
+    ("en", "could it be 4 instead of 2?", "reschedule", at(26, "16:00"), None),
+    ("en", "ok but can it be 5", "reschedule", at(26, "17:00"), None),
+    ("en", "we will be 2", "other", None, None),
 ]
 
 # A day and a part of it, in either order.
@@ -317,6 +344,12 @@ DAY_AND_PERIOD = [
     ("nl", "maandag liefst in de middag", "reschedule", None, window(30, "12:00", "18:00")),
     ("nl", "vrijdag na de lunch?", "reschedule", None, window(27, "12:00", "18:00")),
     ("nl", "liever 's ochtends, op dinsdag", "reschedule", None, window(1, "08:00", "12:00")),
+    # a preference word between the day and its part; "nach dem" run together
+    ("de", "am Montag lieber nachmittags", "reschedule", None, window(30, "12:00", "18:00")),
+    ("en", "friday, rather in the morning", "reschedule", None, window(27, "08:00", "12:00")),
+    ("nl", "zaterdag liever 's middags", "reschedule", None, window(28, "12:00", "18:00")),
+    ("de", "geht Freitag nachm Mittag?", "reschedule", None, window(27, "12:00", "18:00")),
+    ("de", "Montag vorm Mittagessen", "reschedule", None, window(30, "08:00", "12:00")),
 ]  # fmt: skip
 
 # Nothing to change is a confirmation; thanks alone is not.
@@ -378,6 +411,34 @@ ASKED_OF_US = [
     ("de", "Sagen Sie mir Bescheid, ob Freitag um 10 geht?", "reschedule", at(27, "10:00"), None),
 ]
 
+# Asking how to answer these messages, or how they work, is asking for help.
+ASKS_HOW_TO_ANSWER = lines(
+    "help",
+    ("en", "what am I supposed to reply?"),
+    ("en", "how should I respond to this text?"),
+    ("de", "was muss ich da antworten?"),
+    ("de", "Wie funktioniert das hier?"),
+    ("nl", "wat moet ik antwoorden?"),
+    ("nl", "hoe werkt dit precies?"),
+)
+
+# Questions with a time in them that ask, and want nothing moved: about the booking ("is
+# that at 2 or 2:30?"), the business without a question mark, how long the job takes, what
+# the customer must do; and "kann sein" with a promise to answer later.
+ASKS_WITH_A_TIME = lines(
+    "other",
+    ("en", "is that at 2 or at 2:30?"),
+    ("nl", "is dat morgen om 2 of om half 3?"),
+    ("en", "when do you open on saturday"),
+    ("nl", "hoe laat gaan jullie vrijdag dicht"),
+    ("de", "wie lange dauert das färben? muss um 5 weg"),
+    ("nl", "hoe lang duurt een knipbeurt? moet om 4 weg"),
+    ("de", "soll ich 5 min eher da sein?"),
+    ("en", "should I come 10 minutes early?"),
+    ("nl", "moet ik 10 minuten eerder komen?"),
+    ("de", "kann sein dass es nicht klappt, meld mich heute abend"),
+)
+
 # Letting the business send again.
 PERMITS = lines(
     "opt_in",
@@ -393,6 +454,8 @@ FAMILIES = {
     "promises": PROMISES,
     "asked_of_us": ASKED_OF_US,
     "permits": PERMITS,
+    "asks_how_to_answer": ASKS_HOW_TO_ANSWER,
+    "asks_with_a_time": ASKS_WITH_A_TIME,
     "unable": UNABLE,
     "keeps": KEEPS,
     "refused_times": REFUSED_TIMES,
