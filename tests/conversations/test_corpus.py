@@ -9,7 +9,7 @@
   and replies-blind4.jsonl (a second blind set of 277 lines) are kept exact
   the same way.
 - Every corpus, and any newer replies-*.jsonl in the folder (found by name),
-  is held to the issue's bar: at least 97 % of its lines right in intent, in
+  is held to the reader's bar: at least 97 % of its lines right in intent, in
   start and in window, and no line that keeps its appointment read as a
   cancellation.
 
