@@ -336,7 +336,7 @@ def test_a_note_is_never_sent(api, db, customer_factory, text_in, fake_twilio, w
 # --- refusals: nothing stored, nothing sent -----------------------------------------------
 
 
-def _refused(api, db, fake_twilio, work, conversation, body, status, **expected):
+def assert_reply_refused(api, db, fake_twilio, work, conversation, body, status, **expected):
     stored = messages_stored(db)
     response = api.post(f"/conversations/{conversation}/messages", json={"body": body})
     assert_error(response, status, **expected)
@@ -361,7 +361,7 @@ def test_a_reply_to_an_opted_out_number_is_refused(
     text_in("STOP", OptOutType="STOP")
     work()
     fake_twilio.messages.clear()
-    _refused(api, db, fake_twilio, work, handed_over, "Hallo?", 409, code="opted_out")
+    assert_reply_refused(api, db, fake_twilio, work, handed_over, "Hallo?", 409, code="opted_out")
 
 
 def test_a_reply_with_sms_switched_off_is_refused(
@@ -369,12 +369,14 @@ def test_a_reply_with_sms_switched_off_is_refused(
 ):
     business.sms_enabled = False
     db.session.commit()
-    _refused(api, db, fake_twilio, work, handed_over, "Hallo?", 409, code="sms_disabled")
+    assert_reply_refused(
+        api, db, fake_twilio, work, handed_over, "Hallo?", 409, code="sms_disabled"
+    )
 
 
 @pytest.mark.parametrize("body", ["", "   \n ", "x" * 1601])
 def test_an_empty_or_over_long_reply_is_refused(api, db, handed_over, fake_twilio, work, body):
-    _refused(api, db, fake_twilio, work, handed_over, body, 422, field="body")
+    assert_reply_refused(api, db, fake_twilio, work, handed_over, body, 422, field="body")
 
 
 def test_an_empty_note_is_refused(api, db, handed_over):

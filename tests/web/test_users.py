@@ -324,10 +324,10 @@ def test_the_last_owner_is_never_demoted_or_deactivated(app, db, business, staff
     # Through the pages an owner always acts on someone else, so a second owner
     # exists; the rule itself holds for whoever acts (a concurrent change, a script).
     with app.test_request_context():  # the refusals speak the request's language
-        the_last_owner_stays(db, business, staff)
+        assert_the_last_owner_stays(db, business, staff)
 
 
-def the_last_owner_stays(db, business, staff):
+def assert_the_last_owner_stays(db, business, staff):
     ben = make_user(db, business, NEW_EMAIL)
     with pytest.raises(Conflict):
         service.set_role(db.session, ben, staff, UserRole.STAFF)
