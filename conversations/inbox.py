@@ -13,7 +13,6 @@ next text) or resolve it. The customer's next text opens a `pending`,
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 
 
 class InboxStatus(enum.StrEnum):
@@ -49,9 +48,3 @@ def after_customer_text(status: InboxStatus, *, handed_over: bool) -> InboxStatu
 def after_staff_message(status: InboxStatus) -> InboxStatus:
     """A staff message waits for the customer's answer."""
     return InboxStatus.PENDING
-
-
-def snooze_over(status: InboxStatus, snoozed_until: datetime | None, now: datetime) -> bool:
-    """Whether a snooze with an end time has reached it (a snooze without one ends
-    only with the customer's next text)."""
-    return status == InboxStatus.SNOOZED and snoozed_until is not None and snoozed_until <= now

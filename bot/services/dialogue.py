@@ -166,8 +166,10 @@ def _file_for_staff(conversation: Conversation, decided: Step) -> None:
     """Move the conversation along the inbox's life cycle after the customer's text,
     keeping why the bot handed it over."""
     status = inbox.after_customer_text(conversation.inbox_status, handed_over=decided.needs_staff)
-    if status != InboxStatus.SNOOZED:
-        conversation.snoozed_until = None
+    conversation.snoozed_until = None  # a text ends any snooze
+    if status != InboxStatus.BOT:
+        # Unread for staff: a text the bot handled on its own asks nothing of them.
+        conversation.unread_count += 1
     if decided.handover is not None:
         conversation.handover_reason = decided.handover.value
     elif status != conversation.inbox_status:

@@ -28,7 +28,6 @@ from bot.models import (
     Business,
     Conversation,
     Direction,
-    InboxStatus,
     Message,
     ProcessedWebhook,
 )
@@ -103,9 +102,6 @@ def handle_inbound(session: Session, form: Mapping[str, Any], *, now: datetime) 
         opt_out_type=form.get("OptOutType"),
         now=now,
     )
-    if conversation.inbox_status != InboxStatus.BOT:
-        # Unread for staff: a text the bot handled on its own asks nothing of them.
-        conversation.unread_count += 1
     session.flush()
     return InboundResult(Outcome.HANDLED, message, conversation, turn)
 

@@ -360,10 +360,9 @@ def wake_snoozed(session: Session, *, now: datetime) -> int:
         )
     ).all()
     for conversation in due:
-        if inbox.snooze_over(conversation.inbox_status, conversation.snoozed_until, now):
-            conversation.inbox_status = InboxStatus.OPEN
-            conversation.snoozed_until = None
-            conversation.last_activity_at = max(conversation.last_activity_at, now)
+        conversation.inbox_status = InboxStatus.OPEN
+        conversation.snoozed_until = None
+        conversation.last_activity_at = max(conversation.last_activity_at, now)
     session.flush()
     return len(due)
 

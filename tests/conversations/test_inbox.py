@@ -3,7 +3,7 @@ message and the clock, and when the bot stays quiet."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,7 +11,6 @@ from conversations.inbox import (
     InboxStatus,
     after_customer_text,
     after_staff_message,
-    snooze_over,
     staff_awaits_answer,
     staff_holds,
 )
@@ -47,15 +46,3 @@ def test_the_bot_stays_quiet_while_staff_hold_it():
     assert holding == {InboxStatus.OPEN, InboxStatus.PENDING, InboxStatus.SNOOZED}
     waiting = {status for status in InboxStatus if staff_awaits_answer(status)}
     assert waiting == {InboxStatus.PENDING}
-
-
-def test_a_snooze_ends_at_its_time_and_not_before():
-    until = NOW + timedelta(hours=1)
-    assert not snooze_over(InboxStatus.SNOOZED, until, NOW)
-    assert snooze_over(InboxStatus.SNOOZED, until, until)
-    assert snooze_over(InboxStatus.SNOOZED, until, until + timedelta(seconds=1))
-
-
-def test_a_snooze_without_a_time_waits_for_the_customer():
-    assert not snooze_over(InboxStatus.SNOOZED, None, NOW + timedelta(days=365))
-    assert not snooze_over(InboxStatus.OPEN, NOW - timedelta(hours=1), NOW)
