@@ -36,7 +36,6 @@ from sqlalchemy.orm import selectinload
 
 from bot.extensions import db
 from bot.models import (
-    AddressKind,
     AppointmentStatus,
     Author,
     CannedReply,
@@ -51,8 +50,16 @@ from bot.services import inbox
 from bot.services.errors import DomainError, NotFound
 from bot.services.records import upcoming_appointments, update_record
 from bot.web import inbox_queries
+from bot.web.words import (
+    ADDRESS_WORDS,
+    CHANNEL_WORDS,
+    INBOX_STATUS_WORDS,
+    NOTICE_WORDS,
+    NOTIFICATION_STATUS_WORDS,
+    STATUS_WORDS,
+)
 from outbound.segments import count_segments
-from outbound.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
+from outbound.vocabulary import Channel
 
 bp = Blueprint("inbox", __name__)
 
@@ -70,57 +77,6 @@ THREAD_LIMIT = 500
 MORNING = time(8, 0)  # when "tomorrow" and "next week" snoozes end, business time
 POLL_SECONDS = 4
 
-STATUS_WORDS = {
-    MessageStatus.RECEIVED: _l("received"),
-    MessageStatus.QUEUED: _l("queued"),
-    MessageStatus.ACCEPTED: _l("accepted"),
-    MessageStatus.SENT: _l("sent"),
-    MessageStatus.DELIVERED: _l("delivered"),
-    MessageStatus.UNDELIVERED: _l("undelivered"),
-    MessageStatus.FAILED: _l("failed"),
-    MessageStatus.READ: _l("read"),
-    MessageStatus.NOTE: _l("private note"),
-}
-INBOX_STATUS_WORDS = {
-    InboxStatus.BOT: _l("with the bot"),
-    InboxStatus.OPEN: _l("open"),
-    InboxStatus.PENDING: _l("pending"),
-    InboxStatus.SNOOZED: _l("snoozed"),
-    InboxStatus.RESOLVED: _l("resolved"),
-}
-CHANNEL_WORDS = {
-    Channel.SMS: _l("SMS"),
-    Channel.EMAIL: _l("Email"),
-    Channel.WHATSAPP: _l("WhatsApp"),
-    Channel.MESSENGER: _l("Messenger"),
-}
-NOTICE_WORDS = {
-    Notice.CONFIRMATION: _l("booking confirmation"),
-    Notice.PENDING: _l("request pending"),
-    Notice.REJECTED: _l("request declined"),
-    Notice.CANCELLATION: _l("cancellation"),
-    Notice.CHANGE: _l("change"),
-    Notice.REMINDER: _l("reminder"),
-    Notice.REQUEST_RECEIVED: _l("request received"),
-    Notice.NEW_BOOKING_FOR_BUSINESS: _l("new booking (to the business)"),
-    Notice.REBOOK: _l("rebooking nudge"),
-    Notice.ORDER_STATUS: _l("order status"),
-}
-NOTIFICATION_STATUS_WORDS = {
-    NotificationStatus.SCHEDULED: _l("scheduled"),
-    NotificationStatus.QUEUED: _l("queued"),
-    NotificationStatus.SENDING: _l("sending"),
-    NotificationStatus.SENT: _l("sent"),
-    NotificationStatus.DELIVERED: _l("delivered"),
-    NotificationStatus.FAILED: _l("failed"),
-    NotificationStatus.CANCELLED: _l("cancelled"),
-    NotificationStatus.SKIPPED: _l("skipped"),
-}
-ADDRESS_WORDS = {
-    AddressKind.TEL: _l("Phone"),
-    AddressKind.WHATSAPP: _l("WhatsApp"),
-    AddressKind.MESSENGER: _l("Messenger"),
-}
 # A service's Conflict code, in words for staff.
 REFUSALS = {
     "opted_out": _l("The customer opted out of this channel. Nothing was sent."),
