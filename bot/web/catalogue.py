@@ -311,7 +311,9 @@ def edit_location(location_id: int):
 
 
 def _location_page(form, location, days, status=200):
-    page = render_template("catalogue_location.html", form=form, location=location, days=days)
+    page = render_template(
+        "catalogue_location.html", form=form, location=location, days=days, max_rows=MAX_ROWS
+    )
     return page, status
 
 

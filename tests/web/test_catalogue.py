@@ -117,6 +117,24 @@ def test_a_lunch_break_is_two_ranges_and_editing_replaces_the_hours(owner, db):
     assert 'name="hours-1-1-opens"' in page  # every day offers two rows without a script
 
 
+def test_a_row_added_by_the_page_script_is_saved_and_the_rows_are_bounded(owner, db):
+    response = owner.post(
+        "/settings/locations/new",
+        data={
+            "name": "Salon Mitte",
+            "hours-2-0-opens": "08:00",
+            "hours-2-0-closes": "10:00",
+            "hours-2-2-opens": "15:00",  # a third row from "Add a range"; the second left empty
+            "hours-2-2-closes": "19:00",
+            "hours-2-9-opens": "20:00",  # beyond what the form offers: not read
+            "hours-2-9-closes": "21:00",
+        },
+    )
+    assert response.status_code == 302
+    hours = catalogue.opening_hours(only_location(db))
+    assert hours == {2: ((time(8), time(10)), (time(15), time(19)))}
+
+
 def test_bad_ranges_are_refused_next_to_their_day_with_the_values_kept(owner, db):
     owner.post("/settings/locations/new", data={"name": "Salon Mitte", **WEEK})
     location = only_location(db)

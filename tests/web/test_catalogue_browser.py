@@ -76,14 +76,15 @@ def test_an_owner_sets_opening_hours_with_the_keyboard(live_app, salon):
             type_and_tab(page, "Salon Mitte")
             expect(page.get_by_label("Address")).to_be_focused()
             type_and_tab(page)
-            for _weekday in range(5):  # Monday to Friday: range 1 typed, range 2 skipped
+            # Monday to Friday: range 1 typed; range 2 and "Add a range" tabbed past.
+            for _weekday in range(5):
                 type_and_tab(page, "09:00")
-                type_and_tab(page, "18:00", tabs=3)
+                type_and_tab(page, "18:00", tabs=4)
             expect(page.get_by_label("Saturday, range 1, opens")).to_be_focused()
             type_and_tab(page, "10:00")
-            type_and_tab(page, "14:00", tabs=3)
+            type_and_tab(page, "14:00", tabs=4)
             expect(page.get_by_label("Sunday, range 1, opens")).to_be_focused()
-            type_and_tab(page, tabs=4)  # Sunday stays empty: closed
+            type_and_tab(page, tabs=5)  # Sunday stays empty: closed
             expect(page.locator("#save-location")).to_be_focused()
             page.keyboard.press("Enter")
 
@@ -122,6 +123,13 @@ def test_the_hours_form_fits_a_phone(live_app, salon):
             # Refused next to Monday, the typed times still there, on a phone's width.
             expect(page.locator("#day-0")).to_contain_text("A range must open before it closes.")
             expect(page.get_by_label("Monday, range 1, opens")).to_have_value("18:00")
+            assert page.evaluate(FITS)
+            # "Add a range" (the page's script) gives Monday a fourth row, ready to type in.
+            monday_rows = page.locator("#day-0 .hours-range")
+            expect(monday_rows).to_have_count(3)
+            page.get_by_role("button", name="Add a range on Monday").click()
+            expect(monday_rows).to_have_count(4)
+            expect(page.get_by_label("Monday, range 4, opens")).to_be_focused()
             assert page.evaluate(FITS)
             save = page.locator("#save-location").bounding_box()
             assert save is not None and save["x"] + save["width"] <= 390
