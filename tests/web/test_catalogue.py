@@ -419,3 +419,16 @@ def test_another_business_rows_are_not_found(owner, db, other_business):
     assert db.session.scalar(select(StaffMember)).active is True
     assert db.session.scalar(select(Location)).name == "Filiale"
     assert db.session.scalar(select(RecordStatusDefinition)).label == "Fertig"
+
+
+def test_the_hours_form_speaks_the_business_language(logged_in):
+    # The owner has no language of their own; the business's is German.
+    page = logged_in.get("/settings/locations/new").text
+    assert "Öffnungszeiten" in page
+    assert "Montag, Zeitraum 1, öffnet" in page
+    response = logged_in.post(
+        "/settings/locations/new",
+        data={"name": "Filiale", "hours-6-0-opens": "14:00", "hours-6-0-closes": "10:00"},
+    )
+    assert response.status_code == 422
+    assert "Ein Zeitraum muss beginnen, bevor er endet." in day_block(response.text, 6)
