@@ -110,15 +110,25 @@ def _position_field():
     )
 
 
+def _label_field():
+    return StringField(
+        _l("Label"),
+        validators=[
+            InputRequired(message=_l("Enter a label.")),
+            Length(max=200, message=_l("Use at most %(max)d characters.", max=200)),
+        ],
+    )
+
+
 class StatusForm(FlaskForm):
     kind = SelectField(_l("For"), default=RecordKind.ORDER.value)
     code = StringField(_l("Code"), validators=[InputRequired(message=_l("Enter a code."))])
-    label = StringField(_l("Label"), validators=[InputRequired(message=_l("Enter a label."))])
+    label = _label_field()
     position = _position_field()
 
 
 class StatusEditForm(FlaskForm):
-    label = StringField(_l("Label"), validators=[InputRequired(message=_l("Enter a label."))])
+    label = _label_field()
     position = _position_field()
 
 
