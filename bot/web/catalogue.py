@@ -74,7 +74,7 @@ class StaffForm(FlaskForm):
 
 class StaffEditForm(FlaskForm):
     name = _name_field()
-    active = BooleanField(_l("Active (appointments can be booked with them)"))
+    active = BooleanField(_l("Active (still works here)"))
 
 
 class ServiceForm(FlaskForm):
@@ -133,7 +133,7 @@ class StatusEditForm(FlaskForm):
 
 
 def _kind_choices() -> list[tuple[str, str]]:
-    return [(kind.value, str(RECORD_KIND_WORDS[kind])) for kind in statuses.DEFINABLE_KINDS]
+    return [(kind.value, str(KIND_HEADINGS[kind])) for kind in statuses.DEFINABLE_KINDS]
 
 
 def _status_form(**data) -> StatusForm:
