@@ -9,7 +9,8 @@ module reads the forms, maps a service's DomainError to the field it names, and
 re-renders with 422 and everything typed. Opening hours are a grid of text inputs,
 `hours-<weekday>-<row>-opens` / `-closes` (weekday 0 = Monday); a day whose rows are
 all empty is closed, and each day offers one empty row more than it has ranges, at
-least two (a lunch break) without any script.
+least two (a lunch break), without any script; `static/catalogue_hours.js` only adds
+rows in place ("Add a range").
 """
 
 from __future__ import annotations
@@ -201,7 +202,7 @@ def typed_rows(form: Mapping[str, str]) -> dict[int, list[tuple[str, str]]]:
 
 
 def clock(text: str) -> time | None:
-    """ "9", "09:00", "9.30" as a time of day; None for anything else (e.g. "25:00")."""
+    """Read "9", "09:00" or "9.30" as a time of day; None for anything else ("25:00")."""
     match = CLOCK.match(text)
     if match is None:
         return None
@@ -271,7 +272,7 @@ def form_days(
         if problems and weekday in problems:
             filled = list(rows.get(weekday, []))  # as typed, blanks included
         count = min(MAX_ROWS, max(MIN_ROWS, len(filled) + 1))
-        padded = (filled + [("", "")] * count)[: max(count, len(filled))]
+        padded = filled + [("", "")] * (count - len(filled))
         days.append(Day(weekday, names[weekday], padded, list((problems or {}).get(weekday, []))))
     return days
 
