@@ -73,7 +73,7 @@ def index():
         month_name=_month_name(month, "MMMM yyyy"),
         usage=usage,
         previous=shift_month(month, -1) if valid_month(shift_month(month, -1)) else None,
-        following=shift_month(month, 1) if valid_month(shift_month(month, 1)) else None,
+        following=shift_month(month, 1) if month < this_month else None,  # no future
         history=[(each, _month_name(each, "MMM yyyy"), figures) for each, figures in history],
         chart=chart(history),
         chart_size=(CHART_WIDTH, CHART_HEIGHT, CHART_BASE),

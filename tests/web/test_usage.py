@@ -158,6 +158,7 @@ def test_without_a_month_the_page_shows_this_one(app, owner, business):
     html = page(client.get("/usage"))
     assert f'data-month="{this_month}"' in html
     assert f'href="/usage?month={shift_month(this_month, -1)}"' in html
+    assert 'id="usage-next"' not in html  # the months to come have nothing to count yet
     assert figures(html) == dict.fromkeys(FIGURES.values(), 0)
 
 
