@@ -332,3 +332,16 @@ def test_logged_out_visitors_are_sent_to_the_login(app, ursula, db):
         assert response.status_code == 302, path
         assert "/login" in response.headers["Location"]
     assert db.session.query(Customer).count() == 1
+
+
+def test_the_page_speaks_the_salons_german(app, staff, ursula, db, business, now):
+    staff.locale = None  # the business's language
+    cut = Service(business_id=business.id, name="Haarschnitt", rebook_interval_days=42)
+    db.session.add(cut)
+    db.session.commit()
+    visit(db, business, ursula, cut, now - timedelta(days=3))
+    shown = page(log_in(app).get(f"/customers/{ursula.id}"))
+    assert (
+        "1 Besuch, also weniger als 3: das Neubuchungsintervall von Haarschnitt, 42 Tage." in shown
+    )
+    assert "Einverstanden mit Nachrichten per SMS" in shown and "Nicht abgemeldet." in shown
