@@ -1,6 +1,7 @@
 """The customer and usage pages in Debian's Chromium against the app served over HTTP:
-finding a customer by their number and opening them with the keyboard alone, and the
-month's usage readable on a phone-sized screen without scrolling sideways."""
+finding a customer by their number, opening them and giving their SMS consent with the
+keyboard alone, and the month's usage readable on a phone-sized screen without scrolling
+sideways."""
 
 from __future__ import annotations
 
@@ -104,6 +105,16 @@ def test_customers_and_usage_in_a_browser(live_app, salon):
             expect(page).to_have_url(re.compile(rf"/customers/{salon['ursula']}$"))
             expect(page.get_by_label("Name", exact=True)).to_have_value("Ursula Hoffmann")
             expect(page.locator("#prediction-day")).to_have_text("No visit yet.")
+
+            # Consent given with the keyboard; Enter in a field saves (through the CSRF check).
+            consent = page.get_by_label("Agrees to notices by SMS")
+            consent.focus()
+            page.keyboard.press("Space")
+            expect(consent).to_be_checked()
+            page.get_by_label("Name", exact=True).focus()
+            page.keyboard.press("Enter")
+            expect(page.locator(".flash")).to_have_text("The changes to Ursula Hoffmann are saved.")
+            expect(page.get_by_label("Agrees to notices by SMS")).to_be_checked()
 
             # The month's usage on a phone: the figures readable, nothing wider than the screen.
             phone = browser.new_page(viewport=PHONE)
