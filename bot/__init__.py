@@ -40,6 +40,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from bot.extensions import csrf, db, limiter, login_manager, migrate
     from bot.web import auth, inbox, language, links, simulator, users
     from bot.web import catalogue as catalogue_pages
+    from bot.web import customers as customer_pages
+    from bot.web import usage as usage_pages
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -57,6 +59,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(users.bp)  # team, invitations, own account
     app.register_blueprint(catalogue_pages.bp)  # locations, staff, services, statuses
     app.register_blueprint(links.bp)  # customer links; its form carries the CSRF token
+    app.register_blueprint(customer_pages.bp)  # /customers: staff and owners
+    app.register_blueprint(usage_pages.bp)  # /usage: owners
     if settings["SMS_TRANSPORT"] == "simulator":
         # Fabricated customer texts have no place next to real ones: with real
         # Twilio the simulator is not there at all.

@@ -79,6 +79,32 @@ class RebookSettings:
     send_time: time | None = None
 
 
+class Basis(enum.StrEnum):
+    """What a predicted next visit rests on (R2.6)."""
+
+    PATTERN = "pattern"  # 3 visits or more: the median of the customer's recent gaps
+    SERVICE = "service"  # the last visit's service's own rebook interval
+    CATEGORY = "category"  # the typical interval of that service's category
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """When a customer is expected back (and at risk from then on), and why (R2.6).
+
+    `last_visit` None: no visit yet. `day` None with a visit: no interval is
+    known for the last visit's service or its category. `interval_days` is
+    what was added to the last visit's day; for the pattern `usual_days` is
+    the customer's median gap before the PATTERN_MAX_DAYS cap."""
+
+    last_visit: date | None
+    visits: int  # days with a visit
+    day: date | None
+    basis: Basis | None
+    interval_days: int | None
+    usual_days: int | None
+    service_name: str | None
+
+
 @dataclass(frozen=True)
 class RebookTiming:
     """The moment a nudge is due for `visit`, or None with the reason in `reason`."""
@@ -215,10 +241,22 @@ def is_rebook_key(key: str) -> bool:
     return key.startswith(KEY_PREFIX)
 
 
-def _at_risk_day(
+def predict_next_visit(bookings: Sequence[Booking], *, now: datetime, zone: str) -> Prediction:
+    """When the customer is expected back as of `now`, and on what basis (R2.6).
+
+    `bookings` are all the customer's appointments (any status). The day is
+    the one from which the customer counts as at risk: the last visit plus
+    their own usual gap (3 visits or more) or the typical interval of the last
+    visit's service or of its category. No visit yet: everything None."""
+    visit = last_visit(bookings, now)
+    if visit is None:
+        return Prediction(None, 0, None, None, None, None, None)
+    return _prediction(bookings, visit, now, ZoneInfo(zone))
+
+
+def _prediction(
     bookings: Sequence[Booking], visit: Booking, now: datetime, tz: ZoneInfo
-) -> tuple[date | None, str]:
-    """The day the customer falls out of their pattern, and how it was found (R2.6)."""
+) -> Prediction:
     days = sorted({b.starts_at.astimezone(tz).date() for b in bookings if is_visit(b, now)})
     last_day = visit.starts_at.astimezone(tz).date()
     if len(days) >= PATTERN_MIN_VISITS:
@@ -226,18 +264,49 @@ def _at_risk_day(
         recent = gaps[-PATTERN_RECENT_GAPS:]
         usual = max(1, round(statistics.median(recent)))
         interval = min(usual, PATTERN_MAX_DAYS)
-        capped = f", at risk after {interval} at the latest" if usual > interval else ""
-        return last_day + timedelta(days=interval), (
-            f"{len(days)} visits, usually every {usual} days{capped}"
+        return Prediction(
+            last_day,
+            len(days),
+            last_day + timedelta(days=interval),
+            Basis.PATTERN,
+            interval,
+            usual,
+            visit.service_name,
         )
     interval = visit.interval_days or visit.category_interval_days
-    service = f"service {visit.service_name!r}" if visit.service_name else "the visit's service"
     if interval is None:
+        return Prediction(last_day, len(days), None, None, None, None, visit.service_name)
+    basis = Basis.SERVICE if visit.interval_days else Basis.CATEGORY
+    return Prediction(
+        last_day,
+        len(days),
+        last_day + timedelta(days=interval),
+        basis,
+        interval,
+        None,
+        visit.service_name,
+    )
+
+
+def _at_risk_day(
+    bookings: Sequence[Booking], visit: Booking, now: datetime, tz: ZoneInfo
+) -> tuple[date | None, str]:
+    """The day the customer falls out of their pattern, and how it was found (R2.6)."""
+    found = _prediction(bookings, visit, now, tz)
+    if found.basis == Basis.PATTERN:
+        capped = (
+            f", at risk after {found.interval_days} at the latest"
+            if found.usual_days > found.interval_days
+            else ""
+        )
+        return found.day, f"{found.visits} visits, usually every {found.usual_days} days{capped}"
+    service = f"service {visit.service_name!r}" if visit.service_name else "the visit's service"
+    if found.day is None:
         return None, f"no rebook interval is known for {service} or its category"
-    source = "its" if visit.interval_days else "its category's"
-    return last_day + timedelta(days=interval), (
-        f"{len(days)} visit{'s' if len(days) != 1 else ''}, {service} ({source} "
-        f"interval: {interval} days)"
+    source = "its" if found.basis == Basis.SERVICE else "its category's"
+    return found.day, (
+        f"{found.visits} visit{'s' if found.visits != 1 else ''}, {service} ({source} "
+        f"interval: {found.interval_days} days)"
     )
 
 

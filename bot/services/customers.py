@@ -7,22 +7,43 @@ The WhatsApp number, set when the customer agreed to WhatsApp notices, is
 kept the same way in their `whatsapp` address. Every text is one line: the
 name and email reach email headers, calendar cards and texts
 (`bot.safe_values`).
+
+The customer pages read through here as well: the search (`search_customers`,
+any notation of a number finds its E.164), the state of each address with
+where its opt-out came from (`address_states`), and the customer's records,
+notices and conversations (`customer_history`).
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.models import AddressKind, Business, ContactAddress, Customer, utcnow
+from bot.models import (
+    AddressKind,
+    Business,
+    ContactAddress,
+    Conversation,
+    Customer,
+    Direction,
+    Message,
+    Notification,
+    Record,
+    utcnow,
+)
 from bot.phones import InvalidPhoneNumber, parse_phone
 from bot.safe_values import email_address_problem, line_problem
 from bot.services.errors import Conflict, DomainError, refuse_problem
 from bot.services.lookup import owned_row
 from bot.services.notify import release_privacy_holds
 from outbound.rendering import SUPPORTED_LOCALES
+from outbound.transports.twilio import OPTED_OUT
+from outbound.vocabulary import Channel
 
 FIELDS = (
     "name",
@@ -140,3 +161,184 @@ def _set_number(
     setattr(customer, field, number.e164)
     if field == "phone":
         customer.phone_is_mobile = number.is_mobile
+
+
+# --- reading, for the customer pages ----------------------------------------------
+
+
+def search_customers(
+    session: Session, business: Business, q: str | None, *, offset: int = 0, limit: int = 50
+) -> tuple[list[Customer], bool]:
+    """The business's customers whose name, email or a number holds `q` (all without
+    one), by name, from `offset`: at most `limit`, and whether there are more.
+
+    As in the inbox's search `%` and `_` are literal, and a number written with
+    spaces, brackets or a leading 0 ("0151 1234…") finds its E.164 ("+49151…"),
+    also when it is a number the customer used before (their contact addresses).
+    """
+    statement = select(Customer).where(Customer.business_id == business.id)
+    text = (q or "").strip()
+    if text:
+        statement = statement.where(_matches(business, text))
+    rows = session.scalars(
+        statement.order_by(Customer.name.is_(None), Customer.name, Customer.id)
+        .offset(max(0, offset))
+        .limit(limit + 1)
+    ).all()
+    return list(rows[:limit]), len(rows) > limit
+
+
+def _matches(business: Business, q: str):
+    pattern = contains_pattern(q)
+    conditions = [
+        Customer.name.ilike(pattern, escape="\\"),
+        Customer.email.ilike(pattern, escape="\\"),
+        Customer.phone.like(pattern, escape="\\"),
+    ]
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= 3 and re.fullmatch(r"[\d\s()+/.-]+", q):
+        number = contains_pattern(digits.lstrip("0"))
+        conditions.append(Customer.phone.like(number, escape="\\"))
+        conditions.append(
+            select(ContactAddress.id)
+            .where(
+                ContactAddress.customer_id == Customer.id,
+                ContactAddress.business_id == business.id,
+                ContactAddress.value.like(number, escape="\\"),
+            )
+            .exists()
+        )
+    return or_(*conditions)
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern for "contains `text`" with `%`, `_` and the escape taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# The channel each kind of address is written to on.
+_CHANNELS = {
+    AddressKind.TEL: Channel.SMS,
+    AddressKind.WHATSAPP: Channel.WHATSAPP,
+    AddressKind.MESSENGER: Channel.MESSENGER,
+}
+_PREFIXES = {AddressKind.WHATSAPP: "whatsapp:", AddressKind.MESSENGER: "messenger:"}
+# An opt-out recorded from a text carries the text's moment of receipt.
+_SAME_MOMENT = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class AddressState:
+    """One of the customer's addresses: whether notices go there now, and its opt-out.
+
+    `stop_text` is the customer's own message that opted them out (they texted
+    STOP or the like); `carrier_refusal` is set when Twilio refused a message
+    to the address because it had opted out with the carrier (error 21610)."""
+
+    address: ContactAddress
+    current: bool
+    stop_text: Message | None = None
+    carrier_refusal: Message | None = None
+
+    @property
+    def opted_out_at(self) -> datetime | None:
+        return self.address.opted_out_at
+
+
+def address_states(session: Session, customer: Customer) -> list[AddressState]:
+    """Each address of the customer (current ones first) with its opt-out and its source."""
+    states = []
+    for address in customer.addresses:
+        current = customer.address(address.kind) is address
+        if address.opted_out_at is None:
+            states.append(AddressState(address, current))
+            continue
+        states.append(
+            AddressState(
+                address,
+                current,
+                stop_text=_stop_text(session, address),
+                carrier_refusal=_carrier_refusal(session, address),
+            )
+        )
+    return sorted(
+        states, key=lambda state: (not state.current, state.address.kind, state.address.id)
+    )
+
+
+def _written(address: ContactAddress) -> set[str]:
+    """How Twilio writes the address (bare E.164 for SMS, prefixed for the others)."""
+    return {address.value, _PREFIXES.get(address.kind, "") + address.value}
+
+
+def _stop_text(session: Session, address: ContactAddress) -> Message | None:
+    return session.scalar(
+        select(Message)
+        .where(
+            Message.business_id == address.business_id,
+            Message.direction == Direction.INBOUND,
+            Message.channel == _CHANNELS[address.kind],
+            Message.from_address.in_(_written(address)),
+            Message.created_at >= address.opted_out_at - _SAME_MOMENT,
+            Message.created_at <= address.opted_out_at + _SAME_MOMENT,
+        )
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+    )
+
+
+def _carrier_refusal(session: Session, address: ContactAddress) -> Message | None:
+    return session.scalar(
+        select(Message)
+        .where(
+            Message.business_id == address.business_id,
+            Message.direction == Direction.OUTBOUND,
+            Message.to_address.in_(_written(address)),
+            Message.error_code == OPTED_OUT,
+        )
+        .order_by(Message.id)
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class CustomerHistory:
+    """What the business has done with a customer, newest first, each list bounded."""
+
+    records: list[Record]
+    notifications: list[Notification]
+    conversations: list[Conversation]
+
+
+def customer_history(
+    session: Session, business: Business, customer: Customer, *, limit: int = 50
+) -> CustomerHistory:
+    """The customer's records, notices and conversations, newest first, `limit` of each."""
+    mine = {"business_id": business.id, "customer_id": customer.id}
+    return CustomerHistory(
+        records=list(
+            session.scalars(
+                select(Record)
+                .filter_by(**mine)
+                .order_by(Record.starts_at.desc().nulls_last(), Record.id.desc())
+                .limit(limit)
+            )
+        ),
+        notifications=list(
+            session.scalars(
+                select(Notification)
+                .filter_by(**mine)
+                .order_by(Notification.due_at.desc(), Notification.id.desc())
+                .limit(limit)
+            )
+        ),
+        conversations=list(
+            session.scalars(
+                select(Conversation)
+                .filter_by(**mine)
+                .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+                .limit(limit)
+            )
+        ),
+    )

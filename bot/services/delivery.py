@@ -51,6 +51,7 @@ _ADDRESS_KINDS = {
     Channel.MESSENGER: AddressKind.MESSENGER,
 }
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
+_FIRST_YEAR, _LAST_YEAR = 1970, 2199  # the months usage is counted for
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +195,42 @@ def monthly_usage(session: Session, business: Business, month: str) -> dict[str,
     }
 
 
+def usage_history(
+    session: Session, business: Business, month: str, *, months: int = 12
+) -> list[tuple[str, dict[str, int]]]:
+    """`monthly_usage` of the `months` calendar months up to and including `month`,
+    oldest first (months before the first countable year left out). Raises
+    DomainError(field="month") for a bad month."""
+    _month_bounds(month, business.timezone)
+    shown = [shift_month(month, -back) for back in range(months - 1, -1, -1)]
+    return [
+        (each, monthly_usage(session, business, each))
+        for each in shown
+        if _FIRST_YEAR <= int(each[:4]) <= _LAST_YEAR
+    ]
+
+
+def shift_month(month: str, by: int) -> str:
+    """The month `by` months after (before, when negative) `month`, both "YYYY-MM"."""
+    year, number = divmod(int(month[:4]) * 12 + int(month[5:7]) - 1 + by, 12)
+    return f"{year:04d}-{number + 1:02d}"
+
+
+def month_of(business: Business, moment: datetime) -> str:
+    """The business's calendar month `moment` falls in, as "YYYY-MM"."""
+    return moment.astimezone(ZoneInfo(business.timezone)).strftime("%Y-%m")
+
+
+def valid_month(month: str) -> bool:
+    """Whether `month` is a month `monthly_usage` counts ("YYYY-MM", years 1970 to 2199)."""
+    match = _MONTH.fullmatch(month or "")
+    return (
+        match is not None
+        and 1 <= int(match[2]) <= 12
+        and _FIRST_YEAR <= int(match[1]) <= _LAST_YEAR
+    )
+
+
 def follow_delivery(session: Session, message: Message, *, now: datetime) -> None:
     """Bring a sent notification in line with what became of its message: delivered,
     failed with the reason, or, for WhatsApp free text refused outside the window
@@ -228,12 +265,13 @@ def _count(condition) -> object:
 
 
 def _month_bounds(month: str, timezone: str) -> tuple[datetime, datetime]:
-    match = _MONTH.fullmatch((month or "").strip())
-    if match is None or not 1 <= int(match[2]) <= 12 or not 1970 <= int(match[1]) <= 2199:
+    month = (month or "").strip()
+    if not valid_month(month):
         raise DomainError(
-            f"month must look like 2026-11 (years 1970 to 2199), not {month!r}", field="month"
+            f"month must look like 2026-11 (years {_FIRST_YEAR} to {_LAST_YEAR}), not {month!r}",
+            field="month",
         )
-    year, number = int(match[1]), int(match[2])
+    year, number = int(month[:4]), int(month[5:7])
     zone = ZoneInfo(timezone)
     start = datetime(year, number, 1, tzinfo=zone)
     end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=zone)

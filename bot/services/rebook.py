@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.models import (
     AppointmentStatus,
     Business,
+    Customer,
     Notification,
     NotificationRule,
     Record,
@@ -47,10 +48,12 @@ from bot.services.nudge_store import DueNudge, store_due_nudges
 from outbound.rebook import (
     KEY_PREFIX,
     Booking,
+    Prediction,
     RebookMode,
     RebookSettings,
     is_rebook_key,
     nudge_blocker,
+    predict_next_visit,
     rebook_due,
     scan_horizon,
     typical_intervals,
@@ -124,6 +127,27 @@ def nudge_stale_reason(session: Session, notification: Notification, visit: Reco
         now=notification.due_at,
         zone=business.timezone,
     )
+
+
+def predicted_visit(
+    session: Session, business: Business, customer: Customer, *, now: datetime
+) -> Prediction:
+    """The customer's predicted next visit as of `now` and what it rests on (R2.6),
+    read from their appointments as the nudge planner reads them, so the
+    customer page shows the day the `predicted` rebook rules work from."""
+    service_facts, _ = _service_facts(session, business)
+    bookings = dict(
+        _read_bookings(
+            session,
+            (Record.business_id == business.id)
+            & (Record.customer_id == customer.id)
+            & (Record.kind == RecordKind.APPOINTMENT)
+            & Record.status.in_(_COUNTED_STATUSES)
+            & Record.starts_at.is_not(None),
+            service_facts,
+        )
+    )
+    return predict_next_visit(bookings.get(customer.id, []), now=now, zone=business.timezone)
 
 
 def is_rebook_nudge(notification: Notification) -> bool:
