@@ -480,3 +480,14 @@ def test_another_business_s_rule_is_404(browser, db, business):
     assert rule_named(db, other, "Reminder") is not None
     assert rule_named(db, business, "Reminder") is not None
     assert "Other Salon" not in browser.get("/rules").text
+
+
+def test_the_page_speaks_the_business_s_language(app, db, business, owner):
+    owner.locale = None  # the salon's German
+    db.session.commit()
+
+    page = log_in(app).get("/rules").text
+
+    assert "Benachrichtigungsregeln" in page
+    assert "1 Tag vor Beginn" in page
+    assert "Status geändert zu bestätigt" in page
