@@ -61,6 +61,7 @@ from outbound.vocabulary import Audience, ChannelChoice, Notice, Trigger
 
 # "rules" is the API's blueprint (/api/v1/rules); the pages take the next name.
 bp = Blueprint("rules_pages", __name__)
+MAX_ID = 2**31 - 1  # the widest id a database column holds; a larger one names no rule
 
 # --- the page's own words --------------------------------------------------------
 
@@ -368,11 +369,12 @@ def _rule_form(kind: RecordKind, **kwargs) -> RuleForm:
 
 def _refuse(form: RuleForm, error: DomainError) -> None:
     """Put a service refusal next to the form field it concerns."""
-    name = FORM_FIELD.get(error.field or "", error.field or "")
-    target = getattr(form, name, None) if name in form._fields else None
-    words = REFUSAL_WORDS.get(error.field or "")
-    message = str(words) if words else error.message
-    (target or form.name).errors = [*(target or form.name).errors, message]
+    field = error.field or ""
+    name = FORM_FIELD.get(field, field)
+    # A field the form does not show (none today) puts the message under the name.
+    target = form[name] if name in form else form.name
+    words = REFUSAL_WORDS.get(field)
+    target.errors = [*target.errors, str(words) if words else error.message]
 
 
 def _form_page(form: RuleForm, kind: RecordKind, rule: NotificationRule | None, status=200):
@@ -445,6 +447,8 @@ def bulk():
         ids = [int(value) for value in request.form.getlist("rule_ids")]
     except ValueError:
         ids = []
+    if any(not 0 < rule_id <= MAX_ID for rule_id in ids):
+        abort(404)
     if not ids:
         errors = {"rule_ids": _("Select at least one rule first.")}
         return _list_page(kind, errors=errors, bulk=bulk, status=422)
@@ -521,14 +525,14 @@ def create():
     return _form_page(form, kind, None, 422)
 
 
-@bp.get("/rules/<int:rule_id>")
+@bp.get(f"/rules/<int(max={MAX_ID}):rule_id>")
 @owner_required
 def edit(rule_id: int):
     rule = _owned_rule(rule_id)
     return _form_page(_rule_form(rule.kind, data=form_values(rule)), rule.kind, rule)
 
 
-@bp.post("/rules/<int:rule_id>")
+@bp.post(f"/rules/<int(max={MAX_ID}):rule_id>")
 @owner_required
 def update(rule_id: int):
     rule = _owned_rule(rule_id)
@@ -550,7 +554,7 @@ def update(rule_id: int):
     return _form_page(form, kind, rule, 422)
 
 
-@bp.post("/rules/<int:rule_id>/delete")
+@bp.post(f"/rules/<int(max={MAX_ID}):rule_id>/delete")
 @owner_required
 def delete(rule_id: int):
     rule = _owned_rule(rule_id)

@@ -480,6 +480,9 @@ def test_another_business_s_rule_is_404(browser, db, business):
     assert rule_named(db, other, "Reminder") is not None
     assert rule_named(db, business, "Reminder") is not None
     assert "Other Salon" not in browser.get("/rules").text
+    assert browser.get("/rules/99999999999999999999").status_code == 404
+    huge = {"kind": "appointment", "rule_ids": "99999999999999999999", "action": "delete"}
+    assert browser.post("/rules/bulk", data=huge).status_code == 404
 
 
 def test_the_page_speaks_the_business_s_language(app, db, business, owner):
