@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from bot.web import catalogue as catalogue_pages
     from bot.web import customers as customer_pages
     from bot.web import usage as usage_pages
+    from bot.web import rules as rules_pages
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -61,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(links.bp)  # customer links; its form carries the CSRF token
     app.register_blueprint(customer_pages.bp)  # /customers: staff and owners
     app.register_blueprint(usage_pages.bp)  # /usage: owners
+    app.register_blueprint(rules_pages.bp)  # notification rules (owners)
     if settings["SMS_TRANSPORT"] == "simulator":
         # Fabricated customer texts have no place next to real ones: with real
         # Twilio the simulator is not there at all.
