@@ -41,8 +41,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from bot.web import auth, inbox, language, links, simulator, users
     from bot.web import catalogue as catalogue_pages
     from bot.web import customers as customer_pages
-    from bot.web import usage as usage_pages
     from bot.web import rules as rules_pages
+    from bot.web import usage as usage_pages
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
