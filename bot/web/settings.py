@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, EmailField, SelectField, StringField, TelField, URLField
 from wtforms.widgets import NumberInput
 
@@ -226,12 +227,17 @@ def _save(form: FlaskForm, values: dict) -> bool:
             changes,
             allow_private_webhook_urls=current_app.config["ALLOW_PRIVATE_WEBHOOK_URLS"],
         )
-        db.session.flush()
+        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         _show_problem(form, error)
         return False
-    db.session.commit()
+    except IntegrityError:
+        # Another business took the same sender between the check and the commit.
+        db.session.rollback()
+        field = next((name for name in service.SENDER_SETTINGS if name in changes), None)
+        _show_problem(form, DomainError("sender in use", code="sender_taken", field=field))
+        return False
     return True
 
 
@@ -295,6 +301,7 @@ def _general_page(form: GeneralForm, status: int = 200):
     page = render_template(
         "settings_general.html",
         form=form,
+        business=business,
         reminders=service.reminder_rules(db.session, business),
         rules_url=request.script_root + "/rules",
         lead_words=lead_words,

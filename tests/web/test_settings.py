@@ -322,3 +322,20 @@ def test_a_logged_out_visitor_is_sent_to_the_login(app, salon, db):
         response = visitor.post(path, data=data)
         assert response.status_code == 302 and "/login" in response.location, path
     assert api_business(app, key)["name"] == "Salon Sonnenschein"
+
+
+def test_sms_on_without_a_sender_points_to_the_messaging_page(app, salon):
+    business, key = salon
+    patched = app.test_client().patch(
+        "/api/v1/business",
+        json={"sms_from": None, "sms_enabled": True},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert patched.status_code == 200, patched.text
+    owner = log_in(app)
+    note = re.search(
+        r'<p class="field-hint" id="no-sender-note">(.*?)</p>', owner.get("/settings").text, re.S
+    )
+    assert note and 'href="/settings/messaging"' in note.group(1)
+    assert owner.post("/settings/messaging", data={"sms_from": "+4930555010"}).status_code == 302
+    assert 'id="no-sender-note"' not in owner.get("/settings").text
