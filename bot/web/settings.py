@@ -347,9 +347,22 @@ def messaging():
 @owner_required
 def save_messaging():
     form = MessagingForm()
-    if form.validate_on_submit() and _save(form, _messaging_values(form)):
-        flash(_("The senders are saved."), "info")
-        return redirect(url_for("settings.messaging"))
+    if form.validate_on_submit():
+        business = current_user.business
+        values = _messaging_values(form)
+        # The first sender switches SMS on, as when a business is created with one: the
+        # owner has said how to send. A business that had a sender keeps its choice.
+        first_sender = not (business.sms_from or business.messaging_service_sid) and bool(
+            values["sms_from"] or values["messaging_service_sid"]
+        )
+        switched_on = first_sender and not business.sms_enabled
+        if switched_on:
+            values["sms_enabled"] = True
+        if _save(form, values):
+            flash(_("The senders are saved."), "info")
+            if switched_on:
+                flash(_("SMS is switched on: texts now leave from this sender."), "info")
+            return redirect(url_for("settings.messaging"))
     return _messaging_page(form, 422)
 
 
@@ -361,7 +374,7 @@ def _messaging_page(form: MessagingForm, status: int = 200):
         form=form,
         business=business,
         region_name=region_names.get(business.phone_region, business.phone_region),
-        default_pace=current_app.config.get("SMS_PER_SECOND"),
+        default_pace=f"{current_app.config.get('SMS_PER_SECOND') or 1:g}",
     )
     return page, status
 

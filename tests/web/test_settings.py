@@ -339,3 +339,27 @@ def test_sms_on_without_a_sender_points_to_the_messaging_page(app, salon):
     assert note and 'href="/settings/messaging"' in note.group(1)
     assert owner.post("/settings/messaging", data={"sms_from": "+4930555010"}).status_code == 302
     assert 'id="no-sender-note"' not in owner.get("/settings").text
+
+
+def test_the_first_sender_switches_sms_on_and_a_later_one_keeps_the_choice(app, salon):
+    business, key = salon
+    patched = app.test_client().patch(
+        "/api/v1/business",
+        json={"sms_from": None, "sms_enabled": False},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert patched.status_code == 200, patched.text
+    owner = log_in(app)
+    assert 'id="sms-off-note"' in owner.get("/settings/messaging").text
+    assert owner.post("/settings/messaging", data={"sms_from": "030 555010"}).status_code == 302
+    assert api_business(app, key)["sms_enabled"] is True
+    page = owner.get("/settings/messaging").text
+    assert "SMS sind eingeschaltet" in page and 'id="sms-off-note"' not in page
+
+    # Switched off again by the owner (the region now NL, hence the +49): a new number
+    # does not overrule that.
+    unticked = {k: v for k, v in GENERAL.items() if k != "sms_enabled"}
+    assert owner.post("/settings", data={**unticked, "locale": "de"}).status_code == 302
+    assert owner.post("/settings/messaging", data={"sms_from": "+49 30 555011"}).status_code == 302
+    saved = api_business(app, key)
+    assert saved["sms_enabled"] is False and saved["sms_from"] == "+4930555011"

@@ -62,13 +62,16 @@ def test_the_owner_sets_the_twilio_number_with_the_keyboard(live_app, salon):
             expect(page.locator("#save-messaging")).to_be_focused()
             page.keyboard.press("Enter")
 
-            expect(page.get_by_role("status")).to_contain_text("The senders are saved.")
+            flashes = page.get_by_role("status")
+            expect(flashes.first).to_contain_text("The senders are saved.")
+            expect(flashes.last).to_contain_text("SMS is switched on")  # its first sender
             expect(page.locator("#sms_from")).to_have_value("+49305550777")
         finally:
             browser.close()
 
     with live_app.app_context():
-        assert _db.session.get(Business, salon).sms_from == "+49305550777"
+        business = _db.session.get(Business, salon)
+        assert business.sms_from == "+49305550777" and business.sms_enabled
         _db.session.remove()
 
 
