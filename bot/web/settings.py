@@ -172,6 +172,8 @@ def _number(field, kind, required_message=None):
         if required_message is not None:
             field.errors.append(required_message)
         return None
+    if kind is float:
+        text = text.replace(",", ".")  # 1,5 as German and Dutch write it
     try:
         return kind(text)
     except ValueError:
@@ -242,7 +244,9 @@ def _save(form: FlaskForm, values: dict) -> bool:
 
 
 def _show_problem(form: FlaskForm, error: DomainError) -> None:
-    field = getattr(form, error.field or "", None) or next(iter(form))
+    field = getattr(form, error.field or "", None) or next(
+        shown for shown in form if shown.type != "CSRFTokenField"
+    )
     if error.code == "sender_taken":
         message = _(
             "Another business already uses this sender; "

@@ -180,7 +180,7 @@ def test_the_twilio_senders_are_saved_in_e164(app, salon):
             "sms_from": "030 5550 777",
             "messaging_service_sid": "MG" + "a1" * 16,
             "whatsapp_from": "0151 23456789",
-            "sms_per_second": "1",
+            "sms_per_second": "1,5",
         },
     )
     assert response.status_code == 302, response.text
@@ -188,7 +188,7 @@ def test_the_twilio_senders_are_saved_in_e164(app, salon):
     assert saved["sms_from"] == "+49305550777"
     assert saved["messaging_service_sid"] == "MG" + "a1" * 16
     assert saved["whatsapp_from"] == "+4915123456789"
-    assert saved["sms_per_second"] == 1.0
+    assert saved["sms_per_second"] == 1.5
     page = owner.get("/settings/messaging").text
     assert_kept(page, "sms_from", "+49305550777")
 
