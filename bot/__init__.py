@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from bot.web import catalogue as catalogue_pages
     from bot.web import customers as customer_pages
     from bot.web import rules as rules_pages
+    from bot.web import settings as settings_pages
     from bot.web import usage as usage_pages
 
     db.init_app(app)
@@ -59,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(inbox.bp)
     app.register_blueprint(users.bp)  # team, invitations, own account
     app.register_blueprint(catalogue_pages.bp)  # locations, staff, services, statuses
+    app.register_blueprint(settings_pages.bp)  # the business's settings and API keys
     app.register_blueprint(links.bp)  # customer links; its form carries the CSRF token
     app.register_blueprint(customer_pages.bp)  # /customers: staff and owners
     app.register_blueprint(usage_pages.bp)  # /usage: owners

@@ -1,15 +1,17 @@
 """Creating a business with its defaults, its settings, and its API keys.
 
-Settings are checked here whoever changes them (API, CLI, demo): every text is
-one line (it reaches email headers and texts), `email_from` is one mailbox, the
-links shown to customers are http(s) with a public host, and `webhook_url`,
-which the server calls, resolves only to public addresses unless the server
-allows private ones (`bot.safe_values`).
+Settings are checked here whoever changes them (API, web console, CLI, demo):
+every text is one line (it reaches email headers and texts), `email_from` is one
+mailbox, the links shown to customers are http(s) with a public host, and
+`webhook_url`, which the server calls, resolves only to public addresses unless
+the server allows private ones (`bot.safe_values`). API keys are created here
+(shown once, kept as a hash), listed and revoked; a revoked key opens nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,10 +32,10 @@ from bot.safe_values import (
     mailbox_problem,
     shown_url_problem,
 )
-from bot.services.errors import Conflict, DomainError, refuse_problem
+from bot.services.errors import Conflict, DomainError, NotFound, refuse_problem
 from outbound.rendering import SUPPORTED_LOCALES, default_template, default_template_names
 from outbound.rules import DEFAULT_RULES
-from outbound.vocabulary import Channel
+from outbound.vocabulary import Channel, Trigger
 
 API_KEY_PREFIX = "rd_"
 KEY_USE_RESOLUTION = timedelta(minutes=5)
@@ -63,6 +65,9 @@ SETTINGS = (
 # Links customers are shown; the server never calls them.
 SHOWN_URL_SETTINGS = ("booking_url", "privacy_url")
 PRIVATE_URL_HINT = "set ALLOW_PRIVATE_WEBHOOK_URLS for private endpoints"
+MAX_NAME_LENGTH = 200
+MAX_CANCELLATION_WINDOW_HOURS = 24 * 366
+MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 
 
 @dataclass(frozen=True)
@@ -157,7 +162,9 @@ def update_settings(
             raise DomainError(f"unknown setting {field!r}", field=field)
         if isinstance(value, str):
             _check_text(field, value, allow_private_webhook_urls)
-        if field == "timezone":
+        if field == "name":
+            _check_name(value, field)
+        elif field == "timezone":
             _check_timezone(value)
         elif field == "locale" and value not in SUPPORTED_LOCALES:
             raise DomainError(
@@ -169,10 +176,21 @@ def update_settings(
                 raise DomainError(f"{value!r} is not a known region code", field=field)
         elif field in ("sms_from", "whatsapp_from") and value:
             value = _sender_number(value, business.phone_region or "DE", field)
+        elif field == "messaging_service_sid" and value:
+            if not MESSAGING_SERVICE_SID.match(value):
+                raise DomainError(
+                    "messaging_service_sid must be a Twilio Messaging Service SID (MG…)",
+                    field=field,
+                )
         if field in SENDER_SETTINGS and value:
             _check_sender_is_free(session, business, field, value)
-        elif field == "cancellation_window_hours" and value is not None and value < 0:
-            raise DomainError("cancellation_window_hours cannot be negative", field=field)
+        elif field == "cancellation_window_hours" and value is not None:
+            if not 0 <= value <= MAX_CANCELLATION_WINDOW_HOURS:
+                raise DomainError(
+                    "cancellation_window_hours must be between 0 and "
+                    f"{MAX_CANCELLATION_WINDOW_HOURS} (a year)",
+                    field=field,
+                )
         elif field == "sms_per_second" and value is not None and not 0 < value <= 1000:
             raise DomainError("sms_per_second must be above 0 and at most 1000", field=field)
         setattr(business, field, value)
@@ -221,6 +239,7 @@ def _check_sender_is_free(session: Session, business: Business, field: str, valu
 
 def create_api_key(session: Session, business: Business, name: str = "default") -> str:
     """Create an API key and return it in clear; only its SHA-256 is kept."""
+    _check_name(name, "name")
     key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     session.add(
         ApiKey(
@@ -232,6 +251,50 @@ def create_api_key(session: Session, business: Business, name: str = "default") 
     )
     session.flush()
     return key
+
+
+def api_keys(session: Session, business: Business) -> list[ApiKey]:
+    """The business's API keys, revoked ones included, the newest first."""
+    return list(
+        session.scalars(
+            select(ApiKey)
+            .where(ApiKey.business_id == business.id)
+            .order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
+        )
+    )
+
+
+def api_key_of(session: Session, business: Business, key_id: int) -> ApiKey:
+    """The business's API key with this id; NotFound for another business's."""
+    api_key = session.get(ApiKey, key_id)
+    if api_key is None or api_key.business_id != business.id:
+        raise NotFound(f"no API key {key_id}")
+    return api_key
+
+
+def revoke_api_key(session: Session, business: Business, key_id: int) -> ApiKey:
+    """Revoke the key: from now on it opens nothing (`business_for_api_key`).
+
+    Revoking twice keeps the first moment; the key stays listed as revoked."""
+    api_key = api_key_of(session, business, key_id)
+    if api_key.revoked_at is None:
+        api_key.revoked_at = utcnow()
+        session.flush()
+    return api_key
+
+
+def reminder_rules(session: Session, business: Business) -> list[NotificationRule]:
+    """The business's reminder rules: the reminder lead lives in their offsets (R1.5)."""
+    return list(
+        session.scalars(
+            select(NotificationRule)
+            .where(
+                NotificationRule.business_id == business.id,
+                NotificationRule.trigger == Trigger.REMINDER,
+            )
+            .order_by(NotificationRule.id)
+        )
+    )
 
 
 def hash_api_key(key: str) -> str:
@@ -249,6 +312,14 @@ def business_for_api_key(session: Session, key: str) -> Business | None:
     if api_key.last_used_at is None or now - api_key.last_used_at > KEY_USE_RESOLUTION:
         api_key.last_used_at = now  # not on every request: a write per read costs
     return api_key.business
+
+
+def _check_name(value: Any, field: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise DomainError(f"{field} cannot be empty", code="required", field=field)
+    if len(value) > MAX_NAME_LENGTH:
+        raise DomainError(f"{field} may be at most {MAX_NAME_LENGTH} characters", field=field)
+    refuse_problem(field, line_problem(value))
 
 
 def _check_timezone(name: str) -> None:
