@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from bot import api, cli, webhooks
     from bot.extensions import csrf, db, limiter, login_manager, migrate
     from bot.web import auth, inbox, language, links, simulator, users
+    from bot.web import template_editor as template_editor_pages
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -54,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(users.bp)  # team, invitations, own account
+    app.register_blueprint(template_editor_pages.bp)  # /templates, owners only
     app.register_blueprint(links.bp)  # customer links; its form carries the CSRF token
     if settings["SMS_TRANSPORT"] == "simulator":
         # Fabricated customer texts have no place next to real ones: with real
