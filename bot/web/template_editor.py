@@ -138,7 +138,7 @@ class Group:
 @dataclass(frozen=True)
 class Variable:
     name: str
-    words: str
+    words: str | None  # None: the name says it
     example: str
 
 
@@ -491,10 +491,10 @@ def _variables(locale: str | None) -> list[Variable]:
     found: dict[str, Any] = {}
     for key, value in context.items():
         if key in REPLY_ONLY or key == BOOKING_LINK:
-            continue
+            continue  # the booking link has its own button
         if isinstance(value, dict):
             for sub, sub_value in value.items():
-                if not isinstance(sub_value, dict | list):
+                if not isinstance(sub_value, dict | list) and sub != BOOKING_LINK:
                     found[f"{key}.{sub}"] = sub_value
         elif not isinstance(value, list):
             found[key] = value
@@ -503,7 +503,7 @@ def _variables(locale: str | None) -> list[Variable]:
     return [
         Variable(
             name,
-            str(VARIABLE_WORDS.get(name, name)),
+            str(VARIABLE_WORDS[name]) if name in VARIABLE_WORDS else None,
             "" if found[name] is None else str(found[name]),
         )
         for name in ordered

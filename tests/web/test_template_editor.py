@@ -319,3 +319,13 @@ def test_another_business_template_is_a_404(app, db, business, business_factory,
     assert "Their secret text" not in client.get("/templates").text
     db.session.expire_all()
     assert db.session.get(Template, theirs.id).body == "Their secret text"
+
+
+def test_the_editor_speaks_the_owner_language(app, db, business, owner):
+    owner.locale = "de"
+    db.session.commit()
+    client = log_in(app, owner.email)
+    stored = confirmation(db, business)
+    page = client.get(f"/templates/{stored.id}")
+    assert "Buchungslink" in page.text and "Vorschau" in page.text
+    assert "SMS-Teil" in page.text and "Nachrichtentexte" in client.get("/templates").text
