@@ -47,6 +47,7 @@ from bot.web.roles import owner_required
 from bot.web.words import CHANNEL_WORDS, NOTICE_WORDS
 from outbound.rendering import (
     SUPPORTED_LOCALES,
+    TextTemplate,
     default_template,
     default_template_names,
     resolve_locale,
@@ -200,8 +201,8 @@ def _sections(locale: str) -> list[tuple[str, list[Group]]]:
     for name, group in notices.items():
         taken = {row.channel for row in group.rows}
         for channel in DEFAULT_CHANNELS:
-            if channel.value not in taken:
-                text = default_template(name, channel, locale)
+            text = _shipped(name, channel.value, locale)
+            if channel.value not in taken and text is not None:
                 group.rows.append(Row(name, channel.value, locale, None, text.subject, text.body))
     for group in [*notices.values(), *replies.values(), *custom.values()]:
         group.rows.sort(key=_channel_rank)
@@ -214,11 +215,19 @@ def _sections(locale: str) -> list[tuple[str, list[Group]]]:
 
 def _changed(template: Template) -> bool:
     """Whether the business's text differs from the shipped one of its name."""
-    try:
-        shipped = default_template(template.name, Channel(template.channel), template.locale)
-    except (KeyError, ValueError):
+    shipped = _shipped(template.name, template.channel, template.locale)
+    if shipped is None:
         return True
     return (template.body, template.subject) != (shipped.body, shipped.subject)
+
+
+def _shipped(name: str, channel: str, locale: str) -> TextTemplate | None:
+    """The shipped text of `name` on `channel`, if there is one (replies have no email;
+    WhatsApp sends the SMS text)."""
+    try:
+        return default_template(name, Channel(channel), locale)
+    except (KeyError, ValueError):
+        return None
 
 
 def _channel_rank(row: Row) -> int:
@@ -245,8 +254,8 @@ def new():
         if existing is not None:
             return redirect(url_for(".edit", template_id=existing.id))
     form.name.data, form.channel.data, form.locale.data = name, channel, locale
-    if name in service.default_notice_names() and channel in {c.value for c in DEFAULT_CHANNELS}:
-        text = default_template(name, Channel(channel), locale)
+    text = _shipped(name, channel, locale) if name else None
+    if text is not None:
         form.body.data, form.subject.data = text.body, text.subject
     return _editor(form, None)
 

@@ -329,3 +329,18 @@ def test_the_editor_speaks_the_owner_language(app, db, business, owner):
     page = client.get(f"/templates/{stored.id}")
     assert "Buchungslink" in page.text and "Vorschau" in page.text
     assert "SMS-Teil" in page.text and "Nachrichtentexte" in client.get("/templates").text
+
+
+def test_a_new_email_text_can_be_written_without_a_script(client_, db, business):
+    page = client_.get("/templates/new?channel=email&locale=en")
+    assert page.status_code == 200
+    assert 'id="template-subject"' in page.text and "data-email-only" in page.text
+    token = CSRF_FIELD.search(page.text).group(1)
+    form = {"csrf_token": token, "name": "welcome", "channel": "email", "locale": "en"}
+    data = {**form, "subject": "Welcome to {{ business.name }}", "body": PLAIN}
+    assert client_.post("/templates/new", data=data).status_code == 302
+    stored = db.session.scalar(select(Template).where(Template.name == "welcome"))
+    assert stored.subject == "Welcome to {{ business.name }}" and stored.channel == "email"
+    # An SMS text has no subject field at all.
+    sms = confirmation(db, business)
+    assert 'id="template-subject"' not in client_.get(f"/templates/{sms.id}").text

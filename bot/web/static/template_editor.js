@@ -107,4 +107,9 @@
 
   var form = document.querySelector("[data-template-editor]");
   if (form) editor(form);
+  document.querySelectorAll("form[data-confirm]").forEach(function (asking) {
+    asking.addEventListener("submit", function (event) {
+      if (!window.confirm(asking.dataset.confirm)) event.preventDefault();
+    });
+  });
 })();
