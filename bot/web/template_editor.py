@@ -265,7 +265,7 @@ def new():
 def create():
     form = _new_form()
     if not form.validate_on_submit():
-        return _editor(form, None, status=400)
+        return _editor(form, None, status=_refused_status(form))
     data = {
         "name": form.name.data,
         "channel": form.channel.data,
@@ -310,7 +310,7 @@ def update(template_id: int):
     template = _template(template_id)
     form = TextForm()
     if not form.validate_on_submit():
-        return _editor(form, template, status=400)
+        return _editor(form, template, status=_refused_status(form))
     changes: dict[str, Any] = {"body": form.body.data or ""}
     if template.channel == Channel.EMAIL:
         changes["subject"] = form.subject.data or None
@@ -517,6 +517,11 @@ def _variables(locale: str | None) -> list[Variable]:
         )
         for name in ordered
     ]
+
+
+def _refused_status(form) -> int:
+    """400 for a missing or stale CSRF token, 422 for a value the form refuses."""
+    return 400 if "csrf_token" in form.errors else 422
 
 
 def _has_errors(form) -> bool:

@@ -49,8 +49,8 @@ def client_(app, owner):
 
 
 def assert_invalid(html: str, element_id: str) -> None:
-    """The input or textarea `element_id` is marked invalid."""
-    tag = re.search(rf'<(?:input|textarea)[^>]*id="{element_id}"[^>]*>', html)
+    """The input, select or textarea `element_id` is marked invalid."""
+    tag = re.search(rf'<(?:input|select|textarea)[^>]*id="{element_id}"[^>]*>', html)
     assert tag and 'aria-invalid="true"' in tag.group(0)
 
 
@@ -344,3 +344,13 @@ def test_a_new_email_text_can_be_written_without_a_script(client_, db, business)
     # An SMS text has no subject field at all.
     sms = confirmation(db, business)
     assert 'id="template-subject"' not in client_.get(f"/templates/{sms.id}").text
+
+
+def test_a_channel_or_language_the_form_does_not_offer_is_refused(client_, db, business):
+    token = csrf_of(client_)
+    form = {"csrf_token": token, "name": "welcome", "body": PLAIN}
+    refused = client_.post("/templates/new", data={**form, "channel": "fax", "locale": "de"})
+    assert refused.status_code == 422
+    assert_invalid(refused.text, "template-channel")
+    assert textarea(refused.text) == PLAIN
+    assert db.session.scalar(select(Template).where(Template.name == "welcome")) is None
