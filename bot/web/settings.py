@@ -19,7 +19,7 @@ import zoneinfo
 from functools import cache
 
 import phonenumbers
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask import session as browser_session
 from flask_babel import get_locale, ngettext, refresh
 from flask_babel import gettext as _
@@ -307,7 +307,6 @@ def _general_page(form: GeneralForm, status: int = 200):
         form=form,
         business=business,
         reminders=service.reminder_rules(db.session, business),
-        rules_url=request.script_root + "/rules",
         lead_words=lead_words,
         kind_words=RECORD_KIND_WORDS,
         channel_words=CHANNEL_CHOICE_WORDS,

@@ -64,7 +64,7 @@ NOTIFICATION_STATUS_WORDS = {
     NotificationStatus.SENT: _l("sent"),
     NotificationStatus.DELIVERED: _l("delivered"),
     NotificationStatus.FAILED: _l("failed"),
-    NotificationStatus.CANCELLED: _l("cancelled"),
+    NotificationStatus.CANCELLED: _l("withdrawn"),
     NotificationStatus.SKIPPED: _l("skipped"),
 }
 ADDRESS_WORDS = {

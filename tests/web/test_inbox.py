@@ -152,7 +152,8 @@ def test_a_logged_out_visitor_is_sent_to_the_login(client, unknown):
 def test_after_login_the_inbox_is_the_first_page(logged_in):
     assert logged_in.get("/").headers["Location"] == "/inbox"
     nav = page(logged_in.get("/inbox"))
-    assert 'href="/inbox">Inbox</a>' in nav and 'href="/setup"' in nav
+    assert re.search(r'<a href="/inbox" class="current">Inbox</a>', nav)
+    assert 'href="/setup"' in nav
 
 
 # --- actions without JavaScript ---------------------------------------------------

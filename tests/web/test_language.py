@@ -127,7 +127,7 @@ def test_a_german_business_gets_german_pages_whatever_the_browser(app, staff):
     client = log_in(app, **{"Accept-Language": "en"})
     page = client.get("/simulator", headers={"Accept-Language": "en"}).text
     assert '<html lang="de">' in page
-    for text in ("Telefonsimulator", "Kunden", "Konto", "Team", "Abmelden"):
+    for text in ("Telefonsimulator", "Kunden", "Konto", "Einstellungen", "Abmelden"):
         assert text in page
 
 

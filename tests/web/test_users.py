@@ -397,11 +397,13 @@ def test_staff_get_a_friendly_403_for_every_owner_action(
 def test_staff_see_no_team_link(app, db, business):
     make_user(db, business, NEW_EMAIL)
     page = log_in(app, NEW_EMAIL).get("/account").text
-    assert 'href="/team"' not in page and 'href="/account"' in page
+    assert 'href="/team"' not in page and 'href="/settings"' not in page
+    assert 'href="/account"' in page
 
 
-def test_owners_see_the_team_link(logged_in):
-    assert 'href="/team"' in logged_in.get("/account").text
+def test_owners_reach_the_team_from_the_settings(logged_in):
+    assert 'href="/settings"' in logged_in.get("/account").text
+    assert 'href="/team"' in logged_in.get("/settings").text
 
 
 @pytest.mark.parametrize("path", ["/team", "/account"])
@@ -501,6 +503,7 @@ def test_an_invitation_in_the_browser(live_app):
             owner.get_by_label("Email").fill(STAFF_EMAIL)
             owner.get_by_label("Password").fill(STAFF_PASSWORD)
             owner.get_by_role("button", name="Log in").click()
+            owner.get_by_role("link", name="Einstellungen").click()
             owner.get_by_role("link", name="Team").click()
             # The salon speaks German, so does its team page.
             expect(owner.locator("h1")).to_have_text("Team von Salon Sonnenschein")
