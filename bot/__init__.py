@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from bot import api, cli, webhooks
     from bot.extensions import csrf, db, limiter, login_manager, migrate
     from bot.web import auth, inbox, language, links, simulator, users
+    from bot.web import records as records_pages
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -54,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(users.bp)  # team, invitations, own account
+    app.register_blueprint(records_pages.bp)  # appointments, orders and inquiries
     app.register_blueprint(links.bp)  # customer links; its form carries the CSRF token
     if settings["SMS_TRANSPORT"] == "simulator":
         # Fabricated customer texts have no place next to real ones: with real
