@@ -17,8 +17,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -149,7 +150,7 @@ def index():
             "records_pages.index",
             **{k: v for k, v in {"view": view, **filters, **changes}.items() if v},
         ),
-        day_name=lambda d: format_date(d, "EEEE d MMMM"),
+        day_name=day_name,
         **_words(),
     )
 
@@ -316,7 +317,7 @@ def _back(record: Record):
 def _form_page(form: RecordForm, record: Record | None, *, status: int):
     kind = record.kind if record is not None else (form.kind.data or RecordKind.APPOINTMENT)
     title = (
-        _("Edit %(kind)s", kind=RECORD_KIND_WORDS[record.kind])
+        _capital(_("Edit %(kind)s", kind=RECORD_KIND_WORDS[record.kind]))
         if record is not None
         else NEW_WORDS.get(kind, NEW_WORDS[RecordKind.APPOINTMENT])
     )
@@ -378,11 +379,18 @@ def _fill_choices(form: RecordForm, record: Record | None) -> None:
         form.status.choices = choices
     else:
         # Every kind's statuses, named with their kind; "" is the kind's usual first one.
-        form.status.choices = [("", _("Usual for the kind (confirmed, or the first status)"))] + [
-            (code, f"{_capital(RECORD_KIND_WORDS[kind])}: {word}")
+        # data-kind lets static/records.js offer only the chosen kind's statuses.
+        form.status.choices = [("", _("Usual for the kind (confirmed, or the first status)"), {})]
+        form.status.choices += [
+            (code, f"{_capital(RECORD_KIND_WORDS[kind])}: {word}", {"data-kind": kind.value})
             for kind in RecordKind
             for code, word in _status_choices(kind)
         ]
+
+
+def day_name(day: date) -> str:
+    """A day as the user's language writes it: "Monday, November 30", "Montag, 30. November"."""
+    return format_skeleton("MMMMEEEEd", day, locale=get_locale() or "en")
 
 
 def customer_label(customer) -> str:
