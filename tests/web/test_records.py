@@ -165,18 +165,20 @@ def test_day_and_week_views_with_filters(db, logged_in, business, customer_facto
     record_factory(
         ursula, starts_at=monday + timedelta(days=2), location_id=kreuzberg.id, title="Welle"
     )
-    # 23:30 in Berlin is the next day in UTC in winter and summer: it belongs to Monday.
-    late = monday.replace(hour=23, minute=30)
-    record_factory(ursula, starts_at=late, title="Spät")
+    # 00:30 on Monday in Berlin is still Sunday in UTC: it belongs to Monday.
+    early = monday.replace(hour=0, minute=30)
+    record_factory(ursula, starts_at=early, title="Früh")
+    record_factory(ursula, starts_at=early - timedelta(hours=1), title="Sonntagnacht")
 
     day = page(logged_in.get("/records", query_string={"date": monday.date().isoformat()}))
-    assert "Schnitt" in day and "Spät" in day and "Welle" not in day
+    assert "Schnitt" in day and "Früh" in day
+    assert "Welle" not in day and "Sonntagnacht" not in day
     assert f"date={(monday.date() - timedelta(days=1)).isoformat()}" in day  # previous
     assert f"date={(monday.date() + timedelta(days=1)).isoformat()}" in day  # next
 
     week_query = {"view": "week", "date": (monday.date() + timedelta(days=3)).isoformat()}
     week = page(logged_in.get("/records", query_string=week_query))
-    assert "Schnitt" in week and "Welle" in week and "Spät" in week
+    assert "Schnitt" in week and "Welle" in week and "Früh" in week
     assert f"date={(monday.date() + timedelta(days=7)).isoformat()}" in week
 
     only_mitte = page(
@@ -184,7 +186,7 @@ def test_day_and_week_views_with_filters(db, logged_in, business, customer_facto
     )
     assert "Schnitt" in only_mitte and "Welle" not in only_mitte
     only_jana = page(logged_in.get("/records", query_string={**week_query, "staff_id": jana.id}))
-    assert "Schnitt" in only_jana and "Welle" not in only_jana and "Spät" not in only_jana
+    assert "Schnitt" in only_jana and "Welle" not in only_jana and "Früh" not in only_jana
 
     nonsense = logged_in.get("/records", query_string={"date": "2026-02-30", "view": "year"})
     assert nonsense.status_code == 200  # today's day, not an error
@@ -484,3 +486,16 @@ class TestCsrf:
         assert done.status_code == 302
         db.session.refresh(record)
         assert record.status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [("de", ["Termine", "Neuer Termin", "Nächster Tag"]), ("nl", ["Afspraken", "Nieuwe afspraak"])],
+)
+def test_the_pages_speak_german_and_dutch(db, logged_in, staff, phone_only, locale, words):
+    staff.locale = locale
+    db.session.commit()
+    listed = page(logged_in.get("/records"))
+    assert all(word in listed for word in words)
+    form = page(logged_in.get("/records/new"))
+    assert ("Kunden benachrichtigen" if locale == "de" else "Klant op de hoogte brengen") in form
