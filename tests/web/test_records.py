@@ -18,6 +18,7 @@ from bot.models import Notification, Record, RecordStatusDefinition, UserRole
 from bot.services.catalogue import create_location, create_staff_member
 from bot.services.statuses import create_status
 from outbound.jobs import dispatch_tick
+from tests.conftest import BOTH_DATABASES
 from tests.web.conftest import STAFF_PASSWORD, add_user
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -151,6 +152,7 @@ def test_the_edit_form_shows_the_record_in_business_time(db, logged_in, phone_on
     assert 'value="45"' in html
 
 
+@BOTH_DATABASES
 def test_day_and_week_views_with_filters(db, logged_in, business, customer_factory, record_factory):
     mitte = create_location(db.session, business, {"name": "Mitte"})
     kreuzberg = create_location(db.session, business, {"name": "Kreuzberg"})
@@ -499,3 +501,19 @@ def test_the_pages_speak_german_and_dutch(db, logged_in, staff, phone_only, loca
     assert all(word in listed for word in words)
     form = page(logged_in.get("/records/new"))
     assert ("Kunden benachrichtigen" if locale == "de" else "Klant op de hoogte brengen") in form
+
+
+def test_customer_written_text_is_shown_as_text(db, logged_in, customer_factory, record_factory):
+    markup = "<script>window.__pwned=1</script>"
+    customer = customer_factory(name=markup)
+    record = record_factory(customer, starts_at=in_days(1, 9), title=markup, notes=markup)
+    escaped = "&lt;script&gt;window.__pwned=1&lt;/script&gt;"
+    for url in (
+        "/records?view=week&date=" + in_days(1, 9).date().isoformat(),
+        f"/records/{record.id}",
+        f"/records/{record.id}/edit",
+        "/records/new",
+    ):
+        html = page(logged_in.get(url))
+        assert markup not in html, url
+        assert escaped in html, url
