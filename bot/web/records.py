@@ -250,7 +250,7 @@ def show(record_id: int):
         "records_show.html",
         record=record,
         notices=calendar_view.record_notices(db.session, business, record),
-        status_choices=_status_choices(record.kind),
+        status_choices=_record_status_choices(record),
         may_cancel=_may_cancel(record),
         day=(
             record.starts_at.astimezone(ZoneInfo(business.timezone)).date().isoformat()
@@ -279,7 +279,7 @@ def act(record_id: int):
         status, done = AppointmentStatus.CANCELLED.value, _("Cancelled.")
     elif action == "status":
         status = request.form.get("status", "")
-        if status not in dict(_status_choices(record.kind)):
+        if status not in dict(_record_status_choices(record)):
             flash(_("Choose one of the statuses of this kind of record."), "error")
             return _back(record)
         done = _("Status set to %(status)s.", status=_status_word(record.kind, status))
@@ -373,10 +373,7 @@ def _fill_choices(form: RecordForm, record: Record | None) -> None:
         (str(x.id), x.name) for x in list_services(session, business)
     ]
     if record is not None:
-        choices = _status_choices(record.kind)
-        if record.status not in dict(choices):
-            choices.append((record.status, record.status))  # a code no longer defined
-        form.status.choices = choices
+        form.status.choices = _record_status_choices(record)
     else:
         # Every kind's statuses, named with their kind; "" is the kind's usual first one.
         # data-kind lets static/records.js offer only the chosen kind's statuses.
@@ -406,6 +403,15 @@ def _status_choices(kind: str) -> list[tuple[str, str]]:
     if defined:
         return list(defined)
     return [(code, str(word)) for code, word in FALLBACK_STATUSES.items()]
+
+
+def _record_status_choices(record: Record) -> list[tuple[str, str]]:
+    """The statuses `record` may take, its own first among them even when no longer offered
+    (a code the API set, or one the business has since deleted)."""
+    choices = _status_choices(record.kind)
+    if record.status not in dict(choices):
+        choices.insert(0, (record.status, record.status))
+    return choices
 
 
 def _status_word(kind: str, status: str) -> str:

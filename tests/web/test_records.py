@@ -517,3 +517,18 @@ def test_customer_written_text_is_shown_as_text(db, logged_in, customer_factory,
         html = page(logged_in.get(url))
         assert markup not in html, url
         assert escaped in html, url
+
+
+def test_an_order_keeps_a_status_the_page_does_not_offer(
+    db, logged_in, phone_only, record_factory
+):  # set through the API while the business defines no statuses of its own
+    order = record_factory(phone_only, kind="order", starts_at=None, status="waiting_for_parts")
+    shown = page(logged_in.get(f"/records/{order.id}"))
+    assert '<option value="waiting_for_parts" selected>' in shown
+    assert '<option value="done"' in shown  # the usual ones, offered while none are defined
+    done = logged_in.post(
+        f"/records/{order.id}/action", data={"action": "status", "status": "done"}
+    )
+    assert done.status_code == 302
+    db.session.refresh(order)
+    assert order.status == "done"
