@@ -12,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import refresh
 from sqlalchemy import select
 
 from bot.models import Notification, Record, RecordStatusDefinition, UserRole
 from bot.services.catalogue import create_location, create_staff_member
 from bot.services.statuses import create_status
-from outbound.jobs import dispatch_tick
+from outbound.jobs import dispatch_tick, run_dispatch_pass
 from tests.conftest import BOTH_DATABASES
 from tests.web.conftest import STAFF_PASSWORD, add_user
 
@@ -142,6 +143,10 @@ def test_move_telling_the_customer_or_not(db, logged_in, phone_only, record_fact
     db.session.refresh(record)
     assert record.starts_at == new_time.astimezone(UTC)
     assert ("change" in new_notices(db, before)) is notify
+    # The reminder for the old time is withdrawn, and the page says why.
+    assert "the appointment was moved to another time" in page(
+        logged_in.get(f"/records/{record.id}")
+    )
 
 
 def test_the_edit_form_shows_the_record_in_business_time(db, logged_in, phone_only, record_factory):
@@ -270,25 +275,41 @@ def test_the_business_s_own_order_statuses(db, logged_in, business, phone_only, 
 
 
 def test_cancel_without_telling_and_the_notices_say_why_one_was_skipped(
-    db, logged_in, business, customer_factory, record_factory
+    db, logged_in, staff, business, customer_factory, record_factory
 ):
     # SMS off: the confirmation to a phone-only customer is skipped, with the reason.
     business.sms_enabled = False
     db.session.commit()
     customer = customer_factory(name="Ursula Hoffmann")
     record = record_factory(customer, starts_at=in_days(3, 9))
-    from outbound.jobs import run_dispatch_pass
-
     run_dispatch_pass(datetime.now(UTC), send_inline=True)
     skipped = db.session.scalar(
         select(Notification).where(
             Notification.record_id == record.id, Notification.status == "skipped"
         )
     )
-    assert skipped is not None and skipped.reason
+    assert skipped is not None
+    assert skipped.reason == (
+        "no channel: customer has no email address; SMS is switched off for this business"
+    )
     shown = page(logged_in.get(f"/records/{record.id}"))
     assert "skipped" in shown
-    assert skipped.reason.replace("'", "&#39;").replace('"', "&#34;") in shown
+    assert (
+        "no way to reach the customer: the customer has no email address; "
+        "SMS is switched off for this business"
+    ) in shown
+    staff.locale = "de"
+    db.session.commit()
+    refresh()  # the test's one app context keeps the language it chose first
+    german = page(logged_in.get(f"/records/{record.id}"))
+    assert "übersprungen" in german
+    assert (
+        "keine Möglichkeit, den Kunden zu erreichen: der Kunde hat keine E-Mail-Adresse; "
+        "SMS ist für diesen Betrieb ausgeschaltet"
+    ) in german
+    staff.locale = "en"
+    db.session.commit()
+    refresh()
 
     before = last_notification_id(db)
     response = logged_in.post(f"/records/{record.id}/action", data={"action": "cancel"})
