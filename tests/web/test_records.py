@@ -422,6 +422,21 @@ def test_staff_users_work_here_too(db, app, client, business, phone_only, record
     assert client.get("/records").status_code == 200
     assert client.get(f"/records/{record.id}").status_code == 200
     assert client.get("/records/new").status_code == 200
+    made = client.post(
+        "/records/new",
+        data={
+            "kind": "appointment",
+            "customer_id": str(phone_only.id),
+            "starts_at": local_input(in_days(5, 11)),
+            "notify": "y",
+        },
+    )
+    assert made.status_code == 302
+    cancelled = client.post(f"/records/{record.id}/action", data={"action": "cancel"})
+    assert cancelled.status_code == 302
+    db.session.refresh(record)
+    assert record.status == "cancelled"
+    assert len(db.session.scalars(select(Record)).all()) == 2
 
 
 def test_a_logged_out_visitor_is_sent_to_the_login(db, client, phone_only, record_factory):
