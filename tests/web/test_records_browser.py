@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
+from bot import create_app
 from bot.extensions import db as _db
 from bot.models import Notification, Record, utcnow
 from bot.services.businesses import create_business
@@ -20,9 +21,10 @@ from bot.services.catalogue import create_location, create_staff_member
 from bot.services.customers import create_customer
 from bot.services.records import create_record
 from outbound.jobs import run_dispatch_pass
-from tests.conftest import SMS_FROM
-from tests.web.conftest import STAFF_EMAIL, add_user
-from tests.web.test_inbox_browser import log_in, twilio_app  # noqa: F401 (a fixture)
+from outbound.queueing import redis_connection
+from tests.conftest import SMS_FROM, TWILIO_SID, TWILIO_TOKEN
+from tests.support import live_database_app
+from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
 from tests.web.test_simulator import CHROMIUM_ARGS
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -30,7 +32,30 @@ PHONE_ONLY = "+4915199988877"
 
 
 @pytest.fixture
-def salon(twilio_app):  # noqa: F811 (the fixture imported above)
+def twilio_app(tmp_path, redis_server, fake_twilio):
+    """The app on a fresh database over HTTP, sending SMS through the fake Twilio."""
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'records.sqlite3'}",
+            "REDIS_URL": redis_server.url,
+            "SECRET_KEY": "records-browser-secret",
+            "PUBLIC_BASE_URL": "http://127.0.0.1",
+            "TWILIO_ACCOUNT_SID": TWILIO_SID,
+            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+            "TWILIO_API_BASE_URL": fake_twilio.base_url,
+            "SMS_TRANSPORT": "twilio",
+            "EMAIL_TRANSPORT": "simulator",
+            "SMTP_URL": None,
+            "SMS_PER_SECOND": 1000.0,
+        }
+    )
+    with live_database_app(app):
+        yield app
+    redis_connection(redis_server.url).flushdb()
+
+
+@pytest.fixture
+def salon(twilio_app):
     """A salon with a user reading English, a phone-only customer and a location."""
     with twilio_app.app_context():
         session = _db.session
@@ -71,6 +96,13 @@ def customer_notices(app) -> list[str]:
         return list(notices)
 
 
+def log_in(page, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
 def assert_fits(page) -> None:
     """No horizontal scrolling of the page at the viewport's width."""
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -80,7 +112,7 @@ def assert_fits(page) -> None:
 
 
 @pytest.mark.browser
-def test_make_and_move_an_appointment_with_the_keyboard(twilio_app, salon, fake_twilio):  # noqa: F811
+def test_make_and_move_an_appointment_with_the_keyboard(twilio_app, salon, fake_twilio):
     base = twilio_app.config["PUBLIC_BASE_URL"]
     starts = (datetime.now(BERLIN) + timedelta(days=3)).replace(
         hour=10, minute=30, second=0, microsecond=0
@@ -152,7 +184,7 @@ def test_make_and_move_an_appointment_with_the_keyboard(twilio_app, salon, fake_
 
 
 @pytest.mark.browser
-def test_the_pages_fit_a_phone(twilio_app, salon):  # noqa: F811
+def test_the_pages_fit_a_phone(twilio_app, salon):
     business_id, customer_id = salon
     monday = datetime.now(BERLIN).date() - timedelta(days=datetime.now(BERLIN).weekday())
     with twilio_app.app_context():
