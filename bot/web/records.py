@@ -391,6 +391,7 @@ def _fill_choices(form: RecordForm, record: Record | None) -> None:
         form.customer_id.choices = [(str(customer.id), customer_label(customer))]
         form.kind.choices = [(record.kind, _capital(RECORD_KIND_WORDS[record.kind]))]
     else:
+        form.customer_id.render_kw = {"data-search": _("Find a customer by name or number")}
         form.customer_id.choices = [("", _("Choose a customer …"))] + [
             (str(c.id), customer_label(c))
             for c in calendar_view.customers_to_choose(session, business)

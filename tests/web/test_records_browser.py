@@ -206,7 +206,16 @@ def test_the_pages_fit_a_phone(twilio_app, salon):
                 },
                 now=utcnow() - timedelta(days=10),
             )
+        # Enough customers for the form's search box.
+        names = ["Anna Berg", "Bernd Kowalski", "Clara Diaz", "Dora Esser", "Emil Fuchs"]
+        names += ["Frieda Gans", "Gustav Hahn", "Hanna Igel", "Ida Jung"]
+        kowalski = None
+        for n, name in enumerate(names):
+            phone = f"+49151000000{n:02d}"
+            made = create_customer(session, business, {"name": name, "phone": phone})
+            kowalski = made if name == "Bernd Kowalski" else kowalski
         session.commit()
+        kowalski_id = kowalski.id
         session.remove()
     base = twilio_app.config["PUBLIC_BASE_URL"]
     with sync_playwright() as playwright:
@@ -229,6 +238,8 @@ def test_the_pages_fit_a_phone(twilio_app, salon):
             assert_fits(page)
             page.goto(base + "/records/new")
             expect(page.get_by_role("button", name="Save")).to_be_visible()
+            page.get_by_label("Find a customer by name or number").fill("kowal")
+            expect(page.locator("#customer_id")).to_have_value(str(kowalski_id))
             assert_fits(page)
         finally:
             browser.close()
