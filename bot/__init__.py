@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from bot.web import auth, inbox, language, links, simulator, users
     from bot.web import catalogue as catalogue_pages
     from bot.web import customers as customer_pages
+    from bot.web import records as records_pages
     from bot.web import rules as rules_pages
     from bot.web import settings as settings_pages
     from bot.web import template_editor as template_editor_pages
@@ -63,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(catalogue_pages.bp)  # locations, staff, services, statuses
     app.register_blueprint(settings_pages.bp)  # the business's settings and API keys
     app.register_blueprint(template_editor_pages.bp)  # /templates, owners only
+    app.register_blueprint(records_pages.bp)  # appointments, orders and inquiries
     app.register_blueprint(links.bp)  # customer links; its form carries the CSRF token
     app.register_blueprint(customer_pages.bp)  # /customers: staff and owners
     app.register_blueprint(usage_pages.bp)  # /usage: owners
