@@ -273,6 +273,8 @@ def test_the_prediction_with_one_visit_uses_the_services_interval(
     assert "1 visit, fewer than 3: the rebook interval of Haarschnitt, 42 days." in shown
     records = shown.split('id="customer-records"')[1].split("</section>")[0]
     assert f'id="record-{record.id}"' in records and "completed" in records
+    assert f'href="/records/{record.id}"' in records
+    assert f'href="/records/new?customer_id={ursula.id}"' in records
 
 
 def test_the_prediction_with_three_visits_or_more_uses_their_own_rhythm(
