@@ -38,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from bot import api, cli, webhooks
     from bot.extensions import csrf, db, limiter, login_manager, migrate
-    from bot.web import auth, inbox, language, links, simulator, users
+    from bot.web import RowIdConverter, auth, inbox, language, links, simulator, users
     from bot.web import catalogue as catalogue_pages
     from bot.web import customers as customer_pages
     from bot.web import records as records_pages
@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     language.init_app(app)
     limiter.init_app(app)  # counters in RATELIMIT_STORAGE_URI; connects on first use
 
+    app.url_map.converters["id"] = RowIdConverter  # before the pages' routes use it
     api.init_app(app)
     app.register_blueprint(webhooks.bp)
     csrf.exempt(webhooks.bp)

@@ -311,7 +311,7 @@ def new_location():
     return _location_page(form, None, form_days(saved_rows(None)))
 
 
-@bp.route("/locations/<int:location_id>", methods=["GET", "POST"])
+@bp.route("/locations/<id:location_id>", methods=["GET", "POST"])
 @owner_required
 def edit_location(location_id: int):
     location = _owned(catalogue.get_location, location_id)
@@ -383,7 +383,7 @@ def add_staff():
     return _staff_page(form, 422)
 
 
-@bp.route("/staff/<int:staff_id>", methods=["GET", "POST"])
+@bp.route("/staff/<id:staff_id>", methods=["GET", "POST"])
 @owner_required
 def edit_staff(staff_id: int):
     member = _owned(catalogue.get_staff_member, staff_id)
@@ -406,7 +406,7 @@ def edit_staff(staff_id: int):
     return render_template("catalogue_staff_member.html", form=form, member=member), 422
 
 
-@bp.post("/staff/<int:staff_id>/active")
+@bp.post("/staff/<id:staff_id>/active")
 @owner_required
 def set_staff_active(staff_id: int):
     """Deactivate or reactivate (form value `active` = "0" or "1"): records keep them."""
@@ -459,7 +459,7 @@ def add_service():
     return _services_page(form, 422)
 
 
-@bp.route("/services/<int:service_id>", methods=["GET", "POST"])
+@bp.route("/services/<id:service_id>", methods=["GET", "POST"])
 @owner_required
 def edit_service(service_id: int):
     service = _owned(catalogue.get_service, service_id)
@@ -556,7 +556,7 @@ def _status_problem(error: DomainError) -> DomainError:
     return error
 
 
-@bp.route("/statuses/<int:status_id>", methods=["GET", "POST"])
+@bp.route("/statuses/<id:status_id>", methods=["GET", "POST"])
 @owner_required
 def edit_status(status_id: int):
     definition = _owned(statuses.get_status, status_id)
@@ -584,7 +584,7 @@ def edit_status(status_id: int):
     return page, 422
 
 
-@bp.post("/statuses/<int:status_id>/delete")
+@bp.post("/statuses/<id:status_id>/delete")
 @owner_required
 def delete_status(status_id: int):
     definition = _owned(statuses.get_status, status_id)

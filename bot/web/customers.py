@@ -113,7 +113,7 @@ def new():
     return redirect(url_for("customers_pages.show", customer_id=customer.id))
 
 
-@bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
+@bp.route("/customers/<id:customer_id>", methods=["GET", "POST"])
 @login_required
 def show(customer_id: int):
     customer = _own(customer_id)

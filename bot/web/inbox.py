@@ -148,7 +148,7 @@ def _list_context(view: str, q: str) -> dict:
 # --- one thread ----------------------------------------------------------------
 
 
-@bp.get("/inbox/<int:conversation_id>")
+@bp.get("/inbox/<id:conversation_id>")
 @login_required
 def conversation(conversation_id: int):
     found = _own(conversation_id)
@@ -158,7 +158,7 @@ def conversation(conversation_id: int):
     return _thread_page(found)
 
 
-@bp.get("/inbox/<int:conversation_id>/fragments/thread")
+@bp.get("/inbox/<id:conversation_id>/fragments/thread")
 @login_required
 def thread_fragment(conversation_id: int):
     """The thread's messages and status line, for the page's live update; the open
@@ -170,7 +170,7 @@ def thread_fragment(conversation_id: int):
     return render_template("_inbox_messages.html", **_messages_context(found))
 
 
-@bp.post("/inbox/<int:conversation_id>/reply")
+@bp.post("/inbox/<id:conversation_id>/reply")
 @login_required
 def reply(conversation_id: int):
     found = _own(conversation_id)
@@ -186,7 +186,7 @@ def reply(conversation_id: int):
     return redirect(url_for("inbox.conversation", conversation_id=found.id))
 
 
-@bp.post("/inbox/<int:conversation_id>/notes")
+@bp.post("/inbox/<id:conversation_id>/notes")
 @login_required
 def note(conversation_id: int):
     found = _own(conversation_id)
@@ -202,7 +202,7 @@ def note(conversation_id: int):
     return redirect(url_for("inbox.conversation", conversation_id=found.id))
 
 
-@bp.post("/inbox/<int:conversation_id>/assign")
+@bp.post("/inbox/<id:conversation_id>/assign")
 @login_required
 def assign(conversation_id: int):
     found = _own(conversation_id)
@@ -229,7 +229,7 @@ def assign(conversation_id: int):
     return _back(found)
 
 
-@bp.post("/inbox/<int:conversation_id>/status")
+@bp.post("/inbox/<id:conversation_id>/status")
 @login_required
 def set_status(conversation_id: int):
     """Resolve, reopen, or hand the conversation back to the bot."""
@@ -252,7 +252,7 @@ def set_status(conversation_id: int):
     return _back(found)
 
 
-@bp.post("/inbox/<int:conversation_id>/snooze")
+@bp.post("/inbox/<id:conversation_id>/snooze")
 @login_required
 def snooze(conversation_id: int):
     found = _own(conversation_id)
@@ -288,7 +288,7 @@ def snooze(conversation_id: int):
     return _back(found)
 
 
-@bp.post("/inbox/<int:conversation_id>/appointments/<int:record_id>")
+@bp.post("/inbox/<id:conversation_id>/appointments/<id:record_id>")
 @login_required
 def appointment(conversation_id: int, record_id: int):
     """Confirm, move or cancel one of the customer's appointments from beside the thread."""
@@ -372,7 +372,7 @@ def add_canned_reply():
     return redirect(url_for("inbox.canned_replies"))
 
 
-@bp.post("/inbox/canned-replies/<int:reply_id>/delete")
+@bp.post("/inbox/canned-replies/<id:reply_id>/delete")
 @login_required
 def delete_canned_reply(reply_id: int):
     row = db.session.get(CannedReply, reply_id)

@@ -238,7 +238,7 @@ def new():
     return redirect(url_for("records_pages.show", record_id=record.id))
 
 
-@bp.route("/records/<int:record_id>/edit", methods=["GET", "POST"])
+@bp.route("/records/<id:record_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(record_id: int):
     business = current_user.business
@@ -276,7 +276,7 @@ def edit(record_id: int):
 # --- one record ----------------------------------------------------------------------
 
 
-@bp.get("/records/<int:record_id>")
+@bp.get("/records/<id:record_id>")
 @login_required
 def show(record_id: int):
     record = _own(record_id)
@@ -296,7 +296,7 @@ def show(record_id: int):
     )
 
 
-@bp.post("/records/<int:record_id>/action")
+@bp.post("/records/<id:record_id>/action")
 @login_required
 def act(record_id: int):
     """Accept or decline a request, set a status or cancel, telling the customer or not."""

@@ -49,6 +49,7 @@ from bot.services import rules as service
 from bot.services.errors import DomainError, NotFound
 from bot.services.rules import REBOOK_MODES, STATUS_TRIGGERS, TRIGGERS_BY_KIND, BulkAction
 from bot.services.templates import default_notice_names
+from bot.web import MAX_ROW_ID
 from bot.web.roles import owner_required
 from bot.web.words import (
     APPOINTMENT_STATUS_WORDS,
@@ -61,7 +62,6 @@ from outbound.vocabulary import Audience, ChannelChoice, Notice, Trigger
 
 # "rules" is the API's blueprint (/api/v1/rules); the pages take the next name.
 bp = Blueprint("rules_pages", __name__)
-MAX_ID = 2**31 - 1  # the widest id a database column holds; a larger one names no rule
 
 # --- the page's own words --------------------------------------------------------
 
@@ -447,7 +447,7 @@ def bulk():
         ids = [int(value) for value in request.form.getlist("rule_ids")]
     except ValueError:
         ids = []
-    if any(not 0 < rule_id <= MAX_ID for rule_id in ids):
+    if any(not 0 < rule_id <= MAX_ROW_ID for rule_id in ids):
         abort(404)
     if not ids:
         errors = {"rule_ids": _("Select at least one rule first.")}
@@ -525,14 +525,14 @@ def create():
     return _form_page(form, kind, None, 422)
 
 
-@bp.get(f"/rules/<int(max={MAX_ID}):rule_id>")
+@bp.get("/rules/<id:rule_id>")
 @owner_required
 def edit(rule_id: int):
     rule = _owned_rule(rule_id)
     return _form_page(_rule_form(rule.kind, data=form_values(rule)), rule.kind, rule)
 
 
-@bp.post(f"/rules/<int(max={MAX_ID}):rule_id>")
+@bp.post("/rules/<id:rule_id>")
 @owner_required
 def update(rule_id: int):
     rule = _owned_rule(rule_id)
@@ -554,7 +554,7 @@ def update(rule_id: int):
     return _form_page(form, kind, rule, 422)
 
 
-@bp.post(f"/rules/<int(max={MAX_ID}):rule_id>/delete")
+@bp.post("/rules/<id:rule_id>/delete")
 @owner_required
 def delete(rule_id: int):
     rule = _owned_rule(rule_id)

@@ -434,7 +434,7 @@ def _api_key(key_id: int):
         abort(404)
 
 
-@bp.get("/settings/api-keys/<int:key_id>/revoke")
+@bp.get("/settings/api-keys/<id:key_id>/revoke")
 @owner_required
 def confirm_revoke(key_id: int):
     api_key = _api_key(key_id)
@@ -444,7 +444,7 @@ def confirm_revoke(key_id: int):
     return render_template("settings_revoke_key.html", api_key=api_key)
 
 
-@bp.post("/settings/api-keys/<int:key_id>/revoke")
+@bp.post("/settings/api-keys/<id:key_id>/revoke")
 @owner_required
 def revoke_api_key(key_id: int):
     api_key = _api_key(key_id)

@@ -66,7 +66,7 @@ def index():
     )
 
 
-@bp.get("/simulator/customers/<int:customer_id>/feed.json")
+@bp.get("/simulator/customers/<id:customer_id>/feed.json")
 @login_required
 def feed(customer_id: int):
     """The customer's side of the conversation, for the page's polling."""
@@ -74,7 +74,7 @@ def feed(customer_id: int):
     return jsonify(_feed(business, _own_customer(business, customer_id)))
 
 
-@bp.post("/simulator/customers/<int:customer_id>/texts")
+@bp.post("/simulator/customers/<id:customer_id>/texts")
 @login_required
 def send_text(customer_id: int):
     """Deliver a text from the customer to the inbound webhook, as Twilio would."""

@@ -296,7 +296,7 @@ def _new_form() -> TemplateForm:
 # --- a stored text -----------------------------------------------------------------
 
 
-@bp.get("/<int:template_id>")
+@bp.get("/<id:template_id>")
 @owner_required
 def edit(template_id: int):
     template = _template(template_id)
@@ -304,7 +304,7 @@ def edit(template_id: int):
     return _editor(form, template)
 
 
-@bp.post("/<int:template_id>")
+@bp.post("/<id:template_id>")
 @owner_required
 def update(template_id: int):
     template = _template(template_id)
@@ -329,7 +329,7 @@ def update(template_id: int):
     return redirect(url_for(".edit", template_id=template.id))
 
 
-@bp.post("/<int:template_id>/delete")
+@bp.post("/<id:template_id>/delete")
 @owner_required
 def delete(template_id: int):
     template = _template(template_id)

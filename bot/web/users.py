@@ -188,7 +188,7 @@ def _refused(error: DomainError):
     return _team_page(_invite_form(), error.status)
 
 
-@bp.post("/team/<int:user_id>/role")
+@bp.post("/team/<id:user_id>/role")
 @owner_required
 def change_role(user_id: int):
     user = _member(user_id)
@@ -207,13 +207,13 @@ def change_role(user_id: int):
     return redirect(url_for("users.team"))
 
 
-@bp.post("/team/<int:user_id>/deactivate")
+@bp.post("/team/<id:user_id>/deactivate")
 @owner_required
 def deactivate(user_id: int):
     return _set_active(_member(user_id), False)
 
 
-@bp.post("/team/<int:user_id>/reactivate")
+@bp.post("/team/<id:user_id>/reactivate")
 @owner_required
 def reactivate(user_id: int):
     return _set_active(_member(user_id), True)
@@ -232,7 +232,7 @@ def _set_active(user: User, active: bool):
     return redirect(url_for("users.team"))
 
 
-@bp.post("/team/<int:user_id>/resend")
+@bp.post("/team/<id:user_id>/resend")
 @owner_required
 def resend(user_id: int):
     user = _member(user_id)

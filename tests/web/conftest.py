@@ -1,5 +1,7 @@
 """Web app fixtures: a staff login for the test client, and the app served for
-real over HTTP (werkzeug's threaded server on loopback) for the browser test."""
+real over HTTP (werkzeug's threaded server on loopback) for the browser tests, with
+the simulator transports (`live_app`) or with the fake Twilio as the SMS provider
+(`twilio_app`)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from werkzeug.security import generate_password_hash
 from bot import create_app
 from bot.models import User, UserRole
 from outbound.queueing import redis_connection
+from tests.conftest import TWILIO_SID, TWILIO_TOKEN
 from tests.support import live_database_app
 
 STAFF_EMAIL = "anna@salon.test"
@@ -64,6 +67,29 @@ def live_app(tmp_path, redis_server):
             "SMS_TRANSPORT": "simulator",
             "EMAIL_TRANSPORT": "simulator",
             "SMTP_URL": None,
+        }
+    )
+    with live_database_app(app):
+        yield app
+    redis_connection(redis_server.url).flushdb()
+
+
+@pytest.fixture
+def twilio_app(tmp_path, redis_server, fake_twilio):
+    """The app on a fresh database over HTTP, sending SMS through the fake Twilio."""
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'twilio.sqlite3'}",
+            "REDIS_URL": redis_server.url,
+            "SECRET_KEY": "twilio-browser-secret",
+            "PUBLIC_BASE_URL": "http://127.0.0.1",
+            "TWILIO_ACCOUNT_SID": TWILIO_SID,
+            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+            "TWILIO_API_BASE_URL": fake_twilio.base_url,
+            "SMS_TRANSPORT": "twilio",
+            "EMAIL_TRANSPORT": "simulator",
+            "SMTP_URL": None,
+            "SMS_PER_SECOND": 1000.0,
         }
     )
     with live_database_app(app):

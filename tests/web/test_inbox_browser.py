@@ -16,7 +16,6 @@ from playwright.sync_api import expect, sync_playwright
 from rq import SimpleWorker
 from sqlalchemy import select
 
-from bot import create_app
 from bot.config import webhook_auth_token
 from bot.extensions import db as _db
 from bot.models import Conversation, InboxStatus, utcnow
@@ -26,8 +25,7 @@ from bot.services.records import create_record
 from bot.web.simulator import INBOUND_PATH, deliver_to_webhook, twilio_inbound_form
 from outbound.jobs import run_dispatch_pass
 from outbound.queueing import QUEUES, get_queue, redis_connection
-from tests.conftest import SMS_FROM, TWILIO_SID, TWILIO_TOKEN
-from tests.support import live_database_app
+from tests.conftest import SMS_FROM, TWILIO_SID
 from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
 from tests.web.test_simulator import CHROMIUM_ARGS
 
@@ -43,29 +41,6 @@ LIVE = 12_000  # ms to wait for a poll (every 4 s) to bring a change in
 def inbox_ready(page) -> None:
     """Wait until the page's script has run: a key pressed before it does nothing."""
     expect(page.locator("body[data-inbox-ready]")).to_have_count(1)
-
-
-@pytest.fixture
-def twilio_app(tmp_path, redis_server, fake_twilio):
-    """The app on a fresh database over HTTP, sending SMS through the fake Twilio."""
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'inbox.sqlite3'}",
-            "REDIS_URL": redis_server.url,
-            "SECRET_KEY": "inbox-browser-secret",
-            "PUBLIC_BASE_URL": "http://127.0.0.1",
-            "TWILIO_ACCOUNT_SID": TWILIO_SID,
-            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-            "TWILIO_API_BASE_URL": fake_twilio.base_url,
-            "SMS_TRANSPORT": "twilio",
-            "EMAIL_TRANSPORT": "simulator",
-            "SMTP_URL": None,
-            "SMS_PER_SECOND": 1000.0,
-        }
-    )
-    with live_database_app(app):
-        yield app
-    redis_connection(redis_server.url).flushdb()
 
 
 @pytest.fixture

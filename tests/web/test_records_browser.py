@@ -13,7 +13,6 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
-from bot import create_app
 from bot.extensions import db as _db
 from bot.models import Notification, Record, utcnow
 from bot.services.businesses import create_business
@@ -21,37 +20,12 @@ from bot.services.catalogue import create_location, create_staff_member
 from bot.services.customers import create_customer
 from bot.services.records import create_record
 from outbound.jobs import run_dispatch_pass
-from outbound.queueing import redis_connection
-from tests.conftest import SMS_FROM, TWILIO_SID, TWILIO_TOKEN
-from tests.support import live_database_app
+from tests.conftest import SMS_FROM
 from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
 from tests.web.test_simulator import CHROMIUM_ARGS
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PHONE_ONLY = "+4915199988877"
-
-
-@pytest.fixture
-def twilio_app(tmp_path, redis_server, fake_twilio):
-    """The app on a fresh database over HTTP, sending SMS through the fake Twilio."""
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'records.sqlite3'}",
-            "REDIS_URL": redis_server.url,
-            "SECRET_KEY": "records-browser-secret",
-            "PUBLIC_BASE_URL": "http://127.0.0.1",
-            "TWILIO_ACCOUNT_SID": TWILIO_SID,
-            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-            "TWILIO_API_BASE_URL": fake_twilio.base_url,
-            "SMS_TRANSPORT": "twilio",
-            "EMAIL_TRANSPORT": "simulator",
-            "SMTP_URL": None,
-            "SMS_PER_SECOND": 1000.0,
-        }
-    )
-    with live_database_app(app):
-        yield app
-    redis_connection(redis_server.url).flushdb()
 
 
 @pytest.fixture

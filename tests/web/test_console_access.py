@@ -1,0 +1,227 @@
+"""Who reaches the console's pages, swept over every route the app registers: a visitor
+who is not logged in is sent to the login, a staff user gets the owners' pages refused
+(403) and works the appointments and customers, a user of another business gets a 404
+for every row of this one and changes nothing, and an id wider than a database column
+is refused (404, or 405 for a POST) before any query. A new page joins the sweep by its blueprint's name below;
+a blueprint that is neither listed as console nor as elsewhere fails the first test."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.models import (
+    ApiKey,
+    Business,
+    Customer,
+    Location,
+    NotificationRule,
+    Record,
+    RecordStatusDefinition,
+    Service,
+    StaffMember,
+    Template,
+    UserRole,
+)
+from bot.services.businesses import create_api_key
+from bot.services.catalogue import create_location, create_service, create_staff_member
+from bot.services.statuses import create_status
+from bot.web import MAX_ROW_ID
+from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
+from tests.web.support import fresh_clients
+
+# The console's blueprints and who may use them.
+CONSOLE = {
+    "records_pages": UserRole.STAFF,
+    "customers_pages": UserRole.STAFF,
+    "rules_pages": UserRole.OWNER,
+    "template_editor": UserRole.OWNER,
+    "settings": UserRole.OWNER,
+    "catalogue": UserRole.OWNER,
+    "usage_pages": UserRole.OWNER,
+}
+# Everything else the app registers, each swept by its own tests.
+ELSEWHERE = {
+    "api-docs",
+    "auth",
+    "business",
+    "locations",
+    "services",
+    "staff",
+    "conversations",
+    "customers",
+    "inbox",
+    "links",
+    "messages",
+    "notifications",
+    "records",
+    "rules",
+    "simulator",
+    "static",
+    "statuses",
+    "templates",
+    "usage",
+    "users",
+    "webhooks",
+}
+ROW_MODELS = (
+    Business,
+    NotificationRule,
+    Template,
+    Location,
+    StaffMember,
+    Service,
+    RecordStatusDefinition,
+    Customer,
+    Record,
+    ApiKey,
+)
+OTHER_EMAIL = "eve@other.test"
+STAFF_ONLY_EMAIL = "mira@salon.test"
+
+
+@pytest.fixture
+def app(app):
+    return fresh_clients(app)
+
+
+@pytest.fixture
+def rows(db, business, customer_factory, record_factory, now) -> dict[str, int]:
+    """One row of every kind the console names by id, all the salon's; by URL argument."""
+    session = db.session
+    customer = customer_factory()
+    record = record_factory(customer, starts_at=now + timedelta(days=3))
+    location = create_location(session, business, {"name": "Salon Mitte"})
+    staff_member = create_staff_member(session, business, {"name": "Mira"})
+    service = create_service(session, business, {"name": "Haarschnitt"})
+    status = create_status(session, business, {"kind": "order", "code": "parts", "label": "Teile"})
+    create_api_key(session, business, "booking system")
+    session.commit()
+    first = lambda model: session.scalar(  # noqa: E731
+        select(model.id).where(model.business_id == business.id).order_by(model.id)
+    )
+    return {
+        "record_id": record.id,
+        "customer_id": customer.id,
+        "location_id": location.id,
+        "staff_id": staff_member.id,
+        "service_id": service.id,
+        "status_id": status.id,
+        "rule_id": first(NotificationRule),
+        "template_id": first(Template),
+        "key_id": first(ApiKey),
+    }
+
+
+def console_routes(app):
+    """Every (path template, method, blueprint, rule) of the console."""
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.partition(".")[0]
+        if blueprint in CONSOLE:
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield method, blueprint, rule
+
+
+def url(rule, ids: dict[str, int]) -> str:
+    adapter = rule.map.bind("localhost")
+    return adapter.build(rule.endpoint, {name: ids[name] for name in rule.arguments})
+
+
+def call(client, method: str, path: str):
+    return client.get(path) if method == "GET" else client.post(path, data={})
+
+
+def log_in(app, email: str):
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": STAFF_PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def snapshot(session, business_id: int) -> dict[str, list[tuple]]:
+    """Every column of every row of the business the console can change."""
+    taken = {}
+    for model in ROW_MODELS:
+        owner = model.id if model is Business else model.business_id
+        columns = model.__table__.columns
+        found = session.execute(select(*columns).where(owner == business_id).order_by(model.id))
+        taken[model.__name__] = [tuple(row) for row in found]
+    return taken
+
+
+def test_every_blueprint_is_known_to_the_sweep(app):
+    registered = set(app.blueprints) | {"static"}
+    assert registered - set(CONSOLE) - ELSEWHERE == set()
+    assert set(CONSOLE) <= registered
+
+
+def test_a_visitor_is_sent_to_the_login_from_every_console_page(app, rows):
+    client = app.test_client()
+    swept = 0
+    for method, _blueprint, rule in console_routes(app):
+        response = call(client, method, url(rule, rows))
+        assert response.status_code == 302, (method, rule.rule, response.status_code)
+        assert "/login" in response.headers["Location"], (method, rule.rule)
+        swept += 1
+    assert swept >= 40
+
+
+def test_staff_get_the_owners_pages_refused_and_work_the_rest(app, db, business, rows):
+    user = add_user(db.session, business, email=STAFF_ONLY_EMAIL)
+    user.role = UserRole.STAFF
+    user.locale = "en"
+    db.session.commit()
+    before = snapshot(db.session, business.id)
+    client = log_in(app, STAFF_ONLY_EMAIL)
+    for method, blueprint, rule in console_routes(app):
+        response = call(client, method, url(rule, rows))
+        if CONSOLE[blueprint] is UserRole.OWNER:
+            assert response.status_code == 403, (method, rule.rule, response.status_code)
+            assert "<h1>Only for owners</h1>" in response.get_data(as_text=True)
+        elif method == "GET":
+            assert response.status_code == 200, (method, rule.rule, response.status_code)
+    owner_only = {b for b, role in CONSOLE.items() if role is UserRole.OWNER}
+    after = snapshot(db.session, business.id)
+    # Staff posts may change appointments and customers (empty forms change nothing
+    # anyway); what the owner's pages hold is untouched.
+    for model in ("Business", "NotificationRule", "Template", "Location", "Service", "ApiKey"):
+        assert after[model] == before[model], model
+    assert owner_only
+
+
+def test_another_businesss_user_gets_a_404_for_every_row_and_changes_nothing(
+    app, db, business, business_factory, rows
+):
+    other, _key = business_factory(name="Other Salon", sms_from="+4930555011")
+    add_user(db.session, other, email=OTHER_EMAIL)
+    before = snapshot(db.session, business.id)
+    client = log_in(app, OTHER_EMAIL)
+    swept = 0
+    for method, _blueprint, rule in console_routes(app):
+        if not rule.arguments:
+            continue
+        response = call(client, method, url(rule, rows))
+        assert response.status_code == 404, (method, rule.rule, response.status_code)
+        swept += 1
+    assert swept >= 20
+    db.session.expire_all()
+    assert snapshot(db.session, business.id) == before
+
+
+@pytest.mark.parametrize("wrong", [MAX_ROW_ID + 1, 10**30])
+def test_an_id_wider_than_a_column_is_a_404(app, db, business, rows, wrong):
+    add_user(db.session, business)
+    client = log_in(app, STAFF_EMAIL)
+    for method, _blueprint, rule in console_routes(app):
+        if not rule.arguments:
+            continue
+        path = url(rule, rows)
+        ids = {name: rows[name] for name in rule.arguments}
+        name = next(iter(rule.arguments))
+        widened = path.replace(f"/{ids[name]}", f"/{wrong}", 1)
+        assert widened != path
+        response = call(client, method, widened)
+        # werkzeug answers a POST whose path fits no rule of its method with a 405
+        assert response.status_code in (404, 405), (method, widened, response.status_code)
