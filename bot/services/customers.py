@@ -39,7 +39,7 @@ from bot.models import (
 from bot.phones import InvalidPhoneNumber, parse_phone
 from bot.safe_values import email_address_problem, line_problem
 from bot.services.errors import Conflict, DomainError, refuse_problem
-from bot.services.lookup import owned_row
+from bot.services.lookup import contains_pattern, owned_row
 from bot.services.notify import release_privacy_holds
 from outbound.rendering import SUPPORTED_LOCALES
 from outbound.transports.twilio import OPTED_OUT
@@ -209,12 +209,6 @@ def _matches(business: Business, q: str):
             .exists()
         )
     return or_(*conditions)
-
-
-def contains_pattern(text: str) -> str:
-    """A LIKE pattern for "contains `text`" with `%`, `_` and the escape taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 # The channel each kind of address is written to on.

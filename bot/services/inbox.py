@@ -37,7 +37,7 @@ from bot.phones import normalise_sender
 from bot.services.addressing import ADDRESS_KINDS
 from bot.services.customers import find_address
 from bot.services.errors import Conflict, DomainError
-from bot.services.lookup import owned_row
+from bot.services.lookup import contains_pattern, owned_row
 from bot.services.messages import queue_message, sender_address
 from conversations import Handover, inbox
 from outbound.vocabulary import Channel, MessageStatus
@@ -127,7 +127,7 @@ def conversations_query(business: Business, filters: Filters) -> Select:
 def _matches(q: str):
     """A conversation whose customer's name, address or any message text holds `q`;
     a number written with spaces or a leading 0 finds its E.164 address too."""
-    pattern = _like(q)
+    pattern = contains_pattern(q)
     conditions = [
         Conversation.address.ilike(pattern, escape="\\"),
         exists().where(
@@ -139,13 +139,10 @@ def _matches(q: str):
     ]
     digits = re.sub(r"\D", "", q)
     if len(digits) >= 3 and re.fullmatch(r"[\d\s()+/.-]+", q):
-        conditions.append(Conversation.address.like(_like(digits.lstrip("0")), escape="\\"))
+        conditions.append(
+            Conversation.address.like(contains_pattern(digits.lstrip("0")), escape="\\")
+        )
     return or_(*conditions)
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def inbox_counts(session: Session, business: Business, user_id: int | None) -> dict[str, int]:

@@ -5,6 +5,8 @@ webhook context) loads it here, so "another business's row" and "no such
 row" are the same 404, and an id no database column can hold is a 404 too
 instead of an overflow deep in the driver. `rule_using` finds the rule to
 name when a status or template may not be deleted because a rule needs it.
+`contains_pattern` is the LIKE pattern every search (inbox, customers) matches text
+with, taking `%`, `_` and the escape character literally.
 """
 
 from __future__ import annotations
@@ -44,3 +46,10 @@ def rule_using(
         .order_by(NotificationRule.id)
         .limit(1)
     )
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern for "contains `text`" with `%`, `_` and the escape taken literally
+    (match it with `escape="\\"`)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

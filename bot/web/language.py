@@ -16,6 +16,7 @@ from flask_babel import Babel, get_locale
 from flask_login import current_user
 
 from bot.config import PROJECT_ROOT
+from bot.web.words import reason_in_words
 
 LANGUAGES = ("de", "en", "nl")
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "nl": "Nederlands"}
@@ -42,3 +43,5 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # The page's <html lang>, so screen readers and spell checkers use the right language.
     app.context_processor(lambda: {"page_language": str(get_locale() or "en")})
+    # A notice's stored reason, on every page that lists notices (templates/web/_notices.html).
+    app.add_template_global(reason_in_words, "reason_words")

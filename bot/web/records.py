@@ -62,41 +62,6 @@ NEW_WORDS = {
     RecordKind.ORDER: _l("New order"),
     RecordKind.INQUIRY: _l("New inquiry"),
 }
-# Why a notice was skipped or withdrawn, as the outbox stores it (in English, for logs
-# and the API), in the user's language; a reason not listed here is shown as stored.
-REASON_WORDS = {
-    "SMS is switched off for this business": _l("SMS is switched off for this business"),
-    "customer has no phone number": _l("the customer has no phone number"),
-    "customer's phone number is not a mobile number": _l(
-        "the customer's phone number is not a mobile number"
-    ),
-    "customer has no SMS consent": _l("the customer has not agreed to texts"),
-    "customer has no email address": _l("the customer has no email address"),
-    "customer has no email consent": _l("the customer has not agreed to emails"),
-    "customer has no WhatsApp address": _l("the customer has no WhatsApp number"),
-    "customer has no Messenger address": _l("the customer has no Messenger address"),
-    "business has no notification email address": _l(
-        "the business has no email address for notices"
-    ),
-    "the customer no longer exists": _l("the customer no longer exists"),
-    "the record no longer exists": _l("the record no longer exists"),
-    "the location has no working hours to send in": _l(
-        "the location has no working hours to send in"
-    ),
-    "the location is not open again before the appointment": _l(
-        "the location does not open again before the appointment"
-    ),
-    "customer booked online and has not accepted the privacy policy yet": _l(
-        "the customer booked online and has not accepted the privacy policy yet"
-    ),
-    "appointment was moved to another time": _l("the appointment was moved to another time"),
-    "appointment is cancelled": _l("the appointment is cancelled"),
-    "appointment is rejected": _l("the request was declined"),
-    "appointment is completed": _l("the appointment is over"),
-    "appointment is no_show": _l("the customer did not come"),
-    "rule deleted": _l("the rule was deleted"),
-}
-NO_CHANNEL = "no channel: "
 # A service's refusal, by the field it names, in words next to that field.
 FIELD_WORDS = {
     "starts_at": _l("An appointment needs a date and time."),
@@ -421,15 +386,6 @@ def _fill_choices(form: RecordForm, record: Record | None) -> None:
         ]
 
 
-def reason_in_words(reason: str) -> str:
-    """A notice's stored reason in the user's language, part by part ("no channel: A; B"
-    names why neither email nor SMS could be used)."""
-    prefix = ""
-    if reason.startswith(NO_CHANNEL):
-        prefix, reason = _("no way to reach the customer:") + " ", reason[len(NO_CHANNEL) :]
-    return prefix + "; ".join(str(REASON_WORDS.get(part, part)) for part in reason.split("; "))
-
-
 def day_name(day: date) -> str:
     """A day as the user's language writes it: "Monday, November 30", "Montag, 30. November"."""
     return format_skeleton("MMMMEEEEd", day, locale=get_locale() or "en")
@@ -580,5 +536,4 @@ def _words() -> dict:
         "audience_words": AUDIENCE_WORDS,
         "when": _local,
         "clock": clock,
-        "reason_words": reason_in_words,
     }

@@ -2,8 +2,9 @@
 who is not logged in is sent to the login, a staff user gets the owners' pages refused
 (403) and works the appointments and customers, a user of another business gets a 404
 for every row of this one and changes nothing, and an id wider than a database column
-is refused (404, or 405 for a POST) before any query. A new page joins the sweep by its blueprint's name below;
-a blueprint that is neither listed as console nor as elsewhere fails the first test."""
+is refused (404, or 405 for a POST) before any query. A new page joins the sweep by its
+blueprint's name below; a blueprint listed neither as console nor as elsewhere fails
+the first test."""
 
 from __future__ import annotations
 

@@ -307,6 +307,11 @@ def test_cancel_without_telling_and_the_notices_say_why_one_was_skipped(
         "keine Möglichkeit, den Kunden zu erreichen: der Kunde hat keine E-Mail-Adresse; "
         "SMS ist für diesen Betrieb ausgeschaltet"
     ) in german
+    # The customer's page words the same reason the same way.
+    assert (
+        "keine Möglichkeit, den Kunden zu erreichen: der Kunde hat keine E-Mail-Adresse; "
+        "SMS ist für diesen Betrieb ausgeschaltet"
+    ) in page(logged_in.get(f"/customers/{customer.id}"))
     staff.locale = "en"
     db.session.commit()
     refresh()
