@@ -32,7 +32,8 @@ from bot.safe_values import (
     mailbox_problem,
     shown_url_problem,
 )
-from bot.services.errors import Conflict, DomainError, NotFound, refuse_problem
+from bot.services.errors import Conflict, DomainError, refuse_problem
+from bot.services.lookup import owned_row
 from outbound.rendering import SUPPORTED_LOCALES, default_template, default_template_names
 from outbound.rules import DEFAULT_RULES
 from outbound.vocabulary import Channel, Trigger
@@ -266,10 +267,7 @@ def api_keys(session: Session, business: Business) -> list[ApiKey]:
 
 def api_key_of(session: Session, business: Business, key_id: int) -> ApiKey:
     """The business's API key with this id; NotFound for another business's."""
-    api_key = session.get(ApiKey, key_id)
-    if api_key is None or api_key.business_id != business.id:
-        raise NotFound(f"no API key {key_id}")
-    return api_key
+    return owned_row(session, business, ApiKey, key_id, label="API key", field="key_id")
 
 
 def revoke_api_key(session: Session, business: Business, key_id: int) -> ApiKey:
