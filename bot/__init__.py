@@ -38,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from bot import api, cli, webhooks
     from bot.extensions import csrf, db, limiter, login_manager, migrate
-    from bot.web import RowIdConverter, auth, inbox, language, links, simulator, users
+    from bot.web import RowIdConverter, auth, inbox, language, links, refuse_nul, simulator, users
     from bot.web import catalogue as catalogue_pages
     from bot.web import customers as customer_pages
     from bot.web import records as records_pages
@@ -59,21 +59,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     app.register_blueprint(webhooks.bp)
     csrf.exempt(webhooks.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(inbox.bp)
-    app.register_blueprint(users.bp)  # team, invitations, own account
-    app.register_blueprint(catalogue_pages.bp)  # locations, staff, services, statuses
-    app.register_blueprint(settings_pages.bp)  # the business's settings and API keys
-    app.register_blueprint(template_editor_pages.bp)  # /templates, owners only
-    app.register_blueprint(records_pages.bp)  # appointments, orders and inquiries
-    app.register_blueprint(links.bp)  # customer links; its form carries the CSRF token
-    app.register_blueprint(customer_pages.bp)  # /customers: staff and owners
-    app.register_blueprint(usage_pages.bp)  # /usage: owners
-    app.register_blueprint(rules_pages.bp)  # notification rules (owners)
+    # The web app's pages: login, inbox, team and account, customer links, and the
+    # owner's console (appointments, customers, rules, texts, settings, usage).
+    pages = [auth, inbox, users, links, records_pages, customer_pages, rules_pages]
+    pages += [template_editor_pages, settings_pages, catalogue_pages, usage_pages]
     if settings["SMS_TRANSPORT"] == "simulator":
         # Fabricated customer texts have no place next to real ones: with real
         # Twilio the simulator is not there at all.
-        app.register_blueprint(simulator.bp)
+        pages.append(simulator)
+    for page in pages:
+        app.register_blueprint(page.bp)
+    page_names = {page.bp.name for page in pages}
+    app.before_request(lambda: refuse_nul() if request.blueprint in page_names else None)
     cli.init_app(app)
     return app
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import enum
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -103,6 +103,7 @@ class Prediction:
     interval_days: int | None
     usual_days: int | None
     service_name: str | None
+    booked: date | None = None  # the next booked appointment's day, if one is ahead
 
 
 @dataclass(frozen=True)
@@ -247,11 +248,16 @@ def predict_next_visit(bookings: Sequence[Booking], *, now: datetime, zone: str)
     `bookings` are all the customer's appointments (any status). The day is
     the one from which the customer counts as at risk: the last visit plus
     their own usual gap (3 visits or more) or the typical interval of the last
-    visit's service or of its category. No visit yet: everything None."""
+    visit's service or of its category. No visit yet: everything None. `booked` is
+    the day of the next appointment still ahead, if any: no nudge goes out while
+    there is one (R2.5), whatever the prediction."""
+    tz = ZoneInfo(zone)
+    ahead = [b.starts_at for b in bookings if is_future_booking(b, now)]
+    booked = min(ahead).astimezone(tz).date() if ahead else None
     visit = last_visit(bookings, now)
     if visit is None:
-        return Prediction(None, 0, None, None, None, None, None)
-    return _prediction(bookings, visit, now, ZoneInfo(zone))
+        return Prediction(None, 0, None, None, None, None, None, booked)
+    return replace(_prediction(bookings, visit, now, tz), booked=booked)
 
 
 def _prediction(

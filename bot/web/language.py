@@ -6,7 +6,8 @@ Accept-Language, and English when it names none of the three. Texts are marked
 with `_()` in templates and views and translated in
 `bot/translations/<locale>/LC_MESSAGES/messages.po`; `make install` compiles
 them (`pybabel compile`), and `make translations` extracts new texts into the
-catalogues.
+catalogues. Dates and times formatted with Flask-Babel's filters are shown in the
+business's time zone.
 """
 
 from __future__ import annotations
@@ -38,9 +39,16 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
+def select_timezone() -> str | None:
+    """The business's time zone for a logged-in user's dates and times, else UTC."""
+    if current_user and current_user.is_authenticated:
+        return current_user.business.timezone
+    return None
+
+
 def init_app(app) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     # The page's <html lang>, so screen readers and spell checkers use the right language.
     app.context_processor(lambda: {"page_language": str(get_locale() or "en")})
     # A notice's stored reason, on every page that lists notices (templates/web/_notices.html).

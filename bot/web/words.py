@@ -8,6 +8,10 @@ way. The values are lazy strings: they are translated when a page renders them.
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -140,8 +144,42 @@ REASON_WORDS = {
     "appointment is completed": _l("the appointment is over"),
     "appointment is no_show": _l("the customer did not come"),
     "rule deleted": _l("the rule was deleted"),
+    "appointment was cancelled": _l("the appointment was cancelled"),
+    "appointment request was declined": _l("the request was declined"),
+    "appointment has already taken place": _l("the appointment has already taken place"),
+    "appointment is over (no-show)": _l("the appointment is over (the customer did not come)"),
+    "customer has no visit yet": _l("the customer has no visit yet"),
+    "the visit no longer exists": _l("the visit no longer exists"),
+    "rebook nudges are switched off": _l("reminders to book again are switched off"),
+    "the rule now sends this nudge on one channel": _l(
+        "the rule now sends this reminder on one channel"
+    ),
 }
 NO_CHANNEL = "no channel: "
+# Reasons that carry a day or a lead time, by their stored English form.
+_DAY = r"(?P<day>\d{4}-\d{2}-\d{2})"
+PATTERNED_REASONS = (
+    (
+        re.compile(rf"customer already has an appointment on {_DAY}"),
+        _l("the customer already has an appointment on %(day)s"),
+    ),
+    (
+        re.compile(rf"customer visited again on {_DAY}"),
+        _l("the customer came again on %(day)s"),
+    ),
+    (re.compile(rf"the visit was moved to {_DAY}"), _l("the visit was moved to %(day)s")),
+    (
+        re.compile(rf"the visit on {_DAY} is now (?P<status>\w+)"),
+        _l("the visit on %(day)s is now %(status)s"),
+    ),
+    (
+        re.compile(
+            r"appointment was booked after the reminder time "
+            r"\((?P<count>\d+) (?P<unit>days|hours|minutes) before the start\)"
+        ),
+        _l("the appointment was booked after the reminder time (%(lead)s before the start)"),
+    ),
+)
 
 
 def reason_in_words(reason: str) -> str:
@@ -150,4 +188,34 @@ def reason_in_words(reason: str) -> str:
     prefix = ""
     if reason.startswith(NO_CHANNEL):
         prefix, reason = _("no way to reach the customer:") + " ", reason[len(NO_CHANNEL) :]
-    return prefix + "; ".join(str(REASON_WORDS.get(part, part)) for part in reason.split("; "))
+    return prefix + "; ".join(_reason_part(part) for part in reason.split("; "))
+
+
+def _reason_part(part: str) -> str:
+    if part in REASON_WORDS:
+        return str(REASON_WORDS[part])
+    for pattern, words in PATTERNED_REASONS:
+        found = pattern.fullmatch(part)
+        if found:
+            return words % _reason_values(found.groupdict())
+    return part
+
+
+def _reason_values(found: dict[str, str]) -> dict[str, str]:
+    """A patterned reason's parts in the user's language: the day as a date, the
+    status in words, the lead as a number of days, hours or minutes."""
+    values = dict(found)
+    if "day" in found:
+        values["day"] = format_date(date.fromisoformat(found["day"]), "medium")
+    if "status" in found:
+        status = found["status"]
+        values["status"] = str(APPOINTMENT_STATUS_WORDS.get(status, status))
+    if "count" in found:
+        count = int(found["count"])
+        leads = {
+            "days": ngettext("%(num)d day", "%(num)d days", count),
+            "hours": ngettext("%(num)d hour", "%(num)d hours", count),
+            "minutes": ngettext("%(num)d minute", "%(num)d minutes", count),
+        }
+        values["lead"] = leads[found["unit"]]
+    return values

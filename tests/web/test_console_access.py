@@ -226,3 +226,21 @@ def test_an_id_wider_than_a_column_is_a_404(app, db, business, rows, wrong):
         response = call(client, method, widened)
         # werkzeug answers a POST whose path fits no rule of its method with a 405
         assert response.status_code in (404, 405), (method, widened, response.status_code)
+
+
+def test_a_nul_character_in_any_field_is_refused_before_anything_is_saved(app, db, business, rows):
+    add_user(db.session, business).locale = "en"
+    db.session.commit()
+    before = snapshot(db.session, business.id)
+    client = log_in(app, STAFF_EMAIL)
+    fields = ("name", "title", "notes", "body", "label", "address", "q", "code", "email")
+    for method, _blueprint, rule in console_routes(app):
+        path = url(rule, rows)
+        if method == "GET":
+            response = client.get(path, query_string={"q": "a\x00b"})
+        else:
+            response = client.post(path, data={field: "a\x00b" for field in fields})
+        assert response.status_code == 400, (method, rule.rule, response.status_code)
+        assert "holds a NUL character" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert snapshot(db.session, business.id) == before

@@ -87,7 +87,7 @@ def error_after(html: str, name: str) -> str:
     return " ".join(re.findall(r'<span class="field-error">([^<]*)</span>', found.group(0)))
 
 
-def visit(db, business, customer, service, when) -> Record:
+def visit(db, business, customer, service, when, status="completed") -> Record:
     record = Record(
         business_id=business.id,
         kind=RecordKind.APPOINTMENT,
@@ -95,7 +95,7 @@ def visit(db, business, customer, service, when) -> Record:
         service_id=service.id if service else None,
         starts_at=when,
         ends_at=when + timedelta(minutes=45),
-        status="completed",
+        status=status,
         source=RecordSource.CALENDAR,
     )
     db.session.add(record)
@@ -233,6 +233,15 @@ def test_bad_input_is_refused_next_to_its_field_with_everything_kept(app, staff,
     assert empty.status_code == 422
     assert "Give at least a name" in error_after(page(empty), "name")
 
+    # Emptying every contact field of a known customer is refused the same way.
+    emptied = client.post(
+        f"/customers/{ursula.id}", data=form_of(ursula, name="", phone="", email="")
+    )
+    assert emptied.status_code == 422
+    assert "Give at least a name" in error_after(page(emptied), "name")
+    db.session.refresh(ursula)
+    assert ursula.name == "Ursula Hoffmann" and ursula.phone and ursula.email
+
 
 # --- what the page tells about the customer ---------------------------------------
 
@@ -274,6 +283,15 @@ def test_the_prediction_with_one_visit_uses_the_services_interval(
     records = shown.split('id="customer-records"')[1].split("</section>")[0]
     assert f'id="record-{record.id}"' in records and "completed" in records
     assert f'href="/records/{record.id}"' in records
+    assert 'id="prediction-booked"' not in shown
+
+    # A booking ahead is named: no nudge goes out while it is.
+    ahead = now + timedelta(days=5)
+    visit(db, business, ursula, cut, ahead, status="confirmed")
+    booked_day = ahead.astimezone(ZoneInfo("Europe/Berlin")).strftime("%b %-d, %Y")
+    assert f"Booked for {booked_day}: no reminder to book again" in page(
+        client.get(f"/customers/{ursula.id}")
+    )
     assert f'href="/records/new?customer_id={ursula.id}"' in records
 
 

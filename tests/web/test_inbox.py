@@ -598,7 +598,8 @@ def test_users_of_a_business_only_see_its_colleagues(db, logged_in, unknown, bus
 @BOTH_DATABASES
 def test_the_list_search_and_feed_work_on_both_databases(app, db, logged_in, unknown):
     assert UNKNOWN in page(logged_in.get("/inbox", query_string={"q": "samstag"}))
-    assert logged_in.get("/inbox", query_string={"q": "a\x00b"}).status_code == 200
+    # A NUL (no browser types one; PostgreSQL cannot compare one) is refused by name.
+    assert logged_in.get("/inbox", query_string={"q": "a\x00b"}).status_code == 400
     for view in ("open", "mine", "unassigned", "pending", "snoozed", "resolved", "nonsense"):
         assert logged_in.get("/inbox", query_string={"view": view}).status_code == 200
     feed = logged_in.get("/inbox/updates", query_string={"conversation": unknown.id}).json
@@ -614,6 +615,6 @@ def test_bad_form_values_are_refused_not_errors(db, logged_in, unknown):
     bad_time = logged_in.post(f"/inbox/{cid}/snooze", data={"until": "at", "at": "morgen"})
     assert bad_time.status_code == 422
     nul = logged_in.post(f"/inbox/{cid}/notes", data={"body": "a\x00b"})
-    assert nul.status_code == 422 and "Not accepted" in page(nul)
+    assert nul.status_code == 400 and "“body” holds a NUL character" in page(nul)
     assert logged_in.get("/inbox/updates", query_string={"conversation": "x"}).status_code == 200
     assert logged_in.get("/inbox/999999").status_code == 404

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
-from bot.models import UserRole
+from bot.models import ApiKey, UserRole
 from tests.web.conftest import STAFF_PASSWORD, add_user
 from tests.web.support import fresh_clients
 
@@ -363,3 +365,14 @@ def test_the_first_sender_switches_sms_on_and_a_later_one_keeps_the_choice(app, 
     assert owner.post("/settings/messaging", data={"sms_from": "+49 30 555011"}).status_code == 302
     saved = api_business(app, key)
     assert saved["sms_enabled"] is False and saved["sms_from"] == "+4930555011"
+
+
+def test_key_times_are_shown_in_the_business_s_time_zone(app, salon, db):
+    business, _first_key = salon
+    key = db.session.scalar(select(ApiKey).where(ApiKey.business_id == business.id))
+    key.created_at = datetime(2026, 12, 5, 7, 15, tzinfo=UTC)  # 08:15 in Berlin
+    key.last_used_at = datetime(2026, 7, 1, 22, 30, tzinfo=UTC)  # 00:30 the next day, summer
+    db.session.commit()
+    listed = log_in(app).get("/settings/api-keys").text
+    row = re.search(rf'<tr id="api-key-{key.id}">(.*?)</tr>', listed, re.S).group(1)
+    assert "05.12.26, 08:15" in row and "02.07.26, 00:30" in row
