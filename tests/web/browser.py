@@ -47,11 +47,12 @@ def log_in(page: Page, base: str, email: str = STAFF_EMAIL, password: str = STAF
 
 
 def assert_fits_the_screen(page: Page) -> None:
-    """No sideways scroll of the page: it is no wider than the window nor than the
-    viewport (a mobile browser widens its window to fit what overflows); a wide table
-    scrolls in its own box."""
-    width, window = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    screen = min(window, page.viewport_size["width"])
+    """No sideways scroll of the page: it is no wider than the viewport; a wide table
+    scrolls in its own box. The viewport's width is window.innerWidth on a desktop
+    page, but a mobile page (`is_mobile=True`) widens its window to fit what overflows,
+    and its innerWidth follows the zoom, so the viewport is the measure."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    screen = page.viewport_size["width"]
     assert width <= screen, (page.url, f"{width}px wide on {screen}px", wider_than(page, screen))
 
 
