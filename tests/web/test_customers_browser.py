@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from bot.extensions import db as _db
 from bot.models import Author, Direction, Message, utcnow
@@ -17,10 +17,8 @@ from bot.services.businesses import create_business
 from bot.services.customers import create_customer
 from outbound.vocabulary import Channel, MessageStatus
 from tests.conftest import SMS_FROM
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
-from tests.web.test_simulator import CHROMIUM_ARGS
-
-PHONE = {"width": 390, "height": 844}
+from tests.web.browser import PHONE, assert_fits_the_screen, chromium, log_in
+from tests.web.conftest import add_user
 
 
 @pytest.fixture
@@ -62,71 +60,53 @@ def salon(live_app):
     return ids
 
 
-def log_in(page, base: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("Email").fill(STAFF_EMAIL)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/inbox$"))
-
-
-def assert_no_sideways_scroll(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 @pytest.mark.browser
 def test_customers_and_usage_in_a_browser(live_app, salon):
     base = live_app.config["PUBLIC_BASE_URL"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 860})
-            log_in(page, base)
-            page.get_by_role("link", name="Customers").click()
-            expect(page).to_have_url(re.compile(r"/customers$"))
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        log_in(page, base)
+        page.get_by_role("link", name="Customers").click()
+        expect(page).to_have_url(re.compile(r"/customers$"))
 
-            # The search has the focus; a number as people write it, Enter, Tab to the
-            # first hit, Enter opens the customer.
-            search = page.get_by_label("Search by name, number or email")
-            expect(search).to_be_focused()
-            page.keyboard.type("0151 1234 5678")
-            page.keyboard.press("Enter")
-            expect(page).to_have_url(re.compile(r"/customers\?q=0151"))
-            rows = page.locator("#customers-table tbody tr")
-            expect(rows).to_have_count(1)
-            expect(rows.first).to_contain_text("Ursula Hoffmann")
-            page.keyboard.press("Tab")
-            expect(page.locator("#customers-search")).to_be_focused()
-            page.keyboard.press("Tab")
-            expect(page.get_by_role("link", name="Ursula Hoffmann")).to_be_focused()
-            page.keyboard.press("Enter")
-            expect(page).to_have_url(re.compile(rf"/customers/{salon['ursula']}$"))
-            expect(page.get_by_label("Name", exact=True)).to_have_value("Ursula Hoffmann")
-            expect(page.locator("#prediction-day")).to_have_text("No visit yet.")
+        # The search has the focus; a number as people write it, Enter, Tab to the
+        # first hit, Enter opens the customer.
+        search = page.get_by_label("Search by name, number or email")
+        expect(search).to_be_focused()
+        page.keyboard.type("0151 1234 5678")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"/customers\?q=0151"))
+        rows = page.locator("#customers-table tbody tr")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("Ursula Hoffmann")
+        page.keyboard.press("Tab")
+        expect(page.locator("#customers-search")).to_be_focused()
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("link", name="Ursula Hoffmann")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(rf"/customers/{salon['ursula']}$"))
+        expect(page.get_by_label("Name", exact=True)).to_have_value("Ursula Hoffmann")
+        expect(page.locator("#prediction-day")).to_have_text("No visit yet.")
 
-            # Consent given with the keyboard; Enter in a field saves (through the CSRF check).
-            consent = page.get_by_label("Agrees to notices by SMS")
-            consent.focus()
-            page.keyboard.press("Space")
-            expect(consent).to_be_checked()
-            page.get_by_label("Name", exact=True).focus()
-            page.keyboard.press("Enter")
-            expect(page.locator(".flash")).to_have_text("The changes to Ursula Hoffmann are saved.")
-            expect(page.get_by_label("Agrees to notices by SMS")).to_be_checked()
+        # Consent given with the keyboard; Enter in a field saves (through the CSRF check).
+        consent = page.get_by_label("Agrees to notices by SMS")
+        consent.focus()
+        page.keyboard.press("Space")
+        expect(consent).to_be_checked()
+        page.get_by_label("Name", exact=True).focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(".flash")).to_have_text("The changes to Ursula Hoffmann are saved.")
+        expect(page.get_by_label("Agrees to notices by SMS")).to_be_checked()
 
-            # The month's usage on a phone: the figures readable, nothing wider than the screen.
-            phone = browser.new_page(viewport=PHONE)
-            log_in(phone, base)
-            phone.goto(base + "/usage")
-            expect(phone.locator("#usage-sms-sent")).to_have_text("2")
-            expect(phone.locator("#usage-segments")).to_have_text("3")
-            expect(phone.locator("#usage-segments")).to_be_in_viewport()
-            expect(phone.locator("#usage-chart")).to_be_visible()
-            assert_no_sideways_scroll(phone)
-            phone.goto(f"{base}/customers/{salon['ursula']}")
-            expect(phone.locator("#customer-save")).to_be_visible()
-            assert_no_sideways_scroll(phone)
-        finally:
-            browser.close()
+        # The month's usage on a phone: the figures readable, nothing wider than the screen.
+        phone = browser.new_page(viewport=PHONE)
+        log_in(phone, base)
+        phone.goto(base + "/usage")
+        expect(phone.locator("#usage-sms-sent")).to_have_text("2")
+        expect(phone.locator("#usage-segments")).to_have_text("3")
+        expect(phone.locator("#usage-segments")).to_be_in_viewport()
+        expect(phone.locator("#usage-chart")).to_be_visible()
+        assert_fits_the_screen(phone)
+        phone.goto(f"{base}/customers/{salon['ursula']}")
+        expect(phone.locator("#customer-save")).to_be_visible()
+        assert_fits_the_screen(phone)

@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from bot.extensions import db as _db
@@ -25,8 +25,8 @@ from bot.services.catalogue import list_locations, opening_hours
 from outbound.jobs import run_dispatch_pass
 from outbound.vocabulary import ChannelChoice, Notice
 from tests.conftest import SMS_FROM
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
-from tests.web.test_simulator import CHROMIUM_ARGS
+from tests.web.browser import chromium, log_in
+from tests.web.conftest import add_user
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CUSTOMER_NUMBER = "+4915199988877"
@@ -82,160 +82,148 @@ def local_input(moment: datetime) -> str:
 @pytest.mark.browser
 def test_an_owners_first_day(twilio_app, new_salon, fake_twilio):
     base = twilio_app.config["PUBLIC_BASE_URL"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        log_in(page, base)
+        nav = page.get_by_role("navigation", name="Main")
+
+        # Opening hours: Monday to Friday 9 to 18, Saturday 10 to 14, Sunday closed.
+        nav.get_by_role("link", name="Settings").click()
+        page.get_by_role("link", name="Locations").click()
+        page.get_by_role("link", name="Add a location").click()
+        page.locator("#name").fill("Salon Mitte")
+        for weekday in range(5):
+            page.locator(f"#hours-{weekday}-0-opens").fill("09:00")
+            page.locator(f"#hours-{weekday}-0-closes").fill("18:00")
+        page.locator("#hours-5-0-opens").fill("10:00")
+        page.locator("#hours-5-0-closes").fill("14:00")
+        page.locator("#save-location").click()
+        expect(page).to_have_url(re.compile(r"/settings/locations$"))
+        expect(page.locator("main")).to_contain_text("Salon Mitte")
+        hours = in_app(
+            twilio_app,
+            lambda s: opening_hours(list_locations(s, s.get(Business, new_salon))[0]),
         )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(base + "/login")
-            page.get_by_label("Email").fill(STAFF_EMAIL)
-            page.get_by_label("Password").fill(STAFF_PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            expect(page).to_have_url(re.compile(r"/inbox$"))
-            nav = page.get_by_role("navigation", name="Main")
+        assert hours[0] == ((time(9), time(18)),) and hours[5] == ((time(10), time(14)),)
+        assert not hours.get(6)
 
-            # Opening hours: Monday to Friday 9 to 18, Saturday 10 to 14, Sunday closed.
-            nav.get_by_role("link", name="Settings").click()
-            page.get_by_role("link", name="Locations").click()
-            page.get_by_role("link", name="Add a location").click()
-            page.locator("#name").fill("Salon Mitte")
-            for weekday in range(5):
-                page.locator(f"#hours-{weekday}-0-opens").fill("09:00")
-                page.locator(f"#hours-{weekday}-0-closes").fill("18:00")
-            page.locator("#hours-5-0-opens").fill("10:00")
-            page.locator("#hours-5-0-closes").fill("14:00")
-            page.locator("#save-location").click()
-            expect(page).to_have_url(re.compile(r"/settings/locations$"))
-            expect(page.locator("main")).to_contain_text("Salon Mitte")
-            hours = in_app(
-                twilio_app,
-                lambda s: opening_hours(list_locations(s, s.get(Business, new_salon))[0]),
-            )
-            assert hours[0] == ((time(9), time(18)),) and hours[5] == ((time(10), time(14)),)
-            assert not hours.get(6)
+        # The Twilio number, typed as the owner writes it, saved in E.164; SMS goes on.
+        page.get_by_role("link", name="Messaging").click()
+        page.locator("#sms_from").fill("030 555010")
+        page.locator("#save-messaging").click()
+        expect(page.locator("#sms_from")).to_have_value(SMS_FROM)
+        business = in_app(twilio_app, lambda s: s.get(Business, new_salon))
+        assert business.sms_from == SMS_FROM and business.sms_enabled
 
-            # The Twilio number, typed as the owner writes it, saved in E.164; SMS goes on.
-            page.get_by_role("link", name="Messaging").click()
-            page.locator("#sms_from").fill("030 555010")
-            page.locator("#save-messaging").click()
-            expect(page.locator("#sms_from")).to_have_value(SMS_FROM)
-            business = in_app(twilio_app, lambda s: s.get(Business, new_salon))
-            assert business.sms_from == SMS_FROM and business.sms_enabled
+        # The reminder rule: 48 hours before the start.
+        nav.get_by_role("link", name="Rules").click()
+        page.get_by_role("link", name="Reminder", exact=True).click()
+        page.locator("#offset_value").fill("48")
+        page.locator("#offset_unit").select_option("hours")
+        page.locator("#rule-save").click()
+        expect(page.locator("main")).to_contain_text("2 days before the start")
 
-            # The reminder rule: 48 hours before the start.
-            nav.get_by_role("link", name="Rules").click()
-            page.get_by_role("link", name="Reminder", exact=True).click()
-            page.locator("#offset_value").fill("48")
-            page.locator("#offset_unit").select_option("hours")
-            page.locator("#rule-save").click()
-            expect(page.locator("main")).to_contain_text("2 days before the start")
+        # The confirmation SMS: the preview follows the text, an emoji makes it UCS-2.
+        nav.get_by_role("link", name="Texts").click()
+        page.locator("#edit-confirmation-sms-de").click()
+        expect(page.locator("body[data-template-editor-ready]")).to_have_count(1)
+        body = page.locator("#template-body")
+        body.fill(NEW_CONFIRMATION)
+        expect(page.locator("#preview-text")).to_contain_text("ist bestätigt.")
+        expect(page.locator("#preview-encoding")).to_have_text("GSM-7")
+        expect(page.locator("#preview-segments")).to_have_text("1")
+        body.press("End")
+        body.type(" Bis bald 😊")
+        expect(page.locator("#preview-encoding")).to_have_text("UCS-2")
+        expect(page.locator("#preview-segments")).to_have_text("2")
+        expect(page.locator("#preview-text mark.ucs2")).to_have_text("😊")
+        page.locator("#template-save").click()
+        expect(page.locator(".flash")).to_be_visible()
 
-            # The confirmation SMS: the preview follows the text, an emoji makes it UCS-2.
-            nav.get_by_role("link", name="Texts").click()
-            page.locator("#edit-confirmation-sms-de").click()
-            expect(page.locator("body[data-template-editor-ready]")).to_have_count(1)
-            body = page.locator("#template-body")
-            body.fill(NEW_CONFIRMATION)
-            expect(page.locator("#preview-text")).to_contain_text("ist bestätigt.")
-            expect(page.locator("#preview-encoding")).to_have_text("GSM-7")
-            expect(page.locator("#preview-segments")).to_have_text("1")
-            body.press("End")
-            body.type(" Bis bald 😊")
-            expect(page.locator("#preview-encoding")).to_have_text("UCS-2")
-            expect(page.locator("#preview-segments")).to_have_text("2")
-            expect(page.locator("#preview-text mark.ucs2")).to_have_text("😊")
-            page.locator("#template-save").click()
-            expect(page.locator(".flash")).to_be_visible()
+        # A customer known only by a mobile number, who agreed to SMS.
+        nav.get_by_role("link", name="Customers").click()
+        page.locator("#customer-new").click()
+        page.locator("#name").fill("Ursula Hoffmann")
+        page.locator("#phone").fill("0151 99988877")
+        page.locator("#sms_consent").check()
+        page.locator("#customer-save").click()
+        customer = in_app(
+            twilio_app,
+            lambda s: s.scalar(select(Customer).where(Customer.business_id == new_salon)),
+        )
+        assert customer.phone == CUSTOMER_NUMBER and customer.email is None
 
-            # A customer known only by a mobile number, who agreed to SMS.
-            nav.get_by_role("link", name="Customers").click()
-            page.locator("#customer-new").click()
-            page.locator("#name").fill("Ursula Hoffmann")
-            page.locator("#phone").fill("0151 99988877")
-            page.locator("#sms_consent").check()
-            page.locator("#customer-save").click()
-            customer = in_app(
-                twilio_app,
-                lambda s: s.scalar(select(Customer).where(Customer.business_id == new_salon)),
-            )
-            assert customer.phone == CUSTOMER_NUMBER and customer.email is None
+        # Booked from the customer's page: the confirmation reaches Twilio.
+        starts = a_weekday_ahead(3)
+        page.locator("#customer-new-appointment").click()
+        expect(page.locator("#customer_id")).to_have_value(str(customer.id))
+        page.locator("#starts_at").fill(local_input(starts))
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator(".flash")).to_contain_text("The customer is told.")
+        dispatch(twilio_app)
+        assert [m.to for m in fake_twilio.messages] == [CUSTOMER_NUMBER]
+        sent = fake_twilio.messages[0]
+        assert sent.sender == SMS_FROM
+        assert sent.body.startswith("Hallo Ursula, Ihr Termin am ")
+        assert sent.body.endswith("Bis bald 😊")
+        record = in_app(
+            twilio_app,
+            lambda s: s.scalar(select(Record).where(Record.customer_id == customer.id)),
+        )
+        reminder_due = in_app(
+            twilio_app,
+            lambda s: s.scalar(
+                select(Notification.due_at).where(
+                    Notification.record_id == record.id,
+                    Notification.notice == Notice.REMINDER,
+                )
+            ),
+        )
+        assert reminder_due == (starts - timedelta(hours=48)).astimezone(reminder_due.tzinfo)
 
-            # Booked from the customer's page: the confirmation reaches Twilio.
-            starts = a_weekday_ahead(3)
-            page.locator("#customer-new-appointment").click()
-            expect(page.locator("#customer_id")).to_have_value(str(customer.id))
-            page.locator("#starts_at").fill(local_input(starts))
-            page.get_by_role("button", name="Save", exact=True).click()
-            expect(page.locator(".flash")).to_contain_text("The customer is told.")
-            dispatch(twilio_app)
-            assert [m.to for m in fake_twilio.messages] == [CUSTOMER_NUMBER]
-            sent = fake_twilio.messages[0]
-            assert sent.sender == SMS_FROM
-            assert sent.body.startswith("Hallo Ursula, Ihr Termin am ")
-            assert sent.body.endswith("Bis bald 😊")
-            record = in_app(
-                twilio_app,
-                lambda s: s.scalar(select(Record).where(Record.customer_id == customer.id)),
-            )
-            reminder_due = in_app(
-                twilio_app,
-                lambda s: s.scalar(
-                    select(Notification.due_at).where(
-                        Notification.record_id == record.id,
-                        Notification.notice == Notice.REMINDER,
+        # Moved an hour later without telling the customer: nothing goes out.
+        page.locator("#edit-record").click()
+        page.locator("#starts_at").fill(local_input(starts + timedelta(hours=1)))
+        page.locator("#notify").uncheck()
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator(".flash")).to_contain_text("The customer is not told.")
+        dispatch(twilio_app)
+        assert len(fake_twilio.messages) == 1
+        moved = in_app(twilio_app, lambda s: s.get(Record, record.id))
+        assert moved.starts_at == (starts + timedelta(hours=1)).astimezone(moved.starts_at.tzinfo)
+        changes = in_app(
+            twilio_app,
+            lambda s: s.scalars(
+                select(Notification).where(
+                    Notification.record_id == record.id, Notification.notice == Notice.CHANGE
+                )
+            ).all(),
+        )
+        assert changes == []
+
+        # Two rules at once: the cancellation and the declined request go by email.
+        nav.get_by_role("link", name="Rules").click()
+        page.get_by_label("Select Cancellation", exact=True).check()
+        page.get_by_label("Select Request declined", exact=True).check()
+        page.locator("#bulk-action").select_option("set_channel")
+        page.locator("#bulk-channel").select_option("email")
+        page.locator("#bulk-apply").click()
+        expect(page.locator(".flash")).to_contain_text("2 rules changed.")
+        channels = in_app(
+            twilio_app,
+            lambda s: dict(
+                s.execute(
+                    select(NotificationRule.name, NotificationRule.channel).where(
+                        NotificationRule.business_id == new_salon
                     )
-                ),
-            )
-            assert reminder_due == (starts - timedelta(hours=48)).astimezone(reminder_due.tzinfo)
+                ).all()
+            ),
+        )
+        assert channels["Cancellation"] == ChannelChoice.EMAIL
+        assert channels["Request declined"] == ChannelChoice.EMAIL
+        assert channels["Booking confirmation"] == ChannelChoice.AUTO
 
-            # Moved an hour later without telling the customer: nothing goes out.
-            page.locator("#edit-record").click()
-            page.locator("#starts_at").fill(local_input(starts + timedelta(hours=1)))
-            page.locator("#notify").uncheck()
-            page.get_by_role("button", name="Save", exact=True).click()
-            expect(page.locator(".flash")).to_contain_text("The customer is not told.")
-            dispatch(twilio_app)
-            assert len(fake_twilio.messages) == 1
-            moved = in_app(twilio_app, lambda s: s.get(Record, record.id))
-            assert moved.starts_at == (starts + timedelta(hours=1)).astimezone(
-                moved.starts_at.tzinfo
-            )
-            changes = in_app(
-                twilio_app,
-                lambda s: s.scalars(
-                    select(Notification).where(
-                        Notification.record_id == record.id, Notification.notice == Notice.CHANGE
-                    )
-                ).all(),
-            )
-            assert changes == []
-
-            # Two rules at once: the cancellation and the declined request go by email.
-            nav.get_by_role("link", name="Rules").click()
-            page.get_by_label("Select Cancellation", exact=True).check()
-            page.get_by_label("Select Request declined", exact=True).check()
-            page.locator("#bulk-action").select_option("set_channel")
-            page.locator("#bulk-channel").select_option("email")
-            page.locator("#bulk-apply").click()
-            expect(page.locator(".flash")).to_contain_text("2 rules changed.")
-            channels = in_app(
-                twilio_app,
-                lambda s: dict(
-                    s.execute(
-                        select(NotificationRule.name, NotificationRule.channel).where(
-                            NotificationRule.business_id == new_salon
-                        )
-                    ).all()
-                ),
-            )
-            assert channels["Cancellation"] == ChannelChoice.EMAIL
-            assert channels["Request declined"] == ChannelChoice.EMAIL
-            assert channels["Booking confirmation"] == ChannelChoice.AUTO
-
-            # The month's usage: the one SMS sent.
-            nav.get_by_role("link", name="Usage").click()
-            expect(page.locator("#usage-sms-sent")).to_have_text("1")
-            expect(page.locator("#usage-emails")).to_have_text("0")
-        finally:
-            browser.close()
+        # The month's usage: the one SMS sent.
+        nav.get_by_role("link", name="Usage").click()
+        expect(page.locator("#usage-sms-sent")).to_have_text("1")
+        expect(page.locator("#usage-emails")).to_have_text("0")

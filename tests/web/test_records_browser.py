@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from bot.extensions import db as _db
@@ -21,8 +21,8 @@ from bot.services.customers import create_customer
 from bot.services.records import create_record
 from outbound.jobs import run_dispatch_pass
 from tests.conftest import SMS_FROM
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
-from tests.web.test_simulator import CHROMIUM_ARGS
+from tests.web.browser import PHONE, assert_fits_the_screen, chromium, log_in
+from tests.web.conftest import add_user
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PHONE_ONLY = "+4915199988877"
@@ -70,21 +70,6 @@ def customer_notices(app) -> list[str]:
         return list(notices)
 
 
-def log_in(page, base: str, email: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-
-
-def assert_fits(page) -> None:
-    """No horizontal scrolling of the page at the viewport's width."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    # The viewport's width, not window.innerWidth: a mobile browser widens its layout
-    # viewport to fit what overflows.
-    assert width <= page.viewport_size["width"], f"{page.url} is {width}px wide"
-
-
 @pytest.mark.browser
 def test_make_and_move_an_appointment_with_the_keyboard(twilio_app, salon, fake_twilio):
     base = twilio_app.config["PUBLIC_BASE_URL"]
@@ -92,69 +77,61 @@ def test_make_and_move_an_appointment_with_the_keyboard(twilio_app, salon, fake_
         hour=10, minute=30, second=0, microsecond=0
     )
     moved = starts + timedelta(days=1, hours=4)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 860})
-            log_in(page, base, STAFF_EMAIL)
-            page.goto(base + "/records")
-            expect(page.get_by_role("link", name="Appointments")).to_have_class("current")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        log_in(page, base)
+        page.goto(base + "/records")
+        expect(page.get_by_role("link", name="Appointments")).to_have_class("current")
 
-            # From the page to the form with the keyboard: focus the link, Enter.
-            page.get_by_role("link", name="New appointment").focus()
-            page.keyboard.press("Enter")
-            expect(page).to_have_url(re.compile(r"/records/new"))
-            customer = page.locator("#customer_id")
-            expect(customer).to_be_focused()  # the form starts at the customer
-            # The script offers only the chosen kind's statuses.
-            expect(page.locator("body[data-records-ready]")).to_have_count(1)
-            expect(page.locator("#status option[data-kind='order']").first).to_be_disabled()
-            expect(page.locator("#status option[data-kind='appointment']").first).to_be_enabled()
-            page.keyboard.press("ArrowDown")  # the only customer: known by the number
-            expect(customer).to_have_value(str(salon[1]))
-            expect(customer.locator("option:checked")).to_have_text(PHONE_ONLY)
-            page.get_by_label("Date and time").fill(starts.strftime("%Y-%m-%dT%H:%M"))
-            page.get_by_label("Duration (minutes)").fill("45")
-            expect(page.locator("#notify")).to_be_checked()
-            title = page.get_by_label("Title")
-            title.fill("Schnitt")
-            title.press("Enter")  # submits with the form's first button, Save
+        # From the page to the form with the keyboard: focus the link, Enter.
+        page.get_by_role("link", name="New appointment").focus()
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"/records/new"))
+        customer = page.locator("#customer_id")
+        expect(customer).to_be_focused()  # the form starts at the customer
+        # The script offers only the chosen kind's statuses.
+        expect(page.locator("body[data-records-ready]")).to_have_count(1)
+        expect(page.locator("#status option[data-kind='order']").first).to_be_disabled()
+        expect(page.locator("#status option[data-kind='appointment']").first).to_be_enabled()
+        page.keyboard.press("ArrowDown")  # the only customer: known by the number
+        expect(customer).to_have_value(str(salon[1]))
+        expect(customer.locator("option:checked")).to_have_text(PHONE_ONLY)
+        page.get_by_label("Date and time").fill(starts.strftime("%Y-%m-%dT%H:%M"))
+        page.get_by_label("Duration (minutes)").fill("45")
+        expect(page.locator("#notify")).to_be_checked()
+        title = page.get_by_label("Title")
+        title.fill("Schnitt")
+        title.press("Enter")  # submits with the form's first button, Save
 
-            expect(page.locator(".flash")).to_contain_text(
-                "Appointment saved. The customer is told."
-            )
-            record = the_record(twilio_app)
-            assert record.starts_at == starts.astimezone(UTC)
-            dispatch(twilio_app)
-            [sms] = [m for m in fake_twilio.messages if m.to == PHONE_ONLY]
-            assert starts.strftime("%d.%m.%Y") in sms.body and sms.sender == SMS_FROM
-            page.reload()
-            expect(page.locator("tr[data-notice='confirmation']")).to_contain_text("sent")
+        expect(page.locator(".flash")).to_contain_text("Appointment saved. The customer is told.")
+        record = the_record(twilio_app)
+        assert record.starts_at == starts.astimezone(UTC)
+        dispatch(twilio_app)
+        [sms] = [m for m in fake_twilio.messages if m.to == PHONE_ONLY]
+        assert starts.strftime("%d.%m.%Y") in sms.body and sms.sender == SMS_FROM
+        page.reload()
+        expect(page.locator("tr[data-notice='confirmation']")).to_contain_text("sent")
 
-            # In the day view.
-            page.get_by_role("link", name="Back to the appointments").click()
-            day = page.locator(".records-day")
-            expect(day).to_contain_text(PHONE_ONLY)
-            expect(day).to_contain_text("10:30–11:15")
+        # In the day view.
+        page.get_by_role("link", name="Back to the appointments").click()
+        day = page.locator(".records-day")
+        expect(day).to_contain_text(PHONE_ONLY)
+        expect(day).to_contain_text("10:30–11:15")
 
-            # Moved with "Notify the customer" unticked: nothing more goes out.
-            day.get_by_role("link", name=re.compile(re.escape(PHONE_ONLY))).click()
-            page.get_by_role("link", name="Edit or move").click()
-            page.locator("#starts_at").fill(moved.strftime("%Y-%m-%dT%H:%M"))
-            page.locator("#notify").focus()
-            page.keyboard.press("Space")
-            expect(page.locator("#notify")).not_to_be_checked()
-            page.get_by_role("button", name="Save").focus()
-            page.keyboard.press("Enter")
-            expect(page.locator(".flash")).to_contain_text("The customer is not told.")
-            assert the_record(twilio_app).starts_at == moved.astimezone(UTC)
-            dispatch(twilio_app)
-            assert "change" not in customer_notices(twilio_app)
-            assert [m.to for m in fake_twilio.messages] == [PHONE_ONLY]
-        finally:
-            browser.close()
+        # Moved with "Notify the customer" unticked: nothing more goes out.
+        day.get_by_role("link", name=re.compile(re.escape(PHONE_ONLY))).click()
+        page.get_by_role("link", name="Edit or move").click()
+        page.locator("#starts_at").fill(moved.strftime("%Y-%m-%dT%H:%M"))
+        page.locator("#notify").focus()
+        page.keyboard.press("Space")
+        expect(page.locator("#notify")).not_to_be_checked()
+        page.get_by_role("button", name="Save").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(".flash")).to_contain_text("The customer is not told.")
+        assert the_record(twilio_app).starts_at == moved.astimezone(UTC)
+        dispatch(twilio_app)
+        assert "change" not in customer_notices(twilio_app)
+        assert [m.to for m in fake_twilio.messages] == [PHONE_ONLY]
 
 
 @pytest.mark.browser
@@ -192,28 +169,22 @@ def test_the_pages_fit_a_phone(twilio_app, salon):
         kowalski_id = kowalski.id
         session.remove()
     base = twilio_app.config["PUBLIC_BASE_URL"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
-            log_in(page, base, STAFF_EMAIL)
-            page.goto(f"{base}/records?view=week&date={monday.isoformat()}")
-            days = page.locator(".records-day")
-            expect(days).to_have_count(7)
-            # One day under the other, not seven columns side by side.
-            first, second = days.nth(0).bounding_box(), days.nth(1).bounding_box()
-            assert second["y"] > first["y"] and abs(second["x"] - first["x"]) < 2
-            assert first["width"] > 300
-            assert_fits(page)
-            page.get_by_role("link", name=re.compile(re.escape(PHONE_ONLY))).first.click()
-            expect(page.locator("#record-when")).to_be_visible()
-            assert_fits(page)
-            page.goto(base + "/records/new")
-            expect(page.get_by_role("button", name="Save")).to_be_visible()
-            page.get_by_label("Find a customer by name or number").fill("kowal")
-            expect(page.locator("#customer_id")).to_have_value(str(kowalski_id))
-            assert_fits(page)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport=PHONE, is_mobile=True)
+        log_in(page, base)
+        page.goto(f"{base}/records?view=week&date={monday.isoformat()}")
+        days = page.locator(".records-day")
+        expect(days).to_have_count(7)
+        # One day under the other, not seven columns side by side.
+        first, second = days.nth(0).bounding_box(), days.nth(1).bounding_box()
+        assert second["y"] > first["y"] and abs(second["x"] - first["x"]) < 2
+        assert first["width"] > 300
+        assert_fits_the_screen(page)
+        page.get_by_role("link", name=re.compile(re.escape(PHONE_ONLY))).first.click()
+        expect(page.locator("#record-when")).to_be_visible()
+        assert_fits_the_screen(page)
+        page.goto(base + "/records/new")
+        expect(page.get_by_role("button", name="Save")).to_be_visible()
+        page.get_by_label("Find a customer by name or number").fill("kowal")
+        expect(page.locator("#customer_id")).to_have_value(str(kowalski_id))
+        assert_fits_the_screen(page)

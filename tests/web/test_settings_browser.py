@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from bot.extensions import db as _db
 from bot.models import Business
 from bot.services.businesses import create_business
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
-from tests.web.test_simulator import CHROMIUM_ARGS
+from tests.web.browser import PHONE, assert_fits_the_screen, chromium, log_in
+from tests.web.conftest import add_user
 
 
 @pytest.fixture
@@ -28,46 +28,32 @@ def salon(live_app):
     return business_id
 
 
-def log_in(page, base: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("Email").fill(STAFF_EMAIL)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/inbox$"))
-
-
 @pytest.mark.browser
 def test_the_owner_sets_the_twilio_number_with_the_keyboard(live_app, salon):
     base = live_app.config["PUBLIC_BASE_URL"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 860})
-            log_in(page, base)
-            page.get_by_role("link", name="Settings", exact=True).click()
-            expect(page).to_have_url(re.compile(r"/settings$"))
-            page.get_by_role("navigation", name="Settings").get_by_role(
-                "link", name="Messaging"
-            ).focus()
-            page.keyboard.press("Enter")
-            expect(page).to_have_url(re.compile(r"/settings/messaging$"))
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        log_in(page, base)
+        page.get_by_role("link", name="Settings", exact=True).click()
+        expect(page).to_have_url(re.compile(r"/settings$"))
+        page.get_by_role("navigation", name="Settings").get_by_role(
+            "link", name="Messaging"
+        ).focus()
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"/settings/messaging$"))
 
-            page.get_by_label("SMS number (Twilio)").focus()
-            page.keyboard.type("030 5550 777")
-            for _field in ("messaging_service_sid", "whatsapp_from", "sms_per_second"):
-                page.keyboard.press("Tab")
+        page.get_by_label("SMS number (Twilio)").focus()
+        page.keyboard.type("030 5550 777")
+        for _field in ("messaging_service_sid", "whatsapp_from", "sms_per_second"):
             page.keyboard.press("Tab")
-            expect(page.locator("#save-messaging")).to_be_focused()
-            page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        expect(page.locator("#save-messaging")).to_be_focused()
+        page.keyboard.press("Enter")
 
-            flashes = page.get_by_role("status")
-            expect(flashes.first).to_contain_text("The senders are saved.")
-            expect(flashes.last).to_contain_text("SMS is switched on")  # its first sender
-            expect(page.locator("#sms_from")).to_have_value("+49305550777")
-        finally:
-            browser.close()
+        flashes = page.get_by_role("status")
+        expect(flashes.first).to_contain_text("The senders are saved.")
+        expect(flashes.last).to_contain_text("SMS is switched on")  # its first sender
+        expect(page.locator("#sms_from")).to_have_value("+49305550777")
 
     with live_app.app_context():
         business = _db.session.get(Business, salon)
@@ -78,28 +64,21 @@ def test_the_owner_sets_the_twilio_number_with_the_keyboard(live_app, salon):
 @pytest.mark.browser
 def test_the_settings_fit_a_phone(live_app, salon):
     base = live_app.config["PUBLIC_BASE_URL"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            log_in(page, base)
-            for path in ("/settings", "/settings/messaging", "/settings/api-keys"):
-                page.goto(base + path)
-                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-                assert overflow <= 0, (path, overflow)
-            page.goto(base + "/settings")
-            page.get_by_label("Time zone").select_option("Europe/Vienna")
-            page.get_by_label("Privacy policy link").fill("https://salon.example/privacy")
-            save = page.get_by_role("button", name="Save settings")
-            save.scroll_into_view_if_needed()
-            expect(save).to_be_in_viewport()
-            save.click()
-            expect(page.get_by_role("status")).to_contain_text("The settings are saved.")
-            expect(page.get_by_label("Time zone")).to_have_value("Europe/Vienna")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport=PHONE)
+        log_in(page, base)
+        for path in ("/settings", "/settings/messaging", "/settings/api-keys"):
+            page.goto(base + path)
+            assert_fits_the_screen(page)
+        page.goto(base + "/settings")
+        page.get_by_label("Time zone").select_option("Europe/Vienna")
+        page.get_by_label("Privacy policy link").fill("https://salon.example/privacy")
+        save = page.get_by_role("button", name="Save settings")
+        save.scroll_into_view_if_needed()
+        expect(save).to_be_in_viewport()
+        save.click()
+        expect(page.get_by_role("status")).to_contain_text("The settings are saved.")
+        expect(page.get_by_label("Time zone")).to_have_value("Europe/Vienna")
 
     with live_app.app_context():
         business = _db.session.get(Business, salon)

@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from rq import SimpleWorker
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
@@ -22,16 +22,9 @@ from bot.web.simulator import twilio_inbound_form
 from outbound.jobs import run_dispatch_pass
 from outbound.queueing import QUEUES, get_queue, redis_connection
 from tests.conftest import PUBLIC_BASE_URL, SMS_FROM
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
+from tests.web.browser import chromium, log_in
+from tests.web.conftest import add_user
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOT = "/tmp/simulator.png"
 
 
@@ -146,36 +139,26 @@ def run_worker(live_app, redis_url: str) -> None:
 @pytest.mark.browser
 def test_texting_ja_in_the_simulator_confirms_the_appointment(live_app, demo, redis_server):
     base = live_app.config["PUBLIC_BASE_URL"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 860})
-            page.goto(base + "/login")
-            page.get_by_label("Email").fill(STAFF_EMAIL)
-            page.get_by_label("Password").fill(STAFF_PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            expect(page).to_have_url(re.compile(r"/inbox$"))  # the first page after login
-            page.get_by_role("link", name="Phone simulator").click()
-            expect(page).to_have_url(re.compile(r"/simulator"))
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        log_in(page, base)
+        page.get_by_role("link", name="Phone simulator").click()
+        expect(page).to_have_url(re.compile(r"/simulator"))
 
-            page.get_by_role("link", name=re.compile("Ursula Hoffmann")).click()
-            thread = page.locator("#thread")
-            expect(thread).to_contain_text("Antworten Sie C, um ihn zu bestätigen")
+        page.get_by_role("link", name=re.compile("Ursula Hoffmann")).click()
+        thread = page.locator("#thread")
+        expect(thread).to_contain_text("Antworten Sie C, um ihn zu bestätigen")
 
-            page.get_by_label("Text from Ursula Hoffmann").fill("ja")
-            page.get_by_role("button", name="Send").click()
-            expect(thread.locator(".bubble.mine").last).to_contain_text("ja")
+        page.get_by_label("Text from Ursula Hoffmann").fill("ja")
+        page.get_by_role("button", name="Send").click()
+        expect(thread.locator(".bubble.mine").last).to_contain_text("ja")
 
-            run_worker(live_app, redis_server.url)  # sends the bot's reply
-            reply = thread.locator(".bubble.theirs").last
-            expect(reply).to_contain_text("ist bestätigt", timeout=10_000)
-            expect(reply).to_contain_text("delivered")
-            expect(page.locator("#appointments")).to_contain_text("confirmed by customer")
-            page.screenshot(path=SCREENSHOT, full_page=True)
-        finally:
-            browser.close()
+        run_worker(live_app, redis_server.url)  # sends the bot's reply
+        reply = thread.locator(".bubble.theirs").last
+        expect(reply).to_contain_text("ist bestätigt", timeout=10_000)
+        expect(reply).to_contain_text("delivered")
+        expect(page.locator("#appointments")).to_contain_text("confirmed by customer")
+        page.screenshot(path=SCREENSHOT, full_page=True)
 
     with live_app.app_context():
         record = _db.session.get(Record, demo["record"])

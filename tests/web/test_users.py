@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -18,9 +18,10 @@ from bot.services import users as service
 from bot.services.businesses import create_business
 from bot.services.errors import Conflict
 from tests.conftest import PUBLIC_BASE_URL
+from tests.web.browser import chromium
+from tests.web.browser import log_in as log_in_page
 from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
 from tests.web.support import compile_catalogues, fresh_clients, session_user
-from tests.web.test_simulator import CHROMIUM_ARGS
 
 NEW_EMAIL = "ben@salon.test"
 NEW_PASSWORD = "a long enough password"
@@ -493,44 +494,35 @@ def test_an_invitation_in_the_browser(live_app):
         add_user(_db.session, business)  # Anna, the owner
         _db.session.remove()
     base = live_app.config["PUBLIC_BASE_URL"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            owner = browser.new_context(locale="en-US").new_page()
-            owner.goto(base + "/login")
-            owner.get_by_label("Email").fill(STAFF_EMAIL)
-            owner.get_by_label("Password").fill(STAFF_PASSWORD)
-            owner.get_by_role("button", name="Log in").click()
-            owner.get_by_role("link", name="Einstellungen").click()
-            owner.get_by_role("link", name="Team").click()
-            # The salon speaks German, so does its team page.
-            expect(owner.locator("h1")).to_have_text("Team von Salon Sonnenschein")
-            owner.get_by_label("Name").fill("Ben Becker")
-            owner.get_by_label("E-Mail").fill(NEW_EMAIL)
-            owner.get_by_role("button", name="Einladen").click()
-            expect(owner.locator("#user-2")).to_contain_text("eingeladen, noch nicht angenommen")
-            link = owner.locator(".invitation-link input").input_value()
-            assert link.startswith(base + "/invite/")
-            owner.screenshot(path="/tmp/team.png", full_page=True)
+    with chromium() as browser:
+        owner = browser.new_context(locale="en-US").new_page()
+        log_in_page(owner, base)
+        owner.get_by_role("link", name="Einstellungen").click()
+        owner.get_by_role("link", name="Team").click()
+        # The salon speaks German, so does its team page.
+        expect(owner.locator("h1")).to_have_text("Team von Salon Sonnenschein")
+        owner.get_by_label("Name").fill("Ben Becker")
+        owner.get_by_label("E-Mail").fill(NEW_EMAIL)
+        owner.get_by_role("button", name="Einladen").click()
+        expect(owner.locator("#user-2")).to_contain_text("eingeladen, noch nicht angenommen")
+        link = owner.locator(".invitation-link input").input_value()
+        assert link.startswith(base + "/invite/")
+        owner.screenshot(path="/tmp/team.png", full_page=True)
 
-            invitee = browser.new_context(locale="en-US").new_page()
-            invitee.goto(link)
-            expect(invitee.locator("h1")).to_have_text("Join Salon Sonnenschein")
-            invitee.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
-            invitee.get_by_label("The new password again").fill(NEW_PASSWORD)
-            invitee.get_by_label("Language").select_option("nl")
-            invitee.get_by_role("button", name="Save and log in").click()
-            expect(invitee).to_have_url(re.compile(r"/inbox$"))  # the first page after login
-            expect(invitee.locator("html")).to_have_attribute("lang", "nl")
-            expect(invitee.get_by_role("button", name="Uitloggen")).to_be_visible()
-            expect(invitee.get_by_role("link", name="Team")).to_have_count(0)  # staff
-            invitee.goto(base + "/team")
-            expect(invitee.locator("h1")).to_have_text("Alleen voor eigenaren")
+        invitee = browser.new_context(locale="en-US").new_page()
+        invitee.goto(link)
+        expect(invitee.locator("h1")).to_have_text("Join Salon Sonnenschein")
+        invitee.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+        invitee.get_by_label("The new password again").fill(NEW_PASSWORD)
+        invitee.get_by_label("Language").select_option("nl")
+        invitee.get_by_role("button", name="Save and log in").click()
+        expect(invitee).to_have_url(re.compile(r"/inbox$"))  # the first page after login
+        expect(invitee.locator("html")).to_have_attribute("lang", "nl")
+        expect(invitee.get_by_role("button", name="Uitloggen")).to_be_visible()
+        expect(invitee.get_by_role("link", name="Team")).to_have_count(0)  # staff
+        invitee.goto(base + "/team")
+        expect(invitee.locator("h1")).to_have_text("Alleen voor eigenaren")
 
-            owner.reload()
-            expect(owner.locator("#user-2")).to_contain_text("aktiv")
-            expect(owner.locator(".invitation-link")).to_have_count(0)  # shown once
-        finally:
-            browser.close()
+        owner.reload()
+        expect(owner.locator("#user-2")).to_contain_text("aktiv")
+        expect(owner.locator(".invitation-link")).to_have_count(0)  # shown once
