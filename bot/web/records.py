@@ -19,7 +19,7 @@ import unicodedata
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date, format_skeleton
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -654,10 +654,13 @@ def _local(moment: datetime | None) -> str:
     if moment is None:
         return ""
     zone, locale = ZoneInfo(current_user.business.timezone), get_locale() or "en"
-    return (
-        f"{format_date(moment.astimezone(zone), 'medium', locale=locale)} "
-        f"{format_time(moment, 'short', tzinfo=zone, locale=locale)}"
-    )
+    return f"{format_date(moment.astimezone(zone), 'medium', locale=locale)} {_clock(moment)}"
+
+
+def _clock(moment: datetime) -> str:
+    """A time of day on the 24-hour clock, as the user's language writes it ("14:30")."""
+    zone, locale = ZoneInfo(current_user.business.timezone), get_locale() or "en"
+    return format_skeleton("Hm", moment.astimezone(zone), tzinfo=zone, locale=locale)
 
 
 def _words() -> dict:
@@ -667,7 +670,7 @@ def _words() -> dict:
     def clock(moment: datetime | None) -> str:
         if moment is None:
             return ""
-        return moment.astimezone(ZoneInfo(current_user.business.timezone)).strftime("%H:%M")
+        return _clock(moment)
 
     return {
         "kind_words": RECORD_KIND_WORDS,
