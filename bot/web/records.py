@@ -8,8 +8,11 @@ business's, another business's id is a 404. Views are thin: what a page shows co
 from `bot.services.calendar_view`, every change goes through
 `bot.services.records.create_record` / `update_record`, which plan the notices, so a
 change here tells the customer exactly as one through the API would, and "Notify the
-customer" unticked tells them nothing (R1.7, R1.8). Times are typed and shown in the
-business's time zone.
+customer" unticked tells them nothing (R1.7, R1.8), and the flash says what the change
+planned for the customer. Times are typed and shown in the business's time zone (a time
+the clocks skip is refused). The forms carry the record's version, so a save over someone
+else's newer change is refused (409), and only the actions the page offers for the
+record's state are carried out.
 """
 
 from __future__ import annotations
