@@ -8,10 +8,10 @@ transaction.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.models import (
@@ -19,6 +19,7 @@ from bot.models import (
     Business,
     CancelledBy,
     Location,
+    Notification,
     Record,
     RecordKind,
     RecordSource,
@@ -31,6 +32,7 @@ from bot.services.errors import DomainError
 from bot.services.lookup import owned_row
 from bot.services.notify import plan_for_event
 from outbound.planner import EventKind
+from outbound.vocabulary import Audience, NotificationStatus
 
 DEFAULT_DURATION_MINUTES = 30
 
@@ -140,6 +142,31 @@ def confirm_by_customer(record: Record, *, now: datetime) -> bool:
     return True
 
 
+def latest_notification_id(session: Session) -> int:
+    """The newest notification's id (0 when there is none): take it before a change, then
+    `customer_notices_since` tells what the change planned."""
+    return session.scalar(select(func.max(Notification.id))) or 0
+
+
+def customer_notices_since(
+    session: Session, record: Record, after_id: int
+) -> list[tuple[str, str]]:
+    """The notices planned for `record`'s customer after notification `after_id` that will
+    go out (not skipped), as (notice, channel) in the order they were planned, once each."""
+    session.flush()
+    rows = session.execute(
+        select(Notification.notice, Notification.channel)
+        .where(
+            Notification.record_id == record.id,
+            Notification.id > after_id,
+            Notification.audience == Audience.CUSTOMER,
+            Notification.status != NotificationStatus.SKIPPED,
+        )
+        .order_by(Notification.id)
+    ).all()
+    return list(dict.fromkeys((str(notice), str(channel)) for notice, channel in rows))
+
+
 def get_record(session: Session, business: Business, record_id: int) -> Record:
     return owned_row(session, business, Record, record_id, label="record", field="record_id")
 
@@ -168,10 +195,13 @@ def _set_time(record: Record, starts_at: datetime | None, duration: int | None) 
         raise DomainError("starts_at needs a UTC offset, e.g. +01:00", field="starts_at")
     if duration is not None and not 1 <= duration <= 24 * 60:
         raise DomainError("duration_minutes must be between 1 and 1440", field="duration_minutes")
-    record.starts_at = starts_at
     if starts_at is None:
-        record.ends_at = None
+        record.starts_at = record.ends_at = None
         return
+    # In UTC: wall-clock arithmetic in a local zone gets a day with a clock change wrong
+    # (an appointment ending before it starts, or 90 minutes for 30).
+    starts_at = starts_at.astimezone(UTC)
+    record.starts_at = starts_at
     if duration is None:
         duration = record.service.duration_minutes if record.service else DEFAULT_DURATION_MINUTES
     record.ends_at = starts_at + timedelta(minutes=duration)

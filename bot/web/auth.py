@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -261,6 +262,9 @@ def logout():
 def _safe_next() -> str | None:
     """The `next` page to return to, only when it is a path on this site."""
     target = request.args.get("next") or request.form.get("next") or ""
+    # A control character (a CR or LF above all) cannot go into the Location header.
+    if any(unicodedata.category(c) == "Cc" for c in target):
+        return None
     parts = urlsplit(target)
     # Browsers read "//host" and "/\host" as another site.
     if not target.startswith("/") or target[1:2] in ("/", "\\") or parts.scheme or parts.netloc:

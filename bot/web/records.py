@@ -8,23 +8,35 @@ business's, another business's id is a 404. Views are thin: what a page shows co
 from `bot.services.calendar_view`, every change goes through
 `bot.services.records.create_record` / `update_record`, which plan the notices, so a
 change here tells the customer exactly as one through the API would, and "Notify the
-customer" unticked tells them nothing (R1.7, R1.8). Times are typed and shown in the
-business's time zone.
+customer" unticked tells them nothing (R1.7, R1.8), and the flash says what the change
+planned for the customer. Times are typed and shown in the business's time zone (a time
+the clocks skip is refused). The forms carry the record's version, so a save over someone
+else's newer change is refused (409), and only the actions the page offers for the
+record's state are carried out.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import hashlib
+import unicodedata
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
+from babel.dates import format_date, format_skeleton
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import DateTimeLocalInput, NumberInput
 
@@ -33,7 +45,14 @@ from bot.models import AppointmentStatus, Record, RecordKind, RecordSource, utcn
 from bot.services import calendar_view
 from bot.services.catalogue import list_locations, list_services, list_staff
 from bot.services.errors import DomainError, NotFound
-from bot.services.records import create_record, get_record, update_record
+from bot.services.records import (
+    create_record,
+    customer_notices_since,
+    get_record,
+    latest_notification_id,
+    update_record,
+)
+from bot.web import MAX_ROW_ID
 from bot.web.words import (
     APPOINTMENT_STATUS_WORDS,
     AUDIENCE_WORDS,
@@ -56,6 +75,24 @@ FALLBACK_STATUSES = {
     "in_progress": _l("in progress"),
     "done": _l("done"),
     "cancelled": _l("cancelled"),
+}
+# What the page offers an appointment in each status (the status list, and Cancel for the
+# first two); a hand-made POST for anything else is refused. The API keeps its own rules.
+APPOINTMENT_NEXT = {
+    AppointmentStatus.PENDING: (
+        AppointmentStatus.CONFIRMED,
+        AppointmentStatus.REJECTED,
+        AppointmentStatus.CANCELLED,
+    ),
+    AppointmentStatus.CONFIRMED: (
+        AppointmentStatus.CANCELLED,
+        AppointmentStatus.COMPLETED,
+        AppointmentStatus.NO_SHOW,
+    ),
+    AppointmentStatus.REJECTED: (),
+    AppointmentStatus.CANCELLED: (AppointmentStatus.CONFIRMED,),
+    AppointmentStatus.COMPLETED: (AppointmentStatus.NO_SHOW,),
+    AppointmentStatus.NO_SHOW: (AppointmentStatus.COMPLETED,),
 }
 NEW_WORDS = {
     RecordKind.APPOINTMENT: _l("New appointment"),
@@ -101,6 +138,11 @@ class RecordForm(FlaskForm):
         validators=[Length(max=MAX_NOTES, message=_l("Use at most %(max)d characters."))],
     )
     notify = BooleanField(_l("Notify the customer"), default=True)
+    # The record as the form was opened: its version (bumped on a new time or status) and
+    # a fingerprint of every value the form edits (the version does not change with the
+    # notes), so a save over someone else's newer change is caught.
+    version = HiddenField()
+    seen = HiddenField()
 
 
 # --- the day and the week ---------------------------------------------------------
@@ -173,10 +215,12 @@ def new():
         if customer is not None:
             form.customer_id.data = str(customer)
     _fill_choices(form, None)
-    if request.method == "GET" or not form.validate_on_submit():
-        return _form_page(form, None, status=200 if request.method == "GET" else 422)
+    if request.method == "GET":
+        return _form_page(form, None, status=200)
+    # The time is checked with the other fields, so every mistake shows at once.
+    valid = form.validate_on_submit()
     starts_at = _starts_at(form, ZoneInfo(business.timezone))
-    if starts_at is False:
+    if not valid or starts_at is False:
         return _form_page(form, None, status=422)
     kind = RecordKind(form.kind.data)
     data = {
@@ -191,15 +235,15 @@ def new():
         **_links(form),
     }
     notify = form.notify.data
+    before = latest_notification_id(db.session)
     try:
         record = create_record(db.session, business, data, now=utcnow(), notify=notify)
         db.session.flush()
     except DomainError as error:
         return _refused(form, None, error)
+    told = _told(notify, record, before)
     db.session.commit()
-    flash(
-        _("%(kind)s saved.", kind=_capital(RECORD_KIND_WORDS[kind])) + " " + _told(notify), "info"
-    )
+    flash(_("%(kind)s saved.", kind=_capital(RECORD_KIND_WORDS[kind])) + " " + told, "info")
     return redirect(url_for("records_pages.show", record_id=record.id))
 
 
@@ -210,10 +254,16 @@ def edit(record_id: int):
     record = _own(record_id)
     form = RecordForm(obj=None if request.method == "POST" else _form_values(record))
     _fill_choices(form, record)
-    if request.method == "GET" or not form.validate_on_submit():
-        return _form_page(form, record, status=200 if request.method == "GET" else 422)
+    if request.method == "GET":
+        return _form_page(form, record, status=200)
+    valid = form.validate_on_submit()
     starts_at = _starts_at(form, ZoneInfo(business.timezone))
-    if starts_at is False:
+    if _changed_meanwhile(form, record):
+        # Someone saved this record after the form was opened: keep what was typed, show
+        # what is there now, and let a second save (now knowingly) go through.
+        form.version.data, form.seen.data = str(record.version), _fingerprint(record)
+        return _form_page(form, record, status=409, conflict=True)
+    if not valid or starts_at is False:
         return _form_page(form, record, status=422)
     changes = {
         "starts_at": starts_at,
@@ -226,15 +276,17 @@ def edit(record_id: int):
         changes["status"] = form.status.data
     notify = form.notify.data
     moved = record.starts_at
+    before = latest_notification_id(db.session)
     try:
         update_record(db.session, business, record, changes, now=utcnow(), notify=notify)
     except DomainError as error:
         return _refused(form, record, error)
+    told = _told(notify, record, before)
     db.session.commit()
     words = _("Changes saved.")
     if record.starts_at != moved and record.starts_at is not None:
         words = _("Moved to %(when)s.", when=_local(record.starts_at))
-    flash(words + " " + _told(notify), "info")
+    flash(words + " " + told, "info")
     return redirect(url_for("records_pages.show", record_id=record.id))
 
 
@@ -244,20 +296,26 @@ def edit(record_id: int):
 @bp.get("/records/<id:record_id>")
 @login_required
 def show(record_id: int):
-    record = _own(record_id)
+    return _record_page(_own(record_id))
+
+
+def _record_page(record: Record, status: int = 200):
     business = current_user.business
-    return render_template(
-        "records_show.html",
-        record=record,
-        notices=calendar_view.record_notices(db.session, business, record),
-        status_choices=_record_status_choices(record),
-        may_cancel=_may_cancel(record),
-        day=(
-            record.starts_at.astimezone(ZoneInfo(business.timezone)).date().isoformat()
-            if record.starts_at
-            else None
+    return (
+        render_template(
+            "records_show.html",
+            record=record,
+            notices=calendar_view.record_notices(db.session, business, record),
+            status_choices=_record_status_choices(record),
+            may_cancel=_may_cancel(record),
+            day=(
+                record.starts_at.astimezone(ZoneInfo(business.timezone)).date().isoformat()
+                if record.starts_at
+                else None
+            ),
+            **_words(),
         ),
-        **_words(),
+        status,
     )
 
 
@@ -269,30 +327,50 @@ def act(record_id: int):
     business = current_user.business
     action = request.form.get("action", "")
     notify = bool(request.form.get("notify"))
+    if action not in ("accept", "decline", "cancel", "status"):
+        abort(400)
+    seen = request.form.get("version", "").strip()
+    if seen and seen != str(record.version):
+        flash(
+            _(
+                "Nothing was changed: someone else changed this %(kind)s meanwhile. "
+                "It is now %(status)s, %(when)s.",
+                kind=RECORD_KIND_WORDS[record.kind],
+                status=_status_word(record.kind, record.status),
+                when=_local(record.starts_at) if record.starts_at else _("no time"),
+            ),
+            "error",
+        )
+        return _record_page(record, 409)
+    pending = record.kind == RecordKind.APPOINTMENT and record.status == AppointmentStatus.PENDING
     if action in ("accept", "decline"):
-        if record.status != AppointmentStatus.PENDING:
-            flash(_("This request was already answered."), "error")
-            return _back(record)
         status = AppointmentStatus.CONFIRMED if action == "accept" else AppointmentStatus.REJECTED
         done = _("Request accepted.") if action == "accept" else _("Request declined.")
+        refusal = None if pending else _("This request was already answered.")
     elif action == "cancel":
         status, done = AppointmentStatus.CANCELLED.value, _("Cancelled.")
-    elif action == "status":
-        status = request.form.get("status", "")
-        if status not in dict(_record_status_choices(record)):
-            flash(_("Choose one of the statuses of this kind of record."), "error")
-            return _back(record)
-        done = _("Status set to %(status)s.", status=_status_word(record.kind, status))
+        refusal = None if _may_cancel(record) else _("This record cannot be cancelled now.")
     else:
-        abort(400)
+        status = request.form.get("status", "")
+        done = _("Status set to %(status)s.", status=_status_word(record.kind, status))
+        refusal = None
+        if status not in dict(_record_status_choices(record)):
+            refusal = _("Choose one of the statuses offered for this record.")
+    if refusal is not None:
+        # Only what the page offers for the record's state: a hand-made POST (or a page
+        # left open while the record changed) changes nothing.
+        flash(_("Nothing was changed: %(reason)s", reason=refusal), "error")
+        return _record_page(record, 409)
+    before = latest_notification_id(db.session)
     try:
         update_record(db.session, business, record, {"status": status}, now=utcnow(), notify=notify)
     except DomainError as error:
         db.session.rollback()
         flash(_("Nothing was changed: %(reason)s", reason=error.message), "error")
         return _back(record)
+    told = _told(notify, record, before)
     db.session.commit()
-    flash(done + " " + _told(notify), "info")
+    flash(done + " " + told, "info")
     return _back(record)
 
 
@@ -309,12 +387,41 @@ def _own(record_id: int) -> Record:
 def _back(record: Record):
     """Back to the list a row's button came from, else to the record."""
     target = request.form.get("next", "")
-    if target.startswith("/records") and not target.startswith("//"):
+    if target.startswith("/records") and not _has_control_character(target):
         return redirect(target)
     return redirect(url_for("records_pages.show", record_id=record.id))
 
 
-def _form_page(form: RecordForm, record: Record | None, *, status: int):
+def _has_control_character(text: str) -> bool:
+    """A CR or LF (or any other control character) would break the Location header."""
+    return any(unicodedata.category(c) == "Cc" for c in text)
+
+
+def _fingerprint(record: Record) -> str:
+    """Every value the edit form changes, hashed: another save changes it."""
+    values = (
+        record.starts_at.astimezone(UTC).isoformat() if record.starts_at else "",
+        record.ends_at.astimezone(UTC).isoformat() if record.ends_at else "",
+        record.status,
+        record.title or "",
+        record.notes or "",
+        record.location_id,
+        record.staff_id,
+        record.service_id,
+    )
+    return hashlib.sha256(repr(values).encode()).hexdigest()[:16]
+
+
+def _changed_meanwhile(form: RecordForm, record: Record) -> bool:
+    """Whether the record changed since the form was opened (a form without the hidden
+    fields, such as a hand-made POST, is not checked)."""
+    version, seen = (form.version.data or "").strip(), (form.seen.data or "").strip()
+    if version and version != str(record.version):
+        return True
+    return bool(seen) and seen != _fingerprint(record)
+
+
+def _form_page(form: RecordForm, record: Record | None, *, status: int, conflict: bool = False):
     kind = record.kind if record is not None else (form.kind.data or RecordKind.APPOINTMENT)
     title = (
         _capital(_("Edit %(kind)s", kind=RECORD_KIND_WORDS[record.kind]))
@@ -328,6 +435,7 @@ def _form_page(form: RecordForm, record: Record | None, *, status: int):
             record=record,
             title=title,
             zone=current_user.business.timezone,
+            conflict=conflict,
             **_words(),
         ),
         status,
@@ -408,8 +516,12 @@ def _status_choices(kind: str) -> list[tuple[str, str]]:
 
 def _record_status_choices(record: Record) -> list[tuple[str, str]]:
     """The statuses `record` may take, its own first among them even when no longer offered
-    (a code the API set, or one the business has since deleted)."""
+    (a code the API set, or one the business has since deleted); an appointment only the
+    ones that follow from its status."""
     choices = _status_choices(record.kind)
+    if record.kind == RecordKind.APPOINTMENT and record.status in APPOINTMENT_NEXT:
+        allowed = {record.status, *APPOINTMENT_NEXT[AppointmentStatus(record.status)]}
+        choices = [(code, word) for code, word in choices if code in allowed]
     if record.status not in dict(choices):
         choices.insert(0, (record.status, record.status))
     return choices
@@ -429,7 +541,7 @@ def _may_cancel(record: Record) -> bool:
     if record.status == AppointmentStatus.CANCELLED:
         return False
     if record.kind == RecordKind.APPOINTMENT:
-        return record.status in (AppointmentStatus.CONFIRMED, AppointmentStatus.PENDING)
+        return AppointmentStatus.CANCELLED in APPOINTMENT_NEXT.get(record.status, ())
     return AppointmentStatus.CANCELLED.value in dict(_status_choices(record.kind))
 
 
@@ -455,6 +567,8 @@ def _form_values(record: Record):
         title = record.title or ""
         notes = record.notes or ""
         notify = True
+        version = str(record.version)
+        seen = _fingerprint(record)
 
     return Values
 
@@ -479,7 +593,18 @@ def _starts_at(form: RecordForm, zone: ZoneInfo) -> datetime | None | bool:
     if not 2000 <= moment.year <= 2100:
         form.starts_at.errors = [*form.starts_at.errors, _("Enter a year from 2000 to 2100.")]
         return False
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    # A time the clocks skip (the night they go forward) is refused; one they pass twice
+    # (the night they go back) is its first occurrence (fold=0), summer time.
+    local = moment.replace(tzinfo=zone, fold=0)
+    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment:
+        form.starts_at.errors = [
+            *form.starts_at.errors,
+            _("This time does not exist on that day: the clocks go forward."),
+        ]
+        return False
+    return local.astimezone(UTC)
 
 
 def _links(form: RecordForm) -> dict:
@@ -489,8 +614,18 @@ def _links(form: RecordForm) -> dict:
     }
 
 
-def _told(notify: bool) -> str:
-    return _("The customer is told.") if notify else _("The customer is not told.")
+def _told(notify: bool, record: Record, before: int) -> str:
+    """What this change planned for the customer, in words (after it was flushed)."""
+    if not notify:
+        return _("The customer is not told.")
+    planned = customer_notices_since(db.session, record, before)
+    if not planned:
+        return _("No message goes to the customer for this change.")
+    notices = ", ".join(
+        f"{NOTICE_WORDS.get(notice, notice)} ({CHANNEL_WORDS.get(channel, channel)})"
+        for notice, channel in planned
+    )
+    return _("The customer is told. They get: %(notices)s.", notices=notices)
 
 
 def _capital(word) -> str:
@@ -507,14 +642,28 @@ def _date_arg(text: str | None) -> date | None:
 
 
 def _int_arg(name: str) -> int | None:
-    text = request.args.get(name, "")
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    """A row id from the query string; None when absent or not a number. A number no row
+    can have (wider than the database's integer) is a 404, not a database error."""
+    text = request.args.get(name, "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    if len(text) > len(str(MAX_ROW_ID)) or int(text) > MAX_ROW_ID:
+        abort(404)
+    return int(text)
 
 
 def _local(moment: datetime | None) -> str:
+    """A date and time in the business's zone, written as the user's language does."""
     if moment is None:
         return ""
-    return moment.astimezone(ZoneInfo(current_user.business.timezone)).strftime("%d.%m.%Y %H:%M")
+    zone, locale = ZoneInfo(current_user.business.timezone), get_locale() or "en"
+    return f"{format_date(moment.astimezone(zone), 'medium', locale=locale)} {_clock(moment)}"
+
+
+def _clock(moment: datetime) -> str:
+    """A time of day on the 24-hour clock, as the user's language writes it ("14:30")."""
+    zone, locale = ZoneInfo(current_user.business.timezone), get_locale() or "en"
+    return format_skeleton("Hm", moment.astimezone(zone), tzinfo=zone, locale=locale)
 
 
 def _words() -> dict:
@@ -524,7 +673,7 @@ def _words() -> dict:
     def clock(moment: datetime | None) -> str:
         if moment is None:
             return ""
-        return moment.astimezone(ZoneInfo(current_user.business.timezone)).strftime("%H:%M")
+        return _clock(moment)
 
     return {
         "kind_words": RECORD_KIND_WORDS,

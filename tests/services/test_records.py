@@ -1,13 +1,19 @@
 """Record services plan their notices in the same transaction as the change."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from bot.models import Notification
 from bot.services.errors import DomainError, NotFound
-from bot.services.records import create_record, update_record
+from bot.services.records import (
+    create_record,
+    customer_notices_since,
+    latest_notification_id,
+    update_record,
+)
 from outbound.vocabulary import Channel, Notice, NotificationStatus
 
 
@@ -127,3 +133,51 @@ def test_a_reinstated_appointment_gets_its_reminder_back(
     db.session.commit()
     reminders = [n for n in notices(db, record) if n[0] == Notice.REMINDER]
     assert [n[2] for n in reminders] == [NotificationStatus.SCHEDULED]
+
+
+@pytest.mark.parametrize(
+    "local",
+    [
+        datetime(2026, 3, 29, 2, 30),  # the clocks go forward: this time does not exist
+        datetime(2026, 10, 25, 2, 30),  # the clocks go back: this time comes twice
+    ],
+)
+def test_the_end_is_the_duration_after_the_start_on_a_clock_change_day(
+    db, business, customer_factory, now, local
+):
+    starts = local.replace(tzinfo=ZoneInfo("Europe/Berlin"))
+    record = create_record(
+        db.session,
+        business,
+        {"customer_id": customer_factory().id, "starts_at": starts, "duration_minutes": 30},
+        now=now,
+    )
+    db.session.commit()
+    db.session.refresh(record)
+    assert record.starts_at == starts.astimezone(UTC)
+    assert record.ends_at - record.starts_at == timedelta(minutes=30)
+
+    update_record(db.session, business, record, {"duration_minutes": 60}, now=now)
+    db.session.commit()
+    db.session.refresh(record)
+    assert record.ends_at - record.starts_at == timedelta(minutes=60)
+
+
+def test_what_a_change_planned_for_the_customer(
+    db, business, customer_factory, record_factory, now
+):
+    before = latest_notification_id(db.session)
+    record = record_factory(customer_factory())
+    assert customer_notices_since(db.session, record, before) == [
+        (Notice.CONFIRMATION, Channel.SMS),
+        (Notice.REMINDER, Channel.SMS),
+    ]
+    before = latest_notification_id(db.session)
+    update_record(db.session, business, record, {"status": "cancelled"}, now=now, notify=False)
+    assert customer_notices_since(db.session, record, before) == []
+
+    business.sms_enabled = False  # planned, but skipped: nothing goes to the customer
+    before = latest_notification_id(db.session)
+    skipped = record_factory(customer_factory(phone="+4915122223333"))
+    assert customer_notices_since(db.session, skipped, before) == []
+    assert any(n[2] == NotificationStatus.SKIPPED for n in notices(db, skipped))

@@ -111,6 +111,20 @@ def test_next_never_leads_off_the_site(client, staff, target):
     assert response.headers["Location"] == "/"
 
 
+@pytest.mark.parametrize("target", ["/records\r\nX: 1", "/records\nX: 1", "/records\x00", "/\t/x"])
+def test_a_next_with_a_control_character_goes_to_the_start_page(client, staff, target):
+    login = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD},
+    )
+    assert login.status_code == 302 and login.headers["Location"] == "/"
+    assert "X" not in login.headers
+    # Logged in already, the login page sends one on, just as safely.
+    again = client.get("/login", query_string={"next": target})
+    assert again.status_code == 302 and again.headers["Location"] == "/"
+
+
 def test_logout_ends_the_session(logged_in):
     response = logged_in.post("/logout")
     assert response.status_code == 302

@@ -25,6 +25,8 @@
   offer();
 
   // A long customer list gets a search box that narrows it and picks the first match.
+  // A number matches as the customers page matches it: its digits, without leading
+  // zeros, so "0151 1234" and "+49 151 1234" both find "+491511234…".
   var customer = document.getElementById("customer_id");
   var words = customer && customer.getAttribute("data-search");
   if (customer && customer.tagName === "SELECT" && words && customer.options.length > 8) {
@@ -40,14 +42,23 @@
     var squeeze = function (text) {
       return text.toLowerCase().replace(/[\s\-\/()]/g, "");
     };
-    input.addEventListener("input", function () {
+    var digits = function (text) {
+      return text.replace(/\D/g, "").replace(/^0+/, "");
+    };
+    var first = null;
+    var narrow = function () {
       var wanted = squeeze(input.value);
-      var first = null;
+      // Typed like a number (digits, "+", spaces, dashes, brackets): compare digits.
+      var number = /^\+?[\d\s\-\/().]+$/.test(input.value.trim()) ? digits(input.value) : "";
+      first = null;
       Array.prototype.forEach.call(customer.options, function (option) {
         if (!option.value) {
           return;
         }
-        var fits = !wanted || squeeze(option.text).indexOf(wanted) !== -1;
+        var fits =
+          !wanted ||
+          squeeze(option.text).indexOf(wanted) !== -1 ||
+          (number !== "" && digits(option.text).indexOf(number) !== -1);
         option.hidden = !fits;
         if (fits && !first) {
           first = option;
@@ -57,7 +68,26 @@
       if (wanted && first && (!chosen || !chosen.value || chosen.hidden)) {
         customer.value = first.value;
       }
+    };
+    input.addEventListener("input", narrow);
+    // Enter picks the first match and moves on to the list; it never sends the form.
+    input.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter") {
+        return;
+      }
+      event.preventDefault();
+      narrow();
+      if (input.value.trim() && first) {
+        customer.value = first.value;
+      }
+      customer.focus();
     });
+    // The box comes first, so the form starts in it rather than in the list after it.
+    if (customer.hasAttribute("autofocus")) {
+      customer.removeAttribute("autofocus");
+      input.autofocus = true;
+      input.focus();
+    }
   }
   document.body.setAttribute("data-records-ready", "");
 })();
