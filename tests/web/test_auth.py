@@ -111,7 +111,8 @@ def test_next_never_leads_off_the_site(client, staff, target):
     assert response.headers["Location"] == "/"
 
 
-@pytest.mark.parametrize("target", ["/records\r\nX: 1", "/records\nX: 1", "/records\x00", "/\t/x"])
+# (A NUL in `next` never gets this far: bot.web.refuse_nul answers 400 first.)
+@pytest.mark.parametrize("target", ["/records\r\nX: 1", "/records\nX: 1", "/\t/x"])
 def test_a_next_with_a_control_character_goes_to_the_start_page(client, staff, target):
     login = client.post(
         "/login",

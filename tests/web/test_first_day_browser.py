@@ -5,12 +5,16 @@ the confirmation text (the preview and the segment count follow an emoji), adds 
 phone-only customer and books them, and the SMS reaches Twilio; moving the appointment
 with "Notify the customer" unticked sends nothing; two rules change channel at once;
 the month's usage counts the one SMS. Every step goes through the pages a user clicks,
-and each is checked where it lands: in the database, at the fake Twilio, on the page."""
+and each is checked where it lands: in the database, at the fake Twilio, on the page.
+With REPLYDESK_SCREENSHOTS=1 the run also saves the appointment's page, the rules and
+the usage as docs/images/console-*.png."""
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,6 +33,8 @@ from tests.web.browser import chromium, log_in
 from tests.web.conftest import add_user
 
 BERLIN = ZoneInfo("Europe/Berlin")
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+SCREENSHOTS = os.environ.get("REPLYDESK_SCREENSHOTS") == "1"
 CUSTOMER_NUMBER = "+4915199988877"
 NEW_CONFIRMATION = (
     "Hallo {{ customer.first_name }}, Ihr Termin am {{ date }} um {{ time }} ist bestätigt."
@@ -73,6 +79,13 @@ def a_weekday_ahead(days: int) -> datetime:
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return datetime.combine(day, time(10, 0), BERLIN)
+
+
+def screenshot(page, name: str) -> None:
+    """The page as docs/images/`name`, when the run is asked for screenshots."""
+    if SCREENSHOTS:
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(IMAGES / name), full_page=True)
 
 
 def local_input(moment: datetime) -> str:
@@ -200,6 +213,7 @@ def test_an_owners_first_day(twilio_app, new_salon, fake_twilio):
             ).all(),
         )
         assert changes == []
+        screenshot(page, "console-record.png")
 
         # Two rules at once: the cancellation and the declined request go by email.
         nav.get_by_role("link", name="Rules").click()
@@ -222,8 +236,10 @@ def test_an_owners_first_day(twilio_app, new_salon, fake_twilio):
         assert channels["Cancellation"] == ChannelChoice.EMAIL
         assert channels["Request declined"] == ChannelChoice.EMAIL
         assert channels["Booking confirmation"] == ChannelChoice.AUTO
+        screenshot(page, "console-rules.png")
 
         # The month's usage: the one SMS sent.
         nav.get_by_role("link", name="Usage").click()
         expect(page.locator("#usage-sms-sent")).to_have_text("1")
         expect(page.locator("#usage-emails")).to_have_text("0")
+        screenshot(page, "console-usage.png")

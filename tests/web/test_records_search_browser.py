@@ -7,14 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from bot.extensions import db as _db
 from bot.services.businesses import create_business
 from bot.services.customers import create_customer
 from tests.conftest import SMS_FROM
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
-from tests.web.test_simulator import CHROMIUM_ARGS
+from tests.web.browser import chromium, log_in
+from tests.web.conftest import add_user
 
 NAMES = ["Anna Berg", "Bernd Kowalski", "Clara Diaz", "Dora Esser", "Emil Fuchs"]
 NAMES += ["Frieda Gans", "Gustav Hahn", "Hanna Igel", "Ida Jung"]
@@ -43,38 +43,29 @@ def customers(twilio_app) -> dict[str, int]:
 @pytest.mark.browser
 def test_the_customer_search_box_with_the_keyboard(twilio_app, customers):
     base = twilio_app.config["PUBLIC_BASE_URL"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 860})
-            page.goto(base + "/login")
-            page.get_by_label("Email").fill(STAFF_EMAIL)
-            page.get_by_label("Password").fill(STAFF_PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            page.goto(base + "/records/new")
-            expect(page.locator("body[data-records-ready]")).to_have_count(1)
-            search = page.get_by_label("Find a customer by name or number")
-            customer = page.locator("#customer_id")
-            expect(search).to_be_focused()  # the box, not the list after it
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        log_in(page, base)
+        page.goto(base + "/records/new")
+        expect(page.locator("body[data-records-ready]")).to_have_count(1)
+        search = page.get_by_label("Find a customer by name or number")
+        customer = page.locator("#customer_id")
+        expect(search).to_be_focused()  # the box, not the list after it
 
-            # The number as people say it at home finds the customer saved with +49.
-            page.keyboard.type("0151 00000 003")
-            expect(customer).to_have_value(str(customers["Dora Esser"]))
-            expect(customer.locator("option:not([hidden])")).to_have_count(2)  # and "Choose"
-            page.keyboard.press("Enter")
-            expect(page).to_have_url(re.compile(r"/records/new$"))  # not sent
-            expect(customer).to_be_focused()
-            expect(customer).to_have_value(str(customers["Dora Esser"]))
+        # The number as people say it at home finds the customer saved with +49.
+        page.keyboard.type("0151 00000 003")
+        expect(customer).to_have_value(str(customers["Dora Esser"]))
+        expect(customer.locator("option:not([hidden])")).to_have_count(2)  # and "Choose"
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"/records/new$"))  # not sent
+        expect(customer).to_be_focused()
+        expect(customer).to_have_value(str(customers["Dora Esser"]))
 
-            # By name: Enter takes the first match even when another one was chosen.
-            search.focus()
-            search.fill("")
-            page.keyboard.type("ann")
-            page.keyboard.press("Enter")
-            expect(customer).to_be_focused()
-            expect(customer).to_have_value(str(customers["Anna Berg"]))
-            expect(page.locator(".flash-error")).to_have_count(0)
-        finally:
-            browser.close()
+        # By name: Enter takes the first match even when another one was chosen.
+        search.focus()
+        search.fill("")
+        page.keyboard.type("ann")
+        page.keyboard.press("Enter")
+        expect(customer).to_be_focused()
+        expect(customer).to_have_value(str(customers["Anna Berg"]))
+        expect(page.locator(".flash-error")).to_have_count(0)
