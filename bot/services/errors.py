@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class DomainError(ValueError):
-    """Input the domain refuses. `code` is machine-readable, `field` names the culprit."""
+    """Input the domain refuses. `code` is machine-readable, `field` names the culprit,
+    `params` hold the figures of the refusal (a limit, a count, a line) so a page can say
+    it in the user's language; `message` is the English sentence the API answers with."""
 
     status = 422
 
-    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        field: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.code = code
         self.field = field
+        self.params = dict(params or {})
 
 
 def refuse_problem(field: str, problem: str | None) -> None:
@@ -32,5 +45,12 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
 
-    def __init__(self, message: str, *, code: str = "conflict", field: str | None = None):
-        super().__init__(message, code=code, field=field)
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "conflict",
+        field: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ):
+        super().__init__(message, code=code, field=field, params=params)

@@ -9,7 +9,8 @@ time; rebook nudges only for appointments), "status changed to" names one of
 the kind's statuses, a reminder says how long before (R4.9), a rebook nudge
 goes to the customer N days after the visit or before the predicted next
 one, at a time of day (R2.4; 10:00 when none is given), notices to the
-business go by email (R3.4), the template exists (R4.7), chosen locations
+business go by email (R3.4), the template exists and is a notice's text, not
+one of the bot's replies (R4.7), chosen locations
 belong to the business (R4.8).
 
 Changing or disabling a rule does not rewrite the notifications it already
@@ -39,7 +40,7 @@ from bot.services.errors import DomainError, NotFound
 from bot.services.lookup import owned_row
 from bot.services.notify import withdraw_notifications
 from bot.services.statuses import status_codes
-from bot.services.templates import template_name_known
+from bot.services.templates import reply_names, template_name_known
 from outbound.rebook import DEFAULT_SEND_TIME
 from outbound.vocabulary import (
     Audience,
@@ -437,10 +438,19 @@ def _template_name(session: Session, business: Business, value: Any) -> str | No
     if not isinstance(value, str):
         raise DomainError("template_name must be text", field="template_name")
     name = value.strip()
+    if name in reply_names():
+        # The bot's reply texts fill times offered and lists of slots a notice lacks.
+        raise DomainError(
+            f"{name!r} is a text of the bot's replies, not of a notice; choose a notice text "
+            "such as 'confirmation' or one of your own",
+            code="reply_template",
+            field="template_name",
+        )
     if not template_name_known(session, business, name):
         raise DomainError(
             f"there is no template named {name!r}; create it under /templates or use a "
             "default notice text such as 'confirmation'",
+            code="unknown_template",
             field="template_name",
         )
     return name

@@ -102,7 +102,8 @@ def update_status(
 
 def delete_status(session: Session, business: Business, definition: RecordStatusDefinition) -> None:
     """Delete a status nobody uses. Raises Conflict (code status_in_use) naming who still
-    does: records of its kind with the code, or rules triggering on it."""
+    does: records of its kind with the code (params records, kind), or a rule triggering
+    on it (params rule, its name)."""
     kind_word = _KIND_WORDS.get(definition.kind, definition.kind)
     records = session.scalar(
         select(func.count(Record.id)).where(
@@ -117,6 +118,7 @@ def delete_status(session: Session, business: Business, definition: RecordStatus
             "give them another status first",
             code="status_in_use",
             field="code",
+            params={"records": records, "kind": definition.kind},
         )
     rule = rule_using(
         session,
@@ -130,6 +132,7 @@ def delete_status(session: Session, business: Business, definition: RecordStatus
             "change or delete the rule first",
             code="status_in_use",
             field="code",
+            params={"rule": rule.name},
         )
     session.delete(definition)
     session.flush()

@@ -30,19 +30,19 @@ from bot.services.lookup import owned_row, rule_using
 from bot.services.texts import (
     CONTENT_FIELDS,
     CONTENT_SID,
-    MAX_BODY_LENGTH,
-    MAX_SMS_CHARACTERS,
-    MAX_SUBJECT_LENGTH,
     TEMPLATE_FIELDS,
     Preview,
     check_content_variables,
-    checked_text,
+    checked_message,
+    message_subject,
     preview_text,
     template_channel,
     template_locale,
 )
 from outbound.rendering import default_template_names
 from outbound.vocabulary import Channel, Notice
+
+MAX_NAME_LENGTH = 200
 
 
 def create_template(
@@ -73,6 +73,7 @@ def create_template(
             f"{existing}); change that one",
             code="duplicate_template",
             field="name",
+            params={"template_id": existing},
         )
     template = Template(business_id=business.id, name=name, channel=channel, locale=locale)
     _set_content(template, data.get("content_sid"), data.get("content_variables"))
@@ -135,6 +136,7 @@ def delete_template(session: Session, business: Business, template: Template) ->
                 "is its last text; point the rule at another template first",
                 code="template_in_use",
                 field="name",
+                params={"rule": rule.name},
             )
     session.delete(template)
     session.flush()
@@ -149,9 +151,12 @@ def get_template(session: Session, business: Business, template_id: int) -> Temp
 
 def template_name_known(session: Session, business: Business, name: str) -> bool:
     """Whether a rule may send `name`: the business has a template of that name (any
-    channel or locale) or a shipped default notice text has it."""
+    channel or locale) or a shipped default notice text has it. The bot's reply texts
+    (`reply_names`) are not notices, even when the business has its own wording of one."""
     if name in default_notice_names():
         return True
+    if name in reply_names():
+        return False
     found = session.scalar(
         select(Template.id)
         .where(Template.business_id == business.id, Template.name == name)
@@ -164,6 +169,13 @@ def template_name_known(session: Session, business: Business, name: str) -> bool
 def default_notice_names() -> frozenset[str]:
     """The notice names that have a shipped default text (not the bot's replies)."""
     return frozenset(default_template_names()) & {notice.value for notice in Notice}
+
+
+@functools.cache
+def reply_names() -> frozenset[str]:
+    """The names of the bot's shipped reply texts (reply_help, reply_ask_cancel, …): the
+    conversation engine sends them, rules do not."""
+    return frozenset(default_template_names()) - default_notice_names()
 
 
 def preview_template(
@@ -191,20 +203,9 @@ def _set_text(
     *,
     now: datetime,
 ) -> None:
-    if not isinstance(body, str) or not body.strip():
-        raise DomainError("a template needs a body", code="required", field="body")
-    if len(body) > MAX_BODY_LENGTH:
-        raise DomainError(f"the body may have at most {MAX_BODY_LENGTH} characters", field="body")
-    if isinstance(subject, str) and not subject.strip():
-        subject = None
-    if template.channel == Channel.EMAIL and subject is None:
-        raise DomainError("an email template needs a subject", code="required", field="subject")
-    if subject is not None and len(subject) > MAX_SUBJECT_LENGTH:
-        raise DomainError(
-            f"the subject may have at most {MAX_SUBJECT_LENGTH} characters", field="subject"
-        )
+    subject = message_subject(subject)
     with session.no_autoflush:
-        rendered = checked_text(
+        checked_message(
             session,
             business,
             channel=template.channel,
@@ -213,17 +214,6 @@ def _set_text(
             subject=subject,
             now=now,
             content_variables=template.content_variables,
-        )
-    if not rendered.body:
-        raise DomainError(
-            "the body renders empty with the placeholder data; nothing would be sent",
-            field="body",
-        )
-    if template.channel != Channel.EMAIL and len(rendered.body) > MAX_SMS_CHARACTERS:
-        raise DomainError(
-            f"the {template.channel} text renders to {len(rendered.body)} characters with the "
-            f"placeholder data; Twilio sends at most {MAX_SMS_CHARACTERS}",
-            field="body",
         )
     template.body = body
     template.subject = subject
@@ -259,8 +249,13 @@ def _name(value: Any) -> str:
     name = value.strip() if isinstance(value, str) else ""
     if not name:
         raise DomainError("a template needs a name", code="required", field="name")
-    if len(name) > 200:
-        raise DomainError("the name may have at most 200 characters", field="name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise DomainError(
+            f"the name may have at most {MAX_NAME_LENGTH} characters",
+            code="too_long",
+            field="name",
+            params={"limit": MAX_NAME_LENGTH},
+        )
     return name
 
 

@@ -63,6 +63,16 @@ MAX_BODY_LENGTH = 20_000
 MAX_SUBJECT_LENGTH = 200
 # Twilio's Messages API refuses a longer body (docs/PLATFORM.md, "SMS segments").
 MAX_SMS_CHARACTERS = 1600
+# Where a preview would print the business's booking link while it has none: a character
+# no text holds (Unicode private use), falsy like the empty link, so `{% if booking_url %}`
+# takes the branch a real send takes; the preview cuts it out and reports where it stood.
+BOOKING_LINK_GAP = "\ue000"
+_LINE = re.compile(r"\(line (\d+)\)\s*$")
+
+
+class _Gap(str):
+    def __bool__(self) -> bool:
+        return False
 
 
 @dataclass(frozen=True)
@@ -109,13 +119,20 @@ class Preview:
     non_gsm_characters: tuple[str, ...]  # what forces UCS-2, in order of appearance
     suggestion: str | None  # the text with GSM-7 stand-ins, when that changes it
     content_variables: dict[str, str] | None = None  # a WhatsApp template's values
+    # Where in `text` the business's booking link would stand if it had one (R2.2).
+    booking_link_gaps: tuple[int, ...] = ()
 
 
 # --- placeholders and checking ----------------------------------------------
 
 
 def placeholder_context(
-    session: Session, business: Business, locale: str, *, now: datetime
+    session: Session,
+    business: Business,
+    locale: str,
+    *,
+    now: datetime,
+    booking_link_gap: bool = False,
 ) -> dict[str, Any]:
     """Every variable a notice or bot reply may use, filled with `PLACEHOLDERS`.
 
@@ -124,7 +141,8 @@ def placeholder_context(
     `notice_context` (over `outbound.rendering.message_context`) that real
     notices use, with the reply variables the conversation engine adds, so a
     text that renders here has no variable a real send lacks. The rows built
-    here are never added to the session.
+    here are never added to the session. With `booking_link_gap`, a business without a
+    booking link gets `BOOKING_LINK_GAP` where the link would be printed.
     """
     p = PLACEHOLDERS
     zone = ZoneInfo(business.timezone)
@@ -161,6 +179,11 @@ def placeholder_context(
     for name in ("cancel_url", "calendar_url"):
         if name in context:
             context[name] = getattr(p, name)
+    if booking_link_gap and not business.booking_url:
+        gap = _Gap(BOOKING_LINK_GAP)
+        context["booking_url"] = gap
+        if isinstance(context.get("business"), dict):
+            context["business"]["booking_url"] = gap
     zone_name = business.timezone
     context.update(
         new=time_variables(at(p.new_days_ahead, p.new_starts_at), zone_name, locale),
@@ -197,9 +220,12 @@ def check_source(source: str, field: str, context: Mapping[str, Any]) -> None:
             f"the {field} is not a valid template: {error.message} (line {error.lineno})",
             code="template_syntax",
             field=field,
+            params={"line": error.lineno},
         ) from error
     except RenderError as error:
-        raise DomainError(str(error), code="template_error", field=field) from error
+        raise DomainError(
+            str(error), code="template_error", field=field, params=_line_of(error)
+        ) from error
     unknown = sorted(used - set(context))
     if unknown:
         raise DomainError(
@@ -207,6 +233,7 @@ def check_source(source: str, field: str, context: Mapping[str, Any]) -> None:
             f"{', '.join(sorted(context))}",
             code="unknown_variable",
             field=field,
+            params={"variable": unknown[0]},
         )
     _render(TextTemplate(body=source), context, field)
 
@@ -221,13 +248,16 @@ def checked_text(
     subject: str | None,
     now: datetime,
     content_variables: Mapping[str, str] | None = None,
+    booking_link_gap: bool = False,
 ) -> RenderedText:
     """Check a text for `channel` as `check_source` does, body, subject and a WhatsApp
     template's variables, and return it rendered with the placeholders. Raises
     DomainError naming "body", "subject" or "content_variables"."""
     if channel != Channel.EMAIL and subject is not None:
         raise DomainError(f"{_a(channel)} has no subject; leave subject out", field="subject")
-    context = placeholder_context(session, business, locale, now=now)
+    context = placeholder_context(
+        session, business, locale, now=now, booking_link_gap=booking_link_gap
+    )
     check_source(body, "body", context)
     if subject is not None:
         check_source(subject, "subject", context)
@@ -240,6 +270,86 @@ def checked_text(
         context,
         "content_variables",
     )
+
+
+def message_subject(subject: Any) -> Any:
+    """A subject as stored: a blank one is none."""
+    return None if isinstance(subject, str) and not subject.strip() else subject
+
+
+def checked_message(
+    session: Session,
+    business: Business,
+    *,
+    channel: Channel,
+    locale: str,
+    body: Any,
+    subject: Any,
+    now: datetime,
+    content_variables: Mapping[str, str] | None = None,
+    booking_link_gap: bool = False,
+) -> RenderedText:
+    """Every check a text passes before it is saved, and the one the preview shows
+    (R2.3, R0.8): a body and (for email) a subject within their lengths, the sandbox
+    checks of `checked_text`, a body that does not render empty, and a text Twilio
+    can send (at most `MAX_SMS_CHARACTERS` rendered; the refusal's params carry the
+    characters and SMS parts, so a preview can still show the count). Returns the
+    text rendered with the placeholders (with `BOOKING_LINK_GAP`s when asked for).
+    Raises DomainError with a code and params: required, too_long {limit},
+    renders_empty, sms_too_long {characters, limit, segments, encoding}, and those of
+    `check_source`."""
+    subject = message_subject(subject)
+    if not isinstance(body, str) or not body.strip():
+        raise DomainError("a template needs a body", code="required", field="body")
+    if len(body) > MAX_BODY_LENGTH:
+        raise DomainError(
+            f"the body may have at most {MAX_BODY_LENGTH} characters",
+            code="too_long",
+            field="body",
+            params={"limit": MAX_BODY_LENGTH},
+        )
+    if channel == Channel.EMAIL and subject is None:
+        raise DomainError("an email template needs a subject", code="required", field="subject")
+    if subject is not None and len(subject) > MAX_SUBJECT_LENGTH:
+        raise DomainError(
+            f"the subject may have at most {MAX_SUBJECT_LENGTH} characters",
+            code="too_long",
+            field="subject",
+            params={"limit": MAX_SUBJECT_LENGTH},
+        )
+    rendered = checked_text(
+        session,
+        business,
+        channel=channel,
+        locale=locale,
+        body=body,
+        subject=subject,
+        now=now,
+        content_variables=content_variables,
+        booking_link_gap=booking_link_gap,
+    )
+    text = rendered.body.replace(BOOKING_LINK_GAP, "")
+    if not text.strip():
+        raise DomainError(
+            "the body renders empty with the placeholder data; nothing would be sent",
+            code="renders_empty",
+            field="body",
+        )
+    if channel != Channel.EMAIL and len(text) > MAX_SMS_CHARACTERS:
+        count = count_segments(text)
+        raise DomainError(
+            f"the {channel} text renders to {len(text)} characters with the "
+            f"placeholder data; Twilio sends at most {MAX_SMS_CHARACTERS}",
+            code="sms_too_long",
+            field="body",
+            params={
+                "characters": len(text),
+                "limit": MAX_SMS_CHARACTERS,
+                "segments": count.segments,
+                "encoding": count.encoding,
+            },
+        )
+    return rendered
 
 
 def refused_templates(
@@ -287,14 +397,17 @@ def preview_text(
 
     SMS get their segments, encoding, the characters that force UCS-2 and a
     GSM-7 suggestion; email and WhatsApp get 0 segments and no encoding, a
-    WhatsApp template its variables' values. Raises DomainError (field body,
-    subject or content_variables) when the text does not render.
+    WhatsApp template its variables' values. The text passes the checks saving
+    does (`checked_message`), so the preview refuses what saving refuses. Where a
+    business without a booking link would print it, `booking_link_gaps` says.
+    Raises DomainError (field body, subject or content_variables) when the text
+    does not pass.
     """
     channel = template_channel(channel)
     locale = template_locale(locale)
     if content_variables is not None:
         check_content_variables(channel, content_variables)
-    rendered = checked_text(
+    rendered = checked_message(
         session,
         business,
         channel=channel,
@@ -303,10 +416,14 @@ def preview_text(
         subject=subject,
         now=now,
         content_variables=content_variables,
+        booking_link_gap=True,
     )
-    text = rendered.body
+    text, gaps = _without_gaps(rendered.body)
+    subject = rendered.subject.replace(BOOKING_LINK_GAP, "") if rendered.subject else None
     if channel != Channel.SMS:
-        return Preview(text, rendered.subject, 0, None, len(text), (), None, rendered.variables)
+        return Preview(
+            text, subject, 0, None, len(text), (), None, rendered.variables, booking_link_gaps=gaps
+        )
     count = count_segments(text)
     suggestion = gsm7_suggestion(text) if count.non_gsm_characters else None
     return Preview(
@@ -317,7 +434,24 @@ def preview_text(
         characters=len(text),
         non_gsm_characters=count.non_gsm_characters,
         suggestion=suggestion if suggestion != text else None,
+        booking_link_gaps=gaps,
     )
+
+
+def _without_gaps(text: str) -> tuple[str, tuple[int, ...]]:
+    """`text` without its `BOOKING_LINK_GAP`s, and where each stood in what is left."""
+    pieces = text.split(BOOKING_LINK_GAP)
+    gaps, at = [], 0
+    for piece in pieces[:-1]:
+        at += len(piece)
+        gaps.append(at)
+    return "".join(pieces), tuple(gaps)
+
+
+def _line_of(error: Exception) -> dict[str, int]:
+    """The line a sandbox refusal names ("… (line 3)"), as params."""
+    found = _LINE.search(str(error))
+    return {"line": int(found.group(1))} if found else {}
 
 
 # --- checks ------------------------------------------------------------------
@@ -353,7 +487,9 @@ def _render(template: TextTemplate, context: Mapping[str, Any], field: str) -> R
     try:
         return render(template, dict(context))
     except RenderError as error:
-        raise DomainError(str(error), code="template_error", field=field) from error
+        raise DomainError(
+            str(error), code="template_error", field=field, params=_line_of(error)
+        ) from error
     except Exception as error:
         # Staff's text runs here. `render` turns what a text can cause into
         # RenderError; should anything else still escape, it is the text's

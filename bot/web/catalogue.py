@@ -23,7 +23,7 @@ from typing import Any
 
 from babel.dates import get_day_names
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -593,6 +593,37 @@ def delete_status(status_id: int):
         statuses.delete_status(db.session, current_user.business, definition)
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash(status_refusal(error, label), "error")
         return _statuses_page(_status_form(), error.status)
     return _saved(_("The status %(label)s is deleted.", label=label), ".statuses_page")
+
+
+def status_refusal(error: DomainError, label: str) -> str:
+    """Why the status `label` cannot be deleted, in the user's language: how many work
+    orders or inquiries still have it, or which rule triggers on it."""
+    params = error.params
+    if error.code == "status_in_use" and "records" in params:
+        count = params["records"]
+        if params.get("kind") == RecordKind.INQUIRY:
+            return ngettext(
+                "%(num)d inquiry still has the status “%(label)s”; give it another status first.",
+                "%(num)d inquiries still have the status “%(label)s”; give them another "
+                "status first.",
+                count,
+                label=label,
+            )
+        return ngettext(
+            "%(num)d work order still has the status “%(label)s”; give it another status first.",
+            "%(num)d work orders still have the status “%(label)s”; give them another "
+            "status first.",
+            count,
+            label=label,
+        )
+    if error.code == "status_in_use" and "rule" in params:
+        return _(
+            "The rule “%(rule)s” is set off by the status “%(label)s”; change or delete the "
+            "rule first.",
+            rule=params["rule"],
+            label=label,
+        )
+    return _("The status “%(label)s” cannot be deleted.", label=label)

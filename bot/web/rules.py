@@ -3,6 +3,10 @@
 `/rules?kind=appointment|order|inquiry` lists the kind's rules (what sets each off,
 which notice goes to whom by which channel, when, where, and whether it is on) with a
 checkbox per row and the bulk actions of R4.10: delete, change template, change channel.
+A bulk delete asks first: the list's form answers with a page naming the chosen rules,
+whose "Delete N rules" posts the choice again with `confirmed=1`. Where a rule picks a
+template, only notice texts are offered, by their names in words (the bot's reply
+texts are not a notice's).
 `/rules/new?kind=…` and `/rules/<id>` hold the form for one rule: trigger and status,
 notice and template, channel and audience, delay, working hours only, locations,
 reminder lead (R4.9, R1.5) and rebook timing (R2.4); `/rules/<id>/delete` deletes it.
@@ -43,14 +47,13 @@ from bot.models import (
     NotificationRule,
     RecordKind,
     RecordStatusDefinition,
-    Template,
 )
 from bot.services import rules as service
 from bot.services.errors import DomainError, NotFound
 from bot.services.rules import REBOOK_MODES, STATUS_TRIGGERS, TRIGGERS_BY_KIND, BulkAction
-from bot.services.templates import default_notice_names
 from bot.web import MAX_ROW_ID
 from bot.web.roles import owner_required
+from bot.web.template_editor import notice_text_names, text_words
 from bot.web.words import (
     APPOINTMENT_STATUS_WORDS,
     AUDIENCE_WORDS,
@@ -109,7 +112,7 @@ REFUSAL_WORDS = {
     "send_time": _l("Give a time of day, such as 10:00."),
     "audience": _l("A rebooking nudge goes to the customer."),
     "channel": _l("Notices to the business itself go by email only."),
-    "template_name": _l("There is no template of this name."),
+    "template_name": _l("Choose one of the notice texts."),
     "location_ids": _l("Choose locations of this business."),
 }
 
@@ -271,11 +274,9 @@ def _status_names(kind: RecordKind) -> dict[str, str]:
     return {definition.code: definition.label for definition in definitions}
 
 
-def _template_names() -> list[str]:
-    own = db.session.scalars(
-        select(Template.name).where(Template.business_id == current_user.business.id).distinct()
-    )
-    return sorted(set(own) | default_notice_names())
+def _template_choices() -> list[tuple[str, str]]:
+    """The texts a rule may send, name → words: notice texts, not the bot's replies."""
+    return [(name, text_words(name)) for name in notice_text_names()]
 
 
 def _locations() -> list[Location]:
@@ -347,10 +348,13 @@ def _rule_form(kind: RecordKind, **kwargs) -> RuleForm:
     statuses = [("", _("— any / none —"))] + list(_status_names(kind).items())
     form.trigger_status.choices = _with_current(statuses, form.trigger_status.data)
     form.notice.choices = [(notice.value, str(NOTICE_WORDS[notice])) for notice in Notice]
-    templates = [("", _("the notice's default text"))] + [
-        (name, name) for name in _template_names()
-    ]
-    form.template_name.choices = _with_current(templates, form.template_name.data)
+    templates = [("", _("the notice's default text")), *_template_choices()]
+    current = form.template_name.data
+    form.template_name.choices = (
+        [*templates, (current, text_words(current))]
+        if current and current not in {value for value, _label in templates}
+        else templates
+    )
     form.audience.choices = [
         (audience.value, str(AUDIENCE_WORDS[audience])) for audience in Audience
     ]
@@ -426,7 +430,8 @@ def _list_page(kind: RecordKind, *, errors=None, chosen=(), bulk=None, status=20
         channel_words=CHANNEL_CHOICE_WORDS,
         audience_words=AUDIENCE_WORDS,
         action_words=BULK_ACTION_WORDS,
-        template_names=_template_names(),
+        template_choices=_template_choices(),
+        text_words=text_words,
         errors=errors or {},
         chosen=set(chosen),
         bulk=bulk or {},
@@ -453,6 +458,8 @@ def bulk():
         errors = {"rule_ids": _("Select at least one rule first.")}
         return _list_page(kind, errors=errors, bulk=bulk, status=422)
     action = bulk["action"]
+    if action == BulkAction.DELETE and request.form.get("confirmed") != "1":
+        return _confirm_delete_page(kind, ids, bulk)
     try:
         outcome = service.bulk_change(
             db.session,
@@ -494,6 +501,24 @@ def bulk():
             ngettext("%(num)d rule changed.", "%(num)d rules changed.", len(outcome.rules)), "info"
         )
     return redirect(url_for("rules_pages.index", kind=kind.value))
+
+
+def _confirm_delete_page(kind: RecordKind, ids: list[int], bulk: dict[str, str]):
+    """The step before a bulk delete: the chosen rules by name, "Delete N rules" posting
+    the same choice confirmed, and "Cancel" back to the list; nothing is deleted yet."""
+    try:
+        chosen = [service.get_rule(db.session, current_user.business, rule_id) for rule_id in ids]
+    except NotFound:
+        message = _("One of the selected rules does not exist (any more).")
+        return _list_page(kind, errors={"rule_ids": message}, chosen=ids, bulk=bulk, status=404)
+    page = render_template(
+        "rules_confirm_delete.html",
+        kind=kind,
+        rules=chosen,
+        notice_words=NOTICE_WORDS,
+        channel_words=CHANNEL_CHOICE_WORDS,
+    )
+    return page, 200
 
 
 # --- one rule ---------------------------------------------------------------------

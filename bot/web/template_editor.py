@@ -13,8 +13,15 @@ with status 422, the reason under its field and everything typed kept. The previ
 fragment with the SMS segment count, the encoding by name, the characters that force
 UCS-2 marked and a GSM-7 suggestion; the server counts the rendered text, so the page
 shows one truth. `static/template_editor.js` only enhances: without JavaScript the
-"Preview" button posts the form and the same fragment is rendered in the page.
-Owners only (`owner_required`); everything is scoped to the user's business.
+"Preview" button posts the form and the same fragment is rendered in the page, as it
+is on a page whose save was refused. The preview runs the checks saving runs, so it
+refuses what saving refuses (an SMS too long for Twilio still shows its count); where a
+business without a booking link would print it, the preview says so. Refusals are
+sentences in the user's language built from the service's code and figures (`REFUSALS`),
+never the service's English. Every shipped text has a name in words (`text_words`: the
+notices' from `bot.web.words`, the bot's replies' here); the rules page takes its
+template choices from `notice_text_names`. Owners only (`owner_required`); everything is
+scoped to the user's business.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -35,8 +43,6 @@ from bot.models import Template, utcnow
 from bot.services import templates as service
 from bot.services.errors import DomainError, NotFound
 from bot.services.texts import (
-    MAX_BODY_LENGTH,
-    MAX_SUBJECT_LENGTH,
     TEMPLATE_CHANNELS,
     Preview,
     placeholder_context,
@@ -60,21 +66,75 @@ bp = Blueprint("template_editor", __name__, url_prefix="/templates")
 # The channels a business writes texts for; a shipped text exists for SMS and email.
 DEFAULT_CHANNELS = (Channel.SMS, Channel.EMAIL)
 
-# A service refusal's code, in words for the owner; the service's own message follows
-# as the detail (it names the variable, the line, the unsafe attribute).
+# A service refusal in the owner's words, by its code and field (or its code alone); the
+# figures come from the refusal's params. Only what the owner wrote is quoted (the
+# variable's name); the service's English sentence is never shown.
 REFUSALS = {
-    "template_syntax": _l("This is not a valid template."),
-    "unknown_variable": _l("This text uses a variable that does not exist."),
-    "template_error": _l("This text cannot be rendered."),
-    "required": _l("This field is required."),
-    "duplicate_template": _l(
+    ("required", "body"): _l("Write the text; it cannot be empty."),
+    ("required", "name"): _l("Give the text a name."),
+    ("required", "subject"): _l("An email needs a subject."),
+    ("too_long", "name"): _l("The name may have at most %(limit)s characters."),
+    ("too_long", "subject"): _l("The subject may have at most %(limit)s characters."),
+    ("too_long", None): _l("The text may have at most %(limit)s characters."),
+    ("sms_too_long", None): _l(
+        "With the sample data this text has %(characters)s characters, but an SMS may have "
+        "at most %(limit)s. Please shorten it."
+    ),
+    ("renders_empty", None): _l(
+        "With the sample data this text comes out empty, so nothing would be sent."
+    ),
+    ("template_syntax", "line"): _l(
+        "Line %(line)s has a mistake in its {{ }} or {%% %%} marks; check that each one is closed."
+    ),
+    ("template_syntax", None): _l(
+        "A {{ }} or {%% %%} mark in this text is written wrongly; check that each one is closed."
+    ),
+    ("unknown_variable", None): _l(
+        "There is no variable %(variable)s; insert one from the list below the text."
+    ),
+    ("template_error", "line"): _l(
+        "Line %(line)s cannot be rendered: it asks for something message texts cannot do; "
+        "use the variables from the list as they are."
+    ),
+    ("template_error", None): _l(
+        "This text cannot be rendered: it asks for something message texts cannot do; use "
+        "the variables from the list as they are."
+    ),
+    ("duplicate_template", None): _l(
         "There is already a text for this notice, channel and language; edit that one."
     ),
-    "template_in_use": _l(
-        "A rule still sends this text and it is the last one of its name; "
-        "point the rule at another template first."
+    ("template_in_use", None): _l(
+        "The rule “%(rule)s” still sends this text and it is the last one of its name; "
+        "point the rule at another text first."
     ),
 }
+# Any other refusal (a value no form of this page sends): a sentence, never English.
+OTHER_REFUSAL = _l("This value cannot be used here; please check it.")
+# The bot's reply texts in words (the notices have theirs in bot.web.words).
+REPLY_WORDS = {
+    "reply_confirmed": _l("appointment confirmed"),
+    "reply_handed_to_staff": _l("message passed to the team"),
+    "reply_unknown_sender": _l("number not recognised"),
+    "reply_help": _l("help"),
+    "reply_request_pending": _l("request still being checked"),
+    "reply_cancelled": _l("appointment cancelled"),
+    "reply_cancel_too_late": _l("too late to cancel by text"),
+    "reply_cancel_not_by_text": _l("no cancelling by text"),
+    "reply_ask_cancel": _l("asks whether to cancel"),
+    "reply_ask_when": _l("asks when would suit"),
+    "reply_offer_exact": _l("offers the time asked for"),
+    "reply_offer_taken": _l("time taken, offers free times"),
+    "reply_offer_slots": _l("offers free times"),
+    "reply_pick_again": _l("asks to pick a time again"),
+    "reply_no_slots": _l("no free time found"),
+    "reply_moved": _l("appointment moved"),
+    "reply_which_appointment": _l("asks which appointment is meant"),
+    "reply_kept": _l("appointment kept"),
+    "reply_offer_closed": _l("closed then, offers free times"),
+    "reply_offer_outside": _l("nothing free then, offers free times"),
+}
+# Shown in the preview where the booking link would stand while the business has none.
+BOOKING_LINK_GAP_WORDS = _l("[booking link — not set in Settings]")
 
 # The variables the picker offers first, in words; the rest follow by name.
 VARIABLE_WORDS = {
@@ -97,6 +157,27 @@ VARIABLE_WORDS = {
 BOOKING_LINK = "booking_url"
 # Reply-only variables (lists of times, a moved time) make no sense in a notice.
 REPLY_ONLY = frozenset({"new", "slots", "appointments"})
+
+
+def text_words(name: str) -> str:
+    """A text's name for the owner: a notice's or a bot reply's in words, the
+    business's own text by the name it was given."""
+    try:
+        return str(NOTICE_WORDS[Notice(name)])
+    except ValueError:
+        pass
+    words = REPLY_WORDS.get(name)
+    return str(words) if words is not None else name
+
+
+def notice_text_names() -> list[str]:
+    """The texts a rule may send, in the order of their words: the shipped notice texts
+    and the business's own names, not the bot's replies (`service.reply_names`)."""
+    own = db.session.scalars(
+        select(Template.name).where(Template.business_id == current_user.business.id).distinct()
+    )
+    names = (set(own) | service.default_notice_names()) - service.reply_names()
+    return sorted(names, key=lambda name: (text_words(name).casefold(), name))
 
 
 class TemplateForm(FlaskForm):
@@ -186,7 +267,9 @@ def _sections(locale: str) -> list[tuple[str, list[Group]]]:
             group = notices[template.name]
         else:
             groups = replies if template.name in shipped else custom
-            group = groups.setdefault(template.name, Group(template.name, template.name))
+            group = groups.setdefault(
+                template.name, Group(template.name, text_words(template.name))
+            )
         group.rows.append(
             Row(
                 template.name,
@@ -389,21 +472,17 @@ def preview():
 
 
 def _preview(data: dict[str, Any]) -> Preview | DomainError:
-    """Render the text as sending would, or the refusal; nothing is written."""
-    body, subject = data.get("body") or "", data.get("subject")
+    """Render the text as sending would, or the refusal saving would give (the service's
+    `preview_text` runs the checks of saving); nothing is written."""
     channel = data.get("channel")
-    if not body.strip():
-        return DomainError("a template needs a body", code="required", field="body")
-    if len(body) > MAX_BODY_LENGTH or len(subject or "") > MAX_SUBJECT_LENGTH:
-        field_name = "body" if len(body) > MAX_BODY_LENGTH else "subject"
-        return DomainError(f"the {field_name} is too long", field=field_name)
+    subject = data.get("subject")
     try:
         return preview_text(
             db.session,
             current_user.business,
             channel=channel,
             locale=data.get("locale"),
-            body=body,
+            body=data.get("body") or "",
             subject=subject if channel == Channel.EMAIL else None,
             now=utcnow(),
         )
@@ -425,12 +504,20 @@ def _preview_context(result: Preview | DomainError | None, source: str = "") -> 
     if result is None:
         return {"preview": None, "refusal": None}
     if isinstance(result, DomainError):
-        return {"preview": None, "refusal": _refusal(result), "refused_field": result.field}
+        # A text too long for an SMS still shows what it would cost.
+        count = result.params if result.code == "sms_too_long" else None
+        return {
+            "preview": None,
+            "refusal": _refusal(result),
+            "refused_field": result.field,
+            "refused_count": count,
+        }
     marked = set(result.non_gsm_characters)
     return {
         "preview": result,
         "refusal": None,
-        "pieces": _pieces(result.text, marked),
+        "pieces": _pieces(result.text, marked, result.booking_link_gaps),
+        "gap_words": str(BOOKING_LINK_GAP_WORDS),
         "forcing": [_visible(c) for c in result.non_gsm_characters],
         "source_suggestion": (
             suggested
@@ -440,15 +527,19 @@ def _preview_context(result: Preview | DomainError | None, source: str = "") -> 
     }
 
 
-def _pieces(text: str, marked: set[str]) -> list[tuple[str, bool]]:
-    """`text` in runs, each flagged whether its characters force UCS-2."""
-    pieces: list[tuple[str, bool]] = []
-    for character in text:
-        flag = character in marked
-        if pieces and pieces[-1][1] == flag:
-            pieces[-1] = (pieces[-1][0] + character, flag)
+def _pieces(text: str, marked: set[str], gaps: tuple[int, ...] = ()) -> list[tuple[str, str]]:
+    """`text` in runs, each of a kind: "ucs2" for characters that force UCS-2, "" for the
+    rest, and an empty "gap" run where the missing booking link would stand."""
+    pieces: list[tuple[str, str]] = []
+    for at, character in enumerate([*text, None]):
+        pieces.extend(("", "gap") for _gap in range(gaps.count(at)))
+        if character is None:
+            break
+        kind = "ucs2" if character in marked else ""
+        if pieces and pieces[-1][1] == kind:
+            pieces[-1] = (pieces[-1][0] + character, kind)
         else:
-            pieces.append((character, flag))
+            pieces.append((character, kind))
     return pieces
 
 
@@ -464,7 +555,8 @@ def _editor(form, template: Template | None, *, preview=None, status: int = 200)
     business = current_user.business
     channel = template.channel if template is not None else (form.channel.data or "sms")
     locale = template.locale if template is not None else form.locale.data
-    if preview is None and request.method == "GET":
+    if preview is None:
+        # Also after a refused save: the pane shows the typed text, or why it is refused.
         body = form.body.data or ""
         if body.strip():
             preview = _preview(
@@ -484,7 +576,8 @@ def _editor(form, template: Template | None, *, preview=None, status: int = 200)
             has_booking_link=bool(business.booking_url),
             channel_words=CHANNEL_WORDS,
             language_names=LANGUAGE_NAMES,
-            notice_words={notice.value: words for notice, words in NOTICE_WORDS.items()},
+            text_words=text_words,
+            is_reply=template is not None and template.name in service.reply_names(),
             **_preview_context(preview, form.body.data or ""),
         ),
         status,
@@ -537,5 +630,18 @@ def _attach(form, error: DomainError) -> None:
 
 
 def _refusal(error: DomainError) -> str:
-    lead = REFUSALS.get(error.code)
-    return f"{lead} ({error.message})" if lead is not None else error.message
+    """A service refusal as a sentence in the user's language, with its figures."""
+    params = dict(error.params)
+    words = (
+        (params.get("line") and REFUSALS.get((error.code, "line")))
+        or REFUSALS.get((error.code, error.field))
+        or REFUSALS.get((error.code, None))
+    )
+    if words is None:
+        return str(OTHER_REFUSAL)
+    for figure in ("limit", "characters"):
+        if isinstance(params.get(figure), int):
+            params[figure] = format_decimal(params[figure])
+    if "variable" in params:
+        params["variable"] = "{{ " + str(params["variable"]) + " }}"
+    return str(words) % params

@@ -414,3 +414,42 @@ def test_the_openapi_document_describes_rules_and_bulk_R4_10(client):
     assert "location_ids" in schemas["Rule"]["properties"]
     filters = {p["name"] for p in document["paths"]["/api/v1/rules"]["get"]["parameters"]}
     assert {"kind", "trigger", "enabled"} <= filters
+
+
+def test_a_rule_cannot_send_a_bot_reply_text(api):
+    """A rule sends a notice; the bot's reply texts (reply_help, …) fill times offered and
+    slots a notice has not, so a rule naming one is refused, even though a new business
+    has its own wording of every reply text. Notice texts and own texts stay allowed."""
+    assert api.get("/templates", query_string={"name": "reply_help"}).get_json()["items"]
+
+    created = api.post(
+        "/rules",
+        json={
+            "kind": "appointment",
+            "trigger": "created",
+            "notice": "confirmation",
+            "template_name": "reply_help",
+        },
+    )
+    error = assert_error(created, 422, code="reply_template", field="template_name")
+    assert "'reply_help'" in error["message"]
+    reminder = _rule_named(api, "Reminder")
+    bulk = api.post(
+        "/rules/bulk",
+        json={"ids": [reminder["id"]], "action": "set_template", "template_name": "reply_help"},
+    )
+    assert_error(bulk, 422, code="reply_template", field="template_name")
+    assert (
+        api.get(f"/rules/{reminder['id']}").get_json()["template_name"]
+        == (reminder["template_name"])
+    )
+    fine = api.post(
+        "/rules",
+        json={
+            "kind": "appointment",
+            "trigger": "created",
+            "notice": "confirmation",
+            "template_name": "confirmation",
+        },
+    )
+    assert fine.status_code == 201, fine.get_json()

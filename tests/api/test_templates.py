@@ -352,3 +352,20 @@ def test_a_hostile_change_keeps_the_old_text(api):
 
     assert_refused(api.patch(f"/templates/{template['id']}", json={"body": "{{ 9**9**9 }}"}))
     assert api.get(f"/templates/{template['id']}").get_json()["body"] == FEEDBACK["body"]
+
+
+def test_the_preview_refuses_an_sms_that_saving_refuses(api):
+    """One check for both: a text Twilio cannot send (over 1600 characters rendered) is
+    refused by the preview with the code and field saving gives, not counted as if sendable;
+    a blank body too. The limit and the count travel in the message."""
+    long_sms = {"channel": "sms", "locale": "de", "body": "Hallo! " + "x" * 1700}
+
+    preview = assert_error(api.post("/templates/preview", json=long_sms), 422, field="body")
+    saved = assert_error(
+        api.post("/templates", json={**long_sms, "name": "feedback"}), 422, field="body"
+    )
+
+    assert preview["code"] == saved["code"] == "sms_too_long"
+    assert "1707 characters" in preview["message"] and "1600" in preview["message"]
+    blank = {"channel": "sms", "locale": "de", "body": "  "}
+    assert_error(api.post("/templates/preview", json=blank), 422, code="required", field="body")

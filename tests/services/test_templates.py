@@ -255,3 +255,44 @@ def test_the_preview_shows_where_the_customer_s_links_stand_R1_11(db, business, 
     )
 
     assert preview.text == f"Absagen: {PLACEHOLDERS.cancel_url} {PLACEHOLDERS.calendar_url}"
+
+
+def test_the_preview_marks_where_a_missing_booking_link_stands(db, business, now):
+    """R2.2: without a booking link the preview says where the link would be printed, the
+    text and its count are what would be sent, and `{% if booking_url %}` behaves as at
+    send time; with a link there is no gap."""
+    body = "Buchen: {{ booking_url }}!{% if booking_url %} (online){% endif %}"
+
+    missing = preview_text(db.session, business, channel="sms", locale="de", body=body, now=now)
+    business.booking_url = "https://salon.example/b"
+    linked = preview_text(db.session, business, channel="sms", locale="de", body=body, now=now)
+
+    assert (missing.text, missing.booking_link_gaps) == ("Buchen: !", (8,))
+    assert missing.characters == len("Buchen: !")
+    assert linked.text == "Buchen: https://salon.example/b! (online)"
+    assert linked.booking_link_gaps == ()
+
+
+def test_saving_and_the_preview_refuse_a_too_long_sms_alike(db, business, now):
+    body = "x" * 1601
+    with pytest.raises(DomainError) as previewed:
+        preview_text(db.session, business, channel="sms", locale="de", body=body, now=now)
+    with pytest.raises(DomainError) as saved:
+        create_template(
+            db.session,
+            business,
+            {"name": "lang", "channel": "sms", "locale": "de", "body": body},
+            now=now,
+        )
+
+    assert previewed.value.code == saved.value.code == "sms_too_long"
+    assert (
+        previewed.value.params
+        == saved.value.params
+        == {
+            "characters": 1601,
+            "limit": 1600,
+            "segments": 11,
+            "encoding": "GSM-7",
+        }
+    )

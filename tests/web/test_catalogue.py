@@ -14,6 +14,7 @@ from bot.models import Location, RecordStatusDefinition, Service, StaffMember, U
 from bot.services import catalogue, statuses
 from bot.services.errors import DomainError
 from bot.services.records import create_record
+from bot.services.rules import create_rule
 from tests.web.conftest import STAFF_PASSWORD, add_user
 from tests.web.support import fresh_clients
 
@@ -336,7 +337,10 @@ def test_a_status_in_use_is_not_deleted_and_an_unused_one_is(
     db.session.commit()
     response = owner.post(f"/settings/statuses/{ready.id}/delete")
     assert response.status_code == 409
-    assert "1 work order record(s) still have the status &#39;ready&#39;" in response.text
+    assert (
+        "1 work order still has the status “Fertig”; give it another status first." in response.text
+    )
+    assert "record(s)" not in response.text
     assert statuses.status_codes(db.session, business, "order") == ["ready"]
 
     assert owner.post(f"/settings/statuses/{open_.id}/delete").status_code == 302
@@ -432,3 +436,55 @@ def test_the_hours_form_speaks_the_business_language(logged_in):
     )
     assert response.status_code == 422
     assert "Ein Zeitraum muss beginnen, bevor er endet." in day_block(response.text, 6)
+
+
+def test_a_status_in_use_is_refused_in_the_owner_s_language(
+    owner, staff, db, business, customer_factory, now
+):
+    owner.post("/settings/statuses", data={"kind": "order", "code": "ready", "label": "Fertig"})
+    owner.post("/settings/statuses", data={"kind": "inquiry", "code": "open", "label": "Offen"})
+    ready, open_ = db.session.scalars(
+        select(RecordStatusDefinition).order_by(RecordStatusDefinition.id)
+    ).all()
+    customer = customer_factory()
+    for _twice in range(2):
+        create_record(
+            db.session,
+            business,
+            {"kind": "order", "customer_id": customer.id, "status": "ready"},
+            now=now,
+        )
+    create_rule(
+        db.session,
+        business,
+        {
+            "kind": "inquiry",
+            "name": "Anfrage offen",
+            "trigger": "status_changed_to",
+            "trigger_status": "open",
+            "notice": "order_status",
+        },
+    )
+    staff.locale = "de"
+    db.session.commit()
+
+    orders = owner.post(f"/settings/statuses/{ready.id}/delete")
+    inquiries = owner.post(f"/settings/statuses/{open_.id}/delete")
+
+    assert orders.status_code == inquiries.status_code == 409
+    assert (
+        "2 Aufträge haben noch den Status „Fertig“; geben Sie ihnen zuerst einen anderen Status."
+        in orders.text
+    )
+    assert (
+        "Die Regel „Anfrage offen“ wird durch den Status „Offen“ ausgelöst; ändern oder "
+        "löschen Sie zuerst die Regel." in inquiries.text
+    )
+    for page in (orders.text, inquiries.text):
+        assert "record(s)" not in page and "triggers on" not in page
+    staff.locale = "nl"
+    db.session.commit()
+    dutch = owner.post(f"/settings/statuses/{ready.id}/delete")
+    assert "2 opdrachten hebben nog de status ‘Fertig’" in dutch.text
+    assert statuses.status_codes(db.session, business, "order") == ["ready"]
+    assert statuses.status_codes(db.session, business, "inquiry") == ["open"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -210,11 +211,8 @@ def test_bulk_delete_withdraws_what_the_rules_planned(
     reminder = rule_named(db, business, "Reminder")
     ids = [reminder.id, rule_named(db, business, "Time changed").id]
 
-    response = browser.post(
-        "/rules/bulk",
-        data={"kind": "appointment", "rule_ids": [str(i) for i in ids], "action": "delete"},
-        follow_redirects=True,
-    )
+    chosen = {"kind": "appointment", "rule_ids": [str(i) for i in ids], "action": "delete"}
+    response = browser.post("/rules/bulk", data={**chosen, "confirmed": "1"}, follow_redirects=True)
 
     assert "2 rules deleted. 1 planned notice withdrawn." in response.get_data(as_text=True)
     assert rule_named(db, business, "Reminder") is None
@@ -494,3 +492,137 @@ def test_the_page_speaks_the_business_s_language(app, db, business, owner):
     assert "Benachrichtigungsregeln" in page
     assert "1 Tag vor Beginn" in page
     assert "Status geändert zu bestätigt" in page
+
+
+# --- issue 11 review: a bulk delete asks first; rules pick notice texts by name -----
+
+
+def test_a_bulk_delete_asks_first_and_deletes_only_when_confirmed(
+    browser, db, business, customer_factory, record_factory
+):
+    record_factory(customer_factory())
+    reminder = rule_named(db, business, "Reminder")
+    changed = rule_named(db, business, "Time changed")
+    chosen = {
+        "kind": "appointment",
+        "rule_ids": [str(reminder.id), str(changed.id)],
+        "action": "delete",
+    }
+
+    asked = browser.post("/rules/bulk", data=chosen)
+
+    assert asked.status_code == 200
+    page = asked.text
+    assert "Delete these 2 rules?" in page
+    listed = re.search(r'<ul id="bulk-delete-rules">(.*?)</ul>', page, re.S).group(1)
+    assert "Reminder" in listed and "Time changed" in listed and "Cancellation" not in listed
+    assert re.search(
+        r'<button type="submit" class="danger" id="bulk-delete-confirm">'
+        r"Delete 2 rules</button>",
+        page,
+    )
+    assert 'id="bulk-delete-cancel"' in page and 'href="/rules?kind=appointment"' in page
+    assert 'name="confirmed" value="1"' in page
+    for rule in (reminder, changed):
+        assert f'name="rule_ids" value="{rule.id}"' in page
+    # Nothing is deleted and nothing withdrawn until the confirming post.
+    assert rule_named(db, business, "Reminder") is not None
+    assert rule_named(db, business, "Time changed") is not None
+    planned = db.session.scalars(select(Notification).where(Notification.notice == "reminder"))
+    assert [n.status.value for n in planned] == ["scheduled"]
+
+    done = browser.post("/rules/bulk", data={**chosen, "confirmed": "1"}, follow_redirects=True)
+    assert "2 rules deleted." in done.text
+    assert rule_named(db, business, "Reminder") is None
+
+
+def test_the_bulk_delete_question_speaks_german_and_refuses_another_business(
+    app, browser, db, business, owner
+):
+    other = create_business(db.session, name="Other Salon", sms_from="+4930555012").business
+    db.session.commit()
+    reminder = rule_named(db, business, "Reminder")
+    theirs = rule_named(db, other, "Reminder")
+    owner.locale = "de"
+    db.session.commit()
+
+    asked = browser.post(
+        "/rules/bulk",
+        data={"kind": "appointment", "rule_ids": [str(reminder.id)], "action": "delete"},
+    )
+    foreign = browser.post(
+        "/rules/bulk",
+        data={
+            "kind": "appointment",
+            "rule_ids": [str(reminder.id), str(theirs.id)],
+            "action": "delete",
+        },
+    )
+
+    assert "Diese Regel löschen?" in asked.text and "1 Regel löschen" in asked.text
+    assert foreign.status_code == 404 and "Other Salon" not in foreign.text
+    assert rule_named(db, other, "Reminder") is not None
+    assert rule_named(db, business, "Reminder") is not None
+
+
+def _options(html: str, select_id: str) -> dict[str, str]:
+    found = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', html, re.S)
+    assert found, select_id
+    return {
+        value: unescape(words).strip()
+        for value, words in re.findall(
+            r'<option[^>]*value="([^"]*)"[^>]*>(.*?)</option>', found.group(1), re.S
+        )
+    }
+
+
+def test_rules_offer_notice_texts_in_words_and_never_a_bot_reply(browser, db, business):
+    reminder = rule_named(db, business, "Reminder")
+    before = reminder.template_name
+    assert before != "reply_help"
+
+    form = _options(browser.get(f"/rules/{reminder.id}").text, "template_name")
+    bulk = _options(browser.get("/rules").text, "bulk-template")
+
+    for options in (form, bulk):
+        assert options["confirmation"] == "booking confirmation"
+        assert options["new_booking_for_business"] == "new booking (to the business)"
+        assert not [value for value in options if value.startswith("reply_")]
+        assert "new_booking_for_business" not in options.values()
+    # The business's own reply wording is stored (a new business has every shipped text),
+    # and still a rule may not send it.
+    refused = browser.post(
+        f"/rules/{reminder.id}",
+        data=form_of(reminder, template_name="reply_help", offset_value="1", offset_unit="days"),
+    )
+    assert refused.status_code == 422
+    assert "Choose one of the notice texts." in refused.text
+    assert rule_named(db, business, "Reminder").template_name == before
+    bulk_refused = browser.post(
+        "/rules/bulk",
+        data={
+            "kind": "appointment",
+            "rule_ids": [str(reminder.id)],
+            "action": "set_template",
+            "template_name": "reply_help",
+        },
+    )
+    assert bulk_refused.status_code == 422
+    assert "Choose one of the notice texts." in bulk_refused.text
+    assert rule_named(db, business, "Reminder").template_name == before
+
+
+def test_a_rule_s_own_text_is_listed_by_its_words(browser, db, business):
+    reminder = rule_named(db, business, "Reminder")
+    changed = browser.post(
+        f"/rules/{reminder.id}",
+        data=form_of(reminder, template_name="change", offset_value="1", offset_unit="days"),
+    )
+    assert changed.status_code == 302
+
+    listing = browser.get("/rules").text
+
+    row = re.search(rf'<tr id="rule-{reminder.id}".*?</tr>', listing, re.S).group(0)
+    assert "text: change" in row and "template change" not in row
+    choices = _options(listing, "bulk-template")
+    assert choices["rebook"] == "rebooking nudge" and choices["change"] == "change"

@@ -119,9 +119,9 @@ def test_edit_the_confirmation_text_and_see_it_stored_and_previewed(client_, db,
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        (ESCAPE, "cannot be rendered"),
-        ("Hallo {{ customer.nickname }} {{ nope }}", "does not exist"),
-        ("Hallo {{ customer.first_name", "not a valid template"),
+        (ESCAPE, "This text cannot be rendered: it asks for something message texts cannot do"),
+        ("Hallo {{ customer.nickname }} {{ nope }}", "There is no variable {{ nope }}"),
+        ("Hallo {{ customer.first_name", "Line 1 has a mistake in its {{ }} or {% %} marks"),
     ],
 )
 def test_a_text_the_sandbox_refuses_is_refused_next_to_the_field(
@@ -167,7 +167,7 @@ def test_an_email_text_needs_its_subject_and_previews_it(client_, db, business):
         f"/templates/{stored.id}", data={"csrf_token": token, "subject": "", "body": PLAIN}
     )
     assert refused.status_code == 422
-    assert "This field is required." in refused.text
+    assert "An email needs a subject." in refused.text
     assert_invalid(refused.text, "template-subject")
     preview = client_.post(
         "/templates/preview",
@@ -354,3 +354,182 @@ def test_a_channel_or_language_the_form_does_not_offer_is_refused(client_, db, b
     assert_invalid(refused.text, "template-channel")
     assert textarea(refused.text) == PLAIN
     assert db.session.scalar(select(Template).where(Template.name == "welcome")) is None
+
+
+# --- refusals in the owner's language (issue 11 review) --------------------------------
+
+LONG_SMS = "Hallo {{ customer.first_name }}! " + "x" * 2000
+# What the service says in English for the API; a page never shows these.
+ENGLISH = ("Twilio", "template error", "may have at most", "a template needs", "is unsafe")
+
+
+def refusal_under_body(html: str) -> str:
+    errors = re.search(r'<span id="body-errors">(.*?)</span>\s*<span', html, re.S)
+    assert errors, "the body has its errors"
+    return unescape(re.sub(r"<[^>]+>", " ", errors.group(1))).strip()
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        (
+            "de",
+            {
+                "long": "Mit den Beispieldaten hat dieser Text 2.014 Zeichen, eine SMS darf aber "
+                "höchstens 1.600 haben.",
+                "name": "Der Name darf höchstens 200 Zeichen haben.",
+                "empty": "Schreiben Sie den Text; er darf nicht leer sein.",
+                "escape": "Dieser Text lässt sich nicht darstellen: Er verlangt etwas, das "
+                "Nachrichtentexte nicht können",
+                "syntax": "Zeile 2 hat einen Fehler in ihren {{ }}- oder {% %}-Klammern",
+                "unknown": "Eine Variable {{ foo }} gibt es nicht",
+            },
+        ),
+        (
+            "nl",
+            {
+                "long": "Met de voorbeeldgegevens heeft deze tekst 2.014 tekens, maar een sms mag "
+                "er hoogstens 1.600 hebben.",
+                "name": "De naam mag hoogstens 200 tekens hebben.",
+                "empty": "Schrijf de tekst; hij mag niet leeg zijn.",
+                "escape": "Deze tekst kan niet worden weergegeven: hij vraagt iets wat "
+                "berichtteksten niet kunnen",
+                "syntax": "Regel 2 bevat een fout in de {{ }}- of {% %}-tekens",
+                "unknown": "Een variabele {{ foo }} bestaat niet",
+            },
+        ),
+    ],
+)
+def test_every_refusal_is_a_sentence_in_the_owner_s_language(
+    client_, db, business, owner, locale, expected
+):
+    owner.locale = locale
+    db.session.commit()
+    stored = confirmation(db, business)
+    token = csrf_of(client_, f"/templates/{stored.id}")
+    bodies = {
+        "long": LONG_SMS,
+        "empty": "   ",
+        "escape": ESCAPE,
+        "syntax": "Hallo\n{{ customer.first_name }",
+        "unknown": "Hallo {{ foo }}",
+    }
+    for case, body in bodies.items():
+        response = client_.post(f"/templates/{stored.id}", data={"csrf_token": token, "body": body})
+        assert response.status_code == 422, case
+        shown = refusal_under_body(response.text)
+        assert expected[case] in shown, (case, shown)
+        assert not any(english in shown for english in ENGLISH), (case, shown)
+        assert "(" not in shown, (case, shown)  # no service sentence tacked on
+
+    named = client_.post(
+        "/templates/new",
+        data={
+            "csrf_token": token,
+            "name": "n" * 201,
+            "channel": "sms",
+            "locale": "de",
+            "body": PLAIN,
+        },
+    )
+    assert named.status_code == 422
+    assert expected["name"] in unescape(named.text)
+    assert "the name may have at most" not in named.text
+    assert_invalid(named.text, "template-name")
+
+
+def test_the_preview_refuses_what_saving_refuses_and_still_counts_it(client_, db, business):
+    stored = confirmation(db, business)
+    token = csrf_of(client_, f"/templates/{stored.id}")
+    data = {"csrf_token": token, "template_id": stored.id, "body": LONG_SMS}
+
+    preview = client_.post("/templates/preview", data=data)
+    saved = client_.post(f"/templates/{stored.id}", data={"csrf_token": token, "body": LONG_SMS})
+
+    assert (preview.status_code, saved.status_code) == (422, 422)
+    sentence = "With the sample data this text has 2,014 characters, but an SMS may have at most"
+    assert sentence in unescape(preview.text) and sentence in refusal_under_body(saved.text)
+    assert 'data-refused-field="body"' in preview.text
+    count = count_segments("Hallo Ursula! " + "x" * 2000)
+    assert preview_numbers(preview) == (count.segments, "GSM-7")
+    # The page refused on save shows the same refusal and count in its preview pane.
+    assert preview_numbers(saved) == (count.segments, "GSM-7")
+    assert "Type a text to see it" not in saved.text
+    assert confirmation(db, business).body == stored.body
+
+
+def test_a_refused_save_previews_the_typed_text(client_, db, business):
+    token = csrf_of(client_)
+    form = {"csrf_token": token, "channel": "sms", "locale": "de", "body": PLAIN}
+
+    duplicate = client_.post("/templates/new", data={**form, "name": "confirmation"})
+
+    assert duplicate.status_code == 422
+    pane = duplicate.text.split('id="template-preview"', 1)[1]
+    assert "Type a text to see it" not in pane
+    assert re.search(r"Hallo Ursula, bis \w+ um 14:00 Uhr!", pane)
+    assert 'id="preview-segments">1<' in pane
+
+
+def test_shipped_texts_have_names_in_words_not_codes(client_, db, business, owner):
+    page = unescape(client_.get("/templates").text)
+    assert "Asks whether to cancel" in page and "Nothing free then, offers free times" in page
+    assert "Reply_ask_cancel" not in page and "<code>reply_" not in page
+    reply = db.session.scalar(
+        select(Template).where(
+            Template.business_id == business.id,
+            Template.name == "reply_ask_cancel",
+            Template.channel == "sms",
+            Template.locale == "de",
+        )
+    )
+    editor = unescape(client_.get(f"/templates/{reply.id}").text)
+    assert "<h1>Asks whether to cancel</h1>" in editor
+    assert "rules do not send it" in editor
+
+    owner.locale = "de"
+    db.session.commit()
+    german = unescape(client_.get("/templates").text)
+    assert "Fragt, ob abgesagt werden soll" in german and "Reply_ask_cancel" not in german
+
+
+def test_a_missing_booking_link_is_shown_where_it_would_stand(client_, db, business):
+    assert not business.booking_url
+    stored = confirmation(db, business)
+    token = csrf_of(client_, f"/templates/{stored.id}")
+    body = "Hallo {{ customer.first_name }}! Buchen: {{ booking_url }} Bis bald."
+
+    preview = client_.post(
+        "/templates/preview", data={"csrf_token": token, "template_id": stored.id, "body": body}
+    )
+
+    assert preview.status_code == 200
+    shown = unescape(re.search(r'id="preview-text"[^>]*>(.*?)</div>', preview.text, re.S).group(1))
+    assert re.sub(r"<[^>]+>", "", shown) == (
+        "Hallo Ursula! Buchen: [booking link — not set in Settings] Bis bald."
+    )
+    assert '<mark class="booking-gap">' in shown
+    assert 'id="preview-booking-gap"' in preview.text and "/settings#booking_url" in preview.text
+    # The count is of what would be sent: without the link.
+    assert f"{len('Hallo Ursula! Buchen:  Bis bald.')} characters" in preview.text
+    # A shipped text that leaves the link out when there is none shows no gap.
+    shipped = client_.post(
+        "/templates/preview",
+        data={
+            "csrf_token": token,
+            "template_id": stored.id,
+            "body": "Abgesagt.{% if booking_url %} Neu buchen: {{ booking_url }}{% endif %}",
+        },
+    )
+    assert "booking-gap" not in shipped.text and "Abgesagt." in shipped.text
+    # Saving stays allowed.
+    saved = client_.post(f"/templates/{stored.id}", data={"csrf_token": token, "body": body})
+    assert saved.status_code == 302
+
+    business.booking_url = "https://salon.example/buchen"
+    db.session.commit()
+    linked = client_.post(
+        "/templates/preview", data={"csrf_token": token, "template_id": stored.id, "body": body}
+    )
+    assert "Buchen: https://salon.example/buchen Bis bald." in unescape(linked.text)
+    assert "booking-gap" not in linked.text
