@@ -4,10 +4,10 @@ owner sets the opening hours and the Twilio number, makes the reminder 48 hours,
 the confirmation text (the preview and the segment count follow an emoji), adds a
 phone-only customer and books them, and the SMS reaches Twilio; moving the appointment
 with "Notify the customer" unticked sends nothing; two rules change channel at once;
-the month's usage counts the one SMS. Every step goes through the pages a user clicks,
-and each is checked where it lands: in the database, at the fake Twilio, on the page.
-With REPLYDESK_SCREENSHOTS=1 the run also saves the appointment's page, the rules and
-the usage as docs/images/console-*.png."""
+the month's usage counts the one SMS, delivered and billed by its two segments. Every
+step goes through the pages a user clicks, and each is checked where it lands: in the
+database, at the fake Twilio, on the page. With REPLYDESK_SCREENSHOTS=1 the run also
+saves the appointment's page, the rules and the usage as docs/images/console-*.png."""
 
 from __future__ import annotations
 
@@ -18,9 +18,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from playwright.sync_api import expect
 from sqlalchemy import select
+from twilio.request_validator import RequestValidator
 
+from bot.config import webhook_auth_token
 from bot.extensions import db as _db
 from bot.models import Business, Customer, NotificationRule, Record, utcnow
 from bot.models.outbox import Notification
@@ -28,7 +31,7 @@ from bot.services.businesses import create_business
 from bot.services.catalogue import list_locations, opening_hours
 from outbound.jobs import run_dispatch_pass
 from outbound.vocabulary import ChannelChoice, Notice
-from tests.conftest import SMS_FROM
+from tests.conftest import SMS_FROM, TWILIO_SID
 from tests.web.browser import chromium, log_in
 from tests.web.conftest import add_user
 
@@ -86,6 +89,22 @@ def screenshot(page, name: str) -> None:
     if SCREENSHOTS:
         IMAGES.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(IMAGES / name), full_page=True)
+
+
+def report_delivered(app, sms) -> None:
+    """Twilio's status callback saying `sms` was delivered, signed, to the URL it was given."""
+    url = sms.params["StatusCallback"]
+    form = {
+        "AccountSid": TWILIO_SID,
+        "ApiVersion": "2010-04-01",
+        "MessageSid": sms.sid,
+        "MessageStatus": "delivered",
+        "From": sms.sender,
+        "To": sms.to,
+    }
+    signature = RequestValidator(webhook_auth_token(app.config)).compute_signature(url, form)
+    response = requests.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=10)
+    assert response.status_code in (200, 204), response.text
 
 
 def local_input(moment: datetime) -> str:
@@ -238,8 +257,12 @@ def test_an_owners_first_day(twilio_app, new_salon, fake_twilio):
         assert channels["Booking confirmation"] == ChannelChoice.AUTO
         screenshot(page, "console-rules.png")
 
-        # The month's usage: the one SMS sent.
+        # The month's usage: the one SMS sent and, once Twilio reports it delivered, billed
+        # by its segments (the emoji made it UCS-2: two of them).
+        report_delivered(twilio_app, sent)
         nav.get_by_role("link", name="Usage").click()
         expect(page.locator("#usage-sms-sent")).to_have_text("1")
+        expect(page.locator("#usage-sms-delivered")).to_have_text("1")
+        expect(page.locator("#usage-segments")).to_have_text("2")
         expect(page.locator("#usage-emails")).to_have_text("0")
         screenshot(page, "console-usage.png")
