@@ -8,11 +8,13 @@ the first test."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot import create_app
 from bot.models import (
     ApiKey,
     Business,
@@ -242,5 +244,30 @@ def test_a_nul_character_in_any_field_is_refused_before_anything_is_saved(app, d
             response = client.post(path, data={field: "a\x00b" for field in fields})
         assert response.status_code == 400, (method, rule.rule, response.status_code)
         assert "holds a NUL character" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert snapshot(db.session, business.id) == before
+
+
+def test_every_page_post_needs_the_csrf_token(app_config, db, business, rows):
+    """Flask-WTF checks every form, except the API and the webhooks, which it exempts by
+    blueprint name: a page blueprint named like an API one would lose the check."""
+    app = fresh_clients(create_app({**app_config, "WTF_CSRF_ENABLED": True}))
+    add_user(db.session, business)
+    before = snapshot(db.session, business.id)
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    login = {"email": STAFF_EMAIL, "password": STAFF_PASSWORD, "csrf_token": token}
+    assert client.post("/login", data=login).status_code == 302
+    page_blueprints = set(CONSOLE) | {"inbox", "users", "auth"}
+    swept = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.partition(".")[0] not in page_blueprints or "POST" not in rule.methods:
+            continue
+        ids = {**rows, "conversation_id": 1, "user_id": 1, "reply_id": 1, "token": "x"}
+        path = url(rule, ids)
+        response = client.post(path, data={"name": "x"})
+        assert response.status_code == 400, (rule.rule, response.status_code)
+        swept += 1
+    assert swept >= 40
     db.session.expire_all()
     assert snapshot(db.session, business.id) == before
