@@ -4,7 +4,9 @@ the small JSON feed and HTML fragments the pages poll to stay live.
 
 Views are thin: finding, answering, noting, assigning, snoozing and resolving
 go through `bot.services.inbox`, appointment changes through
-`bot.services.records.update_record`. Every action is a plain POST form with
+`bot.services.records.update_record`, offering and accepting only the moves
+`bot.services.records.may_become` allows (as the appointments pages do), with a
+typed time read by `bot.services.calendar_view.local_to_utc`. Every action is a plain POST form with
 a CSRF token that works without JavaScript (`static/inbox.js` only enhances
 it). A refusal (opted out, SMS off, WhatsApp window, an empty or over-long
 text) is flashed in words and the page is shown again with the typed text
