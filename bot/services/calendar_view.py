@@ -1,6 +1,7 @@
 """What the appointments pages read: the records of a day or a week in the business's
 time zone, the orders and inquiries without a time, the online requests waiting for a
-decision, a record's notices with when each was sent, and the words for statuses.
+decision, a record's notices with when each was sent, the words for statuses, and a
+time typed in the business's zone read as UTC (`local_to_utc`).
 
 Only queries and date arithmetic live here; creating and changing records (and the
 notices that planning causes) stays in `bot.services.records`. Days are calendar days
@@ -25,8 +26,9 @@ from bot.models import (
     Notification,
     Record,
     RecordKind,
-    RecordStatusDefinition,
 )
+from bot.services.errors import DomainError
+from bot.services.statuses import list_statuses
 
 VIEWS = ("day", "week")
 UNTIMED_SHOWN = 100  # the newest orders and inquiries without a time
@@ -184,15 +186,33 @@ def customers_to_choose(session: Session, business: Business) -> list[Customer]:
 
 
 def defined_statuses(session: Session, business: Business) -> dict[str, list[tuple[str, str]]]:
-    """The business's own statuses per kind (order, inquiry) as (code, label), in order."""
+    """The business's own statuses per kind (order, inquiry) as (code, label), in order;
+    one query (`statuses.list_statuses`), so a page calls it once per request."""
     found: dict[str, list[tuple[str, str]]] = {RecordKind.ORDER: [], RecordKind.INQUIRY: []}
-    for definition in session.scalars(
-        select(RecordStatusDefinition)
-        .where(RecordStatusDefinition.business_id == business.id)
-        .order_by(RecordStatusDefinition.position, RecordStatusDefinition.id)
-    ):
+    for definition in list_statuses(session, business):
         found.setdefault(definition.kind, []).append((definition.code, definition.label))
     return found
+
+
+def local_to_utc(day_and_time: datetime, zone: ZoneInfo | str) -> datetime:
+    """A wall-clock time typed in the business's `zone` as an aware UTC datetime.
+
+    A time the clocks skip (the night they go forward) raises DomainError (code
+    skipped_time, field starts_at); one they pass twice (the night they go back) is its
+    first occurrence (fold=0), summer time. An aware `day_and_time` is only converted.
+    """
+    if day_and_time.tzinfo is not None:
+        return day_and_time.astimezone(UTC)
+    zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+    local = day_and_time.replace(tzinfo=zone, fold=0)
+    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != day_and_time:
+        raise DomainError(
+            f"{day_and_time.isoformat(timespec='minutes')} does not exist in {zone.key}: "
+            "the clocks go forward",
+            code="skipped_time",
+            field="starts_at",
+        )
+    return local.astimezone(UTC)
 
 
 def _filtered(query, *, location_id: int | None, staff_id: int | None, kind: str | None):

@@ -3,7 +3,14 @@
 Every change that a customer should hear about goes through here, so a move
 by staff, by the API or by the customer's own text emits the same event and
 plans the same notices (through `bot.services.notify`) in the same
-transaction.
+transaction. `create_record` and `update_record` keep the notices a call planned
+on the record (`planned_customer_notices` words them for a page's flash).
+
+Which status an appointment may move to (`APPOINTMENT_NEXT`, `allowed_statuses`,
+`may_become`) is the staff's rule, applied by every web page that changes a
+status (the records pages, the inbox). The REST API deliberately does not apply
+it and accepts any status of the record's kind: a connected booking system is
+the source of truth for its own records and may set what it knows happened.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import (
@@ -35,6 +42,52 @@ from outbound.planner import EventKind
 from outbound.vocabulary import Audience, NotificationStatus
 
 DEFAULT_DURATION_MINUTES = 30
+# The statuses staff may move an appointment to from each status (a page offers these,
+# and refuses others); the API is not bound by it (see the module docstring).
+APPOINTMENT_NEXT: dict[str, tuple[AppointmentStatus, ...]] = {
+    AppointmentStatus.PENDING: (
+        AppointmentStatus.CONFIRMED,
+        AppointmentStatus.REJECTED,
+        AppointmentStatus.CANCELLED,
+    ),
+    AppointmentStatus.CONFIRMED: (
+        AppointmentStatus.CANCELLED,
+        AppointmentStatus.COMPLETED,
+        AppointmentStatus.NO_SHOW,
+    ),
+    AppointmentStatus.REJECTED: (),
+    AppointmentStatus.CANCELLED: (AppointmentStatus.CONFIRMED,),
+    AppointmentStatus.COMPLETED: (AppointmentStatus.NO_SHOW,),
+    AppointmentStatus.NO_SHOW: (AppointmentStatus.COMPLETED,),
+}
+
+
+def allowed_statuses(record: Record) -> tuple[str, ...] | None:
+    """The statuses staff may move `record` to (its own not among them): for an
+    appointment those `APPOINTMENT_NEXT` gives for its status (none for a status it does
+    not know); None for an order or inquiry, which may take any status of its kind."""
+    if record.kind != RecordKind.APPOINTMENT:
+        return None
+    return tuple(status.value for status in APPOINTMENT_NEXT.get(record.status, ()))
+
+
+def may_become(record: Record, status: str) -> bool:
+    """Whether staff may move `record` to `status` (whether the code is one of the
+    kind's is `update_record`'s check)."""
+    allowed = allowed_statuses(record)
+    return allowed is None or status in allowed
+
+
+def planned_customer_notices(record: Record) -> list[tuple[str, str]]:
+    """The notices the last `create_record`/`update_record` call on `record` planned for
+    its customer that will go out (not skipped), as (notice, channel), once each."""
+    return list(
+        dict.fromkeys(
+            (str(row.notice), str(row.channel))
+            for row in getattr(record, "planned_notices", ())
+            if row.audience == Audience.CUSTOMER and row.status != NotificationStatus.SKIPPED
+        )
+    )
 
 
 def create_record(
@@ -69,7 +122,9 @@ def create_record(
     if kind == RecordKind.APPOINTMENT and record.starts_at is None:
         raise DomainError("an appointment needs starts_at", field="starts_at")
     session.add(record)
-    plan_for_event(session, business, record, EventKind.CREATED, now=now, notify_customer=notify)
+    record.planned_notices = plan_for_event(
+        session, business, record, EventKind.CREATED, now=now, notify_customer=notify
+    )
     return record
 
 
@@ -110,8 +165,9 @@ def update_record(
     status_changed = record.status != previous_status
     if time_changed or status_changed:
         record.version += 1
+    planned: list[Notification] = []
     if status_changed:
-        plan_for_event(
+        planned += plan_for_event(
             session,
             business,
             record,
@@ -121,7 +177,7 @@ def update_record(
             notify_customer=notify,
         )
     if time_changed:
-        plan_for_event(
+        planned += plan_for_event(
             session,
             business,
             record,
@@ -130,6 +186,8 @@ def update_record(
             previous_starts_at=previous_starts,
             notify_customer=notify and record.status != AppointmentStatus.CANCELLED,
         )
+    # Not a column: what this call planned, for the caller's words (a page's flash).
+    record.planned_notices = planned
     session.flush()
     return record
 
@@ -140,31 +198,6 @@ def confirm_by_customer(record: Record, *, now: datetime) -> bool:
         return False
     record.customer_confirmed_at = now
     return True
-
-
-def latest_notification_id(session: Session) -> int:
-    """The newest notification's id (0 when there is none): take it before a change, then
-    `customer_notices_since` tells what the change planned."""
-    return session.scalar(select(func.max(Notification.id))) or 0
-
-
-def customer_notices_since(
-    session: Session, record: Record, after_id: int
-) -> list[tuple[str, str]]:
-    """The notices planned for `record`'s customer after notification `after_id` that will
-    go out (not skipped), as (notice, channel) in the order they were planned, once each."""
-    session.flush()
-    rows = session.execute(
-        select(Notification.notice, Notification.channel)
-        .where(
-            Notification.record_id == record.id,
-            Notification.id > after_id,
-            Notification.audience == Audience.CUSTOMER,
-            Notification.status != NotificationStatus.SKIPPED,
-        )
-        .order_by(Notification.id)
-    ).all()
-    return list(dict.fromkeys((str(notice), str(channel)) for notice, channel in rows))
 
 
 def get_record(session: Session, business: Business, record_id: int) -> Record:

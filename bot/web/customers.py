@@ -13,8 +13,6 @@ shown next to its field with everything typed kept (422).
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,19 +23,21 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, TelField
 from wtforms.validators import Length
 
 from bot.extensions import db
-from bot.models import Customer, RecordKind, utcnow
+from bot.models import Customer, utcnow
 from bot.services import customers as service
 from bot.services.errors import DomainError, NotFound
 from bot.services.rebook import predicted_visit
 from bot.web.language import LANGUAGE_NAMES, LANGUAGES
+from bot.web.records import status_labels
 from bot.web.words import (
     ADDRESS_WORDS,
-    APPOINTMENT_STATUS_WORDS,
     CHANNEL_WORDS,
     INBOX_STATUS_WORDS,
     NOTICE_WORDS,
     NOTIFICATION_STATUS_WORDS,
     RECORD_KIND_WORDS,
+    moment_words,
+    status_word,
 )
 from outbound.rebook import Basis, Prediction
 
@@ -200,9 +200,9 @@ def _customer_page(customer: Customer, form: CustomerForm, status: int = 200):
             addresses=service.address_states(db.session, customer),
             prediction=predicted_visit(db.session, business, customer, now=utcnow()),
             explain=explain,
-            when=lambda moment: _local(moment, business.timezone),
+            when=moment_words,
             history=service.customer_history(db.session, business, customer),
-            status_words=status_words,
+            status_words=_status_words(),
             words={
                 "address": ADDRESS_WORDS,
                 "channel": CHANNEL_WORDS,
@@ -216,19 +216,19 @@ def _customer_page(customer: Customer, form: CustomerForm, status: int = 200):
     )
 
 
-def _local(moment, zone: str) -> str:
-    return moment.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M") if moment else ""
-
-
 def _name(customer: Customer) -> str:
     return customer.name or customer.phone or customer.email or f"#{customer.id}"
 
 
-def status_words(record) -> str:
-    """A record's status in words: appointments in the product's, others the business's own."""
-    if record.kind == RecordKind.APPOINTMENT:
-        return str(APPOINTMENT_STATUS_WORDS.get(record.status, record.status))
-    return record.status
+def _status_words():
+    """A record's status in words, as the appointments pages say it: appointments in the
+    product's words, orders and inquiries by the business's labels (read once)."""
+    labels = status_labels()
+
+    def words(record) -> str:
+        return status_word(record.kind, record.status, labels)
+
+    return words
 
 
 def explain(prediction: Prediction) -> str:

@@ -4,7 +4,9 @@ the small JSON feed and HTML fragments the pages poll to stay live.
 
 Views are thin: finding, answering, noting, assigning, snoozing and resolving
 go through `bot.services.inbox`, appointment changes through
-`bot.services.records.update_record`. Every action is a plain POST form with
+`bot.services.records.update_record`, offering and accepting only the moves
+`bot.services.records.may_become` allows (as the appointments pages do), with a
+typed time read by `bot.services.calendar_view.local_to_utc`. Every action is a plain POST form with
 a CSRF token that works without JavaScript (`static/inbox.js` only enhances
 it). A refusal (opted out, SMS off, WhatsApp window, an empty or over-long
 text) is flashed in words and the page is shown again with the typed text
@@ -47,8 +49,14 @@ from bot.models import (
 )
 from bot.models.base import ShortText
 from bot.services import inbox
+from bot.services.calendar_view import local_to_utc
 from bot.services.errors import DomainError, NotFound
-from bot.services.records import upcoming_appointments, update_record
+from bot.services.records import (
+    may_become,
+    planned_customer_notices,
+    upcoming_appointments,
+    update_record,
+)
 from bot.web import inbox_queries
 from bot.web.words import (
     ADDRESS_WORDS,
@@ -57,6 +65,9 @@ from bot.web.words import (
     NOTICE_WORDS,
     NOTIFICATION_STATUS_WORDS,
     STATUS_WORDS,
+    moment_words,
+    status_word,
+    told_words,
 )
 from outbound.segments import count_segments
 from outbound.vocabulary import Channel
@@ -267,7 +278,7 @@ def snooze(conversation_id: int):
         until = None
     elif choice == "at":
         until = _local_moment(request.form.get("at", ""), zone)
-        if until is None or until <= now:
+        if until is None or until is False or until <= now:
             flash(_("Pick a time in the future to snooze until."), "error")
             return _thread_page(found, status=422)
     else:
@@ -283,7 +294,7 @@ def snooze(conversation_id: int):
     if until is None:
         flash(_("Snoozed until the customer's next message."), "info")
     else:
-        flash(_("Snoozed until %(when)s.", when=_local(until, zone)), "info")
+        flash(_("Snoozed until %(when)s.", when=moment_words(until)), "info")
     return _back(found)
 
 
@@ -305,17 +316,32 @@ def appointment(conversation_id: int, record_id: int):
     notify = bool(request.form.get("notify"))
     zone = ZoneInfo(business.timezone)
     now = utcnow()
-    if action == "confirm":
-        changes, done = {"status": AppointmentStatus.CONFIRMED}, _("Appointment confirmed.")
-    elif action == "cancel":
-        changes, done = {"status": AppointmentStatus.CANCELLED}, _("Appointment cancelled.")
+    if action in ("confirm", "cancel"):
+        status = AppointmentStatus.CONFIRMED if action == "confirm" else AppointmentStatus.CANCELLED
+        if not may_become(record, status):
+            # The records page's rule: a cancelled, declined or past appointment is not
+            # confirmed (or cancelled) from here; a page left open changes nothing.
+            if action == "confirm":
+                reason = _(
+                    "This appointment is %(status)s and cannot be confirmed now.",
+                    status=status_word(record.kind, record.status, {}),
+                )
+            else:
+                reason = _("This record cannot be cancelled now.")
+            flash(_("Nothing was changed: %(reason)s", reason=reason), "error")
+            return _thread_page(found, status=409)
+        changes = {"status": status}
+        done = _("Appointment confirmed.") if action == "confirm" else _("Appointment cancelled.")
     elif action == "move":
         starts_at = _local_moment(request.form.get("starts_at", ""), zone)
+        if starts_at is False:
+            flash(_("This time does not exist on that day: the clocks go forward."), "error")
+            return _thread_page(found, status=422)
         if starts_at is None or starts_at <= now:
             flash(_("Pick a new time in the future for the appointment."), "error")
             return _thread_page(found, status=422)
         changes = {"starts_at": starts_at}
-        done = _("Appointment moved to %(when)s.", when=_local(starts_at, zone))
+        done = _("Appointment moved to %(when)s.", when=moment_words(starts_at))
     else:
         abort(400)
     try:
@@ -324,11 +350,9 @@ def appointment(conversation_id: int, record_id: int):
         return _refused(
             found, error, _("The appointment was not changed: %(reason)s", reason=error.message)
         )
+    told = told_words(notify, planned_customer_notices(record))
     db.session.commit()
-    flash(
-        done + " " + (_("The customer is told.") if notify else _("The customer is not told.")),
-        "info",
-    )
+    flash(done + " " + told, "info")
     return redirect(url_for("inbox.conversation", conversation_id=found.id))
 
 
@@ -466,8 +490,9 @@ def _thread_page(found: Conversation, *, draft: str = "", note: str = "", status
         "draft_count": count_segments(draft),
         "body_limit": inbox.BODY_LIMITS[found.channel],
         "note_limit": inbox.NOTE_LIMIT,
-        "tomorrow": _local(tomorrow, zone),
-        "next_week": _local(next_week, zone),
+        "tomorrow": moment_words(tomorrow),
+        "next_week": moment_words(next_week),
+        "may_become": may_become,
         "min_local": now.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
         "poll_seconds": POLL_SECONDS,
         "local_input": lambda moment: moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
@@ -477,7 +502,6 @@ def _thread_page(found: Conversation, *, draft: str = "", note: str = "", status
 
 def _messages_context(found: Conversation) -> dict:
     business = current_user.business
-    zone = ZoneInfo(business.timezone)
     messages = inbox.thread(db.session, found)[-THREAD_LIMIT:]
     names = inbox_queries.author_names(db.session, messages)
     customer_name = found.customer.name if found.customer and found.customer.name else None
@@ -492,7 +516,7 @@ def _messages_context(found: Conversation) -> dict:
             {
                 "message": message,
                 "who": _who(message, names, customer_name or found.address),
-                "time": _local(message.created_at, zone),
+                "time": moment_words(message.created_at),
                 "count": counted,
             }
         )
@@ -501,7 +525,7 @@ def _messages_context(found: Conversation) -> dict:
         "conversation": found,
         "messages": shown,
         "handover": inbox.handover_words(found.handover_reason),
-        "snoozed_until": _local(found.snoozed_until, zone) if found.snoozed_until else None,
+        "snoozed_until": moment_words(found.snoozed_until) if found.snoozed_until else None,
         "assignee_name": _user_name(found.assignee_id) if found.assignee_id else None,
         "thread_fingerprint": inbox_queries.thread_fingerprint(db.session, found),
         "list_fingerprint": inbox_queries.list_fingerprint(db.session, business),
@@ -530,7 +554,8 @@ def _words() -> dict:
         "notification_status_words": NOTIFICATION_STATUS_WORDS,
         "address_words": ADDRESS_WORDS,
         "handover_words": inbox.handover_words,
-        "when": lambda moment: _local(moment, ZoneInfo(current_user.business.timezone)),
+        "when": moment_words,
+        "appointment_status_word": lambda code: status_word("appointment", code, {}),
     }
 
 
@@ -586,16 +611,14 @@ def _at_morning(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, MORNING, tzinfo=zone)
 
 
-def _local_moment(text: str, zone: ZoneInfo) -> datetime | None:
-    """A datetime-local field's value read in the business's timezone, or None."""
+def _local_moment(text: str, zone: ZoneInfo) -> datetime | None | bool:
+    """A datetime-local field's value read in the business's timezone (as UTC); None when
+    it is no date and time, False when the clocks skip it (the records page's rule)."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         return None
-    if moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=zone)
-
-
-def _local(moment: datetime | None, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%d.%m.%Y %H:%M") if moment else ""
+    try:
+        return local_to_utc(moment, zone)
+    except DomainError:
+        return False

@@ -12,7 +12,9 @@ customer" unticked tells them nothing (R1.7, R1.8), and the flash says what the 
 planned for the customer. Times are typed and shown in the business's time zone (a time
 the clocks skip is refused). The forms carry the record's version, so a save over someone
 else's newer change is refused (409), and only the actions the page offers for the
-record's state are carried out.
+record's state are carried out: which status an appointment may move to is
+`bot.services.records.allowed_statuses`, which the inbox applies too. The business's
+status labels are read once per request (`status_labels`), however many records show.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ import unicodedata
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_skeleton
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -46,10 +48,11 @@ from bot.services import calendar_view
 from bot.services.catalogue import list_locations, list_services, list_staff
 from bot.services.errors import DomainError, NotFound
 from bot.services.records import (
+    allowed_statuses,
     create_record,
-    customer_notices_since,
     get_record,
-    latest_notification_id,
+    may_become,
+    planned_customer_notices,
     update_record,
 )
 from bot.web import MAX_ROW_ID
@@ -60,6 +63,9 @@ from bot.web.words import (
     NOTICE_WORDS,
     NOTIFICATION_STATUS_WORDS,
     RECORD_KIND_WORDS,
+    moment_words,
+    status_word,
+    told_words,
 )
 
 # Not "records": the API's blueprint has that name, and Flask-WTF exempts blueprints from
@@ -76,24 +82,8 @@ FALLBACK_STATUSES = {
     "done": _l("done"),
     "cancelled": _l("cancelled"),
 }
-# What the page offers an appointment in each status (the status list, and Cancel for the
-# first two); a hand-made POST for anything else is refused. The API keeps its own rules.
-APPOINTMENT_NEXT = {
-    AppointmentStatus.PENDING: (
-        AppointmentStatus.CONFIRMED,
-        AppointmentStatus.REJECTED,
-        AppointmentStatus.CANCELLED,
-    ),
-    AppointmentStatus.CONFIRMED: (
-        AppointmentStatus.CANCELLED,
-        AppointmentStatus.COMPLETED,
-        AppointmentStatus.NO_SHOW,
-    ),
-    AppointmentStatus.REJECTED: (),
-    AppointmentStatus.CANCELLED: (AppointmentStatus.CONFIRMED,),
-    AppointmentStatus.COMPLETED: (AppointmentStatus.NO_SHOW,),
-    AppointmentStatus.NO_SHOW: (AppointmentStatus.COMPLETED,),
-}
+STATUS_LABELS_KEY = "replydesk.status_labels"
+SKIPPED_TIME = _l("This time does not exist on that day: the clocks go forward.")
 NEW_WORDS = {
     RecordKind.APPOINTMENT: _l("New appointment"),
     RecordKind.ORDER: _l("New order"),
@@ -235,13 +225,12 @@ def new():
         **_links(form),
     }
     notify = form.notify.data
-    before = latest_notification_id(db.session)
     try:
         record = create_record(db.session, business, data, now=utcnow(), notify=notify)
         db.session.flush()
     except DomainError as error:
         return _refused(form, None, error)
-    told = _told(notify, record, before)
+    told = told_words(notify, planned_customer_notices(record))
     db.session.commit()
     flash(_("%(kind)s saved.", kind=_capital(RECORD_KIND_WORDS[kind])) + " " + told, "info")
     return redirect(url_for("records_pages.show", record_id=record.id))
@@ -276,12 +265,11 @@ def edit(record_id: int):
         changes["status"] = form.status.data
     notify = form.notify.data
     moved = record.starts_at
-    before = latest_notification_id(db.session)
     try:
         update_record(db.session, business, record, changes, now=utcnow(), notify=notify)
     except DomainError as error:
         return _refused(form, record, error)
-    told = _told(notify, record, before)
+    told = told_words(notify, planned_customer_notices(record))
     db.session.commit()
     words = _("Changes saved.")
     if record.starts_at != moved and record.starts_at is not None:
@@ -361,14 +349,13 @@ def act(record_id: int):
         # left open while the record changed) changes nothing.
         flash(_("Nothing was changed: %(reason)s", reason=refusal), "error")
         return _record_page(record, 409)
-    before = latest_notification_id(db.session)
     try:
         update_record(db.session, business, record, {"status": status}, now=utcnow(), notify=notify)
     except DomainError as error:
         db.session.rollback()
         flash(_("Nothing was changed: %(reason)s", reason=error.message), "error")
         return _back(record)
-    told = _told(notify, record, before)
+    told = told_words(notify, planned_customer_notices(record))
     db.session.commit()
     flash(done + " " + told, "info")
     return _back(record)
@@ -505,30 +492,43 @@ def customer_label(customer) -> str:
     return " · ".join(parts) or _("Customer %(id)d", id=customer.id)
 
 
+def status_labels() -> dict[str, dict[str, str]]:
+    """The business's status labels per kind (order, inquiry), code to label, read once
+    per request; a kind without statuses of its own gets the fallback ones."""
+    # Kept in the request's environ, not in `g`: an app context (and its `g`) can outlive
+    # one request, and a status defined since must show on the next page.
+    cached = request.environ.get(STATUS_LABELS_KEY)
+    if cached is None:
+        defined = calendar_view.defined_statuses(db.session, current_user.business)
+        fallback = {code: str(word) for code, word in FALLBACK_STATUSES.items()}
+        cached = request.environ[STATUS_LABELS_KEY] = {
+            kind: dict(defined.get(kind) or ()) or dict(fallback)
+            for kind in (RecordKind.ORDER, RecordKind.INQUIRY)
+        }
+    return cached
+
+
 def _status_choices(kind: str) -> list[tuple[str, str]]:
     if kind == RecordKind.APPOINTMENT:
         return [(s.value, str(APPOINTMENT_STATUS_WORDS[s])) for s in AppointmentStatus]
-    defined = calendar_view.defined_statuses(db.session, current_user.business).get(kind)
-    if defined:
-        return list(defined)
-    return [(code, str(word)) for code, word in FALLBACK_STATUSES.items()]
+    return list(status_labels()[kind].items())
 
 
 def _record_status_choices(record: Record) -> list[tuple[str, str]]:
     """The statuses `record` may take, its own first among them even when no longer offered
     (a code the API set, or one the business has since deleted); an appointment only the
-    ones that follow from its status."""
+    ones that follow from its status (`bot.services.records.allowed_statuses`)."""
     choices = _status_choices(record.kind)
-    if record.kind == RecordKind.APPOINTMENT and record.status in APPOINTMENT_NEXT:
-        allowed = {record.status, *APPOINTMENT_NEXT[AppointmentStatus(record.status)]}
-        choices = [(code, word) for code, word in choices if code in allowed]
+    allowed = allowed_statuses(record)
+    if allowed is not None:
+        choices = [(code, word) for code, word in choices if code in {record.status, *allowed}]
     if record.status not in dict(choices):
         choices.insert(0, (record.status, record.status))
     return choices
 
 
 def _status_word(kind: str, status: str) -> str:
-    return dict(_status_choices(kind)).get(status, status)
+    return status_word(kind, status, status_labels())
 
 
 def _default_status(kind: str) -> str:
@@ -540,8 +540,8 @@ def _default_status(kind: str) -> str:
 def _may_cancel(record: Record) -> bool:
     if record.status == AppointmentStatus.CANCELLED:
         return False
-    if record.kind == RecordKind.APPOINTMENT:
-        return AppointmentStatus.CANCELLED in APPOINTMENT_NEXT.get(record.status, ())
+    if not may_become(record, AppointmentStatus.CANCELLED):
+        return False
     return AppointmentStatus.CANCELLED.value in dict(_status_choices(record.kind))
 
 
@@ -593,18 +593,11 @@ def _starts_at(form: RecordForm, zone: ZoneInfo) -> datetime | None | bool:
     if not 2000 <= moment.year <= 2100:
         form.starts_at.errors = [*form.starts_at.errors, _("Enter a year from 2000 to 2100.")]
         return False
-    if moment.tzinfo is not None:
-        return moment.astimezone(UTC)
-    # A time the clocks skip (the night they go forward) is refused; one they pass twice
-    # (the night they go back) is its first occurrence (fold=0), summer time.
-    local = moment.replace(tzinfo=zone, fold=0)
-    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment:
-        form.starts_at.errors = [
-            *form.starts_at.errors,
-            _("This time does not exist on that day: the clocks go forward."),
-        ]
+    try:
+        return calendar_view.local_to_utc(moment, zone)
+    except DomainError:
+        form.starts_at.errors = [*form.starts_at.errors, str(SKIPPED_TIME)]
         return False
-    return local.astimezone(UTC)
 
 
 def _links(form: RecordForm) -> dict:
@@ -612,20 +605,6 @@ def _links(form: RecordForm) -> dict:
         field: int(getattr(form, field).data) if getattr(form, field).data else None
         for field in ("location_id", "staff_id", "service_id")
     }
-
-
-def _told(notify: bool, record: Record, before: int) -> str:
-    """What this change planned for the customer, in words (after it was flushed)."""
-    if not notify:
-        return _("The customer is not told.")
-    planned = customer_notices_since(db.session, record, before)
-    if not planned:
-        return _("No message goes to the customer for this change.")
-    notices = ", ".join(
-        f"{NOTICE_WORDS.get(notice, notice)} ({CHANNEL_WORDS.get(channel, channel)})"
-        for notice, channel in planned
-    )
-    return _("The customer is told. They get: %(notices)s.", notices=notices)
 
 
 def _capital(word) -> str:
@@ -654,21 +633,19 @@ def _int_arg(name: str) -> int | None:
 
 def _local(moment: datetime | None) -> str:
     """A date and time in the business's zone, written as the user's language does."""
-    if moment is None:
-        return ""
-    zone, locale = ZoneInfo(current_user.business.timezone), get_locale() or "en"
-    return f"{format_date(moment.astimezone(zone), 'medium', locale=locale)} {_clock(moment)}"
+    return moment_words(moment)
 
 
 def _clock(moment: datetime) -> str:
-    """A time of day on the 24-hour clock, as the user's language writes it ("14:30")."""
-    zone, locale = ZoneInfo(current_user.business.timezone), get_locale() or "en"
-    return format_skeleton("Hm", moment.astimezone(zone), tzinfo=zone, locale=locale)
+    """A time of day on the 24-hour clock in the business's zone ("14:30")."""
+    return format_time(moment, "HH:mm")
 
 
 def _words() -> dict:
-    def status_word(record: Record) -> str:
-        return _status_word(record.kind, record.status)
+    labels = status_labels()
+
+    def record_status_word(record: Record) -> str:
+        return status_word(record.kind, record.status, labels)
 
     def clock(moment: datetime | None) -> str:
         if moment is None:
@@ -677,7 +654,8 @@ def _words() -> dict:
 
     return {
         "kind_words": RECORD_KIND_WORDS,
-        "status_word": status_word,
+        "status_word": record_status_word,
+        "status_labels": labels,
         "customer_label": customer_label,
         "channel_words": CHANNEL_WORDS,
         "notice_words": NOTICE_WORDS,

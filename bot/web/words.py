@@ -9,9 +9,10 @@ way. The values are lazy strings: they are translated when a page renders them.
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, datetime
 
-from flask_babel import format_date, ngettext
+from flask_babel import format_date, format_time, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -90,6 +91,40 @@ APPOINTMENT_STATUS_WORDS = {
     AppointmentStatus.COMPLETED: _l("completed"),
     AppointmentStatus.NO_SHOW: _l("no-show"),
 }
+
+
+def status_word(kind: str, code: str, labels: Mapping[str, Mapping[str, str]]) -> str:
+    """A record's status in words: an appointment's in the product's words, an order's
+    or inquiry's by the business's label (`labels[kind][code]`, read once per page from
+    `bot.services.statuses.list_statuses`), else its code (one the business deleted)."""
+    if kind == RecordKind.APPOINTMENT:
+        return str(APPOINTMENT_STATUS_WORDS.get(code, code))
+    return str(labels.get(kind, {}).get(code, code))
+
+
+def moment_words(moment: datetime | None) -> str:
+    """A date and time in the business's zone (Flask-Babel's timezone_selector), the date
+    as the user's language writes it, the time on the 24-hour clock: "Dec 24, 2026 14:30",
+    "24.12.2026 14:30"."""
+    if moment is None:
+        return ""
+    return f"{format_date(moment, 'medium')} {format_time(moment, 'HH:mm')}"
+
+
+def told_words(notify: bool, planned: list[tuple[str, str]]) -> str:
+    """What a change planned for the customer, in words: `planned` is (notice, channel)
+    as `bot.services.records.planned_customer_notices` gives them."""
+    if not notify:
+        return _("The customer is not told.")
+    if not planned:
+        return _("No message goes to the customer for this change.")
+    notices = ", ".join(
+        f"{NOTICE_WORDS.get(notice, notice)} ({CHANNEL_WORDS.get(channel, channel)})"
+        for notice, channel in planned
+    )
+    return _("The customer is told. They get: %(notices)s.", notices=notices)
+
+
 TRIGGER_WORDS = {
     Trigger.CREATED: _l("created"),
     Trigger.STATUS_CHANGED: _l("status changed"),

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from bot.models import Notification
 from bot.services.errors import DomainError, NotFound
 from bot.services.records import (
+    allowed_statuses,
     create_record,
-    customer_notices_since,
-    latest_notification_id,
+    may_become,
+    planned_customer_notices,
     update_record,
 )
 from outbound.vocabulary import Channel, Notice, NotificationStatus
@@ -166,18 +167,42 @@ def test_the_end_is_the_duration_after_the_start_on_a_clock_change_day(
 def test_what_a_change_planned_for_the_customer(
     db, business, customer_factory, record_factory, now
 ):
-    before = latest_notification_id(db.session)
     record = record_factory(customer_factory())
-    assert customer_notices_since(db.session, record, before) == [
+    assert planned_customer_notices(record) == [
         (Notice.CONFIRMATION, Channel.SMS),
         (Notice.REMINDER, Channel.SMS),
     ]
-    before = latest_notification_id(db.session)
+    update_record(db.session, business, record, {"notes": "Pony"}, now=now)
+    assert planned_customer_notices(record) == []  # this call planned nothing
     update_record(db.session, business, record, {"status": "cancelled"}, now=now, notify=False)
-    assert customer_notices_since(db.session, record, before) == []
+    assert planned_customer_notices(record) == []
 
     business.sms_enabled = False  # planned, but skipped: nothing goes to the customer
-    before = latest_notification_id(db.session)
     skipped = record_factory(customer_factory(phone="+4915122223333"))
-    assert customer_notices_since(db.session, skipped, before) == []
+    assert planned_customer_notices(skipped) == []
     assert any(n[2] == NotificationStatus.SKIPPED for n in notices(db, skipped))
+
+
+# Each status staff may move an appointment to, and what stays refused.
+MOVES = {
+    "pending": {"confirmed", "rejected", "cancelled"},
+    "confirmed": {"cancelled", "completed", "no_show"},
+    "rejected": set(),
+    "cancelled": {"confirmed"},
+    "completed": {"no_show"},
+    "no_show": {"completed"},
+}
+
+
+@pytest.mark.parametrize("status", sorted(MOVES))
+def test_which_status_an_appointment_may_move_to(db, customer_factory, record_factory, status):
+    record = record_factory(customer_factory(), status=status)
+    assert set(allowed_statuses(record)) == MOVES[status]
+    for target in ("pending", "confirmed", "rejected", "cancelled", "completed", "no_show"):
+        assert may_become(record, target) is (target in MOVES[status])
+
+
+def test_an_order_may_take_any_status_of_its_kind(db, customer_factory, record_factory):
+    order = record_factory(customer_factory(), kind="order", starts_at=None, status="open")
+    assert allowed_statuses(order) is None
+    assert may_become(order, "done") and may_become(order, "cancelled")

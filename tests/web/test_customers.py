@@ -25,6 +25,7 @@ from bot.models import (
     UserRole,
 )
 from bot.services.customers import create_customer
+from bot.services.statuses import create_status
 from bot.web.simulator import twilio_inbound_form
 from tests.conftest import PUBLIC_BASE_URL, SMS_FROM, TWILIO_SID
 from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
@@ -173,6 +174,11 @@ def test_a_phone_only_customer_is_created_with_the_number_normalised(app, staff,
     assert "+4915122223333" in shown and "is saved" in shown
 
 
+def english(local) -> str:
+    """A local date and time as the English pages write it: "Dec 5, 2026 09:03"."""
+    return f"{local:%b} {local.day}, {local:%Y %H:%M}"
+
+
 def test_consent_and_privacy_are_stored_and_shown(app, staff, ursula, db):
     client = log_in(app)
     assert ursula.sms_consent is True and ursula.email_consent is False
@@ -186,7 +192,7 @@ def test_consent_and_privacy_are_stored_and_shown(app, staff, ursula, db):
     assert ursula.privacy_accepted_at is not None
     shown = page(client.get(f"/customers/{ursula.id}"))
     local = ursula.privacy_accepted_at.astimezone(ZoneInfo("Europe/Berlin"))
-    assert f"Accepted on {local:%d.%m.%Y %H:%M}." in shown
+    assert f"Accepted on {english(local)}." in shown
     assert re.search(r'<input[^>]*checked[^>]*name="email_consent"', shown) or re.search(
         r'<input[^>]*name="email_consent"[^>]*checked', shown
     )
@@ -257,7 +263,7 @@ def test_a_stop_through_the_webhook_shows_as_the_customers_opt_out(app, staff, u
     shown = page(client.get(f"/customers/{ursula.id}"))
     section = shown.split('id="customer-addresses"')[1].split("</section>")[0]
     local = address.opted_out_at.astimezone(ZoneInfo("Europe/Berlin"))
-    assert f"Opted out on {local:%d.%m.%Y %H:%M}" in section
+    assert f"Opted out on {english(local)}" in section
     assert "The customer texted: “STOP”" in section
     conversations = shown.split('id="customer-conversations"')[1]
     assert re.search(r'href="/inbox/\d+">SMS · \+4915112345678</a>', conversations)
@@ -365,3 +371,23 @@ def test_the_page_speaks_the_salons_german(app, staff, ursula, db, business, now
         "1 Besuch, also weniger als 3: das Neubuchungsintervall von Haarschnitt, 42 Tage." in shown
     )
     assert "Einverstanden mit Nachrichten per SMS" in shown and "Nicht abgemeldet." in shown
+    local = (now - timedelta(days=3)).astimezone(ZoneInfo("Europe/Berlin"))
+    assert f"{local:%d.%m.%Y %H:%M}" in shown  # the German way of writing a date
+
+
+def test_an_order_shows_the_business_s_label_for_its_status(
+    app, staff, ursula, db, business, record_factory
+):
+    create_status(
+        db.session, business, {"kind": "order", "code": "ready_for_pickup", "label": "Abholbereit"}
+    )
+    db.session.commit()
+    record_factory(ursula, kind="order", starts_at=None, status="ready_for_pickup")
+    record_factory(ursula, kind="inquiry", starts_at=None, status="in_progress")
+    record_factory(ursula, status="no_show")
+    shown = page(log_in(app).get(f"/customers/{ursula.id}"))
+    history = shown.split('id="customer-records"')[1].split("</section>")[0]
+    assert "<td>Abholbereit</td>" in history and "ready_for_pickup" not in history
+    # No inquiry statuses of its own: the words the appointments pages use.
+    assert "<td>in progress</td>" in history and "in_progress" not in history
+    assert "<td>no-show</td>" in history

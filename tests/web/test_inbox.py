@@ -398,6 +398,73 @@ def test_confirm_a_requested_appointment(db, logged_in, known, record_factory):
     assert request_.status == "confirmed"
 
 
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [("cancelled", "cancel"), ("rejected", "confirm"), ("completed", "confirm")],
+)
+def test_only_the_moves_the_records_page_allows_are_made_here(
+    db, logged_in, known, record_factory, status, action
+):
+    found, record = known
+    done = record_factory(record.customer, status=status)
+    shown = page(logged_in.get(f"/inbox/{found.id}"))
+    assert f'/appointments/{done.id}"' not in shown  # not offered: not upcoming and on
+    response = logged_in.post(
+        f"/inbox/{found.id}/appointments/{done.id}", data={"action": action, "notify": "1"}
+    )
+    assert response.status_code == 409
+    refused = page(response)
+    assert "Nothing was changed:" in refused
+    if action == "confirm":
+        words = {"rejected": "declined", "completed": "completed"}[status]
+        assert f"This appointment is {words} and cannot be confirmed now." in refused
+    else:
+        assert "This record cannot be cancelled now." in refused
+    db.session.refresh(done)
+    assert done.status == status
+
+
+def test_a_move_to_a_time_the_clocks_skip_is_refused(db, logged_in, known):
+    found, record = known
+    before = record.starts_at
+    response = logged_in.post(
+        f"/inbox/{found.id}/appointments/{record.id}",
+        data={"action": "move", "starts_at": "2027-03-28T02:30", "notify": "1"},
+    )
+    assert response.status_code == 422
+    assert "This time does not exist on that day: the clocks go forward." in page(response)
+    db.session.refresh(record)
+    assert record.starts_at == before
+
+
+def test_the_flash_says_what_the_move_planned_for_the_customer(db, logged_in, known, business):
+    found, record = known
+    new_time = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=6)).replace(
+        hour=15, minute=30, second=0, microsecond=0
+    )
+    data = {"action": "move", "starts_at": new_time.strftime("%Y-%m-%dT%H:%M"), "notify": "1"}
+    moved = page(
+        logged_in.post(
+            f"/inbox/{found.id}/appointments/{record.id}", data=data, follow_redirects=True
+        )
+    )
+    when = f"{new_time:%b} {new_time.day}, {new_time:%Y} 15:30"  # English, 24-hour clock
+    assert f"Appointment moved to {when}. The customer is told. They get: change (SMS)" in moved
+
+    # Cancelled without a notice planned for the customer: the flash does not say "told".
+    business.sms_enabled = False
+    db.session.commit()
+    cancelled = page(
+        logged_in.post(
+            f"/inbox/{found.id}/appointments/{record.id}",
+            data={"action": "cancel", "notify": "1"},
+            follow_redirects=True,
+        )
+    )
+    assert "Appointment cancelled. No message goes to the customer for this change." in cancelled
+    assert "is told" not in cancelled
+
+
 def test_an_appointment_of_another_customer_is_not_found(db, logged_in, known, unknown):
     found, record = known
     response = logged_in.post(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask_babel import refresh
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.models import Notification, Record, RecordStatusDefinition, UserRole
 from bot.services.catalogue import create_location, create_staff_member
@@ -799,3 +799,53 @@ def test_every_mistake_shows_at_once_and_dates_are_written_in_the_user_s_languag
     staff.locale = "en"
     db.session.commit()
     refresh()
+
+
+def statements_of(db, request) -> tuple[object, list[str]]:
+    """The response to `request()` and the SQL statements it ran."""
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = request()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return response, statements
+
+
+def test_the_day_costs_the_same_statements_with_3_and_with_30_orders(
+    db, logged_in, business, phone_only, record_factory
+):
+    create_status(
+        db.session, business, {"kind": "order", "code": "received", "label": "Angenommen"}
+    )
+    db.session.commit()
+    day = in_days(3, 8)
+    counts = {}
+    for total in (3, 30):
+        made = len(db.session.scalars(select(Record.id)).all())
+        for n in range(made, total):
+            record_factory(
+                phone_only,
+                kind="order",
+                status="received",
+                starts_at=day + timedelta(minutes=10 * n),
+                title=f"Auftrag {n}",
+            )
+        response, statements = statements_of(
+            db, lambda: logged_in.get(f"/records?date={day.date().isoformat()}")
+        )
+        assert response.status_code == 200
+        assert page(response).count("Angenommen") == total  # the business's label, each row
+        counts[total] = len(statements)
+        definitions = [s for s in statements if "FROM record_status_definition " in s]
+        assert len(definitions) == 1  # the labels are read once per page
+    assert counts[3] == counts[30]
+
+
+def test_the_new_record_form_reads_the_statuses_once(db, logged_in, business):
+    create_status(db.session, business, {"kind": "inquiry", "code": "asked", "label": "Gefragt"})
+    db.session.commit()
+    response, statements = statements_of(db, lambda: logged_in.get("/records/new"))
+    assert response.status_code == 200 and "Inquiry: Gefragt" in page(response)
+    assert len([s for s in statements if "FROM record_status_definition " in s]) == 1
