@@ -16,7 +16,6 @@ notices and conversations (`customer_history`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,7 +38,7 @@ from bot.models import (
 from bot.phones import InvalidPhoneNumber, parse_phone
 from bot.safe_values import email_address_problem, line_problem
 from bot.services.errors import Conflict, DomainError, refuse_problem
-from bot.services.lookup import contains_pattern, owned_row
+from bot.services.lookup import contains_pattern, number_pattern, owned_row
 from bot.services.notify import release_privacy_holds
 from outbound.rendering import SUPPORTED_LOCALES
 from outbound.transports.twilio import OPTED_OUT
@@ -195,9 +194,8 @@ def _matches(business: Business, q: str):
         Customer.email.ilike(pattern, escape="\\"),
         Customer.phone.like(pattern, escape="\\"),
     ]
-    digits = re.sub(r"\D", "", q)
-    if len(digits) >= 3 and re.fullmatch(r"[\d\s()+/.-]+", q):
-        number = contains_pattern(digits.lstrip("0"))
+    number = number_pattern(q)
+    if number is not None:
         conditions.append(Customer.phone.like(number, escape="\\"))
         conditions.append(
             select(ContactAddress.id)
