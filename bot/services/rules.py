@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Business, Location, Notification, NotificationRule, RecordKind
 from bot.services.errors import DomainError, NotFound
-from bot.services.lookup import owned_row
+from bot.services.lookup import MAX_ROW_ID, owned_row
 from bot.services.notify import withdraw_notifications
 from bot.services.statuses import status_codes
 from bot.services.templates import reply_names, template_name_known
@@ -243,7 +243,10 @@ def _owned_rules(
         for rule in session.scalars(
             select(NotificationRule).where(
                 NotificationRule.business_id == business.id,
-                NotificationRule.id.in_([i for i in wanted if isinstance(i, int)]),
+                # An id no column holds is simply not found (PostgreSQL refuses it).
+                NotificationRule.id.in_(
+                    [i for i in wanted if isinstance(i, int) and 0 < i <= MAX_ROW_ID]
+                ),
             )
         )
     }

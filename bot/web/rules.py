@@ -51,7 +51,6 @@ from bot.models import (
 from bot.services import rules as service
 from bot.services.errors import DomainError, NotFound
 from bot.services.rules import REBOOK_MODES, STATUS_TRIGGERS, TRIGGERS_BY_KIND, BulkAction
-from bot.web import MAX_ROW_ID
 from bot.web.roles import owner_required
 from bot.web.template_editor import notice_text_names, text_words
 from bot.web.words import (
@@ -452,8 +451,6 @@ def bulk():
         ids = [int(value) for value in request.form.getlist("rule_ids")]
     except ValueError:
         ids = []
-    if any(not 0 < rule_id <= MAX_ROW_ID for rule_id in ids):
-        abort(404)
     if not ids:
         errors = {"rule_ids": _("Select at least one rule first.")}
         return _list_page(kind, errors=errors, bulk=bulk, status=422)

@@ -190,6 +190,20 @@ def test_bulk_change_channel_of_two_rules(browser, db, business):
     assert rule_named(db, business, "Time changed").channel == untouched.channel
 
 
+@pytest.mark.parametrize("wrong", [str(2**31), str(2**63)])
+def test_bulk_with_an_id_no_column_holds_is_a_404_and_changes_nothing(browser, db, business, wrong):
+    reminder = rule_named(db, business, "Reminder")
+    channel = reminder.channel
+    data = {"kind": "appointment", "rule_ids": [str(reminder.id), wrong], "action": "set_channel"}
+
+    response = browser.post("/rules/bulk", data={**data, "channel": "sms", "template_name": ""})
+
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert channel != ChannelChoice.SMS
+    assert rule_named(db, business, "Reminder").channel == channel
+
+
 def test_bulk_change_template_and_back_to_the_default_text(browser, db, business):
     ids = [str(rule_named(db, business, name).id) for name in ("Reminder", "Cancellation")]
     bulk = {"kind": "appointment", "rule_ids": ids, "action": "set_template", "channel": "sms"}
