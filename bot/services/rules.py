@@ -33,7 +33,7 @@ from datetime import time
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.models import Business, Location, Notification, NotificationRule, RecordKind
 from bot.services.errors import DomainError, NotFound
@@ -190,6 +190,19 @@ def get_rule(session: Session, business: Business, rule_id: int) -> Notification
 
 
 # --- several rules (R4.10) ---------------------------------------------------
+
+
+def list_rules(session: Session, business: Business, kind: str) -> list[NotificationRule]:
+    """The business's rules for records of `kind`, oldest first, with their chosen
+    locations loaded in one more query (the rules page names them for every rule)."""
+    return list(
+        session.scalars(
+            select(NotificationRule)
+            .where(NotificationRule.business_id == business.id, NotificationRule.kind == kind)
+            .options(selectinload(NotificationRule.locations))
+            .order_by(NotificationRule.id)
+        )
+    )
 
 
 def bulk_change(

@@ -409,14 +409,7 @@ def index():
 
 
 def _list_page(kind: RecordKind, *, errors=None, chosen=(), bulk=None, status=200):
-    rules = db.session.scalars(
-        select(NotificationRule)
-        .where(
-            NotificationRule.business_id == current_user.business.id,
-            NotificationRule.kind == kind,
-        )
-        .order_by(NotificationRule.id)
-    ).all()
+    rules = service.list_rules(db.session, current_user.business, kind)
     status_names = _status_names(kind)
     page = render_template(
         "rules_list.html",

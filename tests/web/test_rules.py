@@ -5,15 +5,18 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import time, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from werkzeug.security import generate_password_hash
 
 from bot.models import Location, Notification, NotificationRule, User, UserRole
 from bot.services.businesses import create_business
+from bot.services.catalogue import create_location
+from bot.services.rules import create_rule
 from bot.web.rules import service_changes, split_minutes, to_minutes
 from outbound.vocabulary import ChannelChoice
 from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
@@ -640,3 +643,41 @@ def test_a_rule_s_own_text_is_listed_by_its_words(browser, db, business):
     assert "text: change" in row and "template change" not in row
     choices = _options(listing, "bulk-template")
     assert choices["rebook"] == "rebooking nudge" and choices["change"] == "change"
+
+
+@contextmanager
+def statements_run(db):
+    """The SQL statements run inside the block."""
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def test_the_rules_page_reads_the_locations_in_one_query_however_many_rules(browser, db, business):
+    location = create_location(db.session, business, {"name": "Mitte"})
+    chosen = {"all_locations": False, "location_ids": [location.id]}
+
+    def statements_for(rules: int) -> int:
+        for _number in range(rules):
+            create_rule(
+                db.session,
+                business,
+                {"kind": "order", "trigger": "created", "notice": "confirmation", **chosen},
+            )
+        db.session.commit()
+        with statements_run(db) as statements:
+            page = browser.get("/rules?kind=order")
+        assert page.status_code == 200
+        assert page.text.count('name="rule_ids"') >= rules
+        return len(statements)
+
+    few = statements_for(1)
+    many = statements_for(15)
+    assert few == many
