@@ -6,7 +6,9 @@ inbound messages are matched against and where an SMS opt-out is recorded.
 The WhatsApp number, set when the customer agreed to WhatsApp notices, is
 kept the same way in their `whatsapp` address. Every text is one line: the
 name and email reach email headers, calendar cards and texts
-(`bot.safe_values`).
+(`bot.safe_values`). A customer always keeps something naming them (a name, a
+phone number, an email or a WhatsApp number): creating and changing refuse
+otherwise, for the API and the pages alike.
 
 The customer pages read through here as well: the search (`search_customers`,
 any notation of a number finds its E.164), the state of each address with
@@ -60,6 +62,7 @@ FIELDS = (
 def create_customer(session: Session, business: Business, data: dict[str, Any]) -> Customer:
     """Create a customer from validated API/web input. Raises DomainError on bad values."""
     customer = Customer(business_id=business.id, sms_consent=False, email_consent=False)
+    _refuse_nobody(customer, data)
     session.add(customer)
     update_customer(session, business, customer, data)
     return customer
@@ -68,6 +71,9 @@ def create_customer(session: Session, business: Business, data: dict[str, Any]) 
 def update_customer(
     session: Session, business: Business, customer: Customer, changes: dict[str, Any]
 ) -> Customer:
+    """Apply validated changes to `customer`. Raises DomainError on bad values, and
+    before changing anything when the changes would leave nothing naming the customer."""
+    _refuse_nobody(customer, changes)
     for field, value in changes.items():
         if field not in FIELDS:
             raise DomainError(f"unknown field {field!r}", field=field)
@@ -97,6 +103,26 @@ def update_customer(
             setattr(customer, field, value)
     session.flush()
     return customer
+
+
+# What tells who a customer is: without all of them a row is one nobody can find or reach.
+NAMING_FIELDS = ("name", "phone", "email", "whatsapp")
+
+
+def _refuse_nobody(customer: Customer, changes: dict[str, Any]) -> None:
+    """Raise DomainError (code "required", field "name") when `customer` with `changes`
+    would have no name, phone number, email or WhatsApp number left."""
+
+    def given(field: str) -> bool:
+        value = changes[field] if field in changes else getattr(customer, field)
+        return bool(value.strip()) if isinstance(value, str) else bool(value)
+
+    if not any(given(field) for field in NAMING_FIELDS):
+        raise DomainError(
+            "a customer needs a name, a phone number, an email or a WhatsApp number",
+            code="required",
+            field="name",
+        )
 
 
 def _check_text(field: str, value: str) -> None:

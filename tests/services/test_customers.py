@@ -1,9 +1,11 @@
 """Customer services: phone numbers and the opt-outs that belong to them, the search."""
 
 import pytest
+from sqlalchemy import select
 
-from bot.models import AddressKind
-from bot.services.customers import search_customers, update_customer
+from bot.models import AddressKind, Customer
+from bot.services.customers import create_customer, search_customers, update_customer
+from bot.services.errors import DomainError
 from bot.services.lookup import number_pattern
 
 
@@ -59,3 +61,33 @@ def test_number_pattern_checks_the_length_after_the_zeros():
     assert number_pattern("0151") == "%151%"
     assert number_pattern("+49 (151) 12-3") == "%49151123%"
     assert number_pattern("Ursula 0151") is None
+
+
+def test_a_customer_with_nothing_naming_them_is_refused(db, business):
+    with pytest.raises(DomainError) as refused:
+        create_customer(db.session, business, {"name": " ", "sms_consent": True})
+
+    assert (refused.value.code, refused.value.field) == ("required", "name")
+    assert db.session.scalars(select(Customer)).all() == []
+
+
+def test_a_change_emptying_every_naming_field_changes_nothing(db, business, customer_factory):
+    customer = customer_factory(
+        name="Ursula Hoffmann", phone="0151 12345678", email="u@example.test"
+    )
+
+    with pytest.raises(DomainError) as refused:
+        update_customer(
+            db.session,
+            business,
+            customer,
+            {"name": None, "phone": None, "email": "", "locale": "en"},
+        )
+
+    assert (refused.value.code, refused.value.field) == ("required", "name")
+    assert (customer.name, customer.phone, customer.email, customer.locale) == (
+        "Ursula Hoffmann",
+        "+4915112345678",
+        "u@example.test",
+        None,
+    )
