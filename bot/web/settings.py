@@ -352,18 +352,11 @@ def save_messaging():
     form = MessagingForm()
     if form.validate_on_submit():
         business = current_user.business
-        values = _messaging_values(form)
-        # The first sender switches SMS on, as when a business is created with one: the
-        # owner has said how to send. A business that had a sender keeps its choice.
-        first_sender = not (business.sms_from or business.messaging_service_sid) and bool(
-            values["sms_from"] or values["messaging_service_sid"]
-        )
-        switched_on = first_sender and not business.sms_enabled
-        if switched_on:
-            values["sms_enabled"] = True
-        if _save(form, values):
+        # The service switches SMS on with the first sender; the flash says so.
+        sms_was_on = business.sms_enabled
+        if _save(form, _messaging_values(form)):
             flash(_("The senders are saved."), "info")
-            if switched_on:
+            if business.sms_enabled and not sms_was_on:
                 flash(_("SMS is switched on: texts now leave from this sender."), "info")
             return redirect(url_for("settings.messaging"))
     return _messaging_page(form, 422)
