@@ -59,6 +59,8 @@ from bot.web.words import (
     CHANNEL_CHOICE_WORDS,
     NOTICE_WORDS,
     TRIGGER_WORDS,
+    lead_in_words,
+    split_minutes,
 )
 from outbound.vocabulary import Audience, ChannelChoice, Notice, Trigger
 
@@ -124,17 +126,6 @@ def to_minutes(amount: int | None, unit: str) -> int | None:
     if amount is None:
         return None
     return amount * UNIT_MINUTES[unit]
-
-
-def split_minutes(minutes: int | None) -> tuple[int | None, str]:
-    """Minutes as the largest unit that holds them exactly: 2880 → (2, "days"),
-    90 → (90, "minutes"), 0 and None in minutes."""
-    if not minutes:
-        return minutes, "minutes"
-    for unit in ("days", "hours"):
-        if minutes % UNIT_MINUTES[unit] == 0:
-            return minutes // UNIT_MINUTES[unit], unit
-    return minutes, "minutes"
 
 
 def service_changes(values: Mapping[str, Any], *, new: bool) -> dict[str, Any]:
@@ -207,19 +198,10 @@ def form_values(rule: NotificationRule) -> dict[str, Any]:
 # --- words for a rule in the list ------------------------------------------------
 
 
-def amount_words(minutes: int) -> str:
-    amount, unit = split_minutes(minutes)
-    if unit == "days":
-        return ngettext("%(num)d day", "%(num)d days", amount)
-    if unit == "hours":
-        return ngettext("%(num)d hour", "%(num)d hours", amount)
-    return ngettext("%(num)d minute", "%(num)d minutes", amount)
-
-
 def timing_words(rule: NotificationRule) -> str:
     """When the rule's notice goes out, in words."""
     if rule.trigger == Trigger.REMINDER and rule.offset_minutes:
-        words = _("%(amount)s before the start", amount=amount_words(rule.offset_minutes))
+        words = _("%(amount)s before the start", amount=lead_in_words(rule.offset_minutes))
     elif rule.trigger == Trigger.REBOOK and rule.rebook_days:
         at = (rule.send_time or time(10, 0)).strftime("%H:%M")
         if rule.rebook_mode == "predicted":
@@ -237,7 +219,7 @@ def timing_words(rule: NotificationRule) -> str:
                 time=at,
             )
     elif rule.delay_minutes:
-        words = _("%(amount)s later", amount=amount_words(rule.delay_minutes))
+        words = _("%(amount)s later", amount=lead_in_words(rule.delay_minutes))
     else:
         words = _("at once")
     if rule.working_hours_only:

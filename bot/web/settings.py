@@ -21,7 +21,7 @@ from functools import cache
 import phonenumbers
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask import session as browser_session
-from flask_babel import get_locale, ngettext, refresh
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -36,7 +36,7 @@ from bot.services import businesses as service
 from bot.services.errors import DomainError, NotFound
 from bot.web.language import LANGUAGE_NAMES, LANGUAGES
 from bot.web.roles import owner_required
-from bot.web.words import CHANNEL_CHOICE_WORDS, RECORD_KIND_WORDS
+from bot.web.words import CHANNEL_CHOICE_WORDS, RECORD_KIND_WORDS, lead_in_words
 
 bp = Blueprint("settings", __name__)
 
@@ -307,23 +307,11 @@ def _general_page(form: GeneralForm, status: int = 200):
         form=form,
         business=business,
         reminders=service.reminder_rules(db.session, business),
-        lead_words=lead_words,
+        lead_in_words=lead_in_words,
         kind_words=RECORD_KIND_WORDS,
         channel_words=CHANNEL_CHOICE_WORDS,
     )
     return page, status
-
-
-def lead_words(minutes: int | None) -> str:
-    """A reminder's lead in the largest whole unit: "2 days", "24 hours", "90 minutes"
-    (a single day reads as 24 hours, as owners say it)."""
-    minutes = minutes or 0
-    day = 24 * 60
-    if minutes >= 2 * day and minutes % day == 0:
-        return ngettext("%(num)d day", "%(num)d days", minutes // day)
-    if minutes and minutes % 60 == 0:
-        return ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
-    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
 # --- Messaging ------------------------------------------------------------------

@@ -18,6 +18,7 @@ from bot.services.businesses import create_business
 from bot.services.catalogue import create_location
 from bot.services.rules import create_rule
 from bot.web.rules import service_changes, split_minutes, to_minutes
+from bot.web.words import lead_in_words
 from outbound.vocabulary import ChannelChoice
 from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
 from tests.web.support import fresh_clients
@@ -91,6 +92,21 @@ def form_of(rule: NotificationRule, **changes) -> dict:
 
 
 # --- the pure translation between the form and the service ---------------------
+
+
+def test_a_lead_reads_in_the_largest_whole_unit(app):
+    with app.test_request_context():
+        words = [lead_in_words(minutes) for minutes in (1440, 2880, 180, 90, 60, 1, 0, None)]
+    assert words == [
+        "1 day",
+        "2 days",
+        "3 hours",
+        "90 minutes",
+        "1 hour",
+        "1 minute",
+        "0 minutes",
+        "0 minutes",
+    ]
 
 
 def test_amounts_in_units_are_minutes_and_back():
