@@ -7,6 +7,7 @@ from bot.models import AddressKind, Customer
 from bot.services.customers import create_customer, search_customers, update_customer
 from bot.services.errors import DomainError
 from bot.services.lookup import number_pattern
+from tests.conftest import BOTH_DATABASES
 
 
 def test_an_opt_out_survives_removing_and_re_adding_the_number(db, business, customer_factory, now):
@@ -40,6 +41,7 @@ def test_a_number_given_up_by_one_customer_can_go_to_another_with_its_opt_out(
     assert second.address(AddressKind.TEL).opted_out_at == now
 
 
+@BOTH_DATABASES
 @pytest.mark.parametrize("q", ["000", "0 0 0", "(00) 0-0"])
 def test_a_search_for_zeros_alone_finds_no_number(db, business, customer_factory, q):
     customer_factory(name="Ursula Hoffmann", phone="+4915112345678")

@@ -12,6 +12,7 @@ from bot.services.delivery import apply_status_callback, monthly_usage, usage_hi
 from bot.services.errors import DomainError
 from outbound.jobs import dispatch_tick
 from outbound.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
+from tests.conftest import BOTH_DATABASES
 
 
 @pytest.fixture
@@ -163,6 +164,7 @@ def test_usage_months_follow_the_business_time_zone(db, business, business_facto
     }
 
 
+@BOTH_DATABASES
 def test_a_year_of_usage_is_one_query_with_each_month_s_own_figures(db, business):
     def at(*moment):
         return datetime(*moment, tzinfo=UTC)

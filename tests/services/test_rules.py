@@ -20,6 +20,7 @@ from bot.services.rules import (
 )
 from bot.services.statuses import create_status
 from outbound.vocabulary import NotificationStatus, Trigger
+from tests.conftest import BOTH_DATABASES
 
 
 def _rule(db, business, name):
@@ -233,6 +234,7 @@ def test_bulk_changes_nothing_when_one_id_is_not_the_business_s_R4_10(
     assert db.session.get(NotificationRule, theirs.id) is not None
 
 
+@BOTH_DATABASES
 @pytest.mark.parametrize("wrong", [2**31, 2**63])
 def test_bulk_with_an_id_no_column_holds_is_not_found(db, business, wrong):
     mine = _rule(db, business, "Reminder")
