@@ -26,10 +26,12 @@ from bot.safe_values import (
     mailbox_problem,
     web_address_problem,
 )
+from bot.services.lookup import MAX_ROW_ID
 
 # Ids and counts stay inside a signed 32-bit integer, which every database
 # supported holds; a larger number from a client is an error, not an overflow.
-MAX_ID = 2**31 - 1
+# `MAX_ID` is the API modules' name for the services' one limit.
+MAX_ID = MAX_ROW_ID
 # Far enough for any booking, near enough that adding a duration or converting
 # between zones never leaves Python's datetime range.
 EARLIEST_YEAR = 1970

@@ -2,14 +2,11 @@
 
 Only delivered SMS are billable (R0.5). The counting is the domain's
 (`bot.services.delivery.monthly_usage`, per calendar month in the business's
-time zone); the month defaults to the current one there.
+time zone), and so are which months count (`valid_month`) and the default
+month, the current one there (`month_of`), so the API and the usage page agree.
 """
 
 from __future__ import annotations
-
-import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from flask.views import MethodView
@@ -17,21 +14,19 @@ from marshmallow import fields
 
 from bot.api.auth import current_business
 from bot.api.base import resource_blueprint
-from bot.api.fields import EARLIEST_YEAR, LATEST_YEAR
 from bot.extensions import db
-from bot.services.delivery import monthly_usage
+from bot.models import utcnow
+from bot.services.delivery import FIRST_YEAR, LAST_YEAR, month_of, monthly_usage, valid_month
 
 bp = resource_blueprint("usage", __name__, "/usage", "Messages sent and billed per month.")
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
 
 def _valid_month(text: str) -> None:
-    match = _MONTH.match(text)
-    if match is None or not 1 <= int(match[2]) <= 12:
-        raise ma.ValidationError('must be a month written "YYYY-MM", e.g. "2026-05"')
-    if not EARLIEST_YEAR <= int(match[1]) <= LATEST_YEAR:
-        raise ma.ValidationError(f"must lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
+    if not valid_month(text):
+        raise ma.ValidationError(
+            f'must be a month written "YYYY-MM", e.g. "2026-05", in the years {FIRST_YEAR} '
+            f"to {LAST_YEAR}"
+        )
 
 
 class UsageSchema(ma.Schema):
@@ -64,7 +59,7 @@ class Usage(MethodView):
     def get(self, query):
         """Count one month's outbound messages."""
         business = current_business()
-        month = query.get("month") or datetime.now(ZoneInfo(business.timezone)).strftime("%Y-%m")
+        month = query.get("month") or month_of(business, utcnow())
         usage = monthly_usage(db.session, business, month)
         db.session.commit()
         return {"month": month, **usage}

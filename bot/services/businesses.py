@@ -157,7 +157,13 @@ def update_settings(
     """Apply validated setting changes. Raises DomainError naming the bad field.
 
     `allow_private_webhook_urls` is the server's ALLOW_PRIVATE_WEBHOOK_URLS: with
-    it a webhook_url may name any host, and nothing is resolved."""
+    it a webhook_url may name any host, and nothing is resolved.
+
+    The first Twilio sender (an SMS number or a Messaging Service) switches SMS on, as
+    when a business is created with one: the owner has said how to send. Changes that
+    set `sms_enabled` themselves keep their choice, and a business that had a sender
+    keeps its own."""
+    had_sender = _has_sms_sender(business)
     for field, value in changes.items():
         if field not in SETTINGS:
             raise DomainError(f"unknown setting {field!r}", field=field)
@@ -195,6 +201,12 @@ def update_settings(
         elif field == "sms_per_second" and value is not None and not 0 < value <= 1000:
             raise DomainError("sms_per_second must be above 0 and at most 1000", field=field)
         setattr(business, field, value)
+    if not had_sender and _has_sms_sender(business) and "sms_enabled" not in changes:
+        business.sms_enabled = True
+
+
+def _has_sms_sender(business: Business) -> bool:
+    return bool(business.sms_from or business.messaging_service_sid)
 
 
 def _check_text(field: str, value: str, allow_private_webhook_urls: bool) -> None:

@@ -6,7 +6,9 @@ inbound messages are matched against and where an SMS opt-out is recorded.
 The WhatsApp number, set when the customer agreed to WhatsApp notices, is
 kept the same way in their `whatsapp` address. Every text is one line: the
 name and email reach email headers, calendar cards and texts
-(`bot.safe_values`).
+(`bot.safe_values`). A customer always keeps something naming them (a name, a
+phone number, an email or a WhatsApp number): creating and changing refuse
+otherwise, for the API and the pages alike.
 
 The customer pages read through here as well: the search (`search_customers`,
 any notation of a number finds its E.164), the state of each address with
@@ -16,7 +18,6 @@ notices and conversations (`customer_history`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,7 +40,7 @@ from bot.models import (
 from bot.phones import InvalidPhoneNumber, parse_phone
 from bot.safe_values import email_address_problem, line_problem
 from bot.services.errors import Conflict, DomainError, refuse_problem
-from bot.services.lookup import contains_pattern, owned_row
+from bot.services.lookup import contains_pattern, number_pattern, owned_row
 from bot.services.notify import release_privacy_holds
 from outbound.rendering import SUPPORTED_LOCALES
 from outbound.transports.twilio import OPTED_OUT
@@ -61,6 +62,7 @@ FIELDS = (
 def create_customer(session: Session, business: Business, data: dict[str, Any]) -> Customer:
     """Create a customer from validated API/web input. Raises DomainError on bad values."""
     customer = Customer(business_id=business.id, sms_consent=False, email_consent=False)
+    _refuse_nobody(customer, data)
     session.add(customer)
     update_customer(session, business, customer, data)
     return customer
@@ -69,6 +71,9 @@ def create_customer(session: Session, business: Business, data: dict[str, Any]) 
 def update_customer(
     session: Session, business: Business, customer: Customer, changes: dict[str, Any]
 ) -> Customer:
+    """Apply validated changes to `customer`. Raises DomainError on bad values, and
+    before changing anything when the changes would leave nothing naming the customer."""
+    _refuse_nobody(customer, changes)
     for field, value in changes.items():
         if field not in FIELDS:
             raise DomainError(f"unknown field {field!r}", field=field)
@@ -98,6 +103,26 @@ def update_customer(
             setattr(customer, field, value)
     session.flush()
     return customer
+
+
+# What tells who a customer is: without all of them a row is one nobody can find or reach.
+NAMING_FIELDS = ("name", "phone", "email", "whatsapp")
+
+
+def _refuse_nobody(customer: Customer, changes: dict[str, Any]) -> None:
+    """Raise DomainError (code "required", field "name") when `customer` with `changes`
+    would have no name, phone number, email or WhatsApp number left."""
+
+    def given(field: str) -> bool:
+        value = changes[field] if field in changes else getattr(customer, field)
+        return bool(value.strip()) if isinstance(value, str) else bool(value)
+
+    if not any(given(field) for field in NAMING_FIELDS):
+        raise DomainError(
+            "a customer needs a name, a phone number, an email or a WhatsApp number",
+            code="required",
+            field="name",
+        )
 
 
 def _check_text(field: str, value: str) -> None:
@@ -195,9 +220,8 @@ def _matches(business: Business, q: str):
         Customer.email.ilike(pattern, escape="\\"),
         Customer.phone.like(pattern, escape="\\"),
     ]
-    digits = re.sub(r"\D", "", q)
-    if len(digits) >= 3 and re.fullmatch(r"[\d\s()+/.-]+", q):
-        number = contains_pattern(digits.lstrip("0"))
+    number = number_pattern(q)
+    if number is not None:
         conditions.append(Customer.phone.like(number, escape="\\"))
         conditions.append(
             select(ContactAddress.id)

@@ -51,7 +51,7 @@ _ADDRESS_KINDS = {
     Channel.MESSENGER: AddressKind.MESSENGER,
 }
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
-_FIRST_YEAR, _LAST_YEAR = 1970, 2199  # the months usage is counted for
+FIRST_YEAR, LAST_YEAR = 1970, 2199  # the months usage is counted for
 
 log = logging.getLogger(__name__)
 
@@ -166,48 +166,69 @@ def monthly_usage(session: Session, business: Business, month: str) -> dict[str,
     `sms_delivered`, `sms_billable_segments` (segments of delivered SMS,
     R0.5) and `emails_sent`. Raises DomainError(field="month") for a bad month.
     """
-    start, end = _month_bounds(month, business.timezone)
-    sms = Message.channel == Channel.SMS
-    when = func.coalesce(Message.sent_at, Message.created_at)
-    row = session.execute(
-        select(
-            _count(and_(sms, Message.status.in_(REACHED_PROVIDER))),
-            _count(and_(sms, Message.status.in_(_DELIVERED))),
-            func.coalesce(func.sum(case((and_(sms, Message.billable), Message.segments))), 0),
-            _count(
-                and_(
-                    Message.channel == Channel.EMAIL,
-                    Message.status.in_(REACHED_PROVIDER),
-                )
-            ),
-        ).where(
-            Message.business_id == business.id,
-            Message.direction == Direction.OUTBOUND,
-            when >= start,
-            when < end,
-        )
-    ).one()
-    return {
-        "sms_sent": int(row[0]),
-        "sms_delivered": int(row[1]),
-        "sms_billable_segments": int(row[2]),
-        "emails_sent": int(row[3]),
-    }
+    _month_bounds(month, business.timezone)
+    return _usage_by_month(session, business, [month])[month]
 
 
 def usage_history(
     session: Session, business: Business, month: str, *, months: int = 12
 ) -> list[tuple[str, dict[str, int]]]:
     """`monthly_usage` of the `months` calendar months up to and including `month`,
-    oldest first (months before the first countable year left out). Raises
-    DomainError(field="month") for a bad month."""
+    oldest first (months before the first countable year left out), counted in one
+    query. Raises DomainError(field="month") for a bad month."""
     _month_bounds(month, business.timezone)
     shown = [shift_month(month, -back) for back in range(months - 1, -1, -1)]
-    return [
-        (each, monthly_usage(session, business, each))
-        for each in shown
-        if _FIRST_YEAR <= int(each[:4]) <= _LAST_YEAR
-    ]
+    shown = [each for each in shown if FIRST_YEAR <= int(each[:4]) <= LAST_YEAR]
+    usage = _usage_by_month(session, business, shown)
+    return [(each, usage[each]) for each in shown]
+
+
+def _usage_by_month(
+    session: Session, business: Business, months: list[str]
+) -> dict[str, dict[str, int]]:
+    """The usage figures of consecutive `months` (oldest first), in one query: each
+    outbound message is put in its month of the business's calendar by comparing its
+    moment with the months' bounds in SQL, then each month's messages are summed."""
+    empty = {"sms_sent": 0, "sms_delivered": 0, "sms_billable_segments": 0, "emails_sent": 0}
+    usage = {each: dict(empty) for each in months}
+    if not months:
+        return usage
+    starts = [_month_bounds(each, business.timezone)[0] for each in months]
+    end = _month_bounds(months[-1], business.timezone)[1]
+    when = func.coalesce(Message.sent_at, Message.created_at)
+    month_index = case(
+        *((when < bound, index) for index, bound in enumerate([*starts[1:], end])),
+    ).label("month_index")
+    # A subquery, so the grouping names the computed column rather than repeating the
+    # CASE (PostgreSQL would take its bound parameters for a different expression).
+    sent = (
+        select(month_index, Message.channel, Message.status, Message.billable, Message.segments)
+        .where(
+            Message.business_id == business.id,
+            Message.direction == Direction.OUTBOUND,
+            when >= starts[0],
+            when < end,
+        )
+        .subquery()
+    )
+    sms = sent.c.channel == Channel.SMS
+    rows = session.execute(
+        select(
+            sent.c.month_index,
+            _count(and_(sms, sent.c.status.in_(REACHED_PROVIDER))),
+            _count(and_(sms, sent.c.status.in_(_DELIVERED))),
+            func.coalesce(func.sum(case((and_(sms, sent.c.billable), sent.c.segments))), 0),
+            _count(and_(sent.c.channel == Channel.EMAIL, sent.c.status.in_(REACHED_PROVIDER))),
+        ).group_by(sent.c.month_index)
+    ).all()
+    for index, sms_sent, delivered, segments, emails in rows:
+        usage[months[index]] = {
+            "sms_sent": int(sms_sent),
+            "sms_delivered": int(delivered),
+            "sms_billable_segments": int(segments),
+            "emails_sent": int(emails),
+        }
+    return usage
 
 
 def shift_month(month: str, by: int) -> str:
@@ -225,9 +246,7 @@ def valid_month(month: str) -> bool:
     """Whether `month` is a month `monthly_usage` counts ("YYYY-MM", years 1970 to 2199)."""
     match = _MONTH.fullmatch(month or "")
     return (
-        match is not None
-        and 1 <= int(match[2]) <= 12
-        and _FIRST_YEAR <= int(match[1]) <= _LAST_YEAR
+        match is not None and 1 <= int(match[2]) <= 12 and FIRST_YEAR <= int(match[1]) <= LAST_YEAR
     )
 
 
@@ -268,7 +287,7 @@ def _month_bounds(month: str, timezone: str) -> tuple[datetime, datetime]:
     month = (month or "").strip()
     if not valid_month(month):
         raise DomainError(
-            f"month must look like 2026-11 (years {_FIRST_YEAR} to {_LAST_YEAR}), not {month!r}",
+            f"month must look like 2026-11 (years {FIRST_YEAR} to {LAST_YEAR}), not {month!r}",
             field="month",
         )
     year, number = int(month[:4]), int(month[5:7])

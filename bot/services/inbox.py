@@ -12,7 +12,6 @@ thread, never queued, never billed. Flushes, never commits.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,7 +36,7 @@ from bot.phones import normalise_sender
 from bot.services.addressing import ADDRESS_KINDS
 from bot.services.customers import find_address
 from bot.services.errors import Conflict, DomainError
-from bot.services.lookup import contains_pattern, owned_row
+from bot.services.lookup import contains_pattern, number_pattern, owned_row
 from bot.services.messages import queue_message, sender_address
 from conversations import Handover, inbox
 from outbound.vocabulary import Channel, MessageStatus
@@ -137,11 +136,9 @@ def _matches(q: str):
             Message.conversation_id == Conversation.id, Message.body.ilike(pattern, escape="\\")
         ),
     ]
-    digits = re.sub(r"\D", "", q)
-    if len(digits) >= 3 and re.fullmatch(r"[\d\s()+/.-]+", q):
-        conditions.append(
-            Conversation.address.like(contains_pattern(digits.lstrip("0")), escape="\\")
-        )
+    number = number_pattern(q)
+    if number is not None:
+        conditions.append(Conversation.address.like(number, escape="\\"))
     return or_(*conditions)
 
 

@@ -33,11 +33,11 @@ from datetime import time
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.models import Business, Location, Notification, NotificationRule, RecordKind
 from bot.services.errors import DomainError, NotFound
-from bot.services.lookup import owned_row
+from bot.services.lookup import MAX_ROW_ID, owned_row
 from bot.services.notify import withdraw_notifications
 from bot.services.statuses import status_codes
 from bot.services.templates import reply_names, template_name_known
@@ -192,6 +192,19 @@ def get_rule(session: Session, business: Business, rule_id: int) -> Notification
 # --- several rules (R4.10) ---------------------------------------------------
 
 
+def list_rules(session: Session, business: Business, kind: str) -> list[NotificationRule]:
+    """The business's rules for records of `kind`, oldest first, with their chosen
+    locations loaded in one more query (the rules page names them for every rule)."""
+    return list(
+        session.scalars(
+            select(NotificationRule)
+            .where(NotificationRule.business_id == business.id, NotificationRule.kind == kind)
+            .options(selectinload(NotificationRule.locations))
+            .order_by(NotificationRule.id)
+        )
+    )
+
+
 def bulk_change(
     session: Session,
     business: Business,
@@ -243,7 +256,10 @@ def _owned_rules(
         for rule in session.scalars(
             select(NotificationRule).where(
                 NotificationRule.business_id == business.id,
-                NotificationRule.id.in_([i for i in wanted if isinstance(i, int)]),
+                # An id no column holds is simply not found (PostgreSQL refuses it).
+                NotificationRule.id.in_(
+                    [i for i in wanted if isinstance(i, int) and 0 < i <= MAX_ROW_ID]
+                ),
             )
         )
     }

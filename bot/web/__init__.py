@@ -1,9 +1,10 @@
 """The staff web app: login, the inbox, the owner's console and the phone simulator.
 
 Its pages name rows by id in their URLs with the `id` converter (`<id:record_id>`):
-a whole number from 1 to 2**31 - 1, the widest an id column holds on every database
-we run on. A wider or signed number matches no route, so it is a plain 404 and never
-reaches a query (PostgreSQL would refuse it with an error).
+a whole number from 1 to `MAX_ROW_ID` (2**31 - 1, from `bot.services.lookup`), the
+widest an id column holds on every database we run on. A wider or signed number
+matches no route, so it is a plain 404 and never reaches a query (PostgreSQL would
+refuse it with an error).
 
 `refuse_nul` guards every page the same way against a NUL character in a form or
 query field: no browser sends one from typing, and PostgreSQL cannot store one in
@@ -17,7 +18,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
-MAX_ROW_ID = 2**31 - 1
+from bot.services.lookup import MAX_ROW_ID
 
 
 class RowIdConverter(IntegerConverter):

@@ -51,7 +51,6 @@ from bot.models import (
 from bot.services import rules as service
 from bot.services.errors import DomainError, NotFound
 from bot.services.rules import REBOOK_MODES, STATUS_TRIGGERS, TRIGGERS_BY_KIND, BulkAction
-from bot.web import MAX_ROW_ID
 from bot.web.roles import owner_required
 from bot.web.template_editor import notice_text_names, text_words
 from bot.web.words import (
@@ -60,6 +59,8 @@ from bot.web.words import (
     CHANNEL_CHOICE_WORDS,
     NOTICE_WORDS,
     TRIGGER_WORDS,
+    lead_in_words,
+    split_minutes,
 )
 from outbound.vocabulary import Audience, ChannelChoice, Notice, Trigger
 
@@ -125,17 +126,6 @@ def to_minutes(amount: int | None, unit: str) -> int | None:
     if amount is None:
         return None
     return amount * UNIT_MINUTES[unit]
-
-
-def split_minutes(minutes: int | None) -> tuple[int | None, str]:
-    """Minutes as the largest unit that holds them exactly: 2880 → (2, "days"),
-    90 → (90, "minutes"), 0 and None in minutes."""
-    if not minutes:
-        return minutes, "minutes"
-    for unit in ("days", "hours"):
-        if minutes % UNIT_MINUTES[unit] == 0:
-            return minutes // UNIT_MINUTES[unit], unit
-    return minutes, "minutes"
 
 
 def service_changes(values: Mapping[str, Any], *, new: bool) -> dict[str, Any]:
@@ -208,19 +198,10 @@ def form_values(rule: NotificationRule) -> dict[str, Any]:
 # --- words for a rule in the list ------------------------------------------------
 
 
-def amount_words(minutes: int) -> str:
-    amount, unit = split_minutes(minutes)
-    if unit == "days":
-        return ngettext("%(num)d day", "%(num)d days", amount)
-    if unit == "hours":
-        return ngettext("%(num)d hour", "%(num)d hours", amount)
-    return ngettext("%(num)d minute", "%(num)d minutes", amount)
-
-
 def timing_words(rule: NotificationRule) -> str:
     """When the rule's notice goes out, in words."""
     if rule.trigger == Trigger.REMINDER and rule.offset_minutes:
-        words = _("%(amount)s before the start", amount=amount_words(rule.offset_minutes))
+        words = _("%(amount)s before the start", amount=lead_in_words(rule.offset_minutes))
     elif rule.trigger == Trigger.REBOOK and rule.rebook_days:
         at = (rule.send_time or time(10, 0)).strftime("%H:%M")
         if rule.rebook_mode == "predicted":
@@ -238,7 +219,7 @@ def timing_words(rule: NotificationRule) -> str:
                 time=at,
             )
     elif rule.delay_minutes:
-        words = _("%(amount)s later", amount=amount_words(rule.delay_minutes))
+        words = _("%(amount)s later", amount=lead_in_words(rule.delay_minutes))
     else:
         words = _("at once")
     if rule.working_hours_only:
@@ -410,14 +391,7 @@ def index():
 
 
 def _list_page(kind: RecordKind, *, errors=None, chosen=(), bulk=None, status=200):
-    rules = db.session.scalars(
-        select(NotificationRule)
-        .where(
-            NotificationRule.business_id == current_user.business.id,
-            NotificationRule.kind == kind,
-        )
-        .order_by(NotificationRule.id)
-    ).all()
+    rules = service.list_rules(db.session, current_user.business, kind)
     status_names = _status_names(kind)
     page = render_template(
         "rules_list.html",
@@ -452,8 +426,6 @@ def bulk():
         ids = [int(value) for value in request.form.getlist("rule_ids")]
     except ValueError:
         ids = []
-    if any(not 0 < rule_id <= MAX_ROW_ID for rule_id in ids):
-        abort(404)
     if not ids:
         errors = {"rule_ids": _("Select at least one rule first.")}
         return _list_page(kind, errors=errors, bulk=bulk, status=422)

@@ -21,7 +21,7 @@ from functools import cache
 import phonenumbers
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask import session as browser_session
-from flask_babel import get_locale, ngettext, refresh
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -36,7 +36,7 @@ from bot.services import businesses as service
 from bot.services.errors import DomainError, NotFound
 from bot.web.language import LANGUAGE_NAMES, LANGUAGES
 from bot.web.roles import owner_required
-from bot.web.words import CHANNEL_CHOICE_WORDS, RECORD_KIND_WORDS
+from bot.web.words import CHANNEL_CHOICE_WORDS, RECORD_KIND_WORDS, lead_in_words
 
 bp = Blueprint("settings", __name__)
 
@@ -307,23 +307,11 @@ def _general_page(form: GeneralForm, status: int = 200):
         form=form,
         business=business,
         reminders=service.reminder_rules(db.session, business),
-        lead_words=lead_words,
+        lead_in_words=lead_in_words,
         kind_words=RECORD_KIND_WORDS,
         channel_words=CHANNEL_CHOICE_WORDS,
     )
     return page, status
-
-
-def lead_words(minutes: int | None) -> str:
-    """A reminder's lead in the largest whole unit: "2 days", "24 hours", "90 minutes"
-    (a single day reads as 24 hours, as owners say it)."""
-    minutes = minutes or 0
-    day = 24 * 60
-    if minutes >= 2 * day and minutes % day == 0:
-        return ngettext("%(num)d day", "%(num)d days", minutes // day)
-    if minutes and minutes % 60 == 0:
-        return ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
-    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
 # --- Messaging ------------------------------------------------------------------
@@ -352,18 +340,11 @@ def save_messaging():
     form = MessagingForm()
     if form.validate_on_submit():
         business = current_user.business
-        values = _messaging_values(form)
-        # The first sender switches SMS on, as when a business is created with one: the
-        # owner has said how to send. A business that had a sender keeps its choice.
-        first_sender = not (business.sms_from or business.messaging_service_sid) and bool(
-            values["sms_from"] or values["messaging_service_sid"]
-        )
-        switched_on = first_sender and not business.sms_enabled
-        if switched_on:
-            values["sms_enabled"] = True
-        if _save(form, values):
+        # The service switches SMS on with the first sender; the flash says so.
+        sms_was_on = business.sms_enabled
+        if _save(form, _messaging_values(form)):
             flash(_("The senders are saved."), "info")
-            if switched_on:
+            if business.sms_enabled and not sms_was_on:
                 flash(_("SMS is switched on: texts now leave from this sender."), "info")
             return redirect(url_for("settings.messaging"))
     return _messaging_page(form, 422)

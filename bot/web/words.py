@@ -254,3 +254,31 @@ def _reason_values(found: dict[str, str]) -> dict[str, str]:
         }
         values["lead"] = leads[found["unit"]]
     return values
+
+
+# --- a lead time in words: the rules page's timings, the settings' reminders ---------
+
+# The units a lead is written in, largest first, in minutes.
+LEAD_UNITS = {"days": 24 * 60, "hours": 60, "minutes": 1}
+
+
+def split_minutes(minutes: int | None) -> tuple[int | None, str]:
+    """Minutes as the largest unit that holds them exactly: 2880 → (2, "days"),
+    1440 → (1, "days"), 90 → (90, "minutes"); 0 and None in minutes."""
+    if not minutes:
+        return minutes, "minutes"
+    for unit, size in LEAD_UNITS.items():
+        if minutes % size == 0:
+            return minutes // size, unit
+    return minutes, "minutes"
+
+
+def lead_in_words(minutes: int | None) -> str:
+    """A lead time in the largest unit that holds it exactly: "1 day", "3 hours",
+    "90 minutes" (none: "0 minutes")."""
+    amount, unit = split_minutes(minutes or 0)
+    if unit == "days":
+        return ngettext("%(num)d day", "%(num)d days", amount)
+    if unit == "hours":
+        return ngettext("%(num)d hour", "%(num)d hours", amount)
+    return ngettext("%(num)d minute", "%(num)d minutes", amount)

@@ -7,7 +7,7 @@ import pytest
 from bot.api.business import BusinessPatchSchema, BusinessSchema
 from bot.models import Business
 from bot.services.businesses import SETTINGS
-from tests.api.helpers import assert_error
+from tests.api.helpers import ApiClient, assert_error
 
 
 def test_get_returns_the_settings(api):
@@ -58,6 +58,43 @@ def test_sms_from_is_stored_in_e164(api):
     body = api.patch("/business", json={"sms_from": "030 555 0199"}).get_json()
 
     assert body["sms_from"] == "+49305550199"
+
+
+@pytest.fixture
+def senderless(client, business_factory):
+    """An API client for a business created without a Twilio sender (SMS off)."""
+    business, key = business_factory(name="Praxis Ohne Nummer", sms_from=None)
+    assert business.sms_enabled is False
+    return ApiClient(client, key, business)
+
+
+@pytest.mark.parametrize(
+    "sender", [{"sms_from": "030 555 0177"}, {"messaging_service_sid": "MG" + "0" * 32}]
+)
+def test_the_first_sender_switches_sms_on(senderless, sender):
+    body = senderless.patch("/business", json=sender).get_json()
+
+    assert body["sms_enabled"] is True
+
+
+def test_the_first_sender_keeps_sms_off_when_the_same_request_says_so(senderless):
+    body = senderless.patch("/business", json={"sms_from": "030 555 0177", "sms_enabled": False})
+
+    assert body.get_json()["sms_enabled"] is False
+
+
+def test_a_later_sender_keeps_the_owner_s_choice(api):
+    api.patch("/business", json={"sms_enabled": False})
+
+    body = api.patch("/business", json={"sms_from": "030 555 0177"}).get_json()
+
+    assert (body["sms_from"], body["sms_enabled"]) == ("+49305550177", False)
+
+
+def test_a_refused_first_sender_leaves_sms_off(senderless):
+    assert_error(senderless.patch("/business", json={"sms_from": "abc"}), 422, field="sms_from")
+
+    assert senderless.get("/business").get_json()["sms_enabled"] is False
 
 
 def test_an_empty_string_clears_a_nullable_setting(api):

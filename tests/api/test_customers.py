@@ -141,6 +141,44 @@ def test_patch_with_an_invalid_phone_keeps_the_old_one(db, api, customer_factory
     assert db.session.get(Customer, customer.id).phone == "+4915112345678"
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"name": None, "phone": None},
+        {"name": "", "phone": "", "email": "", "whatsapp": ""},
+        {"name": "   ", "phone": None, "email": None, "whatsapp": None},
+    ],
+)
+def test_patch_emptying_everything_naming_the_customer_is_422_and_changes_nothing(
+    db, api, customer_factory, changes
+):
+    customer = customer_factory(name="Ursula Hoffmann", phone="0151 12345678")
+
+    error = assert_error(
+        api.patch(f"/customers/{customer.id}", json=changes), 422, code="required", field="name"
+    )
+
+    assert "WhatsApp" in error["message"]
+    body = api.get(f"/customers/{customer.id}").get_json()
+    assert (body["name"], body["phone"]) == ("Ursula Hoffmann", "+4915112345678")
+
+
+def test_patch_may_empty_all_but_one_naming_field(api, customer_factory):
+    customer = customer_factory(name="Ursula Hoffmann", phone="0151 12345678")
+
+    response = api.patch(f"/customers/{customer.id}", json={"name": None, "email": None})
+
+    assert response.status_code == 200
+    assert (response.get_json()["name"], response.get_json()["phone"]) == (None, "+4915112345678")
+
+
+def test_a_customer_known_only_by_whatsapp_can_be_created(api):
+    response = api.post("/customers", json={"whatsapp": "0151 12345678"})
+
+    assert response.status_code == 201, response.text
+    assert response.get_json()["whatsapp"] == "+4915112345678"
+
+
 def test_get_one_and_unknown_ids(api, customer_factory):
     customer = customer_factory(external_id="K-1001")
 

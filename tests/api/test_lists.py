@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.models import Author, Direction, Message, utcnow
-from bot.services.delivery import apply_status_callback
+from bot.services.delivery import apply_status_callback, valid_month
 from outbound.jobs import run_dispatch_pass
 from outbound.vocabulary import Channel, MessageStatus
 from tests.api.helpers import assert_error
@@ -114,6 +114,20 @@ def test_usage_defaults_to_this_month(api):
 
     assert body["month"] == datetime.now(ZoneInfo("Europe/Berlin")).strftime("%Y-%m")
     assert body["sms_sent"] == 0
+
+
+@pytest.mark.parametrize(
+    "month", ["2030-05", "1970-01", "2199-12", "2200-01", "1969-12", "2030-05\n", "2030-00"]
+)
+def test_usage_takes_exactly_the_months_the_usage_page_takes(api, month):
+    response = api.get("/usage", query_string={"month": month})
+
+    if valid_month(month):
+        assert response.status_code == 200
+        assert response.get_json()["month"] == month
+    else:
+        error = assert_error(response, 422, field="month")
+        assert "YYYY-MM" in str(error)
 
 
 @pytest.mark.parametrize("month", ["2030-13", "2030-5", "May 2030", "0000-01", "9999-12"])

@@ -1,7 +1,13 @@
-"""Customer services: phone numbers and the opt-outs that belong to them."""
+"""Customer services: phone numbers and the opt-outs that belong to them, the search."""
 
-from bot.models import AddressKind
-from bot.services.customers import update_customer
+import pytest
+from sqlalchemy import select
+
+from bot.models import AddressKind, Customer
+from bot.services.customers import create_customer, search_customers, update_customer
+from bot.services.errors import DomainError
+from bot.services.lookup import number_pattern
+from tests.conftest import BOTH_DATABASES
 
 
 def test_an_opt_out_survives_removing_and_re_adding_the_number(db, business, customer_factory, now):
@@ -33,3 +39,57 @@ def test_a_number_given_up_by_one_customer_can_go_to_another_with_its_opt_out(
     update_customer(db.session, business, first, {"phone": "0160 5555555"})
     second = customer_factory(name="Jane Miller", phone="0151 12345678")
     assert second.address(AddressKind.TEL).opted_out_at == now
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("q", ["000", "0 0 0", "(00) 0-0"])
+def test_a_search_for_zeros_alone_finds_no_number(db, business, customer_factory, q):
+    customer_factory(name="Ursula Hoffmann", phone="+4915112345678")
+    customer_factory(name="Jane Miller", phone="+4916055555555")
+    found, more = search_customers(db.session, business, q)
+    assert (found, more) == ([], False)
+
+
+def test_a_number_with_leading_zeros_still_finds_its_customer(db, business, customer_factory):
+    ursula = customer_factory(name="Ursula Hoffmann", phone="+4915112345678")
+    customer_factory(name="Jane Miller", phone="+4916055555555")
+    assert search_customers(db.session, business, "0151 123")[0] == [ursula]
+    assert search_customers(db.session, business, "00 151")[0] == [ursula]
+
+
+def test_number_pattern_checks_the_length_after_the_zeros():
+    assert number_pattern("000") is None
+    assert number_pattern("0 0 0 1 2") is None
+    assert number_pattern("0151") == "%151%"
+    assert number_pattern("+49 (151) 12-3") == "%49151123%"
+    assert number_pattern("Ursula 0151") is None
+
+
+def test_a_customer_with_nothing_naming_them_is_refused(db, business):
+    with pytest.raises(DomainError) as refused:
+        create_customer(db.session, business, {"name": " ", "sms_consent": True})
+
+    assert (refused.value.code, refused.value.field) == ("required", "name")
+    assert db.session.scalars(select(Customer)).all() == []
+
+
+def test_a_change_emptying_every_naming_field_changes_nothing(db, business, customer_factory):
+    customer = customer_factory(
+        name="Ursula Hoffmann", phone="0151 12345678", email="u@example.test"
+    )
+
+    with pytest.raises(DomainError) as refused:
+        update_customer(
+            db.session,
+            business,
+            customer,
+            {"name": None, "phone": None, "email": "", "locale": "en"},
+        )
+
+    assert (refused.value.code, refused.value.field) == ("required", "name")
+    assert (customer.name, customer.phone, customer.email, customer.locale) == (
+        "Ursula Hoffmann",
+        "+4915112345678",
+        "u@example.test",
+        None,
+    )

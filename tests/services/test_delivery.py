@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.models import AddressKind, Author, Customer, Direction, Message, Notification
-from bot.services.delivery import apply_status_callback, monthly_usage
+from bot.services.delivery import apply_status_callback, monthly_usage, usage_history
 from bot.services.errors import DomainError
 from outbound.jobs import dispatch_tick
 from outbound.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
+from tests.conftest import BOTH_DATABASES
 
 
 @pytest.fixture
@@ -161,6 +162,58 @@ def test_usage_months_follow_the_business_time_zone(db, business, business_facto
         "sms_billable_segments": 0,
         "emails_sent": 0,
     }
+
+
+@BOTH_DATABASES
+def test_a_year_of_usage_is_one_query_with_each_month_s_own_figures(db, business):
+    def at(*moment):
+        return datetime(*moment, tzinfo=UTC)
+
+    _message(db, business, Channel.SMS, MessageStatus.DELIVERED, sent_at=at(2026, 1, 31, 12))
+    _message(
+        db, business, Channel.SMS, MessageStatus.DELIVERED, sent_at=at(2026, 2, 1, 9), segments=3
+    )
+    _message(db, business, Channel.SMS, MessageStatus.SENT, sent_at=at(2026, 6, 15, 9))
+    _message(db, business, Channel.EMAIL, MessageStatus.SENT, sent_at=at(2026, 6, 15, 10))
+    # 23:30 UTC on 31 October is November's in Berlin
+    _message(db, business, Channel.SMS, MessageStatus.DELIVERED, sent_at=at(2026, 10, 31, 23, 30))
+    _message(db, business, Channel.SMS, MessageStatus.DELIVERED, sent_at=at(2027, 1, 31, 22, 59))
+    _message(db, business, Channel.SMS, MessageStatus.DELIVERED, sent_at=at(2027, 1, 31, 23, 0))
+    db.session.refresh(business)  # its time zone read before counting
+    statements = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        history = usage_history(db.session, business, "2027-01")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+    assert len(statements) == 1
+    assert [month for month, _usage in history][::11] == ["2026-02", "2027-01"]
+    for month, usage in history:
+        assert usage == monthly_usage(db.session, business, month), month
+    by_month = dict(history)
+    assert by_month["2026-02"]["sms_billable_segments"] == 3
+    assert by_month["2026-06"] == {
+        "sms_sent": 1,
+        "sms_delivered": 0,
+        "sms_billable_segments": 0,
+        "emails_sent": 1,
+    }
+    assert (by_month["2026-10"]["sms_delivered"], by_month["2026-11"]["sms_delivered"]) == (0, 1)
+    assert by_month["2027-01"]["sms_delivered"] == 1
+    # January 2026 and 1 February 2027 (Berlin) lie outside the year shown
+    assert sum(usage["sms_sent"] for usage in by_month.values()) == 4
+
+
+def test_usage_history_leaves_out_the_months_before_the_first_year(db, business):
+    history = usage_history(db.session, business, "1970-03")
+
+    assert [month for month, _usage in history] == ["1970-01", "1970-02", "1970-03"]
+    assert all(usage["sms_sent"] == 0 for _month, usage in history)
 
 
 @pytest.mark.parametrize("month", ["2026-13", "11-2026", "2026-1", "", "November"])

@@ -233,3 +233,22 @@ def test_a_page_of_last_messages_is_one_query(db, business, texted, customer_fac
     assert last[ids[0]].body == "Notiz"
     assert [last[id_].body for id_ in ids[1:]] == [f"Text {n}" for n in range(1, 5)]
     assert inbox.last_messages(db.session, []) == {}
+
+
+@pytest.mark.parametrize("q", ["000", "0 0 0"])
+def test_a_search_for_zeros_alone_finds_no_number(db, business, texted, customer_factory, q):
+    texted("Hallo", customer=customer_factory(phone="+4915112345678"))
+    texted("Guten Tag", customer=customer_factory(name="Jane Miller", phone="+4916055555555"))
+    found = db.session.scalars(inbox.conversations_query(business, inbox.Filters(q=q))).all()
+    assert found == []
+
+
+def test_a_number_with_a_leading_zero_finds_its_conversation(
+    db, business, texted, customer_factory
+):
+    wanted = texted("Hallo", customer=customer_factory(phone="+4915112345678"))
+    texted("Guten Tag", customer=customer_factory(name="Jane Miller", phone="+4916055555555"))
+    found = db.session.scalars(
+        inbox.conversations_query(business, inbox.Filters(q="0151 12"))
+    ).all()
+    assert found == [wanted]

@@ -20,6 +20,7 @@ from bot.services.rules import (
 )
 from bot.services.statuses import create_status
 from outbound.vocabulary import NotificationStatus, Trigger
+from tests.conftest import BOTH_DATABASES
 
 
 def _rule(db, business, name):
@@ -231,6 +232,19 @@ def test_bulk_changes_nothing_when_one_id_is_not_the_business_s_R4_10(
     assert refused.value.field == "ids"
     assert db.session.get(NotificationRule, mine.id) is not None
     assert db.session.get(NotificationRule, theirs.id) is not None
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("wrong", [2**31, 2**63])
+def test_bulk_with_an_id_no_column_holds_is_not_found(db, business, wrong):
+    mine = _rule(db, business, "Reminder")
+
+    with pytest.raises(NotFound) as refused:
+        bulk_change(db.session, business, [mine.id, wrong], "delete")
+    db.session.rollback()
+
+    assert (refused.value.field, refused.value.message) == ("ids", f"rule {wrong} does not exist")
+    assert db.session.get(NotificationRule, mine.id) is not None
 
 
 def test_bulk_set_channel_is_refused_before_any_rule_changes(db, business):

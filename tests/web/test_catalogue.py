@@ -5,10 +5,11 @@ each scoped to the owner's business."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.models import Location, RecordStatusDefinition, Service, StaffMember, UserRole
 from bot.services import catalogue, statuses
@@ -488,3 +489,39 @@ def test_a_status_in_use_is_refused_in_the_owner_s_language(
     assert "2 opdrachten hebben nog de status ‘Fertig’" in dutch.text
     assert statuses.status_codes(db.session, business, "order") == ["ready"]
     assert statuses.status_codes(db.session, business, "inquiry") == ["open"]
+
+
+@contextmanager
+def statements_run(db):
+    """The SQL statements run inside the block."""
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def test_the_locations_page_reads_the_hours_in_one_query_however_many_locations(
+    owner, db, business
+):
+    hours = [{"weekday": 0, "opens": time(9), "closes": time(18)}]
+
+    def statements_for(locations: int) -> int:
+        for number in range(locations):
+            catalogue.create_location(
+                db.session, business, {"name": f"Salon {number}", "working_hours": hours}
+            )
+        db.session.commit()
+        with statements_run(db) as statements:
+            page = owner.get("/settings/locations")
+        assert page.status_code == 200
+        return len(statements)
+
+    few = statements_for(1)
+    many = statements_for(19)
+    assert few == many

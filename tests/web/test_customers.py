@@ -144,6 +144,17 @@ def test_the_search_finds_a_customer_by_a_number_in_any_notation(app, staff, urs
     assert "No customer matches" in nobody and "Jana Keller" not in nobody
 
 
+@pytest.mark.parametrize("q", ["000", "0 0 0"])
+def test_a_search_for_zeros_alone_finds_nobody(app, staff, ursula, db, business, q):
+    create_customer(db.session, business, {"name": "Jana Keller", "phone": JANA})
+    db.session.commit()
+
+    found = page(log_in(app).get("/customers", query_string={"q": q}))
+
+    assert "No customer matches" in found
+    assert "Ursula Hoffmann" not in found and "Jana Keller" not in found
+
+
 def test_a_long_list_is_cut_with_a_link_to_more(app, staff, db, business):
     for number in range(55):
         create_customer(db.session, business, {"name": f"Kundin {number:02d}"})

@@ -5,16 +5,20 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import time, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from werkzeug.security import generate_password_hash
 
 from bot.models import Location, Notification, NotificationRule, User, UserRole
 from bot.services.businesses import create_business
+from bot.services.catalogue import create_location
+from bot.services.rules import create_rule
 from bot.web.rules import service_changes, split_minutes, to_minutes
+from bot.web.words import lead_in_words
 from outbound.vocabulary import ChannelChoice
 from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
 from tests.web.support import fresh_clients
@@ -88,6 +92,21 @@ def form_of(rule: NotificationRule, **changes) -> dict:
 
 
 # --- the pure translation between the form and the service ---------------------
+
+
+def test_a_lead_reads_in_the_largest_whole_unit(app):
+    with app.test_request_context():
+        words = [lead_in_words(minutes) for minutes in (1440, 2880, 180, 90, 60, 1, 0, None)]
+    assert words == [
+        "1 day",
+        "2 days",
+        "3 hours",
+        "90 minutes",
+        "1 hour",
+        "1 minute",
+        "0 minutes",
+        "0 minutes",
+    ]
 
 
 def test_amounts_in_units_are_minutes_and_back():
@@ -188,6 +207,20 @@ def test_bulk_change_channel_of_two_rules(browser, db, business):
     assert rule_named(db, business, "Reminder").channel == ChannelChoice.SMS
     assert rule_named(db, business, "Cancellation").channel == ChannelChoice.SMS
     assert rule_named(db, business, "Time changed").channel == untouched.channel
+
+
+@pytest.mark.parametrize("wrong", [str(2**31), str(2**63)])
+def test_bulk_with_an_id_no_column_holds_is_a_404_and_changes_nothing(browser, db, business, wrong):
+    reminder = rule_named(db, business, "Reminder")
+    channel = reminder.channel
+    data = {"kind": "appointment", "rule_ids": [str(reminder.id), wrong], "action": "set_channel"}
+
+    response = browser.post("/rules/bulk", data={**data, "channel": "sms", "template_name": ""})
+
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert channel != ChannelChoice.SMS
+    assert rule_named(db, business, "Reminder").channel == channel
 
 
 def test_bulk_change_template_and_back_to_the_default_text(browser, db, business):
@@ -626,3 +659,41 @@ def test_a_rule_s_own_text_is_listed_by_its_words(browser, db, business):
     assert "text: change" in row and "template change" not in row
     choices = _options(listing, "bulk-template")
     assert choices["rebook"] == "rebooking nudge" and choices["change"] == "change"
+
+
+@contextmanager
+def statements_run(db):
+    """The SQL statements run inside the block."""
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def test_the_rules_page_reads_the_locations_in_one_query_however_many_rules(browser, db, business):
+    location = create_location(db.session, business, {"name": "Mitte"})
+    chosen = {"all_locations": False, "location_ids": [location.id]}
+
+    def statements_for(rules: int) -> int:
+        for _number in range(rules):
+            create_rule(
+                db.session,
+                business,
+                {"kind": "order", "trigger": "created", "notice": "confirmation", **chosen},
+            )
+        db.session.commit()
+        with statements_run(db) as statements:
+            page = browser.get("/rules?kind=order")
+        assert page.status_code == 200
+        assert page.text.count('name="rule_ids"') >= rules
+        return len(statements)
+
+    few = statements_for(1)
+    many = statements_for(15)
+    assert few == many

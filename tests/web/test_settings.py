@@ -136,7 +136,9 @@ def test_general_settings_are_saved_as_the_api_reads_them(app, salon):
 def test_the_reminder_lead_is_shown_with_the_way_to_the_rules(app, salon):
     page = log_in(app).get("/settings").text
     leads = page[page.index('id="reminder-leads"') :]
-    assert "24 Stunden vorher" in leads or "24 hours before" in leads
+    # worded as on the rules page: a whole day is "1 day", not "24 hours"
+    assert "1 Tag vorher" in leads or "1 day before" in leads
+    assert "24 Stunden" not in leads and "24 hours" not in leads
     assert 'href="/rules"' in leads
 
 
