@@ -54,6 +54,7 @@ REFUSALS = {
     ("whatsapp", "duplicate_whatsapp"): _l("Another customer has this WhatsApp number."),
     ("email", "invalid"): _l("Enter an email address, e.g. mail@salon.de."),
     ("name", "invalid"): _l("Write the name on one line."),
+    ("name", "required"): _l("Give at least a name, a mobile number or an email."),
 }
 
 
@@ -100,8 +101,6 @@ def new():
     if not form.validate_on_submit():
         return _new_page(form, 422)
     data = _typed(form)
-    if not _names_someone(form, data):
-        return _new_page(form, 422)
     try:
         customer = service.create_customer(db.session, current_user.business, data)
     except DomainError as error:
@@ -124,8 +123,6 @@ def show(customer_id: int):
     if not form.validate_on_submit():
         return _customer_page(customer, form, 422)
     data = _typed(form)
-    if not _names_someone(form, data):
-        return _customer_page(customer, form, 422)
     if data["locale"] == customer.locale:
         # Saving the page unchanged must not turn the customer's own language into staff's.
         del data["locale"]
@@ -138,15 +135,6 @@ def show(customer_id: int):
     db.session.commit()
     flash(_("The changes to %(name)s are saved.", name=_name(customer)), "info")
     return redirect(url_for("customers_pages.show", customer_id=customer.id))
-
-
-def _names_someone(form, data: dict) -> bool:
-    """Whether the typed data still tells who the customer is; else the error at the name.
-    Emptying every field would leave a row nobody can find or reach."""
-    if any(data.get(name) for name in ("name", "phone", "email", "whatsapp")):
-        return True
-    form.name.errors.append(_("Give at least a name, a mobile number or an email."))
-    return False
 
 
 def _own(customer_id: int) -> Customer:
