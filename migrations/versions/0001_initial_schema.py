@@ -9,8 +9,6 @@ Create Date: 2026-11-25 19:17:49.147548
 from alembic import op
 import sqlalchemy as sa
 
-import bot.models.base
-
 
 # revision identifiers, used by Alembic.
 revision = "0001"
@@ -40,7 +38,7 @@ def upgrade():
         sa.Column("whatsapp_from", sa.String(length=48), nullable=True),
         sa.Column("webhook_url", sa.String(length=500), nullable=True),
         sa.Column("webhook_secret", sa.String(length=80), nullable=True),
-        sa.Column("created_at", bot.models.base.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_business")),
     )
     with op.batch_alter_table("business", schema=None) as batch_op:
@@ -57,7 +55,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("provider", sa.String(length=24), nullable=False),
         sa.Column("external_id", sa.String(length=80), nullable=False),
-        sa.Column("received_at", bot.models.base.UTCDateTime(), nullable=False),
+        sa.Column("received_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_processed_webhook")),
         sa.UniqueConstraint(
             "provider", "external_id", name=op.f("uq_processed_webhook_provider_external_id")
@@ -70,9 +68,9 @@ def upgrade():
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("prefix", sa.String(length=16), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", bot.models.base.UTCDateTime(), nullable=False),
-        sa.Column("last_used_at", bot.models.base.UTCDateTime(), nullable=True),
-        sa.Column("revoked_at", bot.models.base.UTCDateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["business_id"], ["business.id"], name=op.f("fk_api_key_business_id_business")
         ),
@@ -93,9 +91,9 @@ def upgrade():
         sa.Column("sms_consent", sa.Boolean(), nullable=False),
         sa.Column("email_consent", sa.Boolean(), nullable=False),
         sa.Column("locale", sa.String(length=8), nullable=True),
-        sa.Column("privacy_accepted_at", bot.models.base.UTCDateTime(), nullable=True),
+        sa.Column("privacy_accepted_at", sa.DateTime(), nullable=True),
         sa.Column("external_id", sa.String(length=200), nullable=True),
-        sa.Column("created_at", bot.models.base.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["business_id"], ["business.id"], name=op.f("fk_customer_business_id_business")
         ),
@@ -196,7 +194,7 @@ def upgrade():
         sa.Column("working_hours_only", sa.Boolean(), nullable=False),
         sa.Column("all_locations", sa.Boolean(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
-        sa.Column("created_at", bot.models.base.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["business_id"], ["business.id"], name=op.f("fk_notification_rule_business_id_business")
         ),
@@ -276,7 +274,7 @@ def upgrade():
         sa.Column("locale", sa.String(length=8), nullable=False),
         sa.Column("subject", sa.String(length=200), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("updated_at", bot.models.base.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["business_id"], ["business.id"], name=op.f("fk_template_business_id_business")
         ),
@@ -305,7 +303,7 @@ def upgrade():
             nullable=False,
         ),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", bot.models.base.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["business_id"], ["business.id"], name=op.f("fk_user_business_id_business")
         ),
@@ -328,8 +326,8 @@ def upgrade():
             nullable=False,
         ),
         sa.Column("value", sa.String(length=120), nullable=False),
-        sa.Column("opted_out_at", bot.models.base.UTCDateTime(), nullable=True),
-        sa.Column("created_at", bot.models.base.UTCDateTime(), nullable=False),
+        sa.Column("opted_out_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["business_id"], ["business.id"], name=op.f("fk_contact_address_business_id_business")
         ),
@@ -398,7 +396,7 @@ def upgrade():
         ),
         sa.Column("assignee_id", sa.Integer(), nullable=True),
         sa.Column("unread_count", sa.Integer(), nullable=False),
-        sa.Column("last_activity_at", bot.models.base.UTCDateTime(), nullable=False),
+        sa.Column("last_activity_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["assignee_id"], ["user.id"], name=op.f("fk_conversation_assignee_id_user")
         ),
@@ -537,9 +535,9 @@ def upgrade():
             nullable=False,
         ),
         sa.Column("author_user_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", bot.models.base.UTCDateTime(), nullable=False),
-        sa.Column("sent_at", bot.models.base.UTCDateTime(), nullable=True),
-        sa.Column("delivered_at", bot.models.base.UTCDateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(), nullable=True),
+        sa.Column("delivered_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["author_user_id"], ["user.id"], name=op.f("fk_message_author_user_id_user")
         ),
@@ -580,8 +578,8 @@ def upgrade():
         sa.Column("location_id", sa.Integer(), nullable=True),
         sa.Column("staff_id", sa.Integer(), nullable=True),
         sa.Column("service_id", sa.Integer(), nullable=True),
-        sa.Column("starts_at", bot.models.base.UTCDateTime(), nullable=True),
-        sa.Column("ends_at", bot.models.base.UTCDateTime(), nullable=True),
+        sa.Column("starts_at", sa.DateTime(), nullable=True),
+        sa.Column("ends_at", sa.DateTime(), nullable=True),
         sa.Column("status", sa.String(length=40), nullable=False),
         sa.Column(
             "source",
@@ -601,12 +599,12 @@ def upgrade():
             sa.Enum("business", "customer", name="cancelledby", native_enum=False, length=24),
             nullable=True,
         ),
-        sa.Column("customer_confirmed_at", bot.models.base.UTCDateTime(), nullable=True),
+        sa.Column("customer_confirmed_at", sa.DateTime(), nullable=True),
         sa.Column("title", sa.String(length=200), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", bot.models.base.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", bot.models.base.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["business_id"], ["business.id"], name=op.f("fk_record_business_id_business")
         ),
@@ -674,7 +672,7 @@ def upgrade():
             ),
             nullable=False,
         ),
-        sa.Column("due_at", bot.models.base.UTCDateTime(), nullable=False),
+        sa.Column("due_at", sa.DateTime(), nullable=False),
         sa.Column(
             "status",
             sa.Enum(
@@ -696,10 +694,10 @@ def upgrade():
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("idempotency_key", sa.String(length=160), nullable=False),
         sa.Column("record_version", sa.Integer(), nullable=True),
-        sa.Column("lease_until", bot.models.base.UTCDateTime(), nullable=True),
+        sa.Column("lease_until", sa.DateTime(), nullable=True),
         sa.Column("message_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", bot.models.base.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", bot.models.base.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["business_id"], ["business.id"], name=op.f("fk_notification_business_id_business")
         ),

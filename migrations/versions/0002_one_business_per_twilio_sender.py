@@ -9,8 +9,6 @@ Create Date: 2026-11-25 19:46:36.314587
 from alembic import op
 import sqlalchemy as sa
 
-import bot.models.base
-
 
 # revision identifiers, used by Alembic.
 revision = "0002"

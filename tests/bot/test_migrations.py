@@ -1,4 +1,9 @@
-"""The Alembic migrations build exactly the schema the models describe."""
+"""The Alembic migrations build exactly the schema the models describe, and each
+stands alone: none imports the application, so a later change of a model or a
+helper cannot change what an old migration does."""
+
+import ast
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -166,3 +171,20 @@ def test_locales_stored_before_0007_count_as_set_by_staff(app_config, tmp_path):
         rows = connection.execute(text("SELECT id, locale_set_by_staff FROM customer")).all()
     engine.dispose()
     assert sorted((row[0], bool(row[1])) for row in rows) == [(1, True), (2, False)]
+
+
+def test_no_migration_imports_the_application():
+    versions = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+    ours = ("bot", "outbound", "conversations")
+    found = []
+    for path in sorted(versions.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            found += [f"{path.name}: {n}" for n in names if n.partition(".")[0] in ours]
+    assert len(list(versions.glob("*.py"))) >= 7
+    assert found == []
