@@ -115,7 +115,9 @@ def checked_working_hours(ranges: Iterable[Mapping[str, Any]]) -> list[tuple[int
             raise DomainError(
                 f"on {WEEKDAYS[weekday]} a range opens at {opens:%H:%M} but closes at "
                 f"{closes:%H:%M}; it must open before it closes",
+                code="closes_before_opens",
                 field="working_hours",
+                params={"weekday": weekday},
             )
         by_day[weekday].append((opens, closes))
     result = []
@@ -126,7 +128,9 @@ def checked_working_hours(ranges: Iterable[Mapping[str, Any]]) -> list[tuple[int
                 raise DomainError(
                     f"on {WEEKDAYS[weekday]} the range from {later_opens:%H:%M} overlaps the "
                     f"one ending at {earlier_closes:%H:%M}",
+                    code="overlap",
                     field="working_hours",
+                    params={"weekday": weekday},
                 )
         result.extend((weekday, opens, closes) for opens, closes in day)
     return result

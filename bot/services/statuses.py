@@ -154,16 +154,7 @@ def status_codes(session: Session, business: Business, kind: str) -> list[str]:
     """
     if kind == RecordKind.APPOINTMENT:
         return [status.value for status in AppointmentStatus]
-    return list(
-        session.scalars(
-            select(RecordStatusDefinition.code)
-            .where(
-                RecordStatusDefinition.business_id == business.id,
-                RecordStatusDefinition.kind == kind,
-            )
-            .order_by(RecordStatusDefinition.position, RecordStatusDefinition.id)
-        )
-    )
+    return [definition.code for definition in list_statuses(session, business, kind)]
 
 
 def list_statuses(

@@ -218,7 +218,7 @@ def _remember_device(response, user: User) -> None:
 )
 def login():
     if current_user.is_authenticated:
-        return redirect(_safe_next() or url_for("auth.index"))
+        return redirect(safe_next() or url_for("auth.index"))
     email = ""
     status = 200
     if request.method == "POST":
@@ -226,7 +226,7 @@ def login():
         user = authenticate(email, request.form.get("password", ""))
         if user is not None:
             login_user(user, remember=bool(request.form.get("remember")))
-            response = redirect(_safe_next() or url_for("auth.index"))
+            response = redirect(safe_next() or url_for("auth.index"))
             _remember_device(response, user)
             return response
         flash(_("Wrong email or password."), "error")
@@ -259,8 +259,9 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-def _safe_next() -> str | None:
-    """The `next` page to return to, only when it is a path on this site."""
+def safe_next() -> str | None:
+    """The `next` page to return to, only when it is a path on this site (the login's
+    and a page's row buttons' way back)."""
     target = request.args.get("next") or request.form.get("next") or ""
     # A control character (a CR or LF above all) cannot go into the Location header.
     if any(unicodedata.category(c) == "Cc" for c in target):

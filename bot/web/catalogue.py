@@ -28,12 +28,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from bot.extensions import db
-from bot.models import AppointmentStatus, Location, RecordKind, RecordStatusDefinition
+from bot.models import AppointmentStatus, Location, RecordKind
 from bot.services import catalogue, statuses
 from bot.services import users as user_service
 from bot.services.errors import Conflict, DomainError, NotFound
@@ -242,8 +241,8 @@ def checked_hours(
         if not errors:
             try:
                 catalogue.checked_working_hours(day)
-            except DomainError:
-                if any(item["opens"] >= item["closes"] for item in day):
+            except DomainError as error:
+                if error.code == "closes_before_opens":
                     errors.append(_("A range must open before it closes."))
                 else:
                     errors.append(_("Two ranges overlap; a day's ranges must not."))
@@ -497,8 +496,9 @@ def statuses_page():
 
 def _statuses_page(form: StatusForm, status: int = 200):
     business = current_user.business
+    defined = statuses.list_statuses(db.session, business)
     own = {
-        kind: [definition for definition in _definitions(business) if definition.kind == kind]
+        kind: [definition for definition in defined if definition.kind == kind]
         for kind in statuses.DEFINABLE_KINDS
     }
     built_in = [APPOINTMENT_STATUS_WORDS[value] for value in AppointmentStatus]
@@ -510,14 +510,6 @@ def _statuses_page(form: StatusForm, status: int = 200):
         built_in=built_in,
     )
     return page, status
-
-
-def _definitions(business) -> list[RecordStatusDefinition]:
-    return db.session.scalars(
-        select(RecordStatusDefinition)
-        .where(RecordStatusDefinition.business_id == business.id)
-        .order_by(RecordStatusDefinition.position, RecordStatusDefinition.id)
-    ).all()
 
 
 @bp.post("/statuses")

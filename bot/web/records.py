@@ -20,7 +20,6 @@ status labels are read once per request (`status_labels`), however many records 
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -56,6 +55,7 @@ from bot.services.records import (
     update_record,
 )
 from bot.web import MAX_ROW_ID
+from bot.web.auth import safe_next
 from bot.web.words import (
     APPOINTMENT_STATUS_WORDS,
     AUDIENCE_WORDS,
@@ -273,7 +273,7 @@ def edit(record_id: int):
     db.session.commit()
     words = _("Changes saved.")
     if record.starts_at != moved and record.starts_at is not None:
-        words = _("Moved to %(when)s.", when=_local(record.starts_at))
+        words = _("Moved to %(when)s.", when=moment_words(record.starts_at))
     flash(words + " " + told, "info")
     return redirect(url_for("records_pages.show", record_id=record.id))
 
@@ -325,7 +325,7 @@ def act(record_id: int):
                 "It is now %(status)s, %(when)s.",
                 kind=RECORD_KIND_WORDS[record.kind],
                 status=_status_word(record.kind, record.status),
-                when=_local(record.starts_at) if record.starts_at else _("no time"),
+                when=moment_words(record.starts_at) if record.starts_at else _("no time"),
             ),
             "error",
         )
@@ -373,15 +373,10 @@ def _own(record_id: int) -> Record:
 
 def _back(record: Record):
     """Back to the list a row's button came from, else to the record."""
-    target = request.form.get("next", "")
-    if target.startswith("/records") and not _has_control_character(target):
+    target = safe_next() or ""
+    if target.startswith("/records"):
         return redirect(target)
     return redirect(url_for("records_pages.show", record_id=record.id))
-
-
-def _has_control_character(text: str) -> bool:
-    """A CR or LF (or any other control character) would break the Location header."""
-    return any(unicodedata.category(c) == "Cc" for c in text)
 
 
 def _fingerprint(record: Record) -> str:
@@ -631,11 +626,6 @@ def _int_arg(name: str) -> int | None:
     return int(text)
 
 
-def _local(moment: datetime | None) -> str:
-    """A date and time in the business's zone, written as the user's language does."""
-    return moment_words(moment)
-
-
 def _clock(moment: datetime) -> str:
     """A time of day on the 24-hour clock in the business's zone ("14:30")."""
     return format_time(moment, "HH:mm")
@@ -661,6 +651,6 @@ def _words() -> dict:
         "notice_words": NOTICE_WORDS,
         "notification_status_words": NOTIFICATION_STATUS_WORDS,
         "audience_words": AUDIENCE_WORDS,
-        "when": _local,
+        "when": moment_words,
         "clock": clock,
     }

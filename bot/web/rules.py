@@ -28,7 +28,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -43,14 +42,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from bot.extensions import db
 from bot.models import (
     AppointmentStatus,
-    Location,
     NotificationRule,
     RecordKind,
-    RecordStatusDefinition,
 )
 from bot.services import rules as service
+from bot.services.catalogue import list_locations
 from bot.services.errors import DomainError, NotFound
 from bot.services.rules import REBOOK_MODES, STATUS_TRIGGERS, TRIGGERS_BY_KIND, BulkAction
+from bot.services.statuses import list_statuses
 from bot.web.roles import owner_required
 from bot.web.template_editor import notice_text_names, text_words
 from bot.web.words import (
@@ -244,30 +243,13 @@ def _status_names(kind: RecordKind) -> dict[str, str]:
     own for orders and inquiries."""
     if kind == RecordKind.APPOINTMENT:
         return {status.value: str(APPOINTMENT_STATUS_WORDS[status]) for status in AppointmentStatus}
-    definitions = db.session.scalars(
-        select(RecordStatusDefinition)
-        .where(
-            RecordStatusDefinition.business_id == current_user.business.id,
-            RecordStatusDefinition.kind == kind,
-        )
-        .order_by(RecordStatusDefinition.position, RecordStatusDefinition.id)
-    )
+    definitions = list_statuses(db.session, current_user.business, kind)
     return {definition.code: definition.label for definition in definitions}
 
 
 def _template_choices() -> list[tuple[str, str]]:
     """The texts a rule may send, name → words: notice texts, not the bot's replies."""
     return [(name, text_words(name)) for name in notice_text_names()]
-
-
-def _locations() -> list[Location]:
-    return list(
-        db.session.scalars(
-            select(Location)
-            .where(Location.business_id == current_user.business.id)
-            .order_by(Location.name, Location.id)
-        )
-    )
 
 
 def _with_current(choices: list[tuple[str, str]], current: str | None) -> list[tuple[str, str]]:
@@ -345,7 +327,10 @@ def _rule_form(kind: RecordKind, **kwargs) -> RuleForm:
     units = [(unit, str(words)) for unit, words in UNIT_WORDS.items()]
     form.delay_unit.choices = units
     form.offset_unit.choices = units
-    form.location_ids.choices = [(location.id, location.name) for location in _locations()]
+    form.location_ids.choices = [
+        (location.id, location.name)
+        for location in list_locations(db.session, current_user.business)
+    ]
     form.rebook_mode.choices = [("", _("— not a rebooking rule —"))] + [
         (mode, str(REBOOK_MODE_WORDS[mode])) for mode in REBOOK_MODES
     ]

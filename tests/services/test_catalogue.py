@@ -37,20 +37,22 @@ def test_touching_ranges_are_allowed():
 
 
 @pytest.mark.parametrize(
-    ("ranges", "words"),
+    ("ranges", "words", "code"),
     [
-        ([_range(0, (18, 0), (9, 0))], "Monday"),
-        ([_range(6, (9, 0), (9, 0))], "Sunday"),
-        ([_range(1, (9, 0), (13, 0)), _range(1, (10, 0), (11, 0))], "overlaps"),
-        ([_range(7, (9, 0), (17, 0))], "weekday"),
+        ([_range(0, (18, 0), (9, 0))], "Monday", "closes_before_opens"),
+        ([_range(6, (9, 0), (9, 0))], "Sunday", "closes_before_opens"),
+        ([_range(1, (9, 0), (13, 0)), _range(1, (10, 0), (11, 0))], "overlaps", "overlap"),
+        ([_range(7, (9, 0), (17, 0))], "weekday", "invalid"),
     ],
 )
-def test_impossible_ranges_are_refused(ranges, words):
+def test_impossible_ranges_are_refused(ranges, words, code):
     with pytest.raises(DomainError) as raised:
         checked_working_hours(ranges)
 
     assert raised.value.field == "working_hours"
     assert words in raised.value.message
+    # The code says which problem it is, so a page words it without guessing again.
+    assert raised.value.code == code
 
 
 def test_rows_belong_to_their_business(db, business_factory):
