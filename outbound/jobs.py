@@ -1,17 +1,15 @@
-"""RQ job functions: the dispatcher tick, the send jobs, the rebook scan and the inbox's
-snooze alarm, plus the CLI's inline pass.
+"""RQ job functions of the outbox: the dispatcher tick, the send jobs and the rebook scan,
+plus the CLI's inline pass.
 
-Jobs take ids and plain values only, reload their rows and are safe to run
-twice (the claims in `outbound.dispatcher` and `outbound.sending` see to
-that). They run inside a Flask app context: the caller's when there is one
-(tests, the CLI), otherwise one app per worker process, built on the first
-job and never at import. A send job does not raise for what the provider
-answers: `outbound.sending` records a permanent failure on the row, and a
-transient one (or a paced wait) as the row's next try, which the dispatcher
-tick picks up when it is due, on time thanks to a wake-up tick at that
-moment. What does raise (the database unreachable, a bug) fails the job in
-RQ, whose Retry and failed registry see it, and the row's lease brings the
-work back either way.
+Jobs take ids and plain values only, reload their rows and are safe to run twice (the
+claims in `outbound.dispatcher` and `outbound.sending` see to that). They run inside the
+caller's Flask app context: the worker's (`bot.worker.AppWorker` pushes one per job),
+the CLI's or a test's. A send job does not raise for what the provider answers:
+`outbound.sending` records a permanent failure on the row, and a transient one (or a
+paced wait) as the row's next try, which the dispatcher tick picks up when it is due, on
+time thanks to a wake-up tick at that moment. What does raise (the database unreachable,
+a bug) fails the job in RQ, whose Retry and failed registry see it, and the row's lease
+brings the work back either way.
 """
 
 from __future__ import annotations
@@ -22,20 +20,19 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Flask, current_app, has_app_context
+from flask import current_app, has_app_context
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy.exc import IntegrityError
 
 from bot.extensions import db
 from bot.models import utcnow
-from bot.services.inbox import wake_snoozed as wake_snoozed_conversations
-from bot.services.rebook import plan_rebook_nudges
 from outbound.dispatcher import (
     claim_due,
     send_lease,
     stale_queued_messages,
 )
+from outbound.policy.vocabulary import NotificationStatus
 from outbound.queueing import (
     SEND_QUEUE,
     enqueue_after_commit,
@@ -43,8 +40,8 @@ from outbound.queueing import (
     notification_job_id,
     redis_connection,
 )
+from outbound.rebook_scan import plan_rebook_nudges
 from outbound.sending import send_message_now, send_notification_now
-from outbound.vocabulary import NotificationStatus
 
 log = logging.getLogger(__name__)
 
@@ -55,23 +52,17 @@ R = TypeVar("R")
 _WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
 
-@functools.cache
-def worker_app() -> Flask:
-    """The app a worker process runs its jobs in, built once from the environment."""
-    from bot import create_app
-
-    return create_app()
-
-
 def in_app_context(func: Callable[P, R]) -> Callable[P, R]:
-    """Run `func` in the current app context, or in the worker's app when there is none."""
+    """Run `func` in the current app context, rolling its transaction back if it raises."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        if has_app_context():
-            return _with_rollback(func, *args, **kwargs)
-        with worker_app().app_context():
-            return _with_rollback(func, *args, **kwargs)
+        if not has_app_context():
+            raise RuntimeError(
+                f"{func.__name__} needs the app: run workers with "
+                "`rq worker --worker-class bot.worker.AppWorker`"
+            )
+        return _with_rollback(func, *args, **kwargs)
 
     return wrapper
 
@@ -142,24 +133,9 @@ def send_message(message_id: int) -> str:
 
 
 @in_app_context
-def wake_snoozed(now_iso: str | None = None) -> int:
-    """Open the snoozed inbox conversations whose snooze time has come; returns how
-    many. Safe to run twice: a woken conversation is no longer snoozed.
-
-    `now_iso` (ISO 8601 with offset) wakes as of that instant instead of the clock.
-    """
-    now = datetime.fromisoformat(now_iso) if now_iso else utcnow()
-    woken = wake_snoozed_conversations(db.session, now=now)
-    db.session.commit()
-    if woken:
-        log.info("inbox: %d snoozed conversations woke up", woken)
-    return woken
-
-
-@in_app_context
 def plan_rebook(now_iso: str | None = None) -> int:
     """Plan the rebook nudges due as of now and withdraw those that no longer hold
-    (`bot.services.rebook`); returns how many were planned. Safe to run twice:
+    (`outbound.rebook_scan`); returns how many were planned. Safe to run twice:
     a nudge's key names its rule, customer and visit.
 
     `now_iso` (ISO 8601 with offset) plans as of that instant instead of the clock.

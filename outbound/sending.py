@@ -50,7 +50,6 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.models import (
-    AddressKind,
     Author,
     Business,
     ContactAddress,
@@ -61,10 +60,9 @@ from bot.models import (
     Notification,
     Record,
 )
-from bot.services.conversations import conversation_for
-from bot.services.delivery import follow_delivery, record_opt_out, record_provider_status
-from bot.services.messages import sender_address
+from outbound.delivery import follow_delivery, record_opt_out, record_provider_status
 from outbound.dispatcher import send_lease
+from outbound.messages import sender_address
 from outbound.notices import (
     attachments_for,
     notice_locale,
@@ -74,9 +72,17 @@ from outbound.notices import (
     stale_reason,
 )
 from outbound.pacing import message_retry_delay, retry_delay, sender_turn
+from outbound.policy.rendering import RenderedText, RenderError
+from outbound.policy.segments import count_segments
+from outbound.policy.vocabulary import (
+    ADDRESS_KINDS,
+    Audience,
+    Channel,
+    MessageStatus,
+    NotificationStatus,
+)
 from outbound.queueing import redis_connection, wake_dispatcher
-from outbound.rendering import RenderedText, RenderError
-from outbound.segments import count_segments
+from outbound.threads import conversation_for
 from outbound.transports import (
     Attachment,
     Outgoing,
@@ -86,7 +92,6 @@ from outbound.transports import (
     transport_for,
 )
 from outbound.transports.twilio import OPTED_OUT
-from outbound.vocabulary import Audience, Channel, MessageStatus, NotificationStatus
 from outbound.whatsapp import Way, way_out
 
 MAX_ATTEMPTS = 6  # a notification's tries before it fails (the backoff: outbound.pacing)
@@ -482,18 +487,13 @@ def _fail_message(message: Message, code: str | None, reason: str) -> None:
 
 
 def _opted_out_address(session: Session, message: Message) -> datetime | None:
-    kinds = {
-        Channel.SMS: AddressKind.TEL,
-        Channel.WHATSAPP: AddressKind.WHATSAPP,
-        Channel.MESSENGER: AddressKind.MESSENGER,
-    }
-    if message.channel not in kinds:
+    if message.channel not in ADDRESS_KINDS:
         return None
     bare = message.to_address.split(":", 1)[-1]
     return session.scalar(
         select(ContactAddress.opted_out_at).where(
             ContactAddress.business_id == message.business_id,
-            ContactAddress.kind == kinds[message.channel],
+            ContactAddress.kind == ADDRESS_KINDS[message.channel],
             ContactAddress.value.in_({message.to_address, bare}),
             ContactAddress.opted_out_at.is_not(None),
         )

@@ -1,4 +1,9 @@
-"""The SQLAlchemy models of the domain (docs/ARCHITECTURE.md, "Domain"), one module each."""
+"""The SQLAlchemy models of the domain, one module per area.
+
+The enums the columns store (record kinds and statuses, address kinds, …) are the
+shared vocabulary's (`outbound.policy.vocabulary`); they are re-exported here for
+code that reads models and their values together.
+"""
 
 from bot.models.base import Base, UTCDateTime, utcnow
 from bot.models.business import (
@@ -12,7 +17,7 @@ from bot.models.business import (
     UserRole,
     WorkingHours,
 )
-from bot.models.customers import AddressKind, ContactAddress, Customer
+from bot.models.customers import ContactAddress, Customer
 from bot.models.messaging import (
     Author,
     Conversation,
@@ -23,14 +28,8 @@ from bot.models.messaging import (
     ProcessedWebhook,
 )
 from bot.models.outbox import Notification, NotificationRule, Template, rule_location
-from bot.models.records import (
-    AppointmentStatus,
-    CancelledBy,
-    Record,
-    RecordKind,
-    RecordSource,
-    RecordStatusDefinition,
-)
+from bot.models.records import CancelledBy, Record, RecordSource, RecordStatusDefinition
+from outbound.policy.vocabulary import AddressKind, AppointmentStatus, RecordKind
 
 __all__ = [
     "AddressKind",

@@ -8,13 +8,13 @@ exactly the address and channel it came from.
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, ShortText, UTCDateTime, str_enum, utcnow
+from outbound.policy.vocabulary import AddressKind
 
 
 class Customer(Base):
@@ -57,12 +57,6 @@ class Customer(Base):
                 (a for a in self.addresses if a.kind == kind and a.value == current[kind]), None
             )
         return next((a for a in self.addresses if a.kind == kind), None)
-
-
-class AddressKind(enum.StrEnum):
-    TEL = "tel"  # SMS to an E.164 number
-    WHATSAPP = "whatsapp"  # WhatsApp on an E.164 number
-    MESSENGER = "messenger"  # Facebook Messenger page-scoped id
 
 
 class ContactAddress(Base):

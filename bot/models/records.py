@@ -11,21 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bot.models.base import Base, ShortText, UTCDateTime, str_enum, utcnow
 from bot.models.business import Location, Service, StaffMember
 from bot.models.customers import Customer
-
-
-class RecordKind(enum.StrEnum):
-    APPOINTMENT = "appointment"  # a booking in the calendar
-    ORDER = "order"  # a work order (repair); may have no scheduled time
-    INQUIRY = "inquiry"  # a customer's question or request; may have no time
-
-
-class AppointmentStatus(enum.StrEnum):
-    PENDING = "pending"  # requested online, awaiting the business's decision (R1.9)
-    CONFIRMED = "confirmed"  # booked; the normal state of a staff-made appointment
-    REJECTED = "rejected"  # the business declined the request (R1.10)
-    CANCELLED = "cancelled"  # cancelled by the business or the customer
-    COMPLETED = "completed"  # the visit took place
-    NO_SHOW = "no_show"  # the customer did not come
+from outbound.policy.vocabulary import RecordKind
 
 
 class RecordSource(enum.StrEnum):

@@ -14,15 +14,9 @@ from sqlalchemy.orm import Session
 from bot.models import AddressKind, Business, ContactAddress
 from bot.phones import normalise_sender
 from bot.services.customers import find_address
-from outbound.vocabulary import Channel
+from outbound.policy.vocabulary import ADDRESS_KINDS, Channel
 
 CHANNEL_PREFIXES = {"whatsapp:": Channel.WHATSAPP, "messenger:": Channel.MESSENGER}
-# The kind of contact address each messaging channel delivers to.
-ADDRESS_KINDS = {
-    Channel.SMS: AddressKind.TEL,
-    Channel.WHATSAPP: AddressKind.WHATSAPP,
-    Channel.MESSENGER: AddressKind.MESSENGER,
-}
 
 
 def channel_of(address: str) -> Channel:

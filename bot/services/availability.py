@@ -15,8 +15,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import AppointmentStatus, Business, Location, Record, RecordKind
-from bot.services.catalogue import location_for_record, opening_hours
 from conversations.slots import Availability
+from outbound.opening import location_for_record, opening_hours
 
 MINIMUM_NOTICE = timedelta(hours=1)
 HORIZON = timedelta(days=90)

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.errors import DomainError, refuse_problem
 from bot.models import Business, Location, Service, StaffMember, WorkingHours
 from bot.safe_values import line_problem
-from bot.services.errors import DomainError, refuse_problem
 from bot.services.lookup import owned_row
 
 LOCATION_FIELDS = ("name", "address", "working_hours")
@@ -60,24 +60,6 @@ def update_location(
             location.address = value
     session.flush()
     return location
-
-
-def location_for_record(session: Session, business: Business, record) -> Location | None:
-    """Where a record takes place: its location, else the business's only location."""
-    if record.location is not None:
-        return record.location
-    locations = session.scalars(
-        select(Location).where(Location.business_id == business.id).limit(2)
-    ).all()
-    return locations[0] if len(locations) == 1 else None
-
-
-def opening_hours(location: Location | None) -> dict[int, tuple[tuple[time, time], ...]]:
-    """A location's opening ranges per weekday (0 = Monday), sorted; empty without one."""
-    opening: defaultdict[int, list[tuple[time, time]]] = defaultdict(list)
-    for hours in location.working_hours if location else ():
-        opening[hours.weekday].append((hours.opens_at, hours.closes_at))
-    return {weekday: tuple(sorted(ranges)) for weekday, ranges in opening.items()}
 
 
 def get_location(session: Session, business: Business, location_id: int) -> Location:

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.errors import Conflict, DomainError, refuse_problem
 from bot.models import (
     AddressKind,
     Business,
@@ -39,12 +40,11 @@ from bot.models import (
 )
 from bot.phones import InvalidPhoneNumber, parse_phone
 from bot.safe_values import email_address_problem, line_problem
-from bot.services.errors import Conflict, DomainError, refuse_problem
 from bot.services.lookup import contains_pattern, number_pattern, owned_row
-from bot.services.notify import release_privacy_holds
-from outbound.rendering import SUPPORTED_LOCALES
+from outbound.planning import release_privacy_holds
+from outbound.policy.rendering import SUPPORTED_LOCALES
+from outbound.policy.vocabulary import ADDRESS_CHANNELS
 from outbound.transports.twilio import OPTED_OUT
-from outbound.vocabulary import Channel
 
 FIELDS = (
     "name",
@@ -235,12 +235,6 @@ def _matches(business: Business, q: str):
     return or_(*conditions)
 
 
-# The channel each kind of address is written to on.
-_CHANNELS = {
-    AddressKind.TEL: Channel.SMS,
-    AddressKind.WHATSAPP: Channel.WHATSAPP,
-    AddressKind.MESSENGER: Channel.MESSENGER,
-}
 _PREFIXES = {AddressKind.WHATSAPP: "whatsapp:", AddressKind.MESSENGER: "messenger:"}
 # An opt-out recorded from a text carries the text's moment of receipt.
 _SAME_MOMENT = timedelta(seconds=1)
@@ -296,7 +290,7 @@ def _stop_text(session: Session, address: ContactAddress) -> Message | None:
         .where(
             Message.business_id == address.business_id,
             Message.direction == Direction.INBOUND,
-            Message.channel == _CHANNELS[address.kind],
+            Message.channel == ADDRESS_CHANNELS[address.kind],
             Message.from_address.in_(_written(address)),
             Message.created_at >= address.opted_out_at - _SAME_MOMENT,
             Message.created_at <= address.opted_out_at + _SAME_MOMENT,

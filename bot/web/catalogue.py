@@ -31,13 +31,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from bot.errors import Conflict, DomainError, NotFound
 from bot.extensions import db
 from bot.models import AppointmentStatus, Location, RecordKind
 from bot.services import catalogue, statuses
 from bot.services import users as user_service
-from bot.services.errors import Conflict, DomainError, NotFound
 from bot.web.roles import owner_required
 from bot.web.words import APPOINTMENT_STATUS_WORDS, RECORD_KIND_WORDS
+from outbound.opening import opening_hours
 
 bp = Blueprint("catalogue", __name__, url_prefix="/settings")
 
@@ -253,7 +254,7 @@ def checked_hours(
 
 
 def saved_rows(location: Location | None) -> dict[int, list[tuple[str, str]]]:
-    hours = catalogue.opening_hours(location)
+    hours = opening_hours(location)
     return {
         weekday: [(f"{opens:%H:%M}", f"{closes:%H:%M}") for opens, closes in hours.get(weekday, ())]
         for weekday in range(7)
@@ -278,7 +279,7 @@ def form_days(
 
 def hours_summary(location: Location) -> list[tuple[str, str]]:
     """(day, "09:00–12:00, 13:00–18:00" or "closed") for the list of locations."""
-    hours = catalogue.opening_hours(location)
+    hours = opening_hours(location)
     names = day_names("abbreviated")
     return [
         (

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event, func, select
 
+from bot.inbox_alarm import wake_snoozed
 from bot.models import Author, Conversation, Message, User
 from bot.services.businesses import create_api_key
-from outbound.jobs import wake_snoozed
 from tests.api.helpers import ApiClient, assert_error
 from tests.conftest import BOTH_DATABASES, SMS_FROM
 from tests.webhooks.conftest import CUSTOMER_PHONE, MESSAGES_PATH, inbound_form, sign

@@ -11,11 +11,12 @@ from datetime import time
 import pytest
 from sqlalchemy import event, select
 
+from bot.errors import DomainError
 from bot.models import Location, RecordStatusDefinition, Service, StaffMember, UserRole
 from bot.services import catalogue, statuses
-from bot.services.errors import DomainError
 from bot.services.records import create_record
 from bot.services.rules import create_rule
+from outbound.opening import opening_hours
 from tests.web.conftest import STAFF_PASSWORD, add_user
 from tests.web.support import fresh_clients
 
@@ -78,7 +79,7 @@ def test_opening_hours_are_saved_and_read_back(owner, db):
     location = only_location(db)
     assert location.name == "Salon Mitte"
     assert location.address == "Hauptstraße 1\n10115 Berlin"
-    hours = catalogue.opening_hours(location)
+    hours = opening_hours(location)
     assert hours == {
         **{day: ((time(9), time(18)),) for day in range(5)},
         5: ((time(10), time(14)),),
@@ -109,7 +110,7 @@ def test_a_lunch_break_is_two_ranges_and_editing_replaces_the_hours(owner, db):
         },
     )
     assert response.status_code == 302
-    hours = catalogue.opening_hours(only_location(db))
+    hours = opening_hours(only_location(db))
     # The rest of the week is now closed: the new ranges replace the old ones.
     assert hours == {0: ((time(9), time(12, 30)), (time(13, 30), time(18)))}
 
@@ -133,7 +134,7 @@ def test_a_row_added_by_the_page_script_is_saved_and_the_rows_are_bounded(owner,
         },
     )
     assert response.status_code == 302
-    hours = catalogue.opening_hours(only_location(db))
+    hours = opening_hours(only_location(db))
     assert hours == {2: ((time(8), time(10)), (time(15), time(19)))}
 
 
@@ -172,7 +173,7 @@ def test_bad_ranges_are_refused_next_to_their_day_with_the_values_kept(owner, db
     assert_input_value(page, "hours-4-0-closes", "17:00")
     assert_input_value(page, "name", "Salon Mitte")
     # Nothing of it is saved: the week is as before.
-    assert catalogue.opening_hours(only_location(db))[0] == ((time(9), time(18)),)
+    assert opening_hours(only_location(db))[0] == ((time(9), time(18)),)
 
 
 def test_a_location_needs_a_name_and_keeps_the_hours_typed(owner, db):

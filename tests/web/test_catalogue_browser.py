@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bot.extensions import db as _db
 from bot.models import Location
-from bot.services import catalogue
 from bot.services.businesses import create_business
+from outbound.opening import opening_hours
 from tests.conftest import SMS_FROM
 from tests.web.browser import PHONE, assert_fits_the_screen, chromium, log_in
 from tests.web.conftest import add_user
@@ -33,7 +33,7 @@ def salon(live_app):
 def saved_hours(app):
     with app.app_context():
         location = _db.session.scalar(select(Location))
-        found = (location.name, catalogue.opening_hours(location)) if location else None
+        found = (location.name, opening_hours(location)) if location else None
         _db.session.remove()
         return found
 

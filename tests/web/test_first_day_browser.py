@@ -28,9 +28,10 @@ from bot.extensions import db as _db
 from bot.models import Business, Customer, NotificationRule, Record, utcnow
 from bot.models.outbox import Notification
 from bot.services.businesses import create_business
-from bot.services.catalogue import list_locations, opening_hours
+from bot.services.catalogue import list_locations
 from outbound.jobs import run_dispatch_pass
-from outbound.vocabulary import ChannelChoice, Notice
+from outbound.opening import opening_hours
+from outbound.policy.vocabulary import ChannelChoice, Notice
 from tests.conftest import SMS_FROM, TWILIO_SID
 from tests.web.browser import chromium, log_in
 from tests.web.conftest import add_user

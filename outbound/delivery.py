@@ -2,7 +2,7 @@
 
 Twilio reports delivery through status callbacks that may arrive in any
 order, so a message's status only climbs the ladder of
-`outbound.vocabulary` (a late "sent" never undoes "delivered"). Only an SMS
+`outbound.policy.vocabulary` (a late "sent" never undoes "delivered"). Only an SMS
 that reached `delivered` is billable (R0.5); its notification follows it to
 `delivered` or `failed`. An error 21610 (the recipient sent STOP) records the
 opt-out on that address, whether it comes from the send call or a callback,
@@ -23,17 +23,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from bot.models import AddressKind, Business, ContactAddress, Direction, Message, Notification
+from bot.errors import DomainError
+from bot.models import Business, ContactAddress, Direction, Message, Notification
 from bot.phones import normalise_sender
-from bot.services.errors import DomainError
-from outbound.transports.twilio import OPTED_OUT, SESSION_EXPIRED, describe_error
-from outbound.vocabulary import (
+from outbound.policy.vocabulary import (
+    ADDRESS_KINDS,
     TWILIO_STATUS,
     Channel,
     MessageStatus,
     NotificationStatus,
     advance_status,
 )
+from outbound.transports.twilio import OPTED_OUT, SESSION_EXPIRED, describe_error
 
 # Statuses of an SMS that reached the provider (what /usage calls "sent").
 REACHED_PROVIDER = (
@@ -45,11 +46,6 @@ REACHED_PROVIDER = (
 )
 _DELIVERED = (MessageStatus.DELIVERED, MessageStatus.READ)
 _UNDELIVERED = (MessageStatus.UNDELIVERED, MessageStatus.FAILED)
-_ADDRESS_KINDS = {
-    Channel.SMS: AddressKind.TEL,
-    Channel.WHATSAPP: AddressKind.WHATSAPP,
-    Channel.MESSENGER: AddressKind.MESSENGER,
-}
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 FIRST_YEAR, LAST_YEAR = 1970, 2199  # the months usage is counted for
 
@@ -143,7 +139,7 @@ def record_provider_status(
 
 def record_opt_out(session: Session, message: Message, *, now: datetime) -> ContactAddress | None:
     """Mark the address `message` went to as opted out (keeps an earlier date)."""
-    kind = _ADDRESS_KINDS.get(message.channel)
+    kind = ADDRESS_KINDS.get(message.channel)
     if kind is None:
         return None
     candidates = {message.to_address, normalise_sender(message.to_address)}

@@ -1,12 +1,41 @@
-"""The words the outbound side speaks: channels, triggers, notices, statuses.
+"""The vocabulary every layer shares: record kinds and statuses, channels and the address
+kinds they deliver to, triggers, notices, notification and message states, rebook modes.
 
-These are plain `str` enums with no dependencies, shared by the pure planning
-code, the dispatcher and the database models (which store their values).
+Plain `str` enums with no dependencies: the pure planning code, the reply reader,
+the outbox and the database models (which store their values) all speak them.
 """
 
 from __future__ import annotations
 
 import enum
+
+
+class RecordKind(enum.StrEnum):
+    APPOINTMENT = "appointment"  # a booking in the calendar
+    ORDER = "order"  # a work order (repair); may have no scheduled time
+    INQUIRY = "inquiry"  # a customer's question or request; may have no time
+
+
+class AppointmentStatus(enum.StrEnum):
+    PENDING = "pending"  # requested online, awaiting the business's decision
+    CONFIRMED = "confirmed"  # booked; the normal state of a staff-made appointment
+    REJECTED = "rejected"  # the business declined the request
+    CANCELLED = "cancelled"  # cancelled by the business or the customer
+    COMPLETED = "completed"  # the visit took place
+    NO_SHOW = "no_show"  # the customer did not come
+
+
+# An appointment that still stands: a request counts as a booking.
+BOOKED_APPOINTMENT_STATUSES = frozenset({AppointmentStatus.CONFIRMED, AppointmentStatus.PENDING})
+# An appointment that is over one way or another: nothing more is sent about it.
+CLOSED_APPOINTMENT_STATUSES = frozenset(
+    {
+        AppointmentStatus.CANCELLED,
+        AppointmentStatus.REJECTED,
+        AppointmentStatus.COMPLETED,
+        AppointmentStatus.NO_SHOW,
+    }
+)
 
 
 class Channel(enum.StrEnum):
@@ -16,6 +45,24 @@ class Channel(enum.StrEnum):
     EMAIL = "email"
     WHATSAPP = "whatsapp"
     MESSENGER = "messenger"
+
+
+class AddressKind(enum.StrEnum):
+    """What a stored contact address is; opt-outs are kept per address."""
+
+    TEL = "tel"  # SMS to an E.164 number
+    WHATSAPP = "whatsapp"  # WhatsApp on an E.164 number
+    MESSENGER = "messenger"  # Facebook Messenger page-scoped id
+
+
+# The kind of contact address each messaging channel delivers to (email has none).
+ADDRESS_KINDS = {
+    Channel.SMS: AddressKind.TEL,
+    Channel.WHATSAPP: AddressKind.WHATSAPP,
+    Channel.MESSENGER: AddressKind.MESSENGER,
+}
+# The channel a kind of address is written to on.
+ADDRESS_CHANNELS = {kind: channel for channel, kind in ADDRESS_KINDS.items()}
 
 
 class ChannelChoice(enum.StrEnum):
@@ -58,6 +105,13 @@ class Notice(enum.StrEnum):
     NEW_BOOKING_FOR_BUSINESS = "new_booking_for_business"
     REBOOK = "rebook"
     ORDER_STATUS = "order_status"
+
+
+class RebookMode(enum.StrEnum):
+    """How a rebook rule counts its days."""
+
+    AFTER_VISIT = "after_visit"  # N days after the last visit
+    PREDICTED = "predicted"  # N days before the customer is "at risk"
 
 
 class NotificationStatus(enum.StrEnum):

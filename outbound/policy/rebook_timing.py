@@ -39,6 +39,8 @@ from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
+from outbound.policy.vocabulary import BOOKED_APPOINTMENT_STATUSES, AppointmentStatus, RebookMode
+
 DEFAULT_SEND_TIME = time(10, 0)  # a rule that names no time of day sends at 10:00 local
 MISSED_GRACE = timedelta(days=2)
 PATTERN_MIN_VISITS = 3  # R2.6: from 3 visits on, the customer's own pattern
@@ -49,13 +51,8 @@ PATTERN_MAX_DAYS = 365  # away a year: at risk, however rarely the customer come
 _LOCAL_DAY_SLACK = timedelta(days=2)
 KEY_PREFIX = "rebook:"
 
-VISIT_STATUSES = frozenset({"completed", "confirmed"})
-BOOKED_STATUSES = frozenset({"confirmed", "pending"})  # a request counts as a booking
-
-
-class RebookMode(enum.StrEnum):
-    AFTER_VISIT = "after_visit"  # N days after the last visit
-    PREDICTED = "predicted"  # N days before the customer is "at risk" (R2.6)
+# A past appointment counts as a visit unless it was called off or missed.
+VISIT_STATUSES = frozenset({AppointmentStatus.COMPLETED, AppointmentStatus.CONFIRMED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +122,9 @@ def is_visit(booking: Booking, now: datetime) -> bool:
 def is_future_booking(booking: Booking, now: datetime) -> bool:
     """Whether the appointment is still ahead as of `now` and on (or requested)."""
     return (
-        booking.status in BOOKED_STATUSES and booking.starts_at > now and not is_visit(booking, now)
+        booking.status in BOOKED_APPOINTMENT_STATUSES
+        and booking.starts_at > now
+        and not is_visit(booking, now)
     )
 
 

@@ -1,9 +1,10 @@
 """The `rq cron` configuration: the dispatcher tick every few seconds, the inbox's
 snooze alarm every half minute, the rebook scan every few minutes.
 
-The Procfile's clock runs `rq cron outbound.cron --url $REDIS_URL`; RQ's own
-scheduler imports this module and enqueues `outbound.jobs.dispatch_tick` and
-`outbound.jobs.plan_rebook` on the dispatch queue, and the workers run them.
+The Procfile's clock runs `rq cron bot.clock --url $REDIS_URL`; RQ's own
+scheduler imports this module and enqueues `outbound.jobs.dispatch_tick`,
+`outbound.jobs.plan_rebook` and `bot.inbox_alarm.wake_snoozed` on the dispatch
+queue, and the workers run them.
 Registering only records the functions; nothing here touches Redis or builds
 the app.
 """
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 from rq import cron
 
-from outbound.jobs import dispatch_tick, plan_rebook, wake_snoozed
+from bot.inbox_alarm import wake_snoozed
+from outbound.jobs import dispatch_tick, plan_rebook
 from outbound.queueing import DISPATCH_QUEUE
 
 DISPATCH_INTERVAL_SECONDS = 5

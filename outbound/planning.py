@@ -1,7 +1,7 @@
 """Plan the notices a record change causes, as outbox rows, in the caller's transaction.
 
 This is the glue between the domain (rows) and the pure planner in
-`outbound.planner`: it gathers the facts, asks the planner, and stores what
+`outbound.policy.planner`: it gathers the facts, asks the planner, and stores what
 comes back. A notice planned twice (same idempotency key) is stored once.
 """
 
@@ -23,9 +23,9 @@ from bot.models import (
     Record,
     RecordSource,
 )
-from bot.services.catalogue import location_for_record, opening_hours
-from outbound.channels import ContactFacts
-from outbound.planner import (
+from outbound.opening import location_for_record, opening_hours
+from outbound.policy.channels import ContactFacts
+from outbound.policy.planner import (
     PRIVACY_HOLD,
     EventKind,
     PlannedNotice,
@@ -36,7 +36,11 @@ from outbound.planner import (
     reminder_key_prefix,
     reminder_marker,
 )
-from outbound.vocabulary import MessageStatus, NotificationStatus
+from outbound.policy.vocabulary import (
+    CLOSED_APPOINTMENT_STATUSES,
+    MessageStatus,
+    NotificationStatus,
+)
 
 
 def contact_facts(business: Business, customer: Customer) -> ContactFacts:
@@ -245,7 +249,7 @@ def withdraw_notifications(session: Session, condition, reason: str) -> int:
 def withdraw_stale_reminders(session: Session, record: Record) -> None:
     """Cancel reminders still waiting for a start the record no longer has, or for a
     record that is closed; the job checks again at send time, this keeps the list honest."""
-    closed = record.status in ("cancelled", "rejected", "completed", "no_show")
+    closed = record.status in CLOSED_APPOINTMENT_STATUSES
     reason = (
         f"appointment is {record.status}" if closed else "appointment was moved to another time"
     )

@@ -20,11 +20,13 @@ from datetime import datetime, timedelta
 
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
+from outbound.policy.vocabulary import BOOKED_APPOINTMENT_STATUSES
+
 # Long enough for an appointment booked far ahead; the cancel window and the
 # record's status limit what an old link can still do anyway.
 LINK_MAX_AGE = timedelta(days=400)
 # Appointment statuses a customer can still call off.
-CANCELLABLE_STATUSES = frozenset({"confirmed", "pending"})
+CANCELLABLE_STATUSES = BOOKED_APPOINTMENT_STATUSES
 
 
 class LinkPurpose(enum.StrEnum):
