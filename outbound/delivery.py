@@ -126,6 +126,7 @@ def record_provider_status(
     if new_status == message.status:
         return False
     message.status = new_status
+    message.next_attempt_at = None  # the provider has it: no try is pending any more
     if new_status in _DELIVERED:
         message.delivered_at = message.delivered_at or now
         message.billable = message.channel == Channel.SMS  # R0.5

@@ -102,9 +102,9 @@ def stale_queued_messages(
     These are bot replies and staff messages (not notices: the notification's
     row brings those back) that were never tried `older_than` after they were
     stored, so their job may have been lost (Redis flushed or down at enqueue
-    time), or whose hold (`sent_at`, see `outbound.sending`) has passed: a next
-    try or a paced turn is due, or the worker that held it died. The caller
-    enqueues their job unless RQ still has it waiting.
+    time), or whose hold (`next_attempt_at`, see `outbound.sending`) has
+    passed: a next try or a paced turn is due, or the worker that held it died.
+    The caller enqueues their job unless RQ still has it waiting.
     """
     carried_by_notification = exists().where(Notification.message_id == Message.id)
     return list(
@@ -114,8 +114,8 @@ def stale_queued_messages(
                 Message.direction == Direction.OUTBOUND,
                 Message.status == MessageStatus.QUEUED,
                 or_(
-                    and_(Message.sent_at.is_(None), Message.created_at < now - older_than),
-                    Message.sent_at <= now,
+                    and_(Message.next_attempt_at.is_(None), Message.created_at < now - older_than),
+                    Message.next_attempt_at <= now,
                 ),
                 ~carried_by_notification,
             )

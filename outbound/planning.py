@@ -240,7 +240,9 @@ def withdraw_notifications(session: Session, condition, reason: str) -> int:
     session.execute(
         update(Message)
         .where(Message.id.in_(stored), Message.status == MessageStatus.QUEUED)
-        .values(status=MessageStatus.FAILED, error_message=f"not sent: {reason}")
+        .values(
+            status=MessageStatus.FAILED, next_attempt_at=None, error_message=f"not sent: {reason}"
+        )
         .execution_options(synchronize_session=False)
     )
     return len(withdrawn)

@@ -15,19 +15,19 @@ now + the longer of its backoff and the provider's Retry-After, and the reason
 the dispatcher claims the row again once it is due. So no retry comes before
 Twilio asked, and a retry survives losing Redis. The job itself ends without
 an error, but nothing is swallowed: the row's reason, which `/notifications`
-shows, says what failed and when the next try is. A queued message
-(a bot reply, a staff message) is held the same way: while it is `queued`, its
-`sent_at` is the moment before which no attempt may start (the running
+shows, says what failed and when the next try is. A queued message (a bot
+reply, a staff message) is held the same way: while it is `queued`, its
+`next_attempt_at` is the moment before which no attempt may start (the running
 attempt's lease, the next try, or its paced turn), and the dispatcher's sweep
-sends it again from then on. A notification gets MAX_ATTEMPTS attempts, a
-message MESSAGE_RETRY_WINDOW from when it was written (a reply is only worth
-sending while the conversation is fresh); then, or at once for a permanent
-failure (21211, 21614, 21610, 30007, any other 4xx), the row fails with the
-reason, and 21610 also records the opt-out, so nothing is tried at that
-address again. Before each SMS or WhatsApp send the message takes its
-segments from its sender's pacing bucket (`outbound.pacing`); when there are
-none left the row is put back until its turn in the same way, and that wait
-is not counted as an attempt.
+sends it again from then on; its `sent_at` is set only when the provider takes
+it. A notification gets MAX_ATTEMPTS attempts, a message MESSAGE_RETRY_WINDOW
+from when it was written (a reply is only worth sending while the conversation
+is fresh); then, or at once for a permanent failure (21211, 21614, 21610,
+30007, any other 4xx), the row fails with the reason, and 21610 also records
+the opt-out, so nothing is tried at that address again. Before each SMS or
+WhatsApp send the message takes its segments from its sender's pacing bucket
+(`outbound.pacing`); when there are none left the row is put back until its
+turn in the same way, and that wait is not counted as an attempt.
 
 Claims are conditional updates, so a job that runs twice, or twice at once,
 sends once. Twilio's Messages API has no idempotency key, though, so a
@@ -198,8 +198,8 @@ def send_message_now(
     Returns the message's resulting status, or its current one when it is not
     queued, waits for a later try, or another worker is sending it. After a
     transient failure or while its sender is paced it stays `queued`, held
-    (`sent_at`) until its next try; after MESSAGE_RETRY_WINDOW a transient
-    failure fails it. Raises nothing for the provider's answers.
+    (`next_attempt_at`) until its next try; after MESSAGE_RETRY_WINDOW a
+    transient failure fails it. Raises nothing for the provider's answers.
     """
     claimed = session.execute(
         update(Message)
@@ -207,9 +207,9 @@ def send_message_now(
             Message.id == message_id,
             Message.direction == Direction.OUTBOUND,
             Message.status == MessageStatus.QUEUED,
-            or_(Message.sent_at.is_(None), Message.sent_at <= now),
+            or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
         )
-        .values(sent_at=now + send_lease(config))
+        .values(next_attempt_at=now + send_lease(config))
         .execution_options(synchronize_session=False)
     ).rowcount
     session.commit()
@@ -293,7 +293,7 @@ def _put_back(
 
 
 def _hold(session: Session, message: Message, until: datetime, config: Mapping[str, Any]) -> None:
-    message.sent_at = until
+    message.next_attempt_at = until
     wake_dispatcher(session, config["REDIS_URL"], until)
 
 
@@ -444,6 +444,7 @@ def _record_result(session: Session, message: Message, result: SendResult, now: 
     session.refresh(message)
     message.provider_sid = result.provider_sid
     message.sent_at = now
+    message.next_attempt_at = None
     if message.status == MessageStatus.QUEUED:
         message.error_code = message.error_message = None  # a note of an earlier failed try
     if result.segments and message.channel == Channel.SMS:
@@ -482,6 +483,7 @@ def _linked_message(session: Session, notification: Notification) -> Message | N
 
 def _fail_message(message: Message, code: str | None, reason: str) -> None:
     message.status = MessageStatus.FAILED
+    message.next_attempt_at = None
     message.error_code = code
     message.error_message = reason
 

@@ -9,7 +9,16 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -69,6 +78,8 @@ class Conversation(Base):
 
 class Message(Base):
     __tablename__ = "message"
+    # The dispatcher's sweep: queued messages whose next try is due.
+    __table_args__ = (Index("ix_message_status_next_attempt_at", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     business_id: Mapped[int] = mapped_column(ForeignKey("business.id"), index=True)
@@ -97,7 +108,12 @@ class Message(Base):
     # A private note staff keep in the conversation: never sent, never billed.
     note: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # When it was handed to the provider; None until then.
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While an outbound message is queued: the moment before which no attempt may
+    # start (a running attempt's lease, the next try, or its paced turn). None
+    # once it is sent or failed, and while it waits for its first try.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

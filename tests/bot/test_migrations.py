@@ -188,3 +188,54 @@ def test_no_migration_imports_the_application():
             found += [f"{path.name}: {n}" for n in names if n.partition(".")[0] in ours]
     assert len(list(versions.glob("*.py"))) >= 7
     assert found == []
+
+
+def test_0008_moves_a_queued_message_s_hold_from_sent_at_to_next_attempt_at(app_config, tmp_path):
+    # Before 0008 a queued message kept its next try in sent_at; a sent one keeps its sent_at.
+    from sqlalchemy import text
+
+    held, taken = "2026-12-05 09:00:30", "2026-12-05 08:59:00"
+    url = f"sqlite:///{tmp_path / 'holds.sqlite3'}"
+    app = create_app({**app_config, "DATABASE_URL": url})
+    with app.app_context():
+        upgrade(revision="0007")
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO business (id, name, timezone, locale, phone_region, sms_enabled,"
+                    " sms_confirmation_always, created_at) VALUES (1, 'Salon', 'Europe/Berlin',"
+                    " 'de', 'DE', 1, 0, '2026-11-25 10:00:00')"
+                )
+            )
+            for message_id, status, sent_at in (
+                (1, "queued", held),  # waiting for its next try
+                (2, "accepted", taken),  # Twilio took it
+                (3, "queued", None),  # waiting for its first try
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO message (id, business_id, direction, channel, from_address,"
+                        " to_address, body, segments, status, billable, author, note,"
+                        " created_at, sent_at) VALUES (:id, 1, 'outbound', 'sms', '+4930123',"
+                        " '+4915112345678', 'Danke!', 1, :status, 0, 'bot', 0,"
+                        " '2026-12-05 08:58:00', :sent_at)"
+                    ),
+                    {"id": message_id, "status": status, "sent_at": sent_at},
+                )
+        engine.dispose()
+        upgrade()
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            upgraded = connection.execute(
+                text("SELECT id, sent_at, next_attempt_at FROM message ORDER BY id")
+            ).all()
+        engine.dispose()
+        downgrade(revision="0007")
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            downgraded = connection.execute(text("SELECT id, sent_at FROM message ORDER BY id"))
+            downgraded = downgraded.all()
+        engine.dispose()
+    assert [tuple(row) for row in upgraded] == [(1, None, held), (2, taken, None), (3, None, None)]
+    assert [tuple(row) for row in downgraded] == [(1, held), (2, taken), (3, None)]

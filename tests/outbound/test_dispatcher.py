@@ -247,7 +247,7 @@ def test_a_held_message_is_found_once_its_hold_has_passed(db, business, customer
     customer = customer_factory()
     held = queue_sms(db.session, business, customer, "Gleich", Author.BOT)
     fresh = queue_sms(db.session, business, customer, "Neu", Author.BOT)
-    held.sent_at = now + timedelta(seconds=30)  # waits for its next try
+    held.next_attempt_at = now + timedelta(seconds=30)  # waits for its next try
     db.session.commit()
 
     assert stale_queued_messages(db.session, now=now) == []

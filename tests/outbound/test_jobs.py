@@ -583,6 +583,7 @@ def test_a_queued_reply_is_sent_once(db, business, customer_factory, fake_twilio
     db.session.refresh(reply)
     assert (reply.status, reply.provider_sid) == (MessageStatus.ACCEPTED, sms.sid)
     assert reply.sent_at is not None
+    assert reply.next_attempt_at is None  # nothing left to try
     assert send_message(reply.id) == "accepted"
     assert len(fake_twilio.messages) == 1
 
@@ -633,13 +634,14 @@ def test_a_reply_that_fails_transiently_is_held_and_sent_by_a_later_tick(
 
     db.session.refresh(reply)
     assert reply.status == MessageStatus.QUEUED
-    assert reply.sent_at >= before + timedelta(seconds=45)  # held until Twilio's time
+    assert reply.next_attempt_at >= before + timedelta(seconds=45)  # held until Twilio's time
+    assert reply.sent_at is None  # Twilio has not taken it
     assert reply.error_message.startswith("sending failed (Twilio is busy or failing (HTTP 429)")
     assert send_message(reply.id) == "queued"  # a stray job cannot take it early
     assert dispatch_tick() == 0
     assert fake_twilio.requests_seen == 1
 
-    reply.sent_at = utcnow() - timedelta(seconds=1)  # its time has come
+    reply.next_attempt_at = utcnow() - timedelta(seconds=1)  # its time has come
     db.session.commit()
     assert dispatch_tick() == 1
     work()
@@ -674,6 +676,7 @@ def test_a_reply_still_failing_after_the_retry_window_is_failed(
     assert outcome == "failed"
     db.session.refresh(reply)
     assert reply.error_message.startswith("gave up after 30 minutes: Twilio is busy")
+    assert (reply.sent_at, reply.next_attempt_at) == (None, None)  # never sent, never tried again
 
 
 def test_a_message_waits_longer_the_older_it_is(db, business, customer_factory, fake_twilio):
@@ -686,7 +689,7 @@ def test_a_message_waits_longer_the_older_it_is(db, business, customer_factory, 
         moment = reply.created_at + age
         send_message_now(db.session, reply.id, now=moment, config=current_app.config)
         db.session.refresh(reply)
-        waits.append((reply.sent_at - moment).total_seconds())
+        waits.append((reply.next_attempt_at - moment).total_seconds())
 
     assert waits == [10, 40, 900]
 

@@ -253,7 +253,7 @@ def test_a_staff_message_without_a_token_is_held_then_sent(
     db.session.refresh(second)
     assert first.status == MessageStatus.ACCEPTED
     assert second.status == MessageStatus.QUEUED
-    assert second.sent_at > utcnow()  # held until its turn
+    assert second.next_attempt_at > utcnow()  # held until its turn
     assert send_message(second.id) == "queued"  # not before
 
     deadline = time.monotonic() + 10
