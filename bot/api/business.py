@@ -20,6 +20,7 @@ from bot.api.base import resource_blueprint
 from bot.api.fields import EmailAddress, InputSchema, Line, Mailbox, StrictBoolean, WebAddress
 from bot.extensions import db
 from bot.services.businesses import update_settings
+from bot.services.commands import SettingsChanges
 from outbound.rendering import SUPPORTED_LOCALES
 
 bp = resource_blueprint(
@@ -123,7 +124,7 @@ class BusinessResource(MethodView):
         update_settings(
             db.session,
             business,
-            changes,
+            SettingsChanges.from_fields(changes),
             allow_private_webhook_urls=current_app.config["ALLOW_PRIVATE_WEBHOOK_URLS"],
         )
         db.session.commit()

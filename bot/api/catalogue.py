@@ -27,6 +27,7 @@ from bot.api.fields import (
 )
 from bot.extensions import db
 from bot.services import catalogue
+from bot.services.commands import LocationChanges, ServiceChanges, StaffChanges
 
 locations_bp = resource_blueprint(
     "locations", __name__, "/locations", "Where appointments take place, with working hours."
@@ -127,7 +128,9 @@ class Locations(MethodView):
     @locations_bp.response(201, LocationSchema)
     def post(self, data):
         """Create a location."""
-        location = catalogue.create_location(db.session, current_business(), data)
+        location = catalogue.create_location(
+            db.session, current_business(), LocationChanges.from_fields(data)
+        )
         db.session.commit()
         return location
 
@@ -147,7 +150,9 @@ class LocationById(MethodView):
         """Change a location; working_hours, when given, replaces every range."""
         business = current_business()
         location = catalogue.get_location(db.session, business, row_id)
-        catalogue.update_location(db.session, business, location, changes)
+        catalogue.update_location(
+            db.session, business, location, LocationChanges.from_fields(changes)
+        )
         db.session.commit()
         return location
 
@@ -168,7 +173,9 @@ class Staff(MethodView):
     @staff_bp.response(201, StaffSchema)
     def post(self, data):
         """Create a staff member."""
-        member = catalogue.create_staff_member(db.session, current_business(), data)
+        member = catalogue.create_staff_member(
+            db.session, current_business(), StaffChanges.from_fields(data)
+        )
         db.session.commit()
         return member
 
@@ -188,7 +195,9 @@ class StaffById(MethodView):
         """Rename a staff member or mark them inactive."""
         business = current_business()
         member = catalogue.get_staff_member(db.session, business, row_id)
-        catalogue.update_staff_member(db.session, business, member, changes)
+        catalogue.update_staff_member(
+            db.session, business, member, StaffChanges.from_fields(changes)
+        )
         db.session.commit()
         return member
 
@@ -209,7 +218,9 @@ class Services(MethodView):
     @services_bp.response(201, ServiceSchema)
     def post(self, data):
         """Create a service."""
-        service = catalogue.create_service(db.session, current_business(), data)
+        service = catalogue.create_service(
+            db.session, current_business(), ServiceChanges.from_fields(data)
+        )
         db.session.commit()
         return service
 
@@ -229,6 +240,6 @@ class ServiceById(MethodView):
         """Change a service."""
         business = current_business()
         service = catalogue.get_service(db.session, business, row_id)
-        catalogue.update_service(db.session, business, service, changes)
+        catalogue.update_service(db.session, business, service, ServiceChanges.from_fields(changes))
         db.session.commit()
         return service

@@ -29,6 +29,7 @@ from bot.api.fields import (
 from bot.extensions import db
 from bot.models import AddressKind, Customer
 from bot.phones import InvalidPhoneNumber, PhoneNumber, parse_phone
+from bot.services.commands import CustomerChanges
 from bot.services.customers import create_customer, get_customer, update_customer
 from bot.services.errors import DomainError
 from outbound.rendering import SUPPORTED_LOCALES
@@ -179,7 +180,9 @@ class Customers(MethodView):
     @bp.response(201, CustomerSchema)
     def post(self, data):
         """Create a customer."""
-        customer = create_customer(db.session, current_business(), data)
+        customer = create_customer(
+            db.session, current_business(), CustomerChanges.from_fields(data)
+        )
         db.session.commit()
         return customer
 
@@ -199,6 +202,6 @@ class CustomerById(MethodView):
         """Change a customer; fields left out stay as they are, null clears a field."""
         business = current_business()
         customer = get_customer(db.session, business, customer_id)
-        update_customer(db.session, business, customer, changes)
+        update_customer(db.session, business, customer, CustomerChanges.from_fields(changes))
         db.session.commit()
         return customer

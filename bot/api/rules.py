@@ -37,6 +37,7 @@ from bot.api.fields import (
 from bot.extensions import db
 from bot.models import NotificationRule, RecordKind
 from bot.services import rules
+from bot.services.commands import RuleChanges
 from bot.services.rules import (
     MAX_DELAY_MINUTES,
     MAX_OFFSET_MINUTES,
@@ -215,7 +216,7 @@ class Rules(MethodView):
     @bp.response(201, RuleSchema)
     def post(self, data):
         """Create a rule."""
-        rule = rules.create_rule(db.session, current_business(), data)
+        rule = rules.create_rule(db.session, current_business(), RuleChanges.from_fields(data))
         db.session.commit()
         return rule
 
@@ -258,7 +259,7 @@ class RuleById(MethodView):
         """Change a rule; notices it already planned stay as they were planned."""
         business = current_business()
         rule = rules.get_rule(db.session, business, rule_id)
-        rules.update_rule(db.session, business, rule, changes)
+        rules.update_rule(db.session, business, rule, RuleChanges.from_fields(changes))
         db.session.commit()
         return rule
 

@@ -21,6 +21,7 @@ from bot.api.fields import MAX_ID, Count, InputSchema, Line, ListQuery, items_sc
 from bot.extensions import db
 from bot.models import RecordStatusDefinition
 from bot.services import statuses
+from bot.services.commands import NewStatus, StatusChanges
 from bot.services.statuses import CODE_MAX_LENGTH, DEFINABLE_KINDS
 
 bp = resource_blueprint(
@@ -86,7 +87,9 @@ class Statuses(MethodView):
     @bp.alt_response(409, response="CONFLICT")
     def post(self, data):
         """Define a status for work orders or inquiries."""
-        definition = statuses.create_status(db.session, current_business(), data)
+        definition = statuses.create_status(
+            db.session, current_business(), NewStatus.from_fields(data)
+        )
         db.session.commit()
         return definition
 
@@ -106,7 +109,7 @@ class StatusById(MethodView):
         """Change a status's label or position; its code stays."""
         business = current_business()
         definition = statuses.get_status(db.session, business, status_id)
-        statuses.update_status(db.session, business, definition, changes)
+        statuses.update_status(db.session, business, definition, StatusChanges.from_fields(changes))
         db.session.commit()
         return definition
 

@@ -28,6 +28,7 @@ from bot.api.fields import MAX_ID, Id, InputSchema, Line, ListQuery, Text, items
 from bot.extensions import db
 from bot.models import Template, utcnow
 from bot.services import templates, texts
+from bot.services.commands import NewTemplate, TemplateChanges
 from bot.services.texts import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH, TEMPLATE_CHANNELS
 from outbound.rendering import SUPPORTED_LOCALES, resolve_locale
 
@@ -174,7 +175,9 @@ class Templates(MethodView):
     @bp.alt_response(409, response="CONFLICT")
     def post(self, data):
         """Create a template; its text is checked with placeholder data first."""
-        template = templates.create_template(db.session, current_business(), data, now=utcnow())
+        template = templates.create_template(
+            db.session, current_business(), NewTemplate.from_fields(data), now=utcnow()
+        )
         db.session.commit()
         return template
 
@@ -219,7 +222,9 @@ class TemplateById(MethodView):
         """Change a template's body, subject or WhatsApp content; the new text is checked first."""
         business = current_business()
         template = templates.get_template(db.session, business, template_id)
-        templates.update_template(db.session, business, template, changes, now=utcnow())
+        templates.update_template(
+            db.session, business, template, TemplateChanges.from_fields(changes), now=utcnow()
+        )
         db.session.commit()
         return template
 

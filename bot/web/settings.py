@@ -33,6 +33,7 @@ from wtforms.widgets import NumberInput
 from bot.extensions import db
 from bot.models import Business
 from bot.services import businesses as service
+from bot.services.commands import SettingsChanges
 from bot.services.errors import DomainError, NotFound
 from bot.web.language import LANGUAGE_NAMES, LANGUAGES
 from bot.web.roles import owner_required
@@ -226,7 +227,7 @@ def _save(form: FlaskForm, values: dict) -> bool:
         service.update_settings(
             db.session,
             business,
-            changes,
+            SettingsChanges.from_fields(changes),
             allow_private_webhook_urls=current_app.config["ALLOW_PRIVATE_WEBHOOK_URLS"],
         )
         db.session.commit()
