@@ -18,8 +18,9 @@ from bot.api.fields import (
     MAX_ID,
     ClockTime,
     Count,
+    DomainCount,
+    DomainLine,
     InputSchema,
-    Line,
     ShortText,
     StrictBoolean,
     Text,
@@ -27,6 +28,7 @@ from bot.api.fields import (
 )
 from bot.extensions import db
 from bot.services import catalogue
+from bot.services.catalogue import MAX_DURATION_MINUTES, MAX_NAME_LENGTH, MAX_REBOOK_INTERVAL_DAYS
 from bot.services.commands import LocationChanges, ServiceChanges, StaffChanges
 
 locations_bp = resource_blueprint(
@@ -63,7 +65,9 @@ class LocationSchema(ma.Schema):
 
 
 class LocationInputSchema(InputSchema):
-    name = Line(validate=Length(1, 200))
+    # Types for the document; names, durations and intervals are checked by
+    # `bot.services.catalogue`, for the pages and the API alike.
+    name = DomainLine(1, MAX_NAME_LENGTH)
     address = Text(allow_none=True, validate=Length(max=1000))
     working_hours = fields.List(
         fields.Nested(WorkingHoursInputSchema),
@@ -73,7 +77,7 @@ class LocationInputSchema(InputSchema):
 
 
 class LocationCreateSchema(LocationInputSchema):
-    name = Line(required=True, validate=Length(1, 200))
+    name = DomainLine(1, MAX_NAME_LENGTH, required=True)
 
 
 class StaffSchema(ma.Schema):
@@ -83,12 +87,12 @@ class StaffSchema(ma.Schema):
 
 
 class StaffInputSchema(InputSchema):
-    name = Line(validate=Length(1, 200))
+    name = DomainLine(1, MAX_NAME_LENGTH)
     active = StrictBoolean()
 
 
 class StaffCreateSchema(StaffInputSchema):
-    name = Line(required=True, validate=Length(1, 200))
+    name = DomainLine(1, MAX_NAME_LENGTH, required=True)
 
 
 class ServiceSchema(ma.Schema):
@@ -102,14 +106,14 @@ class ServiceSchema(ma.Schema):
 
 
 class ServiceInputSchema(InputSchema):
-    name = Line(validate=Length(1, 200))
+    name = DomainLine(1, MAX_NAME_LENGTH)
     category = ShortText(allow_none=True)
-    duration_minutes = Count(1, 24 * 60)
-    rebook_interval_days = Count(1, 3650, allow_none=True)
+    duration_minutes = DomainCount(1, MAX_DURATION_MINUTES)
+    rebook_interval_days = DomainCount(1, MAX_REBOOK_INTERVAL_DAYS, allow_none=True)
 
 
 class ServiceCreateSchema(ServiceInputSchema):
-    name = Line(required=True, validate=Length(1, 200))
+    name = DomainLine(1, MAX_NAME_LENGTH, required=True)
 
 
 # --- locations ---------------------------------------------------------------

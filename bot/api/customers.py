@@ -12,13 +12,14 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import fields
-from marshmallow.validate import Length, OneOf
+from marshmallow.validate import Length
 from sqlalchemy import select
 
 from bot.api.auth import current_business
 from bot.api.base import list_response, resource_blueprint, where_equal
 from bot.api.fields import (
     MAX_ID,
+    DomainChoice,
     EmailAddress,
     InputSchema,
     ListQuery,
@@ -109,9 +110,9 @@ class CustomerInputSchema(InputSchema):
     )
     sms_consent = StrictBoolean()
     email_consent = StrictBoolean()
-    locale = fields.String(
+    locale = DomainChoice(
+        SUPPORTED_LOCALES,
         allow_none=True,
-        validate=OneOf(SUPPORTED_LOCALES),
         metadata={
             "description": "Set by staff: kept, though the bot answers each text in the"
             " language it is written in. null: the bot keeps the language the customer"

@@ -52,6 +52,7 @@ SHOWN_URL_SETTINGS = ("booking_url", "privacy_url")
 PRIVATE_URL_HINT = "set ALLOW_PRIVATE_WEBHOOK_URLS for private endpoints"
 MAX_NAME_LENGTH = 200
 MAX_CANCELLATION_WINDOW_HOURS = 24 * 366
+MAX_TIMEZONE_LENGTH = 64  # the width of Business.timezone
 MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 
 
@@ -316,6 +317,8 @@ def _check_name(value: Any, field: str) -> None:
 
 def _check_timezone(name: str) -> None:
     try:
+        if not isinstance(name, str) or len(name) > MAX_TIMEZONE_LENGTH:
+            raise ValueError("not a zone name")  # longer than any; the file system refuses it
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise DomainError(f"{name!r} is not a known time zone", field="timezone") from error

@@ -24,6 +24,9 @@ from bot.services.commands import UNSET, LocationChanges, ServiceChanges, StaffC
 from bot.services.errors import DomainError, refuse_problem
 from bot.services.lookup import owned_row
 
+MAX_NAME_LENGTH = 200
+MAX_DURATION_MINUTES = 24 * 60
+MAX_REBOOK_INTERVAL_DAYS = 3650
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -193,12 +196,17 @@ def update_service(
         if field == "name":
             service.name = _name(value)
         elif field == "duration_minutes":
-            if value is None or not 1 <= value <= 24 * 60:
-                raise DomainError("duration_minutes must be between 1 and 1440", field=field)
+            if value is None or not 1 <= value <= MAX_DURATION_MINUTES:
+                raise DomainError(
+                    f"duration_minutes must be between 1 and {MAX_DURATION_MINUTES}", field=field
+                )
             service.duration_minutes = value
         elif field == "rebook_interval_days":
-            if value is not None and not 1 <= value <= 3650:
-                raise DomainError("rebook_interval_days must be between 1 and 3650", field=field)
+            if value is not None and not 1 <= value <= MAX_REBOOK_INTERVAL_DAYS:
+                raise DomainError(
+                    f"rebook_interval_days must be between 1 and {MAX_REBOOK_INTERVAL_DAYS}",
+                    field=field,
+                )
             service.rebook_interval_days = value
         else:
             service.category = _line("category", value) if value is not None else None
@@ -238,4 +246,10 @@ def _name(value: str | None) -> str:
     name = _line("name", value or "").strip()
     if not name:
         raise DomainError("the name cannot be empty", field="name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise DomainError(
+            f"the name may have at most {MAX_NAME_LENGTH} characters",
+            field="name",
+            params={"limit": MAX_NAME_LENGTH},
+        )
     return name

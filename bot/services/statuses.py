@@ -187,7 +187,11 @@ def _definable_kind(value: Any) -> RecordKind:
             "appointments have fixed statuses; define statuses for orders or inquiries",
             field="kind",
         )
-    raise DomainError("kind must be order or inquiry", code="required", field="kind")
+    raise DomainError(
+        "kind must be order or inquiry",
+        code="required" if value is None else "invalid",
+        field="kind",
+    )
 
 
 def _label(value: Any) -> str:
