@@ -37,7 +37,7 @@ from bot.services.businesses import (
     update_settings,
 )
 from bot.services.commands import SettingsChanges
-from outbound.rendering import SUPPORTED_LOCALES
+from outbound.policy.rendering import SUPPORTED_LOCALES
 
 bp = resource_blueprint(
     "business", __name__, "/business", "The settings of the business the API key belongs to."

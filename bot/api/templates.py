@@ -41,7 +41,7 @@ from bot.services import templates, texts
 from bot.services.commands import NewTemplate, TemplateChanges
 from bot.services.templates import MAX_NAME_LENGTH
 from bot.services.texts import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH, TEMPLATE_CHANNELS
-from outbound.rendering import SUPPORTED_LOCALES, resolve_locale
+from outbound.policy.rendering import SUPPORTED_LOCALES, resolve_locale
 
 bp = resource_blueprint(
     "templates",

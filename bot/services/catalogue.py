@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.errors import DomainError, refuse_problem
 from bot.models import Business, Location, Service, StaffMember, WorkingHours
 from bot.safe_values import line_problem
 from bot.services.commands import UNSET, LocationChanges, ServiceChanges, StaffChanges
-from bot.services.errors import DomainError, refuse_problem
 from bot.services.lookup import owned_row
 
 MAX_NAME_LENGTH = 200

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, time
 from typing import Any, ClassVar, Self, TypeVar
 
-from bot.services.errors import DomainError
+from bot.errors import DomainError
 
 
 class Unset(enum.Enum):

@@ -17,7 +17,6 @@ from bot.models import Location, Notification, Service, StaffMember, Template
 from bot.services.commands import RecordChanges
 from bot.services.records import update_record
 from outbound.jobs import dispatch_tick
-from outbound.links import LinkPurpose, read_token
 from outbound.notices import (
     attachments_for,
     notice_context,
@@ -25,9 +24,10 @@ from outbound.notices import (
     render_notice,
     reply_address,
 )
+from outbound.policy.links import LinkPurpose, read_token
+from outbound.policy.vocabulary import Channel, Notice
 from outbound.transports import Outgoing
 from outbound.transports.smtp import SmtpTransport
-from outbound.vocabulary import Channel, Notice
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SALON_FROM = "Salon Sonnenschein <termine@salon.example>"

@@ -6,6 +6,7 @@ from datetime import time
 
 import pytest
 
+from bot.errors import DomainError, NotFound
 from bot.services.catalogue import (
     checked_working_hours,
     create_location,
@@ -14,7 +15,6 @@ from bot.services.catalogue import (
     list_locations,
 )
 from bot.services.commands import LocationChanges, ServiceChanges
-from bot.services.errors import DomainError, NotFound
 
 
 def _range(weekday, opens, closes):

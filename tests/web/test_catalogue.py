@@ -11,6 +11,7 @@ from datetime import time
 import pytest
 from sqlalchemy import event, select
 
+from bot.errors import DomainError
 from bot.models import Location, RecordStatusDefinition, Service, StaffMember, UserRole
 from bot.services import catalogue, statuses
 from bot.services.commands import (
@@ -21,7 +22,6 @@ from bot.services.commands import (
     ServiceChanges,
     StaffChanges,
 )
-from bot.services.errors import DomainError
 from bot.services.records import create_record
 from bot.services.rules import create_rule
 from tests.web.conftest import STAFF_PASSWORD, add_user

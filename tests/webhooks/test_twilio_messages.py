@@ -21,7 +21,7 @@ from bot.models import (
     ProcessedWebhook,
     Record,
 )
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.policy.vocabulary import Channel, MessageStatus
 from tests.conftest import SMS_FROM
 from tests.webhooks.conftest import CUSTOMER_PHONE, MESSAGES_PATH, inbound_form, sign
 
