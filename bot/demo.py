@@ -37,6 +37,7 @@ from bot.models import (
     utcnow,
 )
 from bot.services.businesses import create_api_key, create_business
+from bot.services.commands import CustomerChanges, RecordChanges
 from bot.services.customers import create_customer
 from bot.services.inbound import Outcome, handle_inbound
 from bot.services.inbox import inbox_counts
@@ -118,7 +119,7 @@ def load_demo(session: Session, *, now: datetime) -> dict[str, Any]:
         )
         session.add(user)
         for data in CUSTOMERS:
-            create_customer(session, business, dict(data))
+            create_customer(session, business, CustomerChanges.from_fields(data))
         session.flush()
     business = session.get(Business, user.business_id)
     staff = _ensure_staff_user(session, business)
@@ -258,15 +259,15 @@ def _ensure_upcoming_appointments(session: Session, business: Business, now: dat
         create_record(
             session,
             business,
-            {
-                "kind": "appointment",
-                "customer_id": customer.id,
-                "starts_at": starts_at.astimezone(UTC),
-                "source": "calendar",
-                "location_id": location.id if location else None,
-                "staff_id": staff[index % len(staff)].id if staff else None,
-                "service_id": service.id if service else None,
-            },
+            RecordChanges(
+                kind="appointment",
+                customer_id=customer.id,
+                starts_at=starts_at.astimezone(UTC),
+                source="calendar",
+                location_id=location.id if location else None,
+                staff_id=staff[index % len(staff)].id if staff else None,
+                service_id=service.id if service else None,
+            ),
             now=now,
         )
 

@@ -23,6 +23,7 @@ from bot import create_app
 from bot.extensions import db as _db
 from bot.models import Business
 from bot.services.businesses import create_business
+from bot.services.commands import CustomerChanges, RecordChanges
 from bot.services.customers import create_customer
 from bot.services.records import create_record
 from outbound.queueing import QUEUES, get_queue, redis_connection
@@ -215,7 +216,8 @@ def customer_factory(db, business):
         data.setdefault("name", "Ursula Hoffmann")
         data.setdefault("phone", "+4915112345678")
         data.setdefault("sms_consent", True)
-        customer = create_customer(db.session, data.pop("business", business), data)
+        owner = data.pop("business", business)
+        customer = create_customer(db.session, owner, CustomerChanges.from_fields(data))
         db.session.commit()
         return customer
 
@@ -229,11 +231,10 @@ def record_factory(db, business, now):
         data.setdefault("starts_at", now + timedelta(days=2))
         data.setdefault("duration_minutes", 45)
         data.setdefault("source", "calendar")
+        owner = data.pop("business", business)
+        when = data.pop("now", now)
         record = create_record(
-            db.session,
-            data.pop("business", business),
-            {"customer_id": customer.id, **data},
-            now=data.pop("now", now),
+            db.session, owner, RecordChanges(customer_id=customer.id, **data), now=when
         )
         db.session.commit()
         return record

@@ -13,13 +13,30 @@ import marshmallow as ma
 from flask import current_app
 from flask.views import MethodView
 from marshmallow import fields
-from marshmallow.validate import Length, OneOf, Range, Regexp
+from marshmallow.validate import Length, Range
 
 from bot.api.auth import current_business
 from bot.api.base import resource_blueprint
-from bot.api.fields import EmailAddress, InputSchema, Line, Mailbox, StrictBoolean, WebAddress
+from bot.api.fields import (
+    DomainChoice,
+    DomainCount,
+    DomainLine,
+    EmailAddress,
+    InputSchema,
+    Line,
+    Mailbox,
+    StrictBoolean,
+    WebAddress,
+)
 from bot.extensions import db
-from bot.services.businesses import update_settings
+from bot.services.businesses import (
+    MAX_CANCELLATION_WINDOW_HOURS,
+    MAX_NAME_LENGTH,
+    MAX_TIMEZONE_LENGTH,
+    MESSAGING_SERVICE_SID,
+    update_settings,
+)
+from bot.services.commands import SettingsChanges
 from outbound.policy.rendering import SUPPORTED_LOCALES
 
 bp = resource_blueprint(
@@ -71,21 +88,18 @@ class BusinessSchema(ma.Schema):
 
 
 class BusinessPatchSchema(InputSchema):
-    name = Line(validate=Length(1, 200))
-    timezone = Line(validate=Length(1, 64), metadata={"example": "Europe/Berlin"})
-    locale = Line(validate=OneOf(SUPPORTED_LOCALES))
-    phone_region = Line(validate=Length(2, 2), metadata={"example": "DE"})
+    # Types for the document; `bot.services.businesses.update_settings` checks the values
+    # (names, zones, locales, regions, windows, senders), for the console and the API alike.
+    name = DomainLine(1, MAX_NAME_LENGTH)
+    timezone = DomainLine(1, MAX_TIMEZONE_LENGTH, metadata={"example": "Europe/Berlin"})
+    locale = DomainChoice(SUPPORTED_LOCALES)
+    phone_region = DomainLine(2, 2, metadata={"example": "DE"})
     sms_enabled = StrictBoolean()
     sms_confirmation_always = StrictBoolean()
-    cancellation_window_hours = fields.Integer(
-        strict=True, allow_none=True, validate=Range(0, 24 * 366)
-    )
+    cancellation_window_hours = DomainCount(0, MAX_CANCELLATION_WINDOW_HOURS, allow_none=True)
     sms_from = Line(allow_none=True, validate=Length(max=32), metadata={"example": "+4930555010"})
     messaging_service_sid = Line(
-        allow_none=True,
-        validate=Regexp(
-            r"^MG[0-9a-fA-F]{32}$", error="must be a Twilio Messaging Service SID (MG…)"
-        ),
+        allow_none=True, metadata={"pattern": MESSAGING_SERVICE_SID.pattern}
     )
     whatsapp_from = Line(allow_none=True, validate=Length(max=32))
     email_from = Mailbox(allow_none=True, validate=Length(max=200))
@@ -123,7 +137,7 @@ class BusinessResource(MethodView):
         update_settings(
             db.session,
             business,
-            changes,
+            SettingsChanges.from_fields(changes),
             allow_private_webhook_urls=current_app.config["ALLOW_PRIVATE_WEBHOOK_URLS"],
         )
         db.session.commit()

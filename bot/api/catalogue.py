@@ -18,8 +18,9 @@ from bot.api.fields import (
     MAX_ID,
     ClockTime,
     Count,
+    DomainCount,
+    DomainLine,
     InputSchema,
-    Line,
     ShortText,
     StrictBoolean,
     Text,
@@ -27,6 +28,8 @@ from bot.api.fields import (
 )
 from bot.extensions import db
 from bot.services import catalogue
+from bot.services.catalogue import MAX_DURATION_MINUTES, MAX_NAME_LENGTH, MAX_REBOOK_INTERVAL_DAYS
+from bot.services.commands import LocationChanges, ServiceChanges, StaffChanges
 
 locations_bp = resource_blueprint(
     "locations", __name__, "/locations", "Where appointments take place, with working hours."
@@ -62,7 +65,9 @@ class LocationSchema(ma.Schema):
 
 
 class LocationInputSchema(InputSchema):
-    name = Line(validate=Length(1, 200))
+    # Types for the document; names, durations and intervals are checked by
+    # `bot.services.catalogue`, for the pages and the API alike.
+    name = DomainLine(1, MAX_NAME_LENGTH)
     address = Text(allow_none=True, validate=Length(max=1000))
     working_hours = fields.List(
         fields.Nested(WorkingHoursInputSchema),
@@ -72,7 +77,7 @@ class LocationInputSchema(InputSchema):
 
 
 class LocationCreateSchema(LocationInputSchema):
-    name = Line(required=True, validate=Length(1, 200))
+    name = DomainLine(1, MAX_NAME_LENGTH, required=True)
 
 
 class StaffSchema(ma.Schema):
@@ -82,12 +87,12 @@ class StaffSchema(ma.Schema):
 
 
 class StaffInputSchema(InputSchema):
-    name = Line(validate=Length(1, 200))
+    name = DomainLine(1, MAX_NAME_LENGTH)
     active = StrictBoolean()
 
 
 class StaffCreateSchema(StaffInputSchema):
-    name = Line(required=True, validate=Length(1, 200))
+    name = DomainLine(1, MAX_NAME_LENGTH, required=True)
 
 
 class ServiceSchema(ma.Schema):
@@ -101,14 +106,14 @@ class ServiceSchema(ma.Schema):
 
 
 class ServiceInputSchema(InputSchema):
-    name = Line(validate=Length(1, 200))
+    name = DomainLine(1, MAX_NAME_LENGTH)
     category = ShortText(allow_none=True)
-    duration_minutes = Count(1, 24 * 60)
-    rebook_interval_days = Count(1, 3650, allow_none=True)
+    duration_minutes = DomainCount(1, MAX_DURATION_MINUTES)
+    rebook_interval_days = DomainCount(1, MAX_REBOOK_INTERVAL_DAYS, allow_none=True)
 
 
 class ServiceCreateSchema(ServiceInputSchema):
-    name = Line(required=True, validate=Length(1, 200))
+    name = DomainLine(1, MAX_NAME_LENGTH, required=True)
 
 
 # --- locations ---------------------------------------------------------------
@@ -127,7 +132,9 @@ class Locations(MethodView):
     @locations_bp.response(201, LocationSchema)
     def post(self, data):
         """Create a location."""
-        location = catalogue.create_location(db.session, current_business(), data)
+        location = catalogue.create_location(
+            db.session, current_business(), LocationChanges.from_fields(data)
+        )
         db.session.commit()
         return location
 
@@ -147,7 +154,9 @@ class LocationById(MethodView):
         """Change a location; working_hours, when given, replaces every range."""
         business = current_business()
         location = catalogue.get_location(db.session, business, row_id)
-        catalogue.update_location(db.session, business, location, changes)
+        catalogue.update_location(
+            db.session, business, location, LocationChanges.from_fields(changes)
+        )
         db.session.commit()
         return location
 
@@ -168,7 +177,9 @@ class Staff(MethodView):
     @staff_bp.response(201, StaffSchema)
     def post(self, data):
         """Create a staff member."""
-        member = catalogue.create_staff_member(db.session, current_business(), data)
+        member = catalogue.create_staff_member(
+            db.session, current_business(), StaffChanges.from_fields(data)
+        )
         db.session.commit()
         return member
 
@@ -188,7 +199,9 @@ class StaffById(MethodView):
         """Rename a staff member or mark them inactive."""
         business = current_business()
         member = catalogue.get_staff_member(db.session, business, row_id)
-        catalogue.update_staff_member(db.session, business, member, changes)
+        catalogue.update_staff_member(
+            db.session, business, member, StaffChanges.from_fields(changes)
+        )
         db.session.commit()
         return member
 
@@ -209,7 +222,9 @@ class Services(MethodView):
     @services_bp.response(201, ServiceSchema)
     def post(self, data):
         """Create a service."""
-        service = catalogue.create_service(db.session, current_business(), data)
+        service = catalogue.create_service(
+            db.session, current_business(), ServiceChanges.from_fields(data)
+        )
         db.session.commit()
         return service
 
@@ -229,6 +244,6 @@ class ServiceById(MethodView):
         """Change a service."""
         business = current_business()
         service = catalogue.get_service(db.session, business, row_id)
-        catalogue.update_service(db.session, business, service, changes)
+        catalogue.update_service(db.session, business, service, ServiceChanges.from_fields(changes))
         db.session.commit()
         return service

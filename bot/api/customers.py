@@ -12,13 +12,14 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import fields
-from marshmallow.validate import Length, OneOf
+from marshmallow.validate import Length
 from sqlalchemy import select
 
 from bot.api.auth import current_business
 from bot.api.base import list_response, resource_blueprint, where_equal
 from bot.api.fields import (
     MAX_ID,
+    DomainChoice,
     EmailAddress,
     InputSchema,
     ListQuery,
@@ -30,6 +31,7 @@ from bot.errors import DomainError
 from bot.extensions import db
 from bot.models import AddressKind, Customer
 from bot.phones import InvalidPhoneNumber, PhoneNumber, parse_phone
+from bot.services.commands import CustomerChanges
 from bot.services.customers import create_customer, get_customer, update_customer
 from outbound.policy.rendering import SUPPORTED_LOCALES
 
@@ -108,9 +110,9 @@ class CustomerInputSchema(InputSchema):
     )
     sms_consent = StrictBoolean()
     email_consent = StrictBoolean()
-    locale = fields.String(
+    locale = DomainChoice(
+        SUPPORTED_LOCALES,
         allow_none=True,
-        validate=OneOf(SUPPORTED_LOCALES),
         metadata={
             "description": "Set by staff: kept, though the bot answers each text in the"
             " language it is written in. null: the bot keeps the language the customer"
@@ -179,7 +181,9 @@ class Customers(MethodView):
     @bp.response(201, CustomerSchema)
     def post(self, data):
         """Create a customer."""
-        customer = create_customer(db.session, current_business(), data)
+        customer = create_customer(
+            db.session, current_business(), CustomerChanges.from_fields(data)
+        )
         db.session.commit()
         return customer
 
@@ -199,6 +203,6 @@ class CustomerById(MethodView):
         """Change a customer; fields left out stay as they are, null clears a field."""
         business = current_business()
         customer = get_customer(db.session, business, customer_id)
-        update_customer(db.session, business, customer, changes)
+        update_customer(db.session, business, customer, CustomerChanges.from_fields(changes))
         db.session.commit()
         return customer

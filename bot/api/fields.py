@@ -13,6 +13,7 @@ values end up in email headers and one-line texts (`bot.safe_values`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import time
 from typing import Any
 
@@ -169,6 +170,27 @@ def Id(*, strict: bool = True, **kwargs: Any) -> fields.Integer:
 def Count(low: int, high: int, **kwargs: Any) -> fields.Integer:
     """A strict JSON integer between `low` and `high` inclusive."""
     return fields.Integer(strict=True, validate=Range(low, high), **kwargs)
+
+
+def DomainCount(low: int, high: int, **kwargs: Any) -> fields.Integer:
+    """A strict JSON integer whose range, `low` to `high`, the service checks (for the
+    pages as well); the schema only publishes it as OpenAPI's minimum and maximum."""
+    metadata = {"minimum": low, "maximum": high, **kwargs.pop("metadata", {})}
+    return fields.Integer(strict=True, metadata=metadata, **kwargs)
+
+
+def DomainChoice(choices: Iterable[str], **kwargs: Any) -> Line:
+    """One of `choices`, which the service checks (naming the allowed ones, for the pages
+    as well); the schema only publishes them as OpenAPI's enum."""
+    metadata = {"enum": list(choices), **kwargs.pop("metadata", {})}
+    return Line(metadata=metadata, **kwargs)
+
+
+def DomainLine(low: int, high: int, **kwargs: Any) -> Line:
+    """One line whose length, `low` to `high` characters, the service checks; the schema
+    only publishes it as OpenAPI's minLength and maxLength."""
+    metadata = {"minLength": low, "maxLength": high, **kwargs.pop("metadata", {})}
+    return Line(metadata=metadata, **kwargs)
 
 
 def ShortText(**kwargs: Any) -> Line:

@@ -31,6 +31,7 @@ from bot.api.fields import (
 )
 from bot.extensions import db
 from bot.models import Record, RecordKind, RecordSource, utcnow
+from bot.services.commands import RecordChanges
 from bot.services.records import create_record, get_record, update_record
 
 bp = resource_blueprint(
@@ -131,7 +132,13 @@ class Records(MethodView):
     def post(self, data):
         """Create a record; its confirmation and reminders are planned in the same step."""
         notify = data.pop("notify")
-        record = create_record(db.session, current_business(), data, now=utcnow(), notify=notify)
+        record = create_record(
+            db.session,
+            current_business(),
+            RecordChanges.from_fields(data),
+            now=utcnow(),
+            notify=notify,
+        )
         db.session.commit()
         return record
 
@@ -152,6 +159,13 @@ class RecordById(MethodView):
         business = current_business()
         record = get_record(db.session, business, record_id)
         notify = changes.pop("notify")
-        update_record(db.session, business, record, changes, now=utcnow(), notify=notify)
+        update_record(
+            db.session,
+            business,
+            record,
+            RecordChanges.from_fields(changes),
+            now=utcnow(),
+            notify=notify,
+        )
         db.session.commit()
         return record

@@ -25,10 +25,11 @@ from bot.api.base import list_response, resource_blueprint, where_equal
 from bot.api.fields import (
     MAX_ID,
     ClockTime,
-    Count,
+    DomainChoice,
+    DomainCount,
+    DomainLine,
     Id,
     InputSchema,
-    Line,
     ListQuery,
     ShortText,
     StrictBoolean,
@@ -37,6 +38,7 @@ from bot.api.fields import (
 from bot.extensions import db
 from bot.models import NotificationRule, RecordKind
 from bot.services import rules
+from bot.services.commands import RuleChanges
 from bot.services.rules import (
     MAX_DELAY_MINUTES,
     MAX_OFFSET_MINUTES,
@@ -95,47 +97,50 @@ class RuleSchema(ma.Schema):
 
 
 class RuleChangeSchema(InputSchema):
-    name = Line(validate=Length(1, 200), metadata={"example": "Feedback one hour after pickup"})
-    kind = fields.String(validate=OneOf(_KINDS))
-    trigger = fields.String(
-        validate=OneOf(_TRIGGERS),
+    # Types for the document; what a rule may say is checked by `bot.services.rules`,
+    # for the pages and the API alike.
+    name = DomainLine(1, 200, metadata={"example": "Feedback one hour after pickup"})
+    kind = DomainChoice(_KINDS)
+    trigger = DomainChoice(
+        _TRIGGERS,
         metadata={
             "description": "Appointments: any. Orders: created, status_changed, "
             "status_changed_to, time_changed, reminder. Inquiries: created, "
             "status_changed_to (R4.2)."
         },
     )
-    trigger_status = Line(
+    trigger_status = DomainLine(
+        1,
+        40,
         allow_none=True,
-        validate=Length(1, 40),
         metadata={"description": "Required for status_changed_to; optional for created."},
     )
-    audience = fields.String(validate=OneOf(_AUDIENCES))
-    channel = fields.String(
-        validate=OneOf(_CHANNELS),
+    audience = DomainChoice(_AUDIENCES)
+    channel = DomainChoice(
+        _CHANNELS,
         metadata={"description": "The business (audience) gets email only. Default: auto."},
     )
-    notice = fields.String(validate=OneOf(_NOTICES))
+    notice = DomainChoice(_NOTICES)
     template_name = ShortText(
         allow_none=True,
         metadata={"description": "A template of the business or a default notice text."},
     )
-    delay_minutes = Count(0, MAX_DELAY_MINUTES, metadata={"description": "R4.5."})
-    offset_minutes = Count(
+    delay_minutes = DomainCount(0, MAX_DELAY_MINUTES, metadata={"description": "R4.5."})
+    offset_minutes = DomainCount(
         1,
         MAX_OFFSET_MINUTES,
         allow_none=True,
         metadata={"description": "Reminders only (required there): minutes before the start."},
     )
-    rebook_mode = fields.String(
+    rebook_mode = DomainChoice(
+        REBOOK_MODES,
         allow_none=True,
-        validate=OneOf(REBOOK_MODES),
         metadata={
             "description": "Rebook (R2.4, R2.6): after_visit, N days after the last visit; "
             "predicted, N days before the customer falls out of their pattern."
         },
     )
-    rebook_days = Count(
+    rebook_days = DomainCount(
         1,
         MAX_REBOOK_DAYS,
         allow_none=True,
@@ -156,9 +161,9 @@ class RuleChangeSchema(InputSchema):
 
 
 class RuleCreateSchema(RuleChangeSchema):
-    kind = fields.String(required=True, validate=OneOf(_KINDS))
-    trigger = fields.String(required=True, validate=OneOf(_TRIGGERS))
-    notice = fields.String(required=True, validate=OneOf(_NOTICES))
+    kind = DomainChoice(_KINDS, required=True)
+    trigger = DomainChoice(_TRIGGERS, required=True)
+    notice = DomainChoice(_NOTICES, required=True)
 
 
 class RuleQuerySchema(ListQuery):
@@ -215,7 +220,7 @@ class Rules(MethodView):
     @bp.response(201, RuleSchema)
     def post(self, data):
         """Create a rule."""
-        rule = rules.create_rule(db.session, current_business(), data)
+        rule = rules.create_rule(db.session, current_business(), RuleChanges.from_fields(data))
         db.session.commit()
         return rule
 
@@ -258,7 +263,7 @@ class RuleById(MethodView):
         """Change a rule; notices it already planned stay as they were planned."""
         business = current_business()
         rule = rules.get_rule(db.session, business, rule_id)
-        rules.update_rule(db.session, business, rule, changes)
+        rules.update_rule(db.session, business, rule, RuleChanges.from_fields(changes))
         db.session.commit()
         return rule
 

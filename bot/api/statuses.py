@@ -12,15 +12,24 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import fields
-from marshmallow.validate import Length, OneOf
+from marshmallow.validate import OneOf
 from sqlalchemy import select
 
 from bot.api.auth import current_business
 from bot.api.base import list_response, resource_blueprint, where_equal
-from bot.api.fields import MAX_ID, Count, InputSchema, Line, ListQuery, items_schema
+from bot.api.fields import (
+    MAX_ID,
+    DomainChoice,
+    DomainCount,
+    DomainLine,
+    InputSchema,
+    ListQuery,
+    items_schema,
+)
 from bot.extensions import db
 from bot.models import RecordStatusDefinition
 from bot.services import statuses
+from bot.services.commands import NewStatus, StatusChanges
 from bot.services.statuses import CODE_MAX_LENGTH, DEFINABLE_KINDS
 
 bp = resource_blueprint(
@@ -42,22 +51,24 @@ class RecordStatusSchema(ma.Schema):
 
 
 class RecordStatusChangeSchema(InputSchema):
-    label = Line(validate=Length(1, 200), metadata={"example": "Ready for pickup"})
-    position = Count(0, 10_000)
+    # Types for the document; `bot.services.statuses` checks the values.
+    label = DomainLine(1, 200, metadata={"example": "Ready for pickup"})
+    position = DomainCount(0, 10_000)
 
 
 class RecordStatusCreateSchema(RecordStatusChangeSchema):
-    kind = fields.String(required=True, validate=OneOf(_KINDS))
-    code = Line(
+    kind = DomainChoice(_KINDS, required=True)
+    code = DomainLine(
+        1,
+        CODE_MAX_LENGTH,
         required=True,
-        validate=Length(1, CODE_MAX_LENGTH),
         metadata={
             "description": "A lowercase slug: a-z, 0-9, single _ or - between them.",
             "example": "ready_for_pickup",
         },
     )
-    label = Line(required=True, validate=Length(1, 200), metadata={"example": "Ready for pickup"})
-    position = Count(0, 10_000, metadata={"description": "Default: after the kind's last."})
+    label = DomainLine(1, 200, required=True, metadata={"example": "Ready for pickup"})
+    position = DomainCount(0, 10_000, metadata={"description": "Default: after the kind's last."})
 
 
 class RecordStatusQuerySchema(ListQuery):
@@ -86,7 +97,9 @@ class Statuses(MethodView):
     @bp.alt_response(409, response="CONFLICT")
     def post(self, data):
         """Define a status for work orders or inquiries."""
-        definition = statuses.create_status(db.session, current_business(), data)
+        definition = statuses.create_status(
+            db.session, current_business(), NewStatus.from_fields(data)
+        )
         db.session.commit()
         return definition
 
@@ -106,7 +119,7 @@ class StatusById(MethodView):
         """Change a status's label or position; its code stays."""
         business = current_business()
         definition = statuses.get_status(db.session, business, status_id)
-        statuses.update_status(db.session, business, definition, changes)
+        statuses.update_status(db.session, business, definition, StatusChanges.from_fields(changes))
         db.session.commit()
         return definition
 

@@ -19,15 +19,27 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import fields, validates_schema
-from marshmallow.validate import Length, OneOf
+from marshmallow.validate import OneOf
 from sqlalchemy import select
 
 from bot.api.auth import current_business
 from bot.api.base import list_response, resource_blueprint, where_equal
-from bot.api.fields import MAX_ID, Id, InputSchema, Line, ListQuery, Text, items_schema
+from bot.api.fields import (
+    MAX_ID,
+    DomainChoice,
+    DomainLine,
+    Id,
+    InputSchema,
+    Line,
+    ListQuery,
+    Text,
+    items_schema,
+)
 from bot.extensions import db
 from bot.models import Template, utcnow
 from bot.services import templates, texts
+from bot.services.commands import NewTemplate, TemplateChanges
+from bot.services.templates import MAX_NAME_LENGTH
 from bot.services.texts import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH, TEMPLATE_CHANNELS
 from outbound.policy.rendering import SUPPORTED_LOCALES, resolve_locale
 
@@ -39,9 +51,12 @@ bp = resource_blueprint(
 )
 
 _CHANNELS = [channel.value for channel in TEMPLATE_CHANNELS]
+# Lengths, channels and locales are documented here and checked by
+# `bot.services.texts` and `bot.services.templates`, for the pages and the API alike.
 _BODY = {
-    "validate": Length(1, MAX_BODY_LENGTH),
     "metadata": {
+        "minLength": 1,
+        "maxLength": MAX_BODY_LENGTH,
         "description": "jinja2 text; the variables are listed in README.md "
         '("Message templates"), e.g. {{ customer.first_name }}, {{ date }}, {{ time }}.',
         "example": "Hallo {{ customer.first_name }}, bis {{ weekday }} um {{ time }} Uhr!",
@@ -49,13 +64,15 @@ _BODY = {
 }
 _SUBJECT = {
     "allow_none": True,
-    "validate": Length(max=MAX_SUBJECT_LENGTH),
-    "metadata": {"description": "Email only (required there); SMS and WhatsApp have none."},
+    "metadata": {
+        "maxLength": MAX_SUBJECT_LENGTH,
+        "description": "Email only (required there); SMS and WhatsApp have none.",
+    },
 }
 _CONTENT_SID = {
     "allow_none": True,
-    "validate": Length(max=34),
     "metadata": {
+        "maxLength": 34,
         "description": "WhatsApp only: the Content SID of your template approved by WhatsApp "
         "at Twilio, sent when the customer has not written in the last 24 hours; the body is "
         "then that template's wording, kept in the conversation.",
@@ -94,13 +111,14 @@ class TemplateChangeSchema(InputSchema):
 
 
 class TemplateCreateSchema(TemplateChangeSchema):
-    name = Line(
+    name = DomainLine(
+        1,
+        MAX_NAME_LENGTH,
         required=True,
-        validate=Length(1, 200),
         metadata={"description": "A notice name or your own.", "example": "feedback_request"},
     )
-    channel = fields.String(required=True, validate=OneOf(_CHANNELS))
-    locale = fields.String(required=True, validate=OneOf(SUPPORTED_LOCALES))
+    channel = DomainChoice(_CHANNELS, required=True)
+    locale = DomainChoice(SUPPORTED_LOCALES, required=True)
     body = Text(required=True, **_BODY)
 
 
@@ -115,10 +133,8 @@ class TemplatePreviewInputSchema(InputSchema):
     body = Text(**_BODY)
     subject = Text(**_SUBJECT)
     content_variables = fields.Dict(**_CONTENT_VARIABLES)
-    channel = fields.String(validate=OneOf(_CHANNELS), metadata={"description": "With body."})
-    locale = fields.String(
-        validate=OneOf(SUPPORTED_LOCALES), metadata={"description": "Default: the business's."}
-    )
+    channel = DomainChoice(_CHANNELS, metadata={"description": "With body."})
+    locale = DomainChoice(SUPPORTED_LOCALES, metadata={"description": "Default: the business's."})
 
     @validates_schema
     def _one_source(self, data, **kwargs):
@@ -174,7 +190,9 @@ class Templates(MethodView):
     @bp.alt_response(409, response="CONFLICT")
     def post(self, data):
         """Create a template; its text is checked with placeholder data first."""
-        template = templates.create_template(db.session, current_business(), data, now=utcnow())
+        template = templates.create_template(
+            db.session, current_business(), NewTemplate.from_fields(data), now=utcnow()
+        )
         db.session.commit()
         return template
 
@@ -219,7 +237,9 @@ class TemplateById(MethodView):
         """Change a template's body, subject or WhatsApp content; the new text is checked first."""
         business = current_business()
         template = templates.get_template(db.session, business, template_id)
-        templates.update_template(db.session, business, template, changes, now=utcnow())
+        templates.update_template(
+            db.session, business, template, TemplateChanges.from_fields(changes), now=utcnow()
+        )
         db.session.commit()
         return template
 

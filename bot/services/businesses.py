@@ -33,6 +33,7 @@ from bot.safe_values import (
     mailbox_problem,
     shown_url_problem,
 )
+from bot.services.commands import SettingsChanges
 from bot.services.lookup import owned_row
 from outbound.policy.default_rules import DEFAULT_RULES
 from outbound.policy.rendering import SUPPORTED_LOCALES, default_template, default_template_names
@@ -44,30 +45,14 @@ KEY_USE_RESOLUTION = timedelta(minutes=5)
 # The Twilio senders: each routes inbound messages to one business only.
 SENDER_SETTINGS = ("sms_from", "messaging_service_sid", "whatsapp_from")
 
-# Settings staff may change through the API, with the check each value must pass.
-SETTINGS = (
-    "name",
-    "timezone",
-    "locale",
-    "phone_region",
-    "sms_enabled",
-    "sms_confirmation_always",
-    "cancellation_window_hours",
-    "booking_url",
-    "privacy_url",
-    "email_from",
-    "notification_email",
-    "sms_from",
-    "messaging_service_sid",
-    "whatsapp_from",
-    "webhook_url",
-    "sms_per_second",
-)
+# Settings staff may change (API, web console, CLI, demo), each checked in `update_settings`.
+SETTINGS = SettingsChanges.field_names()
 # Links customers are shown; the server never calls them.
 SHOWN_URL_SETTINGS = ("booking_url", "privacy_url")
 PRIVATE_URL_HINT = "set ALLOW_PRIVATE_WEBHOOK_URLS for private endpoints"
 MAX_NAME_LENGTH = 200
 MAX_CANCELLATION_WINDOW_HOURS = 24 * 366
+MAX_TIMEZONE_LENGTH = 64  # the width of Business.timezone
 MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 
 
@@ -96,14 +81,14 @@ def create_business(
     update_settings(
         session,
         business,
-        {
-            "name": name,
-            "timezone": timezone,
-            "locale": locale,
-            "phone_region": region,
-            "sms_from": sms_from,
-            "messaging_service_sid": messaging_service_sid,
-        },
+        SettingsChanges(
+            name=name,
+            timezone=timezone,
+            locale=locale,
+            phone_region=region,
+            sms_from=sms_from,
+            messaging_service_sid=messaging_service_sid,
+        ),
     )
     session.flush()
     install_defaults(session, business)
@@ -150,7 +135,7 @@ def install_defaults(session: Session, business: Business) -> None:
 def update_settings(
     session: Session,
     business: Business,
-    changes: dict[str, Any],
+    changes: SettingsChanges,
     *,
     allow_private_webhook_urls: bool = False,
 ) -> None:
@@ -164,9 +149,7 @@ def update_settings(
     set `sms_enabled` themselves keep their choice, and a business that had a sender
     keeps its own."""
     had_sender = _has_sms_sender(business)
-    for field, value in changes.items():
-        if field not in SETTINGS:
-            raise DomainError(f"unknown setting {field!r}", field=field)
+    for field, value in changes.given().items():
         if isinstance(value, str):
             _check_text(field, value, allow_private_webhook_urls)
         if field == "name":
@@ -201,7 +184,7 @@ def update_settings(
         elif field == "sms_per_second" and value is not None and not 0 < value <= 1000:
             raise DomainError("sms_per_second must be above 0 and at most 1000", field=field)
         setattr(business, field, value)
-    if not had_sender and _has_sms_sender(business) and "sms_enabled" not in changes:
+    if not had_sender and _has_sms_sender(business) and not changes.has("sms_enabled"):
         business.sms_enabled = True
 
 
@@ -334,6 +317,8 @@ def _check_name(value: Any, field: str) -> None:
 
 def _check_timezone(name: str) -> None:
     try:
+        if not isinstance(name, str) or len(name) > MAX_TIMEZONE_LENGTH:
+            raise ValueError("not a zone name")  # longer than any; the file system refuses it
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise DomainError(f"{name!r} is not a known time zone", field="timezone") from error

@@ -21,18 +21,19 @@ from sqlalchemy.orm import Session, selectinload
 from bot.errors import DomainError, refuse_problem
 from bot.models import Business, Location, Service, StaffMember, WorkingHours
 from bot.safe_values import line_problem
+from bot.services.commands import UNSET, LocationChanges, ServiceChanges, StaffChanges
 from bot.services.lookup import owned_row
 
-LOCATION_FIELDS = ("name", "address", "working_hours")
-STAFF_FIELDS = ("name", "active")
-SERVICE_FIELDS = ("name", "category", "duration_minutes", "rebook_interval_days")
+MAX_NAME_LENGTH = 200
+MAX_DURATION_MINUTES = 24 * 60
+MAX_REBOOK_INTERVAL_DAYS = 3650
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 # --- locations ---------------------------------------------------------------
 
 
-def create_location(session: Session, business: Business, data: Mapping[str, Any]) -> Location:
+def create_location(session: Session, business: Business, data: LocationChanges) -> Location:
     """Create a location. `working_hours` is a list of {weekday 0-6, opens, closes} (times).
 
     Raises DomainError naming the field.
@@ -44,11 +45,10 @@ def create_location(session: Session, business: Business, data: Mapping[str, Any
 
 
 def update_location(
-    session: Session, business: Business, location: Location, changes: Mapping[str, Any]
+    session: Session, business: Business, location: Location, changes: LocationChanges
 ) -> Location:
     """Change a location; a new `working_hours` list replaces the old one entirely."""
-    _check_fields(changes, LOCATION_FIELDS)
-    for field, value in changes.items():
+    for field, value in changes.given().items():
         if field == "working_hours":
             location.working_hours = [
                 WorkingHours(weekday=weekday, opens_at=opens, closes_at=closes)
@@ -121,9 +121,7 @@ def checked_working_hours(ranges: Iterable[Mapping[str, Any]]) -> list[tuple[int
 # --- staff -------------------------------------------------------------------
 
 
-def create_staff_member(
-    session: Session, business: Business, data: Mapping[str, Any]
-) -> StaffMember:
+def create_staff_member(session: Session, business: Business, data: StaffChanges) -> StaffMember:
     """Create a staff member (the person an appointment is with)."""
     _require_name(data)
     member = StaffMember(business_id=business.id, active=True)
@@ -132,14 +130,13 @@ def create_staff_member(
 
 
 def update_staff_member(
-    session: Session, business: Business, member: StaffMember, changes: Mapping[str, Any]
+    session: Session, business: Business, member: StaffMember, changes: StaffChanges
 ) -> StaffMember:
     """Rename a staff member or (de)activate them. Raises DomainError naming the field."""
-    _check_fields(changes, STAFF_FIELDS)
-    if "name" in changes:
-        member.name = _name(changes["name"])
-    if "active" in changes:
-        member.active = bool(changes["active"])
+    if changes.name is not UNSET:
+        member.name = _name(changes.name)
+    if changes.active is not UNSET:
+        member.active = bool(changes.active)
     session.flush()
     return member
 
@@ -165,7 +162,7 @@ def list_staff(session: Session, business: Business) -> list[StaffMember]:
 # --- services ----------------------------------------------------------------
 
 
-def create_service(session: Session, business: Business, data: Mapping[str, Any]) -> Service:
+def create_service(session: Session, business: Business, data: ServiceChanges) -> Service:
     """Create a service; its duration defaults to 30 minutes."""
     _require_name(data)
     service = Service(business_id=business.id, duration_minutes=30)
@@ -174,20 +171,24 @@ def create_service(session: Session, business: Business, data: Mapping[str, Any]
 
 
 def update_service(
-    session: Session, business: Business, service: Service, changes: Mapping[str, Any]
+    session: Session, business: Business, service: Service, changes: ServiceChanges
 ) -> Service:
     """Change a service's name, category, duration or rebook interval (R2.6)."""
-    _check_fields(changes, SERVICE_FIELDS)
-    for field, value in changes.items():
+    for field, value in changes.given().items():
         if field == "name":
             service.name = _name(value)
         elif field == "duration_minutes":
-            if value is None or not 1 <= value <= 24 * 60:
-                raise DomainError("duration_minutes must be between 1 and 1440", field=field)
+            if value is None or not 1 <= value <= MAX_DURATION_MINUTES:
+                raise DomainError(
+                    f"duration_minutes must be between 1 and {MAX_DURATION_MINUTES}", field=field
+                )
             service.duration_minutes = value
         elif field == "rebook_interval_days":
-            if value is not None and not 1 <= value <= 3650:
-                raise DomainError("rebook_interval_days must be between 1 and 3650", field=field)
+            if value is not None and not 1 <= value <= MAX_REBOOK_INTERVAL_DAYS:
+                raise DomainError(
+                    f"rebook_interval_days must be between 1 and {MAX_REBOOK_INTERVAL_DAYS}",
+                    field=field,
+                )
             service.rebook_interval_days = value
         else:
             service.category = _line("category", value) if value is not None else None
@@ -212,14 +213,8 @@ def list_services(session: Session, business: Business) -> list[Service]:
 # --- shared ------------------------------------------------------------------
 
 
-def _check_fields(changes: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
-    for field in changes:
-        if field not in allowed:
-            raise DomainError(f"unknown field {field!r}", field=field)
-
-
-def _require_name(data: Mapping[str, Any]) -> None:
-    if not data.get("name"):
+def _require_name(data: LocationChanges | StaffChanges | ServiceChanges) -> None:
+    if data.name is UNSET or not data.name:
         raise DomainError("a name is required", code="required", field="name")
 
 
@@ -233,4 +228,10 @@ def _name(value: str | None) -> str:
     name = _line("name", value or "").strip()
     if not name:
         raise DomainError("the name cannot be empty", field="name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise DomainError(
+            f"the name may have at most {MAX_NAME_LENGTH} characters",
+            field="name",
+            params={"limit": MAX_NAME_LENGTH},
+        )
     return name

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -40,26 +39,15 @@ from bot.models import (
 )
 from bot.phones import InvalidPhoneNumber, parse_phone
 from bot.safe_values import email_address_problem, line_problem
+from bot.services.commands import CustomerChanges, value_or
 from bot.services.lookup import contains_pattern, number_pattern, owned_row
 from outbound.planning import release_privacy_holds
 from outbound.policy.rendering import SUPPORTED_LOCALES
 from outbound.policy.vocabulary import ADDRESS_CHANNELS
 from outbound.transports.twilio import OPTED_OUT
 
-FIELDS = (
-    "name",
-    "phone",
-    "email",
-    "whatsapp",
-    "sms_consent",
-    "email_consent",
-    "locale",
-    "privacy_accepted",
-    "external_id",
-)
 
-
-def create_customer(session: Session, business: Business, data: dict[str, Any]) -> Customer:
+def create_customer(session: Session, business: Business, data: CustomerChanges) -> Customer:
     """Create a customer from validated API/web input. Raises DomainError on bad values."""
     customer = Customer(business_id=business.id, sms_consent=False, email_consent=False)
     _refuse_nobody(customer, data)
@@ -69,14 +57,12 @@ def create_customer(session: Session, business: Business, data: dict[str, Any]) 
 
 
 def update_customer(
-    session: Session, business: Business, customer: Customer, changes: dict[str, Any]
+    session: Session, business: Business, customer: Customer, changes: CustomerChanges
 ) -> Customer:
     """Apply validated changes to `customer`. Raises DomainError on bad values, and
     before changing anything when the changes would leave nothing naming the customer."""
     _refuse_nobody(customer, changes)
-    for field, value in changes.items():
-        if field not in FIELDS:
-            raise DomainError(f"unknown field {field!r}", field=field)
+    for field, value in changes.given().items():
         if isinstance(value, str):
             _check_text(field, value)
         if field in _NUMBERS:
@@ -109,12 +95,12 @@ def update_customer(
 NAMING_FIELDS = ("name", "phone", "email", "whatsapp")
 
 
-def _refuse_nobody(customer: Customer, changes: dict[str, Any]) -> None:
+def _refuse_nobody(customer: Customer, changes: CustomerChanges) -> None:
     """Raise DomainError (code "required", field "name") when `customer` with `changes`
     would have no name, phone number, email or WhatsApp number left."""
 
     def given(field: str) -> bool:
-        value = changes[field] if field in changes else getattr(customer, field)
+        value = value_or(getattr(changes, field), getattr(customer, field))
         return bool(value.strip()) if isinstance(value, str) else bool(value)
 
     if not any(given(field) for field in NAMING_FIELDS):

@@ -40,6 +40,7 @@ from bot.models import (
     Template,
 )
 from bot.services.availability import availability_for
+from bot.services.commands import RecordChanges
 from bot.services.records import confirm_by_customer, upcoming_appointments, update_record
 from conversations import (
     Action,
@@ -272,14 +273,19 @@ def _apply(
             session,
             business,
             record,
-            {"status": AppointmentStatus.CANCELLED.value},
+            RecordChanges(status=AppointmentStatus.CANCELLED.value),
             now=now,
             notify=False,  # the reply has told the customer
             cancelled_by=CancelledBy.CUSTOMER,
         )
     elif decided.action == Action.MOVE and record is not None:
         update_record(
-            session, business, record, {"starts_at": decided.new_start}, now=now, notify=False
+            session,
+            business,
+            record,
+            RecordChanges(starts_at=decided.new_start),
+            now=now,
+            notify=False,
         )
     elif decided.action == Action.RECORD_OPT_OUT:
         if address is not None and address.opted_out_at is None:

@@ -16,7 +16,6 @@ the source of truth for its own records and may set what it knows happened.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +34,7 @@ from bot.models import (
     Service,
     StaffMember,
 )
+from bot.services.commands import UNSET, RecordChanges, value_or
 from bot.services.customers import get_customer
 from bot.services.lookup import owned_row
 from outbound.planning import plan_for_event
@@ -93,7 +93,7 @@ def planned_customer_notices(record: Record) -> list[tuple[str, str]]:
 def create_record(
     session: Session,
     business: Business,
-    data: dict[str, Any],
+    data: RecordChanges,
     *,
     now: datetime,
     notify: bool = True,
@@ -104,21 +104,22 @@ def create_record(
     status, source, location_id, staff_id, service_id, title, notes.
     Raises DomainError (422) or NotFound naming the field.
     """
-    kind = RecordKind(data.get("kind") or RecordKind.APPOINTMENT)
-    customer = get_customer(session, business, data["customer_id"])
+    kind = RecordKind(value_or(data.kind, None) or RecordKind.APPOINTMENT)
+    customer = get_customer(session, business, value_or(data.customer_id, None))
     record = Record(
         business_id=business.id,
         kind=kind,
         customer=customer,
-        source=RecordSource(data.get("source") or RecordSource.API),
-        title=data.get("title"),
-        notes=data.get("notes"),
+        source=RecordSource(value_or(data.source, None) or RecordSource.API),
+        title=value_or(data.title, None),
+        notes=value_or(data.notes, None),
         version=1,
     )
     _set_links(session, business, record, data)
     default_status = AppointmentStatus.CONFIRMED if kind == RecordKind.APPOINTMENT else None
-    record.status = _checked_status(session, business, kind, data.get("status") or default_status)
-    _set_time(record, data.get("starts_at"), data.get("duration_minutes"))
+    status = value_or(data.status, None) or default_status
+    record.status = _checked_status(session, business, kind, status)
+    _set_time(record, value_or(data.starts_at, None), value_or(data.duration_minutes, None))
     if kind == RecordKind.APPOINTMENT and record.starts_at is None:
         raise DomainError("an appointment needs starts_at", field="starts_at")
     session.add(record)
@@ -132,7 +133,7 @@ def update_record(
     session: Session,
     business: Business,
     record: Record,
-    changes: dict[str, Any],
+    changes: RecordChanges,
     *,
     now: datetime,
     notify: bool = True,
@@ -145,19 +146,17 @@ def update_record(
     """
     previous_status, previous_starts = record.status, record.starts_at
     _set_links(session, business, record, changes)
-    for field in ("title", "notes"):
-        if field in changes:
-            setattr(record, field, changes[field])
-    if "starts_at" in changes or "duration_minutes" in changes:
-        if changes.get("starts_at", record.starts_at) is None and record.kind == "appointment":
+    if changes.title is not UNSET:
+        record.title = changes.title
+    if changes.notes is not UNSET:
+        record.notes = changes.notes
+    if changes.starts_at is not UNSET or changes.duration_minutes is not UNSET:
+        starts_at = value_or(changes.starts_at, record.starts_at)
+        if starts_at is None and record.kind == "appointment":
             raise DomainError("an appointment needs starts_at", field="starts_at")
-        _set_time(
-            record,
-            changes.get("starts_at", record.starts_at),
-            changes.get("duration_minutes", _duration(record)),
-        )
-    if changes.get("status") is not None:
-        record.status = _checked_status(session, business, record.kind, changes["status"])
+        _set_time(record, starts_at, value_or(changes.duration_minutes, _duration(record)))
+    if value_or(changes.status, None) is not None:
+        record.status = _checked_status(session, business, record.kind, changes.status)
         if record.status == AppointmentStatus.CANCELLED and previous_status != record.status:
             record.cancelled_by = cancelled_by
 
@@ -266,19 +265,20 @@ def _checked_status(session: Session, business: Business, kind: str, status: str
     return status
 
 
-def _set_links(session: Session, business: Business, record: Record, data: dict[str, Any]) -> None:
+def _set_links(session: Session, business: Business, record: Record, data: RecordChanges) -> None:
     for field, model, attribute in (
         ("location_id", Location, "location"),
         ("staff_id", StaffMember, "staff"),
         ("service_id", Service, "service"),
     ):
-        if field not in data:
+        row_id = getattr(data, field)
+        if row_id is UNSET:
             continue
-        if data[field] is None:
+        if row_id is None:
             setattr(record, attribute, None)
             continue
         setattr(
             record,
             attribute,
-            owned_row(session, business, model, data[field], label=attribute, field=field),
+            owned_row(session, business, model, row_id, label=attribute, field=field),
         )

@@ -27,7 +27,7 @@ flush; the caller commits.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import DomainError, NotFound
 from bot.models import Business, Location, Notification, NotificationRule, RecordKind
+from bot.services.commands import UNSET, RuleChanges, value_or
 from bot.services.lookup import MAX_ROW_ID, owned_row
 from bot.services.statuses import status_codes
 from bot.services.templates import reply_names, template_name_known
@@ -68,25 +69,6 @@ REBOOK_MODES = tuple(RebookMode)
 MAX_DELAY_MINUTES = 90 * 24 * 60
 MAX_OFFSET_MINUTES = 365 * 24 * 60
 MAX_REBOOK_DAYS = 365
-RULE_FIELDS = (
-    "name",
-    "kind",
-    "trigger",
-    "trigger_status",
-    "audience",
-    "channel",
-    "notice",
-    "template_name",
-    "delay_minutes",
-    "offset_minutes",
-    "rebook_mode",
-    "rebook_days",
-    "send_time",
-    "working_hours_only",
-    "all_locations",
-    "location_ids",
-    "enabled",
-)
 # Notifications a deleted rule withdraws: planned, or claimed but not yet handed
 # to a worker (the send job takes a row only from `queued`, so it skips these).
 DELETED_REASON = "rule deleted"
@@ -120,21 +102,20 @@ class BulkOutcome:
 # --- one rule ----------------------------------------------------------------
 
 
-def create_rule(session: Session, business: Business, data: Mapping[str, Any]) -> NotificationRule:
-    """Create a rule from `data` (the names in RULE_FIELDS; kind, trigger and notice required).
+def create_rule(session: Session, business: Business, data: RuleChanges) -> NotificationRule:
+    """Create a rule from `data` (kind, trigger and notice required).
 
     Defaults: audience customer; channel `auto`, or `email` for the business;
     no delay; all locations; enabled; a name built from kind, notice and
     trigger. Raises DomainError (or NotFound for a location) naming the field.
     """
-    _check_fields(data)
     for required in ("kind", "trigger", "notice"):
-        if data.get(required) is None:
+        if getattr(data, required) in (None, UNSET):
             raise DomainError(f"a rule needs a {required}", code="required", field=required)
-    kind = _enum(RecordKind, data["kind"], "kind")
-    trigger = _enum(Trigger, data["trigger"], "trigger")
-    notice = _enum(Notice, data["notice"], "notice")
-    audience = _enum(Audience, data.get("audience") or Audience.CUSTOMER, "audience")
+    kind = _enum(RecordKind, data.kind, "kind")
+    trigger = _enum(Trigger, data.trigger, "trigger")
+    notice = _enum(Notice, data.notice, "notice")
+    audience = _enum(Audience, value_or(data.audience, None) or Audience.CUSTOMER, "audience")
     default_channel = ChannelChoice.EMAIL if audience == Audience.BUSINESS else ChannelChoice.AUTO
     rule = NotificationRule(
         business_id=business.id,
@@ -156,13 +137,12 @@ def create_rule(session: Session, business: Business, data: Mapping[str, Any]) -
 
 
 def update_rule(
-    session: Session, business: Business, rule: NotificationRule, changes: Mapping[str, Any]
+    session: Session, business: Business, rule: NotificationRule, changes: RuleChanges
 ) -> NotificationRule:
     """Change a rule; fields left out stay. The rule as a whole is checked again.
 
     Notifications the rule already planned keep what they were planned with.
     """
-    _check_fields(changes)
     with session.no_autoflush:
         _apply(session, business, rule, changes)
     session.flush()
@@ -273,34 +253,33 @@ def _owned_rules(
 # --- checking ----------------------------------------------------------------
 
 
-def _apply(
-    session: Session, business: Business, rule: NotificationRule, data: Mapping[str, Any]
-) -> None:
-    """Set the fields in `data` on `rule`, then check the rule as a whole."""
+def _apply(session: Session, business: Business, rule: NotificationRule, data: RuleChanges) -> None:
+    """Set the fields `data` gives on `rule`, then check the rule as a whole."""
     for name, enum_type in _ENUM_FIELDS.items():
-        if name in data:
-            setattr(rule, name, _enum(enum_type, data[name], name))
-    if "name" in data:
-        rule.name = _name(data["name"])
-    if "trigger_status" in data:
-        value = data["trigger_status"]
+        if data.has(name):
+            setattr(rule, name, _enum(enum_type, getattr(data, name), name))
+    if data.name is not UNSET:
+        rule.name = _name(data.name)
+    if data.trigger_status is not UNSET:
+        value = data.trigger_status
         if value is not None and not isinstance(value, str):
             raise DomainError("trigger_status must be text", field="trigger_status")
         rule.trigger_status = (value or "").strip() or None
-    if "template_name" in data:
-        rule.template_name = _template_name(session, business, data["template_name"])
+    if data.template_name is not UNSET:
+        rule.template_name = _template_name(session, business, data.template_name)
     for name in ("delay_minutes", "offset_minutes", "rebook_days"):
-        if name in data:
-            setattr(rule, name, _whole_number(data[name], name, nullable=name != "delay_minutes"))
-    if "rebook_mode" in data:
-        rule.rebook_mode = data["rebook_mode"]
-    if "send_time" in data:
-        if data["send_time"] is not None and not isinstance(data["send_time"], time):
+        if data.has(name):
+            value = getattr(data, name)
+            setattr(rule, name, _whole_number(value, name, nullable=name != "delay_minutes"))
+    if data.rebook_mode is not UNSET:
+        rule.rebook_mode = data.rebook_mode
+    if data.send_time is not UNSET:
+        if data.send_time is not None and not isinstance(data.send_time, time):
             raise DomainError("send_time must be a time of day", field="send_time")
-        rule.send_time = data["send_time"]
+        rule.send_time = data.send_time
     for name in ("working_hours_only", "enabled"):
-        if name in data:
-            rule_flag = data[name]
+        if data.has(name):
+            rule_flag = getattr(data, name)
             if not isinstance(rule_flag, bool):
                 raise DomainError(f"{name} must be true or false", field=name)
             setattr(rule, name, rule_flag)
@@ -309,20 +288,20 @@ def _apply(
 
 
 def _apply_locations(
-    session: Session, business: Business, rule: NotificationRule, data: Mapping[str, Any]
+    session: Session, business: Business, rule: NotificationRule, data: RuleChanges
 ) -> None:
     """R4.8: all locations, or the chosen ones. Choosing "all" again forgets the choice."""
-    if "all_locations" in data:
-        if not isinstance(data["all_locations"], bool):
+    if data.all_locations is not UNSET:
+        if not isinstance(data.all_locations, bool):
             raise DomainError("all_locations must be true or false", field="all_locations")
-        rule.all_locations = data["all_locations"]
-    if "location_ids" in data:
-        ids = list(dict.fromkeys(data["location_ids"] or ()))
+        rule.all_locations = data.all_locations
+    if data.location_ids is not UNSET:
+        ids = list(dict.fromkeys(data.location_ids or ()))
         rule.locations = [
             owned_row(session, business, Location, i, label="location", field="location_ids")
             for i in ids
         ]
-    elif data.get("all_locations") is True:
+    elif data.all_locations is True:
         rule.locations = []
     if rule.all_locations and rule.locations:
         raise DomainError(
@@ -501,9 +480,3 @@ def _name(value: Any) -> str:
 def _default_name(kind: RecordKind, notice: Notice, trigger: Trigger) -> str:
     words = notice.value.replace("_", " ")
     return f"{words[0].upper()}{words[1:]} ({kind}, {trigger.value.replace('_', ' ')})"
-
-
-def _check_fields(data: Mapping[str, Any]) -> None:
-    for name in data:
-        if name not in RULE_FIELDS:
-            raise DomainError(f"unknown field {name!r}", field=name)

@@ -13,7 +13,6 @@ caller commits.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,28 +27,25 @@ from bot.models import (
     RecordKind,
     RecordStatusDefinition,
 )
+from bot.services.commands import UNSET, NewStatus, StatusChanges, value_or
 from bot.services.lookup import owned_row, rule_using
 
 # The kinds whose statuses the business defines; appointments have fixed ones.
 DEFINABLE_KINDS = (RecordKind.ORDER, RecordKind.INQUIRY)
 CODE_PATTERN = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
 CODE_MAX_LENGTH = 40  # the width of Record.status and NotificationRule.trigger_status
-STATUS_FIELDS = ("kind", "code", "label", "position")
 _KIND_WORDS = {RecordKind.ORDER: "work order", RecordKind.INQUIRY: "inquiry"}
 
 
-def create_status(
-    session: Session, business: Business, data: Mapping[str, Any]
-) -> RecordStatusDefinition:
+def create_status(session: Session, business: Business, data: NewStatus) -> RecordStatusDefinition:
     """Define a status {kind, code, label, position?} for orders or inquiries.
 
     Without a position the status goes after the kind's last one. Raises
     DomainError naming the field, or Conflict (code duplicate_status) when the
     kind already has the code.
     """
-    _check_fields(data, STATUS_FIELDS)
-    kind = _definable_kind(data.get("kind"))
-    code = checked_code(data.get("code"))
+    kind = _definable_kind(value_or(data.kind, None))
+    code = checked_code(value_or(data.code, None))
     taken = session.scalar(
         select(RecordStatusDefinition.id).where(
             RecordStatusDefinition.business_id == business.id,
@@ -63,7 +59,7 @@ def create_status(
             code="duplicate_status",
             field="code",
         )
-    position = data.get("position")
+    position = value_or(data.position, None)
     if position is None:
         last = session.scalar(
             select(func.max(RecordStatusDefinition.position)).where(
@@ -76,7 +72,7 @@ def create_status(
         business_id=business.id,
         kind=kind,
         code=code,
-        label=_label(data.get("label")),
+        label=_label(value_or(data.label, None)),
         position=_position(position),
     )
     session.add(definition)
@@ -88,14 +84,13 @@ def update_status(
     session: Session,
     business: Business,
     definition: RecordStatusDefinition,
-    changes: Mapping[str, Any],
+    changes: StatusChanges,
 ) -> RecordStatusDefinition:
     """Change a status's label or position; its kind and code are fixed once made."""
-    _check_fields(changes, ("label", "position"))
-    if "label" in changes:
-        definition.label = _label(changes["label"])
-    if "position" in changes:
-        definition.position = _position(changes["position"])
+    if changes.label is not UNSET:
+        definition.label = _label(changes.label)
+    if changes.position is not UNSET:
+        definition.position = _position(changes.position)
     session.flush()
     return definition
 
@@ -192,7 +187,11 @@ def _definable_kind(value: Any) -> RecordKind:
             "appointments have fixed statuses; define statuses for orders or inquiries",
             field="kind",
         )
-    raise DomainError("kind must be order or inquiry", code="required", field="kind")
+    raise DomainError(
+        "kind must be order or inquiry",
+        code="required" if value is None else "invalid",
+        field="kind",
+    )
 
 
 def _label(value: Any) -> str:
@@ -208,9 +207,3 @@ def _position(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
         raise DomainError("position must be a whole number from 0 to 10000", field="position")
     return value
-
-
-def _check_fields(data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
-    for field in data:
-        if field not in allowed:
-            raise DomainError(f"unknown field {field!r}", field=field)

@@ -17,7 +17,6 @@ Functions flush; the caller commits.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -26,11 +25,10 @@ from sqlalchemy.orm import Session
 
 from bot.errors import Conflict, DomainError
 from bot.models import Business, NotificationRule, Template
+from bot.services.commands import NewTemplate, TemplateChanges, value_or
 from bot.services.lookup import owned_row, rule_using
 from bot.services.texts import (
-    CONTENT_FIELDS,
     CONTENT_SID,
-    TEMPLATE_FIELDS,
     Preview,
     check_content_variables,
     checked_message,
@@ -46,7 +44,7 @@ MAX_NAME_LENGTH = 200
 
 
 def create_template(
-    session: Session, business: Business, data: Mapping[str, Any], *, now: datetime
+    session: Session, business: Business, data: NewTemplate, *, now: datetime
 ) -> Template:
     """Create a template {name, channel sms|email|whatsapp, locale, subject (email only),
     body, content_sid and content_variables (WhatsApp only)}.
@@ -55,10 +53,9 @@ def create_template(
     DomainError naming the field, or Conflict (duplicate_template) when the
     business already has a text for that name, channel and locale.
     """
-    _check_fields(data, TEMPLATE_FIELDS)
-    name = _name(data.get("name"))
-    channel = template_channel(data.get("channel"))
-    locale = template_locale(data.get("locale"))
+    name = _name(value_or(data.name, None))
+    channel = template_channel(value_or(data.channel, None))
+    locale = template_locale(value_or(data.locale, None))
     existing = session.scalar(
         select(Template.id).where(
             Template.business_id == business.id,
@@ -76,8 +73,15 @@ def create_template(
             params={"template_id": existing},
         )
     template = Template(business_id=business.id, name=name, channel=channel, locale=locale)
-    _set_content(template, data.get("content_sid"), data.get("content_variables"))
-    _set_text(session, business, template, data.get("body"), data.get("subject"), now=now)
+    _set_content(template, value_or(data.content_sid, None), value_or(data.content_variables, None))
+    _set_text(
+        session,
+        business,
+        template,
+        value_or(data.body, None),
+        value_or(data.subject, None),
+        now=now,
+    )
     session.add(template)
     session.flush()
     return template
@@ -87,7 +91,7 @@ def update_template(
     session: Session,
     business: Business,
     template: Template,
-    changes: Mapping[str, Any],
+    changes: TemplateChanges,
     *,
     now: datetime,
 ) -> Template:
@@ -96,17 +100,12 @@ def update_template(
 
     Name, channel and locale are its identity: rules and the sender find it by them.
     """
-    _check_fields(changes, ("subject", "body", *CONTENT_FIELDS))
-    body = changes["body"] if "body" in changes else template.body
-    subject = changes["subject"] if "subject" in changes else template.subject
+    body = value_or(changes.body, template.body)
+    subject = value_or(changes.subject, template.subject)
     _set_content(
         template,
-        changes["content_sid"] if "content_sid" in changes else template.content_sid,
-        (
-            changes["content_variables"]
-            if "content_variables" in changes
-            else template.content_variables
-        ),
+        value_or(changes.content_sid, template.content_sid),
+        value_or(changes.content_variables, template.content_variables),
     )
     _set_text(session, business, template, body, subject, now=now)
     session.flush()
@@ -257,9 +256,3 @@ def _name(value: Any) -> str:
             params={"limit": MAX_NAME_LENGTH},
         )
     return name
-
-
-def _check_fields(data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
-    for field in data:
-        if field not in allowed:
-            raise DomainError(f"unknown field {field!r}", field=field)

@@ -54,8 +54,6 @@ from outbound.policy.vocabulary import Channel
 
 # Templates hold the text of a channel; Messenger (and WhatsApp without its own) send the SMS text.
 TEMPLATE_CHANNELS = (Channel.SMS, Channel.EMAIL, Channel.WHATSAPP)
-CONTENT_FIELDS = ("content_sid", "content_variables")  # WhatsApp only
-TEMPLATE_FIELDS = ("name", "channel", "locale", "subject", "body", *CONTENT_FIELDS)
 CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")  # a Twilio Content (template) SID
 VARIABLE_KEY = re.compile(r"^[A-Za-z0-9_]{1,40}$")  # the placeholder's name in {{1}}
 MAX_CONTENT_VARIABLES = 100

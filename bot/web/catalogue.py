@@ -36,6 +36,13 @@ from bot.extensions import db
 from bot.models import AppointmentStatus, Location, RecordKind
 from bot.services import catalogue, statuses
 from bot.services import users as user_service
+from bot.services.commands import (
+    LocationChanges,
+    NewStatus,
+    ServiceChanges,
+    StaffChanges,
+    StatusChanges,
+)
 from bot.web.roles import owner_required
 from bot.web.words import APPOINTMENT_STATUS_WORDS, RECORD_KIND_WORDS
 from outbound.opening import opening_hours
@@ -332,11 +339,11 @@ def _save_location(form: LocationForm, location: Location | None):
     rows = typed_rows(request.form)
     ranges, problems = checked_hours(rows)
     if form.validate() and not problems:
-        data = {
-            "name": form.name.data,
-            "address": (form.address.data or "").strip() or None,
-            "working_hours": ranges,
-        }
+        data = LocationChanges(
+            name=form.name.data,
+            address=(form.address.data or "").strip() or None,
+            working_hours=ranges,
+        )
         business = current_user.business
         try:
             if location is None:
@@ -346,7 +353,7 @@ def _save_location(form: LocationForm, location: Location | None):
         except DomainError as error:
             _refused(form, error, "name")
         else:
-            return _saved(_("The location %(name)s is saved.", name=data["name"]), ".locations")
+            return _saved(_("The location %(name)s is saved.", name=data.name), ".locations")
     return _location_page(form, location, form_days(rows, problems), 422)
 
 
@@ -374,7 +381,7 @@ def add_staff():
     if form.validate():
         try:
             member = catalogue.create_staff_member(
-                db.session, current_user.business, {"name": form.name.data}
+                db.session, current_user.business, StaffChanges(name=form.name.data)
             )
         except DomainError as error:
             _refused(form, error, "name")
@@ -397,7 +404,7 @@ def edit_staff(staff_id: int):
                 db.session,
                 current_user.business,
                 member,
-                {"name": form.name.data, "active": form.active.data},
+                StaffChanges(name=form.name.data, active=form.active.data),
             )
         except DomainError as error:
             _refused(form, error, "name")
@@ -412,7 +419,9 @@ def set_staff_active(staff_id: int):
     """Deactivate or reactivate (form value `active` = "0" or "1"): records keep them."""
     member = _owned(catalogue.get_staff_member, staff_id)
     active = request.form.get("active") == "1"
-    catalogue.update_staff_member(db.session, current_user.business, member, {"active": active})
+    catalogue.update_staff_member(
+        db.session, current_user.business, member, StaffChanges(active=active)
+    )
     if active:
         message = _("%(name)s is active again.", name=member.name)
     else:
@@ -434,13 +443,13 @@ def _services_page(form: ServiceForm, status: int = 200):
     return render_template("catalogue_services.html", form=form, services=rows), status
 
 
-def _service_data(form: ServiceForm) -> dict[str, Any]:
-    return {
-        "name": form.name.data,
-        "category": (form.category.data or "").strip() or None,
-        "duration_minutes": form.duration_minutes.data,
-        "rebook_interval_days": form.rebook_interval_days.data,
-    }
+def _service_data(form: ServiceForm) -> ServiceChanges:
+    return ServiceChanges(
+        name=form.name.data,
+        category=(form.category.data or "").strip() or None,
+        duration_minutes=form.duration_minutes.data,
+        rebook_interval_days=form.rebook_interval_days.data,
+    )
 
 
 @bp.post("/services")
@@ -523,7 +532,9 @@ def add_status():
         if form.position.data is not None:
             data["position"] = form.position.data
         try:
-            definition = statuses.create_status(db.session, current_user.business, data)
+            definition = statuses.create_status(
+                db.session, current_user.business, NewStatus.from_fields(data)
+            )
         except Conflict as error:
             _refused(form, Conflict(_("This code exists already."), field=error.field), "code")
             status = error.status
@@ -564,7 +575,9 @@ def edit_status(status_id: int):
         if form.position.data is not None:
             changes["position"] = form.position.data
         try:
-            statuses.update_status(db.session, current_user.business, definition, changes)
+            statuses.update_status(
+                db.session, current_user.business, definition, StatusChanges.from_fields(changes)
+            )
         except DomainError as error:
             _refused(form, error, "label")
         else:

@@ -26,6 +26,7 @@ from bot.errors import DomainError, NotFound
 from bot.extensions import db
 from bot.models import Customer, utcnow
 from bot.services import customers as service
+from bot.services.commands import CustomerChanges
 from bot.web.language import LANGUAGE_NAMES, LANGUAGES
 from bot.web.records import status_labels
 from bot.web.words import (
@@ -102,7 +103,9 @@ def new():
         return _new_page(form, 422)
     data = _typed(form)
     try:
-        customer = service.create_customer(db.session, current_user.business, data)
+        customer = service.create_customer(
+            db.session, current_user.business, CustomerChanges.from_fields(data)
+        )
     except DomainError as error:
         _refuse(form, error)
         return _new_page(form, 422)
@@ -127,7 +130,9 @@ def show(customer_id: int):
         # Saving the page unchanged must not turn the customer's own language into staff's.
         del data["locale"]
     try:
-        service.update_customer(db.session, current_user.business, customer, data)
+        service.update_customer(
+            db.session, current_user.business, customer, CustomerChanges.from_fields(data)
+        )
     except DomainError as error:
         db.session.rollback()
         _refuse(form, error)

@@ -51,6 +51,7 @@ from bot.models import (
 from bot.models.base import ShortText
 from bot.services import inbox
 from bot.services.calendar_view import local_to_utc
+from bot.services.commands import RecordChanges
 from bot.services.records import (
     may_become,
     planned_customer_notices,
@@ -330,7 +331,7 @@ def appointment(conversation_id: int, record_id: int):
                 reason = _("This record cannot be cancelled now.")
             flash(_("Nothing was changed: %(reason)s", reason=reason), "error")
             return _thread_page(found, status=409)
-        changes = {"status": status}
+        changes = RecordChanges(status=status)
         done = _("Appointment confirmed.") if action == "confirm" else _("Appointment cancelled.")
     elif action == "move":
         starts_at = _local_moment(request.form.get("starts_at", ""), zone)
@@ -340,7 +341,7 @@ def appointment(conversation_id: int, record_id: int):
         if starts_at is None or starts_at <= now:
             flash(_("Pick a new time in the future for the appointment."), "error")
             return _thread_page(found, status=422)
-        changes = {"starts_at": starts_at}
+        changes = RecordChanges(starts_at=starts_at)
         done = _("Appointment moved to %(when)s.", when=moment_words(starts_at))
     else:
         abort(400)

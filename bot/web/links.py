@@ -34,6 +34,7 @@ from bot.models import (
     RecordKind,
     utcnow,
 )
+from bot.services.commands import RecordChanges
 from bot.services.records import update_record
 from outbound.notices import appointment_card
 from outbound.policy.calendar import CardMethod, build_ics, card_filename
@@ -149,7 +150,7 @@ def cancel(token: str):
         db.session,
         business,
         record,
-        {"status": AppointmentStatus.CANCELLED.value},
+        RecordChanges(status=AppointmentStatus.CANCELLED.value),
         now=now,
         notify=True,  # the cancellation notice is the customer's confirmation
         cancelled_by=CancelledBy.CUSTOMER,

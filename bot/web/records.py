@@ -46,6 +46,7 @@ from bot.extensions import db
 from bot.models import AppointmentStatus, Record, RecordKind, RecordSource, utcnow
 from bot.services import calendar_view
 from bot.services.catalogue import list_locations, list_services, list_staff
+from bot.services.commands import RecordChanges
 from bot.services.records import (
     allowed_statuses,
     create_record,
@@ -213,17 +214,17 @@ def new():
     if not valid or starts_at is False:
         return _form_page(form, None, status=422)
     kind = RecordKind(form.kind.data)
-    data = {
-        "kind": kind,
-        "customer_id": int(form.customer_id.data),
-        "starts_at": starts_at,
-        "duration_minutes": form.duration_minutes.data,
-        "status": form.status.data or _default_status(kind),
-        "source": RecordSource.CALENDAR,
-        "title": (form.title.data or "").strip() or None,
-        "notes": (form.notes.data or "").strip() or None,
+    data = RecordChanges(
+        kind=kind,
+        customer_id=int(form.customer_id.data),
+        starts_at=starts_at,
+        duration_minutes=form.duration_minutes.data,
+        status=form.status.data or _default_status(kind),
+        source=RecordSource.CALENDAR,
+        title=(form.title.data or "").strip() or None,
+        notes=(form.notes.data or "").strip() or None,
         **_links(form),
-    }
+    )
     notify = form.notify.data
     try:
         record = create_record(db.session, business, data, now=utcnow(), notify=notify)
@@ -266,7 +267,14 @@ def edit(record_id: int):
     notify = form.notify.data
     moved = record.starts_at
     try:
-        update_record(db.session, business, record, changes, now=utcnow(), notify=notify)
+        update_record(
+            db.session,
+            business,
+            record,
+            RecordChanges.from_fields(changes),
+            now=utcnow(),
+            notify=notify,
+        )
     except DomainError as error:
         return _refused(form, record, error)
     told = told_words(notify, planned_customer_notices(record))
@@ -350,7 +358,9 @@ def act(record_id: int):
         flash(_("Nothing was changed: %(reason)s", reason=refusal), "error")
         return _record_page(record, 409)
     try:
-        update_record(db.session, business, record, {"status": status}, now=utcnow(), notify=notify)
+        update_record(
+            db.session, business, record, RecordChanges(status=status), now=utcnow(), notify=notify
+        )
     except DomainError as error:
         db.session.rollback()
         flash(_("Nothing was changed: %(reason)s", reason=error.message), "error")

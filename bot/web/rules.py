@@ -48,6 +48,7 @@ from bot.models import (
 )
 from bot.services import rules as service
 from bot.services.catalogue import list_locations
+from bot.services.commands import RuleChanges
 from bot.services.rules import REBOOK_MODES, STATUS_TRIGGERS, TRIGGERS_BY_KIND, BulkAction
 from bot.services.statuses import list_statuses
 from bot.web.roles import owner_required
@@ -496,7 +497,9 @@ def create():
     if form.validate_on_submit():
         changes = {"kind": kind.value, **service_changes(form.data, new=True)}
         try:
-            rule = service.create_rule(db.session, current_user.business, changes)
+            rule = service.create_rule(
+                db.session, current_user.business, RuleChanges.from_fields(changes)
+            )
         except DomainError as error:
             db.session.rollback()
             _refuse(form, error)
@@ -522,9 +525,8 @@ def update(rule_id: int):
     form = _rule_form(kind)
     if form.validate_on_submit():
         try:
-            service.update_rule(
-                db.session, current_user.business, rule, service_changes(form.data, new=False)
-            )
+            changes = RuleChanges.from_fields(service_changes(form.data, new=False))
+            service.update_rule(db.session, current_user.business, rule, changes)
         except DomainError as error:
             db.session.rollback()
             _refuse(form, error)

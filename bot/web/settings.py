@@ -34,6 +34,7 @@ from bot.errors import DomainError, NotFound
 from bot.extensions import db
 from bot.models import Business
 from bot.services import businesses as service
+from bot.services.commands import SettingsChanges
 from bot.web.language import LANGUAGE_NAMES, LANGUAGES
 from bot.web.roles import owner_required
 from bot.web.words import CHANNEL_CHOICE_WORDS, RECORD_KIND_WORDS, lead_in_words
@@ -226,7 +227,7 @@ def _save(form: FlaskForm, values: dict) -> bool:
         service.update_settings(
             db.session,
             business,
-            changes,
+            SettingsChanges.from_fields(changes),
             allow_private_webhook_urls=current_app.config["ALLOW_PRIVATE_WEBHOOK_URLS"],
         )
         db.session.commit()

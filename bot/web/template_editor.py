@@ -42,6 +42,7 @@ from bot.errors import DomainError, NotFound
 from bot.extensions import db
 from bot.models import Template, utcnow
 from bot.services import templates as service
+from bot.services.commands import NewTemplate, TemplateChanges
 from bot.services.texts import (
     TEMPLATE_CHANNELS,
     Preview,
@@ -359,7 +360,9 @@ def create():
     if "preview" in request.form:
         return _editor(form, None, preview=_preview_or_error(form, data))
     try:
-        template = service.create_template(db.session, current_user.business, data, now=utcnow())
+        template = service.create_template(
+            db.session, current_user.business, NewTemplate.from_fields(data), now=utcnow()
+        )
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -401,7 +404,13 @@ def update(template_id: int):
         data = {"channel": template.channel, "locale": template.locale, **changes}
         return _editor(form, template, preview=_preview_or_error(form, data))
     try:
-        service.update_template(db.session, current_user.business, template, changes, now=utcnow())
+        service.update_template(
+            db.session,
+            current_user.business,
+            template,
+            TemplateChanges.from_fields(changes),
+            now=utcnow(),
+        )
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

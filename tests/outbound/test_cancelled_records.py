@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.models import Notification, NotificationRule
+from bot.services.commands import RecordChanges
 from bot.services.records import update_record
 from outbound.jobs import run_dispatch_pass
 from outbound.policy.vocabulary import Audience, ChannelChoice, Notice, NotificationStatus, Trigger
@@ -33,9 +34,13 @@ def test_every_notice_planned_before_a_cancellation_is_withheld(
     record = record_factory(customer_factory(), starts_at=now + timedelta(days=3))
     # a move plans a change notice and a reminder for the new time (R1.6)
     update_record(
-        db.session, business, record, {"starts_at": record.starts_at + timedelta(hours=2)}, now=now
+        db.session,
+        business,
+        record,
+        RecordChanges(starts_at=record.starts_at + timedelta(hours=2)),
+        now=now,
     )
-    update_record(db.session, business, record, {"status": "cancelled"}, now=now)
+    update_record(db.session, business, record, RecordChanges(status="cancelled"), now=now)
     db.session.commit()
     planned = {
         n.notice

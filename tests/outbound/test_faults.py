@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from bot.models import AddressKind, Author, Message, Notification
+from bot.services.commands import RecordChanges
 from bot.services.records import update_record
 from outbound.jobs import dispatch_tick, run_dispatch_pass
 from outbound.policy.vocabulary import MessageStatus, Notice, NotificationStatus
@@ -224,7 +225,7 @@ def test_an_opt_out_at_twilio_is_recorded_and_the_number_never_tried_again(
     assert tel.opted_out_at is not None
 
     later = record_factory(customer, starts_at=starts_at + timedelta(days=7))
-    update_record(db.session, business, first, {"status": "cancelled"}, now=now)
+    update_record(db.session, business, first, RecordChanges(status="cancelled"), now=now)
     staff_message = queue_sms(db.session, business, customer, "Bis bald!", Author.STAFF)
     db.session.commit()
     dispatch_tick()

@@ -14,6 +14,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.models import Location, Notification, Service, StaffMember, Template
+from bot.services.commands import RecordChanges
 from bot.services.records import update_record
 from outbound.jobs import dispatch_tick
 from outbound.notices import (
@@ -159,7 +160,7 @@ def test_the_window_is_checked_when_the_text_is_rendered(db, salon, emailed, boo
 
 def test_a_cancelled_appointment_has_neither_link(db, salon, emailed, booked, now):
     business = salon[0]
-    update_record(db.session, business, booked, {"status": "cancelled"}, now=now)
+    update_record(db.session, business, booked, RecordChanges(status="cancelled"), now=now)
 
     context = notice_context(business, emailed, booked, "de", now=now, config=current_app.config)
 
@@ -228,7 +229,11 @@ def test_a_move_sends_the_same_event_with_the_next_sequence(
         attachments_for(notice_of(db, booked, Notice.CONFIRMATION), business, emailed, booked)
     )[1]
     update_record(
-        db.session, business, booked, {"starts_at": starts_at + timedelta(days=1)}, now=now
+        db.session,
+        business,
+        booked,
+        RecordChanges(starts_at=starts_at + timedelta(days=1)),
+        now=now,
     )
     db.session.commit()
 
@@ -243,7 +248,7 @@ def test_a_move_sends_the_same_event_with_the_next_sequence(
 
 def test_a_cancellation_cancels_the_event(db, salon, emailed, booked, now):  # R1.8 by email
     business = salon[0]
-    update_record(db.session, business, booked, {"status": "cancelled"}, now=now)
+    update_record(db.session, business, booked, RecordChanges(status="cancelled"), now=now)
     db.session.commit()
 
     cancellation = notice_of(db, booked, Notice.CANCELLATION)
@@ -263,7 +268,7 @@ def test_an_accepted_request_gets_the_card(
 ):  # R1.10: "the acceptance is an appointment card"
     business = salon[0]
     request = record_factory(emailed, starts_at=starts_at, status="pending", source="online")
-    update_record(db.session, business, request, {"status": "confirmed"}, now=now)
+    update_record(db.session, business, request, RecordChanges(status="confirmed"), now=now)
     db.session.commit()
 
     accepted = notice_of(db, request, Notice.CONFIRMATION)

@@ -14,6 +14,7 @@ from bot.services.catalogue import (
     get_location,
     list_locations,
 )
+from bot.services.commands import LocationChanges, ServiceChanges
 
 
 def _range(weekday, opens, closes):
@@ -59,7 +60,7 @@ def test_rows_belong_to_their_business(db, business_factory):
     salon, _ = business_factory()
     workshop, _ = business_factory(name="Werkstatt", sms_from="+4930555020")
     location = create_location(
-        db.session, salon, {"name": "Mitte", "working_hours": [_range(0, (9, 0), (17, 0))]}
+        db.session, salon, LocationChanges(name="Mitte", working_hours=[_range(0, (9, 0), (17, 0))])
     )
     db.session.commit()
 
@@ -71,6 +72,6 @@ def test_rows_belong_to_their_business(db, business_factory):
 
 def test_a_service_refuses_an_impossible_duration(db, business):
     with pytest.raises(DomainError) as raised:
-        create_service(db.session, business, {"name": "Schnitt", "duration_minutes": 0})
+        create_service(db.session, business, ServiceChanges(name="Schnitt", duration_minutes=0))
 
     assert raised.value.field == "duration_minutes"

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from bot.errors import DomainError
 from bot.models import AddressKind, Customer
+from bot.services.commands import CustomerChanges
 from bot.services.customers import create_customer, search_customers, update_customer
 from bot.services.lookup import number_pattern
 from tests.conftest import BOTH_DATABASES
@@ -14,9 +15,9 @@ def test_an_opt_out_survives_removing_and_re_adding_the_number(db, business, cus
     customer = customer_factory()
     customer.address(AddressKind.TEL).opted_out_at = now  # the customer texted STOP
     db.session.commit()
-    update_customer(db.session, business, customer, {"phone": None})
+    update_customer(db.session, business, customer, CustomerChanges(phone=None))
     assert customer.address(AddressKind.TEL) is None
-    update_customer(db.session, business, customer, {"phone": "0151 12345678"})
+    update_customer(db.session, business, customer, CustomerChanges(phone="0151 12345678"))
     assert customer.address(AddressKind.TEL).opted_out_at == now
 
 
@@ -25,9 +26,9 @@ def test_a_new_number_is_not_opted_out_and_the_old_one_stays_so(
 ):
     customer = customer_factory()
     customer.address(AddressKind.TEL).opted_out_at = now
-    update_customer(db.session, business, customer, {"phone": "0160 5555555"})
+    update_customer(db.session, business, customer, CustomerChanges(phone="0160 5555555"))
     assert customer.address(AddressKind.TEL).opted_out_at is None
-    update_customer(db.session, business, customer, {"phone": "+4915112345678"})
+    update_customer(db.session, business, customer, CustomerChanges(phone="+4915112345678"))
     assert customer.address(AddressKind.TEL).opted_out_at == now
 
 
@@ -36,7 +37,7 @@ def test_a_number_given_up_by_one_customer_can_go_to_another_with_its_opt_out(
 ):
     first = customer_factory()
     first.address(AddressKind.TEL).opted_out_at = now
-    update_customer(db.session, business, first, {"phone": "0160 5555555"})
+    update_customer(db.session, business, first, CustomerChanges(phone="0160 5555555"))
     second = customer_factory(name="Jane Miller", phone="0151 12345678")
     assert second.address(AddressKind.TEL).opted_out_at == now
 
@@ -67,7 +68,7 @@ def test_number_pattern_checks_the_length_after_the_zeros():
 
 def test_a_customer_with_nothing_naming_them_is_refused(db, business):
     with pytest.raises(DomainError) as refused:
-        create_customer(db.session, business, {"name": " ", "sms_consent": True})
+        create_customer(db.session, business, CustomerChanges(name=" ", sms_consent=True))
 
     assert (refused.value.code, refused.value.field) == ("required", "name")
     assert db.session.scalars(select(Customer)).all() == []
@@ -83,7 +84,7 @@ def test_a_change_emptying_every_naming_field_changes_nothing(db, business, cust
             db.session,
             business,
             customer,
-            {"name": None, "phone": None, "email": "", "locale": "en"},
+            CustomerChanges(name=None, phone=None, email="", locale="en"),
         )
 
     assert (refused.value.code, refused.value.field) == ("required", "name")

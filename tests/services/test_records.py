@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.errors import DomainError, NotFound
 from bot.models import Notification
+from bot.services.commands import RecordChanges
 from bot.services.records import (
     allowed_statuses,
     create_record,
@@ -58,7 +59,11 @@ def test_a_move_withdraws_the_old_reminder_and_plans_a_new_one(
 ):  # R1.6
     record = record_factory(customer_factory())
     update_record(
-        db.session, business, record, {"starts_at": record.starts_at + timedelta(days=1)}, now=now
+        db.session,
+        business,
+        record,
+        RecordChanges(starts_at=record.starts_at + timedelta(days=1)),
+        now=now,
     )
     db.session.commit()
     rows = notices(db, record)
@@ -77,7 +82,9 @@ def test_a_move_withdraws_the_old_reminder_and_plans_a_new_one(
 
 def test_cancel_without_notifying_the_customer(db, business, customer_factory, record_factory, now):
     record = record_factory(customer_factory())  # R1.8: staff choose per cancellation
-    update_record(db.session, business, record, {"status": "cancelled"}, now=now, notify=False)
+    update_record(
+        db.session, business, record, RecordChanges(status="cancelled"), now=now, notify=False
+    )
     db.session.commit()
     assert [n[0] for n in notices(db, record)] == [Notice.CONFIRMATION, Notice.REMINDER]
     assert notices(db, record)[1][2:] == (NotificationStatus.CANCELLED, "appointment is cancelled")
@@ -87,7 +94,7 @@ def test_cancel_without_notifying_the_customer(db, business, customer_factory, r
 def test_unchanged_patch_plans_nothing(db, business, customer_factory, record_factory, now):
     record = record_factory(customer_factory())
     before = notices(db, record)
-    update_record(db.session, business, record, {"starts_at": record.starts_at}, now=now)
+    update_record(db.session, business, record, RecordChanges(starts_at=record.starts_at), now=now)
     assert notices(db, record) == before and record.version == 1
 
 
@@ -95,20 +102,25 @@ def test_refusals_name_the_field(db, business, business_factory, customer_factor
     customer = customer_factory()
     with pytest.raises(DomainError) as caught:
         create_record(
-            db.session, business, {"customer_id": customer.id, "kind": "appointment"}, now=now
+            db.session,
+            business,
+            RecordChanges(customer_id=customer.id, kind="appointment"),
+            now=now,
         )
     assert caught.value.field == "starts_at"
     with pytest.raises(DomainError) as caught:
         create_record(
             db.session,
             business,
-            {"customer_id": customer.id, "starts_at": now, "status": "maybe"},
+            RecordChanges(customer_id=customer.id, starts_at=now, status="maybe"),
             now=now,
         )
     assert caught.value.field == "status"
     other, _ = business_factory(name="Other Salon", sms_from="+4930555099")
     with pytest.raises(NotFound):
-        create_record(db.session, other, {"customer_id": customer.id, "starts_at": now}, now=now)
+        create_record(
+            db.session, other, RecordChanges(customer_id=customer.id, starts_at=now), now=now
+        )
 
 
 def test_moving_away_and_back_plans_the_reminder_again(
@@ -117,9 +129,13 @@ def test_moving_away_and_back_plans_the_reminder_again(
     record = record_factory(customer_factory())
     original = record.starts_at
     update_record(
-        db.session, business, record, {"starts_at": original + timedelta(hours=1)}, now=now
+        db.session,
+        business,
+        record,
+        RecordChanges(starts_at=original + timedelta(hours=1)),
+        now=now,
     )
-    update_record(db.session, business, record, {"starts_at": original}, now=now)
+    update_record(db.session, business, record, RecordChanges(starts_at=original), now=now)
     db.session.commit()
     reminders = [n for n in notices(db, record) if n[0] == Notice.REMINDER]
     assert [n[2] for n in reminders] == [NotificationStatus.SCHEDULED, NotificationStatus.CANCELLED]
@@ -129,8 +145,8 @@ def test_a_reinstated_appointment_gets_its_reminder_back(
     db, business, customer_factory, record_factory, now
 ):
     record = record_factory(customer_factory())
-    update_record(db.session, business, record, {"status": "cancelled"}, now=now)
-    update_record(db.session, business, record, {"status": "confirmed"}, now=now)
+    update_record(db.session, business, record, RecordChanges(status="cancelled"), now=now)
+    update_record(db.session, business, record, RecordChanges(status="confirmed"), now=now)
     db.session.commit()
     reminders = [n for n in notices(db, record) if n[0] == Notice.REMINDER]
     assert [n[2] for n in reminders] == [NotificationStatus.SCHEDULED]
@@ -150,7 +166,7 @@ def test_the_end_is_the_duration_after_the_start_on_a_clock_change_day(
     record = create_record(
         db.session,
         business,
-        {"customer_id": customer_factory().id, "starts_at": starts, "duration_minutes": 30},
+        RecordChanges(customer_id=customer_factory().id, starts_at=starts, duration_minutes=30),
         now=now,
     )
     db.session.commit()
@@ -158,7 +174,7 @@ def test_the_end_is_the_duration_after_the_start_on_a_clock_change_day(
     assert record.starts_at == starts.astimezone(UTC)
     assert record.ends_at - record.starts_at == timedelta(minutes=30)
 
-    update_record(db.session, business, record, {"duration_minutes": 60}, now=now)
+    update_record(db.session, business, record, RecordChanges(duration_minutes=60), now=now)
     db.session.commit()
     db.session.refresh(record)
     assert record.ends_at - record.starts_at == timedelta(minutes=60)
@@ -172,9 +188,11 @@ def test_what_a_change_planned_for_the_customer(
         (Notice.CONFIRMATION, Channel.SMS),
         (Notice.REMINDER, Channel.SMS),
     ]
-    update_record(db.session, business, record, {"notes": "Pony"}, now=now)
+    update_record(db.session, business, record, RecordChanges(notes="Pony"), now=now)
     assert planned_customer_notices(record) == []  # this call planned nothing
-    update_record(db.session, business, record, {"status": "cancelled"}, now=now, notify=False)
+    update_record(
+        db.session, business, record, RecordChanges(status="cancelled"), now=now, notify=False
+    )
     assert planned_customer_notices(record) == []
 
     business.sms_enabled = False  # planned, but skipped: nothing goes to the customer

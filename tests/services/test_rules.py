@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from bot.errors import DomainError, NotFound
 from bot.models import Notification, NotificationRule, rule_location
 from bot.services.catalogue import create_location
+from bot.services.commands import LocationChanges, NewStatus, RuleChanges
 from bot.services.rules import (
     TRIGGERS_BY_KIND,
     BulkAction,
@@ -51,11 +52,11 @@ def test_each_kind_takes_exactly_its_triggers_R4_2(db, business, kind, trigger):
         data["trigger_status"] = "done"
 
     if trigger in TRIGGERS_BY_KIND[kind]:
-        rule = create_rule(db.session, business, data)
+        rule = create_rule(db.session, business, RuleChanges.from_fields(data))
         assert (rule.kind, rule.trigger) == (kind, trigger)
     else:
         with pytest.raises(DomainError) as refused:
-            create_rule(db.session, business, data)
+            create_rule(db.session, business, RuleChanges.from_fields(data))
         assert refused.value.field == "trigger"
         assert kind in refused.value.message
 
@@ -68,12 +69,16 @@ def test_the_trigger_table_follows_the_seed_R4_2():
 
 
 def test_status_changed_to_checks_the_business_s_own_statuses(db, business):
-    create_status(db.session, business, {"kind": "order", "code": "ready", "label": "Fertig"})
+    create_status(db.session, business, NewStatus(kind="order", code="ready", label="Fertig"))
     data = {"kind": "order", "trigger": "status_changed_to", "notice": "order_status"}
 
-    rule = create_rule(db.session, business, {**data, "trigger_status": "ready"})
+    rule = create_rule(
+        db.session, business, RuleChanges.from_fields({**data, "trigger_status": "ready"})
+    )
     with pytest.raises(DomainError) as refused:
-        create_rule(db.session, business, {**data, "trigger_status": "repaired"})
+        create_rule(
+            db.session, business, RuleChanges.from_fields({**data, "trigger_status": "repaired"})
+        )
 
     assert rule.trigger_status == "ready"
     assert refused.value.field == "trigger_status"
@@ -83,7 +88,7 @@ def test_status_changed_to_checks_the_business_s_own_statuses(db, business):
 def test_a_reminder_needs_its_lead_time_R4_9(db, business):
     with pytest.raises(DomainError) as refused:
         create_rule(
-            db.session, business, {"kind": "order", "trigger": "reminder", "notice": "reminder"}
+            db.session, business, RuleChanges(kind="order", trigger="reminder", notice="reminder")
         )
 
     assert (refused.value.field, refused.value.code) == ("offset_minutes", "required")
@@ -92,9 +97,15 @@ def test_a_reminder_needs_its_lead_time_R4_9(db, business):
 def test_a_rule_for_the_business_defaults_to_email_and_refuses_sms_R3_4(db, business):
     data = {"kind": "appointment", "trigger": "created", "notice": "new_booking_for_business"}
 
-    rule = create_rule(db.session, business, {**data, "audience": "business"})
+    rule = create_rule(
+        db.session, business, RuleChanges.from_fields({**data, "audience": "business"})
+    )
     with pytest.raises(DomainError) as refused:
-        create_rule(db.session, business, {**data, "audience": "business", "channel": "sms"})
+        create_rule(
+            db.session,
+            business,
+            RuleChanges.from_fields({**data, "audience": "business", "channel": "sms"}),
+        )
 
     assert rule.channel == "email"
     assert refused.value.field == "channel"
@@ -102,19 +113,23 @@ def test_a_rule_for_the_business_defaults_to_email_and_refuses_sms_R3_4(db, busi
 
 def test_chosen_locations_must_be_the_business_s_own_R4_8(db, business, business_factory):
     other, _key = business_factory(name="Fahrradwerkstatt Kette", sms_from="+4930555020")
-    mine = create_location(db.session, business, {"name": "Mitte"})
-    theirs = create_location(db.session, other, {"name": "Kreuzberg"})
+    mine = create_location(db.session, business, LocationChanges(name="Mitte"))
+    theirs = create_location(db.session, other, LocationChanges(name="Kreuzberg"))
     data = {"kind": "appointment", "trigger": "created", "notice": "confirmation"}
 
     rule = create_rule(
-        db.session, business, {**data, "all_locations": False, "location_ids": [mine.id]}
+        db.session,
+        business,
+        RuleChanges.from_fields({**data, "all_locations": False, "location_ids": [mine.id]}),
     )
     with pytest.raises(NotFound) as refused:
         create_rule(
-            db.session, business, {**data, "all_locations": False, "location_ids": [theirs.id]}
+            db.session,
+            business,
+            RuleChanges.from_fields({**data, "all_locations": False, "location_ids": [theirs.id]}),
         )
     with pytest.raises(DomainError) as empty:
-        create_rule(db.session, business, {**data, "all_locations": False})
+        create_rule(db.session, business, RuleChanges.from_fields({**data, "all_locations": False}))
 
     assert [location.id for location in rule.locations] == [mine.id]
     assert refused.value.field == "location_ids"
@@ -122,37 +137,37 @@ def test_chosen_locations_must_be_the_business_s_own_R4_8(db, business, business
 
 
 def test_choosing_all_locations_again_forgets_the_chosen_ones(db, business):
-    mine = create_location(db.session, business, {"name": "Mitte"})
+    mine = create_location(db.session, business, LocationChanges(name="Mitte"))
     rule = create_rule(
         db.session,
         business,
-        {
-            "kind": "appointment",
-            "trigger": "created",
-            "notice": "confirmation",
-            "all_locations": False,
-            "location_ids": [mine.id],
-        },
+        RuleChanges(
+            kind="appointment",
+            trigger="created",
+            notice="confirmation",
+            all_locations=False,
+            location_ids=[mine.id],
+        ),
     )
 
-    update_rule(db.session, business, rule, {"all_locations": True})
+    update_rule(db.session, business, rule, RuleChanges(all_locations=True))
 
     assert rule.all_locations is True
     assert rule.locations == []
 
 
 def test_a_rule_for_chosen_locations_can_be_deleted(db, business):
-    mine = create_location(db.session, business, {"name": "Mitte"})
+    mine = create_location(db.session, business, LocationChanges(name="Mitte"))
     rule = create_rule(
         db.session,
         business,
-        {
-            "kind": "appointment",
-            "trigger": "created",
-            "notice": "confirmation",
-            "all_locations": False,
-            "location_ids": [mine.id],
-        },
+        RuleChanges(
+            kind="appointment",
+            trigger="created",
+            notice="confirmation",
+            all_locations=False,
+            location_ids=[mine.id],
+        ),
     )
     db.session.commit()
 
@@ -167,7 +182,7 @@ def test_a_refused_change_leaves_the_rule_as_it_was(db, business):
     rule = _rule(db, business, "Reminder")
 
     with pytest.raises(DomainError):
-        update_rule(db.session, business, rule, {"offset_minutes": None})
+        update_rule(db.session, business, rule, RuleChanges(offset_minutes=None))
     db.session.rollback()
 
     assert db.session.get(NotificationRule, rule.id).offset_minutes == 24 * 60
@@ -204,7 +219,7 @@ def test_changing_a_rule_leaves_planned_notices_as_planned(
     record = record_factory(customer_factory())
     rule = _rule(db, business, "Reminder")
 
-    update_rule(db.session, business, rule, {"channel": "email", "offset_minutes": 120})
+    update_rule(db.session, business, rule, RuleChanges(channel="email", offset_minutes=120))
     db.session.commit()
 
     reminder = db.session.scalar(

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from bot.errors import Conflict, DomainError
 from bot.models import Customer, NotificationRule, Record, StaffMember, Template
 from bot.services.catalogue import create_location
+from bot.services.commands import LocationChanges, NewTemplate, RuleChanges
 from bot.services.rules import create_rule
 from bot.services.templates import create_template, delete_template, template_name_known
 from bot.services.texts import (
@@ -42,7 +43,9 @@ def test_placeholders_are_ursula_and_jane_tomorrow_at_two_R2_3(db, business, now
 
 def test_placeholders_show_the_business_s_own_location_and_booking_url(db, business, now):
     business.booking_url = "https://salon.example/buchen"
-    create_location(db.session, business, {"name": "Mitte", "address": "Torstraße 1, Berlin"})
+    create_location(
+        db.session, business, LocationChanges(name="Mitte", address="Torstraße 1, Berlin")
+    )
     db.session.commit()
 
     context = placeholder_context(db.session, business, "en", now=now)
@@ -145,7 +148,7 @@ def test_an_sms_that_renders_beyond_twilio_s_limit_is_refused(db, business, now)
         create_template(
             db.session,
             business,
-            {"name": "long", "channel": "sms", "locale": "de", "body": "x" * 1601},
+            NewTemplate(name="long", channel="sms", locale="de", body="x" * 1601),
             now=now,
         )
 
@@ -174,7 +177,7 @@ def test_a_name_is_known_when_a_row_or_a_default_notice_text_has_it(db, business
     create_template(
         db.session,
         business,
-        {"name": "feedback", "channel": "sms", "locale": "de", "body": "Wie war's?"},
+        NewTemplate(name="feedback", channel="sms", locale="de", body="Wie war's?"),
         now=now,
     )
     db.session.execute(delete(Template).where(Template.name == "reminder"))
@@ -200,19 +203,19 @@ def test_the_last_text_of_a_name_a_rule_sends_cannot_be_deleted(db, business, no
         create_template(
             db.session,
             business,
-            {"name": "feedback", "channel": "sms", "locale": locale, "body": "Wie war's?"},
+            NewTemplate(name="feedback", channel="sms", locale=locale, body="Wie war's?"),
             now=now,
         )
     rule = create_rule(
         db.session,
         business,
-        {
-            "kind": "appointment",
-            "trigger": "status_changed_to",
-            "trigger_status": "completed",
-            "notice": "order_status",
-            "template_name": "feedback",
-        },
+        RuleChanges(
+            kind="appointment",
+            trigger="status_changed_to",
+            trigger_status="completed",
+            notice="order_status",
+            template_name="feedback",
+        ),
     )
     db.session.commit()
 
@@ -281,7 +284,7 @@ def test_saving_and_the_preview_refuse_a_too_long_sms_alike(db, business, now):
         create_template(
             db.session,
             business,
-            {"name": "lang", "channel": "sms", "locale": "de", "body": body},
+            NewTemplate(name="lang", channel="sms", locale="de", body=body),
             now=now,
         )
 

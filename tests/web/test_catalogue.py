@@ -14,6 +14,14 @@ from sqlalchemy import event, select
 from bot.errors import DomainError
 from bot.models import Location, RecordStatusDefinition, Service, StaffMember, UserRole
 from bot.services import catalogue, statuses
+from bot.services.commands import (
+    LocationChanges,
+    NewStatus,
+    RecordChanges,
+    RuleChanges,
+    ServiceChanges,
+    StaffChanges,
+)
 from bot.services.records import create_record
 from bot.services.rules import create_rule
 from outbound.opening import opening_hours
@@ -284,7 +292,7 @@ def test_an_own_status_is_created_and_then_usable(owner, db, business, customer_
     record = create_record(
         db.session,
         business,
-        {"kind": "order", "customer_id": customer.id, "status": "ready"},
+        RecordChanges(kind="order", customer_id=customer.id, status="ready"),
         now=now,
     )
     assert record.status == "ready"
@@ -292,7 +300,7 @@ def test_an_own_status_is_created_and_then_usable(owner, db, business, customer_
         create_record(
             db.session,
             business,
-            {"kind": "order", "customer_id": customer.id, "status": "lost"},
+            RecordChanges(kind="order", customer_id=customer.id, status="lost"),
             now=now,
         )
     db.session.rollback()
@@ -333,7 +341,7 @@ def test_a_status_in_use_is_not_deleted_and_an_unused_one_is(
     create_record(
         db.session,
         business,
-        {"kind": "order", "customer_id": customer_factory().id, "status": "ready"},
+        RecordChanges(kind="order", customer_id=customer_factory().id, status="ready"),
         now=now,
     )
     db.session.commit()
@@ -366,11 +374,11 @@ PAGES = [
 
 def rows_of(db, business):
     """One location, staff member, service and status of `business`, by URL."""
-    location = catalogue.create_location(db.session, business, {"name": "Filiale"})
-    member = catalogue.create_staff_member(db.session, business, {"name": "Mia"})
-    service = catalogue.create_service(db.session, business, {"name": "Cut"})
+    location = catalogue.create_location(db.session, business, LocationChanges(name="Filiale"))
+    member = catalogue.create_staff_member(db.session, business, StaffChanges(name="Mia"))
+    service = catalogue.create_service(db.session, business, ServiceChanges(name="Cut"))
     status = statuses.create_status(
-        db.session, business, {"kind": "order", "code": "ready", "label": "Fertig"}
+        db.session, business, NewStatus(kind="order", code="ready", label="Fertig")
     )
     db.session.commit()
     return [
@@ -453,19 +461,19 @@ def test_a_status_in_use_is_refused_in_the_owner_s_language(
         create_record(
             db.session,
             business,
-            {"kind": "order", "customer_id": customer.id, "status": "ready"},
+            RecordChanges(kind="order", customer_id=customer.id, status="ready"),
             now=now,
         )
     create_rule(
         db.session,
         business,
-        {
-            "kind": "inquiry",
-            "name": "Anfrage offen",
-            "trigger": "status_changed_to",
-            "trigger_status": "open",
-            "notice": "order_status",
-        },
+        RuleChanges(
+            kind="inquiry",
+            name="Anfrage offen",
+            trigger="status_changed_to",
+            trigger_status="open",
+            notice="order_status",
+        ),
     )
     staff.locale = "de"
     db.session.commit()
@@ -515,7 +523,7 @@ def test_the_locations_page_reads_the_hours_in_one_query_however_many_locations(
     def statements_for(locations: int) -> int:
         for number in range(locations):
             catalogue.create_location(
-                db.session, business, {"name": f"Salon {number}", "working_hours": hours}
+                db.session, business, LocationChanges(name=f"Salon {number}", working_hours=hours)
             )
         db.session.commit()
         with statements_run(db) as statements:

@@ -30,6 +30,7 @@ from bot.models import (
 )
 from bot.services.businesses import create_api_key
 from bot.services.catalogue import create_location, create_service, create_staff_member
+from bot.services.commands import LocationChanges, NewStatus, ServiceChanges, StaffChanges
 from bot.services.statuses import create_status
 from bot.web import MAX_ROW_ID
 from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
@@ -96,10 +97,10 @@ def rows(db, business, customer_factory, record_factory, now) -> dict[str, int]:
     session = db.session
     customer = customer_factory()
     record = record_factory(customer, starts_at=now + timedelta(days=3))
-    location = create_location(session, business, {"name": "Salon Mitte"})
-    staff_member = create_staff_member(session, business, {"name": "Mira"})
-    service = create_service(session, business, {"name": "Haarschnitt"})
-    status = create_status(session, business, {"kind": "order", "code": "parts", "label": "Teile"})
+    location = create_location(session, business, LocationChanges(name="Salon Mitte"))
+    staff_member = create_staff_member(session, business, StaffChanges(name="Mira"))
+    service = create_service(session, business, ServiceChanges(name="Haarschnitt"))
+    status = create_status(session, business, NewStatus(kind="order", code="parts", label="Teile"))
     create_api_key(session, business, "booking system")
     session.commit()
     first = lambda model: session.scalar(  # noqa: E731

@@ -24,6 +24,7 @@ from bot.models import (
     Template,
     utcnow,
 )
+from bot.services.commands import NewStatus
 from bot.services.statuses import create_status
 from tests.web.browser import PHONE, assert_fits_the_screen, chromium, log_in
 
@@ -63,7 +64,7 @@ def demo(live_app):
         create_status(
             session,
             session.get(Business, business_id),
-            {"kind": "order", "code": "ready_for_pickup", "label": "Abholbereit"},
+            NewStatus(kind="order", code="ready_for_pickup", label="Abholbereit"),
         )
         session.commit()
         ids = {}

@@ -24,6 +24,7 @@ from bot.models import (
     User,
     UserRole,
 )
+from bot.services.commands import CustomerChanges, NewStatus
 from bot.services.customers import create_customer
 from bot.services.statuses import create_status
 from bot.web.simulator import twilio_inbound_form
@@ -125,8 +126,8 @@ def form_of(customer: Customer, **changes) -> dict:
 
 
 def test_the_search_finds_a_customer_by_a_number_in_any_notation(app, staff, ursula, db, business):
-    jana = create_customer(db.session, business, {"name": "Jana Keller", "phone": JANA})
-    create_customer(db.session, business, {"name": "100% Bio Hof"})
+    jana = create_customer(db.session, business, CustomerChanges(name="Jana Keller", phone=JANA))
+    create_customer(db.session, business, CustomerChanges(name="100% Bio Hof"))
     db.session.commit()
     client = log_in(app)
 
@@ -146,7 +147,7 @@ def test_the_search_finds_a_customer_by_a_number_in_any_notation(app, staff, urs
 
 @pytest.mark.parametrize("q", ["000", "0 0 0"])
 def test_a_search_for_zeros_alone_finds_nobody(app, staff, ursula, db, business, q):
-    create_customer(db.session, business, {"name": "Jana Keller", "phone": JANA})
+    create_customer(db.session, business, CustomerChanges(name="Jana Keller", phone=JANA))
     db.session.commit()
 
     found = page(log_in(app).get("/customers", query_string={"q": q}))
@@ -157,7 +158,7 @@ def test_a_search_for_zeros_alone_finds_nobody(app, staff, ursula, db, business,
 
 def test_a_long_list_is_cut_with_a_link_to_more(app, staff, db, business):
     for number in range(55):
-        create_customer(db.session, business, {"name": f"Kundin {number:02d}"})
+        create_customer(db.session, business, CustomerChanges(name=f"Kundin {number:02d}"))
     db.session.commit()
     client = log_in(app)
     first = page(client.get("/customers"))
@@ -345,7 +346,7 @@ def test_staff_work_with_customers_too(app, staff, ursula, db, business):
 
 def test_another_businesss_customer_is_not_found(app, staff, db, business_factory):
     other, _ = business_factory(name="Fahrradwerkstatt Kette", sms_from="+4930555020")
-    theirs = create_customer(db.session, other, {"name": "Karl Kette", "phone": JANA})
+    theirs = create_customer(db.session, other, CustomerChanges(name="Karl Kette", phone=JANA))
     db.session.commit()
     client = log_in(app)
     assert client.get(f"/customers/{theirs.id}").status_code == 404
@@ -390,7 +391,7 @@ def test_an_order_shows_the_business_s_label_for_its_status(
     app, staff, ursula, db, business, record_factory
 ):
     create_status(
-        db.session, business, {"kind": "order", "code": "ready_for_pickup", "label": "Abholbereit"}
+        db.session, business, NewStatus(kind="order", code="ready_for_pickup", label="Abholbereit")
     )
     db.session.commit()
     record_factory(ursula, kind="order", starts_at=None, status="ready_for_pickup")

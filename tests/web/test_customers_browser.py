@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from bot.extensions import db as _db
 from bot.models import Author, Direction, Message, utcnow
 from bot.services.businesses import create_business
+from bot.services.commands import CustomerChanges
 from bot.services.customers import create_customer
 from outbound.policy.vocabulary import Channel, MessageStatus
 from tests.conftest import SMS_FROM
@@ -30,9 +31,11 @@ def salon(live_app):
             session, name="Salon Sonnenschein", sms_from=SMS_FROM, locale="de"
         ).business
         ursula = create_customer(
-            session, business, {"name": "Ursula Hoffmann", "phone": "+4915112345678"}
+            session, business, CustomerChanges(name="Ursula Hoffmann", phone="+4915112345678")
         )
-        create_customer(session, business, {"name": "Jana Keller", "phone": "+4917698765432"})
+        create_customer(
+            session, business, CustomerChanges(name="Jana Keller", phone="+4917698765432")
+        )
         session.commit()
         add_user(session, business).locale = "en"
         now = utcnow() - timedelta(minutes=5)

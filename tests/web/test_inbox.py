@@ -27,6 +27,7 @@ from bot.models import (
     Record,
     User,
 )
+from bot.services.commands import CustomerChanges
 from bot.web.inbox import snooze_until_next_week, snooze_until_tomorrow
 from bot.web.simulator import twilio_inbound_form
 from outbound.policy.vocabulary import MessageStatus
@@ -206,7 +207,7 @@ def test_a_reply_to_an_opted_out_number_is_refused(db, logged_in, unknown, busin
 def _customer_for(db, business):
     from bot.services.customers import create_customer
 
-    customer = create_customer(db.session, business, {"name": "Somebody", "phone": None})
+    customer = create_customer(db.session, business, CustomerChanges(name="Somebody", phone=None))
     db.session.flush()
     return customer
 

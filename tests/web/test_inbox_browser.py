@@ -20,6 +20,7 @@ from bot.config import webhook_auth_token
 from bot.extensions import db as _db
 from bot.models import Conversation, InboxStatus, utcnow
 from bot.services.businesses import create_business
+from bot.services.commands import CustomerChanges, RecordChanges
 from bot.services.customers import create_customer
 from bot.services.records import create_record
 from bot.web.simulator import INBOUND_PATH, deliver_to_webhook, twilio_inbound_form
@@ -55,18 +56,18 @@ def salon(twilio_app):
         customer = create_customer(
             session,
             business,
-            {"name": "Ursula Hoffmann", "phone": "+4915112345678", "sms_consent": True},
+            CustomerChanges(name="Ursula Hoffmann", phone="+4915112345678", sms_consent=True),
         )
         now = utcnow()
         create_record(
             session,
             business,
-            {
-                "customer_id": customer.id,
-                "starts_at": (now + timedelta(days=2)).replace(minute=0, second=0, microsecond=0),
-                "duration_minutes": 45,
-                "source": "calendar",
-            },
+            RecordChanges(
+                customer_id=customer.id,
+                starts_at=(now + timedelta(days=2)).replace(minute=0, second=0, microsecond=0),
+                duration_minutes=45,
+                source="calendar",
+            ),
             now=now,
         )
         session.commit()

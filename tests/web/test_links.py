@@ -12,6 +12,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.models import Notification
+from bot.services.commands import RecordChanges
 from bot.services.records import update_record
 from outbound.jobs import dispatch_tick
 from outbound.notices import notice_context
@@ -194,7 +195,7 @@ def test_a_link_from_before_a_move_shows_the_new_time_but_cancels_nothing(
 ):
     link = path(app, LinkPurpose.CANCEL, booked)
     moved_to = starts_at + timedelta(days=1)
-    update_record(db.session, business, booked, {"starts_at": moved_to}, now=now)
+    update_record(db.session, business, booked, RecordChanges(starts_at=moved_to), now=now)
     db.session.commit()
 
     page = client.get(link)
@@ -283,7 +284,7 @@ def test_an_older_calendar_link_serves_the_card_as_it_is_now(
     db, app, client, business, booked, starts_at, now
 ):  # R1.7: the calendar replaces the event with the newer one
     link = path(app, LinkPurpose.CALENDAR, booked)
-    update_record(db.session, business, booked, {"status": "cancelled"}, now=now)
+    update_record(db.session, business, booked, RecordChanges(status="cancelled"), now=now)
     db.session.commit()
 
     [event] = Calendar.from_ical(client.get(link).data).walk("VEVENT")

@@ -17,6 +17,7 @@ from sqlalchemy import event, select
 
 from bot.models import Notification, Record, RecordStatusDefinition, UserRole
 from bot.services.catalogue import create_location, create_staff_member
+from bot.services.commands import LocationChanges, NewStatus, StaffChanges
 from bot.services.statuses import create_status
 from outbound.jobs import dispatch_tick, run_dispatch_pass
 from tests.conftest import BOTH_DATABASES
@@ -159,9 +160,9 @@ def test_the_edit_form_shows_the_record_in_business_time(db, logged_in, phone_on
 
 @BOTH_DATABASES
 def test_day_and_week_views_with_filters(db, logged_in, business, customer_factory, record_factory):
-    mitte = create_location(db.session, business, {"name": "Mitte"})
-    kreuzberg = create_location(db.session, business, {"name": "Kreuzberg"})
-    jana = create_staff_member(db.session, business, {"name": "Jana"})
+    mitte = create_location(db.session, business, LocationChanges(name="Mitte"))
+    kreuzberg = create_location(db.session, business, LocationChanges(name="Kreuzberg"))
+    jana = create_staff_member(db.session, business, StaffChanges(name="Jana"))
     db.session.commit()
     ursula = customer_factory()
     monday = in_days(14, 11)
@@ -234,7 +235,7 @@ def test_accept_or_decline_an_online_request(
 
 def test_the_business_s_own_order_statuses(db, logged_in, business, phone_only, record_factory):
     for code, label in (("received", "Received"), ("ready_for_pickup", "Ready for pickup")):
-        create_status(db.session, business, {"kind": "order", "code": code, "label": label})
+        create_status(db.session, business, NewStatus(kind="order", code=code, label=label))
     db.session.commit()
     created = logged_in.post(
         "/records/new",
@@ -736,8 +737,8 @@ def test_the_flash_says_what_the_customer_gets(
     assert "is told" not in page(made)
 
     # The business's own order status with no rule for it.
-    create_status(db.session, business, {"kind": "order", "code": "received", "label": "Received"})
-    create_status(db.session, business, {"kind": "order", "code": "polished", "label": "Polished"})
+    create_status(db.session, business, NewStatus(kind="order", code="received", label="Received"))
+    create_status(db.session, business, NewStatus(kind="order", code="polished", label="Polished"))
     db.session.commit()
     order = record_factory(phone_only, kind="order", starts_at=None, status="received")
     done = logged_in.post(
@@ -817,7 +818,7 @@ def test_the_day_costs_the_same_statements_with_3_and_with_30_orders(
     db, logged_in, business, phone_only, record_factory
 ):
     create_status(
-        db.session, business, {"kind": "order", "code": "received", "label": "Angenommen"}
+        db.session, business, NewStatus(kind="order", code="received", label="Angenommen")
     )
     db.session.commit()
     day = in_days(3, 8)
@@ -844,7 +845,7 @@ def test_the_day_costs_the_same_statements_with_3_and_with_30_orders(
 
 
 def test_the_new_record_form_reads_the_statuses_once(db, logged_in, business):
-    create_status(db.session, business, {"kind": "inquiry", "code": "asked", "label": "Gefragt"})
+    create_status(db.session, business, NewStatus(kind="inquiry", code="asked", label="Gefragt"))
     db.session.commit()
     response, statements = statements_of(db, lambda: logged_in.get("/records/new"))
     assert response.status_code == 200 and "Inquiry: Gefragt" in page(response)

@@ -17,6 +17,7 @@ from bot.extensions import db as _db
 from bot.models import Notification, Record, utcnow
 from bot.services.businesses import create_business
 from bot.services.catalogue import create_location, create_staff_member
+from bot.services.commands import CustomerChanges, LocationChanges, RecordChanges, StaffChanges
 from bot.services.customers import create_customer
 from bot.services.records import create_record
 from outbound.jobs import run_dispatch_pass
@@ -36,9 +37,11 @@ def salon(twilio_app):
         business = create_business(
             session, name="Salon Sonnenschein", sms_from=SMS_FROM, locale="de"
         ).business
-        customer = create_customer(session, business, {"phone": PHONE_ONLY, "sms_consent": True})
-        create_location(session, business, {"name": "Mitte"})
-        create_staff_member(session, business, {"name": "Jana"})
+        customer = create_customer(
+            session, business, CustomerChanges(phone=PHONE_ONLY, sms_consent=True)
+        )
+        create_location(session, business, LocationChanges(name="Mitte"))
+        create_staff_member(session, business, StaffChanges(name="Jana"))
         user = add_user(session, business)
         user.locale = "en"
         session.commit()
@@ -148,13 +151,13 @@ def test_the_pages_fit_a_phone(twilio_app, salon):
             create_record(
                 session,
                 business,
-                {
-                    "customer_id": customer_id,
-                    "starts_at": moment.replace(hour=9 + n),
-                    "status": "pending" if n == 1 else "confirmed",
-                    "source": "online" if n == 1 else "calendar",
-                    "title": "Balayage mit sehr langem Namen und Pflegebehandlung " * 2,
-                },
+                RecordChanges(
+                    customer_id=customer_id,
+                    starts_at=moment.replace(hour=9 + n),
+                    status="pending" if n == 1 else "confirmed",
+                    source="online" if n == 1 else "calendar",
+                    title="Balayage mit sehr langem Namen und Pflegebehandlung " * 2,
+                ),
                 now=utcnow() - timedelta(days=10),
             )
         # Enough customers for the form's search box.
@@ -163,7 +166,7 @@ def test_the_pages_fit_a_phone(twilio_app, salon):
         kowalski = None
         for n, name in enumerate(names):
             phone = f"+49151000000{n:02d}"
-            made = create_customer(session, business, {"name": name, "phone": phone})
+            made = create_customer(session, business, CustomerChanges(name=name, phone=phone))
             kowalski = made if name == "Bernd Kowalski" else kowalski
         session.commit()
         kowalski_id = kowalski.id

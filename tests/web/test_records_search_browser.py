@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from bot.extensions import db as _db
 from bot.services.businesses import create_business
+from bot.services.commands import CustomerChanges
 from bot.services.customers import create_customer
 from tests.conftest import SMS_FROM
 from tests.web.browser import chromium, log_in
@@ -31,7 +32,9 @@ def customers(twilio_app) -> dict[str, int]:
         user = add_user(session, business)
         user.locale = "en"
         made = {
-            name: create_customer(session, business, {"name": name, "phone": f"+4915100000{n:03d}"})
+            name: create_customer(
+                session, business, CustomerChanges(name=name, phone=f"+4915100000{n:03d}")
+            )
             for n, name in enumerate(NAMES)
         }
         session.commit()

@@ -16,6 +16,7 @@ from werkzeug.security import generate_password_hash
 from bot.models import Location, Notification, NotificationRule, User, UserRole
 from bot.services.businesses import create_business
 from bot.services.catalogue import create_location
+from bot.services.commands import LocationChanges, NewStatus, RuleChanges
 from bot.services.rules import create_rule
 from bot.web.rules import service_changes, split_minutes, to_minutes
 from bot.web.words import lead_in_words
@@ -322,7 +323,7 @@ def test_the_reminder_edited_to_48_hours_plans_reminders_48_hours_ahead_R4_9(
 def test_a_new_order_rule_on_the_business_s_own_status(browser, db, business, app):
     from bot.services.statuses import create_status
 
-    create_status(db.session, business, {"kind": "order", "code": "ready", "label": "Abholbereit"})
+    create_status(db.session, business, NewStatus(kind="order", code="ready", label="Abholbereit"))
     mitte = Location(business_id=business.id, name="Mitte")
     db.session.add(mitte)
     db.session.commit()
@@ -677,7 +678,7 @@ def statements_run(db):
 
 
 def test_the_rules_page_reads_the_locations_in_one_query_however_many_rules(browser, db, business):
-    location = create_location(db.session, business, {"name": "Mitte"})
+    location = create_location(db.session, business, LocationChanges(name="Mitte"))
     chosen = {"all_locations": False, "location_ids": [location.id]}
 
     def statements_for(rules: int) -> int:
@@ -685,7 +686,9 @@ def test_the_rules_page_reads_the_locations_in_one_query_however_many_rules(brow
             create_rule(
                 db.session,
                 business,
-                {"kind": "order", "trigger": "created", "notice": "confirmation", **chosen},
+                RuleChanges.from_fields(
+                    {"kind": "order", "trigger": "created", "notice": "confirmation", **chosen}
+                ),
             )
         db.session.commit()
         with statements_run(db) as statements:

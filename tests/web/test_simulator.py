@@ -16,6 +16,7 @@ from bot.config import webhook_auth_token
 from bot.extensions import db as _db
 from bot.models import Direction, Message, Record, utcnow
 from bot.services.businesses import create_business
+from bot.services.commands import CustomerChanges, RecordChanges
 from bot.services.customers import create_customer
 from bot.services.records import create_record
 from bot.web.simulator import twilio_inbound_form
@@ -106,18 +107,18 @@ def demo(live_app):
         customer = create_customer(
             session,
             business,
-            {"name": "Ursula Hoffmann", "phone": "+4915112345678", "sms_consent": True},
+            CustomerChanges(name="Ursula Hoffmann", phone="+4915112345678", sms_consent=True),
         )
         now = utcnow()
         record = create_record(
             session,
             business,
-            {
-                "customer_id": customer.id,
-                "starts_at": now + timedelta(days=2),
-                "duration_minutes": 45,
-                "source": "calendar",
-            },
+            RecordChanges(
+                customer_id=customer.id,
+                starts_at=now + timedelta(days=2),
+                duration_minutes=45,
+                source="calendar",
+            ),
             now=now,
         )
         session.commit()

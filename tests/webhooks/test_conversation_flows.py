@@ -27,6 +27,7 @@ from bot.models import (
     StaffMember,
     WorkingHours,
 )
+from bot.services.commands import RecordChanges
 from outbound.policy.vocabulary import Notice, NotificationStatus
 from tests.webhooks.conftest import CUSTOMER_PHONE
 
@@ -261,7 +262,9 @@ def test_an_appointment_cancelled_by_staff_between_offer_and_pick_moves_nothing(
     text_in(f"Geht es am {wish:%d.%m.} um 10 Uhr?")
     assert "ist frei" in replies(db)[-1]
 
-    update_record(db.session, business, fresh(db, first), {"status": "cancelled"}, now=now)
+    update_record(
+        db.session, business, fresh(db, first), RecordChanges(status="cancelled"), now=now
+    )
     db.session.commit()
     text_in("ja")
     assert fresh(db, second).starts_at == local(weekday_ahead(9), 11)  # untouched
