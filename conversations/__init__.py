@@ -13,7 +13,6 @@ from conversations.engine import (
     Reply,
     ReplyKey,
     Situation,
-    State,
     Step,
     step,
 )
@@ -27,7 +26,6 @@ __all__ = [
     "Reply",
     "ReplyKey",
     "Situation",
-    "State",
     "Step",
     "Intent",
     "Interpretation",

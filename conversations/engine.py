@@ -30,6 +30,7 @@ from conversations.intents import Intent, Interpretation
 from conversations.picking import is_bare_no, picked_number
 from conversations.plain import is_cancel_code, is_plain_cancel, is_plain_yes
 from conversations.slots import Availability
+from outbound.vocabulary import ConversationState
 
 # A bare YES is Twilio's opt-in keyword as well as a yes: the carrier has
 # unblocked the number, so our own opt-out record must follow.
@@ -37,15 +38,6 @@ CARRIER_OPT_IN_CONFIRMATIONS = frozenset({"yes"})
 MAX_FAILURES = 2  # unclear answers in a row before staff take over
 OFFERS_KEEP = timedelta(hours=48)  # an offer older than this is not accepted any more
 QUESTION_KEEPS = OFFERS_KEEP  # so is a "shall I cancel?" older than this
-
-
-class State(enum.StrEnum):
-    IDLE = "idle"
-    AWAITING_REPLY = "awaiting_reply"
-    RESCHEDULE_COLLECTING = "reschedule_collecting"
-    RESCHEDULE_OFFERED = "reschedule_offered"
-    CANCEL_ASKED = "cancel_asked"
-    HANDED_TO_STAFF = "handed_to_staff"
 
 
 class Action(enum.StrEnum):
@@ -115,7 +107,7 @@ class Situation:
     """What the machine knows besides the message itself."""
 
     now: datetime
-    state: State = State.IDLE
+    state: ConversationState = ConversationState.IDLE
     context: Mapping[str, Any] = field(default_factory=dict)
     known_sender: bool = True
     appointments: tuple[Appointment, ...] = ()  # soonest first
@@ -138,7 +130,7 @@ class Reply:
 @dataclass(frozen=True)
 class Step:
     action: Action
-    state: State
+    state: ConversationState
     context: dict[str, Any]
     record_id: int | None = None
     new_start: datetime | None = None
@@ -169,7 +161,7 @@ class _Machine:
             flag = self.reading.keyword == "cancel"
             return self._step(
                 Action.RECORD_OPT_OUT,
-                State.IDLE,
+                ConversationState.IDLE,
                 needs_staff=flag,
                 handover=Handover.CANCEL_KEYWORD if flag else None,
                 reset=True,
@@ -182,7 +174,10 @@ class _Machine:
         if self.s.staff_holds:
             # A person has the conversation in hand: the bot neither acts nor answers.
             return self._step(
-                Action.HAND_TO_STAFF, State.HANDED_TO_STAFF, needs_staff=True, reset=True
+                Action.HAND_TO_STAFF,
+                ConversationState.HANDED_TO_STAFF,
+                needs_staff=True,
+                reset=True,
             )
         if intent == Intent.HELP:
             return self._step(Action.NONE, self.s.state, reply=Reply(ReplyKey.HELP))
@@ -195,16 +190,20 @@ class _Machine:
             # The appointment this exchange was about was cancelled or moved away
             # by someone else: nothing said here may act on another appointment.
             return self._gone()
-        if self.s.state == State.CANCEL_ASKED and record:
+        if self.s.state == ConversationState.CANCEL_ASKED and record:
             if self._question_holds(record):
                 return self._cancel_asked(record)
             if is_cancel_code(self.text) or is_plain_yes(self.text):
                 # An answer to a question about the appointment as it was, or long ago:
                 # a person checks rather than the bot cancelling, or confirming, on it.
                 return self._to_staff(Handover.APPOINTMENT_GONE, ReplyKey.HANDED_TO_STAFF)
-        if self.s.state == State.RESCHEDULE_OFFERED and record and self._offers_hold(record):
+        if (
+            self.s.state == ConversationState.RESCHEDULE_OFFERED
+            and record
+            and self._offers_hold(record)
+        ):
             return self._offered(record)
-        if self.s.state == State.RESCHEDULE_COLLECTING and record:
+        if self.s.state == ConversationState.RESCHEDULE_COLLECTING and record:
             return self._collecting(record)
         return self._fresh(record)
 
@@ -225,7 +224,7 @@ class _Machine:
                 )
             return self._step(
                 Action.CONFIRM,
-                State.IDLE,
+                ConversationState.IDLE,
                 record=record,
                 reply=Reply(ReplyKey.CONFIRMED, start=record.start),
                 reset=True,
@@ -244,7 +243,7 @@ class _Machine:
         if picked is not None:
             return self._step(
                 Action.MOVE,
-                State.IDLE,
+                ConversationState.IDLE,
                 record=record,
                 new_start=picked,
                 reply=Reply(ReplyKey.MOVED, start=picked),
@@ -257,14 +256,14 @@ class _Machine:
             self._forget_offers()
             return self._step(
                 Action.NONE,
-                State.RESCHEDULE_COLLECTING,
+                ConversationState.RESCHEDULE_COLLECTING,
                 record=record,
                 reply=Reply(ReplyKey.ASK_WHEN),
             )
         if self.reading.intent == Intent.CANCEL:
             return self._cancel(record, agreed=self._plain_cancel(record))
         retry = Reply(ReplyKey.PICK_AGAIN, start=offers[0], slots=tuple(offers))
-        return self._failed(retry, State.RESCHEDULE_OFFERED)
+        return self._failed(retry, ConversationState.RESCHEDULE_OFFERED)
 
     def _collecting(self, record: Appointment) -> Step:
         if self.reading.start or self.reading.window:
@@ -273,14 +272,14 @@ class _Machine:
             # "nein danke" / "passt doch": the appointment stays as it is.
             return self._step(
                 Action.NONE,
-                State.IDLE,
+                ConversationState.IDLE,
                 record=record,
                 reply=Reply(ReplyKey.KEPT, start=record.start),
                 reset=True,
             )
         if self.reading.intent == Intent.CANCEL:
             return self._cancel(record, agreed=self._plain_cancel(record))
-        return self._failed(Reply(ReplyKey.ASK_WHEN), State.RESCHEDULE_COLLECTING)
+        return self._failed(Reply(ReplyKey.ASK_WHEN), ConversationState.RESCHEDULE_COLLECTING)
 
     def _cancel_asked(self, record: Appointment) -> Step:
         """The answer to "shall I cancel your appointment on …? Reply X": only the code,
@@ -296,7 +295,7 @@ class _Machine:
             # "nein" / "no, I'll come": the appointment stays, and the customer is told so.
             return self._step(
                 Action.NONE,
-                State.IDLE,
+                ConversationState.IDLE,
                 record=record,
                 reply=Reply(ReplyKey.KEPT, start=record.start),
                 reset=True,
@@ -313,7 +312,7 @@ class _Machine:
         chosen = self._picked_appointment(choices)
         if chosen is None:
             reply = Reply(ReplyKey.WHICH_APPOINTMENT, appointments=tuple(a.start for a in choices))
-            return self._failed(reply, State.AWAITING_REPLY)
+            return self._failed(reply, ConversationState.AWAITING_REPLY)
         pending = self.context.pop("pending", {})
         self.context.pop("choices", None)
         self.context["record_id"] = chosen.id
@@ -344,7 +343,7 @@ class _Machine:
             return self._ask_cancel(record)
         return self._step(
             Action.CANCEL,
-            State.IDLE,
+            ConversationState.IDLE,
             record=record,
             reply=Reply(ReplyKey.CANCELLED, start=record.start),
             reset=True,
@@ -358,7 +357,7 @@ class _Machine:
         }
         return self._step(
             Action.NONE,
-            State.CANCEL_ASKED,
+            ConversationState.CANCEL_ASKED,
             record=record,
             reply=Reply(ReplyKey.ASK_CANCEL, start=record.start),
             reset=True,
@@ -392,7 +391,10 @@ class _Machine:
             return self._offer(record, availability.nearest(window[0]), ReplyKey.OFFER_OUTSIDE)
         self._forget_offers()
         return self._step(
-            Action.NONE, State.RESCHEDULE_COLLECTING, record=record, reply=Reply(ReplyKey.ASK_WHEN)
+            Action.NONE,
+            ConversationState.RESCHEDULE_COLLECTING,
+            record=record,
+            reply=Reply(ReplyKey.ASK_WHEN),
         )
 
     def _offer(self, record: Appointment, slots: list[datetime], key: ReplyKey) -> Step:
@@ -403,7 +405,9 @@ class _Machine:
         self.context["offered_at"] = self.s.now.isoformat()
         self.context["failures"] = 0
         reply = Reply(key, start=slots[0], slots=tuple(slots))
-        return self._step(Action.NONE, State.RESCHEDULE_OFFERED, record=record, reply=reply)
+        return self._step(
+            Action.NONE, ConversationState.RESCHEDULE_OFFERED, record=record, reply=reply
+        )
 
     def _ask_which(self) -> Step:
         self.context["choices"] = [a.id for a in self.s.appointments]
@@ -416,7 +420,7 @@ class _Machine:
         reply = Reply(
             ReplyKey.WHICH_APPOINTMENT, appointments=tuple(a.start for a in self.s.appointments)
         )
-        return self._step(Action.NONE, State.AWAITING_REPLY, reply=reply)
+        return self._step(Action.NONE, ConversationState.AWAITING_REPLY, reply=reply)
 
     def _gone(self) -> Step:
         self.context.pop("record_id", None)
@@ -455,7 +459,7 @@ class _Machine:
         for key in ("offers", "offered_for", "offered_at"):
             self.context.pop(key, None)
 
-    def _failed(self, retry: Reply, state: State) -> Step:
+    def _failed(self, retry: Reply, state: ConversationState) -> Step:
         failures = int(self.context.get("failures", 0)) + 1
         if failures >= MAX_FAILURES:
             return self._to_staff(Handover.REPEATED_FAILURE, ReplyKey.HANDED_TO_STAFF)
@@ -468,7 +472,7 @@ class _Machine:
         reply = Reply(key, start=record.start if record else None) if key else None
         return self._step(
             Action.HAND_TO_STAFF,
-            State.HANDED_TO_STAFF,
+            ConversationState.HANDED_TO_STAFF,
             reply=reply,
             needs_staff=True,
             handover=why,
@@ -478,7 +482,7 @@ class _Machine:
     def _step(
         self,
         action: Action,
-        state: State,
+        state: ConversationState,
         *,
         record: Appointment | None = None,
         new_start: datetime | None = None,
@@ -491,7 +495,7 @@ class _Machine:
         if reset:  # the question is settled: forget offers, choices and failures
             for key in ("offers", "offered_for", "offered_at", "choices", "pending", "failures"):
                 context.pop(key, None)
-            if state != State.CANCEL_ASKED:
+            if state != ConversationState.CANCEL_ASKED:
                 context.pop("cancel_asked", None)
         if record is not None:
             context["record_id"] = record.id

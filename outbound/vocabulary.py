@@ -1,7 +1,9 @@
-"""The words the outbound side speaks: channels, triggers, notices, statuses.
+"""The words the outbound side speaks: channels, triggers, notices, statuses,
+and the states a conversation can be in.
 
 These are plain `str` enums with no dependencies, shared by the pure planning
-code, the dispatcher and the database models (which store their values).
+code, the conversation engine, the dispatcher and the database models (which
+store their values).
 """
 
 from __future__ import annotations
@@ -131,3 +133,14 @@ def advance_status(current: MessageStatus, reported: MessageStatus) -> MessageSt
     if MESSAGE_STATUS_RANK[reported] > MESSAGE_STATUS_RANK[current]:
         return reported
     return current
+
+
+class ConversationState(enum.StrEnum):
+    """Where a conversation with a customer stands: what the bot waits for."""
+
+    IDLE = "idle"  # nothing asked, nothing pending
+    AWAITING_REPLY = "awaiting_reply"  # a notice went out, or the bot asked "which one?"
+    RESCHEDULE_COLLECTING = "reschedule_collecting"  # asked "when would suit you?"
+    RESCHEDULE_OFFERED = "reschedule_offered"  # offered one exact time, or numbered slots
+    CANCEL_ASKED = "cancel_asked"  # asked "shall I cancel …?" before cancelling
+    HANDED_TO_STAFF = "handed_to_staff"  # the bot stays quiet until staff resolve it

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bot.models.base import Base, UTCDateTime, str_enum, utcnow
 from bot.models.customers import Customer
 from conversations.inbox import InboxStatus
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.vocabulary import Channel, ConversationState, MessageStatus
 
 
 class Direction(enum.StrEnum):
@@ -28,15 +28,6 @@ class Author(enum.StrEnum):
     BOT = "bot"  # the conversation engine's reply
     STAFF = "staff"  # typed by a staff user in the inbox or sent through the API
     SYSTEM = "system"  # a notice planned by a rule
-
-
-class ConversationState(enum.StrEnum):
-    IDLE = "idle"  # nothing asked, nothing pending
-    AWAITING_REPLY = "awaiting_reply"  # a notice asked the customer something
-    RESCHEDULE_COLLECTING = "reschedule_collecting"  # asked "when would suit you?"
-    RESCHEDULE_OFFERED = "reschedule_offered"  # offered numbered slots
-    CANCEL_ASKED = "cancel_asked"  # asked "shall I cancel …?" before cancelling
-    HANDED_TO_STAFF = "handed_to_staff"  # the bot stays quiet until staff resolve it
 
 
 class Conversation(Base):

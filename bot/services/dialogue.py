@@ -32,7 +32,6 @@ from bot.models import (
     CancelledBy,
     ContactAddress,
     Conversation,
-    ConversationState,
     Customer,
     InboxStatus,
     Message,
@@ -49,7 +48,6 @@ from conversations import (
     Interpretation,
     Reply,
     Situation,
-    State,
     Step,
     carrier_interpretation,
     inbox,
@@ -109,7 +107,7 @@ def respond(
     )
     situation = Situation(
         now=local_now,
-        state=State(conversation.state),
+        state=conversation.state,
         context=context,
         known_sender=customer is not None,
         appointments=tuple(
@@ -127,7 +125,7 @@ def respond(
     record = next((r for r in records if r.id == decided.record_id), None)
     address = _apply(session, business, decided, record, channel, address, now)
 
-    conversation.state = ConversationState(decided.state)
+    conversation.state = decided.state
     conversation.context = decided.context
     _file_for_staff(conversation, decided)
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from conversations import Action, Appointment, Handover, Intent, ReplyKey, State
+from conversations import Action, Appointment, Handover, Intent, ReplyKey
+from outbound.vocabulary import ConversationState
 from tests.conversations.test_engine import APPOINTMENT, NOW, OPEN_WEEKDAYS, at, read, run
 
 CANCEL = read(Intent.CANCEL)
@@ -17,7 +18,7 @@ CANCEL = read(Intent.CANCEL)
 def asked(text: str = "Ich schaffe es leider nicht, bitte absagen, mein Kind ist krank", **kw):
     """The bot's question after a cancel in a sentence."""
     done = run(text, CANCEL, **kw)
-    assert (done.action, done.state) == (Action.NONE, State.CANCEL_ASKED)
+    assert (done.action, done.state) == (Action.NONE, ConversationState.CANCEL_ASKED)
     assert done.reply.key == ReplyKey.ASK_CANCEL and done.reply.start == APPOINTMENT.start
     return done
 
@@ -47,7 +48,7 @@ def answer(question, text: str, reading=None, **kw):
 )
 def test_a_plain_cancel_inside_the_window_cancels_at_once(text):
     done = run(text, CANCEL)
-    assert (done.action, done.record_id, done.state) == (Action.CANCEL, 7, State.IDLE)
+    assert (done.action, done.record_id, done.state) == (Action.CANCEL, 7, ConversationState.IDLE)
     assert done.reply.key == ReplyKey.CANCELLED
 
 
@@ -78,7 +79,7 @@ def test_the_code_or_a_plain_yes_then_cancels(text):
     question = asked()
     done = answer(question, text)
     assert (done.action, done.record_id, done.reply.key) == (Action.CANCEL, 7, ReplyKey.CANCELLED)
-    assert done.state == State.IDLE and "cancel_asked" not in done.context
+    assert done.state == ConversationState.IDLE and "cancel_asked" not in done.context
 
 
 def test_a_plain_cancel_also_answers_the_question():
@@ -92,13 +93,17 @@ def test_a_plain_cancel_also_answers_the_question():
 )
 def test_no_keeps_the_appointment_and_says_so(text, reading):
     done = answer(asked(), text, reading)
-    assert (done.action, done.state, done.reply.key) == (Action.NONE, State.IDLE, ReplyKey.KEPT)
+    assert (done.action, done.state, done.reply.key) == (
+        Action.NONE,
+        ConversationState.IDLE,
+        ReplyKey.KEPT,
+    )
     assert done.reply.start == APPOINTMENT.start and "cancel_asked" not in done.context
 
 
 def test_a_question_instead_of_an_answer_goes_to_staff_and_cancels_nothing():
     done = answer(asked(), "Was kostet das denn?")
-    assert (done.action, done.state) == (Action.HAND_TO_STAFF, State.HANDED_TO_STAFF)
+    assert (done.action, done.state) == (Action.HAND_TO_STAFF, ConversationState.HANDED_TO_STAFF)
     assert (done.handover, done.reply.key) == (Handover.NOT_UNDERSTOOD, ReplyKey.HANDED_TO_STAFF)
 
 
@@ -150,7 +155,10 @@ def test_the_question_does_not_leak_into_a_later_conversation():
         now=NOW + timedelta(days=3),
         availability={7: replace(OPEN_WEEKDAYS, earliest=NOW)},
     )
-    assert (fresh.state, fresh.reply.key) == (State.RESCHEDULE_OFFERED, ReplyKey.OFFER_EXACT)
+    assert (fresh.state, fresh.reply.key) == (
+        ConversationState.RESCHEDULE_OFFERED,
+        ReplyKey.OFFER_EXACT,
+    )
     assert "cancel_asked" not in fresh.context
     # Once answered, the state is over: a later "ja" confirms.
     kept = answer(question, "nein", CANCEL)
@@ -160,14 +168,14 @@ def test_the_question_does_not_leak_into_a_later_conversation():
 
 def test_an_opt_out_ends_the_question():
     done = answer(asked(), "STOP", read(Intent.OPT_OUT, keyword="stop"))
-    assert (done.action, done.state) == (Action.RECORD_OPT_OUT, State.IDLE)
+    assert (done.action, done.state) == (Action.RECORD_OPT_OUT, ConversationState.IDLE)
     assert "cancel_asked" not in done.context
 
 
 def test_offers_then_a_sentence_cancel_asks_too():
     offered = run("Freitag 10 Uhr?", read(Intent.RESCHEDULE, start=at(27, 10)))
     done = answer(offered, "ach nee, dann lieber absagen, das wird mir zu stressig", CANCEL)
-    assert (done.state, done.reply.key) == (State.CANCEL_ASKED, ReplyKey.ASK_CANCEL)
+    assert (done.state, done.reply.key) == (ConversationState.CANCEL_ASKED, ReplyKey.ASK_CANCEL)
     assert "offers" not in done.context
 
 
@@ -181,4 +189,8 @@ def test_with_several_appointments_the_plainness_of_the_wish_is_kept_for_the_pic
 
     which = run("absagen, falls das noch geht", CANCEL, **both)
     done = answer(which, "2", **both)
-    assert (done.action, done.state, done.record_id) == (Action.NONE, State.CANCEL_ASKED, 8)
+    assert (done.action, done.state, done.record_id) == (
+        Action.NONE,
+        ConversationState.CANCEL_ASKED,
+        8,
+    )
