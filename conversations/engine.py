@@ -4,8 +4,9 @@
 `Situation` (the conversation's state and context, the customer's upcoming
 appointments, when each could move to, the cancellation window) and returns
 a `Step`: at most one action for the domain services to apply, the reply to
-send (by template key, with the times it names), the next state and context,
-and whether staff must look. Pure: no database, no clock, no sending.
+send (by template key, with the times it names), the next state and context
+(a `ConversationContext`), and whether staff must look. Pure: no database,
+no clock, no sending.
 
 States (docs/ARCHITECTURE.md, "Conversations"): idle; awaiting_reply (a
 question is open: which appointment); reschedule_collecting (asked "when would
@@ -22,10 +23,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
+from conversations.context import (
+    AppointmentVersion,
+    CancelQuestion,
+    ConversationContext,
+    PendingWish,
+)
 from conversations.intents import Intent, Interpretation
 from conversations.picking import is_bare_no, picked_number
 from conversations.plain import is_cancel_code, is_plain_cancel, is_plain_yes
@@ -108,7 +114,7 @@ class Situation:
 
     now: datetime
     state: ConversationState = ConversationState.IDLE
-    context: Mapping[str, Any] = field(default_factory=dict)
+    context: ConversationContext = ConversationContext()
     known_sender: bool = True
     appointments: tuple[Appointment, ...] = ()  # soonest first
     availability: Mapping[int, Availability] = field(default_factory=dict)  # by appointment id
@@ -131,7 +137,7 @@ class Reply:
 class Step:
     action: Action
     state: ConversationState
-    context: dict[str, Any]
+    context: ConversationContext
     record_id: int | None = None
     new_start: datetime | None = None
     reply: Reply | None = None
@@ -150,7 +156,7 @@ class _Machine:
         self.text = text
         self.reading = reading
         self.s = situation
-        self.context: dict[str, Any] = dict(situation.context)
+        self.context = situation.context
         self.opted_in = reading.keyword in CARRIER_OPT_IN_CONFIRMATIONS
 
     def run(self) -> Step:
@@ -183,10 +189,10 @@ class _Machine:
             return self._step(Action.NONE, self.s.state, reply=Reply(ReplyKey.HELP))
         if not self.s.known_sender:
             return self._to_staff(Handover.UNKNOWN_SENDER, ReplyKey.UNKNOWN_SENDER)
-        if self.context.get("choices"):
+        if self.context.choices:
             return self._choosing()
         record = self._appointment_in_question()
-        if record is None and self.context.get("record_id") is not None:
+        if record is None and self.context.record_id is not None:
             # The appointment this exchange was about was cancelled or moved away
             # by someone else: nothing said here may act on another appointment.
             return self._gone()
@@ -234,7 +240,7 @@ class _Machine:
         return self._reschedule(record)
 
     def _offered(self, record: Appointment) -> Step:
-        offers = [datetime.fromisoformat(value) for value in self.context["offers"]]
+        offers = list(self.context.offers)
         picked = self._picked_offer(offers)
         availability = self.s.availability.get(record.id)
         if picked is not None and availability is not None and not availability.is_free(picked):
@@ -284,7 +290,7 @@ class _Machine:
     def _cancel_asked(self, record: Appointment) -> Step:
         """The answer to "shall I cancel your appointment on …? Reply X": only the code,
         a plain yes or a plain cancel cancels; nothing else does, and nothing asks again."""
-        self.context.pop("cancel_asked", None)
+        self.context = replace(self.context, cancel_asked=None)
         if (
             is_cancel_code(self.text)
             or is_plain_yes(self.text)
@@ -308,22 +314,17 @@ class _Machine:
         return self._to_staff(Handover.NOT_UNDERSTOOD, ReplyKey.HANDED_TO_STAFF, record=record)
 
     def _choosing(self) -> Step:
-        choices = [a for a in self.s.appointments if a.id in self.context["choices"]]
+        choices = [a for a in self.s.appointments if a.id in self.context.choices]
         chosen = self._picked_appointment(choices)
         if chosen is None:
             reply = Reply(ReplyKey.WHICH_APPOINTMENT, appointments=tuple(a.start for a in choices))
             return self._failed(reply, ConversationState.AWAITING_REPLY)
-        pending = self.context.pop("pending", {})
-        self.context.pop("choices", None)
-        self.context["record_id"] = chosen.id
-        self.reading = Interpretation(
-            Intent(pending.get("intent", Intent.OTHER)),
-            start=_parse(pending.get("start")),
-            window=_parse_window(pending.get("window")),
-        )
+        pending = self.context.pending or PendingWish()
+        self.context = replace(self.context, pending=None, choices=(), record_id=chosen.id)
+        self.reading = Interpretation(pending.intent, start=pending.start, window=pending.window)
         if self.reading.intent == Intent.CANCEL:
             # The text now is the pick ("2"); whether the wish was plain was noted with it.
-            return self._cancel(chosen, agreed=bool(pending.get("plain")))
+            return self._cancel(chosen, agreed=pending.plain)
         return self._fresh(chosen)
 
     # --- actions -------------------------------------------------------------
@@ -350,11 +351,8 @@ class _Machine:
         )
 
     def _ask_cancel(self, record: Appointment) -> Step:
-        self.context["cancel_asked"] = {
-            "record_id": record.id,
-            "version": record.version,
-            "at": self.s.now.isoformat(),
-        }
+        question = CancelQuestion(_as_it_is(record), asked_at=self.s.now)
+        self.context = replace(self.context, cancel_asked=question)
         return self._step(
             Action.NONE,
             ConversationState.CANCEL_ASKED,
@@ -400,30 +398,35 @@ class _Machine:
     def _offer(self, record: Appointment, slots: list[datetime], key: ReplyKey) -> Step:
         if not slots:
             return self._to_staff(Handover.NO_SLOTS, ReplyKey.NO_SLOTS, record=record)
-        self.context["offers"] = [slot.isoformat() for slot in slots]
-        self.context["offered_for"] = {"record_id": record.id, "version": record.version}
-        self.context["offered_at"] = self.s.now.isoformat()
-        self.context["failures"] = 0
+        self.context = replace(
+            self.context,
+            offers=tuple(slots),
+            offered_for=_as_it_is(record),
+            offered_at=self.s.now,
+            failures=0,
+        )
         reply = Reply(key, start=slots[0], slots=tuple(slots))
         return self._step(
             Action.NONE, ConversationState.RESCHEDULE_OFFERED, record=record, reply=reply
         )
 
     def _ask_which(self) -> Step:
-        self.context["choices"] = [a.id for a in self.s.appointments]
-        self.context["pending"] = {
-            "intent": self.reading.intent.value,
-            "plain": self.reading.intent == Intent.CANCEL and is_plain_cancel(self.text),
-            "start": self.reading.start.isoformat() if self.reading.start else None,
-            "window": [w.isoformat() for w in self.reading.window] if self.reading.window else None,
-        }
+        wish = PendingWish(
+            intent=self.reading.intent,
+            plain=self.reading.intent == Intent.CANCEL and is_plain_cancel(self.text),
+            start=self.reading.start,
+            window=self.reading.window,
+        )
+        self.context = replace(
+            self.context, choices=tuple(a.id for a in self.s.appointments), pending=wish
+        )
         reply = Reply(
             ReplyKey.WHICH_APPOINTMENT, appointments=tuple(a.start for a in self.s.appointments)
         )
         return self._step(Action.NONE, ConversationState.AWAITING_REPLY, reply=reply)
 
     def _gone(self) -> Step:
-        self.context.pop("record_id", None)
+        self.context = replace(self.context, record_id=None)
         if self.reading.intent in (Intent.CONFIRM, Intent.CANCEL, Intent.RESCHEDULE):
             return self._to_staff(Handover.APPOINTMENT_GONE, ReplyKey.HANDED_TO_STAFF)
         return self._to_staff(Handover.NOT_UNDERSTOOD, ReplyKey.HANDED_TO_STAFF)
@@ -431,23 +434,20 @@ class _Machine:
     def _question_holds(self, record: Appointment) -> bool:
         """The "shall I cancel?" in the context was asked about this appointment as it is
         now, lately; otherwise it is forgotten and the text is read afresh."""
-        asked = self.context.pop("cancel_asked", None) or {}
-        asked_at = _parse(asked.get("at"))
+        asked = self.context.cancel_asked
+        self.context = replace(self.context, cancel_asked=None)
         return (
-            asked.get("record_id") == record.id
-            and asked.get("version") == record.version
-            and asked_at is not None
-            and self.s.now - asked_at <= QUESTION_KEEPS
+            asked is not None
+            and asked.about == _as_it_is(record)
+            and self.s.now - asked.asked_at <= QUESTION_KEEPS
         )
 
     def _offers_hold(self, record: Appointment) -> bool:
         """The offers in the context were made for this appointment as it is now, lately."""
-        made_for = self.context.get("offered_for") or {}
-        offered_at = _parse(self.context.get("offered_at"))
+        offered_at = self.context.offered_at
         holds = (
-            bool(self.context.get("offers"))
-            and made_for.get("record_id") == record.id
-            and made_for.get("version") == record.version
+            bool(self.context.offers)
+            and self.context.offered_for == _as_it_is(record)
             and offered_at is not None
             and self.s.now - offered_at <= OFFERS_KEEP
         )
@@ -456,14 +456,13 @@ class _Machine:
         return holds
 
     def _forget_offers(self) -> None:
-        for key in ("offers", "offered_for", "offered_at"):
-            self.context.pop(key, None)
+        self.context = self.context.without_offers()
 
     def _failed(self, retry: Reply, state: ConversationState) -> Step:
-        failures = int(self.context.get("failures", 0)) + 1
+        failures = self.context.failures + 1
         if failures >= MAX_FAILURES:
             return self._to_staff(Handover.REPEATED_FAILURE, ReplyKey.HANDED_TO_STAFF)
-        self.context["failures"] = failures
+        self.context = replace(self.context, failures=failures)
         return self._step(Action.NONE, state, reply=retry)
 
     def _to_staff(
@@ -491,14 +490,11 @@ class _Machine:
         handover: Handover | None = None,
         reset: bool = False,
     ) -> Step:
-        context = dict(self.context)
-        if reset:  # the question is settled: forget offers, choices and failures
-            for key in ("offers", "offered_for", "offered_at", "choices", "pending", "failures"):
-                context.pop(key, None)
-            if state != ConversationState.CANCEL_ASKED:
-                context.pop("cancel_asked", None)
+        context = self.context
+        if reset:
+            context = context.settled(keep_question=state == ConversationState.CANCEL_ASKED)
         if record is not None:
-            context["record_id"] = record.id
+            context = replace(context, record_id=record.id)
         return Step(
             action=action,
             state=state,
@@ -517,7 +513,7 @@ class _Machine:
         """The appointment this exchange is about: the one the last notice (or the bot's
         last question) was about, else the customer's only one. None when that
         appointment is no longer upcoming, or when there are several to choose from."""
-        focus = self.context.get("record_id")
+        focus = self.context.record_id
         if focus is not None:
             return next((a for a in self.s.appointments if a.id == focus), None)
         return self.s.appointments[0] if len(self.s.appointments) == 1 else None
@@ -552,9 +548,5 @@ class _Machine:
         return None
 
 
-def _parse(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _parse_window(value: list[str] | None) -> tuple[datetime, datetime] | None:
-    return (datetime.fromisoformat(value[0]), datetime.fromisoformat(value[1])) if value else None
+def _as_it_is(record: Appointment) -> AppointmentVersion:
+    return AppointmentVersion(record.id, record.version)

@@ -64,6 +64,7 @@ from bot.models import (
 from bot.services.conversations import conversation_for
 from bot.services.delivery import follow_delivery, record_opt_out, record_provider_status
 from bot.services.messages import sender_address
+from conversations.context import ConversationContext
 from outbound.dispatcher import send_lease
 from outbound.notices import (
     attachments_for,
@@ -393,7 +394,7 @@ def _store_message(
                 # A new notice starts a new exchange: the reply handler reads the answer
                 # as being about this record, and an old offer can no longer be
                 # accepted by a "ja" meant for this notice.
-                conversation.context = {"record_id": notification.record_id}
+                conversation.context = ConversationContext(record_id=notification.record_id)
                 conversation.state = ConversationState.AWAITING_REPLY
             message.conversation_id = conversation.id
         session.add(message)

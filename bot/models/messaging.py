@@ -1,7 +1,8 @@
 """Messages in both directions, the conversations they belong to, and the
 webhook ids already processed (so a replayed webhook changes nothing).
 
-A conversation's `inbox_status` follows `conversations.inbox`."""
+A conversation's `inbox_status` follows `conversations.inbox`; its `context`
+is a `conversations.context.ConversationContext`, stored as a JSON object."""
 
 from __future__ import annotations
 
@@ -9,11 +10,21 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, UTCDateTime, str_enum, utcnow
 from bot.models.customers import Customer
+from conversations.context import ConversationContext
 from conversations.inbox import InboxStatus
 from outbound.vocabulary import Channel, ConversationState, MessageStatus
 
@@ -30,6 +41,24 @@ class Author(enum.StrEnum):
     SYSTEM = "system"  # a notice planned by a rule
 
 
+class ContextJSON(TypeDecorator):
+    """A `ConversationContext` stored as its JSON object. The value is frozen, so a
+    change is always a new value assigned to the attribute, which SQLAlchemy sees."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: ConversationContext | None, dialect) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, ConversationContext):
+            raise TypeError(f"a conversation's context is a ConversationContext, not {value!r}")
+        return value.to_json()
+
+    def process_result_value(self, value: Any, dialect) -> ConversationContext:
+        return ConversationContext.from_json(value)
+
+
 class Conversation(Base):
     __tablename__ = "conversation"
     __table_args__ = (UniqueConstraint("business_id", "channel", "address"),)
@@ -43,7 +72,7 @@ class Conversation(Base):
     state: Mapped[ConversationState] = mapped_column(
         str_enum(ConversationState, length=32), default=ConversationState.IDLE
     )
-    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    context: Mapped[ConversationContext] = mapped_column(ContextJSON, default=ConversationContext)
     inbox_status: Mapped[InboxStatus] = mapped_column(
         str_enum(InboxStatus), default=InboxStatus.BOT, index=True
     )

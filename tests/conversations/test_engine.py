@@ -11,6 +11,7 @@ import pytest
 from conversations import (
     Action,
     Appointment,
+    ConversationContext,
     Handover,
     Intent,
     Interpretation,
@@ -91,7 +92,7 @@ def test_a_free_exact_time_is_offered_for_a_yes_and_nothing_moves_yet():
     moved = run("ja", read(Intent.CONFIRM), state=offered.state, context=offered.context)
     assert (moved.action, moved.record_id, moved.new_start) == (Action.MOVE, 7, at(27, 10))
     assert moved.reply.key == ReplyKey.MOVED and moved.state == ConversationState.IDLE
-    assert "offers" not in moved.context
+    assert not moved.context.offers
 
 
 def test_a_taken_time_gets_numbered_offers_and_a_number_picks_one():
@@ -190,13 +191,13 @@ def test_several_appointments_ask_which_and_keep_the_wish():
     assert asked.reply.appointments == (APPOINTMENT.start, later.start)
     offered = run("2", read(Intent.OTHER), state=asked.state, context=asked.context, **both)
     assert offered.reply.key == ReplyKey.OFFER_EXACT
-    assert offered.record_id == 8 and offered.context["record_id"] == 8
+    assert offered.record_id == 8 and offered.context.record_id == 8
 
 
 def test_the_appointment_the_last_notice_was_about_needs_no_question():
     later = Appointment(8, at(3, 11))
     done = run("ja", read(Intent.CONFIRM), appointments=(APPOINTMENT, later),
-               context={"record_id": 8})  # fmt: skip
+               context=ConversationContext(record_id=8))  # fmt: skip
     assert (done.action, done.record_id) == (Action.CONFIRM, 8)
 
 
