@@ -36,7 +36,7 @@ from conversations.intents import Intent, Interpretation
 from conversations.picking import is_bare_no, picked_number
 from conversations.plain import is_cancel_code, is_plain_cancel, is_plain_yes
 from conversations.slots import Availability
-from outbound.vocabulary import ConversationState
+from outbound.policy.vocabulary import ConversationState
 
 # A bare YES is Twilio's opt-in keyword as well as a yes: the carrier has
 # unblocked the number, so our own opt-out record must follow.

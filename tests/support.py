@@ -13,9 +13,9 @@ from werkzeug.serving import make_server
 
 from bot.extensions import db
 from bot.models import Author, Business, Customer, Message
-from bot.services.messages import queue_message
-from outbound.channels import ContactFacts
-from outbound.vocabulary import Channel
+from outbound.messages import queue_message
+from outbound.policy.channels import ContactFacts
+from outbound.policy.vocabulary import Channel
 
 
 def contact_facts(**overrides) -> ContactFacts:

@@ -26,7 +26,7 @@ from bot.models.base import Base, UTCDateTime, str_enum, utcnow
 from bot.models.customers import Customer
 from conversations.context import ConversationContext
 from conversations.inbox import InboxStatus
-from outbound.vocabulary import Channel, ConversationState, MessageStatus
+from outbound.policy.vocabulary import Channel, ConversationState, MessageStatus
 
 
 class Direction(enum.StrEnum):

@@ -9,9 +9,9 @@ from sqlalchemy import JSON, column, table, update
 from sqlalchemy.exc import StatementError
 
 from bot.models import Conversation
-from bot.services.conversations import conversation_for
 from conversations import ConversationContext
-from outbound.vocabulary import Channel
+from outbound.policy.vocabulary import Channel
+from outbound.threads import conversation_for
 from tests.conftest import BOTH_DATABASES
 
 pytestmark = BOTH_DATABASES

@@ -25,7 +25,7 @@ from bot.models import (
     utcnow,
 )
 from bot.services import inbox
-from outbound.vocabulary import MessageStatus
+from outbound.policy.vocabulary import MessageStatus
 from tests.conftest import TWILIO_SID
 from tests.support import serving
 

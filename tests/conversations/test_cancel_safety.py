@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from conversations import Action, Appointment, Handover, Intent, ReplyKey
-from outbound.vocabulary import ConversationState
+from outbound.policy.vocabulary import ConversationState
 from tests.conversations.test_engine import APPOINTMENT, NOW, OPEN_WEEKDAYS, at, read, run
 
 CANCEL = read(Intent.CANCEL)

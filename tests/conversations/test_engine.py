@@ -20,7 +20,7 @@ from conversations import (
     step,
 )
 from conversations.slots import Availability
-from outbound.vocabulary import ConversationState
+from outbound.policy.vocabulary import ConversationState
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN)  # Wednesday

@@ -24,6 +24,7 @@ from bot.models import (
 )
 from bot.services.records import update_record
 from outbound.jobs import dispatch_tick, run_dispatch_pass, send_message, send_notification
+from outbound.policy.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
 from outbound.queueing import (
     DISPATCH_QUEUE,
     get_queue,
@@ -32,7 +33,6 @@ from outbound.queueing import (
     redis_connection,
 )
 from outbound.sending import MAX_ATTEMPTS, MESSAGE_RETRY_WINDOW, send_message_now
-from outbound.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
 from tests.conftest import BOTH_DATABASES, PUBLIC_BASE_URL, SMS_FROM
 from tests.support import queue_sms
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from outbound.rendering import time_variables
+from outbound.policy.rendering import time_variables
 from tests.requirements.conftest import berlin_time, created, texts_to
 
 ASKED = {

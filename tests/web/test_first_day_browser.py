@@ -30,7 +30,7 @@ from bot.models.outbox import Notification
 from bot.services.businesses import create_business
 from bot.services.catalogue import list_locations, opening_hours
 from outbound.jobs import run_dispatch_pass
-from outbound.vocabulary import ChannelChoice, Notice
+from outbound.policy.vocabulary import ChannelChoice, Notice
 from tests.conftest import SMS_FROM, TWILIO_SID
 from tests.web.browser import chromium, log_in
 from tests.web.conftest import add_user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from outbound.links import LinkPurpose
+from outbound.policy.links import LinkPurpose
 from tests.web.test_links import path
 from tests.webhooks.conftest import STATUS_PATH, sign
 

@@ -19,7 +19,7 @@ from bot.services.catalogue import create_location
 from bot.services.rules import create_rule
 from bot.web.rules import service_changes, split_minutes, to_minutes
 from bot.web.words import lead_in_words
-from outbound.vocabulary import ChannelChoice
+from outbound.policy.vocabulary import ChannelChoice
 from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
 from tests.web.support import fresh_clients
 

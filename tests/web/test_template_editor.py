@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot import create_app
 from bot.models import Template, User, UserRole
 from bot.services.texts import preview_text
-from outbound.segments import count_segments
+from outbound.policy.segments import count_segments
 from tests.web.conftest import STAFF_PASSWORD, add_user
 from tests.web.support import fresh_clients
 

@@ -28,7 +28,7 @@ from bot.models import (
     WorkingHours,
 )
 from conversations import ConversationContext
-from outbound.vocabulary import Notice, NotificationStatus
+from outbound.policy.vocabulary import Notice, NotificationStatus
 from tests.webhooks.conftest import CUSTOMER_PHONE
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -22,7 +22,7 @@ from bot.models import (
     Record,
 )
 from conversations import ConversationContext
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.policy.vocabulary import Channel, MessageStatus
 from tests.conftest import SMS_FROM
 from tests.webhooks.conftest import CUSTOMER_PHONE, MESSAGES_PATH, inbound_form, sign
 

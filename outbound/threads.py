@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Business, Conversation, ConversationState, Customer, InboxStatus
 from conversations.context import ConversationContext
-from outbound.vocabulary import Channel
+from outbound.policy.vocabulary import Channel
 
 
 def conversation_for(
