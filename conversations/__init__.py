@@ -6,6 +6,7 @@ given (docs/ARCHITECTURE.md, "Packages"). `interpret` reads one message; `step`
 turns the reading into the action the bot takes and the reply it sends.
 """
 
+from conversations.context import ConversationContext
 from conversations.engine import (
     Action,
     Appointment,
@@ -13,7 +14,6 @@ from conversations.engine import (
     Reply,
     ReplyKey,
     Situation,
-    State,
     Step,
     step,
 )
@@ -23,11 +23,11 @@ from conversations.reading import carrier_interpretation, interpret, warm_up
 __all__ = [
     "Action",
     "Appointment",
+    "ConversationContext",
     "Handover",
     "Reply",
     "ReplyKey",
     "Situation",
-    "State",
     "Step",
     "Intent",
     "Interpretation",

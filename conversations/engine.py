@@ -4,8 +4,9 @@
 `Situation` (the conversation's state and context, the customer's upcoming
 appointments, when each could move to, the cancellation window) and returns
 a `Step`: at most one action for the domain services to apply, the reply to
-send (by template key, with the times it names), the next state and context,
-and whether staff must look. Pure: no database, no clock, no sending.
+send (by template key, with the times it names), the next state and context
+(a `ConversationContext`), and whether staff must look. Pure: no database,
+no clock, no sending.
 
 States (docs/ARCHITECTURE.md, "Conversations"): idle; awaiting_reply (a
 question is open: which appointment); reschedule_collecting (asked "when would
@@ -22,14 +23,20 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
+from conversations.context import (
+    AppointmentVersion,
+    CancelQuestion,
+    ConversationContext,
+    PendingWish,
+)
 from conversations.intents import Intent, Interpretation
 from conversations.picking import is_bare_no, picked_number
 from conversations.plain import is_cancel_code, is_plain_cancel, is_plain_yes
 from conversations.slots import Availability
+from outbound.policy.vocabulary import ConversationState
 
 # A bare YES is Twilio's opt-in keyword as well as a yes: the carrier has
 # unblocked the number, so our own opt-out record must follow.
@@ -37,15 +44,6 @@ CARRIER_OPT_IN_CONFIRMATIONS = frozenset({"yes"})
 MAX_FAILURES = 2  # unclear answers in a row before staff take over
 OFFERS_KEEP = timedelta(hours=48)  # an offer older than this is not accepted any more
 QUESTION_KEEPS = OFFERS_KEEP  # so is a "shall I cancel?" older than this
-
-
-class State(enum.StrEnum):
-    IDLE = "idle"
-    AWAITING_REPLY = "awaiting_reply"
-    RESCHEDULE_COLLECTING = "reschedule_collecting"
-    RESCHEDULE_OFFERED = "reschedule_offered"
-    CANCEL_ASKED = "cancel_asked"
-    HANDED_TO_STAFF = "handed_to_staff"
 
 
 class Action(enum.StrEnum):
@@ -115,8 +113,8 @@ class Situation:
     """What the machine knows besides the message itself."""
 
     now: datetime
-    state: State = State.IDLE
-    context: Mapping[str, Any] = field(default_factory=dict)
+    state: ConversationState = ConversationState.IDLE
+    context: ConversationContext = ConversationContext()
     known_sender: bool = True
     appointments: tuple[Appointment, ...] = ()  # soonest first
     availability: Mapping[int, Availability] = field(default_factory=dict)  # by appointment id
@@ -138,8 +136,8 @@ class Reply:
 @dataclass(frozen=True)
 class Step:
     action: Action
-    state: State
-    context: dict[str, Any]
+    state: ConversationState
+    context: ConversationContext
     record_id: int | None = None
     new_start: datetime | None = None
     reply: Reply | None = None
@@ -158,7 +156,7 @@ class _Machine:
         self.text = text
         self.reading = reading
         self.s = situation
-        self.context: dict[str, Any] = dict(situation.context)
+        self.context = situation.context
         self.opted_in = reading.keyword in CARRIER_OPT_IN_CONFIRMATIONS
 
     def run(self) -> Step:
@@ -169,7 +167,7 @@ class _Machine:
             flag = self.reading.keyword == "cancel"
             return self._step(
                 Action.RECORD_OPT_OUT,
-                State.IDLE,
+                ConversationState.IDLE,
                 needs_staff=flag,
                 handover=Handover.CANCEL_KEYWORD if flag else None,
                 reset=True,
@@ -182,29 +180,36 @@ class _Machine:
         if self.s.staff_holds:
             # A person has the conversation in hand: the bot neither acts nor answers.
             return self._step(
-                Action.HAND_TO_STAFF, State.HANDED_TO_STAFF, needs_staff=True, reset=True
+                Action.HAND_TO_STAFF,
+                ConversationState.HANDED_TO_STAFF,
+                needs_staff=True,
+                reset=True,
             )
         if intent == Intent.HELP:
             return self._step(Action.NONE, self.s.state, reply=Reply(ReplyKey.HELP))
         if not self.s.known_sender:
             return self._to_staff(Handover.UNKNOWN_SENDER, ReplyKey.UNKNOWN_SENDER)
-        if self.context.get("choices"):
+        if self.context.choices:
             return self._choosing()
         record = self._appointment_in_question()
-        if record is None and self.context.get("record_id") is not None:
+        if record is None and self.context.record_id is not None:
             # The appointment this exchange was about was cancelled or moved away
             # by someone else: nothing said here may act on another appointment.
             return self._gone()
-        if self.s.state == State.CANCEL_ASKED and record:
+        if self.s.state == ConversationState.CANCEL_ASKED and record:
             if self._question_holds(record):
                 return self._cancel_asked(record)
             if is_cancel_code(self.text) or is_plain_yes(self.text):
                 # An answer to a question about the appointment as it was, or long ago:
                 # a person checks rather than the bot cancelling, or confirming, on it.
                 return self._to_staff(Handover.APPOINTMENT_GONE, ReplyKey.HANDED_TO_STAFF)
-        if self.s.state == State.RESCHEDULE_OFFERED and record and self._offers_hold(record):
+        if (
+            self.s.state == ConversationState.RESCHEDULE_OFFERED
+            and record
+            and self._offers_hold(record)
+        ):
             return self._offered(record)
-        if self.s.state == State.RESCHEDULE_COLLECTING and record:
+        if self.s.state == ConversationState.RESCHEDULE_COLLECTING and record:
             return self._collecting(record)
         return self._fresh(record)
 
@@ -225,7 +230,7 @@ class _Machine:
                 )
             return self._step(
                 Action.CONFIRM,
-                State.IDLE,
+                ConversationState.IDLE,
                 record=record,
                 reply=Reply(ReplyKey.CONFIRMED, start=record.start),
                 reset=True,
@@ -235,7 +240,7 @@ class _Machine:
         return self._reschedule(record)
 
     def _offered(self, record: Appointment) -> Step:
-        offers = [datetime.fromisoformat(value) for value in self.context["offers"]]
+        offers = list(self.context.offers)
         picked = self._picked_offer(offers)
         availability = self.s.availability.get(record.id)
         if picked is not None and availability is not None and not availability.is_free(picked):
@@ -244,7 +249,7 @@ class _Machine:
         if picked is not None:
             return self._step(
                 Action.MOVE,
-                State.IDLE,
+                ConversationState.IDLE,
                 record=record,
                 new_start=picked,
                 reply=Reply(ReplyKey.MOVED, start=picked),
@@ -257,14 +262,14 @@ class _Machine:
             self._forget_offers()
             return self._step(
                 Action.NONE,
-                State.RESCHEDULE_COLLECTING,
+                ConversationState.RESCHEDULE_COLLECTING,
                 record=record,
                 reply=Reply(ReplyKey.ASK_WHEN),
             )
         if self.reading.intent == Intent.CANCEL:
             return self._cancel(record, agreed=self._plain_cancel(record))
         retry = Reply(ReplyKey.PICK_AGAIN, start=offers[0], slots=tuple(offers))
-        return self._failed(retry, State.RESCHEDULE_OFFERED)
+        return self._failed(retry, ConversationState.RESCHEDULE_OFFERED)
 
     def _collecting(self, record: Appointment) -> Step:
         if self.reading.start or self.reading.window:
@@ -273,19 +278,19 @@ class _Machine:
             # "nein danke" / "passt doch": the appointment stays as it is.
             return self._step(
                 Action.NONE,
-                State.IDLE,
+                ConversationState.IDLE,
                 record=record,
                 reply=Reply(ReplyKey.KEPT, start=record.start),
                 reset=True,
             )
         if self.reading.intent == Intent.CANCEL:
             return self._cancel(record, agreed=self._plain_cancel(record))
-        return self._failed(Reply(ReplyKey.ASK_WHEN), State.RESCHEDULE_COLLECTING)
+        return self._failed(Reply(ReplyKey.ASK_WHEN), ConversationState.RESCHEDULE_COLLECTING)
 
     def _cancel_asked(self, record: Appointment) -> Step:
         """The answer to "shall I cancel your appointment on …? Reply X": only the code,
         a plain yes or a plain cancel cancels; nothing else does, and nothing asks again."""
-        self.context.pop("cancel_asked", None)
+        self.context = replace(self.context, cancel_asked=None)
         if (
             is_cancel_code(self.text)
             or is_plain_yes(self.text)
@@ -296,7 +301,7 @@ class _Machine:
             # "nein" / "no, I'll come": the appointment stays, and the customer is told so.
             return self._step(
                 Action.NONE,
-                State.IDLE,
+                ConversationState.IDLE,
                 record=record,
                 reply=Reply(ReplyKey.KEPT, start=record.start),
                 reset=True,
@@ -309,22 +314,17 @@ class _Machine:
         return self._to_staff(Handover.NOT_UNDERSTOOD, ReplyKey.HANDED_TO_STAFF, record=record)
 
     def _choosing(self) -> Step:
-        choices = [a for a in self.s.appointments if a.id in self.context["choices"]]
+        choices = [a for a in self.s.appointments if a.id in self.context.choices]
         chosen = self._picked_appointment(choices)
         if chosen is None:
             reply = Reply(ReplyKey.WHICH_APPOINTMENT, appointments=tuple(a.start for a in choices))
-            return self._failed(reply, State.AWAITING_REPLY)
-        pending = self.context.pop("pending", {})
-        self.context.pop("choices", None)
-        self.context["record_id"] = chosen.id
-        self.reading = Interpretation(
-            Intent(pending.get("intent", Intent.OTHER)),
-            start=_parse(pending.get("start")),
-            window=_parse_window(pending.get("window")),
-        )
+            return self._failed(reply, ConversationState.AWAITING_REPLY)
+        pending = self.context.pending or PendingWish()
+        self.context = replace(self.context, pending=None, choices=(), record_id=chosen.id)
+        self.reading = Interpretation(pending.intent, start=pending.start, window=pending.window)
         if self.reading.intent == Intent.CANCEL:
             # The text now is the pick ("2"); whether the wish was plain was noted with it.
-            return self._cancel(chosen, agreed=bool(pending.get("plain")))
+            return self._cancel(chosen, agreed=pending.plain)
         return self._fresh(chosen)
 
     # --- actions -------------------------------------------------------------
@@ -344,21 +344,18 @@ class _Machine:
             return self._ask_cancel(record)
         return self._step(
             Action.CANCEL,
-            State.IDLE,
+            ConversationState.IDLE,
             record=record,
             reply=Reply(ReplyKey.CANCELLED, start=record.start),
             reset=True,
         )
 
     def _ask_cancel(self, record: Appointment) -> Step:
-        self.context["cancel_asked"] = {
-            "record_id": record.id,
-            "version": record.version,
-            "at": self.s.now.isoformat(),
-        }
+        question = CancelQuestion(_as_it_is(record), asked_at=self.s.now)
+        self.context = replace(self.context, cancel_asked=question)
         return self._step(
             Action.NONE,
-            State.CANCEL_ASKED,
+            ConversationState.CANCEL_ASKED,
             record=record,
             reply=Reply(ReplyKey.ASK_CANCEL, start=record.start),
             reset=True,
@@ -392,34 +389,44 @@ class _Machine:
             return self._offer(record, availability.nearest(window[0]), ReplyKey.OFFER_OUTSIDE)
         self._forget_offers()
         return self._step(
-            Action.NONE, State.RESCHEDULE_COLLECTING, record=record, reply=Reply(ReplyKey.ASK_WHEN)
+            Action.NONE,
+            ConversationState.RESCHEDULE_COLLECTING,
+            record=record,
+            reply=Reply(ReplyKey.ASK_WHEN),
         )
 
     def _offer(self, record: Appointment, slots: list[datetime], key: ReplyKey) -> Step:
         if not slots:
             return self._to_staff(Handover.NO_SLOTS, ReplyKey.NO_SLOTS, record=record)
-        self.context["offers"] = [slot.isoformat() for slot in slots]
-        self.context["offered_for"] = {"record_id": record.id, "version": record.version}
-        self.context["offered_at"] = self.s.now.isoformat()
-        self.context["failures"] = 0
+        self.context = replace(
+            self.context,
+            offers=tuple(slots),
+            offered_for=_as_it_is(record),
+            offered_at=self.s.now,
+            failures=0,
+        )
         reply = Reply(key, start=slots[0], slots=tuple(slots))
-        return self._step(Action.NONE, State.RESCHEDULE_OFFERED, record=record, reply=reply)
+        return self._step(
+            Action.NONE, ConversationState.RESCHEDULE_OFFERED, record=record, reply=reply
+        )
 
     def _ask_which(self) -> Step:
-        self.context["choices"] = [a.id for a in self.s.appointments]
-        self.context["pending"] = {
-            "intent": self.reading.intent.value,
-            "plain": self.reading.intent == Intent.CANCEL and is_plain_cancel(self.text),
-            "start": self.reading.start.isoformat() if self.reading.start else None,
-            "window": [w.isoformat() for w in self.reading.window] if self.reading.window else None,
-        }
+        wish = PendingWish(
+            intent=self.reading.intent,
+            plain=self.reading.intent == Intent.CANCEL and is_plain_cancel(self.text),
+            start=self.reading.start,
+            window=self.reading.window,
+        )
+        self.context = replace(
+            self.context, choices=tuple(a.id for a in self.s.appointments), pending=wish
+        )
         reply = Reply(
             ReplyKey.WHICH_APPOINTMENT, appointments=tuple(a.start for a in self.s.appointments)
         )
-        return self._step(Action.NONE, State.AWAITING_REPLY, reply=reply)
+        return self._step(Action.NONE, ConversationState.AWAITING_REPLY, reply=reply)
 
     def _gone(self) -> Step:
-        self.context.pop("record_id", None)
+        self.context = replace(self.context, record_id=None)
         if self.reading.intent in (Intent.CONFIRM, Intent.CANCEL, Intent.RESCHEDULE):
             return self._to_staff(Handover.APPOINTMENT_GONE, ReplyKey.HANDED_TO_STAFF)
         return self._to_staff(Handover.NOT_UNDERSTOOD, ReplyKey.HANDED_TO_STAFF)
@@ -427,23 +434,20 @@ class _Machine:
     def _question_holds(self, record: Appointment) -> bool:
         """The "shall I cancel?" in the context was asked about this appointment as it is
         now, lately; otherwise it is forgotten and the text is read afresh."""
-        asked = self.context.pop("cancel_asked", None) or {}
-        asked_at = _parse(asked.get("at"))
+        asked = self.context.cancel_asked
+        self.context = replace(self.context, cancel_asked=None)
         return (
-            asked.get("record_id") == record.id
-            and asked.get("version") == record.version
-            and asked_at is not None
-            and self.s.now - asked_at <= QUESTION_KEEPS
+            asked is not None
+            and asked.about == _as_it_is(record)
+            and self.s.now - asked.asked_at <= QUESTION_KEEPS
         )
 
     def _offers_hold(self, record: Appointment) -> bool:
         """The offers in the context were made for this appointment as it is now, lately."""
-        made_for = self.context.get("offered_for") or {}
-        offered_at = _parse(self.context.get("offered_at"))
+        offered_at = self.context.offered_at
         holds = (
-            bool(self.context.get("offers"))
-            and made_for.get("record_id") == record.id
-            and made_for.get("version") == record.version
+            bool(self.context.offers)
+            and self.context.offered_for == _as_it_is(record)
             and offered_at is not None
             and self.s.now - offered_at <= OFFERS_KEEP
         )
@@ -452,14 +456,13 @@ class _Machine:
         return holds
 
     def _forget_offers(self) -> None:
-        for key in ("offers", "offered_for", "offered_at"):
-            self.context.pop(key, None)
+        self.context = self.context.without_offers()
 
-    def _failed(self, retry: Reply, state: State) -> Step:
-        failures = int(self.context.get("failures", 0)) + 1
+    def _failed(self, retry: Reply, state: ConversationState) -> Step:
+        failures = self.context.failures + 1
         if failures >= MAX_FAILURES:
             return self._to_staff(Handover.REPEATED_FAILURE, ReplyKey.HANDED_TO_STAFF)
-        self.context["failures"] = failures
+        self.context = replace(self.context, failures=failures)
         return self._step(Action.NONE, state, reply=retry)
 
     def _to_staff(
@@ -468,7 +471,7 @@ class _Machine:
         reply = Reply(key, start=record.start if record else None) if key else None
         return self._step(
             Action.HAND_TO_STAFF,
-            State.HANDED_TO_STAFF,
+            ConversationState.HANDED_TO_STAFF,
             reply=reply,
             needs_staff=True,
             handover=why,
@@ -478,7 +481,7 @@ class _Machine:
     def _step(
         self,
         action: Action,
-        state: State,
+        state: ConversationState,
         *,
         record: Appointment | None = None,
         new_start: datetime | None = None,
@@ -487,14 +490,11 @@ class _Machine:
         handover: Handover | None = None,
         reset: bool = False,
     ) -> Step:
-        context = dict(self.context)
-        if reset:  # the question is settled: forget offers, choices and failures
-            for key in ("offers", "offered_for", "offered_at", "choices", "pending", "failures"):
-                context.pop(key, None)
-            if state != State.CANCEL_ASKED:
-                context.pop("cancel_asked", None)
+        context = self.context
+        if reset:
+            context = context.settled(keep_question=state == ConversationState.CANCEL_ASKED)
         if record is not None:
-            context["record_id"] = record.id
+            context = replace(context, record_id=record.id)
         return Step(
             action=action,
             state=state,
@@ -513,7 +513,7 @@ class _Machine:
         """The appointment this exchange is about: the one the last notice (or the bot's
         last question) was about, else the customer's only one. None when that
         appointment is no longer upcoming, or when there are several to choose from."""
-        focus = self.context.get("record_id")
+        focus = self.context.record_id
         if focus is not None:
             return next((a for a in self.s.appointments if a.id == focus), None)
         return self.s.appointments[0] if len(self.s.appointments) == 1 else None
@@ -548,9 +548,5 @@ class _Machine:
         return None
 
 
-def _parse(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _parse_window(value: list[str] | None) -> tuple[datetime, datetime] | None:
-    return (datetime.fromisoformat(value[0]), datetime.fromisoformat(value[1])) if value else None
+def _as_it_is(record: Appointment) -> AppointmentVersion:
+    return AppointmentVersion(record.id, record.version)

@@ -60,6 +60,7 @@ from bot.models import (
     Notification,
     Record,
 )
+from conversations.context import ConversationContext
 from outbound.delivery import follow_delivery, record_opt_out, record_provider_status
 from outbound.dispatcher import send_lease
 from outbound.messages import sender_address
@@ -398,7 +399,7 @@ def _store_message(
                 # A new notice starts a new exchange: the reply handler reads the answer
                 # as being about this record, and an old offer can no longer be
                 # accepted by a "ja" meant for this notice.
-                conversation.context = {"record_id": notification.record_id}
+                conversation.context = ConversationContext(record_id=notification.record_id)
                 conversation.state = ConversationState.AWAITING_REPLY
             message.conversation_id = conversation.id
         session.add(message)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Business, Conversation, ConversationState, Customer, InboxStatus
+from conversations.context import ConversationContext
 from outbound.policy.vocabulary import Channel
 
 
@@ -44,7 +45,7 @@ def conversation_for(
             channel=channel,
             address=address,
             state=ConversationState.IDLE,
-            context={},
+            context=ConversationContext(),
             inbox_status=InboxStatus.BOT,
             unread_count=0,
             last_activity_at=now,

@@ -1,7 +1,8 @@
 """Messages in both directions, the conversations they belong to, and the
 webhook ids already processed (so a replayed webhook changes nothing).
 
-A conversation's `inbox_status` follows `conversations.inbox`."""
+A conversation's `inbox_status` follows `conversations.inbox`; its `context`
+is a `conversations.context.ConversationContext`, stored as a JSON object."""
 
 from __future__ import annotations
 
@@ -17,14 +18,16 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, UTCDateTime, str_enum, utcnow
 from bot.models.customers import Customer
+from conversations.context import ConversationContext
 from conversations.inbox import InboxStatus
-from outbound.policy.vocabulary import Channel, MessageStatus
+from outbound.policy.vocabulary import Channel, ConversationState, MessageStatus
 
 
 class Direction(enum.StrEnum):
@@ -39,13 +42,22 @@ class Author(enum.StrEnum):
     SYSTEM = "system"  # a notice planned by a rule
 
 
-class ConversationState(enum.StrEnum):
-    IDLE = "idle"  # nothing asked, nothing pending
-    AWAITING_REPLY = "awaiting_reply"  # a notice asked the customer something
-    RESCHEDULE_COLLECTING = "reschedule_collecting"  # asked "when would suit you?"
-    RESCHEDULE_OFFERED = "reschedule_offered"  # offered numbered slots
-    CANCEL_ASKED = "cancel_asked"  # asked "shall I cancel …?" before cancelling
-    HANDED_TO_STAFF = "handed_to_staff"  # the bot stays quiet until staff resolve it
+class ContextJSON(TypeDecorator):
+    """A `ConversationContext` stored as its JSON object. The value is frozen, so a
+    change is always a new value assigned to the attribute, which SQLAlchemy sees."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: ConversationContext | None, dialect) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, ConversationContext):
+            raise TypeError(f"a conversation's context is a ConversationContext, not {value!r}")
+        return value.to_json()
+
+    def process_result_value(self, value: Any, dialect) -> ConversationContext:
+        return ConversationContext.from_json(value)
 
 
 class Conversation(Base):
@@ -61,7 +73,7 @@ class Conversation(Base):
     state: Mapped[ConversationState] = mapped_column(
         str_enum(ConversationState, length=32), default=ConversationState.IDLE
     )
-    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    context: Mapped[ConversationContext] = mapped_column(ContextJSON, default=ConversationContext)
     inbox_status: Mapped[InboxStatus] = mapped_column(
         str_enum(InboxStatus), default=InboxStatus.BOT, index=True
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -32,7 +32,6 @@ from bot.models import (
     CancelledBy,
     ContactAddress,
     Conversation,
-    ConversationState,
     Customer,
     InboxStatus,
     Message,
@@ -45,10 +44,10 @@ from bot.services.records import confirm_by_customer, upcoming_appointments, upd
 from conversations import (
     Action,
     Appointment,
+    ConversationContext,
     Interpretation,
     Reply,
     Situation,
-    State,
     Step,
     carrier_interpretation,
     inbox,
@@ -100,8 +99,8 @@ def respond(
     customer = address.customer if address is not None else None
     local_now = now.astimezone(ZoneInfo(business.timezone))
     records = upcoming_appointments(session, business, customer.id, now=now) if customer else []
-    context = _without_past_focus(session, conversation.context or {}, now)
-    about = context.get("record_id")
+    context = _without_past_focus(session, conversation.context, now)
+    about = context.record_id
     focus = next((r for r in records if r.id == about), records[0] if records else None)
     locale = _reply_locale(business, customer, text)
     reading = carrier_interpretation(opt_out_type, text) or interpret(
@@ -109,7 +108,7 @@ def respond(
     )
     situation = Situation(
         now=local_now,
-        state=State(conversation.state),
+        state=conversation.state,
         context=context,
         known_sender=customer is not None,
         appointments=tuple(
@@ -127,7 +126,7 @@ def respond(
     record = next((r for r in records if r.id == decided.record_id), None)
     address = _apply(session, business, decided, record, channel, address, now)
 
-    conversation.state = ConversationState(decided.state)
+    conversation.state = decided.state
     conversation.context = decided.context
     _file_for_staff(conversation, decided)
 
@@ -204,16 +203,18 @@ class _DiaryOnDemand(Mapping):
         return len(self._records)
 
 
-def _without_past_focus(session: Session, context: dict, now: datetime) -> dict:
+def _without_past_focus(
+    session: Session, context: ConversationContext, now: datetime
+) -> ConversationContext:
     """The context without its record when that appointment is over: an exchange about
     last week's visit says nothing about the next one. A record that is still in the
     future but no longer upcoming (cancelled by staff) stays, so the machine can tell."""
-    about = context.get("record_id")
+    about = context.record_id
     if about is None:
         return context
     record = session.get(Record, about)
     if record is None or record.starts_at is None or record.starts_at <= now:
-        return {key: value for key, value in context.items() if key != "record_id"}
+        return replace(context, record_id=None)
     return context
 
 

@@ -36,7 +36,7 @@ from bot.models import (
 from bot.phones import normalise_sender
 from bot.services.customers import find_address
 from bot.services.lookup import contains_pattern, number_pattern, owned_row
-from conversations import Handover, inbox
+from conversations import ConversationContext, Handover, inbox
 from outbound.messages import queue_message, sender_address
 from outbound.policy.vocabulary import ADDRESS_KINDS, Channel, MessageStatus
 from outbound.whatsapp import window_open
@@ -331,7 +331,7 @@ def update_conversation(
     if status in (InboxStatus.BOT, InboxStatus.RESOLVED):
         # Whatever the bot was in the middle of is over: it reads the next text afresh.
         conversation.state = ConversationState.IDLE
-        conversation.context = {}
+        conversation.context = ConversationContext()
         conversation.unread_count = 0
     if status == InboxStatus.BOT:
         conversation.handover_reason = None

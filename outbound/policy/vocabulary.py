@@ -1,5 +1,6 @@
 """The vocabulary every layer shares: record kinds and statuses, channels and the address
-kinds they deliver to, triggers, notices, notification and message states, rebook modes.
+kinds they deliver to, triggers, notices, notification and message states, rebook modes,
+conversation states.
 
 Plain `str` enums with no dependencies: the pure planning code, the reply reader,
 the outbox and the database models (which store their values) all speak them.
@@ -185,3 +186,14 @@ def advance_status(current: MessageStatus, reported: MessageStatus) -> MessageSt
     if MESSAGE_STATUS_RANK[reported] > MESSAGE_STATUS_RANK[current]:
         return reported
     return current
+
+
+class ConversationState(enum.StrEnum):
+    """Where a conversation with a customer stands: what the bot waits for."""
+
+    IDLE = "idle"  # nothing asked, nothing pending
+    AWAITING_REPLY = "awaiting_reply"  # a notice went out, or the bot asked "which one?"
+    RESCHEDULE_COLLECTING = "reschedule_collecting"  # asked "when would suit you?"
+    RESCHEDULE_OFFERED = "reschedule_offered"  # offered one exact time, or numbered slots
+    CANCEL_ASKED = "cancel_asked"  # asked "shall I cancel …?" before cancelling
+    HANDED_TO_STAFF = "handed_to_staff"  # the bot stays quiet until staff resolve it

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from conversations import Action, Appointment, Handover, Intent, ReplyKey, State
+from conversations import Action, Appointment, Handover, Intent, ReplyKey
+from outbound.policy.vocabulary import ConversationState
 from tests.conversations.test_engine import APPOINTMENT, NOW, OPEN_WEEKDAYS, at, read, run
 
 CANCEL = read(Intent.CANCEL)
@@ -17,7 +18,7 @@ CANCEL = read(Intent.CANCEL)
 def asked(text: str = "Ich schaffe es leider nicht, bitte absagen, mein Kind ist krank", **kw):
     """The bot's question after a cancel in a sentence."""
     done = run(text, CANCEL, **kw)
-    assert (done.action, done.state) == (Action.NONE, State.CANCEL_ASKED)
+    assert (done.action, done.state) == (Action.NONE, ConversationState.CANCEL_ASKED)
     assert done.reply.key == ReplyKey.ASK_CANCEL and done.reply.start == APPOINTMENT.start
     return done
 
@@ -47,7 +48,7 @@ def answer(question, text: str, reading=None, **kw):
 )
 def test_a_plain_cancel_inside_the_window_cancels_at_once(text):
     done = run(text, CANCEL)
-    assert (done.action, done.record_id, done.state) == (Action.CANCEL, 7, State.IDLE)
+    assert (done.action, done.record_id, done.state) == (Action.CANCEL, 7, ConversationState.IDLE)
     assert done.reply.key == ReplyKey.CANCELLED
 
 
@@ -70,7 +71,7 @@ def test_a_plain_cancel_inside_the_window_cancels_at_once(text):
 )
 def test_anything_else_read_as_a_cancel_is_asked_about_first(text):
     done = asked(text)
-    assert "cancel_asked" in done.context and done.context["record_id"] == 7
+    assert done.context.cancel_asked is not None and done.context.record_id == 7
 
 
 @pytest.mark.parametrize("text", ["X", "x", "X!", "ja", "Ja bitte", "yes please", "ok", "👍"])
@@ -78,7 +79,7 @@ def test_the_code_or_a_plain_yes_then_cancels(text):
     question = asked()
     done = answer(question, text)
     assert (done.action, done.record_id, done.reply.key) == (Action.CANCEL, 7, ReplyKey.CANCELLED)
-    assert done.state == State.IDLE and "cancel_asked" not in done.context
+    assert done.state == ConversationState.IDLE and done.context.cancel_asked is None
 
 
 def test_a_plain_cancel_also_answers_the_question():
@@ -92,20 +93,24 @@ def test_a_plain_cancel_also_answers_the_question():
 )
 def test_no_keeps_the_appointment_and_says_so(text, reading):
     done = answer(asked(), text, reading)
-    assert (done.action, done.state, done.reply.key) == (Action.NONE, State.IDLE, ReplyKey.KEPT)
-    assert done.reply.start == APPOINTMENT.start and "cancel_asked" not in done.context
+    assert (done.action, done.state, done.reply.key) == (
+        Action.NONE,
+        ConversationState.IDLE,
+        ReplyKey.KEPT,
+    )
+    assert done.reply.start == APPOINTMENT.start and done.context.cancel_asked is None
 
 
 def test_a_question_instead_of_an_answer_goes_to_staff_and_cancels_nothing():
     done = answer(asked(), "Was kostet das denn?")
-    assert (done.action, done.state) == (Action.HAND_TO_STAFF, State.HANDED_TO_STAFF)
+    assert (done.action, done.state) == (Action.HAND_TO_STAFF, ConversationState.HANDED_TO_STAFF)
     assert (done.handover, done.reply.key) == (Handover.NOT_UNDERSTOOD, ReplyKey.HANDED_TO_STAFF)
 
 
 def test_the_question_is_never_asked_twice_in_a_row():
     again = answer(asked(), "ja, weil mein Kind krank ist, bitte absagen", CANCEL)
     assert again.action == Action.HAND_TO_STAFF and again.reply.key != ReplyKey.ASK_CANCEL
-    assert "cancel_asked" not in again.context
+    assert again.context.cancel_asked is None
 
 
 def test_another_time_instead_of_yes_is_a_move_asked_as_ever():
@@ -150,8 +155,11 @@ def test_the_question_does_not_leak_into_a_later_conversation():
         now=NOW + timedelta(days=3),
         availability={7: replace(OPEN_WEEKDAYS, earliest=NOW)},
     )
-    assert (fresh.state, fresh.reply.key) == (State.RESCHEDULE_OFFERED, ReplyKey.OFFER_EXACT)
-    assert "cancel_asked" not in fresh.context
+    assert (fresh.state, fresh.reply.key) == (
+        ConversationState.RESCHEDULE_OFFERED,
+        ReplyKey.OFFER_EXACT,
+    )
+    assert fresh.context.cancel_asked is None
     # Once answered, the state is over: a later "ja" confirms.
     kept = answer(question, "nein", CANCEL)
     later = run("ja", read(Intent.CONFIRM), state=kept.state, context=kept.context)
@@ -160,15 +168,15 @@ def test_the_question_does_not_leak_into_a_later_conversation():
 
 def test_an_opt_out_ends_the_question():
     done = answer(asked(), "STOP", read(Intent.OPT_OUT, keyword="stop"))
-    assert (done.action, done.state) == (Action.RECORD_OPT_OUT, State.IDLE)
-    assert "cancel_asked" not in done.context
+    assert (done.action, done.state) == (Action.RECORD_OPT_OUT, ConversationState.IDLE)
+    assert done.context.cancel_asked is None
 
 
 def test_offers_then_a_sentence_cancel_asks_too():
     offered = run("Freitag 10 Uhr?", read(Intent.RESCHEDULE, start=at(27, 10)))
     done = answer(offered, "ach nee, dann lieber absagen, das wird mir zu stressig", CANCEL)
-    assert (done.state, done.reply.key) == (State.CANCEL_ASKED, ReplyKey.ASK_CANCEL)
-    assert "offers" not in done.context
+    assert (done.state, done.reply.key) == (ConversationState.CANCEL_ASKED, ReplyKey.ASK_CANCEL)
+    assert not done.context.offers
 
 
 def test_with_several_appointments_the_plainness_of_the_wish_is_kept_for_the_pick():
@@ -181,4 +189,8 @@ def test_with_several_appointments_the_plainness_of_the_wish_is_kept_for_the_pic
 
     which = run("absagen, falls das noch geht", CANCEL, **both)
     done = answer(which, "2", **both)
-    assert (done.action, done.state, done.record_id) == (Action.NONE, State.CANCEL_ASKED, 8)
+    assert (done.action, done.state, done.record_id) == (
+        Action.NONE,
+        ConversationState.CANCEL_ASKED,
+        8,
+    )

@@ -11,15 +11,16 @@ import pytest
 from conversations import (
     Action,
     Appointment,
+    ConversationContext,
     Handover,
     Intent,
     Interpretation,
     ReplyKey,
     Situation,
-    State,
     step,
 )
 from conversations.slots import Availability
+from outbound.policy.vocabulary import ConversationState
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN)  # Wednesday
@@ -59,7 +60,7 @@ def run(text: str, reading: Interpretation, **situation):
 def test_a_yes_confirms_the_appointment():
     done = run("ja", read(Intent.CONFIRM))
     assert (done.action, done.record_id, done.reply.key) == (Action.CONFIRM, 7, ReplyKey.CONFIRMED)
-    assert done.state == State.IDLE and not done.needs_staff
+    assert done.state == ConversationState.IDLE and not done.needs_staff
 
 
 def test_a_request_not_yet_accepted_cannot_be_confirmed():
@@ -85,13 +86,13 @@ def test_cancelling_only_inside_the_window(now, window, action, key):
 
 def test_a_free_exact_time_is_offered_for_a_yes_and_nothing_moves_yet():
     offered = run("Freitag 10 Uhr?", read(Intent.RESCHEDULE, start=at(27, 10)))
-    assert (offered.action, offered.state) == (Action.NONE, State.RESCHEDULE_OFFERED)
+    assert (offered.action, offered.state) == (Action.NONE, ConversationState.RESCHEDULE_OFFERED)
     assert offered.reply.key == ReplyKey.OFFER_EXACT and offered.reply.start == at(27, 10)
 
     moved = run("ja", read(Intent.CONFIRM), state=offered.state, context=offered.context)
     assert (moved.action, moved.record_id, moved.new_start) == (Action.MOVE, 7, at(27, 10))
-    assert moved.reply.key == ReplyKey.MOVED and moved.state == State.IDLE
-    assert "offers" not in moved.context
+    assert moved.reply.key == ReplyKey.MOVED and moved.state == ConversationState.IDLE
+    assert not moved.context.offers
 
 
 def test_a_taken_time_gets_numbered_offers_and_a_number_picks_one():
@@ -132,7 +133,10 @@ def test_a_period_gets_offers_inside_it():
 
 def test_no_time_given_asks_when_and_the_answer_gets_offers():
     asked = run("Kann ich verschieben?", read(Intent.RESCHEDULE))
-    assert (asked.state, asked.reply.key) == (State.RESCHEDULE_COLLECTING, ReplyKey.ASK_WHEN)
+    assert (asked.state, asked.reply.key) == (
+        ConversationState.RESCHEDULE_COLLECTING,
+        ReplyKey.ASK_WHEN,
+    )
     offered = run("Montag 10 Uhr", read(Intent.RESCHEDULE, start=at(30, 10)),
                   state=asked.state, context=asked.context)  # fmt: skip
     assert offered.reply.key == ReplyKey.OFFER_EXACT
@@ -143,14 +147,20 @@ def test_two_unclear_answers_in_a_row_hand_over_to_staff():
     first = run("hmm", read(Intent.OTHER), state=asked.state, context=asked.context)
     assert (first.action, first.reply.key) == (Action.NONE, ReplyKey.ASK_WHEN)
     second = run("weiß nicht", read(Intent.OTHER), state=first.state, context=first.context)
-    assert (second.action, second.state) == (Action.HAND_TO_STAFF, State.HANDED_TO_STAFF)
+    assert (second.action, second.state) == (
+        Action.HAND_TO_STAFF,
+        ConversationState.HANDED_TO_STAFF,
+    )
     assert second.reply.key == ReplyKey.HANDED_TO_STAFF and second.needs_staff
 
 
 def test_no_to_the_offers_asks_for_another_time_instead_of_cancelling():
     offered = run("Freitag 15 Uhr?", read(Intent.RESCHEDULE, start=at(27, 15)))
     declined = run("nein", read(Intent.CANCEL), state=offered.state, context=offered.context)
-    assert (declined.action, declined.state) == (Action.NONE, State.RESCHEDULE_COLLECTING)
+    assert (declined.action, declined.state) == (
+        Action.NONE,
+        ConversationState.RESCHEDULE_COLLECTING,
+    )
 
 
 def test_an_offer_taken_meanwhile_is_not_moved_to():
@@ -174,17 +184,20 @@ def test_several_appointments_ask_which_and_keep_the_wish():
     }
     wish = read(Intent.RESCHEDULE, start=at(27, 10))
     asked = run("Können wir auf Freitag 10 Uhr?", wish, **both)
-    assert (asked.state, asked.reply.key) == (State.AWAITING_REPLY, ReplyKey.WHICH_APPOINTMENT)
+    assert (asked.state, asked.reply.key) == (
+        ConversationState.AWAITING_REPLY,
+        ReplyKey.WHICH_APPOINTMENT,
+    )
     assert asked.reply.appointments == (APPOINTMENT.start, later.start)
     offered = run("2", read(Intent.OTHER), state=asked.state, context=asked.context, **both)
     assert offered.reply.key == ReplyKey.OFFER_EXACT
-    assert offered.record_id == 8 and offered.context["record_id"] == 8
+    assert offered.record_id == 8 and offered.context.record_id == 8
 
 
 def test_the_appointment_the_last_notice_was_about_needs_no_question():
     later = Appointment(8, at(3, 11))
     done = run("ja", read(Intent.CONFIRM), appointments=(APPOINTMENT, later),
-               context={"record_id": 8})  # fmt: skip
+               context=ConversationContext(record_id=8))  # fmt: skip
     assert (done.action, done.record_id) == (Action.CONFIRM, 8)
 
 
@@ -278,7 +291,11 @@ def test_an_offer_made_before_staff_changed_the_appointment_is_void():
 def test_no_to_the_question_when_keeps_the_appointment():
     asked = run("verschieben", read(Intent.RESCHEDULE))
     kept = run("Nein danke", read(Intent.CANCEL), state=asked.state, context=asked.context)
-    assert (kept.action, kept.state, kept.reply.key) == (Action.NONE, State.IDLE, ReplyKey.KEPT)
+    assert (kept.action, kept.state, kept.reply.key) == (
+        Action.NONE,
+        ConversationState.IDLE,
+        ReplyKey.KEPT,
+    )
     also = run("passt doch", read(Intent.CONFIRM), state=asked.state, context=asked.context)
     assert also.reply.key == ReplyKey.KEPT
 

@@ -89,7 +89,7 @@ def test_a_confirmation_goes_out_as_a_german_sms_with_a_status_callback(
     conversation = db.session.get(Conversation, message.conversation_id)
     assert (conversation.channel, conversation.address) == (Channel.SMS, "+4915112345678")
     assert conversation.customer_id == customer.id
-    assert conversation.context["record_id"] == record.id  # what a reply will be about
+    assert conversation.context.record_id == record.id  # what a reply will be about
 
 
 def test_a_customer_with_email_and_consent_gets_email_not_sms(

@@ -18,6 +18,7 @@ from bot.models import (
     User,
 )
 from bot.services import inbox
+from conversations import ConversationContext
 from outbound.policy.vocabulary import Channel, MessageStatus
 from outbound.threads import conversation_for
 from tests.conftest import SMS_FROM
@@ -148,14 +149,14 @@ def test_whatsapp_free_text_only_within_24_hours(db, business, texted, customer_
 def test_handing_back_to_the_bot_starts_it_afresh(db, business, texted, now):
     conversation = texted()
     conversation.state = ConversationState.HANDED_TO_STAFF
-    conversation.context = {"failures": 1}
+    conversation.context = ConversationContext(failures=1)
     conversation.handover_reason = "not_understood"
     inbox.update_conversation(db.session, business, conversation, {"status": "bot"}, now=now)
     assert (conversation.inbox_status, conversation.state) == (
         InboxStatus.BOT,
         ConversationState.IDLE,
     )
-    assert (conversation.context, conversation.handover_reason) == ({}, None)
+    assert (conversation.context, conversation.handover_reason) == (ConversationContext(), None)
     assert conversation.unread_count == 0
 
 

@@ -28,6 +28,7 @@ from bot.models import (
     WorkingHours,
 )
 from bot.services.commands import RecordChanges
+from conversations import ConversationContext
 from outbound.policy.vocabulary import Notice, NotificationStatus
 from tests.webhooks.conftest import CUSTOMER_PHONE
 
@@ -173,7 +174,7 @@ def test_a_taken_time_gets_numbered_offers_and_two_picks_the_second(
     offer = replies(db)[-1]
     assert offer.startswith("Die Zeit ist leider belegt. Frei wären: 1) ")
     assert "2) " in offer and "3) " in offer
-    second = datetime.fromisoformat(conversation(db).context["offers"][1])
+    second = conversation(db).context.offers[1]
 
     text_in("2")
     assert fresh(db, record).starts_at == second
@@ -186,7 +187,7 @@ def test_a_period_gets_offers_inside_it(db, booked, text_in):
     weekday = format_date(wish, "EEEE", locale="de")
     text_in(f"{weekday} Nachmittag wäre besser")
     assert replies(db)[-1].startswith("Frei wären: 1) ")
-    offers = [datetime.fromisoformat(v) for v in conversation(db).context["offers"]]
+    offers = list(conversation(db).context.offers)
     assert offers and all(o.astimezone(BERLIN).hour >= 12 for o in offers)
 
 
@@ -253,7 +254,7 @@ def test_an_appointment_cancelled_by_staff_between_offer_and_pick_moves_nothing(
 
     first = booked()
     second = booked(day=weekday_ahead(9), customer=first.customer)
-    conversation_context = {"record_id": first.id}
+    conversation_context = ConversationContext(record_id=first.id)
     text_in("Hallo")  # opens the conversation; the last notice was about the first one
     row = conversation(db)
     row.context, row.inbox_status = conversation_context, InboxStatus.RESOLVED
@@ -278,7 +279,7 @@ def test_offers_avoid_the_booked_time_and_nothing_moves_before_the_pick(
     wish = weekday_after(weekday_ahead(4))
     booked(day=wish, hour=15, customer=customer_factory(name="Jane", phone="0151 99999999"))
     text_in(f"Geht es am {wish:%d.%m.} um 15 Uhr?")
-    offers = [datetime.fromisoformat(v) for v in conversation(db).context["offers"]]
+    offers = list(conversation(db).context.offers)
     taken = (local(wish, 15), local(wish, 15, 45))
     for offer in offers:
         assert not (offer < taken[1] and taken[0] < offer + timedelta(minutes=45))

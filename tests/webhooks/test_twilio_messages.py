@@ -21,6 +21,7 @@ from bot.models import (
     ProcessedWebhook,
     Record,
 )
+from conversations import ConversationContext
 from outbound.policy.vocabulary import Channel, MessageStatus
 from tests.conftest import SMS_FROM
 from tests.webhooks.conftest import CUSTOMER_PHONE, MESSAGES_PATH, inbound_form, sign
@@ -443,7 +444,7 @@ def test_the_appointment_the_last_notice_was_about_is_the_one_confirmed(
     later = record_factory(customer, starts_at=now + timedelta(days=8))
     text_in("Hallo")  # opens the conversation …
     conversation = conversation_of(db)
-    conversation.context = {"record_id": later.id}
+    conversation.context = ConversationContext(record_id=later.id)
     conversation.inbox_status = InboxStatus.RESOLVED  # … which staff then resolve
     db.session.commit()
 
