@@ -60,17 +60,11 @@ from bot.models import (
     Notification,
     Record,
 )
+from outbound.calendar_cards import attachments_for
 from outbound.delivery import follow_delivery, record_opt_out, record_provider_status
 from outbound.dispatcher import send_lease
 from outbound.messages import sender_address
-from outbound.notices import (
-    attachments_for,
-    notice_locale,
-    recipient_blocker,
-    render_notice,
-    reply_address,
-    stale_reason,
-)
+from outbound.notice_texts import notice_locale, render_notice
 from outbound.pacing import message_retry_delay, retry_delay, sender_turn
 from outbound.policy.rendering import RenderedText, RenderError
 from outbound.policy.segments import count_segments
@@ -82,6 +76,9 @@ from outbound.policy.vocabulary import (
     NotificationStatus,
 )
 from outbound.queueing import redis_connection, wake_dispatcher
+from outbound.recipients import recipient_blocker, reply_address
+from outbound.routing import Way, way_out
+from outbound.stale_notices import stale_reason
 from outbound.threads import conversation_for
 from outbound.transports import (
     Attachment,
@@ -92,7 +89,6 @@ from outbound.transports import (
     transport_for,
 )
 from outbound.transports.twilio import OPTED_OUT
-from outbound.whatsapp import Way, way_out
 
 MAX_ATTEMPTS = 6  # a notification's tries before it fails (the backoff: outbound.pacing)
 MESSAGE_RETRY_WINDOW = timedelta(minutes=30)  # a message's retries stop this long after writing
