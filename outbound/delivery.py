@@ -1,17 +1,6 @@
-"""What happens to a message after it left: delivery status, opt-outs, and usage.
-
-Twilio reports delivery through status callbacks that may arrive in any
-order, so a message's status only climbs the ladder of
-`outbound.policy.vocabulary` (a late "sent" never undoes "delivered"). Only an SMS
-that reached `delivered` is billable (R0.5); its notification follows it to
-`delivered` or `failed`. An error 21610 (the recipient sent STOP) records the
-opt-out on that address, whether it comes from the send call or a callback,
-so nothing is tried there again; an error 63016 (WhatsApp refused free text
-outside the customer's 24-hour window) sends the notice again, routed to the
-template or SMS. `monthly_usage` counts per calendar month
-in the business's own time zone. Like every service, these flush at most;
-the caller commits.
-"""
+"""What happens to a message after it left: the provider's delivery status (which only ever
+climbs), the opt-out a STOP reports, a WhatsApp refusal that sends the notice again, and the
+monthly usage. Functions flush; the caller commits."""
 
 from __future__ import annotations
 
@@ -263,7 +252,7 @@ def follow_delivery(session: Session, message: Message, *, now: datetime) -> Non
         notification.status = NotificationStatus.DELIVERED
     elif status in _UNDELIVERED and code == SESSION_EXPIRED and message.channel == Channel.WHATSAPP:
         # WhatsApp closed the window before we thought: send the notice again, now
-        # routed to the approved template or SMS (`outbound.whatsapp`); the refusal
+        # routed to the approved template or SMS (`outbound.routing`); the refusal
         # is no attempt of ours.
         notification.status = NotificationStatus.SCHEDULED
         notification.due_at = now

@@ -1,25 +1,6 @@
-"""The dispatcher: claims due outbox rows so exactly one worker sends each.
-
-A tick claims `Notification`s that are due (`scheduled`, `due_at` passed) and
-those a dead worker left behind (`queued`/`sending` with an expired lease),
-marks them `queued` with a fresh lease, and the caller enqueues one send job
-per claimed id after committing. Two ticks never take the same row: the
-claim is one conditional `UPDATE … RETURNING` that repeats the whole
-claimability test, so a row another tick took in between no longer matches
-(on SQLite, which ignores FOR UPDATE, writers are serialised and the second
-UPDATE sees the first's result); on PostgreSQL the candidate rows are also
-locked with `FOR UPDATE SKIP LOCKED`, so concurrent ticks pass over each
-other's rows instead of waiting. The database is the truth: if Redis loses a
-job, the lease runs out and a later tick claims the row again, and a row put
-back after a failed try or to wait for its sender's turn is simply
-`scheduled` again with a later `due_at`. Outbound messages that are not
-notices (bot replies, staff messages) have no outbox row; the tick finds
-those whose send job was lost or whose next try is due (`stale_queued_messages`)
-and enqueues their job again. (A notice withdrawn while it waited for its next
-try fails its queued message at the moment it is withdrawn:
-`outbound.planning.withdraw_notifications`.)
-The lease is the `SEND_LEASE_SECONDS` setting, ten minutes by default.
-"""
+"""The dispatcher tick: claims the due outbox rows, and those a dead worker left behind, under a
+lease so exactly one worker sends each, and finds the queued messages whose send job was lost or
+whose next try is due."""
 
 from __future__ import annotations
 

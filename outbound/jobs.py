@@ -1,16 +1,6 @@
-"""RQ job functions of the outbox: the dispatcher tick, the send jobs and the rebook scan,
-plus the CLI's inline pass.
-
-Jobs take ids and plain values only, reload their rows and are safe to run twice (the
-claims in `outbound.dispatcher` and `outbound.sending` see to that). They run inside the
-caller's Flask app context: the worker's (`bot.worker.AppWorker` pushes one per job),
-the CLI's or a test's. A send job does not raise for what the provider answers:
-`outbound.sending` records a permanent failure on the row, and a transient one (or a
-paced wait) as the row's next try, which the dispatcher tick picks up when it is due, on
-time thanks to a wake-up tick at that moment. What does raise (the database unreachable,
-a bug) fails the job in RQ, whose Retry and failed registry see it, and the row's lease
-brings the work back either way.
-"""
+"""The RQ job functions of the outbox (the dispatcher tick, the send jobs, the rebook scan) and
+the CLI's inline pass; jobs take ids and plain values, reload their rows and are safe to run
+twice."""
 
 from __future__ import annotations
 

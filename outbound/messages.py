@@ -1,12 +1,6 @@
-"""Outbound messages that are not planned notices: bot replies and staff messages.
-
-A message is stored as `queued` in the caller's transaction and its send job
-is enqueued after the commit; the job (`outbound.jobs.send_message`) hands it
-to the transport. Segments and encoding are counted when it is stored, so
-the inbox and `/usage` can show them before delivery. A staff message to a
-customer takes the channel a notice would: email when the customer has an
-address and consent, otherwise SMS (R0.2).
-"""
+"""Outbound messages that are not planned notices (bot replies and staff messages): stored as
+`queued` in the caller's transaction with their segments counted, and sent by a job enqueued
+after the commit."""
 
 from __future__ import annotations
 

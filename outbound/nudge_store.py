@@ -1,22 +1,5 @@
-"""Rebook nudges in the outbox: one row per rule, customer, visit and position, decided
-again by every scan until it is due (seed 002).
-
-The rebook scan (`outbound.rebook_scan`) hands over each nudge due (rule,
-visit, moment); here the visit and its customer are read in full and the
-planner decides it (`outbound.policy.planner.plan_nudge`). A nudge whose key is new is
-added, unless the same visit's nudge already went out on that channel under
-another position (the rule's channels changed); a stored one still open to
-change (not yet due, or withdrawn earlier and wanted again) takes the new
-decision: channel, status, reason and an earlier due time, never a later one
-(a nudge whose moment came may be waiting for a retry, its sender's turn or
-opening hours), so a customer who gives consent or leaves an email address
-before the moment gets the nudge once, on the channel that fits now. A nudge
-under a position the rule no longer sends (it sent `sms_and_email`, now one
-channel) is withdrawn. Every write re-checks its condition in the statement itself,
-because the dispatcher may claim a row between the scan's read and its write.
-
-Functions flush; the caller commits.
-"""
+"""Rebook nudges in the outbox: one row per rule, customer, visit and position, added, updated
+or withdrawn as each scan decides it again until it is due. Functions flush; the caller commits."""
 
 from __future__ import annotations
 
@@ -167,6 +150,8 @@ def _decide_again(
         existing.record_version,
     ):
         return 0
+    # The statement re-checks its condition: the dispatcher may claim the row between
+    # the scan's read and this write.
     result = session.execute(
         update(Notification)
         .where(

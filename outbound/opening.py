@@ -1,9 +1,6 @@
-"""Where a record takes place and when that place is open, read from the database.
-
-The planner holds notices to opening hours and the reply reader offers free
-slots inside them; both take the weekly ranges this module reads as plain
-values (`outbound.policy.hours` does the arithmetic).
-"""
+"""Where a record takes place and when that place is open, read from the database as the plain
+weekly ranges the planner and the reply reader take (`outbound.policy.hours` does the
+arithmetic)."""
 
 from __future__ import annotations
 

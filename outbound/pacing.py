@@ -1,29 +1,6 @@
-"""Per-sender pacing: how fast one Twilio sender may hand messages to Twilio.
-
-Twilio drains each sender at a fixed speed (docs/PLATFORM.md: about 1 segment a
-second for a US long code, 10 for other countries, 100 for a short code) and
-meets a burst it cannot queue with 429s. So before each SMS or WhatsApp send
-a job takes tokens here from the bucket of the sender the message goes out
-from (a number or a Messaging Service), one token per segment, because
-Twilio meters segments. The bucket is a token bucket whose spent tokens come
-back one window later, i.e. a sliding window: at most `capacity` segments in
-any `window` seconds, which for a whole-number rate means never more than
-`rate` in any one second. Twilio counts when a request arrives, not when we
-decided to send it, so a token comes back ARRIVAL_JITTER_SECONDS after its
-window, or network jitter could squeeze one window's sends into less. The
-bucket lives in Redis so every worker shares it, and one Lua script reads
-the time from the Redis server and updates it atomically, so the workers'
-own clocks do not matter. When the bucket is short, `take` books the caller a
-turn in the sender's waiting line and says how long to wait; the caller puts
-its row back until then (a worker never sleeps), and because every turn is
-booked behind the last one a burst comes back spread out at the sender's
-rate instead of all at once. The SMS rate is the business's `sms_per_second`
-when it set one, else the `SMS_PER_SECOND` setting, else 1.0, the speed of a
-long code; a WhatsApp sender takes WHATSAPP_PER_SECOND messages a second,
-one token each. This module also says how long a row waits after a failed try
-(`retry_delay`, `message_retry_delay`): the backoff, or longer when the
-provider's Retry-After asks for it.
-"""
+"""Per-sender pacing: a token bucket in Redis for each Twilio sender, shared by every worker,
+that says when a message may go to Twilio (one token per SMS segment or WhatsApp message); and
+the backoff after a failed try (`retry_delay`, `message_retry_delay`)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
-"""Plan the notices a record change causes, as outbox rows, in the caller's transaction.
-
-This is the glue between the domain (rows) and the pure planner in
-`outbound.policy.planner`: it gathers the facts, asks the planner, and stores what
-comes back. A notice planned twice (same idempotency key) is stored once.
-"""
+"""Plan the notices a record change causes, as outbox rows in the caller's transaction: gather
+the facts from the rows, ask the pure planner (`outbound.policy.planner`) and store what comes
+back, once per idempotency key."""
 
 from __future__ import annotations
 

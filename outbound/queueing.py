@@ -1,13 +1,5 @@
-"""Queues, the Redis connection, and enqueueing only after a commit.
-
-A job reads rows by id, so it must not be enqueued before the transaction
-that wrote those rows commits: `enqueue_after_commit` keeps the job on the
-session and hands it to RQ from SQLAlchemy's `after_commit` hook; a rollback
-drops it. Jobs are named by dotted path and take ids and plain values only.
-A job may be given a time (`at`), which RQ's scheduler (the worker runs
-`--with-scheduler`) honours to the second: `wake_dispatcher` uses it so a row
-put back until a moment is dispatched then, not only at the clock's next tick.
-"""
+"""Queues, the Redis connection, and jobs enqueued only after the commit that wrote their rows
+(`enqueue_after_commit`), at once or at a given moment (`wake_dispatcher`)."""
 
 from __future__ import annotations
 

@@ -1,26 +1,6 @@
-"""Rebook nudges as outbox rows: planned from visits, withdrawn when they stop holding
-(seed 002: R2.1, R2.4–R2.6).
-
-Rebook nudges are not caused by a record change, so nothing plans them in
-the transaction of a change; `plan_rebook_nudges` scans instead (from rq
-cron every few minutes, and at the start of every by-hand dispatch pass).
-For each business with an enabled rebook rule it reads every customer's
-appointments, asks `outbound.policy.rebook_timing` when their nudge for their last visit
-is due, and stores it as a `Notification` on the visit's record, planned by
-`outbound.policy.planner.plan_nudge`: channel chosen as for every notice, skipped
-with the reason when the customer cannot get it. The idempotency key names
-rule, customer and visit (not the channel), so scanning again plans nothing
-twice and a newer visit plans a new nudge; until the nudge is due every scan
-decides it again, so a customer who gives consent or leaves an email address
-in the meantime gets it on the channel that now fits, once. The same scan
-withdraws planned nudges that no longer hold: the customer booked (R2.5) or
-visited again, or the rule was switched off; a nudge withdrawn because of a
-booking that is then cancelled is planned again. At send time
-`nudge_stale_reason` and the recipient check check once more, for whatever
-happened between the last scan and the send.
-
-Functions flush; the caller commits.
-"""
+"""Rebook nudges as outbox rows (R2.1, R2.4–R2.6): the scan that plans each customer's nudge for
+their last visit and withdraws those that no longer hold, and the send-time check
+`nudge_stale_reason`. Functions flush; the caller commits."""
 
 from __future__ import annotations
 

@@ -1,42 +1,7 @@
-"""Carry one claimed notification, or one queued message, through its transport.
-
-This is the body of the send jobs, kept apart from RQ so the CLI's inline
-pass runs the same code. For a notification it re-checks at send time that
-the notice still holds (record not cancelled or moved since, consent, opt-out,
-SMS switched on), renders the business's text or the default one, stores the
-`Message` in the customer's conversation, and only then calls the transport,
-outside any open transaction; every later attempt reuses that message. An
-email notice carries its appointment card and Reply-To (`outbound.notices`).
-
-The row, not RQ, remembers what is left to do. A transient failure (429 or
-20429, 5xx, network) puts a notification back to `scheduled` with `due_at` =
-now + the longer of its backoff and the provider's Retry-After, and the reason
-"attempt N failed (…); next try at …"; the job logs a warning and ends, and
-the dispatcher claims the row again once it is due. So no retry comes before
-Twilio asked, and a retry survives losing Redis. The job itself ends without
-an error, but nothing is swallowed: the row's reason, which `/notifications`
-shows, says what failed and when the next try is. A queued message (a bot
-reply, a staff message) is held the same way: while it is `queued`, its
-`next_attempt_at` is the moment before which no attempt may start (the running
-attempt's lease, the next try, or its paced turn), and the dispatcher's sweep
-sends it again from then on; its `sent_at` is set only when the provider takes
-it. A notification gets MAX_ATTEMPTS attempts, a message MESSAGE_RETRY_WINDOW
-from when it was written (a reply is only worth sending while the conversation
-is fresh); then, or at once for a permanent failure (21211, 21614, 21610,
-30007, any other 4xx), the row fails with the reason, and 21610 also records
-the opt-out, so nothing is tried at that address again. Before each SMS or
-WhatsApp send the message takes its segments from its sender's pacing bucket
-(`outbound.pacing`); when there are none left the row is put back until its
-turn in the same way, and that wait is not counted as an attempt.
-
-Claims are conditional updates, so a job that runs twice, or twice at once,
-sends once. Twilio's Messages API has no idempotency key, though, so a
-customer can still get a text twice in two narrow windows: when a worker dies
-(SIGKILL, a lost machine) after Twilio accepted the message but before its SID
-was stored, the row's lease runs out and another worker sends it again; and
-when Twilio answers a 5xx or the connection times out after it had accepted
-the message. We prefer the rare duplicate to a lost notice.
-"""
+"""Carry one claimed notification, or one queued message, through its transport: check that it
+still holds, render it, store its `Message`, wait for the sender's pacing turn, send it and
+record the outcome or the next try on the row. The body of the send jobs, kept apart from RQ so
+the CLI's inline pass runs the same code."""
 
 from __future__ import annotations
 
@@ -61,17 +26,11 @@ from bot.models import (
     Record,
 )
 from conversations.context import ConversationContext
+from outbound.calendar_cards import attachments_for
 from outbound.delivery import follow_delivery, record_opt_out, record_provider_status
 from outbound.dispatcher import send_lease
 from outbound.messages import sender_address
-from outbound.notices import (
-    attachments_for,
-    notice_locale,
-    recipient_blocker,
-    render_notice,
-    reply_address,
-    stale_reason,
-)
+from outbound.notice_texts import notice_locale, render_notice
 from outbound.pacing import message_retry_delay, retry_delay, sender_turn
 from outbound.policy.rendering import RenderedText, RenderError
 from outbound.policy.segments import count_segments
@@ -83,6 +42,9 @@ from outbound.policy.vocabulary import (
     NotificationStatus,
 )
 from outbound.queueing import redis_connection, wake_dispatcher
+from outbound.recipients import recipient_blocker, reply_address
+from outbound.routing import Way, way_out
+from outbound.stale_notices import stale_reason
 from outbound.threads import conversation_for
 from outbound.transports import (
     Attachment,
@@ -93,7 +55,6 @@ from outbound.transports import (
     transport_for,
 )
 from outbound.transports.twilio import OPTED_OUT
-from outbound.whatsapp import Way, way_out
 
 MAX_ATTEMPTS = 6  # a notification's tries before it fails (the backoff: outbound.pacing)
 MESSAGE_RETRY_WINDOW = timedelta(minutes=30)  # a message's retries stop this long after writing

@@ -1,11 +1,6 @@
-"""The conversation a message belongs to: one per business, channel and customer address.
-
-Inbound messages and outbound notices both file themselves here, so the inbox
-shows a notice next to the customer's answer to it. A concurrent request
-creating the same conversation loses on the unique constraint; callers let
-that IntegrityError roll their transaction back and try again (the webhook
-retries once, a send job through RQ's retry).
-"""
+"""The conversation a message belongs to: one per business, channel and customer address, where
+inbound messages and outbound notices both file themselves so the inbox shows a notice next to
+the customer's answer."""
 
 from __future__ import annotations
 
@@ -50,6 +45,8 @@ def conversation_for(
             unread_count=0,
             last_activity_at=now,
         )
+        # A concurrent creator loses on the unique constraint; the caller lets that
+        # IntegrityError roll back and tries again (the webhook once, a send job via RQ).
         session.add(conversation)
     if customer is not None and conversation.customer_id != customer.id:
         conversation.customer_id = customer.id

@@ -57,7 +57,7 @@ from conversations import (
 from conversations.language import guess_language
 from conversations.slots import Availability
 from outbound.messages import queue_message
-from outbound.notices import notice_context
+from outbound.notice_variables import notice_context
 from outbound.policy.rendering import (
     RenderError,
     TextTemplate,

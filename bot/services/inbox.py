@@ -39,7 +39,7 @@ from bot.services.lookup import contains_pattern, number_pattern, owned_row
 from conversations import ConversationContext, Handover, inbox
 from outbound.messages import queue_message, sender_address
 from outbound.policy.vocabulary import ADDRESS_KINDS, Channel, MessageStatus
-from outbound.whatsapp import window_open
+from outbound.policy.whatsapp_window import window_open
 
 # The longest text a staff message may be, per channel: what the provider takes
 # in one message (an SMS is split into segments up to Twilio's 1 600 characters).

@@ -10,7 +10,7 @@ window; to reach them outside it, it names the business's template approved
 by WhatsApp at Twilio (`content_sid`, "HX…") and fills that template's
 placeholders with `content_variables` ({"1": "{{ customer.first_name }}"});
 the body is then the template's wording, kept in the conversation
-(`outbound.whatsapp`). Without a WhatsApp text, WhatsApp sends the SMS text.
+(`outbound.routing`). Without a WhatsApp text, WhatsApp sends the SMS text.
 Functions flush; the caller commits.
 """
 

@@ -38,7 +38,7 @@ from bot.models import (
     StaffMember,
     Template,
 )
-from outbound.notices import notice_context
+from outbound.notice_variables import notice_context
 from outbound.policy.rendering import (
     SUPPORTED_LOCALES,
     RenderedText,

@@ -36,7 +36,7 @@ from bot.models import (
 )
 from bot.services.commands import RecordChanges
 from bot.services.records import update_record
-from outbound.notices import appointment_card
+from outbound.calendar_cards import appointment_card
 from outbound.policy.calendar import CardMethod, build_ics, card_filename
 from outbound.policy.links import LinkPurpose, LinkTarget, cancel_blocker, make_token, read_token
 from outbound.policy.rendering import resolve_locale, time_variables

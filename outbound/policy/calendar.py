@@ -1,16 +1,6 @@
-"""The appointment card: one appointment as an iCalendar (.ics) file (R1.4, R1.7).
-
-A card is built from plain values (`AppointmentCard`) with the `icalendar`
-package. Its UID is stable per record, so every card about one appointment
-names the same event, and its SEQUENCE is the record's version, so a calendar
-that already holds the event replaces it with the newer one: that is how a
-change reaches the customer's calendar "marked as changed". Cards mailed with
-a notice are iTIP messages (RFC 5546): METHOD:REQUEST for a new or changed
-appointment, METHOD:CANCEL with STATUS:CANCELLED for a cancellation; a card
-downloaded from a link is METHOD:PUBLISH, a plain "add to calendar". The
-words on the card (summary, description, file name) follow the reader's
-locale. Pure: no database, no Flask, no network; the clock is a parameter.
-"""
+"""The appointment card: one appointment as an iCalendar (.ics) file, built from plain values
+(`AppointmentCard`) and worded in the reader's locale, mailed with a notice (REQUEST, CANCEL) or
+downloaded from a link (PUBLISH)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,5 @@
-"""Which channel a notice goes out on, or why it does not go out at all.
-
-R0.1–R0.4, R1.2, R1.3, R4.3 (docs/REQUIREMENTS.md): for `auto`, email when the
-customer has an email address and email consent; otherwise SMS when the
-business has SMS switched on and the customer has a mobile number, SMS
-consent and no opt-out; otherwise nothing, with the reason in words.
-`sms_confirmation_always` adds the SMS to booking confirmations. Pure: it
-takes facts, not rows.
-"""
+"""Which channel a notice goes out on, or why it does not go out at all, in words: decided from
+the customer's contact facts and consents and the business's settings."""
 
 from __future__ import annotations
 

@@ -1,11 +1,5 @@
-"""The notification rules every new business starts with.
-
-They reproduce the requirements (docs/REQUIREMENTS.md): a booking confirmation, the
-awaiting-confirmation, rejection, cancellation and change notices, a reminder
-24 hours ahead (R1.5), and for online requests a "request received" notice
-to the customer and one to the business (R1.9, R3.4). All use the `auto`
-channel. Plain data; `bot.services.businesses` stores them as rows.
-"""
+"""The notification rules every new business starts with, as plain data
+(`bot.services.businesses` stores them as rows)."""
 
 from __future__ import annotations
 

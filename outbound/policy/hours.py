@@ -1,10 +1,5 @@
-"""Working hours for sending: the next moment a location is open (R4.6).
-
-A rule marked "send only during working hours" holds a notice that falls
-outside the opening hours of the record's location until the next opening.
-Pure: opening hours in local time per weekday, an aware instant in, an
-aware instant out.
-"""
+"""Working hours for sending (R4.6): the next moment a location is open, from its opening hours
+in local time per weekday, for rules that send only during working hours."""
 
 from __future__ import annotations
 

@@ -1,16 +1,6 @@
-"""Customer links: signed, expiring URLs that let a customer act on one appointment
-without logging in (R1.11, the "calendar link" of the message texts).
-
-A token is itsdangerous' URLSafeTimedSerializer over the record's id and
-version, keyed with SECRET_KEY and salted per purpose, so a calendar token
-cannot be replayed as a cancel token and nobody without the key can make
-either. Tokens expire after `LINK_MAX_AGE`; the cancel page also refuses a
-token whose version is older than the record's (the appointment changed
-since the message that carried the link). Whether a customer may still cancel
-is `cancel_blocker`, the same rule as cancelling by text: not when the
-business turned it off (no window), not inside the window before the start.
-Pure: no database, no Flask, no network; the clock is a parameter.
-"""
+"""Customer links (R1.11): signed, expiring URLs that let a customer cancel one appointment or
+add it to their calendar without logging in, and `cancel_blocker`, whether they may still
+cancel."""
 
 from __future__ import annotations
 
@@ -64,7 +54,7 @@ class _ClockSigner(TimestampSigner):
 def _serializer(secret_key: str, purpose: LinkPurpose, now: datetime) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(
         secret_key,
-        salt=f"replydesk.link.{purpose.value}",
+        salt=f"replydesk.link.{purpose.value}",  # a calendar token cannot act as a cancel token
         signer=_ClockSigner,
         signer_kwargs={"clock": now},
     )

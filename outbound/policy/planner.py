@@ -1,12 +1,6 @@
-"""Turn a domain event on a record into the notices it should cause.
-
-Pure: the caller (a domain service, inside the transaction that made the
-change) passes the event, the business's rules and the recipient's facts and
-gets back `PlannedNotice`s to store as outbox rows. Each carries an
-idempotency key, so planning the same event twice plans each notice once, and
-a notice that will not be sent is still planned, as skipped with its reason,
-so staff can see why nothing went out (R0.7).
-"""
+"""Turn a domain event on a record into the notices it should cause: `PlannedNotice`s with their
+idempotency keys, the skipped ones with their reason, from the event, the business's rules and
+the recipient's facts."""
 
 from __future__ import annotations
 
@@ -143,7 +137,7 @@ def plan_nudge(
     zone: str = "UTC",
 ) -> list[PlannedNotice]:
     """The rebook nudge `rule` plans for the customer's last `visit`, due at `due_at`
-    (seed 002: `outbound.policy.rebook_timing` says when, and whether at all).
+    (`outbound.policy.rebook_timing` says when, and whether at all).
 
     Empty when the rule does not apply to the visit (switched off, another
     kind, a location it does not cover: R4.8); otherwise one notice per channel

@@ -1,33 +1,6 @@
-"""When a customer gets their rebook nudge, or why not (seed 002: R2.1, R2.4–R2.6).
-
-A nudge reminds a customer who has no future booking after a visit to book
-again (R2.1). A visit is an appointment that took place: `completed`, or
-`confirmed` and started by the moment in question; cancelled, declined and
-no-show appointments never count, and two appointments on one day are one
-visit. The rule says when (R2.4): `after_visit` sends N days after the last
-visit; `predicted` sends N days before the customer becomes "at risk", which
-the seed defines per customer (R2.6): with fewer than 3 visits, at the typical
-interval of the last visit's service (its own `rebook_interval_days`, else the
-typical one of its category); with 3 or more, when they fall out of their own
-current pattern, the median of the gaps between their last visits. Either
-way the nudge goes out at the rule's time of day in the business's zone, and
-never before the day after the visit.
-
-A nudge holds only while the customer has no booking after the visit: an
-open appointment still ahead means they already booked (R2.5), a newer visit
-means the nudge for that visit replaces this one. `nudge_blocker` says so in
-words, for the planner and again at send time.
-
-A moment that has passed is not chased: up to MISSED_GRACE late (the visit
-was recorded late, the scan did not run) the nudge goes at the next time of
-day the rule names; later than that it is dropped, so switching a rule on
-does not text everyone whose last visit was months ago. A customer's own
-pattern counts up to PATTERN_MAX_DAYS: whoever stays away a year is at risk,
-whatever their rhythm. Together these bound how far back a scan has to look
-(`scan_horizon`): a customer whose last visit is older has no nudge left.
-
-Pure: bookings and rule settings in, an aware instant and a reason out.
-"""
+"""When a customer gets their rebook nudge, or why not (R2.1, R2.4–R2.6): the visits that count,
+the moment each rebook mode names, and whether the nudge still holds; bookings and rule settings
+in, an aware instant and a reason out."""
 
 from __future__ import annotations
 

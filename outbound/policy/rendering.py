@@ -1,13 +1,6 @@
-"""Message texts: the default texts per locale, the sandboxed renderer, and
-the variables a text can use.
-
-Default texts live in `templates/messages/<locale>.toml`, one table per
-notice. Business templates (rows staff edit) and defaults render through the
-bounded sandbox of `outbound.policy.sandbox` with `StrictUndefined`: a template cannot
-reach Python internals, cannot run without end, shows only texts and numbers,
-and a misspelt variable is an error instead of a silent blank. Pure: no
-database, no network.
-"""
+"""Message texts: the shipped default texts per locale (`templates/messages/<locale>.toml`), the
+variables a text can use, and rendering through the bounded sandbox (`outbound.policy.sandbox`),
+where a misspelt variable is an error, not a blank."""
 
 from __future__ import annotations
 

@@ -1,13 +1,5 @@
-"""How many SMS parts a text takes, and in which encoding (R0.8).
-
-GSM-7 fits 160 characters in one SMS and 153 per part when split; characters
-from the extension table (^ { } \\ [ ~ ] | €) cost two septets. Any character
-outside GSM-7 switches the whole text to UCS-2: 70 units in one SMS, 67 per
-part, where a character outside the Basic Multilingual Plane (most emoji)
-takes two units. A part never splits an escape pair or a surrogate pair, so
-the count can be one more than plain division (docs/PLATFORM.md, "SMS
-segments"; Twilio's message-segment-calculator is the reference).
-"""
+"""How many SMS parts a text takes, and in which encoding (GSM-7 or UCS-2), counted as Twilio
+counts them (R0.8)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""The vocabulary every layer shares: record kinds and statuses, channels and the address
-kinds they deliver to, triggers, notices, notification and message states, rebook modes,
-conversation states.
-
-Plain `str` enums with no dependencies: the pure planning code, the reply reader,
-the outbox and the database models (which store their values) all speak them.
-"""
+"""The vocabulary every layer shares, as plain `str` enums with no dependencies: record kinds
+and statuses, channels and the address kinds they deliver to, triggers, notices, notification
+and message states, rebook modes, conversation states."""
 
 from __future__ import annotations
 

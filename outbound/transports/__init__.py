@@ -1,16 +1,6 @@
-"""Transports: the one small interface every way of sending a message implements.
-
-A transport takes an `Outgoing` (plain values: channel, addresses, text) and
-returns a `SendResult` (the provider's id and our status for it), or raises
-`PermanentSendError` (never retry: bad number, opted out, refused) or
-`TransientSendError` (retry later: rate limit, provider or network down).
-Each transport is a subclass in its own module (`twilio`, `smtp`,
-`simulator`) that registers itself by name, like Redash's destinations and
-RapidPro's channel types; `transport_for` picks the one the configuration
-names for a channel (`SMS_TRANSPORT` for SMS, WhatsApp and Messenger,
-`EMAIL_TRANSPORT` for email). Modules are imported on first use, so a
-process that only simulates never imports the Twilio SDK.
-"""
+"""Transports: the one small interface every way of sending a message implements (`Outgoing` in,
+`SendResult` out, or a permanent or transient error), and `transport_for`, which picks the
+transport the configuration names for a channel."""
 
 from __future__ import annotations
 
@@ -21,7 +11,8 @@ from typing import Any, ClassVar
 
 from outbound.policy.vocabulary import Channel, MessageStatus
 
-# Where each transport lives; importing the module registers its class.
+# Where each transport lives; importing the module registers its class. Imported on first
+# use, so a process that only simulates never imports the Twilio SDK.
 TRANSPORT_MODULES = {
     "twilio": "outbound.transports.twilio",
     "smtp": "outbound.transports.smtp",

@@ -1,10 +1,6 @@
-"""The simulator transport: sends nothing anywhere and reports every message delivered.
-
-It serves the demo and development without Twilio or a mail server
-(`SMS_TRANSPORT=simulator`, `EMAIL_TRANSPORT=simulator`): the job stores the
-`Message` as usual, so the phone simulator page and the inbox show exactly
-what a real customer would have received.
-"""
+"""The simulator transport for the demo and development: sends nothing anywhere and reports
+every message delivered, so the phone simulator page and the inbox show what a customer would
+have received."""
 
 from __future__ import annotations
 

@@ -1,16 +1,5 @@
-"""The SMTP transport: email through the server `SMTP_URL` names.
-
-`SMTP_URL` is `smtp://[user:password@]host[:port]` (port 25 by default),
-`smtps://…` for TLS from the first byte (port 465), and `?starttls=1` to
-upgrade a plain connection (usually port 587); `?timeout=SECONDS` overrides
-the short default. Each email carries the text and an HTML rendering of it
-(escaped, paragraphs and line breaks kept, web links clickable), plus any
-attachments; an attachment's content type may carry parameters, as an
-appointment card's `text/calendar; method=REQUEST` does, so mail clients
-offer to add or update the event. The server's 5xx answers are permanent failures,
-4xx answers and connection trouble transient. An accepted email counts as
-delivered: SMTP tells us nothing later.
-"""
+"""The SMTP transport: email through the server `SMTP_URL` names, as text plus an HTML rendering
+of it and any attachments; an accepted email counts as delivered."""
 
 from __future__ import annotations
 

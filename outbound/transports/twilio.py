@@ -1,15 +1,6 @@
-"""The Twilio transport: SMS, WhatsApp and Messenger through the SDK's Messages API.
-
-The client talks to `TWILIO_API_BASE_URL` (Twilio's own by default, a local
-fake in tests) with a short HTTP timeout and asks Twilio to report delivery
-to the status callback URL the job passes. A sender starting with "MG" is a
-Messaging Service. A message with a Content SID (a WhatsApp template, sent
-outside the customer's 24-hour window) goes as that template with its
-variables instead of a free body. Twilio's answers are sorted into the two kinds of
-failure the jobs act on (docs/PLATFORM.md, "Twilio sending"): 21211, 21614, 21610,
-30007 and any other 4xx except 429 are permanent; 429/20429, 5xx and network
-errors are transient, with the `Retry-After` Twilio sent, if any.
-"""
+"""The Twilio transport: SMS, WhatsApp (free text or a template by its Content SID) and
+Messenger through the SDK's Messages API, with Twilio's answers sorted into permanent and
+transient failures."""
 
 from __future__ import annotations
 

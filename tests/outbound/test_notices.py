@@ -16,16 +16,13 @@ from sqlalchemy import select
 from bot.models import Location, Notification, Service, StaffMember, Template
 from bot.services.commands import RecordChanges
 from bot.services.records import update_record
+from outbound.calendar_cards import attachments_for
 from outbound.jobs import dispatch_tick
-from outbound.notices import (
-    attachments_for,
-    notice_context,
-    notice_locale,
-    render_notice,
-    reply_address,
-)
+from outbound.notice_texts import notice_locale, render_notice
+from outbound.notice_variables import notice_context
 from outbound.policy.links import LinkPurpose, read_token
 from outbound.policy.vocabulary import Channel, Notice
+from outbound.recipients import reply_address
 from outbound.transports import Outgoing
 from outbound.transports.smtp import SmtpTransport
 

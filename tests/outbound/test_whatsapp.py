@@ -19,7 +19,7 @@ from bot.extensions import db
 from bot.models import AddressKind, ContactAddress, Message
 from bot.services.businesses import create_api_key
 from outbound.jobs import run_dispatch_pass
-from outbound.whatsapp import Route, RouteDecision, choose_route
+from outbound.policy.whatsapp_window import Route, RouteDecision, choose_route
 from tests.api.helpers import ApiClient, assert_error
 from tests.conftest import PUBLIC_BASE_URL, TWILIO_SID
 from tests.webhooks.conftest import MESSAGES_PATH, inbound_form, sign

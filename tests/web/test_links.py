@@ -15,7 +15,7 @@ from bot.models import Notification
 from bot.services.commands import RecordChanges
 from bot.services.records import update_record
 from outbound.jobs import dispatch_tick
-from outbound.notices import notice_context
+from outbound.notice_variables import notice_context
 from outbound.policy.links import LINK_MAX_AGE, LinkPurpose, make_token
 from outbound.policy.vocabulary import Notice
 

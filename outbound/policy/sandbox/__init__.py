@@ -1,20 +1,7 @@
-"""The bounded jinja2 environment every message text compiles and renders in.
-
-Staff write message texts, so a text is untrusted code that runs in the server
-(at save, at preview, at every send). This package owns what such a text may
-do: it checks the source before jinja2 parses it (literal sizes, nesting,
-tokens), walks the parsed tree with a whitelist (no macros, includes, imports,
-only the filters, tests and calls listed), rewrites it so loops, `~`,
-comparisons and every printed value pass a guard, and compiles it without
-constant folding of anything that could grow. At render time every operation
-the sandbox sees counts against a budget of steps and of CPU time, results are
-size-checked before they are built, and only texts and numbers reach the
-output. Whatever it refuses raises `TemplateRefused` (a jinja2
-`SecurityError`) with a sentence for staff; jinja2's own syntax errors stay
-`TemplateSyntaxError`. Pure: no database, no network. The modules, each using
-only those before it: `limits`, `spending`, `values`, `filters`,
-`environment`, `checking`; the names below are the package's interface.
-"""
+"""The bounded jinja2 environment every message text compiles and renders in. Staff write the
+texts, so each is untrusted code: checked before parsing, walked with a whitelist, guarded and
+run on a budget; whatever is refused raises `TemplateRefused` with a sentence for staff. The
+names below are the package's interface."""
 
 from __future__ import annotations
 
