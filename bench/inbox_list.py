@@ -1,18 +1,7 @@
-"""How long `GET /api/v1/conversations` takes on a busy business, per filter and search.
-
-    python bench/inbox_list.py [--conversations 5000] [--messages 20] [--rounds 20]
-
-Builds a fresh SQLite database (a temporary file) holding one business with
-`--conversations` conversations, each with its customer and `--messages`
-messages (customer texts and bot replies, alternating), spread over the last
-90 days; one in five is open, one in ten pending, one in twenty snoozed, the
-rest with the bot. The same seed gives the same data on every run. Then asks
-the API (Flask's test client, bearer key, rate limits off) for the first page
-(100) of several lists `--rounds` times each and prints the median and slowest
-answer, the SQL statements of one request and how many items came back. The
-searches (`q`) read every message body of the business: that is the figure to
-watch as a business grows. Exits 0: this is a measurement.
-"""
+"""How long `GET /api/v1/conversations` takes on a busy business, per filter and search:
+builds one business with many conversations in a fresh SQLite file, asks the API for the
+first page of several lists and prints the median and slowest answer, the SQL statements of
+one request and the items that came back (bench/README.md)."""
 
 from __future__ import annotations
 

@@ -1,16 +1,6 @@
-"""How fast `conversations.interpret` reads one message, cold and warm.
-
-    python bench/interpret_speed.py [CORPUS.jsonl] [--rounds 50]
-
-Cold: a fresh Python process imports `conversations`, calls `warm_up()`
-and reads its first message, each step timed on its own; a second fresh
-process reads its first message without `warm_up()`, as a process that
-forgot to call it would. Warm: every corpus line is read `--rounds` times in
-this process and the per-message p50, p99 and maximum are printed, in wall time
-and in this thread's CPU time (on a machine shared with other work the wall
-p99 is mostly time the process waited for a core, not time spent reading).
-Targets (issue 3): p99 ≤ 20 ms warm, first call ≤ 1 s. Exits 0.
-"""
+"""How fast `conversations.interpret` reads one message, cold (a fresh process, with and
+without `warm_up()`) and warm (every corpus line read many times: p50, p99 and slowest, in
+wall and CPU time) (bench/README.md)."""
 
 from __future__ import annotations
 

@@ -1,18 +1,6 @@
-"""How often `conversations.language.guess_language` names the language a corpus line is in.
-
-    python bench/language_guess.py [CORPUS.jsonl ...] [--rounds 20] [--misses]
-
-For every corpus (all of tests/conversations/corpus/*.jsonl unless given) it
-prints per language and in total how many lines the guess got right, wrong
-and left open (None), then the time per text (p50 and p99 over all lines
-guessed `--rounds` times). A wrong guess answers a customer in a language they
-did not write, so the wrong share should stay under 1 %; None is the safe
-answer (the customer's stored language is used). Last, what the guess does for
-reading: per business language, how many lines `bench/score_replies.py` scores
-right in intent, start and window when read in the business's language, in the
-guessed one (else the business's), and in the line's own. `--misses` lists the
-wrong lines. Exits 0.
-"""
+"""How often `conversations.language.guess_language` names a corpus line's language:
+right, wrong or left open per language, the time per guess, and how many lines are read
+right in the business's, the guessed and the line's own language (bench/README.md)."""
 
 from __future__ import annotations
 

@@ -1,26 +1,6 @@
-"""How long one rebook scan (`outbound.rebook_scan.plan_rebook_nudges`) takes on a big salon.
-
-    python bench/rebook_scan.py [--customers 5000] [--appointments 50000] [--rounds 5]
-                                [--save FILE.json] [--baseline FILE.json]
-
-Builds a fresh SQLite database per case (a temporary file) holding one
-business with `--customers` customers and `--appointments` appointments over
-the last three years: each customer keeps their own rhythm (three to thirteen
-weeks), most have lapsed, one in five has booked ahead, one in ten has no SMS
-consent, one in twenty of the appointments was cancelled or a no-show. The
-same seed gives the same data on every run. Two cases, each with one enabled
-rebook rule: `after_visit` (2 days after the visit) and `predicted` (5 days
-before the customer is at risk). For each it times the first scan (which
-plans the nudges) and `--rounds` scans after it (the steady state of the
-scan the clock runs every ten minutes: median and slowest), counts the SQL
-statements of one steady scan, and prints the nudges stored by status and a
-digest of every stored nudge (key, visit, customer, channel, status, reason,
-due time), which must not change from one commit to the next.
-
-`--save` writes the figures as JSON; `--baseline` reads such a file, written
-by a run on another commit (copy this script into that checkout), and prints
-both side by side with the ratio. Exits 0: this is a measurement.
-"""
+"""How long one rebook scan (`outbound.rebook_scan.plan_rebook_nudges`) takes on a big
+salon: the first scan and the steady ones after it, their SQL statements, and a digest of
+every stored nudge that must not change from one commit to the next (bench/README.md)."""
 
 from __future__ import annotations
 

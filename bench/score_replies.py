@@ -1,16 +1,6 @@
-"""Score `conversations.interpret` on a labelled reply corpus.
-
-    python bench/score_replies.py CORPUS.jsonl [--no-baseline]
-
-Every line is read with the facts of the corpus README: now
-2026-11-25T10:00+01:00 (Europe/Berlin), the appointment at
-2026-11-26T14:00+01:00. Prints intent, start and window accuracy, a
-confusion summary of intents, every miss (id, text, expected, got), and flags
-every line where a message that is not a cancellation was read as one (the
-bot would cancel an appointment the customer wanted to keep). For
-comparison it prints what dateparser alone finds as the start of the
-reschedule lines that have one. Always exits 0: this is a measurement.
-"""
+"""Score `conversations.interpret` on a labelled reply corpus: intent, start and window
+accuracy, the misses, every line wrongly read as a cancellation, and what dateparser alone
+finds for comparison (bench/README.md)."""
 
 from __future__ import annotations
 

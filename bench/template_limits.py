@@ -1,17 +1,5 @@
-"""How fast the bounded sandbox refuses hostile message texts, and what the
-renderer before it did with them.
-
-Runs every payload of tests/outbound/sandbox_payloads.py through the save check
-(`bot.services.texts.check_source`, first sight of the text, compiling
-included) and through `outbound.policy.rendering.render` (median of --rounds), and
-prints the median and slowest time per payload group. The baseline is
-`outbound/policy/rendering.py` as it was at --baseline-rev (before the bounded
-sandbox), loaded from git; payloads marked as hanging or running it out of
-memory are not fed to it. Last, the default texts' render time on both.
-Prints figures; stops only if a payload is not refused. Run from the repository root:
-
-    .venv/bin/python bench/template_limits.py [--rounds 3] [--baseline-rev 4664887]
-"""
+"""How fast the bounded sandbox refuses hostile message texts, on saving and on rendering,
+and what the renderer before it did with them (bench/README.md)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,5 @@
-"""ReplyDesk's Flask application: `create_app` builds it from the configuration.
-
-Nothing here connects to a database or Redis at import time; the factory
-wires extensions, blueprints and CLI commands, and connections open on first
-use. Request bodies are bounded here for every route: MAX_CONTENT_LENGTH and
-the form limits from the configuration, and JSON read with the bounds of
-`bot.api.json_body`.
-"""
+"""ReplyDesk's Flask application: `create_app` builds it from the configuration, wiring the
+extensions, blueprints and CLI commands and bounding every request body."""
 
 from __future__ import annotations
 
@@ -58,7 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = RowIdConverter  # before the pages' routes use it
     api.init_app(app)
     app.register_blueprint(webhooks.bp)
-    csrf.exempt(webhooks.bp)
+    csrf.exempt(webhooks.bp)  # Twilio's signature is the webhooks' authentication
     # The web app's pages: login, inbox, team and account, customer links, and the
     # owner's console (appointments, customers, rules, texts, settings, usage).
     pages = [auth, inbox, users, links, records_pages, customer_pages, rules_pages]

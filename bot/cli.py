@@ -1,10 +1,6 @@
-"""Command-line interface: `flask --app bot <command>` (docs/ARCHITECTURE.md, "Contracts").
-
-`db upgrade` comes from Flask-Migrate. The commands here create a business
-(printing its id and first API key as JSON), create a staff login, load the
-demo, run one dispatcher pass as of a given instant, and list the stored
-message texts today's checks refuse (after an upgrade that tightened them).
-"""
+"""The `flask --app bot` commands: create a business (printing its id and first API key as
+JSON) or a staff login, load the demo, run one dispatcher pass as of a given instant, and
+list the stored message texts today's checks refuse; `db upgrade` comes from Flask-Migrate."""
 
 from __future__ import annotations
 

@@ -1,13 +1,7 @@
-"""The `rq cron` configuration: the dispatcher tick every few seconds, the inbox's
-snooze alarm every half minute, the rebook scan every few minutes.
-
-The Procfile's clock runs `rq cron bot.clock --url $REDIS_URL`; RQ's own
-scheduler imports this module and enqueues `outbound.jobs.dispatch_tick`,
-`outbound.jobs.plan_rebook` and `bot.inbox_alarm.wake_snoozed` on the dispatch
-queue, and the workers run them.
-Registering only records the functions; nothing here touches Redis or builds
-the app.
-"""
+"""The schedule the `clock` process runs (`rq cron bot.clock`): the dispatcher tick every
+few seconds, the inbox's snooze alarm every half minute and the rebook scan every ten
+minutes, all enqueued on the dispatch queue for the workers; registering only records the
+functions, so importing this module touches no Redis and builds no app."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""Configuration: built-in defaults, then the environment, then an explicit dict.
-
-The names are the external contract in docs/ARCHITECTURE.md, "Contracts";
-everything the app reads from its config goes through `load_config`, so a test
-passes a dict and a deployment sets environment variables, and both end up in
-the same place.
-"""
+"""Configuration: `load_config` reads the built-in defaults, then the environment, then an
+explicit dict, so a test's dict and a deployment's environment variables end up in the same
+place; the setting names are a contract listed in docs/ARCHITECTURE.md."""
 
 from __future__ import annotations
 

@@ -1,17 +1,7 @@
-"""The demo: a German salon with staff, services, opening hours, customers in
-three languages and upcoming appointments, an owner and a staff login, canned
-replies, and conversations waiting in the shared inbox.
-
-The inbox's conversations arrive the way real ones do: the customers' texts go
-through `bot.services.inbound.handle_inbound` (the bot reads them, hands over
-with its reason and queues its reply for the worker), and the staff answer goes
-through `bot.services.inbox.reply`. Their MessageSids are fixed, so a second
-load finds them processed and adds nothing.
-
-Loading it twice changes nothing but this: a demo customer whose appointments
-have all passed gets a new one, so the phone simulator always has something
-to confirm, and the demo API key is replaced so the one printed works.
-"""
+"""The demo: a German salon with staff, services, opening hours, customers in three
+languages and upcoming appointments, an owner and a staff login, canned replies, and
+conversations waiting in the shared inbox; loading it again adds nothing but a new
+appointment for a customer whose appointments have all passed and a new demo API key."""
 
 from __future__ import annotations
 
@@ -126,6 +116,7 @@ def load_demo(session: Session, *, now: datetime) -> dict[str, Any]:
     _ensure_canned_replies(session, business)
     _ensure_upcoming_appointments(session, business, now)
     _ensure_inbox(session, business, staff, now)
+    # The demo key is replaced on every load, so the one printed works.
     session.execute(
         update(ApiKey)
         .where(ApiKey.business_id == business.id, ApiKey.revoked_at.is_(None))
@@ -173,6 +164,9 @@ def _ensure_inbox(session: Session, business: Business, staff: User, now: dateti
         customer.name: customer.phone
         for customer in session.scalars(select(Customer).where(Customer.business_id == business.id))
     }
+    # The texts take the real path (the bot reads them, hands over with its reason and
+    # queues its reply); their MessageSids are fixed, so a second load finds them
+    # processed and adds nothing.
     for sid, sender, text in INBOX_TEXTS:
         form = {
             "MessageSid": sid,
@@ -252,6 +246,8 @@ def _ensure_upcoming_appointments(session: Session, business: Business, now: dat
     ).all()
     zone = ZoneInfo(business.timezone)
     for index, customer in enumerate(customers):
+        # Only a customer whose appointments have all passed gets a new one, so the
+        # phone simulator always has something to confirm.
         if upcoming_appointments(session, business, customer.id, now=now):
             continue
         day = _next_weekday(now.astimezone(zone).date() + timedelta(days=1 + index))

@@ -1,10 +1,5 @@
-"""Flask extensions, created unbound and attached to the app in `create_app`.
-
-The `limiter` (Flask-Limiter) keeps the abuse limits' counters in the Redis of
-RATELIMIT_STORAGE_URI (by default REDIS_URL, the RQ queues' Redis) with a
-moving window; the limits themselves are declared where they apply (login,
-API blueprints, customer links) and read their values from the settings.
-"""
+"""The Flask extensions (database, migrations, CSRF, login, rate limiter), created unbound
+and attached to the app in `create_app`."""
 
 from __future__ import annotations
 
@@ -37,6 +32,9 @@ def minutes_until_retry() -> int:
     return max(1, math.ceil(int(breached.reset_at - time.time()) / 60))
 
 
+# The abuse limits' counters live in the Redis of RATELIMIT_STORAGE_URI (by default
+# REDIS_URL, the queues' Redis); the limits themselves are declared where they apply (login,
+# API blueprints, customer links) and read their values from the settings.
 limiter = Limiter(
     get_remote_address,  # the address the WSGI server saw: behind a proxy, see ProxyFix
     key_prefix="replydesk",

@@ -1,20 +1,7 @@
-"""gunicorn settings and hooks for the `web` process (`gunicorn -c python:bot.gunicorn_config`).
-
-Each worker loads the reply reader's tables before it takes its first
-request, so the first customer text is read as fast as the thousandth.
-
-The worker is `bot.gunicorn_worker.ReplyDeskWorker` (gthread; a request
-gunicorn cannot parse is answered in the API's JSON error shape).
-
-A request body the app did not read must leave the connection before the
-next request can be read from it. gunicorn drains at most 64 KiB of it and
-otherwise closes the connection, after a response that promised keep-alive,
-so a client's next request on it is lost. Here a body the app may refuse
-unread (declared over MAX_CONTENT_LENGTH, or chunked with no length) makes
-the answer say `Connection: close`, and any other unread body (at most
-MAX_CONTENT_LENGTH) is drained after the answer, within `DRAIN_SECONDS`, so
-the connection stays usable.
-"""
+"""gunicorn's settings and hooks for the `web` process (`gunicorn -c
+python:bot.gunicorn_config`): the worker class, the reply reader's tables loaded before a
+worker's first request, and keep-alive connections that survive a request body the app did
+not read."""
 
 from __future__ import annotations
 
@@ -27,12 +14,19 @@ worker_class = "bot.gunicorn_worker.ReplyDeskWorker"
 DRAIN_SECONDS = 5.0  # as long as gunicorn waits for a request's first bytes
 
 
+# Each worker loads the reply reader's tables before it takes its first request, so the
+# first customer text is read as fast as the thousandth.
 def post_worker_init(worker) -> None:
     from conversations import warm_up
 
     warm_up()
 
 
+# A body the app did not read must leave the connection before the next request can be
+# read from it. gunicorn drains at most 64 KiB of it and otherwise closes the connection
+# after a response that promised keep-alive, losing the client's next request. So a body
+# the app may refuse unread (over MAX_CONTENT_LENGTH, or chunked with no length) makes the
+# answer say `Connection: close`, and any other is drained after the answer.
 def pre_request(worker, req) -> None:
     """Close the connection after a body too large to drain (Connection: close)."""
     if req.body is None:

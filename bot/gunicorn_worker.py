@@ -1,14 +1,5 @@
-"""The gunicorn worker of the `web` process: gthread, with protocol errors in the API's shape.
-
-gunicorn refuses a request it cannot parse (a control byte in a header, a
-malformed request line, headers too large, a broken chunk) before the app
-sees it, and its own answer is an HTML page. `ReplyDeskWorker` is gunicorn's
-ThreadWorker (what `--threads` selects) answering those refusals with the
-status gunicorn chose and the JSON error shape of every other 4xx, and
-`Connection: close`, as gunicorn does, since where the next request would
-start is unknown. Everything else, an application error included, is
-gunicorn's own handling. `bot.gunicorn_config` selects it.
-"""
+"""The gunicorn worker of the `web` process: gunicorn's gthread worker answering the
+requests gunicorn cannot parse in the API's JSON error shape."""
 
 from __future__ import annotations
 
@@ -59,6 +50,10 @@ def protocol_error_response(exc: errors.ParseException) -> bytes:
     return head.encode("latin-1") + body
 
 
+# gunicorn refuses a request it cannot parse before the app sees it, with an HTML page of
+# its own. Here the refusal keeps gunicorn's status and `Connection: close` (where the next
+# request would start is unknown) in the JSON error shape of every other 4xx; everything
+# else, an application error included, is gunicorn's own handling.
 class ReplyDeskWorker(ThreadWorker):
     """gunicorn's gthread worker; a request it cannot parse gets a JSON 4xx."""
 

@@ -1,8 +1,5 @@
-"""The inbox's snooze alarm: the RQ job that reopens snoozed conversations when their time comes.
-
-The clock enqueues it every half minute (`bot.clock`); it takes no ids, only an
-optional instant, and is safe to run twice.
-"""
+"""The inbox's snooze alarm: the RQ job, enqueued by the clock every half minute, that
+reopens snoozed conversations whose time has come."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""Phone numbers in, E.164 out (R0.6, R1.1).
-
-A domestic number may be typed without its country code; the business's
-default region fills it in. An impossible number is refused with an error that
-names the number and the region; a valid number that is not a mobile is kept
-and flagged, because SMS to it may not arrive.
-"""
+"""Phone numbers in, E.164 out (R0.6, R1.1): a domestic number gets the business's default
+region, an impossible one is refused naming the number and the region, and a valid number
+that is not a mobile is kept but flagged, since SMS to it may not arrive."""
 
 from __future__ import annotations
 

@@ -1,18 +1,7 @@
-"""Whether a stored value is safe where the product uses it: one-line text and URLs.
-
-Names, senders and addresses end up in email headers (From, To, Reply-To), in
-one-line texts and in calendar cards, so they must hold no line break or other
-control character (`line_problem`); a sender must be exactly one mailbox
-(`mailbox_problem`). A URL the product shows to customers (the booking and
-privacy links) must be http(s) with a public-looking host (`shown_url_problem`);
-nothing is resolved for those, since the server never calls them. A URL the
-server itself calls (the business's `webhook_url`, outgoing webhook endpoints)
-must resolve only to public addresses (`check_called_url`), so that no business
-can point the server at its own network, the cloud's metadata service
-(169.254.169.254) or loopback; a self-hoster who means to call a private endpoint
-sets ALLOW_PRIVATE_WEBHOOK_URLS. Everything here is plain Python: the API's
-fields, the services and the sender all call the same functions.
-"""
+"""Whether a stored value is safe where the product uses it: one-line text (names, senders
+and addresses reach email headers, texts and calendar cards), one email mailbox, URLs shown
+to customers, and URLs the server itself calls, which must resolve only to public addresses;
+plain Python that the API's fields, the services and the sender all call."""
 
 from __future__ import annotations
 

@@ -1,18 +1,5 @@
-"""Twilio's webhooks: inbound messages and delivery status callbacks (docs/ARCHITECTURE.md).
-
-Both views verify `X-Twilio-Signature` with the SDK's `RequestValidator`
-against the public URL Twilio called (`PUBLIC_BASE_URL` plus the path and
-query string, docs/PLATFORM.md) and answer 403 without touching the database when it
-is missing or wrong. Then they validate the form, call one domain service,
-and commit once. The form is bounded and typed as Twilio sends it (a Body of
-at most 1 600 characters for SMS and 4 096 for WhatsApp and Messenger, counts
-of 0 to 100, addresses as long as their columns, every string limited); anything
-else is a 400 in the API's error shape, a body over MAX_CONTENT_LENGTH a 413.
-The inbound view always answers an empty TwiML
-`<Response/>`: the bot's replies go out through the send job, so they are
-stored, status-tracked and counted like every other message. The blueprint
-is exempt from CSRF (the signature is the authentication).
-"""
+"""Twilio's webhooks: inbound messages and delivery status callbacks, each verified by its
+signature, validated as Twilio sends it, handed to one domain service and committed once."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""Alembic environment for ReplyDesk, run through Flask-Migrate (`flask db ...`).
-
-The engine and metadata come from the app's Flask-SQLAlchemy extension, so
-migrations run against whatever DATABASE_URL the app was configured with.
-"""
+"""Alembic environment for ReplyDesk, run through Flask-Migrate (`flask db ...`): the engine
+and metadata come from the app's Flask-SQLAlchemy extension, so migrations run against
+whatever DATABASE_URL the app was configured with."""
 
 import logging
 from logging.config import fileConfig

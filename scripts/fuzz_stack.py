@@ -1,26 +1,7 @@
-"""The long fuzz run: thousands of generated and hostile inputs against the real stack.
-
-Starts what `make run` starts, on throwaway parts: the Procfile's processes under
-honcho (gunicorn with its settings, the RQ worker, the clock), a private Redis,
-the fake Twilio API over HTTP, an SMTP sink and SQLite in a temporary directory.
-It creates a business and its API key with the CLI, then sends, over HTTP:
-
-- schemathesis-generated requests to every operation of /api/v1/openapi.json
-  (valid, invalid, and valid with ids of existing rows), each checked for 5xx,
-  for the error shape of a 4xx and against the documented response schema;
-- every body of `tests.fuzz.inputs` that breaks JSON parsers, to every write
-  operation, and a few requests with hostile headers or unread bodies on a
-  keep-alive connection;
-- correctly signed Twilio webhooks: inbound texts with hostile bodies and
-  numbers, status callbacks pairing one message's id with another's SID.
-
-At the end it scans the processes' log for "Traceback", prints a summary table and
-one example input per failure, keeps the run's directory (log, failures.jsonl),
-and exits 1 on any 5xx, traceback, 4xx outside the error shape, schema violation,
-unanswered request or dropped connection. docs/RELIABILITY.md explains the output.
-
-    .venv/bin/python scripts/fuzz_stack.py --api-examples 8000 --webhook-examples 4000
-"""
+"""The long fuzz run: thousands of generated and hostile inputs sent over HTTP to the real
+processes on throwaway parts, exiting 1 on any 5xx, traceback, 4xx outside the error shape,
+schema violation, unanswered request or dropped connection (docs/RELIABILITY.md explains the
+run and its output)."""
 
 from __future__ import annotations
 

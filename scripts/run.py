@@ -1,20 +1,6 @@
-"""`make run`: start ReplyDesk's processes, and stop every one of them on Ctrl-C.
-
-This script owns the life of what `make run` starts. It makes sure a Redis that
-can write answers at REDIS_URL: when none answers and the URL points at this
-machine it starts a private redis-server as its own child (data, pidfile and log
-in REDIS_DIR, default instance/redis); applies the migrations; loads the demo and
-prints the banner; then runs the Procfile's processes under honcho. On Ctrl-C
-(SIGINT), SIGTERM, SIGHUP, or when honcho ends by itself, it stops honcho's
-processes first and then the private Redis, so nothing it started outlives it.
-
-A Redis the user runs themselves is used as it is and never stopped; if it
-refuses writes (a failed snapshot makes Redis answer MISCONF) this script says
-so and stops. A private Redis left over from an earlier run (an old daemonized
-one, or one whose run was killed) is never reused: it is recognised by its
-pidfile setting, shut down and replaced, even when its data folder was deleted,
-which is what makes it refuse writes.
-"""
+"""`make run`: start ReplyDesk's processes (a private Redis when none answers, the
+migrations, the demo, the Procfile's processes under honcho) and stop every one it started
+on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -91,7 +77,7 @@ def main() -> int:
         print(f"make run: {' '.join(error.cmd)} failed", file=sys.stderr, flush=True)
         return error.returncode or 1
     finally:
-        started.stop_all()
+        started.stop_all()  # honcho's processes first, then the private Redis
 
 
 # --- Redis -------------------------------------------------------------------
@@ -106,6 +92,9 @@ def prepare_redis(url: str, redis_dir: Path, started: Started) -> None:
     pidfile = redis_dir / "redis.pid"
     try:
         if _answers(client):
+            # A private Redis left by an earlier run (an old daemonized one, or one whose
+            # run was killed) is never reused but shut down and replaced: once its data
+            # folder is deleted it refuses writes. A Redis the user runs is never stopped.
             if _is_ours(client, redis_dir, pidfile):
                 _replace_leftover(client, url)
             else:

@@ -1,13 +1,6 @@
-"""The REST API under /api/v1: JSON, bearer API keys, one error shape (docs/ARCHITECTURE.md).
-
-`init_app` builds a flask-smorest `Api` for the app, registers one blueprint
-per resource (business, locations, staff, services, customers, records,
-rules, statuses, templates, messages, conversations, notifications, usage)
-and serves the OpenAPI document, generated from the same marshmallow schemas
-that validate the requests, at /api/v1/openapi.json. The API authenticates with bearer
-keys, not cookies, so its blueprints are exempt from the web app's CSRF
-protection.
-"""
+"""The REST API under /api/v1: `init_app` registers one flask-smorest blueprint per resource
+and serves the OpenAPI document, generated from the same marshmallow schemas that validate
+the requests, at /api/v1/openapi.json."""
 
 from __future__ import annotations
 
@@ -74,5 +67,5 @@ def init_app(app: Flask) -> None:
     )
     for bp in blueprints:
         api.register_blueprint(bp)
-        csrf.exempt(bp)
+        csrf.exempt(bp)  # bearer keys, not cookies: nothing for CSRF to ride on
     app.extensions["replydesk_api"] = api

@@ -1,10 +1,6 @@
-"""Bearer API keys: who is calling, and which business every API request is scoped to.
-
-Each resource blueprint runs `authenticate` before its views. A key is looked
-up by its hash (`bot.services.businesses.business_for_api_key`); no key, an
-unknown one or a revoked one is a 401. Views then read `current_business()`
-and pass it to the services, which only ever see that business's rows.
-"""
+"""Bearer API keys: which business an API request is scoped to. Each resource blueprint runs
+`authenticate` before its views, which then pass `current_business()` to the services; no
+key, an unknown one or a revoked one is a 401."""
 
 from __future__ import annotations
 

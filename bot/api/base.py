@@ -1,13 +1,6 @@
-"""The flask-smorest pieces every resource module builds on.
-
-`ReplyDeskApi` is flask-smorest's `Api` answering errors in our shape and
-documenting that shape; `resource_blueprint` makes a blueprint under /api/v1
-whose views require a bearer key and whose domain errors become 4xx; its
-argument parser insists that a request body is JSON, so a form post is a clear
-415 instead of a confusing "missing field", and reads it with the bounded loader
-of `bot.api.json_body`, so a document nested too deep or with an endless number
-is a 400 instead of a traceback.
-"""
+"""The flask-smorest pieces every resource module builds on: `ReplyDeskApi`, which answers
+and documents errors in our shape, and `resource_blueprint`, whose views require a bearer
+key, turn domain errors into 4xx and read request bodies as bounded JSON only."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""`/business`: the calling business's settings, read and changed.
-
-Which settings exist and what values they take is the domain's call
-(`bot.services.businesses.update_settings`); this module only types them for
-JSON and documents them. Every text setting is one line (`Line`); the
-booking, privacy and webhook URLs are http(s) here, and the domain decides
-which hosts they may name (a webhook_url only public ones).
-"""
+"""`/business`: the calling business's settings, read and changed. This module types them
+for JSON and documents them; which values they may take is the domain's call
+(`bot.services.businesses.update_settings`)."""
 
 from __future__ import annotations
 

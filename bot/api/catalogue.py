@@ -1,9 +1,6 @@
-"""`/locations`, `/staff` and `/services`: what records point at.
-
-Each is a small resource over `bot.services.catalogue`: list, create, read,
-change. A location's working hours are a list of ranges, several per day
-allowed, written as "HH:MM" (R4.6).
-"""
+"""`/locations`, `/staff` and `/services`, what records point at: small resources over
+`bot.services.catalogue` (list, create, read, change), with a location's working hours as
+"HH:MM" ranges, several per day allowed."""
 
 from __future__ import annotations
 

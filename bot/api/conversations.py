@@ -1,14 +1,6 @@
-"""`/conversations`: the shared inbox through the API: list, read, answer, note, assign, snooze.
-
-One conversation per business, channel and customer address; its `status` is
-the inbox's life cycle (`conversations.inbox`): `bot` while the bot handles it,
-`open` once it needs a person (the bot handed it over, with its reason in
-words, or an unknown number wrote), `pending` after a staff message, `snoozed`,
-`resolved`. While staff hold it (open, pending, snoozed) the bot stays quiet.
-Every view works through `bot.services.inbox`, the service the web inbox uses
-too; a staff message leaves through the outbox path of every message, from the
-address the customer wrote to. Another business's conversation is a 404.
-"""
+"""`/conversations`: the shared inbox through the API (list, read, answer, note, assign,
+snooze), working through `bot.services.inbox` as the web inbox does; another business's
+conversation is a 404."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""`/customers`: create, list, read and change the business's customers.
-
-Phone numbers are normalised by the domain with the business's default
-region (R0.6, R1.1); an impossible number is a 422 naming the number and the
-region, a landline is kept and answered with a warning that SMS may not
-arrive. Consent is per channel (R1.3). Every text is one line (`Line`): a
-line break in a name or address is refused, not stripped.
-"""
+"""`/customers`: create, list, read and change the business's customers, with phone numbers
+normalised by the domain (an impossible one is a 422, a landline is kept with a warning) and
+consent per channel."""
 
 from __future__ import annotations
 

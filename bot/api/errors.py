@@ -1,14 +1,6 @@
-"""The one error shape of the REST API and the handlers that produce it.
-
-Every failure under /api/v1 answers `{"error": {"code", "message", "field"}}`:
-webargs' validation errors (reshaped so `field` names the first failing
-field), malformed JSON or JSON beyond the bounds of `bot.api.json_body`, a body
-over MAX_CONTENT_LENGTH (413), the domain's `DomainError`/`NotFound`/`Conflict`,
-unknown routes, wrong methods and a missing or bad API key. Whatever the
-request changed in the session is rolled back first. Requests outside the API
-keep Flask's own error pages, which flask-smorest would otherwise replace
-app-wide.
-"""
+"""The one error shape of the REST API, `{"error": {"code", "message", "field"}}`, and the
+handlers that answer every failure under /api/v1 with it after rolling back what the request
+changed in the session."""
 
 from __future__ import annotations
 

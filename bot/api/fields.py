@@ -1,14 +1,6 @@
-"""The field types and base schemas every API schema is built from.
-
-JSON bodies are read strictly: a boolean must be `true`/`false`, an integer
-must be a JSON integer inside the range the database can hold, a datetime must
-carry its UTC offset and lie in a range the database and the time arithmetic
-can handle. Anything else is refused here, at the boundary, with a message
-naming the field, so nothing malformed reaches a service or the database.
-Every one-line text (names, senders, addresses, ids, URLs) is a `Line`: a line
-break or control character in it is refused, never stripped, because such
-values end up in email headers and one-line texts (`bot.safe_values`).
-"""
+"""The field types and base schemas every API schema is built from: strict booleans,
+integers and datetimes the database and the time arithmetic can hold, and `Line` for
+one-line text, so nothing malformed passes the boundary and every refusal names its field."""
 
 from __future__ import annotations
 

@@ -1,18 +1,6 @@
-"""Bounded JSON: the one loader every request body goes through.
-
-Python's `json` recurses once per level of nesting and converts numbers of
-any length, so `[[[[…` 100 000 deep ends in a RecursionError and a 5 001-digit
-number in a ValueError (the 4 300-digit limit of `int()`): tracebacks, not
-answers. `loads` refuses both before they happen, with a `JsonRefused` naming
-what was wrong: nesting deeper than `MAX_DEPTH` levels (measured by a pre-scan
-that runs in the regular-expression engine and skips strings: bench/json_body.py
-measures 3 ms for a body 100 000 levels deep and about a quarter of a second
-for the costliest 1 MiB body found, thousands of arrays 31 deep), a
-number with more than `MAX_NUMBER_DIGITS` digits (checked by the parser's own
-number hooks, before any conversion) or NaN/Infinity, which are not JSON at
-all. `BoundedJSONProvider` makes it Flask's `request.get_json` too;
-`JsonRefused` is a ValueError, so `get_json(silent=True)` stays silent.
-"""
+"""Bounded JSON: the one loader every request body goes through (`loads`, and Flask's
+`request.get_json` through `BoundedJSONProvider`), refusing nesting too deep, numbers too
+long and NaN or Infinity with a `JsonRefused` instead of a traceback."""
 
 from __future__ import annotations
 
@@ -24,6 +12,13 @@ from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
+# Python's `json` recurses once per level of nesting and converts numbers of any length, so
+# `[[[[…` 100 000 deep ends in a RecursionError and a 5 001-digit number in a ValueError
+# (the 4 300-digit limit of `int()`): tracebacks, not answers. `loads` refuses both first.
+# The depth is measured by a pre-scan that runs in the regular-expression engine and skips
+# strings (bench/json_body.py: 3 ms for a body 100 000 levels deep, about a quarter of a
+# second for the costliest 1 MiB body found); the digits are counted by the parser's own
+# number hooks, before any conversion.
 MAX_DEPTH = 32
 MAX_NUMBER_DIGITS = 20  # 64-bit integers have 19 digits; nothing in the API needs more
 
@@ -36,6 +31,7 @@ _STEPS = {"[": 1, "{": 1, "]": -1, "}": -1}
 _DIGIT = re.compile(r"\d")
 
 
+# A ValueError, so `request.get_json(silent=True)` stays silent.
 class JsonRefused(ValueError):
     """A JSON document refused for its shape rather than its syntax; `problem` says why."""
 
@@ -45,8 +41,9 @@ class JsonRefused(ValueError):
 
 
 def loads(text: str | bytes, **kwargs: Any) -> Any:
-    """`json.loads` with the bounds of the module docstring; raises JsonRefused,
-    or json's own JSONDecodeError for malformed text."""
+    """`json.loads` within `MAX_DEPTH` and `MAX_NUMBER_DIGITS`, without NaN or Infinity
+    (not JSON at all); raises JsonRefused, or json's own JSONDecodeError for malformed
+    text."""
     if isinstance(text, bytes | bytearray):
         text = text.decode(json.detect_encoding(text), "surrogatepass")
     check_depth(text)

@@ -1,17 +1,6 @@
-"""The REST API's abuse limits: requests per API key, and bad keys per address.
-
-Every /api/v1 resource blueprint shares two Flask-Limiter limits (one bucket
-across all resources, not one per endpoint). RATELIMIT_API_PER_KEY counts every
-request per bearer key — the key is known only by a hash, and a request without
-one counts against its address. RATELIMIT_API_BAD_KEY_PER_ADDRESS counts the
-requests one address answered with 401 (no key, an unknown or a revoked one), so
-trying made-up keys is not a way round the first limit; a request with a valid
-key is exempt from it, so a broken integration or strangers behind the same
-address never hold a working key up. The key is looked up once per request
-(`bot.api.auth.bearer_business`) for the limiter and the view alike. A breach is
-a 429 in the API's error shape (code "rate_limited") with Retry-After and the
-X-RateLimit-* headers.
-"""
+"""The REST API's abuse limits, shared by every /api/v1 blueprint: requests per API key, and
+requests answered 401 per address; a breach is a 429 in the API's error shape with
+Retry-After."""
 
 from __future__ import annotations
 
@@ -60,6 +49,9 @@ def _bad_keys_message() -> str:
     )
 
 
+# One bucket across all /api/v1 resources, not one per endpoint: every request per bearer
+# key (a request without one counts against its address), and the requests one address got
+# a 401 for, so trying made-up keys is no way round the first limit.
 _per_key_limit = limiter.shared_limit(
     _per_key, scope="api", key_func=_key, error_message=_per_key_message
 )

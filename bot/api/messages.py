@@ -1,11 +1,6 @@
-"""`/messages`: what was sent to and received from customers, with delivery state.
-
-Outbound notices are created by the dispatcher's jobs, bot replies by the
-conversation engine, inbound messages by the Twilio webhook; `POST` sends a
-staff message to a customer, by email or, for a customer without one, by SMS
-(R0.2; `outbound.messages.message_customer`). A list reads like a
-conversation, oldest first.
-"""
+"""`/messages`: what was sent to and received from customers, with delivery state, oldest
+first; `POST` sends a staff message to a customer by email or, for a customer without one,
+by SMS (R0.2)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""`/notifications`: the outbox, so staff and systems can see what was planned and why.
-
-Every notice a change caused is a row here, including the ones that will not
-be sent: those are `skipped` with the reason in words (no consent, SMS off,
-created after the reminder's moment, R0.7), and failed ones say why they
-failed.
-"""
+"""`/notifications`: the outbox, so staff and systems can see what was planned and why,
+including the notices skipped or failed with the reason in words (R0.7)."""
 
 from __future__ import annotations
 

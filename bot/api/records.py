@@ -1,10 +1,5 @@
-"""`/records`: appointments, work orders and inquiries (R4.1), created, listed, changed.
-
-Creating or changing a record goes through `bot.services.records`, which plans
-the notices the change causes in the same transaction; `notify: false` is
-staff's "don't tell the customer" for this one change (R1.7, R1.8) and is not
-stored. Times are ISO 8601 with a UTC offset; a time without one is refused.
-"""
+"""`/records`: appointments, work orders and inquiries, created, listed and changed through
+`bot.services.records`, which plans the notices each change causes."""
 
 from __future__ import annotations
 
@@ -43,6 +38,7 @@ bp = resource_blueprint(
 
 _KINDS = [kind.value for kind in RecordKind]
 _SOURCES = [source.value for source in RecordSource]
+# Staff's "don't tell the customer" for this one change (R1.7, R1.8).
 _NOTIFY = {
     "load_default": True,
     "metadata": {

@@ -1,16 +1,5 @@
-"""`/rules`: the business's notification rules, one by one and in bulk (R4.2–R4.10, R3.2).
-
-A rule sends a notice (with a template, R4.7) when something happens to an
-appointment, work order or inquiry: it is created, its status changes (to a
-given one), its time changes, a reminder falls due (R4.9), a request comes in,
-or a customer is due to rebook. It goes to the customer or to the business
-(R3.4) by a channel (R3.2, R4.3), after a delay (R4.5), optionally only in
-working hours (R4.6), for all or chosen locations (R4.8). The domain checks
-the rule as a whole (`bot.services.rules`). `POST /rules/bulk` deletes rules,
-or changes their template or channel, all or nothing (R4.10). Changing a rule
-leaves notices it already planned as they are; deleting one withdraws those
-not yet sending.
-"""
+"""`/rules`: the business's notification rules, one by one and in bulk (`POST /rules/bulk`,
+all or nothing), each checked as a whole by `bot.services.rules`."""
 
 from __future__ import annotations
 
@@ -144,7 +133,7 @@ class RuleChangeSchema(InputSchema):
         1,
         MAX_REBOOK_DAYS,
         allow_none=True,
-        metadata={"description": "Rebook: N (the seed offers 1, 2 or 3 after, 5 before)."},
+        metadata={"description": "Rebook: N (R2.4 offers 1, 2 or 3 after, 5 before)."},
     )
     send_time = ClockTime(
         allow_none=True,

@@ -1,11 +1,6 @@
-"""`/statuses`: the statuses a business defines for its work orders and inquiries (R4.1, R4.2).
-
-Appointments have fixed statuses; orders and inquiries take the business's
-own once it defines any, and rules can wait for one ("status changed to").
-A status's `code` is a lowercase slug that records and rules store, so only
-its label and position can change, and a status still used by a record or a
-rule cannot be deleted (409).
-"""
+"""`/statuses`: the statuses a business defines for its work orders and inquiries; a
+status's `code` is stored by records and rules, so only its label and position change, and
+one still in use cannot be deleted (409)."""
 
 from __future__ import annotations
 

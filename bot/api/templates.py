@@ -1,18 +1,6 @@
-"""`/templates`: the business's message texts, and `POST /templates/preview` (R2.2, R2.3,
-R3.3, R4.7, R0.8).
-
-A template is the text for one name, channel (sms, email or whatsapp) and
-locale; rules choose one by name. A WhatsApp template may name the business's
-template approved by WhatsApp at Twilio (`content_sid`) and fill its
-placeholders (`content_variables`); it is what reaches a customer outside
-WhatsApp's 24-hour window. Saving a text checks it in the jinja2 sandbox with
-placeholder data ("Ursula Hoffmann", staff "Jane", an appointment tomorrow at
-14:00): a syntax error, an unknown variable or an attempt to reach Python
-internals is a 422 naming `body` or `subject`. The preview renders any text,
-or a stored template, with the same data and says how many SMS segments it
-takes, in which encoding, which characters force UCS-2 and what the text
-would be with GSM-7 stand-ins.
-"""
+"""`/templates`: the business's message texts, one per name, channel and locale, checked
+with placeholder data before they are saved, and `POST /templates/preview`, which renders a
+text with that data and counts its SMS segments."""
 
 from __future__ import annotations
 

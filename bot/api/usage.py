@@ -1,10 +1,5 @@
-"""`/usage`: what a month cost in messages: SMS sent, delivered, billable segments, emails.
-
-Only delivered SMS are billable (R0.5). The counting is the domain's
-(`outbound.delivery.monthly_usage`, per calendar month in the business's
-time zone), and so are which months count (`valid_month`) and the default
-month, the current one there (`month_of`), so the API and the usage page agree.
-"""
+"""`/usage`: what a month cost in messages (SMS sent, delivered, billable segments, emails),
+counted by `outbound.delivery` as the usage page counts it."""
 
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
-"""The SQLAlchemy models of the domain, one module per area.
-
-The enums the columns store (record kinds and statuses, address kinds, …) are the
-shared vocabulary's (`outbound.policy.vocabulary`); they are re-exported here for
-code that reads models and their values together.
-"""
+"""The SQLAlchemy models of the domain, one module per area, with the vocabulary's enums
+(`outbound.policy.vocabulary`) re-exported for code that reads models and their values
+together."""
 
 from bot.models.base import Base, UTCDateTime, utcnow
 from bot.models.business import (

@@ -1,9 +1,6 @@
-"""The declarative base every model derives from, and the column types they share.
-
-Constraint names follow one convention so Alembic migrations can name (and
-later drop) them on every database. Times are stored as UTC and always come
-back timezone-aware, including on SQLite, which keeps no zone of its own.
-"""
+"""The declarative base every model derives from and the column types they share: one naming
+convention for constraints, so migrations can name and drop them, and UTC times that always
+come back timezone-aware, on SQLite too."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""Customers and the addresses they can be reached at, per channel.
-
-A customer's phone is stored in E.164; every way to reach them (tel,
-whatsapp, messenger) is a `ContactAddress`, like RapidPro's URNs, so an
-inbound message finds its customer by address and an opt-out is recorded on
-exactly the address and channel it came from.
-"""
+"""Customers and the addresses they can be reached at: one `ContactAddress` per channel
+(tel, whatsapp, messenger), which an inbound message finds its customer by and an opt-out is
+recorded on."""
 
 from __future__ import annotations
 
@@ -59,6 +55,7 @@ class Customer(Base):
         return next((a for a in self.addresses if a.kind == kind), None)
 
 
+# One row per way to reach a customer, like RapidPro's URNs.
 class ContactAddress(Base):
     __tablename__ = "contact_address"
     __table_args__ = (UniqueConstraint("business_id", "kind", "value"),)

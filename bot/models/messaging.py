@@ -1,8 +1,6 @@
-"""Messages in both directions, the conversations they belong to, and the
-webhook ids already processed (so a replayed webhook changes nothing).
-
-A conversation's `inbox_status` follows `conversations.inbox`; its `context`
-is a `conversations.context.ConversationContext`, stored as a JSON object."""
+"""Messages in both directions, the conversations they belong to (whose `inbox_status`
+follows `conversations.inbox`), and the webhook ids already processed, so a replayed webhook
+changes nothing. A conversation's `context` is a `ConversationContext`, stored as JSON."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""Notification rules, message templates and the outbox of planned notices.
-
-A rule says when and how a notice goes out; the planner turns a domain event
-into `Notification` rows in the same transaction as the change; the
-dispatcher and jobs carry each row to the transport. The database row is the
-truth about a notice, Redis only carries work.
-"""
+"""Notification rules, message templates and the outbox of planned notices (`Notification`):
+the row is the truth about a notice, Redis only carries the work."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Domain services: every change to the business's data goes through here.
-
-Views, webhooks, the CLI and the conversation engine call these functions;
-they validate, change rows, and plan the notices the change causes inside
-the same transaction. They flush but never commit: the caller owns the
-transaction and commits once.
-"""
+"""Domain services: every change to the business's data goes through here, called by the
+views, webhooks, jobs and the CLI; they validate, change rows and plan the notices a change
+causes in the same transaction, and flush but never commit, since the caller owns the
+transaction and commits once."""

@@ -1,10 +1,5 @@
-"""Who a Twilio message is from and to: its channel, its business, its sender's address.
-
-Twilio writes SMS addresses as bare E.164 and WhatsApp and Messenger ones
-with a prefix ("whatsapp:+4915…", "messenger:<id>"); a business is reached
-through its SMS number, its WhatsApp number or its Messaging Service; a
-customer is reached through their contact addresses, one per channel.
-"""
+"""Who a Twilio message is from and to: its channel, the business it reached (by SMS number,
+WhatsApp number or Messaging Service) and the customer address it came from."""
 
 from __future__ import annotations
 

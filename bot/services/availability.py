@@ -1,11 +1,5 @@
-"""When an appointment could move to: the facts `conversations.slots` needs, from the diary.
-
-Opening hours come from the appointment's location (or the business's only
-location); the staff member's other appointments are busy time (without a
-staff member, the location's are, as a one-chair shop has one diary); the
-duration is the appointment's own. A move must start at least
-`MINIMUM_NOTICE` from now.
-"""
+"""When an appointment could move to: the opening hours, busy times, duration and earliest
+start `conversations.slots` needs, read from the diary."""
 
 from __future__ import annotations
 
@@ -18,7 +12,7 @@ from bot.models import AppointmentStatus, Business, Location, Record, RecordKind
 from conversations.slots import Availability
 from outbound.opening import location_for_record, opening_hours
 
-MINIMUM_NOTICE = timedelta(hours=1)
+MINIMUM_NOTICE = timedelta(hours=1)  # a move starts at least this long from now
 HORIZON = timedelta(days=90)
 DEFAULT_DURATION = timedelta(minutes=30)
 BOOKED = (AppointmentStatus.CONFIRMED, AppointmentStatus.PENDING)
@@ -55,6 +49,6 @@ def _busy(
     )
     if record.staff_id is not None:
         query = query.where(Record.staff_id == record.staff_id)
-    else:
+    else:  # the location's appointments: a one-chair shop has one diary
         query = query.where(or_(Record.location_id == location.id, Record.location_id.is_(None)))
     return tuple((start, end) for start, end in session.execute(query))

@@ -1,12 +1,6 @@
-"""Creating a business with its defaults, its settings, and its API keys.
-
-Settings are checked here whoever changes them (API, web console, CLI, demo):
-every text is one line (it reaches email headers and texts), `email_from` is one
-mailbox, the links shown to customers are http(s) with a public host, and
-`webhook_url`, which the server calls, resolves only to public addresses unless
-the server allows private ones (`bot.safe_values`). API keys are created here
-(shown once, kept as a hash), listed and revoked; a revoked key opens nothing.
-"""
+"""Businesses: creating one with its defaults, changing its settings (checked here whoever
+changes them: API, web console, CLI or demo), and its API keys, shown once, kept as a hash,
+listed and revoked."""
 
 from __future__ import annotations
 
@@ -96,7 +90,7 @@ def create_business(
 
 
 def install_defaults(session: Session, business: Business) -> None:
-    """Add the default rules (seeds 000, 001, 003) and every default text as editable templates."""
+    """Add the default rules (`DEFAULT_RULES`) and every default text as editable templates."""
     for rule in DEFAULT_RULES:
         session.add(
             NotificationRule(
@@ -193,7 +187,10 @@ def _has_sms_sender(business: Business) -> bool:
 
 
 def _check_text(field: str, value: str, allow_private_webhook_urls: bool) -> None:
-    """Refuse a text setting that is not safe where it is used (see the module docstring)."""
+    """Refuse a text setting that is not safe where it is used (`bot.safe_values`): every
+    text is one line (it reaches email headers and texts), `email_from` is one mailbox, the
+    links shown to customers are http(s) with a public host, and `webhook_url`, which the
+    server calls, resolves only to public addresses unless the server allows private ones."""
     if field == "email_from":
         problem = mailbox_problem(value)
     elif field == "notification_email":

@@ -1,13 +1,7 @@
-"""What the appointments pages read: the records of a day or a week in the business's
-time zone, the orders and inquiries without a time, the online requests waiting for a
-decision, a record's notices with when each was sent, the words for statuses, and a
-time typed in the business's zone read as UTC (`local_to_utc`).
-
-Only queries and date arithmetic live here; creating and changing records (and the
-notices that planning causes) stays in `bot.services.records`. Days are calendar days
-where the business is: a window starts at local midnight and ends at the next local
-midnight, so a day across a daylight-saving change has 23 or 25 hours.
-"""
+"""What the appointments pages read: the records of a day or a week in the business's time
+zone, the orders and inquiries without a time, the online requests waiting for a decision, a
+record's notices, the words for statuses, and a time typed in the business's zone read as
+UTC; queries and date arithmetic only, since changes go through `bot.services.records`."""
 
 from __future__ import annotations
 
@@ -69,6 +63,8 @@ def window(business: Business, view: str, day: date) -> Window:
     )
 
 
+# Days are calendar days where the business is: a window runs from local midnight to the
+# next, so a day across a daylight-saving change has 23 or 25 hours.
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 

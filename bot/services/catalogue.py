@@ -1,12 +1,5 @@
-"""The business's catalogue: locations with their working hours, staff members and services.
-
-Records point at these (where, with whom, what), the planner reads a
-location's working hours (R4.6) and the rebook logic a service's typical
-interval (R2.6). Names and categories are one line: they reach texts and
-calendar cards (`bot.safe_values`); a location's address may span lines. Like
-every service, these functions validate, change rows and flush; the caller
-commits.
-"""
+"""The business's catalogue, which records point at: locations with their working hours,
+staff members and services. Functions validate, change rows and flush; the caller commits."""
 
 from __future__ import annotations
 
@@ -57,7 +50,7 @@ def update_location(
         elif field == "name":
             location.name = _name(value)
         else:
-            location.address = value
+            location.address = value  # unlike a name, an address may span lines
     session.flush()
     return location
 

@@ -1,20 +1,6 @@
-"""Customers: creating and changing them, and finding one by an address.
-
-The phone is normalised with the business's default region (R0.6, R1.1)
-and kept in step with the customer's `tel` contact address, which is what
-inbound messages are matched against and where an SMS opt-out is recorded.
-The WhatsApp number, set when the customer agreed to WhatsApp notices, is
-kept the same way in their `whatsapp` address. Every text is one line: the
-name and email reach email headers, calendar cards and texts
-(`bot.safe_values`). A customer always keeps something naming them (a name, a
-phone number, an email or a WhatsApp number): creating and changing refuse
-otherwise, for the API and the pages alike.
-
-The customer pages read through here as well: the search (`search_customers`,
-any notation of a number finds its E.164), the state of each address with
-where its opt-out came from (`address_states`), and the customer's records,
-notices and conversations (`customer_history`).
-"""
+"""Customers: creating and changing them (the phone normalised to E.164 and kept in step
+with their contact addresses), finding one by an address, and what the customer pages read:
+the search, the state of each address and the customer's history."""
 
 from __future__ import annotations
 

@@ -1,18 +1,7 @@
-"""The bot's side of a conversation: run the state machine on a stored message,
-apply what it decides through the domain services, and queue its reply.
-
-The machine (`conversations.step`) is pure; this module hands it the facts
-(the customer's upcoming appointments, when each could move to, the
-cancellation window, the conversation's state) and carries out its `Step`:
-a customer's confirmation, cancellation or move goes through the same record
-services as a staff change, so the same events and notices follow, except
-the "your appointment was cancelled/changed" notice to the customer, who has
-just been told so in the reply. The reply is in the language the customer
-writes in (`conversations.language`), which is kept as their locale unless
-staff set one. The conversation then moves along the inbox's
-life cycle (`conversations.inbox`): a hand-over opens it for staff with its
-reason. Flushes, never commits.
-"""
+"""The bot's side of a conversation: run the pure state machine (`conversations.step`) on a
+stored message with the facts it needs, carry out its `Step` through the domain services,
+move the conversation along the inbox's life cycle and queue the reply in the customer's
+language. Flushes, never commits."""
 
 from __future__ import annotations
 

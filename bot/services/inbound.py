@@ -1,15 +1,6 @@
-"""Inbound messages: from a verified Twilio webhook to a stored message, an action and a reply.
-
-`handle_inbound` is the domain side of `POST /webhooks/twilio/messages`
-(docs/ARCHITECTURE.md, "Inbound flow"): it ignores a MessageSid it has seen,
-finds the business by the number (or Messaging Service) the message was sent
-to and the customer by the address it came from, stores the message in its
-conversation, and lets `bot.services.dialogue` read it, act on it and
-queue the bot's reply on the channel the customer used. Like
-every service it flushes but never commits; a replay races to the unique
-constraint on `ProcessedWebhook` and surfaces as IntegrityError, which the
-caller answers by rolling back and trying once more (then it is a duplicate).
-"""
+"""Inbound messages, the domain side of `POST /webhooks/twilio/messages`: from a verified
+Twilio webhook to a message stored in its conversation, which `bot.services.dialogue` then
+reads, acts on and answers. Flushes, never commits."""
 
 from __future__ import annotations
 

@@ -1,14 +1,5 @@
-"""The shared inbox, staff's side: find conversations, answer, note, assign, snooze, resolve.
-
-The API (`/api/v1/conversations`) and the web inbox (`/inbox`) both work
-through these functions; the life cycle itself (which status follows what)
-is `conversations.inbox`. A staff message goes to the customer on the
-conversation's channel, from the address the customer last wrote to, through
-the outbox path of every message (`outbound.messages.queue_message`:
-stored as queued, sent after the commit with retries, pacing and status
-callbacks). A private note is a message row with `note` set: shown in the
-thread, never queued, never billed. Flushes, never commits.
-"""
+"""The shared inbox, staff's side: find conversations, answer, note, assign, snooze and
+resolve them, for the API and the web inbox alike. Flushes, never commits."""
 
 from __future__ import annotations
 

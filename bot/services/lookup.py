@@ -1,18 +1,5 @@
-"""Loading a row by id on behalf of one business, and the rule that still uses something.
-
-Every service that takes an id from outside (API path, JSON body, CLI,
-webhook context) loads it here, so "another business's row" and "no such
-row" are the same 404, and an id no database column can hold is a 404 too
-instead of an overflow deep in the driver. `rule_using` finds the rule to
-name when a status or template may not be deleted because a rule needs it.
-`contains_pattern` is the LIKE pattern every search (inbox, customers) matches text
-with, taking `%`, `_` and the escape character literally; `number_pattern` the one a
-number in any notation matches stored E.164 numbers with.
-
-`MAX_ROW_ID` is the largest row id: ids are `integer` (int4) columns on PostgreSQL,
-so 2**31 - 1 is the widest every database we run on holds. The API's fields, the web
-pages' `<id:…>` converter, `owned_row` and the rules' bulk change all use it.
-"""
+"""Loading a row by id on behalf of one business, the rule that still uses a status or
+template, and the LIKE patterns the searches match text and numbers with."""
 
 from __future__ import annotations
 
@@ -27,6 +14,9 @@ from bot.models import Business, NotificationRule
 
 Row = TypeVar("Row")
 
+# Ids are `integer` (int4) columns on PostgreSQL, so this is the widest every database we
+# run on holds. The API's fields, the pages' `<id:…>` converter, `owned_row` and the rules'
+# bulk change all use it.
 MAX_ROW_ID = 2**31 - 1
 # The shortest run of digits a number search looks for: fewer would match nearly
 # every stored number.
@@ -38,6 +28,8 @@ def owned_row(
     session: Session, business: Business, model: type[Row], row_id: int, *, label: str, field: str
 ) -> Row:
     """The `model` row with `row_id` belonging to `business`; raises NotFound otherwise."""
+    # Another business's row, no such row and an id no column can hold (instead of an
+    # overflow deep in the driver) are the same 404.
     row = None
     if isinstance(row_id, int) and 0 < row_id <= MAX_ROW_ID:
         row = session.get(model, row_id)

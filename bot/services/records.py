@@ -1,17 +1,6 @@
-"""Appointments, work orders and inquiries: create, change, cancel, confirm.
-
-Every change that a customer should hear about goes through here, so a move
-by staff, by the API or by the customer's own text emits the same event and
-plans the same notices (through `outbound.planning`) in the same
-transaction. `create_record` and `update_record` keep the notices a call planned
-on the record (`planned_customer_notices` words them for a page's flash).
-
-Which status an appointment may move to (`APPOINTMENT_NEXT`, `allowed_statuses`,
-`may_become`) is the staff's rule, applied by every web page that changes a
-status (the records pages, the inbox). The REST API deliberately does not apply
-it and accepts any status of the record's kind: a connected booking system is
-the source of truth for its own records and may set what it knows happened.
-"""
+"""Appointments, work orders and inquiries: create, change, cancel and confirm them,
+planning the notices each change causes (`outbound.planning`) in the same transaction, and
+the staff's rule of which status an appointment may move to."""
 
 from __future__ import annotations
 
@@ -43,7 +32,9 @@ from outbound.policy.vocabulary import Audience, NotificationStatus
 
 DEFAULT_DURATION_MINUTES = 30
 # The statuses staff may move an appointment to from each status (a page offers these,
-# and refuses others); the API is not bound by it (see the module docstring).
+# and refuses others). The REST API is not bound by it and accepts any status of the
+# record's kind: a connected booking system is the source of truth for its own records and
+# may set what it knows happened.
 APPOINTMENT_NEXT: dict[str, tuple[AppointmentStatus, ...]] = {
     AppointmentStatus.PENDING: (
         AppointmentStatus.CONFIRMED,

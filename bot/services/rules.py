@@ -1,28 +1,5 @@
-"""Notification rules: creating, changing, deleting them one by one or in bulk (R4.2–R4.10).
-
-A rule says which event on which kind of record sends which notice, to whom,
-by which channel, when and where (docs/ARCHITECTURE.md, "Domain"). All a rule may say is
-checked here, against the rule as a whole after the change: the trigger must
-exist for the kind (R4.2: inquiries only on creation and "status changed to";
-reminders only for appointments and work orders, which have a scheduled
-time; rebook nudges only for appointments), "status changed to" names one of
-the kind's statuses, a reminder says how long before (R4.9), a rebook nudge
-goes to the customer N days after the visit or before the predicted next
-one, at a time of day (R2.4; 10:00 when none is given), notices to the
-business go by email (R3.4), the template exists and is a notice's text, not
-one of the bot's replies (R4.7), chosen locations
-belong to the business (R4.8).
-
-Changing or disabling a rule does not rewrite the notifications it already
-planned: those were decided under the rule as it was, and the send job
-re-checks each against the record, consent and opt-outs. (Rebook nudges are
-the exception to disabling: switching a rebook rule off withdraws what it
-planned, `outbound.rebook_scan`, as the seed's switch promises.) Deleting a rule
-withdraws its notifications that have not started sending (they become
-`cancelled` with the reason "rule deleted") and unlinks all its notifications
-from it (`rule_id` becomes null), so the outbox keeps its history. Functions
-flush; the caller commits.
-"""
+"""Notification rules: creating, changing and deleting them one by one or in bulk, each rule
+checked as a whole after the change. Functions flush; the caller commits."""
 
 from __future__ import annotations
 
@@ -328,7 +305,7 @@ def _check_rule(session: Session, business: Business, rule: NotificationRule) ->
             field="trigger",
         )
     _check_trigger_status(session, business, rule)
-    if rule.trigger == Trigger.REMINDER:
+    if rule.trigger == Trigger.REMINDER:  # R4.9: a reminder says how long before
         if rule.offset_minutes is None or rule.offset_minutes <= 0:
             raise DomainError(
                 "a reminder needs offset_minutes, how long before the start it goes out "

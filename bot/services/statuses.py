@@ -1,14 +1,6 @@
-"""The statuses a business defines for its work orders and inquiries (R4.1, R4.2).
-
-Appointments have fixed statuses (`AppointmentStatus`); orders and inquiries
-use the business's own, each a lowercase slug `code` (what records and rules
-store) with a `label` for people and a `position` for ordering. Once a kind
-has any definition, records of that kind may only take a defined code
-(`bot.services.records`) and rules may only trigger on one
-(`bot.services.rules`). A code is never renamed, because records and rules
-hold it; a definition still in use cannot be deleted. Functions flush; the
-caller commits.
-"""
+"""The statuses a business defines for its work orders and inquiries (R4.1, R4.2): a slug
+`code` that records and rules store and that is never renamed, with a label and a position;
+a definition still in use cannot be deleted. Functions flush; the caller commits."""
 
 from __future__ import annotations
 

@@ -1,18 +1,6 @@
-"""Business message templates: creating, changing and deleting them (R2.2, R3.3, R4.7).
-
-A template is the business's text for one notice name, channel (`sms`,
-`email` or `whatsapp`) and locale; rules name it by `template_name`, the
-sender looks it up by (name, channel, locale) and falls back to the shipped
-default text. Every text saved is first checked with placeholder data
-(`bot.services.texts`), so what would fail at send time is refused at the
-desk. A WhatsApp text is sent as free text inside the customer's 24-hour
-window; to reach them outside it, it names the business's template approved
-by WhatsApp at Twilio (`content_sid`, "HX…") and fills that template's
-placeholders with `content_variables` ({"1": "{{ customer.first_name }}"});
-the body is then the template's wording, kept in the conversation
-(`outbound.routing`). Without a WhatsApp text, WhatsApp sends the SMS text.
-Functions flush; the caller commits.
-"""
+"""Business message templates, the text for one notice name, channel (sms, email or
+whatsapp) and locale: creating, changing and deleting them, every text checked with
+placeholder data first. Functions flush; the caller commits."""
 
 from __future__ import annotations
 

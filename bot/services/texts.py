@@ -1,18 +1,7 @@
-"""Message texts checked and previewed with placeholder data (R2.3, R0.8, R4.7).
-
-Saving a template proves its text will render when a notice goes out: it
-must compile in the bounded sandbox the sender uses (`outbound.policy.sandbox`:
-no internals, no macros or imports, limits on size, nesting and work), use
-only the variables real notices and replies get, and render with the
-placeholder data of `PLACEHOLDERS` (a customer "Ursula Hoffmann", staff
-"Jane", an appointment tomorrow at 14:00), so a misspelt variable or an
-attempt to reach Python internals is refused at the desk instead of failing
-at send time. The same placeholder context drives the preview, which also
-counts SMS segments and names the characters that force UCS-2. A WhatsApp
-template's `content_variables` (the values of its approved template's
-placeholders) are checked like the body. Pure checks and one read (the
-business's first location); nothing is written.
-"""
+"""Message texts checked and previewed with placeholder data: a text must compile in the
+sender's bounded sandbox, use only the variables real notices and replies get, and render
+with `PLACEHOLDERS`, so what would fail at send time is refused at the desk; the preview
+also counts SMS segments. Pure checks and one read; nothing is written."""
 
 from __future__ import annotations
 

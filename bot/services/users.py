@@ -1,19 +1,5 @@
-"""The business's users: invitations, roles, deactivation and passwords.
-
-An owner invites a user by name and email: the `User` row is stored at once
-with an unusable password hash (`INVITED_PREFIX` and a random nonce, which
-werkzeug never matches), and the invitation is a signed, expiring link
-(itsdangerous with the SECRET_KEY, its own salt, valid `INVITATION_MAX_AGE`).
-The link carries a fingerprint of the user's current password hash, so it dies
-once used (the hash becomes a real one), when a newer invitation replaces it
-(a new nonce) and, like every other, after seven days. The invitation email
-leaves through the configured email transport, in the business's language.
-
-The rules that protect the business: emails are unique whatever their case;
-nobody deactivates or changes the role of themselves; and the last active
-owner can never be deactivated or made staff, so someone can always manage
-the users. Refusals are `DomainError`s whose messages are translated texts.
-"""
+"""The business's users: invitations by signed, expiring link, roles, deactivation and
+passwords, with the rules that keep someone able to manage the users."""
 
 from __future__ import annotations
 
@@ -39,7 +25,8 @@ from outbound.transports import Outgoing, SendError, transport_for
 
 INVITATION_MAX_AGE = timedelta(days=7)
 INVITATION_SALT = "replydesk.invitation"
-# No "$" after the prefix: werkzeug reads such a hash as malformed and matches nothing.
+# An invited user's password hash: this prefix and a random nonce. No "$" after the
+# prefix: werkzeug reads such a hash as malformed and matches nothing.
 INVITED_PREFIX = "!invited$"
 MIN_PASSWORD_LENGTH = 10
 MAX_NAME_LENGTH = 120
@@ -137,6 +124,9 @@ def _serializer(secret_key: str, issued_at: datetime | None = None) -> URLSafeTi
     return URLSafeTimedSerializer(secret_key, salt=INVITATION_SALT, signer=IssuedAt)
 
 
+# The link carries a fingerprint of the user's current password hash, so it dies once used
+# (the hash becomes a real one), when a newer invitation replaces it (a new nonce) and, like
+# every other, after INVITATION_MAX_AGE.
 def invitation_token(user: User, secret_key: str, *, issued_at: datetime | None = None) -> str:
     """The signed token of `user`'s invitation link (issued now, unless `issued_at`)."""
     return _serializer(secret_key, issued_at).dumps([user.id, _fingerprint(user)])

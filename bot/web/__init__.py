@@ -1,16 +1,6 @@
-"""The staff web app: login, the inbox, the owner's console and the phone simulator.
-
-Its pages name rows by id in their URLs with the `id` converter (`<id:record_id>`):
-a whole number from 1 to `MAX_ROW_ID` (2**31 - 1, from `bot.services.lookup`), the
-widest an id column holds on every database we run on. A wider or signed number
-matches no route, so it is a plain 404 and never reaches a query (PostgreSQL would
-refuse it with an error).
-
-`refuse_nul` guards every page the same way against a NUL character in a form or
-query field: no browser sends one from typing, and PostgreSQL cannot store one in
-text, so such a request is answered 400 with a page naming the field, before any
-view saves part of it.
-"""
+"""The staff web app's shared guards: the `id` URL converter, which admits only ids a
+database column can hold, and `refuse_nul`, which answers 400 to a NUL character in any form
+or query field before a view sees it."""
 
 from __future__ import annotations
 
@@ -21,6 +11,8 @@ from werkzeug.routing import IntegerConverter
 from bot.services.lookup import MAX_ROW_ID
 
 
+# A wider or signed number matches no route, so it is a plain 404 and never reaches a query
+# (PostgreSQL would refuse it with an error).
 class RowIdConverter(IntegerConverter):
     """`<id:name>`: a database row id."""
 
@@ -28,6 +20,8 @@ class RowIdConverter(IntegerConverter):
         super().__init__(url_map, min=1, max=MAX_ROW_ID)
 
 
+# No browser sends a NUL from typing, and PostgreSQL cannot store one in text: such a
+# request is refused before any view saves part of it.
 def refuse_nul():
     """400 with a page naming the field when a form or query value holds a NUL."""
     for values in (request.args, request.form):

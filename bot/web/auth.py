@@ -1,24 +1,5 @@
-"""Staff login for the web app: the user loader, /login, /logout, the start page (the
-inbox) and the set-up page.
-
-Users are `bot.models.User` rows with a werkzeug password hash (the CLI's
-`create-user` writes them the same way). Sessions are Flask-Login's signed
-cookie; the login and logout forms carry Flask-WTF's CSRF token. A failed
-login says only that the email or password is wrong, and takes as long
-whether or not the email exists, so the form does not reveal who has an
-account. Its texts and messages speak the visitor's language
-(`bot.web.language`: before login, the browser's).
-
-Failed logins are rate limited (Flask-Limiter, counting only the 401s) per
-address (RATELIMIT_LOGIN_PER_ADDRESS), per account from one address
-(RATELIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS) and per account from all addresses
-(RATELIMIT_LOGIN_PER_ACCOUNT). Past a limit every attempt is a 429 with a
-message naming the limit and when to try again — the right password too, so
-the limit is no password oracle. An attacker must not lock the owner out, so a
-browser that has logged in to an account before carries a signed "known
-device" cookie (OWASP's device cookies): trying that account, it is exempt
-from the per-address and per-account limits and counted by itself instead.
-"""
+"""Staff login for the web app: the user loader, /login, /logout, the start page (the inbox)
+and the set-up page, with failed logins rate limited per address and per account."""
 
 from __future__ import annotations
 
@@ -200,6 +181,11 @@ def _remember_device(response, user: User) -> None:
     )
 
 
+# Failed logins are limited per address, per account from one address and per account
+# from all addresses. Past a limit every attempt is a 429, the right password too, so the
+# limit is no password oracle. An attacker must not lock the owner out, so a browser that
+# has logged in to the account before (OWASP's device cookies) is exempt from the
+# per-address and per-account limits and counted by itself instead.
 @bp.route("/login", methods=["GET", "POST"])
 @_failed_logins(
     "RATELIMIT_LOGIN_PER_ADDRESS",

@@ -1,17 +1,7 @@
-"""The owner's catalogue pages under /settings: locations with their opening hours,
-staff members, services with their rebook intervals, and the business's own statuses
-for orders and inquiries (R4.1).
-
-Every view is `owner_required` and scoped to `current_user.business`; another
-business's id is a 404. The rules live in `bot.services.catalogue` and
-`bot.services.statuses`, the ones the API uses, so the web and the API agree; this
-module reads the forms, maps a service's DomainError to the field it names, and
-re-renders with 422 and everything typed. Opening hours are a grid of text inputs,
-`hours-<weekday>-<row>-opens` / `-closes` (weekday 0 = Monday); a day whose rows are
-all empty is closed, and each day offers one empty row more than it has ranges, at
-least two (a lunch break), without any script; `static/catalogue_hours.js` only adds
-rows in place ("Add a range").
-"""
+"""The owner's catalogue pages under /settings: locations with their opening hours, staff
+members, services with their rebook intervals, and the business's own statuses for orders
+and inquiries, checked by `bot.services.catalogue` and `bot.services.statuses` as the API's
+are."""
 
 from __future__ import annotations
 
@@ -181,6 +171,11 @@ def day_names(width: str = "wide") -> list[str]:
 
 
 # --- opening hours ------------------------------------------------------------------
+# A grid of text inputs, `hours-<weekday>-<row>-opens` / `-closes` (weekday 0 = Monday). A
+# day whose rows are all empty is closed; each day offers one empty row more than it has
+# ranges, at least two, without any script (`static/catalogue_hours.js` only adds rows in
+# place). A refusal from the service is mapped to the field it names, and the page is
+# shown again with 422 and everything typed.
 
 
 @dataclass

@@ -1,15 +1,7 @@
-"""The customer pages: `/customers` (search), `/customers/new` and `/customers/<id>`.
-
-Staff and owners find a customer by name, email or any notation of a number,
-create one and change their contact data, consent per channel (R1.3), language
-and privacy acceptance (R1.12). The customer's page also shows what staff need
-to know before writing to them: each address with its opt-out and where it came
-from (the customer's STOP or the carrier's refusal), the predicted next visit
-and how it was worked out (R2.6), and the customer's records, notices and
-conversations. Everything is read and written through `bot.services.customers`
-and `outbound.rebook_scan.predicted_visit`, as the API does; a refused value is
-shown next to its field with everything typed kept (422).
-"""
+"""The customer pages: the search (`/customers`), a new customer (`/customers/new`) and one
+customer (`/customers/<id>`) with their contact data, consent, addresses and opt-outs,
+predicted next visit and history, read and written through `bot.services.customers` as the
+API does."""
 
 from __future__ import annotations
 

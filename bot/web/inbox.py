@@ -1,18 +1,7 @@
-"""The shared inbox in the web app: the list of conversations (`/inbox`), one
-thread with the customer beside it (`/inbox/<id>`), the canned replies, and
-the small JSON feed and HTML fragments the pages poll to stay live.
-
-Views are thin: finding, answering, noting, assigning, snoozing and resolving
-go through `bot.services.inbox`, appointment changes through
-`bot.services.records.update_record`, offering and accepting only the moves
-`bot.services.records.may_become` allows (as the appointments pages do), with a
-typed time read by `bot.services.calendar_view.local_to_utc`. Every action is a plain POST form with
-a CSRF token that works without JavaScript (`static/inbox.js` only enhances
-it). A refusal (opted out, SMS off, WhatsApp window, an empty or over-long
-text) is flashed in words and the page is shown again with the typed text
-still in its box. Customer text reaches the browser only through Jinja's
-autoescaping, and the script inserts fragments the server rendered.
-"""
+"""The shared inbox in the web app: the conversation list (`/inbox`), one thread beside its
+customer (`/inbox/<id>`), the canned replies, and the JSON feed and HTML fragments the pages
+poll to stay live; thin views over `bot.services.inbox`, with every action a plain POST form
+that works without JavaScript."""
 
 from __future__ import annotations
 

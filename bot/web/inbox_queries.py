@@ -1,12 +1,6 @@
-"""The reads only the web inbox needs, beside `bot.services.inbox`: the change
-fingerprints its short polling compares, the names of the staff who wrote
-messages, and the notices sent and skipped for a customer.
-
-A fingerprint is one small aggregate query (the business's conversations
-grouped by inbox status; one conversation's messages grouped by delivery
-status) turned into a short digest: the page sends back the last one it saw
-and re-fetches a server-rendered fragment only when it differs.
-"""
+"""The reads only the web inbox needs, beside `bot.services.inbox`: the change fingerprints
+its short polling compares, the names of the staff who wrote messages, and the notices sent
+and skipped for a customer."""
 
 from __future__ import annotations
 
@@ -21,6 +15,8 @@ from bot.models import Business, Conversation, Message, Notification, User
 NOTIFICATIONS_SHOWN = 20
 
 
+# A fingerprint is one small aggregate query turned into a short digest: the page sends
+# back the last one it saw and re-fetches a server-rendered fragment only when it differs.
 def _digest(rows: Iterable[tuple]) -> str:
     text = "|".join(",".join("" if value is None else str(value) for value in row) for row in rows)
     return hashlib.blake2s(text.encode(), digest_size=8).hexdigest()

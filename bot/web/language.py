@@ -1,14 +1,6 @@
-"""The web app's language: German, English or Dutch (Flask-Babel).
-
-A logged-in user's own choice wins, then their business's locale; before login
-a `?lang=` (the login page's language links) decides, else the browser's
-Accept-Language, and English when it names none of the three. Texts are marked
-with `_()` in templates and views and translated in
-`bot/translations/<locale>/LC_MESSAGES/messages.po`; `make install` compiles
-them (`pybabel compile`), and `make translations` extracts new texts into the
-catalogues. Dates and times formatted with Flask-Babel's filters are shown in the
-business's time zone.
-"""
+"""The web app's language, German, English or Dutch (Flask-Babel): a logged-in user's own
+choice, then their business's locale; before login a `?lang=`, else the browser's
+Accept-Language, else English."""
 
 from __future__ import annotations
 

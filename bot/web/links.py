@@ -1,21 +1,6 @@
-"""Customer links: the pages a customer reaches from a notice without logging in.
-
-`GET /c/<token>` shows the appointment and, while the business's cancellation
-window allows it, a "cancel this appointment" button; its POST (with the
-CSRF token every form carries) cancels through the records service as the
-customer, with notices on, so the customer gets the cancellation by email or
-SMS as a confirmation (R1.11). `GET /calendar/<token>.ics` serves the
-appointment card to add to a calendar. Tokens are `outbound.policy.links` tokens: a
-forged, expired or mistyped one gets a 404 page in all three languages (it
-names nobody, so we cannot know the reader's); every other page speaks the
-customer's language. A cancel link from before the appointment last changed
-shows the appointment as it is now but cancels nothing: the customer decided
-on the old time, so they use the link in the newest message instead.
-
-All three share one rate limit per address (RATELIMIT_LINKS_PER_ADDRESS), so
-nobody can try tokens or cancel in bulk; past it a short 429 page in all three
-languages says to wait, with Retry-After.
-"""
+"""Customer links, the pages a customer reaches from a notice without logging in:
+`/c/<token>` shows the appointment and, while the cancellation window allows it, cancels it
+(R1.11); `/calendar/<token>.ics` serves the appointment card."""
 
 from __future__ import annotations
 
@@ -42,6 +27,7 @@ from outbound.policy.links import LinkPurpose, LinkTarget, cancel_blocker, make_
 from outbound.policy.rendering import resolve_locale, time_variables
 
 bp = Blueprint("links", __name__)
+# One limit per address for all three pages, so nobody can try tokens or cancel in bulk.
 limiter.shared_limit(lambda: current_app.config["RATELIMIT_LINKS_PER_ADDRESS"], scope="links")(bp)
 
 # Links carry a bearer token in the path: keep it out of referrers and caches.
@@ -200,6 +186,8 @@ def _state(record: Record, business: Business, target: LinkTarget, now: datetime
     if record.status == AppointmentStatus.CANCELLED:
         return "cancelled"
     if target.version != record.version:
+        # The customer decided on the old time: show the appointment as it is now, cancel
+        # nothing, and point to the link in the newest message.
         return "changed"
     if record.status not in (AppointmentStatus.CONFIRMED, AppointmentStatus.PENDING):
         return "closed"
@@ -260,6 +248,8 @@ def _limited(error):
     return page, 429, _PRIVATE_HEADERS
 
 
+# A forged, expired or mistyped token names nobody, so the reader's language is unknown:
+# the page speaks all three.
 def _missing():
     return render_template("link_missing.html"), 404, _PRIVATE_HEADERS
 

@@ -1,21 +1,7 @@
-"""The appointments pages (`/records`): the day and week view per location and staff
-member, the orders and inquiries without a time, the online requests waiting for an
-answer, one record with its notices, and the form that creates, edits and moves
-appointments, orders and inquiries.
-
-Staff and owners both work here (`login_required`); every record is the user's
-business's, another business's id is a 404. Views are thin: what a page shows comes
-from `bot.services.calendar_view`, every change goes through
-`bot.services.records.create_record` / `update_record`, which plan the notices, so a
-change here tells the customer exactly as one through the API would, and "Notify the
-customer" unticked tells them nothing (R1.7, R1.8), and the flash says what the change
-planned for the customer. Times are typed and shown in the business's time zone (a time
-the clocks skip is refused). The forms carry the record's version, so a save over someone
-else's newer change is refused (409), and only the actions the page offers for the
-record's state are carried out: which status an appointment may move to is
-`bot.services.records.allowed_statuses`, which the inbox applies too. The business's
-status labels are read once per request (`status_labels`), however many records show.
-"""
+"""The appointments pages (`/records`): the day and week views, the orders and inquiries
+without a time, the online requests waiting for an answer, one record with its notices, and
+the form that creates, edits and moves records, all read through
+`bot.services.calendar_view` and changed through `bot.services.records`."""
 
 from __future__ import annotations
 
@@ -128,6 +114,7 @@ class RecordForm(FlaskForm):
         _l("Notes"),
         validators=[Length(max=MAX_NOTES, message=_l("Use at most %(max)d characters."))],
     )
+    # Unticked, the change tells the customer nothing (R1.7, R1.8).
     notify = BooleanField(_l("Notify the customer"), default=True)
     # The record as the form was opened: its version (bumped on a new time or status) and
     # a fingerprint of every value the form edits (the version does not change with the

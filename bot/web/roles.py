@@ -1,11 +1,5 @@
-"""Who may open which page: `owner_required` guards every owner-only view.
-
-Owners manage users and settings; staff work the inbox. A staff user who
-reaches an owner's page (a bookmark, a shared link, a hand-made POST) gets a
-403 with a page that says so and leads back, never a 500 and never the action.
-A visitor who is not logged in is sent to the login first, as by
-`login_required`.
-"""
+"""Who may open which page: `owner_required` guards every owner-only view; staff get a 403
+page that says so and leads back, a visitor who is not logged in the login."""
 
 from __future__ import annotations
 

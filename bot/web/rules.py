@@ -1,20 +1,7 @@
-"""The owner's notification rules page: `/rules` per record kind, one rule's form, bulk changes.
-
-`/rules?kind=appointment|order|inquiry` lists the kind's rules (what sets each off,
-which notice goes to whom by which channel, when, where, and whether it is on) with a
-checkbox per row and the bulk actions of R4.10: delete, change template, change channel.
-A bulk delete asks first: the list's form answers with a page naming the chosen rules,
-whose "Delete N rules" posts the choice again with `confirmed=1`. Where a rule picks a
-template, only notice texts are offered, by their names in words (the bot's reply
-texts are not a notice's).
-`/rules/new?kind=…` and `/rules/<id>` hold the form for one rule: trigger and status,
-notice and template, channel and audience, delay, working hours only, locations,
-reminder lead (R4.9, R1.5) and rebook timing (R2.4); `/rules/<id>/delete` deletes it.
-Every view is `owner_required`. What a rule may say is checked by `bot.services.rules`,
-the same functions the API uses; this module only turns the form into the service's
-fields (`service_changes`, `split_minutes`: an amount and a unit are minutes there) and
-a refusal's field back into the form's, with the message in words.
-"""
+"""The owner's notification rules page: `/rules` per record kind with its bulk changes, one
+rule's form (`/rules/new`, `/rules/<id>`) and its deletion; the checks are
+`bot.services.rules`', and this module only maps the form onto the service's fields and a
+refusal back onto the form."""
 
 from __future__ import annotations
 

@@ -1,17 +1,6 @@
-"""The business's own settings in the owner's console: `/settings` and its pages.
-
-`/settings` (General) holds the name, language, time zone and phone region, SMS
-on or off (R1.2), "SMS confirmation always" (R0.4), the cancellation window and
-whether customers may cancel by text (R1.11), the links shown to customers
-(R1.12, R2.2), the email sender (R4.4), the notification email and the webhook;
-the reminder lead (R1.5) is a reminder rule's offset and is only shown here,
-with the way to the rules. `/settings/messaging` holds the Twilio senders.
-`/settings/api-keys` lists the API keys, creates one (shown once, like the team
-page's invitation link) and revokes one after a confirmation step. Every page
-is `owner_required`; every value goes through `bot.services.businesses`, the
-same checks the API's PATCH /business runs, and a refused value is shown next
-to its field with everything typed kept.
-"""
+"""The business's own settings in the owner's console: `/settings` (general),
+`/settings/messaging` (the Twilio senders) and `/settings/api-keys`, every value checked by
+`bot.services.businesses` as the API's PATCH /business is."""
 
 from __future__ import annotations
 

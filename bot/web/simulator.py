@@ -1,14 +1,6 @@
-"""The phone simulator: be one of the business's customers and text the bot.
-
-For the demo and for trying texts out without a phone or a Twilio account.
-Staff pick a customer and see their side of the conversation (notices, bot
-replies and their own texts, with delivery status). A text typed here takes
-the real path: the server builds the form fields Twilio would post for an
-inbound SMS from the customer's number to the business's number, signs them
-with the webhook key, and posts them over HTTP to the public inbound webhook,
-which cannot tell the difference. The page polls a small JSON feed so the
-bot's reply shows up once the worker has sent it.
-"""
+"""The phone simulator, for the demo and for trying texts without a phone or a Twilio
+account: staff play one of the business's customers and text the bot, and each text is
+signed and posted to the public inbound webhook as Twilio would post it."""
 
 from __future__ import annotations
 

@@ -1,28 +1,6 @@
 """The owner's template editor at `/templates`: the business's message texts per notice,
-channel and language, and the editor with its variable picker, booking-link button and
-live preview (R2.2, R2.3, R0.8).
-
-The list shows, per notice, the business's own texts and the shipped ones it still
-uses; customising a shipped text opens the editor filled with it. Saving goes through
-`bot.services.templates` (create_template / update_template / delete_template), so the
-web and the API refuse the same texts: a text that fails the sandbox check comes back
-with status 422, the reason under its field and everything typed kept. The preview
-(`POST /templates/preview`, CSRF-protected) renders the typed text through
-`bot.services.texts.preview_text`, the same sandboxed render and placeholder data
-("Ursula Hoffmann", tomorrow at 14:00) that saving checks with, and returns an HTML
-fragment with the SMS segment count, the encoding by name, the characters that force
-UCS-2 marked and a GSM-7 suggestion; the server counts the rendered text, so the page
-shows one truth. `static/template_editor.js` only enhances: without JavaScript the
-"Preview" button posts the form and the same fragment is rendered in the page, as it
-is on a page whose save was refused. The preview runs the checks saving runs, so it
-refuses what saving refuses (an SMS too long for Twilio still shows its count); where a
-business without a booking link would print it, the preview says so. Refusals are
-sentences in the user's language built from the service's code and figures (`REFUSALS`),
-never the service's English. Every shipped text has a name in words (`text_words`: the
-notices' from `bot.web.words`, the bot's replies' here); the rules page takes its
-template choices from `notice_text_names`. Owners only (`owner_required`); everything is
-scoped to the user's business.
-"""
+channel and language, and the editor with its variable picker, booking-link button and live
+preview, rendered on the server by the same check saving runs."""
 
 from __future__ import annotations
 
@@ -455,6 +433,10 @@ def _find(name: str, channel: str, locale: str) -> Template | None:
 
 
 # --- the preview -------------------------------------------------------------------
+# The server renders and counts the typed text with the sandbox and placeholder data saving
+# checks with, so the page shows one truth. `static/template_editor.js` only enhances:
+# without JavaScript the "Preview" button posts the form and the same fragment is rendered
+# in the page, as it is on a page whose save was refused.
 
 
 @bp.post("/preview")

@@ -1,13 +1,6 @@
-"""The usage page, `/usage` (owners only): a month's SMS sent, delivered, billable
-segments and emails (R0.5), with links to the month before and after, and the
-last twelve months as a bar chart drawn here as inline SVG, with a table of the
-same figures for screen readers and for reading exact numbers.
-
-The counting is the API's (`outbound.delivery.monthly_usage`, per calendar
-month in the business's time zone), so this page and `GET /api/v1/usage` always
-agree. A month that is not "YYYY-MM" is refused next to the month field (422),
-with this month's figures shown below it.
-"""
+"""The usage page, `/usage` (owners only): a month's SMS sent, delivered, billable segments
+and emails, and the last twelve months as an inline SVG chart with a table of the same
+figures, counted as `GET /api/v1/usage` counts them."""
 
 from __future__ import annotations
 

@@ -1,15 +1,5 @@
-"""The team page, invitations and each user's own account page.
-
-Owners see the business's users at `/team`, invite a new one (the link is
-emailed and shown once on the page, for set-ups without a mail server),
-change a user's role, deactivate and reactivate users and send an invitation
-again; every one of those views is `owner_required`. `/invite/<token>` lets
-the invitee choose a password and a language, logs them in and opens the app;
-a link that is not ours, expired, replaced or used gets a page that says so
-(400 or 410). `/account` lets every user change their name, language and
-password. The rules live in `bot.services.users`; every form carries the CSRF
-token (Flask-WTF).
-"""
+"""The team page (`/team`), the invitation link (`/invite/<token>`) and each user's own
+account page (`/account`), over the rules of `bot.services.users`."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""The web app's words for the product's vocabulary: channels, notices, message and
-notification states, record kinds and statuses, triggers, in the user's language.
-
-Every page that names one of these values takes its words from here, so the inbox,
-the appointments, the rules and the customers say "reminder" or "skipped" the same
-way. The values are lazy strings: they are translated when a page renders them.
-"""
+"""The web app's words for the product's vocabulary (channels, notices, message and
+notification states, record kinds and statuses, triggers) in the user's language, so every
+page names them the same way; lazy strings, translated when a page renders them."""
 
 from __future__ import annotations
 
