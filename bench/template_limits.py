@@ -1,7 +1,7 @@
 """How fast the bounded sandbox refuses hostile message texts, and what the
 renderer before it did with them.
 
-Runs every payload of tests/outbound/sandbox_payloads.py through the save check
+Runs every payload of tests/support/sandbox_payloads.py through the save check
 (`bot.services.texts.check_source`, first sight of the text, compiling
 included) and through `outbound.rendering.render` (median of --rounds), and
 prints the median and slowest time per payload group. The baseline is
@@ -39,8 +39,8 @@ from outbound.rendering import (  # noqa: E402
     TextTemplate,
     render,
 )
-from tests.outbound.message_contexts import full_context  # noqa: E402
-from tests.outbound.sandbox_payloads import PAYLOADS  # noqa: E402
+from tests.support.message_contexts import full_context  # noqa: E402
+from tests.support.sandbox_payloads import PAYLOADS  # noqa: E402
 
 
 def load_baseline(rev: str):

@@ -17,7 +17,7 @@ from bot.models import Customer, InboxStatus, utcnow
 from bot.services.businesses import create_api_key
 from bot.services.conversations import conversation_for
 from outbound.vocabulary import Channel
-from tests.support import queue_sms
+from tests.support.outbox import queue_sms
 
 
 @dataclass

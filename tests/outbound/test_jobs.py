@@ -33,8 +33,9 @@ from outbound.queueing import (
 )
 from outbound.sending import MAX_ATTEMPTS, MESSAGE_RETRY_WINDOW, send_message_now
 from outbound.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
-from tests.conftest import BOTH_DATABASES, PUBLIC_BASE_URL, SMS_FROM
-from tests.support import queue_sms
+from tests.support.databases import BOTH_DATABASES
+from tests.support.outbox import queue_sms
+from tests.support.settings import PUBLIC_BASE_URL, SMS_FROM
 
 pytestmark = BOTH_DATABASES
 

@@ -14,7 +14,7 @@ from outbound.transports import (
 )
 from outbound.transports.twilio import TwilioTransport
 from outbound.vocabulary import Channel, MessageStatus
-from tests.conftest import PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN
+from tests.support.settings import PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN
 
 CALLBACK = PUBLIC_BASE_URL + "/webhooks/twilio/status"
 

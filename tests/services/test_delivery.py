@@ -12,7 +12,7 @@ from bot.services.delivery import apply_status_callback, monthly_usage, usage_hi
 from bot.services.errors import DomainError
 from outbound.jobs import dispatch_tick
 from outbound.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
-from tests.conftest import BOTH_DATABASES
+from tests.support.databases import BOTH_DATABASES
 
 
 @pytest.fixture

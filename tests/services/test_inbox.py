@@ -20,7 +20,7 @@ from bot.services import inbox
 from bot.services.conversations import conversation_for
 from bot.services.errors import Conflict, DomainError, NotFound
 from outbound.vocabulary import Channel, MessageStatus
-from tests.conftest import SMS_FROM
+from tests.support.settings import SMS_FROM
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from bot.services.rules import (
 )
 from bot.services.statuses import create_status
 from outbound.vocabulary import NotificationStatus, Trigger
-from tests.conftest import BOTH_DATABASES
+from tests.support.databases import BOTH_DATABASES
 
 
 def _rule(db, business, name):

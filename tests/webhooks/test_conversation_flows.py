@@ -28,7 +28,7 @@ from bot.models import (
     WorkingHours,
 )
 from outbound.vocabulary import Notice, NotificationStatus
-from tests.webhooks.conftest import CUSTOMER_PHONE
+from tests.support.webhooks import CUSTOMER_PHONE
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
