@@ -1,4 +1,4 @@
-"""How long one rebook scan (`bot.services.rebook.plan_rebook_nudges`) takes on a big salon.
+"""How long one rebook scan (`outbound.rebook_scan.plan_rebook_nudges`) takes on a big salon.
 
     python bench/rebook_scan.py [--customers 5000] [--appointments 50000] [--rounds 5]
                                 [--save FILE.json] [--baseline FILE.json]
@@ -46,7 +46,7 @@ from bot import create_app  # noqa: E402
 from bot.extensions import db  # noqa: E402
 from bot.models import Customer, Notification, NotificationRule, Record, Service  # noqa: E402
 from bot.services.businesses import create_business  # noqa: E402
-from bot.services.rebook import plan_rebook_nudges  # noqa: E402
+from outbound.rebook_scan import plan_rebook_nudges  # noqa: E402
 
 NOW = datetime(2031, 3, 12, 17, 0, tzinfo=UTC)  # a Wednesday evening in Berlin
 HISTORY_DAYS = 3 * 365

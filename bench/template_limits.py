@@ -3,9 +3,9 @@ renderer before it did with them.
 
 Runs every payload of tests/support/sandbox_payloads.py through the save check
 (`bot.services.texts.check_source`, first sight of the text, compiling
-included) and through `outbound.rendering.render` (median of --rounds), and
+included) and through `outbound.policy.rendering.render` (median of --rounds), and
 prints the median and slowest time per payload group. The baseline is
-`outbound/rendering.py` as it was at --baseline-rev (before the bounded
+`outbound/policy/rendering.py` as it was at --baseline-rev (before the bounded
 sandbox), loaded from git; payloads marked as hanging or running it out of
 memory are not fed to it. Last, the default texts' render time on both.
 Prints figures; stops only if a payload is not refused. Run from the repository root:
@@ -30,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.services.errors import DomainError  # noqa: E402
+from bot.errors import DomainError  # noqa: E402
 from bot.services.texts import check_source  # noqa: E402
-from outbound.rendering import (  # noqa: E402
+from outbound.policy.rendering import (  # noqa: E402
     MESSAGES_DIR,
     SUPPORTED_LOCALES,
     RenderError,
@@ -44,9 +44,9 @@ from tests.support.sandbox_payloads import PAYLOADS  # noqa: E402
 
 
 def load_baseline(rev: str):
-    """outbound/rendering.py at `rev`, as a module of its own."""
+    """outbound/policy/rendering.py at `rev`, as a module of its own."""
     source = subprocess.run(
-        ["git", "show", f"{rev}:outbound/rendering.py"],
+        ["git", "show", f"{rev}:outbound/policy/rendering.py"],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -117,7 +117,7 @@ def main() -> None:
         outcomes[group][outcome] += 1
 
     print(f"{len(PAYLOADS)} payloads, times in ms; render = median of {arguments.rounds} rounds")
-    print(f"baseline: outbound/rendering.py at {arguments.baseline_rev}\n")
+    print(f"baseline: outbound/policy/rendering.py at {arguments.baseline_rev}\n")
     for group in dict.fromkeys(payload.group for payload in PAYLOADS):
         count = len(checks[group])
         print(f"{group:10s} ({count:3d})  save check {figures(checks[group])}")
@@ -138,7 +138,10 @@ def main() -> None:
     for locale in SUPPORTED_LOCALES:
         with open(MESSAGES_DIR / f"{locale}.toml", "rb") as handle:
             defaults += [s for table in tomllib.load(handle).values() for s in table.values()]
-    for name, module in (("bounded", sys.modules["outbound.rendering"]), ("baseline", baseline)):
+    for name, module in (
+        ("bounded", sys.modules["outbound.policy.rendering"]),
+        ("baseline", baseline),
+    ):
         for source in defaults:  # compile once, as a running worker has
             module.render(module.TextTemplate(source), variables)
         started = time.perf_counter()

@@ -15,10 +15,10 @@ import click
 from flask import Flask
 from werkzeug.security import generate_password_hash
 
+from bot.errors import DomainError
 from bot.extensions import db
 from bot.models import Business, User, UserRole
 from bot.services.businesses import create_business
-from bot.services.errors import DomainError
 from bot.services.users import MIN_PASSWORD_LENGTH
 
 

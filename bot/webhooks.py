@@ -31,8 +31,8 @@ from bot.api.fields import MAX_ID
 from bot.config import webhook_auth_token
 from bot.extensions import db
 from bot.models import utcnow
-from bot.services.delivery import apply_status_callback
 from bot.services.inbound import handle_inbound
+from outbound.delivery import apply_status_callback
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 _MESSAGE_ID = re.compile(r"[0-9]{1,10}")

@@ -17,7 +17,7 @@ notices (bot replies, staff messages) have no outbox row; the tick finds
 those whose send job was lost or whose next try is due (`stale_queued_messages`)
 and enqueues their job again. (A notice withdrawn while it waited for its next
 try fails its queued message at the moment it is withdrawn:
-`bot.services.notify.withdraw_notifications`.)
+`outbound.planning.withdraw_notifications`.)
 The lease is the `SEND_LEASE_SECONDS` setting, ten minutes by default.
 """
 
@@ -31,7 +31,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.models import Direction, Message, Notification
-from outbound.vocabulary import MessageStatus, NotificationStatus
+from outbound.policy.vocabulary import MessageStatus, NotificationStatus
 
 DEFAULT_LEASE_SECONDS = 600
 DEFAULT_LEASE = timedelta(seconds=DEFAULT_LEASE_SECONDS)

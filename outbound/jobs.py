@@ -30,12 +30,12 @@ from sqlalchemy.exc import IntegrityError
 from bot.extensions import db
 from bot.models import utcnow
 from bot.services.inbox import wake_snoozed as wake_snoozed_conversations
-from bot.services.rebook import plan_rebook_nudges
 from outbound.dispatcher import (
     claim_due,
     send_lease,
     stale_queued_messages,
 )
+from outbound.policy.vocabulary import NotificationStatus
 from outbound.queueing import (
     SEND_QUEUE,
     enqueue_after_commit,
@@ -43,8 +43,8 @@ from outbound.queueing import (
     notification_job_id,
     redis_connection,
 )
+from outbound.rebook_scan import plan_rebook_nudges
 from outbound.sending import send_message_now, send_notification_now
-from outbound.vocabulary import NotificationStatus
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ def wake_snoozed(now_iso: str | None = None) -> int:
 @in_app_context
 def plan_rebook(now_iso: str | None = None) -> int:
     """Plan the rebook nudges due as of now and withdraw those that no longer hold
-    (`bot.services.rebook`); returns how many were planned. Safe to run twice:
+    (`outbound.rebook_scan`); returns how many were planned. Safe to run twice:
     a nudge's key names its rule, customer and visit.
 
     `now_iso` (ISO 8601 with offset) plans as of that instant instead of the clock.

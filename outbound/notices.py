@@ -4,10 +4,10 @@ At send time a notice is checked again against the rows as they are now:
 the record may have been cancelled or moved since it was planned, the
 customer may have withdrawn consent or opted out, the business may have
 switched SMS off. The reasons are in words, the same words the planner uses
-(`outbound.channels`), so staff read one explanation wherever it was decided.
+(`outbound.policy.channels`), so staff read one explanation wherever it was decided.
 The text is the business's template for the notice, channel and locale, or
 the shipped default, rendered with the variables of `notice_context`, which
-include the customer's signed links (`outbound.links`): the cancel link only
+include the customer's signed links (`outbound.policy.links`): the cancel link only
 while the business's cancellation window allows it (R1.11), and the calendar
 link. Confirmation, change and cancellation emails carry the appointment card
 (`attachments_for`, R1.4, R1.7); emails get a Reply-To that reaches a person
@@ -37,9 +37,8 @@ from bot.models import (
     Template,
     utcnow,
 )
-from bot.services.notify import contact_facts
-from bot.services.rebook import is_rebook_nudge, nudge_stale_reason
-from outbound.calendar import (
+from outbound.planning import contact_facts
+from outbound.policy.calendar import (
     AppointmentCard,
     CardMethod,
     CardStatus,
@@ -50,10 +49,10 @@ from outbound.calendar import (
     card_summary,
     card_uid,
 )
-from outbound.channels import ContactFacts, email_blocker, sms_blocker, whatsapp_blocker
-from outbound.links import LinkPurpose, cancel_blocker, link_url
-from outbound.planner import reminder_key_prefix, reminder_marker
-from outbound.rendering import (
+from outbound.policy.channels import ContactFacts, email_blocker, sms_blocker, whatsapp_blocker
+from outbound.policy.links import LinkPurpose, cancel_blocker, link_url
+from outbound.policy.planner import reminder_key_prefix, reminder_marker
+from outbound.policy.rendering import (
     RenderedText,
     RenderError,
     TextTemplate,
@@ -62,8 +61,9 @@ from outbound.rendering import (
     render,
     resolve_locale,
 )
+from outbound.policy.vocabulary import Audience, Channel, Notice, NotificationStatus, Trigger
+from outbound.rebook_scan import is_rebook_nudge, nudge_stale_reason
 from outbound.transports import Attachment
-from outbound.vocabulary import Audience, Channel, Notice, NotificationStatus, Trigger
 
 _CLOSED = {
     AppointmentStatus.CANCELLED: "appointment was cancelled",
@@ -150,7 +150,7 @@ def customer_links(
     """The record's (cancel_url, calendar_url) as of `now`.
 
     The cancel link exists only while the customer may still cancel
-    (`outbound.links.cancel_blocker`: window on, not yet inside it, appointment
+    (`outbound.policy.links.cancel_blocker`: window on, not yet inside it, appointment
     still on); the calendar link while the record has a time and is not
     cancelled or declined."""
     if record is None or record.id is None:

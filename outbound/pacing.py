@@ -38,8 +38,8 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import RedisError
 
+from outbound.policy.vocabulary import Channel
 from outbound.transports import transport_name
-from outbound.vocabulary import Channel
 
 DEFAULT_SMS_PER_SECOND = 1.0
 WHATSAPP_PER_SECOND = 80.0  # a Twilio WhatsApp sender's default throughput, messages a second

@@ -61,10 +61,9 @@ from bot.models import (
     Notification,
     Record,
 )
-from bot.services.conversations import conversation_for
-from bot.services.delivery import follow_delivery, record_opt_out, record_provider_status
-from bot.services.messages import sender_address
+from outbound.delivery import follow_delivery, record_opt_out, record_provider_status
 from outbound.dispatcher import send_lease
+from outbound.messages import sender_address
 from outbound.notices import (
     attachments_for,
     notice_locale,
@@ -74,9 +73,11 @@ from outbound.notices import (
     stale_reason,
 )
 from outbound.pacing import message_retry_delay, retry_delay, sender_turn
+from outbound.policy.rendering import RenderedText, RenderError
+from outbound.policy.segments import count_segments
+from outbound.policy.vocabulary import Audience, Channel, MessageStatus, NotificationStatus
 from outbound.queueing import redis_connection, wake_dispatcher
-from outbound.rendering import RenderedText, RenderError
-from outbound.segments import count_segments
+from outbound.threads import conversation_for
 from outbound.transports import (
     Attachment,
     Outgoing,
@@ -86,7 +87,6 @@ from outbound.transports import (
     transport_for,
 )
 from outbound.transports.twilio import OPTED_OUT
-from outbound.vocabulary import Audience, Channel, MessageStatus, NotificationStatus
 from outbound.whatsapp import Way, way_out
 
 MAX_ATTEMPTS = 6  # a notification's tries before it fails (the backoff: outbound.pacing)

@@ -19,7 +19,7 @@ with error 63016. So, just before a notice goes out on WhatsApp:
 The route is chosen again on every attempt, so a retry sees a message the
 customer sent meanwhile; the notification keeps its channel (`whatsapp`) and
 its Message says where it went. When Twilio reports error 63016 for free text
-(WhatsApp closed the window before we thought), `bot.services.delivery` puts
+(WhatsApp closed the window before we thought), `outbound.delivery` puts
 the notice back, and the refusal steers it to the template or SMS.
 
 `choose_route` decides from facts (pure); `route_for_notice` reads them, and
@@ -39,11 +39,11 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Business, Customer, Direction, Message, Notification, Template
-from bot.services.notify import contact_facts
-from outbound.channels import sms_blocker
 from outbound.notices import recipient_address
+from outbound.planning import contact_facts
+from outbound.policy.channels import sms_blocker
+from outbound.policy.vocabulary import Audience, Channel
 from outbound.transports.twilio import SESSION_EXPIRED
-from outbound.vocabulary import Audience, Channel
 
 WINDOW = timedelta(hours=24)
 # Free text is only chosen while the window has this much left: a paced or

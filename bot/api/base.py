@@ -29,8 +29,8 @@ from bot.api.errors import (
     domain_error_response,
     http_error_response,
 )
+from bot.errors import DomainError
 from bot.extensions import db
-from bot.services.errors import DomainError
 
 
 class JsonBodyParser(FlaskParser):

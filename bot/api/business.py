@@ -20,7 +20,7 @@ from bot.api.base import resource_blueprint
 from bot.api.fields import EmailAddress, InputSchema, Line, Mailbox, StrictBoolean, WebAddress
 from bot.extensions import db
 from bot.services.businesses import update_settings
-from outbound.rendering import SUPPORTED_LOCALES
+from outbound.policy.rendering import SUPPORTED_LOCALES
 
 bp = resource_blueprint(
     "business", __name__, "/business", "The settings of the business the API key belongs to."

@@ -34,7 +34,7 @@ from bot.api.fields import (
 from bot.extensions import db
 from bot.models import Author, Conversation, Direction, InboxStatus, Message, utcnow
 from bot.services import inbox
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.policy.vocabulary import Channel, MessageStatus
 
 bp = resource_blueprint(
     "conversations",

@@ -26,12 +26,12 @@ from bot.api.fields import (
     StrictBoolean,
     items_schema,
 )
+from bot.errors import DomainError
 from bot.extensions import db
 from bot.models import AddressKind, Customer
 from bot.phones import InvalidPhoneNumber, PhoneNumber, parse_phone
 from bot.services.customers import create_customer, get_customer, update_customer
-from bot.services.errors import DomainError
-from outbound.rendering import SUPPORTED_LOCALES
+from outbound.policy.rendering import SUPPORTED_LOCALES
 
 bp = resource_blueprint(
     "customers", __name__, "/customers", "The people the business sends notices to."

@@ -20,8 +20,8 @@ from flask import request
 from werkzeug.exceptions import HTTPException
 
 from bot.api.json_body import JsonRefused
+from bot.errors import DomainError
 from bot.extensions import db
-from bot.services.errors import DomainError
 
 API_PREFIX = "/api/v1"
 # Where the API's body parser leaves the JSON body it parsed, for this request only.

@@ -3,7 +3,7 @@
 Outbound notices are created by the dispatcher's jobs, bot replies by the
 conversation engine, inbound messages by the Twilio webhook; `POST` sends a
 staff message to a customer, by email or, for a customer without one, by SMS
-(R0.2; `bot.services.messages.message_customer`). A list reads like a
+(R0.2; `outbound.messages.message_customer`). A list reads like a
 conversation, oldest first.
 """
 
@@ -21,8 +21,8 @@ from bot.api.fields import Id, InputSchema, ListQuery, ShortText, Text, items_sc
 from bot.extensions import db
 from bot.models import Author, Direction, Message, utcnow
 from bot.services.customers import get_customer
-from bot.services.messages import message_customer
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.messages import message_customer
+from outbound.policy.vocabulary import Channel, MessageStatus
 
 bp = resource_blueprint(
     "messages", __name__, "/messages", "Messages to and from customers, with delivery state."

@@ -18,7 +18,7 @@ from bot.api.auth import current_business
 from bot.api.base import list_response, resource_blueprint, where_equal
 from bot.api.fields import Id, ListQuery, items_schema
 from bot.models import Notification
-from outbound.vocabulary import Audience, Channel, Notice, NotificationStatus
+from outbound.policy.vocabulary import Audience, Channel, Notice, NotificationStatus
 
 bp = resource_blueprint(
     "notifications",

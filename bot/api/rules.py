@@ -44,7 +44,7 @@ from bot.services.rules import (
     REBOOK_MODES,
     BulkAction,
 )
-from outbound.vocabulary import Audience, ChannelChoice, Notice, Trigger
+from outbound.policy.vocabulary import Audience, ChannelChoice, Notice, Trigger
 
 bp = resource_blueprint(
     "rules",

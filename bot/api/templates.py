@@ -29,7 +29,7 @@ from bot.extensions import db
 from bot.models import Template, utcnow
 from bot.services import templates, texts
 from bot.services.texts import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH, TEMPLATE_CHANNELS
-from outbound.rendering import SUPPORTED_LOCALES, resolve_locale
+from outbound.policy.rendering import SUPPORTED_LOCALES, resolve_locale
 
 bp = resource_blueprint(
     "templates",

@@ -1,7 +1,7 @@
 """`/usage`: what a month cost in messages: SMS sent, delivered, billable segments, emails.
 
 Only delivered SMS are billable (R0.5). The counting is the domain's
-(`bot.services.delivery.monthly_usage`, per calendar month in the business's
+(`outbound.delivery.monthly_usage`, per calendar month in the business's
 time zone), and so are which months count (`valid_month`) and the default
 month, the current one there (`month_of`), so the API and the usage page agree.
 """
@@ -16,7 +16,7 @@ from bot.api.auth import current_business
 from bot.api.base import resource_blueprint
 from bot.extensions import db
 from bot.models import utcnow
-from bot.services.delivery import FIRST_YEAR, LAST_YEAR, month_of, monthly_usage, valid_month
+from outbound.delivery import FIRST_YEAR, LAST_YEAR, month_of, monthly_usage, valid_month
 
 bp = resource_blueprint("usage", __name__, "/usage", "Messages sent and billed per month.")
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bot.models.base import Base, UTCDateTime, str_enum, utcnow
 from bot.models.customers import Customer
 from conversations.inbox import InboxStatus
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.policy.vocabulary import Channel, MessageStatus
 
 
 class Direction(enum.StrEnum):

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bot.models.base import Base, ShortText, UTCDateTime, str_enum, utcnow
 from bot.models.business import Location
 from bot.models.records import RecordKind
-from outbound.vocabulary import (
+from outbound.policy.vocabulary import (
     Audience,
     Channel,
     ChannelChoice,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.models import AddressKind, Business, ContactAddress
 from bot.phones import normalise_sender
 from bot.services.customers import find_address
-from outbound.vocabulary import Channel
+from outbound.policy.vocabulary import Channel
 
 CHANNEL_PREFIXES = {"whatsapp:": Channel.WHATSAPP, "messenger:": Channel.MESSENGER}
 # The kind of contact address each messaging channel delivers to.

@@ -22,6 +22,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.errors import Conflict, DomainError, refuse_problem
 from bot.models import ApiKey, Business, NotificationRule, Template, utcnow
 from bot.phones import InvalidPhoneNumber, parse_phone
 from bot.safe_values import (
@@ -32,11 +33,10 @@ from bot.safe_values import (
     mailbox_problem,
     shown_url_problem,
 )
-from bot.services.errors import Conflict, DomainError, refuse_problem
 from bot.services.lookup import owned_row
-from outbound.rendering import SUPPORTED_LOCALES, default_template, default_template_names
-from outbound.rules import DEFAULT_RULES
-from outbound.vocabulary import Channel, Trigger
+from outbound.policy.default_rules import DEFAULT_RULES
+from outbound.policy.rendering import SUPPORTED_LOCALES, default_template, default_template_names
+from outbound.policy.vocabulary import Channel, Trigger
 
 API_KEY_PREFIX = "rd_"
 KEY_USE_RESOLUTION = timedelta(minutes=5)

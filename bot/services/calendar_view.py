@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.errors import DomainError
 from bot.models import (
     AppointmentStatus,
     Business,
@@ -27,7 +28,6 @@ from bot.models import (
     Record,
     RecordKind,
 )
-from bot.services.errors import DomainError
 from bot.services.statuses import list_statuses
 
 VIEWS = ("day", "week")

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.errors import DomainError, refuse_problem
 from bot.models import Business, Location, Service, StaffMember, WorkingHours
 from bot.safe_values import line_problem
-from bot.services.errors import DomainError, refuse_problem
 from bot.services.lookup import owned_row
 
 LOCATION_FIELDS = ("name", "address", "working_hours")

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.errors import Conflict, DomainError, refuse_problem
 from bot.models import (
     AddressKind,
     Business,
@@ -39,12 +40,11 @@ from bot.models import (
 )
 from bot.phones import InvalidPhoneNumber, parse_phone
 from bot.safe_values import email_address_problem, line_problem
-from bot.services.errors import Conflict, DomainError, refuse_problem
 from bot.services.lookup import contains_pattern, number_pattern, owned_row
-from bot.services.notify import release_privacy_holds
-from outbound.rendering import SUPPORTED_LOCALES
+from outbound.planning import release_privacy_holds
+from outbound.policy.rendering import SUPPORTED_LOCALES
+from outbound.policy.vocabulary import Channel
 from outbound.transports.twilio import OPTED_OUT
-from outbound.vocabulary import Channel
 
 FIELDS = (
     "name",

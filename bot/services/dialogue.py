@@ -41,7 +41,6 @@ from bot.models import (
 )
 from bot.services.addressing import ADDRESS_KINDS
 from bot.services.availability import availability_for
-from bot.services.messages import queue_message
 from bot.services.records import confirm_by_customer, upcoming_appointments, update_record
 from conversations import (
     Action,
@@ -58,8 +57,9 @@ from conversations import (
 )
 from conversations.language import guess_language
 from conversations.slots import Availability
+from outbound.messages import queue_message
 from outbound.notices import notice_context
-from outbound.rendering import (
+from outbound.policy.rendering import (
     RenderError,
     TextTemplate,
     default_template,
@@ -67,7 +67,7 @@ from outbound.rendering import (
     resolve_locale,
     time_variables,
 )
-from outbound.vocabulary import Channel
+from outbound.policy.vocabulary import Channel
 
 log = logging.getLogger(__name__)
 

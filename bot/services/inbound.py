@@ -38,10 +38,10 @@ from bot.services.addressing import (
     find_business,
     find_sender,
 )
-from bot.services.conversations import conversation_for
 from bot.services.dialogue import Turn, respond
-from outbound.segments import count_segments
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.policy.segments import count_segments
+from outbound.policy.vocabulary import Channel, MessageStatus
+from outbound.threads import conversation_for
 
 PROVIDER = "twilio"
 

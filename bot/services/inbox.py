@@ -4,7 +4,7 @@ The API (`/api/v1/conversations`) and the web inbox (`/inbox`) both work
 through these functions; the life cycle itself (which status follows what)
 is `conversations.inbox`. A staff message goes to the customer on the
 conversation's channel, from the address the customer last wrote to, through
-the outbox path of every message (`bot.services.messages.queue_message`:
+the outbox path of every message (`outbound.messages.queue_message`:
 stored as queued, sent after the commit with retries, pacing and status
 callbacks). A private note is a message row with `note` set: shown in the
 thread, never queued, never billed. Flushes, never commits.
@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.errors import Conflict, DomainError
 from bot.models import (
     Author,
     Business,
@@ -35,11 +36,10 @@ from bot.models import (
 from bot.phones import normalise_sender
 from bot.services.addressing import ADDRESS_KINDS
 from bot.services.customers import find_address
-from bot.services.errors import Conflict, DomainError
 from bot.services.lookup import contains_pattern, number_pattern, owned_row
-from bot.services.messages import queue_message, sender_address
 from conversations import Handover, inbox
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.messages import queue_message, sender_address
+from outbound.policy.vocabulary import Channel, MessageStatus
 from outbound.whatsapp import window_open
 
 # The longest text a staff message may be, per channel: what the provider takes

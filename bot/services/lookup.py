@@ -22,8 +22,8 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from bot.errors import NotFound
 from bot.models import Business, NotificationRule
-from bot.services.errors import NotFound
 
 Row = TypeVar("Row")
 

@@ -2,7 +2,7 @@
 
 Every change that a customer should hear about goes through here, so a move
 by staff, by the API or by the customer's own text emits the same event and
-plans the same notices (through `bot.services.notify`) in the same
+plans the same notices (through `outbound.planning`) in the same
 transaction. `create_record` and `update_record` keep the notices a call planned
 on the record (`planned_customer_notices` words them for a page's flash).
 
@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.errors import DomainError
 from bot.models import (
     AppointmentStatus,
     Business,
@@ -35,11 +36,10 @@ from bot.models import (
     StaffMember,
 )
 from bot.services.customers import get_customer
-from bot.services.errors import DomainError
 from bot.services.lookup import owned_row
-from bot.services.notify import plan_for_event
-from outbound.planner import EventKind
-from outbound.vocabulary import Audience, NotificationStatus
+from outbound.planning import plan_for_event
+from outbound.policy.planner import EventKind
+from outbound.policy.vocabulary import Audience, NotificationStatus
 
 DEFAULT_DURATION_MINUTES = 30
 # The statuses staff may move an appointment to from each status (a page offers these,

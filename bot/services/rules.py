@@ -17,7 +17,7 @@ Changing or disabling a rule does not rewrite the notifications it already
 planned: those were decided under the rule as it was, and the send job
 re-checks each against the record, consent and opt-outs. (Rebook nudges are
 the exception to disabling: switching a rebook rule off withdraws what it
-planned, `bot.services.rebook`, as the seed's switch promises.) Deleting a rule
+planned, `outbound.rebook_scan`, as the seed's switch promises.) Deleting a rule
 withdraws its notifications that have not started sending (they become
 `cancelled` with the reason "rule deleted") and unlinks all its notifications
 from it (`rule_id` becomes null), so the outbox keeps its history. Functions
@@ -35,14 +35,14 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from bot.errors import DomainError, NotFound
 from bot.models import Business, Location, Notification, NotificationRule, RecordKind
-from bot.services.errors import DomainError, NotFound
 from bot.services.lookup import MAX_ROW_ID, owned_row
-from bot.services.notify import withdraw_notifications
 from bot.services.statuses import status_codes
 from bot.services.templates import reply_names, template_name_known
-from outbound.rebook import DEFAULT_SEND_TIME
-from outbound.vocabulary import (
+from outbound.planning import withdraw_notifications
+from outbound.policy.rebook_timing import DEFAULT_SEND_TIME
+from outbound.policy.vocabulary import (
     Audience,
     ChannelChoice,
     Notice,

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.errors import Conflict, DomainError
 from bot.models import (
     AppointmentStatus,
     Business,
@@ -27,7 +28,6 @@ from bot.models import (
     RecordKind,
     RecordStatusDefinition,
 )
-from bot.services.errors import Conflict, DomainError
 from bot.services.lookup import owned_row, rule_using
 
 # The kinds whose statuses the business defines; appointments have fixed ones.

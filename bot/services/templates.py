@@ -24,8 +24,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.errors import Conflict, DomainError
 from bot.models import Business, NotificationRule, Template
-from bot.services.errors import Conflict, DomainError
 from bot.services.lookup import owned_row, rule_using
 from bot.services.texts import (
     CONTENT_FIELDS,
@@ -39,8 +39,8 @@ from bot.services.texts import (
     template_channel,
     template_locale,
 )
-from outbound.rendering import default_template_names
-from outbound.vocabulary import Channel, Notice
+from outbound.policy.rendering import default_template_names
+from outbound.policy.vocabulary import Channel, Notice
 
 MAX_NAME_LENGTH = 200
 

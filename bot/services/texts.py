@@ -1,7 +1,7 @@
 """Message texts checked and previewed with placeholder data (R2.3, R0.8, R4.7).
 
 Saving a template proves its text will render when a notice goes out: it
-must compile in the bounded sandbox the sender uses (`outbound.sandbox`:
+must compile in the bounded sandbox the sender uses (`outbound.policy.sandbox`:
 no internals, no macros or imports, limits on size, nesting and work), use
 only the variables real notices and replies get, and render with the
 placeholder data of `PLACEHOLDERS` (a customer "Ursula Hoffmann", staff
@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.errors import DomainError
 from bot.models import (
     AppointmentStatus,
     Business,
@@ -37,9 +38,8 @@ from bot.models import (
     StaffMember,
     Template,
 )
-from bot.services.errors import DomainError
 from outbound.notices import notice_context
-from outbound.rendering import (
+from outbound.policy.rendering import (
     SUPPORTED_LOCALES,
     RenderedText,
     RenderError,
@@ -49,8 +49,8 @@ from outbound.rendering import (
     time_variables,
     variables_used,
 )
-from outbound.segments import count_segments, gsm7_suggestion
-from outbound.vocabulary import Channel
+from outbound.policy.segments import count_segments, gsm7_suggestion
+from outbound.policy.vocabulary import Channel
 
 # Templates hold the text of a channel; Messenger (and WhatsApp without its own) send the SMS text.
 TEMPLATE_CHANNELS = (Channel.SMS, Channel.EMAIL, Channel.WHATSAPP)
@@ -138,7 +138,7 @@ def placeholder_context(
 
     The business's own name, contact details and booking URL are real; the
     location is the business's first one when it has any. Built by the same
-    `notice_context` (over `outbound.rendering.message_context`) that real
+    `notice_context` (over `outbound.policy.rendering.message_context`) that real
     notices use, with the reply variables the conversation engine adds, so a
     text that renders here has no variable a real send lacks. The rows built
     here are never added to the session. With `booking_link_gap`, a business without a
@@ -208,8 +208,8 @@ def check_source(source: str, field: str, context: Mapping[str, Any]) -> None:
     names a variable `context` lacks, or fails to render with it (an unsafe
     attribute, a missing key, a limit reached, a runtime error).
 
-    The checks and the render are the sender's own (`outbound.rendering`, over
-    the bounded sandbox of `outbound.sandbox`), so what passes here is what
+    The checks and the render are the sender's own (`outbound.policy.rendering`, over
+    the bounded sandbox of `outbound.policy.sandbox`), so what passes here is what
     sends. Raises DomainError with `field` ("body" or "subject") and a message
     for staff.
     """

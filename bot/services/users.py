@@ -29,13 +29,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bot.errors import Conflict, DomainError
 from bot.models import Business, User, UserRole
 from bot.safe_values import email_address_problem, line_problem
-from bot.services.errors import Conflict, DomainError
-from bot.services.messages import sender_address
-from outbound.rendering import SUPPORTED_LOCALES
+from outbound.messages import sender_address
+from outbound.policy.rendering import SUPPORTED_LOCALES
+from outbound.policy.vocabulary import Channel
 from outbound.transports import Outgoing, SendError, transport_for
-from outbound.vocabulary import Channel
 
 INVITATION_MAX_AGE = timedelta(days=7)
 INVITATION_SALT = "replydesk.invitation"

@@ -31,11 +31,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from bot.errors import Conflict, DomainError, NotFound
 from bot.extensions import db
 from bot.models import AppointmentStatus, Location, RecordKind
 from bot.services import catalogue, statuses
 from bot.services import users as user_service
-from bot.services.errors import Conflict, DomainError, NotFound
 from bot.web.roles import owner_required
 from bot.web.words import APPOINTMENT_STATUS_WORDS, RECORD_KIND_WORDS
 

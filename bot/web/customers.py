@@ -7,7 +7,7 @@ to know before writing to them: each address with its opt-out and where it came
 from (the customer's STOP or the carrier's refusal), the predicted next visit
 and how it was worked out (R2.6), and the customer's records, notices and
 conversations. Everything is read and written through `bot.services.customers`
-and `bot.services.rebook.predicted_visit`, as the API does; a refused value is
+and `outbound.rebook_scan.predicted_visit`, as the API does; a refused value is
 shown next to its field with everything typed kept (422).
 """
 
@@ -22,11 +22,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TelField
 from wtforms.validators import Length
 
+from bot.errors import DomainError, NotFound
 from bot.extensions import db
 from bot.models import Customer, utcnow
 from bot.services import customers as service
-from bot.services.errors import DomainError, NotFound
-from bot.services.rebook import predicted_visit
 from bot.web.language import LANGUAGE_NAMES, LANGUAGES
 from bot.web.records import status_labels
 from bot.web.words import (
@@ -39,7 +38,8 @@ from bot.web.words import (
     moment_words,
     status_word,
 )
-from outbound.rebook import Basis, Prediction
+from outbound.policy.rebook_timing import Basis, Prediction
+from outbound.rebook_scan import predicted_visit
 
 bp = Blueprint("customers_pages", __name__)
 

@@ -36,6 +36,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from bot.errors import DomainError, NotFound
 from bot.extensions import db
 from bot.models import (
     AppointmentStatus,
@@ -50,7 +51,6 @@ from bot.models import (
 from bot.models.base import ShortText
 from bot.services import inbox
 from bot.services.calendar_view import local_to_utc
-from bot.services.errors import DomainError, NotFound
 from bot.services.records import (
     may_become,
     planned_customer_notices,
@@ -69,8 +69,8 @@ from bot.web.words import (
     status_word,
     told_words,
 )
-from outbound.segments import count_segments
-from outbound.vocabulary import Channel
+from outbound.policy.segments import count_segments
+from outbound.policy.vocabulary import Channel
 
 bp = Blueprint("inbox", __name__)
 

@@ -5,7 +5,7 @@ window allows it, a "cancel this appointment" button; its POST (with the
 CSRF token every form carries) cancels through the records service as the
 customer, with notices on, so the customer gets the cancellation by email or
 SMS as a confirmation (R1.11). `GET /calendar/<token>.ics` serves the
-appointment card to add to a calendar. Tokens are `outbound.links` tokens: a
+appointment card to add to a calendar. Tokens are `outbound.policy.links` tokens: a
 forged, expired or mistyped one gets a 404 page in all three languages (it
 names nobody, so we cannot know the reader's); every other page speaks the
 customer's language. A cancel link from before the appointment last changed
@@ -35,10 +35,10 @@ from bot.models import (
     utcnow,
 )
 from bot.services.records import update_record
-from outbound.calendar import CardMethod, build_ics, card_filename
-from outbound.links import LinkPurpose, LinkTarget, cancel_blocker, make_token, read_token
 from outbound.notices import appointment_card
-from outbound.rendering import resolve_locale, time_variables
+from outbound.policy.calendar import CardMethod, build_ics, card_filename
+from outbound.policy.links import LinkPurpose, LinkTarget, cancel_blocker, make_token, read_token
+from outbound.policy.rendering import resolve_locale, time_variables
 
 bp = Blueprint("links", __name__)
 limiter.shared_limit(lambda: current_app.config["RATELIMIT_LINKS_PER_ADDRESS"], scope="links")(bp)

@@ -41,11 +41,11 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import DateTimeLocalInput, NumberInput
 
+from bot.errors import DomainError, NotFound
 from bot.extensions import db
 from bot.models import AppointmentStatus, Record, RecordKind, RecordSource, utcnow
 from bot.services import calendar_view
 from bot.services.catalogue import list_locations, list_services, list_staff
-from bot.services.errors import DomainError, NotFound
 from bot.services.records import (
     allowed_statuses,
     create_record,

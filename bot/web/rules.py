@@ -39,6 +39,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from bot.errors import DomainError, NotFound
 from bot.extensions import db
 from bot.models import (
     AppointmentStatus,
@@ -47,7 +48,6 @@ from bot.models import (
 )
 from bot.services import rules as service
 from bot.services.catalogue import list_locations
-from bot.services.errors import DomainError, NotFound
 from bot.services.rules import REBOOK_MODES, STATUS_TRIGGERS, TRIGGERS_BY_KIND, BulkAction
 from bot.services.statuses import list_statuses
 from bot.web.roles import owner_required
@@ -61,7 +61,7 @@ from bot.web.words import (
     lead_in_words,
     split_minutes,
 )
-from outbound.vocabulary import Audience, ChannelChoice, Notice, Trigger
+from outbound.policy.vocabulary import Audience, ChannelChoice, Notice, Trigger
 
 # "rules" is the API's blueprint (/api/v1/rules); the pages take the next name.
 bp = Blueprint("rules_pages", __name__)

@@ -30,10 +30,10 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, EmailField, SelectField, StringField, TelField, URLField
 from wtforms.widgets import NumberInput
 
+from bot.errors import DomainError, NotFound
 from bot.extensions import db
 from bot.models import Business
 from bot.services import businesses as service
-from bot.services.errors import DomainError, NotFound
 from bot.web.language import LANGUAGE_NAMES, LANGUAGES
 from bot.web.roles import owner_required
 from bot.web.words import CHANNEL_CHOICE_WORDS, RECORD_KIND_WORDS, lead_in_words

@@ -37,8 +37,8 @@ from bot.config import webhook_auth_token
 from bot.extensions import db
 from bot.models import Business, Customer, Direction, Message, utcnow
 from bot.services.records import upcoming_appointments
-from outbound.segments import count_segments
-from outbound.vocabulary import Channel
+from outbound.policy.segments import count_segments
+from outbound.policy.vocabulary import Channel
 
 bp = Blueprint("simulator", __name__)
 

@@ -38,10 +38,10 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectField, StringField, TextAreaField
 
+from bot.errors import DomainError, NotFound
 from bot.extensions import db
 from bot.models import Template, utcnow
 from bot.services import templates as service
-from bot.services.errors import DomainError, NotFound
 from bot.services.texts import (
     TEMPLATE_CHANNELS,
     Preview,
@@ -51,15 +51,15 @@ from bot.services.texts import (
 from bot.web.language import LANGUAGE_NAMES
 from bot.web.roles import owner_required
 from bot.web.words import CHANNEL_WORDS, NOTICE_WORDS
-from outbound.rendering import (
+from outbound.policy.rendering import (
     SUPPORTED_LOCALES,
     TextTemplate,
     default_template,
     default_template_names,
     resolve_locale,
 )
-from outbound.segments import gsm7_suggestion
-from outbound.vocabulary import Channel, Notice
+from outbound.policy.segments import gsm7_suggestion
+from outbound.policy.vocabulary import Channel, Notice
 
 bp = Blueprint("template_editor", __name__, url_prefix="/templates")
 

@@ -3,7 +3,7 @@ segments and emails (R0.5), with links to the month before and after, and the
 last twelve months as a bar chart drawn here as inline SVG, with a table of the
 same figures for screen readers and for reading exact numbers.
 
-The counting is the API's (`bot.services.delivery.monthly_usage`, per calendar
+The counting is the API's (`outbound.delivery.monthly_usage`, per calendar
 month in the business's time zone), so this page and `GET /api/v1/usage` always
 agree. A month that is not "YYYY-MM" is refused next to the month field (422),
 with this month's figures shown below it.
@@ -21,8 +21,8 @@ from flask_login import current_user
 
 from bot.extensions import db
 from bot.models import utcnow
-from bot.services.delivery import month_of, shift_month, usage_history, valid_month
 from bot.web.roles import owner_required
+from outbound.delivery import month_of, shift_month, usage_history, valid_month
 
 bp = Blueprint("usage_pages", __name__)
 

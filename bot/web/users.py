@@ -33,10 +33,10 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
+from bot.errors import Conflict, DomainError
 from bot.extensions import db
 from bot.models import User, UserRole
 from bot.services import users as service
-from bot.services.errors import Conflict, DomainError
 from bot.web.language import LANGUAGE_NAMES, LANGUAGES
 from bot.web.roles import owner_required
 

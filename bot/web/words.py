@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from bot.models import AddressKind, AppointmentStatus, InboxStatus, RecordKind
-from outbound.vocabulary import (
+from outbound.policy.vocabulary import (
     Audience,
     Channel,
     ChannelChoice,

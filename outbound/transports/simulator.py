@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import secrets
 
+from outbound.policy.vocabulary import Channel, MessageStatus
 from outbound.transports import Outgoing, SendResult, Transport
-from outbound.vocabulary import Channel, MessageStatus
 
 SID_PREFIX = "SIM"
 

@@ -24,6 +24,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from outbound.policy.vocabulary import Channel, MessageStatus
 from outbound.transports import (
     Outgoing,
     PermanentSendError,
@@ -31,7 +32,6 @@ from outbound.transports import (
     TransientSendError,
     Transport,
 )
-from outbound.vocabulary import Channel, MessageStatus
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 MAX_SID_LENGTH = 64  # Message.provider_sid

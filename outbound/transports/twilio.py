@@ -20,6 +20,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from outbound.policy.vocabulary import TWILIO_STATUS, Channel, MessageStatus
 from outbound.transports import (
     Outgoing,
     PermanentSendError,
@@ -27,7 +28,6 @@ from outbound.transports import (
     TransientSendError,
     Transport,
 )
-from outbound.vocabulary import TWILIO_STATUS, Channel, MessageStatus
 
 HTTP_TIMEOUT_SECONDS = 10.0
 OPTED_OUT = "21610"  # the recipient sent STOP to this sender

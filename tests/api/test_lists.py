@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.models import Author, Direction, Message, utcnow
-from bot.services.delivery import apply_status_callback, valid_month
+from outbound.delivery import apply_status_callback, valid_month
 from outbound.jobs import run_dispatch_pass
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.policy.vocabulary import Channel, MessageStatus
 from tests.support.api import assert_error
 from tests.support.databases import BOTH_DATABASES
 

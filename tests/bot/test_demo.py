@@ -25,7 +25,7 @@ from bot.models import (
     utcnow,
 )
 from bot.services import inbox
-from outbound.vocabulary import MessageStatus
+from outbound.policy.vocabulary import MessageStatus
 from tests.support.servers import serving
 from tests.support.settings import TWILIO_SID
 

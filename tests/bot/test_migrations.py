@@ -90,8 +90,8 @@ def test_migrations_upgrade_a_database_that_holds_data(app_config, tmp_path):
 def test_default_texts_a_business_never_edited_are_refreshed(app_config, tmp_path):
     from sqlalchemy import text
 
-    from outbound.rendering import default_template
-    from outbound.vocabulary import Channel
+    from outbound.policy.rendering import default_template
+    from outbound.policy.vocabulary import Channel
 
     old = (
         "{{ business.name }}: Ihr Termin am {{ weekday }}, {{ date }} um {{ time }} Uhr ist "

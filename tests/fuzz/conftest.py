@@ -15,8 +15,8 @@ import pytest
 
 from bot.models import Customer, InboxStatus, utcnow
 from bot.services.businesses import create_api_key
-from bot.services.conversations import conversation_for
-from outbound.vocabulary import Channel
+from outbound.policy.vocabulary import Channel
+from outbound.threads import conversation_for
 from tests.support.outbox import queue_sms
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from outbound.calendar import (
+from outbound.policy.calendar import (
     AppointmentCard,
     CardMethod,
     CardStatus,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.models import Notification, NotificationRule
 from bot.services.records import update_record
 from outbound.jobs import run_dispatch_pass
-from outbound.vocabulary import Audience, ChannelChoice, Notice, NotificationStatus, Trigger
+from outbound.policy.vocabulary import Audience, ChannelChoice, Notice, NotificationStatus, Trigger
 
 
 def test_every_notice_planned_before_a_cancellation_is_withheld(

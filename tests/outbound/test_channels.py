@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from outbound.channels import ChannelDecision, choose_channels
-from outbound.vocabulary import Channel, ChannelChoice, Notice
+from outbound.policy.channels import ChannelDecision, choose_channels
+from outbound.policy.vocabulary import Channel, ChannelChoice, Notice
 from tests.support.contacts import contact_facts
 
 OPTED_OUT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)

@@ -14,14 +14,14 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.models import Author, Message, Notification
-from bot.services.notify import withdraw_notifications
 from outbound.dispatcher import (
     DEFAULT_LEASE,
     claim_due,
     send_lease,
     stale_queued_messages,
 )
-from outbound.vocabulary import (
+from outbound.planning import withdraw_notifications
+from outbound.policy.vocabulary import (
     Audience,
     Channel,
     MessageStatus,

@@ -24,8 +24,8 @@ from sqlalchemy import func, select
 from bot.models import AddressKind, Author, Message, Notification
 from bot.services.records import update_record
 from outbound.jobs import dispatch_tick, run_dispatch_pass
+from outbound.policy.vocabulary import MessageStatus, Notice, NotificationStatus
 from outbound.queueing import redis_connection
-from outbound.vocabulary import MessageStatus, Notice, NotificationStatus
 from tests.support.databases import BOTH_DATABASES
 from tests.support.outbox import queue_sms
 

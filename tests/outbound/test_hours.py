@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from outbound.hours import next_opening
+from outbound.policy.hours import next_opening
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SALON = {

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.models import Author
 from outbound.jobs import dispatch_tick, run_dispatch_pass, send_message, send_notification
+from outbound.policy.vocabulary import MessageStatus, Notice, NotificationStatus
 from outbound.queueing import redis_connection
-from outbound.vocabulary import MessageStatus, Notice, NotificationStatus
 from tests.support.databases import BOTH_DATABASES
 from tests.support.outbox import notification, queue_sms
 from tests.support.settings import SMS_FROM

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from outbound.links import (
+from outbound.policy.links import (
     LINK_MAX_AGE,
     LinkPurpose,
     cancel_blocker,

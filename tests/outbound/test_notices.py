@@ -16,7 +16,6 @@ from sqlalchemy import select
 from bot.models import Location, Notification, Service, StaffMember, Template
 from bot.services.records import update_record
 from outbound.jobs import dispatch_tick
-from outbound.links import LinkPurpose, read_token
 from outbound.notices import (
     attachments_for,
     notice_context,
@@ -24,9 +23,10 @@ from outbound.notices import (
     render_notice,
     reply_address,
 )
+from outbound.policy.links import LinkPurpose, read_token
+from outbound.policy.vocabulary import Channel, Notice
 from outbound.transports import Outgoing
 from outbound.transports.smtp import SmtpTransport
-from outbound.vocabulary import Channel, Notice
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SALON_FROM = "Salon Sonnenschein <termine@salon.example>"

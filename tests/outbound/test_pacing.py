@@ -27,8 +27,8 @@ from outbound.pacing import (
     sender_turn,
     take,
 )
+from outbound.policy.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
 from outbound.queueing import QUEUES, get_queue, redis_connection
-from outbound.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
 from tests.support.outbox import queue_sms
 
 

@@ -3,7 +3,7 @@
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
-from outbound.planner import (
+from outbound.policy.planner import (
     EventKind,
     RecordEvent,
     RecordFacts,
@@ -11,7 +11,7 @@ from outbound.planner import (
     plan_notices,
     plan_nudge,
 )
-from outbound.vocabulary import Audience, Channel, ChannelChoice, Notice, Trigger
+from outbound.policy.vocabulary import Audience, Channel, ChannelChoice, Notice, Trigger
 from tests.support.contacts import contact_facts
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from outbound.rebook import (
+from outbound.policy.rebook_timing import (
     MISSED_GRACE,
     PATTERN_MAX_DAYS,
     Booking,

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from outbound.rendering import (
+from outbound.policy.rendering import (
     SUPPORTED_LOCALES,
     RenderError,
     TextTemplate,
@@ -14,8 +14,8 @@ from outbound.rendering import (
     render,
     resolve_locale,
 )
-from outbound.segments import GSM7, count_segments
-from outbound.vocabulary import Channel
+from outbound.policy.segments import GSM7, count_segments
+from outbound.policy.vocabulary import Channel
 
 START = datetime(2026, 4, 23, 12, 0, tzinfo=UTC)  # 14:00 in Berlin
 

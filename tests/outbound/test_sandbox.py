@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from bot.services.errors import DomainError
+from bot.errors import DomainError
 from bot.services.texts import check_source
-from outbound import sandbox
-from outbound.rendering import (
+from outbound.policy import sandbox
+from outbound.policy.rendering import (
     MESSAGES_DIR,
     SUPPORTED_LOCALES,
     RenderError,

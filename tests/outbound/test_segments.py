@@ -2,7 +2,7 @@
 
 import pytest
 
-from outbound.segments import GSM7, UCS2, count_segments, gsm7_suggestion
+from outbound.policy.segments import GSM7, UCS2, count_segments, gsm7_suggestion
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from bot.models import AddressKind, Author, Conversation, Message, Template, utcnow
 from bot.services.records import update_record
 from outbound.jobs import dispatch_tick, run_dispatch_pass, send_message, send_notification
+from outbound.policy.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
 from outbound.queueing import (
     DISPATCH_QUEUE,
     get_queue,
@@ -27,7 +28,6 @@ from outbound.queueing import (
     redis_connection,
 )
 from outbound.sending import MAX_ATTEMPTS, MESSAGE_RETRY_WINDOW, send_message_now
-from outbound.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
 from tests.support.databases import BOTH_DATABASES
 from tests.support.outbox import notification, queue_sms
 from tests.support.settings import PUBLIC_BASE_URL, SMS_FROM

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from outbound.policy.vocabulary import Channel, MessageStatus
 from outbound.transports import Outgoing, transport_class, transport_for
 from outbound.transports.simulator import SimulatorTransport
 from outbound.transports.smtp import SmtpTransport
 from outbound.transports.twilio import TwilioTransport
-from outbound.vocabulary import Channel, MessageStatus
 
 SIMULATED = {"SMS_TRANSPORT": "simulator", "EMAIL_TRANSPORT": "simulator"}
 

@@ -7,6 +7,7 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 
+from outbound.policy.vocabulary import Channel, MessageStatus
 from outbound.transports import (
     Attachment,
     Outgoing,
@@ -20,7 +21,6 @@ from outbound.transports.smtp import (
     html_body,
     parse_smtp_url,
 )
-from outbound.vocabulary import Channel, MessageStatus
 
 
 def email(**overrides) -> Outgoing:
@@ -201,8 +201,8 @@ def test_a_malformed_smtp_url_is_refused(url):
 
 
 def test_reply_to_travels_with_the_outgoing_email(app, smtp_sink):
+    from outbound.policy.vocabulary import Channel
     from outbound.transports import Outgoing, transport_for
-    from outbound.vocabulary import Channel
 
     outgoing = Outgoing(
         channel=Channel.EMAIL,

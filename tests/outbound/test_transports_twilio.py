@@ -6,6 +6,7 @@ import socket
 
 import pytest
 
+from outbound.policy.vocabulary import Channel, MessageStatus
 from outbound.transports import (
     Outgoing,
     PermanentSendError,
@@ -13,7 +14,6 @@ from outbound.transports import (
     transport_for,
 )
 from outbound.transports.twilio import TwilioTransport
-from outbound.vocabulary import Channel, MessageStatus
 from tests.support.settings import PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN
 
 CALLBACK = PUBLIC_BASE_URL + "/webhooks/twilio/status"

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from outbound.rendering import time_variables
+from outbound.policy.rendering import time_variables
 from tests.support.api import created
 from tests.support.received import texts_to
 from tests.support.times import berlin_time

@@ -14,8 +14,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.models import Customer
-from outbound.rendering import default_template, render, time_variables
-from outbound.vocabulary import Channel
+from outbound.policy.rendering import default_template, render, time_variables
+from outbound.policy.vocabulary import Channel
 from tests.support.api import created
 from tests.support.received import texts_to
 from tests.support.times import berlin_time

@@ -447,7 +447,7 @@ def test_r2_4_a_rebook_rule_sends_at_ten_unless_told_and_only_to_the_customer(sa
 
 def test_the_clock_runs_the_rebook_scan_every_ten_minutes(redis_server):
     scheduler = CronScheduler(connection=redis_connection(redis_server.url))
-    scheduler.load_config_from_file("outbound.cron")
+    scheduler.load_config_from_file("bot.clock")
 
     jobs = {job.func_name: job for job in scheduler.get_jobs()}
     scan = jobs["outbound.jobs.plan_rebook"]

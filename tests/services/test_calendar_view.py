@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from bot.errors import DomainError
 from bot.services.calendar_view import local_to_utc
-from bot.services.errors import DomainError
 
 
 def test_a_usual_time_is_read_in_the_zone():

@@ -6,6 +6,7 @@ from datetime import time
 
 import pytest
 
+from bot.errors import DomainError, NotFound
 from bot.services.catalogue import (
     checked_working_hours,
     create_location,
@@ -13,7 +14,6 @@ from bot.services.catalogue import (
     get_location,
     list_locations,
 )
-from bot.services.errors import DomainError, NotFound
 
 
 def _range(weekday, opens, closes):

@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select
 
+from bot.errors import DomainError
 from bot.models import AddressKind, Customer
 from bot.services.customers import create_customer, search_customers, update_customer
-from bot.services.errors import DomainError
 from bot.services.lookup import number_pattern
 from tests.support.databases import BOTH_DATABASES
 

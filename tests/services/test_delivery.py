@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
+from bot.errors import DomainError
 from bot.models import AddressKind, Author, Customer, Direction, Message, Notification
-from bot.services.delivery import apply_status_callback, monthly_usage, usage_history
-from bot.services.errors import DomainError
+from outbound.delivery import apply_status_callback, monthly_usage, usage_history
 from outbound.jobs import dispatch_tick
-from outbound.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
+from outbound.policy.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
 from tests.support.databases import BOTH_DATABASES
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
+from bot.errors import Conflict, DomainError, NotFound
 from bot.models import (
     Author,
     ConversationState,
@@ -17,9 +18,8 @@ from bot.models import (
     User,
 )
 from bot.services import inbox
-from bot.services.conversations import conversation_for
-from bot.services.errors import Conflict, DomainError, NotFound
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.policy.vocabulary import Channel, MessageStatus
+from outbound.threads import conversation_for
 from tests.support.settings import SMS_FROM
 
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import event
 
 from bot.api.fields import MAX_ID
+from bot.errors import NotFound
 from bot.models import Customer
-from bot.services.errors import NotFound
 from bot.services.lookup import MAX_ROW_ID, owned_row
 from bot.web import MAX_ROW_ID as WEB_MAX_ROW_ID
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.models import Location, Notification, NotificationRule, WorkingHours
 from outbound.jobs import run_dispatch_pass
-from outbound.vocabulary import Audience, ChannelChoice, Notice, NotificationStatus, Trigger
+from outbound.policy.vocabulary import Audience, ChannelChoice, Notice, NotificationStatus, Trigger
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SATURDAY_EVENING = datetime(2026, 11, 28, 20, 0, tzinfo=BERLIN)

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.errors import DomainError, NotFound
 from bot.models import Notification
-from bot.services.errors import DomainError, NotFound
 from bot.services.records import (
     allowed_statuses,
     create_record,
@@ -15,7 +15,7 @@ from bot.services.records import (
     planned_customer_notices,
     update_record,
 )
-from outbound.vocabulary import Channel, Notice, NotificationStatus
+from outbound.policy.vocabulary import Channel, Notice, NotificationStatus
 
 
 def notices(db, record):

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.errors import DomainError, NotFound
 from bot.models import Notification, NotificationRule, rule_location
 from bot.services.catalogue import create_location
-from bot.services.errors import DomainError, NotFound
 from bot.services.rules import (
     TRIGGERS_BY_KIND,
     BulkAction,
@@ -19,7 +19,7 @@ from bot.services.rules import (
     update_rule,
 )
 from bot.services.statuses import create_status
-from outbound.vocabulary import NotificationStatus, Trigger
+from outbound.policy.vocabulary import NotificationStatus, Trigger
 from tests.support.databases import BOTH_DATABASES
 
 

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, func, select
 
+from bot.errors import Conflict, DomainError
 from bot.models import Customer, NotificationRule, Record, StaffMember, Template
 from bot.services.catalogue import create_location
-from bot.services.errors import Conflict, DomainError
 from bot.services.rules import create_rule
 from bot.services.templates import create_template, delete_template, template_name_known
 from bot.services.texts import (
@@ -20,8 +20,8 @@ from bot.services.texts import (
     placeholder_context,
     preview_text,
 )
-from outbound.rendering import SUPPORTED_LOCALES, default_template, default_template_names
-from outbound.vocabulary import Channel
+from outbound.policy.rendering import SUPPORTED_LOCALES, default_template, default_template_names
+from outbound.policy.vocabulary import Channel
 
 
 def test_placeholders_are_ursula_and_jane_tomorrow_at_two_R2_3(db, business, now):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from outbound.channels import ContactFacts
+from outbound.policy.channels import ContactFacts
 
 
 def contact_facts(**overrides) -> ContactFacts:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from outbound.rendering import message_context
+from outbound.policy.rendering import message_context
 
 START = datetime(2026, 4, 23, 12, 0, tzinfo=UTC)  # 14:00 in Berlin
 

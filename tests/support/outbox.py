@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.models import Author, Business, Customer, Message, Notification
-from bot.services.messages import queue_message
-from outbound.vocabulary import Channel, Notice
+from outbound.messages import queue_message
+from outbound.policy.vocabulary import Channel, Notice
 
 
 def queue_sms(

@@ -1,6 +1,6 @@
 """Known jinja2 sandbox escapes and denial-of-service payloads, by group.
 
-Each one must be refused by `outbound.rendering.render` and by the save check
+Each one must be refused by `outbound.policy.rendering.render` and by the save check
 (`bot.services.texts.check_source`) with a clear sentence, quickly. Shared by
 tests/outbound/test_sandbox.py and bench/template_limits.py. Payloads that
 run the unbounded renderer out of memory or time are marked so the bench does

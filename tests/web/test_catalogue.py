@@ -11,9 +11,9 @@ from datetime import time
 import pytest
 from sqlalchemy import event, select
 
+from bot.errors import DomainError
 from bot.models import Location, RecordStatusDefinition, Service, StaffMember, UserRole
 from bot.services import catalogue, statuses
-from bot.services.errors import DomainError
 from bot.services.records import create_record
 from bot.services.rules import create_rule
 from tests.support.web import STAFF_PASSWORD, add_user, fresh_clients

@@ -15,7 +15,7 @@ from bot.extensions import db as _db
 from bot.models import Author, Direction, Message, utcnow
 from bot.services.businesses import create_business
 from bot.services.customers import create_customer
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.policy.vocabulary import Channel, MessageStatus
 from tests.support.settings import SMS_FROM
 from tests.support.web import add_user
 from tests.web.browser import PHONE, assert_fits_the_screen, chromium, log_in

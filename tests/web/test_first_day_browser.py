@@ -30,7 +30,7 @@ from bot.models.outbox import Notification
 from bot.services.businesses import create_business
 from bot.services.catalogue import list_locations, opening_hours
 from outbound.jobs import run_dispatch_pass
-from outbound.vocabulary import ChannelChoice, Notice
+from outbound.policy.vocabulary import ChannelChoice, Notice
 from tests.support.settings import SMS_FROM, TWILIO_SID
 from tests.support.web import add_user
 from tests.web.browser import chromium, log_in

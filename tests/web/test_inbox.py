@@ -29,7 +29,7 @@ from bot.models import (
 )
 from bot.web.inbox import snooze_until_next_week, snooze_until_tomorrow
 from bot.web.simulator import twilio_inbound_form
-from outbound.vocabulary import MessageStatus
+from outbound.policy.vocabulary import MessageStatus
 from tests.support.databases import BOTH_DATABASES
 from tests.support.settings import PUBLIC_BASE_URL, SMS_FROM, TWILIO_SID
 from tests.support.web import STAFF_PASSWORD, add_user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from outbound.links import LinkPurpose
+from outbound.policy.links import LinkPurpose
 from tests.support.webhooks import STATUS_PATH, sign
 from tests.web.test_links import path
 

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from bot.models import Notification
 from bot.services.records import update_record
 from outbound.jobs import dispatch_tick
-from outbound.links import LINK_MAX_AGE, LinkPurpose, make_token
 from outbound.notices import notice_context
-from outbound.vocabulary import Notice
+from outbound.policy.links import LINK_MAX_AGE, LinkPurpose, make_token
+from outbound.policy.vocabulary import Notice
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

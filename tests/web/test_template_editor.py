@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot import create_app
 from bot.models import Template, User, UserRole
 from bot.services.texts import preview_text
-from outbound.segments import count_segments
+from outbound.policy.segments import count_segments
 from tests.support.web import STAFF_PASSWORD, add_user, fresh_clients
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -12,8 +12,8 @@ import pytest
 
 from bot.models import Author, Direction, Message, User, UserRole
 from bot.services.businesses import create_api_key
-from bot.services.delivery import shift_month
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.delivery import shift_month
+from outbound.policy.vocabulary import Channel, MessageStatus
 from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, fresh_clients
 
 BERLIN = ZoneInfo("Europe/Berlin")

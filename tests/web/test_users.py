@@ -12,11 +12,11 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from bot import create_app
+from bot.errors import Conflict
 from bot.extensions import db as _db
 from bot.models import User, UserRole
 from bot.services import users as service
 from bot.services.businesses import create_business
-from bot.services.errors import Conflict
 from tests.support.settings import PUBLIC_BASE_URL
 from tests.support.web import (
     STAFF_EMAIL,

@@ -27,7 +27,7 @@ from bot.models import (
     StaffMember,
     WorkingHours,
 )
-from outbound.vocabulary import Notice, NotificationStatus
+from outbound.policy.vocabulary import Notice, NotificationStatus
 from tests.support.webhooks import CUSTOMER_PHONE
 
 BERLIN = ZoneInfo("Europe/Berlin")

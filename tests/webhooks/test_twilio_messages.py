@@ -21,7 +21,7 @@ from bot.models import (
     ProcessedWebhook,
     Record,
 )
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.policy.vocabulary import Channel, MessageStatus
 from tests.support.settings import SMS_FROM
 from tests.support.webhooks import CUSTOMER_PHONE, MESSAGES_PATH, inbound_form, sign
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import Author, Direction, Message
-from outbound.vocabulary import MessageStatus
+from outbound.policy.vocabulary import MessageStatus
 from tests.support.outbox import queue_sms
 from tests.support.webhooks import STATUS_PATH, sign
 
@@ -131,14 +131,14 @@ def test_a_callback_naming_one_message_with_anothers_sid_is_ignored_and_logged(
     db.session.commit()
     form = status_form(sent_reply.provider_sid, "delivered")
 
-    with caplog.at_level("WARNING", logger="bot.services.delivery"):
+    with caplog.at_level("WARNING", logger="outbound.delivery"):
         response = post_signed(f"{STATUS_PATH}?message={queued.id}", form)
 
     assert response.status_code == 204
     assert reload(db, queued).provider_sid is None
     assert reload(db, queued).status == MessageStatus.QUEUED
     assert reload(db, sent_reply).status != MessageStatus.DELIVERED
-    [record] = [r for r in caplog.records if r.name == "bot.services.delivery"]
+    [record] = [r for r in caplog.records if r.name == "outbound.delivery"]
     assert str(queued.id) in record.getMessage() and str(sent_reply.id) in record.getMessage()
     assert sent_reply.provider_sid in record.getMessage()
 
@@ -147,7 +147,7 @@ def test_a_callback_with_a_sid_unlike_its_messages_own_is_logged(
     db, sent_reply, post_signed, caplog
 ):
     other_sid = "SM" + "9" * 32
-    with caplog.at_level("WARNING", logger="bot.services.delivery"):
+    with caplog.at_level("WARNING", logger="outbound.delivery"):
         response = post_signed(
             f"{STATUS_PATH}?message={sent_reply.id}", status_form(other_sid, "delivered")
         )

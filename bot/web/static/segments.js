@@ -1,5 +1,5 @@
 /* How many SMS parts a reply takes and in which encoding (R0.8): a port of
-   outbound/segments.py for the reply box's live counter. The server counts
+   outbound/policy/segments.py for the reply box's live counter. The server counts
    again when it stores the message; its count is the one shown in the thread. */
 (function () {
   "use strict";

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Business, Conversation, ConversationState, Customer, InboxStatus
-from outbound.vocabulary import Channel
+from outbound.policy.vocabulary import Channel
 
 
 def conversation_for(

@@ -18,9 +18,9 @@ from jinja2 import meta, nodes
 from jinja2.exceptions import TemplateSyntaxError
 from jinja2.visitor import NodeTransformer
 
-from outbound.sandbox.environment import ENVIRONMENT
-from outbound.sandbox.filters import FILTERS, TESTS
-from outbound.sandbox.limits import (
+from outbound.policy.sandbox.environment import ENVIRONMENT
+from outbound.policy.sandbox.filters import FILTERS, TESTS
+from outbound.policy.sandbox.limits import (
     ALLOWED_NODES,
     BLOCK_TAGS,
     FILTER_NAMES,
@@ -37,8 +37,8 @@ from outbound.sandbox.limits import (
     STR_METHODS,
     TemplateRefused,
 )
-from outbound.sandbox.spending import current
-from outbound.sandbox.values import as_text, refuse_private, too_long
+from outbound.policy.sandbox.spending import current
+from outbound.policy.sandbox.values import as_text, refuse_private, too_long
 
 
 def _check_tokens(source: str) -> None:

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from outbound.channels import ChannelDecision, ContactFacts, choose_channels
-from outbound.hours import OpeningHours, next_opening
-from outbound.rebook import rebook_key
-from outbound.vocabulary import Audience, Channel, ChannelChoice, Notice, Trigger
+from outbound.policy.channels import ChannelDecision, ContactFacts, choose_channels
+from outbound.policy.hours import OpeningHours, next_opening
+from outbound.policy.rebook_timing import rebook_key
+from outbound.policy.vocabulary import Audience, Channel, ChannelChoice, Notice, Trigger
 
 # R1.12: why a new customer's reminder of an online booking is held back.
 PRIVACY_HOLD = "customer booked online and has not accepted the privacy policy yet"
@@ -137,7 +137,7 @@ def plan_nudge(
     zone: str = "UTC",
 ) -> list[PlannedNotice]:
     """The rebook nudge `rule` plans for the customer's last `visit`, due at `due_at`
-    (seed 002: `outbound.rebook` says when, and whether at all).
+    (seed 002: `outbound.policy.rebook_timing` says when, and whether at all).
 
     Empty when the rule does not apply to the visit (switched off, another
     kind, a location it does not cover: R4.8); otherwise one notice per channel

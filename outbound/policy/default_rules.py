@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from outbound.vocabulary import Audience, ChannelChoice, Notice, Trigger
+from outbound.policy.vocabulary import Audience, ChannelChoice, Notice, Trigger
 
 DEFAULT_REMINDER_MINUTES = 24 * 60  # R1.5
 

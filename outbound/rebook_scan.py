@@ -5,9 +5,9 @@ Rebook nudges are not caused by a record change, so nothing plans them in
 the transaction of a change; `plan_rebook_nudges` scans instead (from rq
 cron every few minutes, and at the start of every by-hand dispatch pass).
 For each business with an enabled rebook rule it reads every customer's
-appointments, asks `outbound.rebook` when their nudge for their last visit
+appointments, asks `outbound.policy.rebook_timing` when their nudge for their last visit
 is due, and stores it as a `Notification` on the visit's record, planned by
-`outbound.planner.plan_nudge`: channel chosen as for every notice, skipped
+`outbound.policy.planner.plan_nudge`: channel chosen as for every notice, skipped
 with the reason when the customer cannot get it. The idempotency key names
 rule, customer and visit (not the channel), so scanning again plans nothing
 twice and a newer visit plans a new nudge; until the nudge is due every scan
@@ -43,9 +43,9 @@ from bot.models import (
     RecordKind,
     Service,
 )
-from bot.services.notify import WITHDRAWABLE, rule_facts, withdraw_notifications
-from bot.services.nudge_store import DueNudge, store_due_nudges
-from outbound.rebook import (
+from outbound.nudge_store import DueNudge, store_due_nudges
+from outbound.planning import WITHDRAWABLE, rule_facts, withdraw_notifications
+from outbound.policy.rebook_timing import (
     KEY_PREFIX,
     Booking,
     Prediction,
@@ -58,7 +58,7 @@ from outbound.rebook import (
     scan_horizon,
     typical_intervals,
 )
-from outbound.vocabulary import Audience, Trigger
+from outbound.policy.vocabulary import Audience, Trigger
 
 SWITCHED_OFF_REASON = "rebook nudges are switched off"
 # Appointments that can be a visit or a booking; cancelled, declined and

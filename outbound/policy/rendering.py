@@ -3,7 +3,7 @@ the variables a text can use.
 
 Default texts live in `templates/messages/<locale>.toml`, one table per
 notice. Business templates (rows staff edit) and defaults render through the
-bounded sandbox of `outbound.sandbox` with `StrictUndefined`: a template cannot
+bounded sandbox of `outbound.policy.sandbox` with `StrictUndefined`: a template cannot
 reach Python internals, cannot run without end, shows only texts and numbers,
 and a misspelt variable is an error instead of a silent blank. Pure: no
 database, no network.
@@ -23,13 +23,13 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from jinja2 import TemplateError, TemplateSyntaxError
 
-from outbound import sandbox
-from outbound.sandbox import MAX_RENDERED_CHARACTERS
-from outbound.vocabulary import Channel
+from outbound.policy import sandbox
+from outbound.policy.sandbox import MAX_RENDERED_CHARACTERS
+from outbound.policy.vocabulary import Channel
 
 SUPPORTED_LOCALES = ("de", "en", "nl")
 DEFAULT_LOCALE = "de"
-MESSAGES_DIR = Path(__file__).resolve().parent.parent / "templates" / "messages"
+MESSAGES_DIR = Path(__file__).resolve().parents[2] / "templates" / "messages"
 
 
 class RenderError(ValueError):
@@ -104,7 +104,7 @@ def variables_used(source: str) -> frozenset[str]:
 
 
 def render(template: TextTemplate, context: dict[str, Any]) -> RenderedText:
-    """Render `template` with `context` in the bounded sandbox (outbound.sandbox),
+    """Render `template` with `context` in the bounded sandbox (outbound.policy.sandbox),
     body, subject and WhatsApp variables on one budget. Raises RenderError on
     anything the text causes: a template error, a sandbox refusal, a limit
     reached, or arithmetic gone wrong ({{ 1/0 }})."""

@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import Undefined
 from jinja2.runtime import LoopContext
 
-from outbound.sandbox.limits import (
+from outbound.policy.sandbox.limits import (
     CHARACTERS_PER_STEP,
     MAX_COMPARED_PARTS,
     MAX_ITEMS,
@@ -26,7 +26,7 @@ from outbound.sandbox.limits import (
     MAX_RENDERED_CHARACTERS,
     TemplateRefused,
 )
-from outbound.sandbox.spending import current, spend, spend_characters
+from outbound.policy.sandbox.spending import current, spend, spend_characters
 
 
 def kind_of(value: Any) -> str:

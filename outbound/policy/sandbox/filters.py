@@ -16,15 +16,15 @@ from jinja2 import Undefined, pass_context
 from jinja2.filters import do_default, do_title, do_truncate, make_attrgetter
 from jinja2.runtime import Context
 
-from outbound.sandbox.limits import (
+from outbound.policy.sandbox.limits import (
     FILTER_NAMES,
     MAX_ITEMS,
     MAX_LITERAL_CHARACTERS,
     MAX_RENDERED_CHARACTERS,
     TemplateRefused,
 )
-from outbound.sandbox.spending import method_work, spend, spend_characters
-from outbound.sandbox.values import (
+from outbound.policy.sandbox.spending import method_work, spend, spend_characters
+from outbound.policy.sandbox.values import (
     as_number,
     as_text,
     as_whole,

@@ -18,10 +18,15 @@ only those before it: `limits`, `spending`, `values`, `filters`,
 
 from __future__ import annotations
 
-from outbound.sandbox.checking import compile_text, python_source, render_text, variables_used
-from outbound.sandbox.environment import ENVIRONMENT, MessageSandbox
-from outbound.sandbox.filters import FILTERS, TESTS
-from outbound.sandbox.limits import (
+from outbound.policy.sandbox.checking import (
+    compile_text,
+    python_source,
+    render_text,
+    variables_used,
+)
+from outbound.policy.sandbox.environment import ENVIRONMENT, MessageSandbox
+from outbound.policy.sandbox.filters import FILTERS, TESTS
+from outbound.policy.sandbox.limits import (
     ALLOWED_NODES,
     BLOCK_TAGS,
     CHARACTERS_PER_STEP,
@@ -46,7 +51,7 @@ from outbound.sandbox.limits import (
     STR_METHODS,
     TemplateRefused,
 )
-from outbound.sandbox.spending import budget
+from outbound.policy.sandbox.spending import budget
 
 __all__ = [
     "ALLOWED_NODES",

@@ -14,10 +14,10 @@ from jinja2 import StrictUndefined, Undefined
 from jinja2.runtime import Context, LoopContext
 from jinja2.sandbox import SandboxedEnvironment
 
-from outbound.sandbox.filters import FILTERS, TESTS, replaced
-from outbound.sandbox.limits import LOOP_ATTRIBUTES, STR_METHODS, TemplateRefused
-from outbound.sandbox.spending import method_work, spend, spend_characters
-from outbound.sandbox.values import (
+from outbound.policy.sandbox.filters import FILTERS, TESTS, replaced
+from outbound.policy.sandbox.limits import LOOP_ATTRIBUTES, STR_METHODS, TemplateRefused
+from outbound.policy.sandbox.spending import method_work, spend, spend_characters
+from outbound.policy.sandbox.values import (
     BINARY,
     GUARD_IDS,
     GUARDS,

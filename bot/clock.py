@@ -1,7 +1,7 @@
 """The `rq cron` configuration: the dispatcher tick every few seconds, the inbox's
 snooze alarm every half minute, the rebook scan every few minutes.
 
-The Procfile's clock runs `rq cron outbound.cron --url $REDIS_URL`; RQ's own
+The Procfile's clock runs `rq cron bot.clock --url $REDIS_URL`; RQ's own
 scheduler imports this module and enqueues `outbound.jobs.dispatch_tick` and
 `outbound.jobs.plan_rebook` on the dispatch queue, and the workers run them.
 Registering only records the functions; nothing here touches Redis or builds

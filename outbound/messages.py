@@ -15,14 +15,14 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from bot.errors import DomainError
 from bot.models import Author, Business, Conversation, Customer, Direction, Message
-from bot.services.conversations import conversation_for
-from bot.services.errors import DomainError
-from bot.services.notify import contact_facts
-from outbound.channels import email_blocker, sms_blocker
+from outbound.planning import contact_facts
+from outbound.policy.channels import email_blocker, sms_blocker
+from outbound.policy.segments import count_segments
+from outbound.policy.vocabulary import Channel, MessageStatus
 from outbound.queueing import SEND_QUEUE, enqueue_after_commit, message_job_id
-from outbound.segments import count_segments
-from outbound.vocabulary import Channel, MessageStatus
+from outbound.threads import conversation_for
 
 
 def sender_address(business: Business, channel: Channel) -> str:

@@ -1,9 +1,9 @@
 """Rebook nudges in the outbox: one row per rule, customer, visit and position, decided
 again by every scan until it is due (seed 002).
 
-The rebook scan (`bot.services.rebook`) hands over each nudge due (rule,
+The rebook scan (`outbound.rebook_scan`) hands over each nudge due (rule,
 visit, moment); here the visit and its customer are read in full and the
-planner decides it (`outbound.planner.plan_nudge`). A nudge whose key is new is
+planner decides it (`outbound.policy.planner.plan_nudge`). A nudge whose key is new is
 added, unless the same visit's nudge already went out on that channel under
 another position (the rule's channels changed); a stored one still open to
 change (not yet due, or withdrawn earlier and wanted again) takes the new
@@ -29,17 +29,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.models import Business, Customer, Notification, Record
 from bot.services.catalogue import location_for_record, opening_hours
-from bot.services.notify import (
+from outbound.planning import (
     WITHDRAWABLE,
     contact_facts,
     outbox_row,
     plain_record_facts,
     withdraw_notifications,
 )
-from outbound.hours import OpeningHours
-from outbound.planner import PlannedNotice, RuleFacts, plan_nudge
-from outbound.rebook import KEY_PREFIX
-from outbound.vocabulary import NotificationStatus
+from outbound.policy.hours import OpeningHours
+from outbound.policy.planner import PlannedNotice, RuleFacts, plan_nudge
+from outbound.policy.rebook_timing import KEY_PREFIX
+from outbound.policy.vocabulary import NotificationStatus
 
 FEWER_CHANNELS_REASON = "the rule now sends this nudge on one channel"
 # Planned ahead of their moment: decided again until then.
@@ -63,7 +63,7 @@ class DueNudge(NamedTuple):
 def store_due_nudges(
     session: Session, business: Business, due: Sequence[DueNudge], *, now: datetime
 ) -> int:
-    """Plan the nudges the scan found due (`outbound.planner.plan_nudge`: channel, or
+    """Plan the nudges the scan found due (`outbound.policy.planner.plan_nudge`: channel, or
     skipped with the reason) and store them as `store_nudges` does. Only here
     are the visits' records and their customers read in full: the scan itself
     reads plain rows. Returns how many rows were added or changed."""

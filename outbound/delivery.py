@@ -2,7 +2,7 @@
 
 Twilio reports delivery through status callbacks that may arrive in any
 order, so a message's status only climbs the ladder of
-`outbound.vocabulary` (a late "sent" never undoes "delivered"). Only an SMS
+`outbound.policy.vocabulary` (a late "sent" never undoes "delivered"). Only an SMS
 that reached `delivered` is billable (R0.5); its notification follows it to
 `delivered` or `failed`. An error 21610 (the recipient sent STOP) records the
 opt-out on that address, whether it comes from the send call or a callback,
@@ -23,17 +23,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from bot.errors import DomainError
 from bot.models import AddressKind, Business, ContactAddress, Direction, Message, Notification
 from bot.phones import normalise_sender
-from bot.services.errors import DomainError
-from outbound.transports.twilio import OPTED_OUT, SESSION_EXPIRED, describe_error
-from outbound.vocabulary import (
+from outbound.policy.vocabulary import (
     TWILIO_STATUS,
     Channel,
     MessageStatus,
     NotificationStatus,
     advance_status,
 )
+from outbound.transports.twilio import OPTED_OUT, SESSION_EXPIRED, describe_error
 
 # Statuses of an SMS that reached the provider (what /usage calls "sent").
 REACHED_PROVIDER = (

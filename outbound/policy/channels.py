@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from outbound.vocabulary import Channel, ChannelChoice, Notice
+from outbound.policy.vocabulary import Channel, ChannelChoice, Notice
 
 
 @dataclass(frozen=True)

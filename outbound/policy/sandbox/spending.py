@@ -18,7 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from outbound.sandbox.limits import CHARACTERS_PER_STEP, MAX_CPU_SECONDS, MAX_STEPS, TemplateRefused
+from outbound.policy.sandbox.limits import (
+    CHARACTERS_PER_STEP,
+    MAX_CPU_SECONDS,
+    MAX_STEPS,
+    TemplateRefused,
+)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Plan the notices a record change causes, as outbox rows, in the caller's transaction.
 
 This is the glue between the domain (rows) and the pure planner in
-`outbound.planner`: it gathers the facts, asks the planner, and stores what
+`outbound.policy.planner`: it gathers the facts, asks the planner, and stores what
 comes back. A notice planned twice (same idempotency key) is stored once.
 """
 
@@ -24,8 +24,8 @@ from bot.models import (
     RecordSource,
 )
 from bot.services.catalogue import location_for_record, opening_hours
-from outbound.channels import ContactFacts
-from outbound.planner import (
+from outbound.policy.channels import ContactFacts
+from outbound.policy.planner import (
     PRIVACY_HOLD,
     EventKind,
     PlannedNotice,
@@ -36,7 +36,7 @@ from outbound.planner import (
     reminder_key_prefix,
     reminder_marker,
 )
-from outbound.vocabulary import MessageStatus, NotificationStatus
+from outbound.policy.vocabulary import MessageStatus, NotificationStatus
 
 
 def contact_facts(business: Business, customer: Customer) -> ContactFacts:
