@@ -27,8 +27,8 @@ from outbound.policy.rendering import (  # noqa: E402
     TextTemplate,
     render,
 )
-from tests.outbound.message_contexts import full_context  # noqa: E402
-from tests.outbound.sandbox_payloads import PAYLOADS  # noqa: E402
+from tests.support.message_contexts import full_context  # noqa: E402
+from tests.support.sandbox_payloads import PAYLOADS  # noqa: E402
 
 
 def load_baseline(rev: str):

@@ -38,7 +38,6 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     response_schema_conformance,
 )
 
-from tests.conftest import TWILIO_SID, TWILIO_TOKEN  # noqa: E402
 from tests.fakes.postgres_server import PostgresServer  # noqa: E402
 from tests.fakes.redis_server import RedisServer  # noqa: E402
 from tests.fakes.smtp_sink import SmtpSink  # noqa: E402
@@ -55,7 +54,8 @@ from tests.fuzz.inputs import (  # noqa: E402
     status_callbacks,
 )
 from tests.fuzz.shape import error_shape, error_shape_problem  # noqa: E402
-from tests.support import stop_process_group  # noqa: E402
+from tests.support.servers import stop_process_group  # noqa: E402
+from tests.support.settings import TWILIO_SID, TWILIO_TOKEN  # noqa: E402
 
 SALON_NUMBER = "+4930555010"  # the business the webhooks write to
 WORKSHOP_NUMBER = "+4930555020"  # the business whose key the API fuzzing uses

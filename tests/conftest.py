@@ -2,8 +2,9 @@
 the app on a fresh SQLite database, and factories for the common rows.
 
 The outbox and dispatcher tests also run on PostgreSQL: a module marked with
-`BOTH_DATABASES` runs each test once per database, the PostgreSQL run against
-a fresh database on a throwaway cluster this test run starts on first use.
+`BOTH_DATABASES` (tests/support/databases.py) runs each test once per database,
+the PostgreSQL run against a fresh database on a throwaway cluster this test run
+starts on first use. Plain helpers and constants live in tests/support/.
 
 Only the outside world is faked (Twilio, mail servers); our own code always
 runs for real. An autouse guard fails any test that tries to reach an address
@@ -31,17 +32,7 @@ from tests.fakes.postgres_server import PostgresServer
 from tests.fakes.redis_server import RedisServer
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.twilio_api import FakeTwilio
-
-TWILIO_SID = "AC" + "0" * 32
-TWILIO_TOKEN = "test-auth-token-0123456789abcdef"
-PUBLIC_BASE_URL = "https://replydesk.test"
-SMS_FROM = "+4930555010"
-
-# For a module (`pytestmark = BOTH_DATABASES`) or a test: run on SQLite and on PostgreSQL.
-BOTH_DATABASES = pytest.mark.parametrize("database", ["sqlite", "postgresql"], indirect=True)
-ONLY_SQLITE = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-ONLY_POSTGRESQL = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
-
+from tests.support.settings import PUBLIC_BASE_URL, SMS_FROM, TWILIO_SID, TWILIO_TOKEN
 
 # --- the network guard -------------------------------------------------------
 

@@ -24,8 +24,8 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
-from tests.conftest import TWILIO_SID, TWILIO_TOKEN
-from tests.support import stop_process_group
+from tests.support.servers import stop_process_group
+from tests.support.settings import TWILIO_SID, TWILIO_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

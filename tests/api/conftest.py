@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.services.businesses import create_api_key
-from tests.api.helpers import ApiClient
+from tests.support.api import ApiClient
 
 
 @pytest.fixture

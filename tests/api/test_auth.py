@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import ApiKey, Customer, utcnow
-from tests.api.helpers import assert_error
+from tests.support.api import assert_error
 
 PROTECTED = [
     ("get", "/api/v1/business"),

@@ -7,7 +7,7 @@ import pytest
 from bot.api.business import BusinessPatchSchema, BusinessSchema
 from bot.models import Business
 from bot.services.businesses import SETTINGS
-from tests.api.helpers import ApiClient, assert_error
+from tests.support.api import ApiClient, assert_error
 
 
 def test_get_returns_the_settings(api):

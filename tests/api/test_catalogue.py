@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.helpers import assert_error
+from tests.support.api import assert_error
 
 HOURS = [
     {"weekday": 1, "opens": "14:00", "closes": "18:00"},

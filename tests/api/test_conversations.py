@@ -15,9 +15,10 @@ from sqlalchemy import event, func, select
 from bot.inbox_alarm import wake_snoozed
 from bot.models import Author, Conversation, Message, User
 from bot.services.businesses import create_api_key
-from tests.api.helpers import ApiClient, assert_error
-from tests.conftest import BOTH_DATABASES, SMS_FROM
-from tests.webhooks.conftest import CUSTOMER_PHONE, MESSAGES_PATH, inbound_form, sign
+from tests.support.api import ApiClient, assert_error
+from tests.support.databases import BOTH_DATABASES
+from tests.support.settings import SMS_FROM
+from tests.support.webhooks import CUSTOMER_PHONE, MESSAGES_PATH, inbound_form, sign
 
 UNKNOWN_PHONE = "+4917099887766"
 POOL_SID = "MG" + "7" * 32

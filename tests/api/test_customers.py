@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import AddressKind, ContactAddress, Customer, utcnow
-from tests.api.helpers import assert_error
+from tests.support.api import assert_error
 
 
 def test_a_domestic_mobile_number_is_stored_in_e164(db, api):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.models import Customer
-from tests.api.helpers import assert_error
+from tests.support.api import assert_error
 
 FUTURE = "2030-05-04T14:00:00+02:00"
 

@@ -13,8 +13,8 @@ import pytest
 from flask import request
 from sqlalchemy import func, select
 
-from tests.api.helpers import assert_error
-from tests.webhooks.conftest import MESSAGES_PATH, inbound_form, sign
+from tests.support.api import assert_error
+from tests.support.webhooks import MESSAGES_PATH, inbound_form, sign
 
 DEEP = '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
 HOSTILE_BODIES = {

@@ -11,8 +11,8 @@ from bot.models import Author, Direction, Message, utcnow
 from outbound.delivery import apply_status_callback, valid_month
 from outbound.jobs import run_dispatch_pass
 from outbound.policy.vocabulary import Channel, MessageStatus
-from tests.api.helpers import assert_error
-from tests.conftest import BOTH_DATABASES
+from tests.support.api import assert_error
+from tests.support.databases import BOTH_DATABASES
 
 
 def _message(db, business, customer, **fields):

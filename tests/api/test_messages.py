@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.helpers import assert_error
+from tests.support.api import assert_error
 
 
 def test_a_customer_without_email_gets_the_staff_message_by_sms(

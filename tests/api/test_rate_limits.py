@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.config import ConfigError, load_config
 from bot.models import Customer
-from tests.api.helpers import assert_error
+from tests.support.api import assert_error
 
 
 @pytest.fixture

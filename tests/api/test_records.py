@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.api.helpers import assert_error
+from tests.support.api import assert_error
 
 START = "2030-05-04T14:00:00+02:00"
 

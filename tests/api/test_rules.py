@@ -8,7 +8,7 @@ import pytest
 
 from bot.models import Notification
 from outbound.jobs import run_dispatch_pass
-from tests.api.helpers import assert_error
+from tests.support.api import assert_error
 
 REMINDER_2H = {"kind": "appointment", "trigger": "reminder", "notice": "reminder"}
 

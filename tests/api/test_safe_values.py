@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bot.api.fields import ClockTime, InputSchema, Line
 from bot.models import Customer, Location, Service, StaffMember
-from tests.api.helpers import assert_error
+from tests.support.api import assert_error
 
 HEADER_INJECTION = "a@b.test\r\nBcc: x@y.test"
 METADATA_URL = "http://169.254.169.254/latest/meta-data/"

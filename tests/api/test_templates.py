@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.api.helpers import assert_error
+from tests.support.api import assert_error
 
 FEEDBACK = {
     "name": "feedback",

@@ -12,7 +12,7 @@ from bot.models import Conversation
 from conversations import ConversationContext
 from outbound.policy.vocabulary import Channel
 from outbound.threads import conversation_for
-from tests.conftest import BOTH_DATABASES
+from tests.support.databases import BOTH_DATABASES
 
 pytestmark = BOTH_DATABASES
 ADDRESS = "+4915112345678"

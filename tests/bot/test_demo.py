@@ -26,8 +26,8 @@ from bot.models import (
 )
 from bot.services import inbox
 from outbound.policy.vocabulary import MessageStatus
-from tests.conftest import TWILIO_SID
-from tests.support import serving
+from tests.support.servers import serving
+from tests.support.settings import TWILIO_SID
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ import pytest
 from bot import create_app
 from bot.extensions import db
 from bot.services.businesses import create_api_key, create_business
-from tests.support import stop_process_group
+from tests.support.servers import stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, inspect
 from bot import create_app
 from bot.extensions import db
 from bot.models import Base
-from tests.conftest import ONLY_POSTGRESQL
+from tests.support.databases import ONLY_POSTGRESQL
 
 pytestmark = ONLY_POSTGRESQL
 

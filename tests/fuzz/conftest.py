@@ -17,7 +17,7 @@ from bot.models import Customer, InboxStatus, utcnow
 from bot.services.businesses import create_api_key
 from outbound.policy.vocabulary import Channel
 from outbound.threads import conversation_for
-from tests.support import queue_sms
+from tests.support.outbox import queue_sms
 
 
 @dataclass

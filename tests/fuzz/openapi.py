@@ -8,7 +8,7 @@ it never opens; their requests go to each test's own app.
 from __future__ import annotations
 
 from bot import create_app
-from tests.conftest import PUBLIC_BASE_URL
+from tests.support.settings import PUBLIC_BASE_URL
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 

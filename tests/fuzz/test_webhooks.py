@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import BOTH_DATABASES, PUBLIC_BASE_URL, SMS_FROM, TWILIO_TOKEN
 from tests.fuzz.inputs import (
     INBOUND_PATH,
     SIGNATURE_HEADER,
@@ -27,7 +26,9 @@ from tests.fuzz.inputs import (
     status_callbacks,
 )
 from tests.fuzz.shape import error_shape_problem
-from tests.support import queue_sms
+from tests.support.databases import BOTH_DATABASES
+from tests.support.outbox import queue_sms
+from tests.support.settings import PUBLIC_BASE_URL, SMS_FROM, TWILIO_TOKEN
 
 # PostgreSQL refuses what SQLite stores (a NUL, a string longer than its column),
 # so the webhooks are fuzzed on both.

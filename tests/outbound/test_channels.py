@@ -6,7 +6,7 @@ import pytest
 
 from outbound.policy.channels import ChannelDecision, choose_channels
 from outbound.policy.vocabulary import Channel, ChannelChoice, Notice
-from tests.support import contact_facts
+from tests.support.contacts import contact_facts
 
 OPTED_OUT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 

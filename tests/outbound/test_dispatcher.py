@@ -28,8 +28,8 @@ from outbound.policy.vocabulary import (
     Notice,
     NotificationStatus,
 )
-from tests.conftest import BOTH_DATABASES, ONLY_POSTGRESQL, ONLY_SQLITE
-from tests.support import queue_sms
+from tests.support.databases import BOTH_DATABASES, ONLY_POSTGRESQL, ONLY_SQLITE
+from tests.support.outbox import queue_sms
 
 
 def add_notifications(db, business, customer, count, *, due_at, **fields):

@@ -27,8 +27,8 @@ from bot.services.records import update_record
 from outbound.jobs import dispatch_tick, run_dispatch_pass
 from outbound.policy.vocabulary import MessageStatus, Notice, NotificationStatus
 from outbound.queueing import redis_connection
-from tests.conftest import BOTH_DATABASES
-from tests.support import queue_sms
+from tests.support.databases import BOTH_DATABASES
+from tests.support.outbox import queue_sms
 
 pytestmark = BOTH_DATABASES
 

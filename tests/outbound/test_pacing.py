@@ -29,7 +29,7 @@ from outbound.pacing import (
 )
 from outbound.policy.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
 from outbound.queueing import QUEUES, get_queue, redis_connection
-from tests.support import queue_sms
+from tests.support.outbox import queue_sms
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from outbound.policy.planner import (
     plan_nudge,
 )
 from outbound.policy.vocabulary import Audience, Channel, ChannelChoice, Notice, Trigger
-from tests.support import contact_facts
+from tests.support.contacts import contact_facts
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 START = datetime(2026, 11, 27, 13, 0, tzinfo=UTC)

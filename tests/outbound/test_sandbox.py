@@ -26,8 +26,8 @@ from outbound.policy.rendering import (
     message_context,
     render,
 )
-from tests.outbound.message_contexts import START, full_context
-from tests.outbound.sandbox_payloads import PAYLOADS
+from tests.support.message_contexts import START, full_context
+from tests.support.sandbox_payloads import PAYLOADS
 
 # The bound: every payload is refused within 100 ms. Measured as this
 # thread's CPU time with the garbage collector paused (`cpu_seconds`), so

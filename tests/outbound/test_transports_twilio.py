@@ -14,7 +14,7 @@ from outbound.transports import (
     transport_for,
 )
 from outbound.transports.twilio import TwilioTransport
-from tests.conftest import PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN
+from tests.support.settings import PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN
 
 CALLBACK = PUBLIC_BASE_URL + "/webhooks/twilio/status"
 

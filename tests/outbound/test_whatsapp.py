@@ -20,9 +20,9 @@ from bot.models import AddressKind, ContactAddress, Message
 from bot.services.businesses import create_api_key
 from outbound.jobs import run_dispatch_pass
 from outbound.policy.whatsapp_window import Route, RouteDecision, choose_route
-from tests.api.helpers import ApiClient, assert_error
-from tests.conftest import PUBLIC_BASE_URL, TWILIO_SID
-from tests.webhooks.conftest import MESSAGES_PATH, inbound_form, sign
+from tests.support.api import ApiClient, assert_error
+from tests.support.settings import PUBLIC_BASE_URL, TWILIO_SID
+from tests.support.webhooks import MESSAGES_PATH, inbound_form, sign
 
 WHATSAPP_FROM = "+4930555099"
 CUSTOMER_MOBILE = "+4915112345678"

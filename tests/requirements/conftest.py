@@ -6,28 +6,24 @@ instant and the real RQ worker, then they read what reached the outside
 world (the fake Twilio API, the SMTP sink) and what `GET /notifications`
 says about each planned notice. Signed Twilio webhooks (inbound replies,
 status callbacks) go through the test client like Twilio's own requests.
+The plain helpers they read with live in tests/support/.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
-from email.message import EmailMessage
+from datetime import datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
-from icalendar import Calendar
 from twilio.request_validator import RequestValidator
 
 from bot.models import utcnow
 from bot.services.businesses import create_api_key
 from outbound.jobs import run_dispatch_pass
-from tests.api.helpers import ApiClient
-from tests.conftest import PUBLIC_BASE_URL, SMS_FROM, TWILIO_SID, TWILIO_TOKEN
-
-BERLIN = ZoneInfo("Europe/Berlin")
-MOBILE = "+4915112345678"  # a German mobile number, as the customers below have
+from tests.support.api import ApiClient, created
+from tests.support.settings import MOBILE, PUBLIC_BASE_URL, SMS_FROM, TWILIO_TOKEN
+from tests.support.webhooks import twilio_form
 
 
 @pytest.fixture
@@ -36,18 +32,6 @@ def api(client, db, business):
     key = create_api_key(db.session, business)
     db.session.commit()
     return ApiClient(client, key, business)
-
-
-def created(response) -> dict:
-    """The JSON of a 201 (or 200) answer; fails with the body otherwise."""
-    assert response.status_code in (200, 201), response.get_data(as_text=True)
-    return response.get_json()
-
-
-def berlin_time(days_ahead: int, hour: int = 14, minute: int = 0) -> datetime:
-    """`hour:minute` in Berlin `days_ahead` days from today."""
-    day = (datetime.now(BERLIN) + timedelta(days=days_ahead)).date()
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=BERLIN)
 
 
 @pytest.fixture
@@ -84,49 +68,6 @@ def deliver(work):
         return counts
 
     return run
-
-
-def notifications(api: ApiClient, record: dict | None = None, **query) -> list[dict]:
-    """GET /notifications (of one record), by due time."""
-    if record is not None:
-        query["record_id"] = record["id"]
-    response = api.get("/notifications", query_string=query)
-    return created(response)["items"]
-
-
-def notices_by_kind(api: ApiClient, record: dict) -> dict[tuple[str, str], dict]:
-    """A record's notices keyed by (notice, channel); the latest wins."""
-    return {(n["notice"], n["channel"]): n for n in notifications(api, record)}
-
-
-def texts_to(fake_twilio, number: str = MOBILE) -> list[str]:
-    """The bodies of the SMS the fake Twilio received for `number`, in order."""
-    return [sms.body for sms in fake_twilio.messages if sms.to == number]
-
-
-def mails_to(smtp_sink, address: str) -> list[EmailMessage]:
-    """The emails the SMTP sink received for `address`, in order."""
-    return [mail for mail in smtp_sink.messages if address in mail["X-Envelope-To"]]
-
-
-def plain(mail: EmailMessage) -> str:
-    return mail.get_body(("plain",)).get_content()
-
-
-def html(mail: EmailMessage) -> str:
-    return mail.get_body(("html",)).get_content()
-
-
-def card(mail: EmailMessage):
-    """The appointment card (.ics) attached to `mail`: (its MIME part, its VEVENT)."""
-    [part] = [a for a in mail.iter_attachments() if a.get_content_type() == "text/calendar"]
-    [event] = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")
-    return part, event
-
-
-def twilio_form(**fields) -> dict:
-    """What Twilio posts to a webhook: account, API version and the given fields."""
-    return {"AccountSid": TWILIO_SID, "ApiVersion": "2010-04-01", **fields}
 
 
 @pytest.fixture

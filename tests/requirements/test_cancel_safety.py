@@ -9,7 +9,9 @@ from datetime import datetime
 import pytest
 
 from outbound.policy.rendering import time_variables
-from tests.requirements.conftest import berlin_time, created, texts_to
+from tests.support.api import created
+from tests.support.received import texts_to
+from tests.support.times import berlin_time
 
 ASKED = {
     "de": "Soll ich Ihren Termin am {weekday}, {date} um 14:00 Uhr absagen? "

@@ -16,7 +16,9 @@ from datetime import timedelta
 from bot.models import Customer
 from outbound.policy.rendering import default_template, render, time_variables
 from outbound.policy.vocabulary import Channel
-from tests.requirements.conftest import berlin_time, created, texts_to
+from tests.support.api import created
+from tests.support.received import texts_to
+from tests.support.times import berlin_time
 
 SALON = {"name": "Salon Sonnenschein"}  # the `business` fixture
 

@@ -5,17 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.api.helpers import assert_error
-from tests.conftest import SMS_FROM
-from tests.requirements.conftest import (
-    MOBILE,
-    berlin_time,
-    created,
-    mails_to,
-    notices_by_kind,
-    notifications,
-    texts_to,
-)
+from tests.support.api import assert_error, created, notices_by_kind, notifications
+from tests.support.received import mails_to, texts_to
+from tests.support.settings import MOBILE, SMS_FROM
+from tests.support.times import berlin_time
 
 
 def rule_id(api, trigger: str, **query) -> int:

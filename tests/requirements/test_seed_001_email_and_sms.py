@@ -5,18 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
-from tests.conftest import BOTH_DATABASES
-from tests.requirements.conftest import (
-    MOBILE,
-    berlin_time,
-    card,
-    created,
-    mails_to,
-    notices_by_kind,
-    notifications,
-    plain,
-    texts_to,
-)
+from tests.support.api import created, notices_by_kind, notifications
+from tests.support.databases import BOTH_DATABASES
+from tests.support.received import card, mails_to, plain, texts_to
+from tests.support.settings import MOBILE
+from tests.support.times import berlin_time
 
 EMAIL = "ursula@example.org"
 

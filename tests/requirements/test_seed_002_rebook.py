@@ -18,8 +18,8 @@ from rq.cron import CronScheduler
 from bot.services.businesses import create_api_key
 from outbound.jobs import run_dispatch_pass
 from outbound.queueing import DISPATCH_QUEUE, SEND_QUEUE, get_queue, redis_connection
-from tests.api.helpers import ApiClient, assert_error
-from tests.conftest import BOTH_DATABASES
+from tests.support.api import ApiClient, assert_error
+from tests.support.databases import BOTH_DATABASES
 
 BERLIN = ZoneInfo("Europe/Berlin")
 BOOKING_URL = "https://salon-sonnenschein.example/buchen"

@@ -4,7 +4,10 @@ API, a rule that sends the template, the worker and the fake Twilio API.
 
 from __future__ import annotations
 
-from tests.requirements.conftest import MOBILE, berlin_time, created, texts_to
+from tests.support.api import created
+from tests.support.received import texts_to
+from tests.support.settings import MOBILE
+from tests.support.times import berlin_time
 
 BOOKING_URL = "https://salon.example/buchen"
 

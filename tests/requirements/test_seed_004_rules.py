@@ -7,14 +7,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.models import utcnow
-from tests.api.helpers import assert_error
-from tests.conftest import BOTH_DATABASES
-from tests.requirements.conftest import (
-    berlin_time,
-    created,
-    notifications,
-    texts_to,
-)
+from tests.support.api import assert_error, created, notifications
+from tests.support.databases import BOTH_DATABASES
+from tests.support.received import texts_to
+from tests.support.times import berlin_time
 
 EMAIL = "karl@example.org"
 

@@ -8,7 +8,7 @@ from bot.models import AddressKind, Customer
 from bot.services.commands import CustomerChanges
 from bot.services.customers import create_customer, search_customers, update_customer
 from bot.services.lookup import number_pattern
-from tests.conftest import BOTH_DATABASES
+from tests.support.databases import BOTH_DATABASES
 
 
 def test_an_opt_out_survives_removing_and_re_adding_the_number(db, business, customer_factory, now):

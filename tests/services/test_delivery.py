@@ -12,7 +12,7 @@ from bot.models import AddressKind, Author, Customer, Direction, Message, Notifi
 from outbound.delivery import apply_status_callback, monthly_usage, usage_history
 from outbound.jobs import dispatch_tick
 from outbound.policy.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
-from tests.conftest import BOTH_DATABASES
+from tests.support.databases import BOTH_DATABASES
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from bot.services import inbox
 from conversations import ConversationContext
 from outbound.policy.vocabulary import Channel, MessageStatus
 from outbound.threads import conversation_for
-from tests.conftest import SMS_FROM
+from tests.support.settings import SMS_FROM
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from bot.services.rules import (
 )
 from bot.services.statuses import create_status
 from outbound.policy.vocabulary import NotificationStatus, Trigger
-from tests.conftest import BOTH_DATABASES
+from tests.support.databases import BOTH_DATABASES
 
 
 def _rule(db, business, name):

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD
+from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

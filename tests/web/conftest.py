@@ -6,30 +6,13 @@ the simulator transports (`live_app`) or with the fake Twilio as the SMS provide
 from __future__ import annotations
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from bot import create_app
-from bot.models import User, UserRole
+from bot.models import User
 from outbound.queueing import redis_connection
-from tests.conftest import TWILIO_SID, TWILIO_TOKEN
-from tests.support import live_database_app
-
-STAFF_EMAIL = "anna@salon.test"
-STAFF_PASSWORD = "correct horse battery staple"
-
-
-def add_user(session, business, *, email: str = STAFF_EMAIL, active: bool = True) -> User:
-    user = User(
-        business_id=business.id,
-        email=email,
-        password_hash=generate_password_hash(STAFF_PASSWORD),
-        name="Anna",
-        role=UserRole.OWNER,
-        active=active,
-    )
-    session.add(user)
-    session.commit()
-    return user
+from tests.support.servers import live_database_app
+from tests.support.settings import TWILIO_SID, TWILIO_TOKEN
+from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot import create_app
 from bot.models import User, UserRole
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD
-from tests.web.support import fresh_clients
+from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, fresh_clients
 
 NEW_PASSWORD = "a new and long password"
 

@@ -7,9 +7,8 @@ from werkzeug.security import generate_password_hash
 
 from bot import create_app
 from bot.web.auth import load_user
-from tests.conftest import BOTH_DATABASES
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
-from tests.web.support import session_user
+from tests.support.databases import BOTH_DATABASES
+from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, session_user
 
 
 def test_the_login_page_has_a_form(client):

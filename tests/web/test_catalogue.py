@@ -25,8 +25,7 @@ from bot.services.commands import (
 from bot.services.records import create_record
 from bot.services.rules import create_rule
 from outbound.opening import opening_hours
-from tests.web.conftest import STAFF_PASSWORD, add_user
-from tests.web.support import fresh_clients
+from tests.support.web import STAFF_PASSWORD, add_user, fresh_clients
 
 WEEK = {
     **{f"hours-{day}-0-opens": "09:00" for day in range(5)},

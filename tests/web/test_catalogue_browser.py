@@ -15,9 +15,9 @@ from bot.extensions import db as _db
 from bot.models import Location
 from bot.services.businesses import create_business
 from outbound.opening import opening_hours
-from tests.conftest import SMS_FROM
+from tests.support.settings import SMS_FROM
+from tests.support.web import add_user
 from tests.web.browser import PHONE, assert_fits_the_screen, chromium, log_in
-from tests.web.conftest import add_user
 
 
 @pytest.fixture

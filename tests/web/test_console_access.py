@@ -33,8 +33,7 @@ from bot.services.catalogue import create_location, create_service, create_staff
 from bot.services.commands import LocationChanges, NewStatus, ServiceChanges, StaffChanges
 from bot.services.statuses import create_status
 from bot.web import MAX_ROW_ID
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
-from tests.web.support import fresh_clients
+from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, fresh_clients
 
 # The console's blueprints and who may use them.
 CONSOLE = {

@@ -28,9 +28,8 @@ from bot.services.commands import CustomerChanges, NewStatus
 from bot.services.customers import create_customer
 from bot.services.statuses import create_status
 from bot.web.simulator import twilio_inbound_form
-from tests.conftest import PUBLIC_BASE_URL, SMS_FROM, TWILIO_SID
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
-from tests.web.support import fresh_clients
+from tests.support.settings import PUBLIC_BASE_URL, SMS_FROM, TWILIO_SID
+from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, fresh_clients
 
 URSULA = "+4915112345678"
 JANA = "+4917698765432"

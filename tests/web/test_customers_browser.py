@@ -17,9 +17,9 @@ from bot.services.businesses import create_business
 from bot.services.commands import CustomerChanges
 from bot.services.customers import create_customer
 from outbound.policy.vocabulary import Channel, MessageStatus
-from tests.conftest import SMS_FROM
+from tests.support.settings import SMS_FROM
+from tests.support.web import add_user
 from tests.web.browser import PHONE, assert_fits_the_screen, chromium, log_in
-from tests.web.conftest import add_user
 
 
 @pytest.fixture

@@ -32,9 +32,9 @@ from bot.services.catalogue import list_locations
 from outbound.jobs import run_dispatch_pass
 from outbound.opening import opening_hours
 from outbound.policy.vocabulary import ChannelChoice, Notice
-from tests.conftest import SMS_FROM, TWILIO_SID
+from tests.support.settings import SMS_FROM, TWILIO_SID
+from tests.support.web import add_user
 from tests.web.browser import chromium, log_in
-from tests.web.conftest import add_user
 
 BERLIN = ZoneInfo("Europe/Berlin")
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"

@@ -3,7 +3,7 @@ fabricate customer texts that act on real appointments and reach real phones."""
 
 import pytest
 
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD
+from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD
 
 
 @pytest.fixture

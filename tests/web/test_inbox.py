@@ -31,8 +31,9 @@ from bot.services.commands import CustomerChanges
 from bot.web.inbox import snooze_until_next_week, snooze_until_tomorrow
 from bot.web.simulator import twilio_inbound_form
 from outbound.policy.vocabulary import MessageStatus
-from tests.conftest import BOTH_DATABASES, PUBLIC_BASE_URL, SMS_FROM, TWILIO_SID
-from tests.web.conftest import STAFF_PASSWORD, add_user
+from tests.support.databases import BOTH_DATABASES
+from tests.support.settings import PUBLIC_BASE_URL, SMS_FROM, TWILIO_SID
+from tests.support.web import STAFF_PASSWORD, add_user
 
 UNKNOWN = "+4917600000001"
 XSS = "<script>window.__pwned=1</script><img src=x onerror=window.__pwned=2>"

@@ -26,9 +26,9 @@ from bot.services.records import create_record
 from bot.web.simulator import INBOUND_PATH, deliver_to_webhook, twilio_inbound_form
 from outbound.jobs import run_dispatch_pass
 from outbound.queueing import QUEUES, get_queue, redis_connection
-from tests.conftest import SMS_FROM, TWILIO_SID
+from tests.support.settings import SMS_FROM, TWILIO_SID
+from tests.support.web import add_user
 from tests.web.browser import chromium, log_in
-from tests.web.conftest import add_user
 
 UNKNOWN = "+4917600000001"
 STRANGER = "+4917600000666"

@@ -10,8 +10,7 @@ from werkzeug.security import generate_password_hash
 from bot import create_app
 from bot.models import User, UserRole
 from bot.web.language import TRANSLATIONS
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD
-from tests.web.support import fresh_clients
+from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, fresh_clients
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from outbound.policy.links import LinkPurpose
+from tests.support.webhooks import STATUS_PATH, sign
 from tests.web.test_links import path
-from tests.webhooks.conftest import STATUS_PATH, sign
 
 VISITOR = {"REMOTE_ADDR": "203.0.113.66"}
 NEIGHBOUR = {"REMOTE_ADDR": "198.51.100.7"}

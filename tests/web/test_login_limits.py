@@ -9,8 +9,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from bot.web.auth import DEVICE_COOKIE, account_digest
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
-from tests.web.support import session_user
+from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, session_user
 
 ATTACKER = "203.0.113.66"
 OWNER_HOME = "198.51.100.7"

@@ -20,8 +20,8 @@ from bot.services.catalogue import create_location, create_staff_member
 from bot.services.commands import LocationChanges, NewStatus, StaffChanges
 from bot.services.statuses import create_status
 from outbound.jobs import dispatch_tick, run_dispatch_pass
-from tests.conftest import BOTH_DATABASES
-from tests.web.conftest import STAFF_PASSWORD, add_user
+from tests.support.databases import BOTH_DATABASES
+from tests.support.web import STAFF_PASSWORD, add_user
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PHONE_ONLY = "+4915199988877"

@@ -21,9 +21,9 @@ from bot.services.commands import CustomerChanges, LocationChanges, RecordChange
 from bot.services.customers import create_customer
 from bot.services.records import create_record
 from outbound.jobs import run_dispatch_pass
-from tests.conftest import SMS_FROM
+from tests.support.settings import SMS_FROM
+from tests.support.web import add_user
 from tests.web.browser import PHONE, assert_fits_the_screen, chromium, log_in
-from tests.web.conftest import add_user
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PHONE_ONLY = "+4915199988877"

@@ -13,9 +13,9 @@ from bot.extensions import db as _db
 from bot.services.businesses import create_business
 from bot.services.commands import CustomerChanges
 from bot.services.customers import create_customer
-from tests.conftest import SMS_FROM
+from tests.support.settings import SMS_FROM
+from tests.support.web import add_user
 from tests.web.browser import chromium, log_in
-from tests.web.conftest import add_user
 
 NAMES = ["Anna Berg", "Bernd Kowalski", "Clara Diaz", "Dora Esser", "Emil Fuchs"]
 NAMES += ["Frieda Gans", "Gustav Hahn", "Hanna Igel", "Ida Jung"]

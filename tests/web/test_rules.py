@@ -21,8 +21,7 @@ from bot.services.rules import create_rule
 from bot.web.rules import service_changes, split_minutes, to_minutes
 from bot.web.words import lead_in_words
 from outbound.policy.vocabulary import ChannelChoice
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
-from tests.web.support import fresh_clients
+from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, fresh_clients
 
 STAFF_ONLY = "ben@salon.test"
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from bot.extensions import db as _db
 from bot.models import NotificationRule
 from bot.services.businesses import create_business
+from tests.support.web import add_user
 from tests.web.browser import PHONE, assert_fits_the_screen, chromium, log_in
-from tests.web.conftest import add_user
 
 SHOTS = os.environ.get("RULES_SCREENSHOTS")  # a folder to save the pages' pictures in
 

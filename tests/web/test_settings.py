@@ -14,8 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import ApiKey, UserRole
-from tests.web.conftest import STAFF_PASSWORD, add_user
-from tests.web.support import fresh_clients
+from tests.support.web import STAFF_PASSWORD, add_user, fresh_clients
 
 OWNER_EMAIL = "olga@salon.test"
 STAFF_EMAIL = "sam@salon.test"

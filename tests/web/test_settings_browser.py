@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from bot.extensions import db as _db
 from bot.models import Business
 from bot.services.businesses import create_business
+from tests.support.web import add_user
 from tests.web.browser import PHONE, assert_fits_the_screen, chromium, log_in
-from tests.web.conftest import add_user
 
 
 @pytest.fixture

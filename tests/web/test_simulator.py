@@ -22,9 +22,9 @@ from bot.services.records import create_record
 from bot.web.simulator import twilio_inbound_form
 from outbound.jobs import run_dispatch_pass
 from outbound.queueing import QUEUES, get_queue, redis_connection
-from tests.conftest import PUBLIC_BASE_URL, SMS_FROM
+from tests.support.settings import PUBLIC_BASE_URL, SMS_FROM
+from tests.support.web import add_user
 from tests.web.browser import chromium, log_in
-from tests.web.conftest import add_user
 
 SCREENSHOT = "/tmp/simulator.png"
 

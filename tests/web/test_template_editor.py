@@ -15,8 +15,7 @@ from bot import create_app
 from bot.models import Template, User, UserRole
 from bot.services.texts import preview_text
 from outbound.policy.segments import count_segments
-from tests.web.conftest import STAFF_PASSWORD, add_user
-from tests.web.support import fresh_clients
+from tests.support.web import STAFF_PASSWORD, add_user, fresh_clients
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 ESCAPE = "Hallo {{ ''.__class__ }}"

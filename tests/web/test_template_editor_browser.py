@@ -18,9 +18,9 @@ from sqlalchemy import select
 from bot.extensions import db as _db
 from bot.models import Template
 from bot.services.businesses import create_business
-from tests.conftest import SMS_FROM
+from tests.support.settings import SMS_FROM
+from tests.support.web import add_user
 from tests.web.browser import PHONE, assert_fits_the_screen, chromium, log_in
-from tests.web.conftest import add_user
 
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 SCREENSHOTS = os.environ.get("REPLYDESK_SCREENSHOTS") == "1"

@@ -14,8 +14,7 @@ from bot.models import Author, Direction, Message, User, UserRole
 from bot.services.businesses import create_api_key
 from outbound.delivery import shift_month
 from outbound.policy.vocabulary import Channel, MessageStatus
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
-from tests.web.support import fresh_clients
+from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, fresh_clients
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FIGURES = {

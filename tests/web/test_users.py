@@ -17,11 +17,17 @@ from bot.extensions import db as _db
 from bot.models import User, UserRole
 from bot.services import users as service
 from bot.services.businesses import create_business
-from tests.conftest import PUBLIC_BASE_URL
+from tests.support.settings import PUBLIC_BASE_URL
+from tests.support.web import (
+    STAFF_EMAIL,
+    STAFF_PASSWORD,
+    add_user,
+    compile_catalogues,
+    fresh_clients,
+    session_user,
+)
 from tests.web.browser import chromium
 from tests.web.browser import log_in as log_in_page
-from tests.web.conftest import STAFF_EMAIL, STAFF_PASSWORD, add_user
-from tests.web.support import compile_catalogues, fresh_clients, session_user
 
 NEW_EMAIL = "ben@salon.test"
 NEW_PASSWORD = "a long enough password"

@@ -8,7 +8,7 @@ import pytest
 from flask_babel import force_locale
 
 from bot.web.words import reason_in_words
-from tests.web.support import compile_catalogues
+from tests.support.web import compile_catalogues
 
 CASES = [
     (

@@ -30,7 +30,7 @@ from bot.models import (
 from bot.services.commands import RecordChanges
 from conversations import ConversationContext
 from outbound.policy.vocabulary import Notice, NotificationStatus
-from tests.webhooks.conftest import CUSTOMER_PHONE
+from tests.support.webhooks import CUSTOMER_PHONE
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -23,8 +23,8 @@ from bot.models import (
 )
 from conversations import ConversationContext
 from outbound.policy.vocabulary import Channel, MessageStatus
-from tests.conftest import SMS_FROM
-from tests.webhooks.conftest import CUSTOMER_PHONE, MESSAGES_PATH, inbound_form, sign
+from tests.support.settings import SMS_FROM
+from tests.support.webhooks import CUSTOMER_PHONE, MESSAGES_PATH, inbound_form, sign
 
 
 def count(db, model) -> int:

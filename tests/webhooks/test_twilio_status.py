@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from bot.models import Author, Direction, Message
 from outbound.policy.vocabulary import MessageStatus
-from tests.support import queue_sms
-from tests.webhooks.conftest import STATUS_PATH, sign
+from tests.support.outbox import queue_sms
+from tests.support.webhooks import STATUS_PATH, sign
 
 
 def status_form(message_sid: str, status: str, **extra) -> dict:

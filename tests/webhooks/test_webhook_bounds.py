@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.models import Conversation, Direction, Message, ProcessedWebhook
-from tests.webhooks.conftest import MESSAGES_PATH, STATUS_PATH, inbound_form, sign
+from tests.support.webhooks import MESSAGES_PATH, STATUS_PATH, inbound_form, sign
 from tests.webhooks.test_twilio_status import status_form
 
 

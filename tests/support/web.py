@@ -1,5 +1,5 @@
-"""Test helpers for the users, account and language pages: the compiled catalogues,
-and a test client whose every request runs in an app context of its own.
+"""Helpers for the web page tests: the staff user and its login, the compiled
+catalogues, and a test client whose every request runs in an app context of its own.
 
 The compiled German and Dutch catalogues are built from the .po files as `make
 compiled-translations` builds them, when missing or older than their catalogue (a
@@ -15,8 +15,27 @@ from __future__ import annotations
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
 
+from bot.models import User, UserRole
 from bot.web.language import TRANSLATIONS
+
+STAFF_EMAIL = "anna@salon.test"
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def add_user(session, business, *, email: str = STAFF_EMAIL, active: bool = True) -> User:
+    user = User(
+        business_id=business.id,
+        email=email,
+        password_hash=generate_password_hash(STAFF_PASSWORD),
+        name="Anna",
+        role=UserRole.OWNER,
+        active=active,
+    )
+    session.add(user)
+    session.commit()
+    return user
 
 
 class FreshContextClient(FlaskClient):

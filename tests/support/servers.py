@@ -1,4 +1,6 @@
-"""Small helpers several test packages share (fixtures live in conftest.py)."""
+"""Servers a test starts and stops itself: the app served over HTTP on loopback by a
+background thread (on a fresh database, for the browser tests and the demo), and
+the end of a process group the tests started in its own session."""
 
 from __future__ import annotations
 
@@ -12,42 +14,6 @@ from contextlib import contextmanager
 from werkzeug.serving import make_server
 
 from bot.extensions import db
-from bot.models import Author, Business, Customer, Message
-from outbound.messages import queue_message
-from outbound.policy.channels import ContactFacts
-from outbound.policy.vocabulary import Channel
-
-
-def contact_facts(**overrides) -> ContactFacts:
-    """A customer with a mobile number and SMS consent only, at a business with SMS on;
-    `overrides` change any fact."""
-    values = dict(
-        has_email=False,
-        email_consent=False,
-        has_phone=True,
-        phone_is_mobile=True,
-        sms_consent=True,
-        sms_opted_out_at=None,
-        sms_enabled=True,
-        sms_confirmation_always=False,
-    )
-    values.update(overrides)
-    return ContactFacts(**values)
-
-
-def queue_sms(
-    session, business: Business, customer: Customer, body: str = "Danke!", author=Author.BOT
-) -> Message:
-    """An outbound SMS to `customer`, stored as queued; its job is enqueued on commit."""
-    return queue_message(
-        session,
-        business,
-        channel=Channel.SMS,
-        to_address=customer.phone,
-        body=body,
-        author=author,
-        customer_id=customer.id,
-    )
 
 
 def stop_process_group(process: subprocess.Popen, timeout: float = 20) -> None:

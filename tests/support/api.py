@@ -1,4 +1,5 @@
-"""Helpers for the REST API tests: a client sending a bearer key, and the error-shape check."""
+"""Helpers for the tests that drive the REST API: a client sending a bearer key, the
+error-shape check, and readers of its answers (a created row, the planned notices)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,22 @@ def assert_error(response, status, *, code=None, field=None):
     if field is not None:
         assert error["field"] == field
     return error
+
+
+def created(response) -> dict:
+    """The JSON of a 201 (or 200) answer; fails with the body otherwise."""
+    assert response.status_code in (200, 201), response.get_data(as_text=True)
+    return response.get_json()
+
+
+def notifications(api: ApiClient, record: dict | None = None, **query) -> list[dict]:
+    """GET /notifications (of one record), by due time."""
+    if record is not None:
+        query["record_id"] = record["id"]
+    response = api.get("/notifications", query_string=query)
+    return created(response)["items"]
+
+
+def notices_by_kind(api: ApiClient, record: dict) -> dict[tuple[str, str], dict]:
+    """A record's notices keyed by (notice, channel); the latest wins."""
+    return {(n["notice"], n["channel"]): n for n in notifications(api, record)}
