@@ -17,6 +17,7 @@ from rq.job import Job
 from sqlalchemy import func, select
 
 from bot.models import AddressKind, Author, Conversation, Message, Template, utcnow
+from bot.services.commands import RecordChanges
 from bot.services.records import update_record
 from outbound.jobs import dispatch_tick, run_dispatch_pass, send_message, send_notification
 from outbound.policy.vocabulary import Channel, MessageStatus, Notice, NotificationStatus
@@ -136,7 +137,7 @@ def test_a_cancelled_appointment_skips_its_confirmation_and_sends_the_cancellati
     customer = customer_factory()
     record = record_factory(customer, starts_at=starts_at)
     run_dispatch_pass(now, send_inline=False)  # the confirmation is queued …
-    update_record(db.session, business, record, {"status": "cancelled"}, now=now)
+    update_record(db.session, business, record, RecordChanges(status="cancelled"), now=now)
     db.session.commit()  # … and the appointment is cancelled before the worker runs
 
     dispatch_tick()
@@ -157,7 +158,7 @@ def test_a_confirmation_overtaken_by_a_move_gives_way_to_the_change_notice(
     record = record_factory(customer_factory(), starts_at=starts_at)
     run_dispatch_pass(now, send_inline=False)
     moved = starts_at + timedelta(days=1, hours=2)
-    update_record(db.session, business, record, {"starts_at": moved}, now=now)
+    update_record(db.session, business, record, RecordChanges(starts_at=moved), now=now)
     db.session.commit()
 
     dispatch_tick()
@@ -177,7 +178,9 @@ def test_a_move_without_notice_still_lets_the_confirmation_out_with_the_new_time
     record = record_factory(customer_factory(), starts_at=starts_at)
     run_dispatch_pass(now, send_inline=False)
     moved = starts_at + timedelta(hours=1)
-    update_record(db.session, business, record, {"starts_at": moved}, now=now, notify=False)
+    update_record(
+        db.session, business, record, RecordChanges(starts_at=moved), now=now, notify=False
+    )
     db.session.commit()
 
     dispatch_tick()
@@ -251,7 +254,11 @@ def test_moving_the_appointment_withdraws_its_queued_reminder_at_once(
     run_dispatch_pass(reminder_time, send_inline=False)
     reminder = notification(db, record, Notice.REMINDER)
     update_record(
-        db.session, business, record, {"starts_at": starts_at + timedelta(days=1)}, now=now
+        db.session,
+        business,
+        record,
+        RecordChanges(starts_at=starts_at + timedelta(days=1)),
+        now=now,
     )
     db.session.commit()
 
@@ -321,7 +328,11 @@ def test_twilio_opt_out_is_recorded_and_never_tried_again(
     assert tel.opted_out_at is not None
 
     update_record(
-        db.session, business, record, {"starts_at": starts_at + timedelta(hours=2)}, now=now
+        db.session,
+        business,
+        record,
+        RecordChanges(starts_at=starts_at + timedelta(hours=2)),
+        now=now,
     )
     db.session.commit()
     dispatch_tick()
@@ -443,7 +454,11 @@ def test_a_reminder_withdrawn_while_waiting_for_its_retry_fails_its_message(
     assert waiting.status == MessageStatus.QUEUED
 
     update_record(
-        db.session, business, record, {"starts_at": starts_at + timedelta(days=1)}, now=now
+        db.session,
+        business,
+        record,
+        RecordChanges(starts_at=starts_at + timedelta(days=1)),
+        now=now,
     )
     db.session.commit()
     dispatch_tick()
