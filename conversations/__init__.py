@@ -7,7 +7,10 @@ turns the reading into the action the bot takes and the reply it sends.
 """
 
 from conversations.context import ConversationContext
-from conversations.engine import (
+from conversations.engine import step
+from conversations.intents import Intent, Interpretation
+from conversations.reading import carrier_interpretation, interpret, warm_up
+from conversations.steps import (
     Action,
     Appointment,
     Handover,
@@ -15,10 +18,7 @@ from conversations.engine import (
     ReplyKey,
     Situation,
     Step,
-    step,
 )
-from conversations.intents import Intent, Interpretation
-from conversations.reading import carrier_interpretation, interpret, warm_up
 
 __all__ = [
     "Action",
