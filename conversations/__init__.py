@@ -1,9 +1,7 @@
-"""Pure reading of customer replies and the conversation state machine.
-
-Nothing here imports Flask, SQLAlchemy, RQ or the network, and the clock is
-a parameter: a message's meaning depends only on its text and the facts it is
-given (docs/ARCHITECTURE.md, "Packages"). `interpret` reads one message; `step`
-turns the reading into the action the bot takes and the reply it sends.
+"""Pure reading of customer replies and the conversation state machine: `interpret` reads one
+message into an `Interpretation`, and `step` turns that reading into the action the bot takes and
+the reply it sends. Nothing here imports Flask, SQLAlchemy, RQ or the network, and "now" is always
+a parameter.
 """
 
 from conversations.context import ConversationContext

@@ -1,22 +1,7 @@
-"""The conversation state machine: what the bot does with a message it has read.
-
-`step` takes the message (its text and its `Interpretation`) and a
-`Situation` (the conversation's state and context, the customer's upcoming
-appointments, when each could move to, the cancellation window) and returns
-a `Step`: at most one action for the domain services to apply, the reply to
-send (by template key, with the times it names), the next state and context
-(a `ConversationContext`), and whether staff must look. Pure: no database,
-no clock, no sending.
-
-States (docs/ARCHITECTURE.md, "Conversations"): idle; awaiting_reply (a
-question is open: which appointment); reschedule_collecting (asked "when would
-suit you?"); reschedule_offered (offered one exact time for a yes, or
-numbered slots); cancel_asked (asked "shall I cancel …?"); handed_to_staff.
-Nothing is moved before the customer agrees to a time the bot offered, a
-cancellation is only accepted inside the business's window and only on a
-plain instruction (`conversations.plain`; anything else read as a cancel is
-asked about first), and two unclear answers in a row hand the conversation to
-staff.
+"""The conversation state machine: `step` takes a message (its text and its `Interpretation`) and
+the `Situation` it arrives in and returns the `Step` the bot takes (at most one action, the reply,
+the next state and context, whether staff must look). The types it speaks in are in
+`conversations.steps`. Pure: no database, no clock, no sending.
 """
 
 from __future__ import annotations
@@ -40,7 +25,10 @@ QUESTION_KEEPS = OFFERS_KEEP  # so is a "shall I cancel?" older than this
 
 
 def step(text: str, reading: Interpretation, situation: Situation) -> Step:
-    """Decide what the bot does with one message; see the module docstring."""
+    """Decide what the bot does with one message. Nothing is moved before the customer
+    agrees to a time the bot offered; a cancellation is accepted only inside the business's
+    window, at once only on a plain instruction (`conversations.plain`; anything else read as
+    a cancel is asked about first); two unclear answers in a row hand over to staff."""
     return _Machine(text, reading, situation).run()
 
 

@@ -1,7 +1,7 @@
-"""What a conversation step is given and what it decides: the `Situation` a message
-arrives in (state, context, upcoming `Appointment`s, free times, cancellation window) and the
-`Step` the bot takes (one `Action`, the `Reply` by `ReplyKey`, the next state and context,
-and the `Handover` reason when staff must look).
+"""What a conversation step is given and what it decides: the `Situation` a message arrives in
+(state, context, upcoming `Appointment`s, free times, cancellation window) and the `Step` the bot
+takes (one `Action`, the `Reply` by `ReplyKey`, the next state and context, and the `Handover`
+reason when staff must look).
 """
 
 from __future__ import annotations
