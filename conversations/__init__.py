@@ -1,13 +1,14 @@
-"""Pure reading of customer replies and the conversation state machine.
-
-Nothing here imports Flask, SQLAlchemy, RQ or the network, and the clock is
-a parameter: a message's meaning depends only on its text and the facts it is
-given (docs/ARCHITECTURE.md, "Packages"). `interpret` reads one message; `step`
-turns the reading into the action the bot takes and the reply it sends.
+"""Pure reading of customer replies and the conversation state machine: `interpret` reads one
+message into an `Interpretation`, and `step` turns that reading into the action the bot takes and
+the reply it sends. Nothing here imports Flask, SQLAlchemy, RQ or the network, and "now" is always
+a parameter.
 """
 
 from conversations.context import ConversationContext
-from conversations.engine import (
+from conversations.engine import step
+from conversations.intents import Intent, Interpretation
+from conversations.reading import carrier_interpretation, interpret, warm_up
+from conversations.steps import (
     Action,
     Appointment,
     Handover,
@@ -15,10 +16,7 @@ from conversations.engine import (
     ReplyKey,
     Situation,
     Step,
-    step,
 )
-from conversations.intents import Intent, Interpretation
-from conversations.reading import carrier_interpretation, interpret, warm_up
 
 __all__ = [
     "Action",

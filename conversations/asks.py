@@ -1,22 +1,7 @@
-"""Whether a time a customer names asks for a change, and what the message then means.
-
-The keyword layer decides an intent from words ("verschieben", "ja",
-"kann nicht"); the date reader (`conversations.wishes`) finds the new time a
-message names. `combine` weighs the two by the corpus conventions:
-- a new exact time, day or period turns "other", "confirm" and an
-  unable-to-come "cancel" into a reschedule ("Nein, aber Samstag 10 Uhr?",
-  "Ja, Freitag um 3 passt besser", "Kann nicht, geht Montag?");
-- naming the appointment as booked changes nothing ("Alles klar, bis
-  Donnerstag" stays a confirmation), nor does a farewell ("tot vrijdag");
-- running late ("Ich komme 10 Minuten später", "I'll be 5 min late"),
-  questions about prices, payment, parking or opening hours, and an
-  explicit "absagen"/"cancel" told rather than asked keep their intent;
-- a wish without a readable time ("etwas später", "31.2.") is a reschedule
-  only when it is asked for (a question, "bitte", "lieber", or little else);
-- a question about the booking as it stands ("war der Termin nicht um 15
-  Uhr?", "what time is my appointment?") or about the business ("are you open
-  on Saturdays?") is other whatever time it names, and a question is never an
-  unable-to-come cancellation ("Vormittag kann ich nicht, ginge …?").
+"""Whether a time a customer names asks for a change: `combine` weighs the keyword reading of a
+message against the time it names (`conversations.wishes`) and returns a reschedule with its
+`start` or `window`, or the keyword reading unchanged when the time is told rather than asked for
+(running late, a question about the booking or the business, the appointment named as booked).
 """
 
 from __future__ import annotations

@@ -1,22 +1,7 @@
-"""Word classes: the words of the constructions `conversations.clauses` reads.
-
-A customer who wants no more messages, wants them again, strikes the
-appointment or asks for a new one says so with a construction, not with one
-word: "keine Erinnerungen mehr schicken", "stop the texts", "stuur me weer
-herinneringen", "den Termin streichen", "einen neuen Termin". These tables
-give the words of such constructions their class (a `Cue` of
-`keywords.WORD_CLASSES`): the messages themselves, verbs of sending and
-receiving, of resuming and subscribing, what an opt-out strikes, verbs that
-strike or change an appointment. They are written like the keyword tables
-(`*` ends a prefix) and matched with them, longest first. A class means
-nothing alone; the clause grammar decides what its combination means.
-
-`ALTERNATIVE` is built, not listed: every word for "another"/"new" before
-every noun for a time ("einen neuen Termin", "another slot", "een ander
-tijdstip"). Below the tables are the small words the grammar reads as they
-stand, all languages at once: "mehr"/"more"/"meer", "wieder"/"again"/"weer",
-wanting and needing, reports of the past, thanks, conditions, and the words
-that may stand between a verb and the appointment it is said of.
+"""Word classes: the words of the constructions `conversations.clauses` reads (the messages, verbs
+of sending, receiving, resuming and subscribing, what an opt-out strikes, verbs that strike or
+change an appointment, "another"/"new" before a time), each with its `Cue`, and the small words the
+clause grammar reads as they stand. A class means nothing alone.
 """
 
 from __future__ import annotations
@@ -59,6 +44,8 @@ def _alternatives(language: str) -> tuple[str, ...]:
     return pairs + compounds
 
 
+# Written like the keyword tables (`*` ends a prefix) and matched with them, longest first;
+# `ALTERNATIVE` is built by `_alternatives`, not listed.
 CLASS_TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
     "de": {
         Cue.MESSAGES: (

@@ -1,36 +1,7 @@
-"""The clause grammar: meanings that no single word carries, read from one clause.
-
-`conversations.reading` matches each clause of a message against the keyword
-tables and the word classes (`conversations.classes`) and hands the hits to
-`read_clause`, which returns the hits that count and the cues that the
-clause's constructions add:
-
-- opt-out: "stop" said of the messages ("Stop sms", "Erinnerungen
-  ausschalten", "stop texting me"); a negation next to the messages or a verb
-  of sending, with "more" or "again" ("keine Erinnerungen mehr schicken",
-  "niet meer sturen", "never text me again"), with "want" ("I don't want
-  texts") or alone ("keine SMS bitte"); "don't text me"; striking the number
-  ("Nummer löschen"). Not a report of what happened ("ich bekomme keine SMS
-  mehr", "why didn't you text me?").
-- opt-in: "again" with the messages and a verb of sending, receiving or
-  wanting ("stuur me weer herinneringen", "ich möchte die SMS wieder
-  bekommen"); resuming them ("start sending me reminders", "SMS wieder
-  aktivieren", "start again"); subscribing again ("weer aanmelden", "opt me
-  back in"). "wieder" alone, or in thanks, is nothing.
-- cancel: a verb that strikes the appointment beside it ("den Termin
-  streichen", "drop my appointment", "mijn afspraak mag vervallen") or said
-  alone ("bitte streichen"); not needing or wanting the appointment any more
-  ("ich brauche den Termin nicht mehr", "afspraak niet meer nodig").
-- keep: a negation before a word of changing ("no need to change anything",
-  "keine Änderung nötig", "geen wijziging nodig").
-- reschedule: changing a time or the appointment ("die Uhrzeit ändern"), or
-  asking for another one ("einen neuen Termin", "another day"), but not "the
-  other day" or "der neue Termin", which are known already.
-
-It also takes meaning away: a condition ("falls ich verhindert bin, …")
-cancels, confirms and moves nothing, a negation inside a separable verb
-turns it ("sage den Termin nicht ab", in `conversations.reading`), and praise
-in thanks ("super bedankt", "great, thanks for the reminder") confirms nothing.
+"""The clause grammar: the meanings no single word carries, read from one clause. `read_clause`
+takes the keyword and word-class hits of a clause (from `conversations.reading`) and returns the
+hits that count and the cues its constructions add (opt-out, opt-in, cancel, keep, reschedule) or
+take away (a condition, praise inside thanks).
 """
 
 from __future__ import annotations
@@ -85,8 +56,8 @@ def read_clause(
     before: tuple[str, ...] = (),
     after_stop: bool = False,
 ) -> ClauseReading:
-    """The hits of one clause that count, and the cues its constructions add
-    (see the module docstring). `grateful`: the message thanks for something;
+    """The hits of one clause that count, and the cues its constructions add or take
+    away. `grateful`: the message thanks for something;
     `before`: the words of the clause before; `after_stop`: that clause had a
     "stop" ("Hört auf, mir SMS zu schicken")."""
     hits = _regroup(words, hits)

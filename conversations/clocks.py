@@ -1,14 +1,6 @@
-"""Times of day: "15 Uhr", "um 10", "3pm", "16.30", "14h30", "halb 3", "quarter to 4".
-
-`ClockRules` is the part of the date grammar (`conversations.dates`) that
-reads clock times. A bare number is a time only where a customer would mean
-one: after "um"/"at"/"om"/"gegen", next to a day ("Freitag 10"), or with
-"Uhr"/"uur"/"h"/"o'clock"/"am"/"pm" after it; "ab"/"after"/"vor"/"zwischen"
-before it make it the bound of a range. "halb 3" and Dutch "half 3" are
-2:30, English "half 3" is 3:30; minutes count from an hour or a half hour
-("zwanzig nach vier" 4:20, "zehn nach halb drei" 2:40, "vijf over half
-vier" 3:35, "ten to six" 5:50). Whether "4.12" is a date or a time is
-decided here too (`pair_is_clock`). What the hour means (3 → 15:00) is
+"""Times of day ("15 Uhr", "um 10", "3pm", "16.30", "14h30", "halb 3", "quarter to 4"):
+`ClockRules`, the part of the date grammar (`conversations.dates`) that reads clock times and
+decides whether "4.12" is a date or a time (`pair_is_clock`). What the hour means (3 → 15:00) is
 `conversations.periods`' business.
 """
 

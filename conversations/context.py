@@ -1,12 +1,7 @@
-"""What a conversation remembers between two messages, as one typed value.
-
-`ConversationContext` holds the appointment an exchange is about, the times
-the bot offered, the "shall I cancel?" it asked, the appointments it asked the
-customer to choose from (with the wish it will act on once they choose) and
-how many unclear answers came in a row. It is frozen: a change is a new value
-(`dataclasses.replace`). `to_json` and `from_json` give the JSON object the
-database stores; `from_json` reads any stored object, older ones included: a
-missing or unreadable key takes its default, an unknown key is ignored.
+"""What a conversation remembers between two messages, as one frozen value: `ConversationContext`
+(the appointment in question, the times offered, the open "shall I cancel?", the appointments to
+choose from and the unclear answers in a row), with `to_json` and `from_json` for the JSON object
+the database stores.
 """
 
 from __future__ import annotations
@@ -48,7 +43,8 @@ class PendingWish:
 
 @dataclass(frozen=True)
 class ConversationContext:
-    """What the conversation remembers; the empty context remembers nothing."""
+    """What the conversation remembers; the empty context remembers nothing. Frozen: a
+    change is a new value (`dataclasses.replace`)."""
 
     record_id: int | None = None  # the appointment the exchange is about
     offers: tuple[datetime, ...] = ()  # the times offered, numbered from 1
@@ -105,7 +101,9 @@ class ConversationContext:
 
     @classmethod
     def from_json(cls, stored: Mapping[str, Any] | None) -> ConversationContext:
-        """The context a stored JSON object describes (None or not an object: empty)."""
+        """The context a stored JSON object describes (None or not an object: empty). Any
+        stored object reads, older ones included: a missing or unreadable key takes its
+        default, an unknown key is ignored."""
         if not isinstance(stored, Mapping):
             return cls()
         return cls(

@@ -1,18 +1,7 @@
-"""The date and time grammar: tokens → the parts of time expressions a message contains.
-
-`find_parts` reads the tokens of `conversations.tokens` left to right and
-recognises, wherever they stand, the pieces customers build times from:
-a `Day` (weekday, "morgen", "3.12.", "Dec 3", "the 2nd", "in 3 Tagen"), a
-`Clock` ("15 Uhr", "um 10", "3pm", "16.30", "halb 3", "quarter past 4"), a
-`Period` ("nachmittag", "ochtend", "after lunch", "vor dem Mittagessen"), a
-`Week` ("nächste Woche", "the
-weekend"), a `Move` ("eine Stunde später", "push back 30 min", "een half uur
-eerder"), `SameTime` and `MonthOnly`. Numbers that are lengths of time
-("5 Minuten") become a `Duration`, so they are never read as a clock time.
-Which parts belong together, and what they mean on the calendar, is
-`conversations.wishes`' business; this module only knows the language.
-A bare number is a clock time only where a customer would mean one: after
-"um"/"at"/"om", next to a day ("Freitag 10"), or with "Uhr"/"h"/"pm".
+"""The date and time grammar: `find_parts` reads a message's tokens (`conversations.tokens`) and
+finds the parts customers build times from (`Day`, `Clock`, `Period`, `Week`, `Move`, `SameTime`,
+`MonthOnly`, and `Duration` for a length of time). Which parts belong together, and what they mean
+on the calendar, is `conversations.wishes`' business.
 """
 
 from __future__ import annotations

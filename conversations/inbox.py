@@ -1,13 +1,5 @@
-"""The shared inbox's life cycle: which status a conversation moves to, and when the
-bot may speak in it.
-
-A hand-over by the bot or a text from an unknown number opens a conversation
-for staff (`open`); a staff message leaves it `pending` (waiting for the
-customer); staff may also snooze it (`snoozed`, until a time or the customer's
-next text) or resolve it. The customer's next text opens a `pending`,
-`snoozed` or `resolved` conversation again. While staff hold a conversation
-(`open`, `pending`, `snoozed`) the bot stays quiet in it; `resolved` and
-`bot` let the bot read the next text. Pure: the caller stores the result.
+"""The shared inbox's life cycle: which `InboxStatus` a conversation moves to after a customer's
+text or a staff message, and whether the bot may speak in it. Pure: the caller stores the result.
 """
 
 from __future__ import annotations

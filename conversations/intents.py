@@ -1,10 +1,6 @@
-"""What a customer's message means: the intents and the `Interpretation` of one message.
-
-`Interpretation` is what `conversations.interpret` returns
-(docs/ARCHITECTURE.md, "Packages"): an intent, and for a reschedule the exact
-new start or the period the customer named. `keyword` is set when the whole
-message was one of the carrier's single-word keywords, because the carrier has
-then already acted on it (blocked the number on STOP, answered HELP itself).
+"""What a customer's message means: the `Intent`s, and the `Interpretation` of one message that
+`conversations.interpret` returns (an intent; for a reschedule the new start or the period named;
+the carrier keyword the whole message was, if any).
 """
 
 from __future__ import annotations
@@ -35,4 +31,6 @@ class Interpretation:
     intent: Intent
     start: datetime | None = None
     window: tuple[datetime, datetime] | None = None
-    keyword: str | None = None  # the carrier keyword the whole message was, lower case
+    # The carrier keyword the whole message was, lower case: the carrier has already acted on
+    # it (blocked the number on STOP, answered HELP itself).
+    keyword: str | None = None

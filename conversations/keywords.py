@@ -1,26 +1,7 @@
-"""The keyword tables: which words and phrases signal which meaning, per language.
-
-Three layers, matched in this order by `conversations.reading`:
-- `CARRIER_KEYWORDS`: Twilio's single-word keywords (docs/PLATFORM.md,
-  "Carrier keywords"). A message that is exactly one of them has already
-  been acted on by the carrier, so it means what the carrier made of it: a
-  bare CANCEL is an opt-out.
-- `SHORT_CODES`: the one-letter answers our own texts ask for ("C"), chosen
-  because no carrier treats them as keywords.
-- `TABLES`: per language, phrases grouped by the `Cue` they give. A phrase is
-  words separated by spaces, written as customers spell them (umlauts
-  included); a word ending in `*` matches any word it starts ("storn*" →
-  "stornieren", "storniere"), one starting with `*` any word it ends
-  ("*termin" → "Friseurtermin"), and `...` any words in between ("sage ...
-  ab" → "sage den Termin ab"). Tables are matched all at once whatever the
-  business's language, because customers often answer in another one
-  (tourists, expats), and the three languages' words do not collide.
-
-Tables list words and idioms, never whole customer sentences: the corpus
-measures them, it does not feed them. Meanings that are no single word but a
-construction ("keine Erinnerungen mehr schicken", "den Termin streichen",
-"send me reminders again") are read by `conversations.clauses` from the
-word classes of `conversations.classes`.
+"""The keyword tables: which words and phrases signal which meaning, in three layers that
+`conversations.reading` matches in this order: the carrier's single-word keywords
+(`CARRIER_KEYWORDS`), the one-letter answers our own texts ask for (`SHORT_CODES`), and per
+language the phrases grouped by the `Cue` they give (`TABLES`).
 """
 
 from __future__ import annotations
@@ -72,6 +53,9 @@ WORD_CLASSES = frozenset(
 )  # fmt: skip
 
 
+# Twilio's single-word keywords (docs/PLATFORM.md, "Carrier keywords"): a message that is
+# exactly one of them has already been acted on by the carrier, so it means what the carrier
+# made of it; a bare CANCEL is an opt-out.
 CARRIER_KEYWORDS: dict[str, Intent] = {
     **dict.fromkeys(
         ("stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"),
@@ -84,6 +68,8 @@ CARRIER_KEYWORDS: dict[str, Intent] = {
     "info": Intent.HELP,
 }
 
+# The one-letter answers our own texts ask for, chosen because no carrier treats them as
+# keywords.
 SHORT_CODES: dict[str, Intent] = {"c": Intent.CONFIRM}
 
 # Days and moments a farewell can name: "bis Donnerstag", "see you tomorrow".
@@ -120,6 +106,12 @@ def _when_there() -> tuple[str, ...]:
     )
 
 
+# Phrases are words as customers spell them (umlauts included): "storn*" matches any word it
+# starts, "*termin" any word it ends, "sage ... ab" any words in between. All languages are
+# matched at once, whatever the business's language: customers often answer in another one,
+# and the three languages' words do not collide. The tables list words and idioms, never whole
+# customer sentences (the corpus measures them, it does not feed them); constructions such as
+# "keine Erinnerungen mehr schicken" are read by `conversations.clauses`.
 TABLES: dict[str, dict[Cue, tuple[str, ...]]] = {
     "de": {
         Cue.OPT_OUT: (

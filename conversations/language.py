@@ -1,17 +1,6 @@
-"""Guessing which of our languages (German, English, Dutch) a customer's text is written in.
-
-The bot answers in the language the customer writes in, so an English text to a
-German salon gets an English reply. The guess counts the text's distinctive
-words per language: function words ("nicht"/"not"/"niet", "ich"/"ik", "the"/
-"het") and the everyday words of replies ("leider"/"helaas"/"unfortunately",
-"danke"/"bedankt"/"thanks", weekdays). Words the languages share ("ja" in
-German and Dutch, "ok", "sorry", "hallo", "so", "was", "morgen", "de") count for
-none. A language is named only with enough evidence and a clear lead over the
-others; otherwise the guess is None ("ok", "ja", "C", "3", "14:00", emoji), and
-the caller keeps the language it already had: a wrong guess would answer a
-customer in a language they did not write, so None is always the safer answer.
-Code-mixed German ("Abi ich schaff das nicht, sorry") is German, because only
-the German words count. Pure and fast: one pass over the normalised words.
+"""Guessing which of our languages (German, English, Dutch) a customer's text is written in, so
+that the bot answers in it: `guess_language` counts the text's distinctive words per language and
+names one only with enough evidence and a clear lead. Pure and fast.
 """
 
 from __future__ import annotations
@@ -124,7 +113,10 @@ _COMPOUND = re.compile(
 
 def guess_language(text: str) -> str | None:
     """The language ("de", "en" or "nl") `text` is clearly written in, or None when it is
-    too short or unclear to tell (see the module docstring)."""
+    too short or unclear to tell ("ok", "ja", "C", "3", "14:00", emoji). Words the languages
+    share count for none, so code-mixed German ("Abi ich schaff das nicht, sorry") is German.
+    On None the caller keeps the language it had: a wrong guess would answer a customer in a
+    language they did not write."""
     scores = {"de": 0, "en": 0, "nl": 0}
     for word in set(read_text(text).words):
         known = _SCORES.get(word)

@@ -1,17 +1,7 @@
-"""The date and time vocabulary of German, English and Dutch customer replies.
-
-Words are grouped by what they contribute to a time expression: weekdays,
-days relative to today, months, parts of the day, number words, units of a
-relative move, directions ("später", "earlier"), and the small words that
-steer the grammar in `conversations.dates` (markers such as "um"/"at"/"om",
-negations, "statt"/"instead of", "oder"/"or"/"of"). Everything is written in
-plain lower case as customers spell it; `conversations.tokens` folds accents
-and old-style umlauts ("spaeter") the same way before looking words up.
-
-Abbreviations that are also everyday words ("do", "so", "sat", "may", "jan")
-are *weak*: they count only next to a number or a time ("Do 10 Uhr", "Sat
-3pm", "3 may"). A weak weekday is read only in its own language, so English
-"can we do 3pm" never becomes Thursday.
+"""The date and time vocabulary of German, English and Dutch customer replies, grouped by what each
+word contributes to a time expression (weekdays, relative days, months, parts of the day, numbers,
+the units and directions of a move, and the small words that steer `conversations.dates`), in plain
+lower case as customers spell them.
 """
 
 from __future__ import annotations
@@ -39,7 +29,9 @@ WEEKDAYS: dict[str, int] = {
     **dict.fromkeys(("sonntag", "sonntags", "sunday", "sundays", "zondag", "zondags"), 6),
 }  # fmt: skip
 
-# Weak weekday abbreviations, per language.
+# Weak weekday abbreviations, per language: also everyday words ("do", "so"), so they count
+# only next to a number or a time ("Do 10 Uhr", "Sat 3pm"), and only in their own language
+# (English "can we do 3pm" is no Thursday).
 WEAK_WEEKDAYS: dict[str, dict[str, int]] = {
     "de": {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4, "sa": 5},
     "en": {"mon": 0, "sat": 5, "sun": 6},

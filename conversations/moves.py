@@ -1,13 +1,7 @@
-"""Relative moves and lengths of time: "eine Stunde später", "push it back 30 min",
-"een half uur eerder", "etwas früher", "same time", and "5 Minuten" that moves nothing.
-
-`MoveRules` is the part of the date grammar (`conversations.dates`) that
-reads them. A move is an amount and a direction ("2 hours earlier", "nach
-hinten um 1 Stunde"), a direction alone (a vague move: "a bit later"), or
-an amount after "um"/"by" with a verb of moving ("um eine Stunde
-verschieben", later by default). An amount with no direction is a
-`Duration` ("ich verspäte mich 5 Minuten"), so its number is never taken
-for a clock time; "in 3 Tagen" names a day, "in 10 Minuten" a vague move.
+"""Relative moves and lengths of time: `MoveRules`, the part of the date grammar
+(`conversations.dates`) that reads "eine Stunde später", "push it back 30 min", "een half uur
+eerder", "etwas früher" and "same time", and takes an amount with no direction ("5 Minuten") for a
+`Duration` that moves nothing.
 """
 
 from __future__ import annotations

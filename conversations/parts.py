@@ -1,10 +1,6 @@
-"""The parts time expressions are built from, and the token view the grammar reads with.
-
-`conversations.dates` (days and dates), `conversations.clocks` (times of
-day) and `conversations.moves` (relative moves and lengths of time) each
-recognise some of these parts; `conversations.wishes` puts them together.
-`TokenView` is what the three share: a message's tokens, the parts found so
-far, and small helpers to look at both.
+"""The parts time expressions are built from (`Day`, `Clock`, `Period`, `Week`, `Move` …), which
+`conversations.dates`, `clocks` and `moves` recognise and `conversations.wishes` puts together, and
+`TokenView`, the view of a message's tokens and of the parts found so far that the three share.
 """
 
 from __future__ import annotations

@@ -1,12 +1,6 @@
-"""Calendar arithmetic for the date reader: days, hours and windows in the business's zone.
-
-The corpus conventions (tests/conversations/corpus/README.md) live here as
-code: a weekday names its next occurrence after today; a date earlier than
-today means next year; a bare hour 1–7 is the afternoon, 8–12 the morning;
-morning is 08–12, afternoon 12–18, evening 18–22, a named day 00–24, "next
-week" Monday to Monday, the weekend Saturday 00:00 to Monday 00:00. Every
-datetime is built from a calendar date and a wall-clock time in the zone of
-`now`, so a day after a DST switch gets that day's offset.
+"""Calendar arithmetic for the date reader: the days, hours and windows a customer's words name, in
+the business's zone, by the conventions in tests/conversations/corpus/README.md (a weekday is its
+next occurrence, a bare hour 1–7 is the afternoon …).
 """
 
 from __future__ import annotations
@@ -19,7 +13,8 @@ Window = tuple[datetime, datetime]
 
 
 def at(day: date, hour: int, minute: int, zone: tzinfo | None) -> datetime:
-    """The wall-clock time `hour:minute` on `day` in `zone`."""
+    """The wall-clock time `hour:minute` on `day` in `zone`. Every datetime is built this
+    way, so a day after a DST switch gets that day's offset."""
     return datetime.combine(day, time(hour, minute), tzinfo=zone)
 
 

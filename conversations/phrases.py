@@ -1,19 +1,6 @@
-"""Grouping the parts of time expressions into phrases, and what each phrase is for.
-
-Parts that stand together make one phrase: "Freitag, so gegen 10" is a day
-and a clock time; "Freitag oder Samstag um 10" two phrases, the first
-borrowing the second's time. The old time after "statt"/"instead of"/"in
-plaats van" ends at the first word that is not a small one ("statt morgen
-erst am 4.12."). A phrase ends at a question or exclamation
-mark, at "oder"/"or"/"of", "aber"/"but"/"maar", "statt"/"instead of", or
-where a part has no free place in it (a second day, a second time).
-`mark` then notes the phrases that ask for nothing: the `negated` ("Donnerstag
-geht nicht", "mornings are bad for me": a negation or a judgement of a time
-as bad belongs to the nearest phrase of its clause, except
-in "Can't we …?" questions), the `old` time ("statt Donnerstag"), a
-`farewell` or greeting ("bis Donnerstag", "schönes Wochenende"), or a
-promise to answer then ("ich sag morgen früh Bescheid", also `farewell`), and
-the `past` ("gestern").
+"""Grouping the parts of time expressions into phrases (`group`: parts that stand together, such as
+"Freitag, so gegen 10") and flagging the phrases that ask for nothing (`mark`: negated, the old
+time, a farewell or a promise to answer, the past).
 """
 
 from __future__ import annotations
@@ -50,7 +37,10 @@ _SEPARATORS = lx.ALTERNATIVES | frozenset(
 
 
 def group(tokens: tuple[Token, ...], found: list[Found]) -> list[Phrase]:
-    """The phrases the `found` parts make, in reading order."""
+    """The phrases the `found` parts make, in reading order. A phrase ends at "?" or "!",
+    at "oder"/"aber"/"statt" and their like, or where a part has no free place in it (a
+    second day, a second time); "Freitag oder Samstag um 10" is two phrases, the first
+    borrowing the second's time."""
     phrases: list[Phrase] = []
     for hit in found:
         if isinstance(hit.part, Duration):
@@ -160,7 +150,11 @@ _NOT_NEGATING = frozenset("problem probleem problema schlimm worries prob stress
 
 
 def mark(tokens: tuple[Token, ...], phrases: list[Phrase], *, question: bool) -> None:
-    """Add the flags of the module docstring to `phrases`; `question`: the text ends in "?"."""
+    """Flag the `phrases` that ask for nothing: `negated` ("Donnerstag geht nicht", "mornings
+    are bad for me": a negation or a bad judgement belongs to the nearest phrase of its clause,
+    except in "Can't we …?" questions), `old` ("statt Donnerstag"), `farewell` ("bis
+    Donnerstag", "schönes Wochenende", "ich sag morgen früh Bescheid") and `past` ("gestern");
+    `question`: the text ends in "?"."""
     for phrase in phrases:
         if _preceded_by(tokens, phrase.first, lx.OLD_MARKERS):
             phrase.flags.add("old")

@@ -1,11 +1,6 @@
-"""Reading short answers to the bot's own questions: a pick from a numbered list
-("2", "Nr. 2", "the second", "de eerste") and a bare "no" ("nein danke", "nee").
-
-When the bot offers numbered times or asks which appointment is meant, the
-answer is a number or an ordinal, perhaps wrapped in a few polite words.
-Anything more than that is not a pick: "2 Uhr" names a time, not option 2.
-A bare "no" to an offer means "not that", which is not the same as asking
-to cancel ("bitte absagen").
+"""Reading short answers to the bot's own questions: a pick from a numbered list ("2", "Nr. 2",
+"the second", "de eerste"), perhaps wrapped in a few polite words, and a bare "no" ("nein danke",
+"nee").
 """
 
 from __future__ import annotations
@@ -38,7 +33,8 @@ POLITE = frozenset(
 
 
 def picked_number(text: str, count: int) -> int | None:
-    """The option number 1..`count` that `text` picks, or None when it picks none."""
+    """The option number 1..`count` that `text` picks, or None when it picks none: a number
+    or an ordinal among polite words, nothing more ("2 Uhr" names a time, not option 2)."""
     words = read_text(text).words
     picks = [_number(word) for word in words]
     found = [number for number in picks if number is not None]
@@ -55,7 +51,8 @@ def _number(word: str) -> int | None:
 
 
 def is_bare_no(text: str) -> bool:
-    """True when `text` is only a "no", give or take thanks, fillers and a "not"."""
+    """True when `text` is only a "no", give or take thanks, fillers and a "not". To an offer
+    it means "not that", which is not asking to cancel."""
     no_words, neutral = _no_words()
     words = read_text(text).words
     return any(word in no_words for word in words) and all(

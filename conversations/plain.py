@@ -1,21 +1,7 @@
-"""Plain answers the bot may act on at once: a plain cancel, the cancel code, a plain yes.
-
-The reader (`conversations.reading`) says what a message is about; this module
-says whether it is nothing but that, so that a cancellation, which cannot be
-undone by the bot, is carried out only on a plain instruction. A plain cancel
-is a small grammar over normalised words (`conversations.text`): at least one
-cancel word ("absagen", "stornieren", "cancel", "annuleren", "sage ... ab",
-"zeg ... af", "call ... off") and otherwise only filler: courtesy, greetings,
-apologies, the appointment's nouns and pronouns, request verbs addressed to the
-business ("können Sie", "could you"), the appointment's own day ("morgen" when
-it is tomorrow), a closing name, and a clause saying the customer cannot come
-("ich kann leider nicht, bitte absagen"). Anything else breaks it: a question
-mark, a word the grammar does not know (a reason, a fee, a condition such as
-"wenn", "if", "als"), a negation in the cancelling clause ("nicht absagen"),
-a permission question without its question mark ("kann ich absagen"), or a
-day that is not the appointment's. The three languages' words are matched all
-at once, like the keyword tables, because customers answer in any of them.
-Pure: strings and dates in, booleans out.
+"""Plain answers the bot may act on at once: a plain cancel, the cancel code, a plain yes. The
+reader says what a message is about; this module says whether it is nothing but that, so that a
+cancellation, which the bot cannot undo, is carried out only on a plain instruction. Pure: strings
+and dates in, booleans out.
 """
 
 from __future__ import annotations
@@ -125,7 +111,12 @@ _SIGN_OFF = re.compile(
 def is_plain_cancel(
     text: str, *, today: date | None = None, appointment_day: date | None = None
 ) -> bool:
-    """True when `text` asks to cancel and says nothing else (see the module docstring).
+    """True when `text` asks to cancel and says nothing else: cancel words ("absagen", "sage
+    ... ab", "cancel", "annuleren") with only filler around them (courtesy, greetings,
+    apologies, the appointment's nouns, a request to the business, the appointment's own day,
+    a closing name, a clause saying the customer cannot come). A question mark, a word the
+    grammar does not know (a reason, a condition), a negation in the cancelling clause or
+    another day breaks it.
 
     `today` and `appointment_day` let a day word name the appointment ("morgen
     absagen" when it is tomorrow); without them a day word is not plain.

@@ -1,25 +1,7 @@
-"""Reading one message: from a customer's text to an `Interpretation`.
-
-`interpret`, the entry point (docs/ARCHITECTURE.md, "Packages"), reads the text
-into clauses of normalised words (`conversations.text`), finds the cues of the
-keyword tables (`conversations.keywords`) and the word classes
-(`conversations.classes`) by longest match, hands each clause to the clause
-grammar (`conversations.clauses`) for the meanings only a construction
-carries ("keine Erinnerungen mehr schicken", "den Termin streichen"), lets
-a negation in the same clause turn its cues around ("komme nicht", "not
-ok"; each negation its nearest verb: "do not cancel, I will be there"), and
-weighs the cues in a fixed order: carrier keywords and opt-outs first (the
-law and the carrier), then opt-ins, help, reschedule, cancel, and only then
-confirm, which must be unambiguous: no "no", no running late, and a question
-counts as a confirmation only when every word of it agrees. A message that
-names cancelling but asks about it ("what is your cancellation policy?",
-"bis wann kann ich stornieren?") is no cancellation, nor is an unsure one
-("might not make it"); a cancel or move refused ("niet annuleren hoor") and
-nothing to change ("passt so, nichts ändern") are a confirmation.
-
-The times a message names are read by `conversations.wishes` (the date
-grammar) and weighed against the keywords by `conversations.asks`: a new
-time asked for makes a reschedule with its `start` or `window`.
+"""Reading one message: `interpret` turns a customer's text into an `Interpretation`, from the cues
+of the keyword tables and word classes found in each clause (turned around by a negation, weighed
+in a fixed order) and the time the message names (`conversations.wishes`, weighed against the cues
+by `conversations.asks`).
 """
 
 from __future__ import annotations
@@ -97,7 +79,8 @@ def carrier_interpretation(opt_out_type: str | None, text: str) -> Interpretatio
 
 
 def classify(text: str) -> Interpretation:
-    """The intent of `text` from keywords alone (see the module docstring)."""
+    """The intent of `text` from keywords alone: carrier keywords and short codes, else the
+    cues weighed by `_weigh`."""
     return _keyword_reading(text)[0]
 
 
@@ -198,6 +181,8 @@ def _distance(negation: Hit, hit: Hit) -> tuple[int, int]:
 
 
 def _weigh(cues: _Cues, read: ReadText) -> Intent:
+    # Opt-outs first (the law and the carrier), then opt-ins, help, reschedule, cancel, and
+    # only then confirm, which must be unambiguous.
     is_question, said = read.is_question, frozenset(read.words)
     if cues.has(Cue.OPT_OUT):
         return Intent.OPT_OUT

@@ -1,12 +1,7 @@
-"""Free times for moving an appointment, from opening hours and the diary.
-
-Pure: `Availability` is handed the facts (the location's opening hours per
-weekday, the times the staff member is already booked, the appointment's
-duration, the earliest start allowed) and answers whether a start is free,
-which free starts lie nearest a wished-for time, and which lie inside a
-period the customer named. Starts lie on a grid (`step`) from the opening of
-each range, so offers read like a diary ("15:00", "15:30"), and an offer
-list is spread out rather than three starts a quarter-hour apart.
+"""Free times for moving an appointment: `Availability`, handed the opening hours, the staff
+member's other bookings, the appointment's length and the earliest start allowed, answers whether a
+start is free, which free starts lie nearest a wished-for time and which lie inside a period the
+customer named.
 """
 
 from __future__ import annotations
@@ -19,7 +14,7 @@ from zoneinfo import ZoneInfo
 Interval = tuple[datetime, datetime]
 
 OFFER_COUNT = 3
-NEAREST_SPACING = timedelta(minutes=30)
+NEAREST_SPACING = timedelta(minutes=30)  # offers spread out, not a quarter-hour apart
 WINDOW_SPACING = timedelta(hours=1)
 SEARCH_DAYS = 14  # how far around a wish the nearest free starts are looked for
 
@@ -39,7 +34,7 @@ class Availability:
     busy: tuple[Interval, ...]
     duration: timedelta
     earliest: datetime
-    step: timedelta = timedelta(minutes=15)
+    step: timedelta = timedelta(minutes=15)  # starts lie on this grid from each opening
     horizon: timedelta = timedelta(days=90)
 
     @property

@@ -1,14 +1,7 @@
-"""Normalising a customer's text into the words the keyword tables are matched against.
-
-Customers write "JA!!", "Passt 👍🏼", "i'll be there", "spaeter" or "später"; the
-tables are written in plain lower case. `normalise_word` folds case, accents
-(ä → a, ß → ss), apostrophes ("won't" → "wont") and stretched letters
-("jaaa" → "ja"); `read_text` splits a message into clauses (at commas, full
-stops, question marks …) of such words and notes whether it asks a question.
-Abbreviations of single letters are one word ("a.u.b." → "aub", "z.B." →
-"zb"), and the colloquial "wär"/"wär's" is "wäre", not the past "war".
-Emoji that carry a meaning become words (👍 → "ok", 👎 → "no"); other emoji
-and symbols are dropped. Pure: strings in, tuples out.
+"""Normalising a customer's text into the words the keyword tables are matched against:
+`normalise_word` folds case, accents, apostrophes and stretched letters, and `read_text` splits a
+message into clauses of such words and notes whether it asks a question. Pure: strings in, tuples
+out.
 """
 
 from __future__ import annotations
@@ -56,7 +49,8 @@ class ReadText:
 
 
 def read_text(text: str) -> ReadText:
-    """Split `text` into clauses of normalised words (see the module docstring)."""
+    """Split `text` into clauses of normalised words (at commas, full stops, question marks
+    …) and note whether it asks a question."""
     text = unicodedata.normalize("NFKC", text or "")
     is_question = "?" in text or "¿" in text
     for emoji, word in EMOJI_WORDS.items():

@@ -1,20 +1,7 @@
-"""Splitting a message into the tokens the date grammar reads.
-
-The keyword layer (`conversations.text`) drops digits' punctuation, which a
-date reader needs: "3.12.", "15:30", "14h30", "9:30am", "2." are tokens of
-their own here. `tokenize` folds case and accents like the keyword layer
-("Übermorgen" → "ubermorgen"), turns "a.m."/"p.m." into "am"/"pm" and
-"a.u.b." into "aub", drops apostrophes ("o'clock" → "oclock", "'s middags" →
-"s middags"), and gives each word its dictionary form: old-style umlauts
-("naechste"), small typos in long day and month names ("Freitga", "Wensday",
-"nachmitag": one letter off, same first letter, unambiguous) and compounds of
-a day and a part of it ("Freitagnachmittag", "zaterdagochtend", "morgenavond"
-→ two words).
-
-A run of digits is a number only up to `MAX_DIGITS` digits (a year is the
-longest number a date or time is written with); a longer run (an order or
-phone number, or a hostile 5 000-digit one) is a `DIGITS` token the grammar
-does not read, so no text makes `int()` work past its limits.
+"""Splitting a message into the tokens the date grammar reads: unlike the keyword layer
+(`conversations.text`), `tokenize` keeps the punctuation of dates and times ("3.12.", "15:30",
+"9:30am") and gives each word its dictionary form (folded, old-style umlauts, small typos in day
+and month names, a day and a part of it written as one word).
 """
 
 from __future__ import annotations
@@ -30,7 +17,10 @@ from conversations.text import DOTTED_LETTERS, join_letters
 WORD, NUM, CLOCK, PAIR, DATE, DECIMAL, BREAK, DASH, DIGITS = (
     "word", "num", "clock", "pair", "date", "decimal", "break", "dash", "digits",
 )  # fmt: skip
-MAX_DIGITS = 4  # the longest number the date grammar reads: a year
+# The longest number the date grammar reads: a year. A longer run of digits (an order or phone
+# number, or a hostile 5 000-digit one) is a `DIGITS` token, so no text makes `int()` work past
+# its limits.
+MAX_DIGITS = 4
 
 
 @dataclass(frozen=True)
@@ -68,7 +58,8 @@ _UMLAUT_SPELLINGS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
 
 
 def tokenize(text: str) -> tuple[Token, ...]:
-    """The tokens of `text` (see the module docstring)."""
+    """The tokens of `text`: folded like the keyword layer, "a.m."/"p.m." as "am"/"pm",
+    apostrophes dropped ("o'clock" → "oclock"), each word in its dictionary form."""
     text = unicodedata.normalize("NFKC", text or "")
     text = _APOSTROPHES.sub("", fold(text))
     text = _MERIDIEM_DOTS.sub(r"\1m ", text)

@@ -1,16 +1,7 @@
-"""From the parts of time expressions to the one new time a customer asks for.
-
-`read_when` groups the parts `conversations.dates` found into phrases (a
-day, a clock time, a part of the day … that stand together: "Freitag, so
-gegen 10"), marks the phrases that do not ask for anything — negated ("Donnerstag
-geht nicht"), the old time ("statt Donnerstag", "instead of 2pm"), a farewell
-("bis Donnerstag"), or the past ("gestern") — resolves each on the calendar
-(`conversations.periods`) relative to now and the appointment, and returns
-the first phrase that names something other than the appointment as booked
-("Alles klar, bis Donnerstag" names no new time).
-An exact time gives a `start`, a period a `window`; a wish without a
-readable time ("etwas später", "31.2.", "25 Uhr", a day past the year 9999)
-has neither.
+"""From the parts of time expressions to the one new time a customer asks for: `read_when` groups
+and flags the phrases (`conversations.phrases`), resolves each on the calendar
+(`conversations.periods`) and returns the first that names something other than the appointment as
+booked, with a `start` (an exact time) or a `window` (a period).
 """
 
 from __future__ import annotations
@@ -45,9 +36,10 @@ class Wish:
 def read_when(
     text: str, *, now: datetime, locale: str, appointment_start: datetime | None
 ) -> Wish | None:
-    """The new time `text` asks for, or None when it names none (see the module
-    docstring). `now` is timezone-aware; the result is in its zone. Of several new
-    times the first exact one wins ("Freitag oder Montag" → Friday)."""
+    """The new time `text` asks for, or None when it names none; a wish without a readable
+    time ("etwas später", "31.2.", "25 Uhr") has neither `start` nor `window`. `now` is
+    timezone-aware; the result is in its zone. Of several new times the first exact one
+    wins ("Freitag oder Montag" → Friday)."""
     tokens = tokenize(text)
     phrases = group(tokens, find_parts(tokens, locale, now.date()))
     mark(tokens, phrases, question=text.rstrip().endswith("?"))
