@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.models import AppointmentStatus, Business, Location, Record, RecordKind
+from bot.models import Business, Location, Record, RecordKind
 from conversations.slots import Availability
 from outbound.opening import location_for_record, opening_hours
+from outbound.policy.vocabulary import BOOKED_APPOINTMENT_STATUSES
 
 MINIMUM_NOTICE = timedelta(hours=1)  # a move starts at least this long from now
 HORIZON = timedelta(days=90)
 DEFAULT_DURATION = timedelta(minutes=30)
-BOOKED = (AppointmentStatus.CONFIRMED, AppointmentStatus.PENDING)
 
 
 def availability_for(
@@ -43,7 +43,7 @@ def _busy(
         Record.business_id == business.id,
         Record.kind == RecordKind.APPOINTMENT,
         Record.id != record.id,
-        Record.status.in_(BOOKED),
+        Record.status.in_(BOOKED_APPOINTMENT_STATUSES),
         Record.ends_at > earliest,
         Record.starts_at < earliest + HORIZON,
     )

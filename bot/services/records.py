@@ -28,7 +28,11 @@ from bot.services.customers import get_customer
 from bot.services.lookup import owned_row
 from outbound.planning import plan_for_event
 from outbound.policy.planner import EventKind
-from outbound.policy.vocabulary import Audience, NotificationStatus
+from outbound.policy.vocabulary import (
+    BOOKED_APPOINTMENT_STATUSES,
+    Audience,
+    NotificationStatus,
+)
 
 DEFAULT_DURATION_MINUTES = 30
 # The statuses staff may move an appointment to from each status (a page offers these,
@@ -206,7 +210,7 @@ def upcoming_appointments(
                 Record.customer_id == customer_id,
                 Record.kind == RecordKind.APPOINTMENT,
                 Record.starts_at > now,
-                Record.status.in_([AppointmentStatus.CONFIRMED, AppointmentStatus.PENDING]),
+                Record.status.in_(BOOKED_APPOINTMENT_STATUSES),
             )
             .order_by(Record.starts_at)
         )

@@ -25,6 +25,7 @@ from outbound.calendar_cards import appointment_card
 from outbound.policy.calendar import CardMethod, build_ics, card_filename
 from outbound.policy.links import LinkPurpose, LinkTarget, cancel_blocker, make_token, read_token
 from outbound.policy.rendering import resolve_locale, time_variables
+from outbound.policy.vocabulary import BOOKED_APPOINTMENT_STATUSES
 
 bp = Blueprint("links", __name__)
 # One limit per address for all three pages, so nobody can try tokens or cancel in bulk.
@@ -189,7 +190,7 @@ def _state(record: Record, business: Business, target: LinkTarget, now: datetime
         # The customer decided on the old time: show the appointment as it is now, cancel
         # nothing, and point to the link in the newest message.
         return "changed"
-    if record.status not in (AppointmentStatus.CONFIRMED, AppointmentStatus.PENDING):
+    if record.status not in BOOKED_APPOINTMENT_STATUSES:
         return "closed"
     if business.cancellation_window_hours is None:
         return "off"
