@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from outbound.policy.vocabulary import Audience, ChannelChoice, Notice, Trigger
+from outbound.policy.vocabulary import AppointmentStatus, Audience, ChannelChoice, Notice, Trigger
 
 DEFAULT_REMINDER_MINUTES = 24 * 60  # R1.5
 
@@ -23,11 +23,27 @@ class DefaultRule:
 
 
 DEFAULT_RULES: tuple[DefaultRule, ...] = (
-    DefaultRule("Booking confirmation", Trigger.CREATED, Notice.CONFIRMATION, "confirmed"),
-    DefaultRule("Request accepted", Trigger.STATUS_CHANGED_TO, Notice.CONFIRMATION, "confirmed"),
-    DefaultRule("Awaiting confirmation", Trigger.STATUS_CHANGED_TO, Notice.PENDING, "pending"),
-    DefaultRule("Request declined", Trigger.STATUS_CHANGED_TO, Notice.REJECTED, "rejected"),
-    DefaultRule("Cancellation", Trigger.STATUS_CHANGED_TO, Notice.CANCELLATION, "cancelled"),
+    DefaultRule(
+        "Booking confirmation", Trigger.CREATED, Notice.CONFIRMATION, AppointmentStatus.CONFIRMED
+    ),
+    DefaultRule(
+        "Request accepted",
+        Trigger.STATUS_CHANGED_TO,
+        Notice.CONFIRMATION,
+        AppointmentStatus.CONFIRMED,
+    ),
+    DefaultRule(
+        "Awaiting confirmation",
+        Trigger.STATUS_CHANGED_TO,
+        Notice.PENDING,
+        AppointmentStatus.PENDING,
+    ),
+    DefaultRule(
+        "Request declined", Trigger.STATUS_CHANGED_TO, Notice.REJECTED, AppointmentStatus.REJECTED
+    ),
+    DefaultRule(
+        "Cancellation", Trigger.STATUS_CHANGED_TO, Notice.CANCELLATION, AppointmentStatus.CANCELLED
+    ),
     DefaultRule("Time changed", Trigger.TIME_CHANGED, Notice.CHANGE),
     DefaultRule(
         "Reminder", Trigger.REMINDER, Notice.REMINDER, offset_minutes=DEFAULT_REMINDER_MINUTES

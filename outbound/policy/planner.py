@@ -14,10 +14,12 @@ from outbound.policy.hours import OpeningHours, next_opening
 from outbound.policy.rebook_timing import rebook_key
 from outbound.policy.vocabulary import (
     CLOSED_APPOINTMENT_STATUSES,
+    AppointmentStatus,
     Audience,
     Channel,
     ChannelChoice,
     Notice,
+    RecordKind,
     Trigger,
 )
 
@@ -212,7 +214,7 @@ def _plan_reminder(
 ) -> list[PlannedNotice]:
     if record.starts_at is None or record.status in CLOSED_APPOINTMENT_STATUSES:
         return []  # R4.9: reminders only with a scheduled time, and only for open records
-    if record.kind == "appointment" and record.status != "confirmed":
+    if record.kind == RecordKind.APPOINTMENT and record.status != AppointmentStatus.CONFIRMED:
         return []  # a request is reminded once it is accepted
     lead = timedelta(minutes=rule.offset_minutes or 0)
     due_at = record.starts_at - lead

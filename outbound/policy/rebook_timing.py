@@ -87,9 +87,9 @@ class RebookTiming:
 
 def is_visit(booking: Booking, now: datetime) -> bool:
     """Whether the appointment took place as of `now`."""
-    if booking.status == "completed":
+    if booking.status == AppointmentStatus.COMPLETED:
         return True
-    return booking.status == "confirmed" and booking.starts_at <= now
+    return booking.status == AppointmentStatus.CONFIRMED and booking.starts_at <= now
 
 
 def is_future_booking(booking: Booking, now: datetime) -> bool:
