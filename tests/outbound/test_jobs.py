@@ -6,6 +6,7 @@ message is in test_sending.py."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 from bot.models import Author
@@ -85,3 +86,22 @@ def test_a_reply_whose_job_was_lost_is_sent_by_a_later_tick(
 
     [sms] = fake_twilio.messages
     assert sms.body == "Danke!"
+
+
+def test_a_job_run_outside_the_app_says_how_workers_must_run(app):
+    # A worker started without `--worker-class bot.worker.AppWorker` has no app: the job
+    # refuses with the way to run it instead of failing somewhere inside.
+    raised: list[BaseException] = []
+
+    def run() -> None:  # a new thread starts without the test's app context
+        try:
+            dispatch_tick()
+        except BaseException as error:
+            raised.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+
+    assert len(raised) == 1 and isinstance(raised[0], RuntimeError)
+    assert "bot.worker.AppWorker" in str(raised[0])
