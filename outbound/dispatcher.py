@@ -83,7 +83,7 @@ def stale_queued_messages(
     These are bot replies and staff messages (not notices: the notification's
     row brings those back) that were never tried `older_than` after they were
     stored, so their job may have been lost (Redis flushed or down at enqueue
-    time), or whose hold (`next_attempt_at`, see `outbound.sending`) has
+    time), or whose hold (`next_attempt_at`, see `outbound.send_outcomes`) has
     passed: a next try or a paced turn is due, or the worker that held it died.
     The caller enqueues their job unless RQ still has it waiting.
     """

@@ -21,7 +21,7 @@ QUEUES = (DISPATCH_QUEUE, SEND_QUEUE)
 
 # For a job that crashed (database unreachable, a bug). Provider errors never
 # reach RQ: the send job records them on the row, and the row says when to
-# try again (outbound.sending).
+# try again (outbound.send_outcomes).
 SEND_RETRY = Retry(max=5, interval=[10, 30, 60, 300, 900])
 # A wake-up tick is only worth its result for a moment.
 WAKE_RESULT_TTL_SECONDS = 60

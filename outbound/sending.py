@@ -1,72 +1,48 @@
 """Carry one claimed notification, or one queued message, through its transport: check that it
 still holds, render it, store its `Message`, wait for the sender's pacing turn, send it and
 record the outcome or the next try on the row. The body of the send jobs, kept apart from RQ so
-the CLI's inline pass runs the same code."""
+the CLI's inline pass runs the same code; the `Message` row is `outbound.outgoing_messages`,
+retries, holds and failures `outbound.send_outcomes`."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.models import (
-    Author,
-    Business,
-    ContactAddress,
-    ConversationState,
-    Customer,
-    Direction,
-    Message,
-    Notification,
-    Record,
-)
-from conversations.context import ConversationContext
+from bot.models import Business, Customer, Direction, Message, Notification, Record
 from outbound.calendar_cards import attachments_for
-from outbound.delivery import follow_delivery, record_opt_out, record_provider_status
+from outbound.delivery import follow_delivery, record_opt_out
 from outbound.dispatcher import send_lease
-from outbound.messages import sender_address
 from outbound.notice_texts import notice_locale, render_notice
-from outbound.pacing import message_retry_delay, retry_delay, sender_turn
-from outbound.policy.rendering import RenderedText, RenderError
-from outbound.policy.segments import count_segments
-from outbound.policy.vocabulary import (
-    ADDRESS_KINDS,
-    Audience,
-    Channel,
-    MessageStatus,
-    NotificationStatus,
+from outbound.outgoing_messages import (
+    fail_message,
+    opted_out_since,
+    outgoing_for,
+    record_send_result,
+    store_message,
 )
-from outbound.queueing import redis_connection, wake_dispatcher
+from outbound.pacing import sender_turn
+from outbound.policy.rendering import RenderError
+from outbound.policy.vocabulary import MessageStatus, NotificationStatus
+from outbound.queueing import redis_connection
 from outbound.recipients import recipient_blocker, reply_address
-from outbound.routing import Way, way_out
-from outbound.stale_notices import stale_reason
-from outbound.threads import conversation_for
-from outbound.transports import (
-    Attachment,
-    Outgoing,
-    PermanentSendError,
-    SendResult,
-    TransientSendError,
-    transport_for,
+from outbound.routing import way_out
+from outbound.send_outcomes import (
+    MAX_ATTEMPTS,
+    fail_notification,
+    hold_message,
+    put_back_notification,
+    retry_message,
+    retry_notification,
+    skip_notification,
 )
+from outbound.stale_notices import stale_reason
+from outbound.transports import PermanentSendError, TransientSendError, transport_for
 from outbound.transports.twilio import OPTED_OUT
-
-MAX_ATTEMPTS = 6  # a notification's tries before it fails (the backoff: outbound.pacing)
-MESSAGE_RETRY_WINDOW = timedelta(minutes=30)  # a message's retries stop this long after writing
-STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
-
-log = logging.getLogger(__name__)
-
-
-def status_callback_url(config: Mapping[str, Any], message_id: int) -> str:
-    """Where Twilio should report delivery: the public status webhook, naming our
-    message, so a report that arrives before the send call returns finds it."""
-    return f"{config['PUBLIC_BASE_URL'].rstrip('/')}{STATUS_CALLBACK_PATH}?message={message_id}"
 
 
 def send_notification_now(
@@ -88,7 +64,9 @@ def send_notification_now(
     session.commit()
     notification = session.get(Notification, notification_id)
     if notification.attempts > MAX_ATTEMPTS:
-        return _fail(session, notification, None, f"gave up after {MAX_ATTEMPTS} attempts")
+        return fail_notification(
+            session, notification, None, f"gave up after {MAX_ATTEMPTS} attempts"
+        )
 
     business = session.get(Business, notification.business_id)
     record = session.get(Record, notification.record_id) if notification.record_id else None
@@ -97,12 +75,12 @@ def send_notification_now(
         notification, business, customer
     )
     if reason:
-        return _skip(session, notification, reason)
+        return skip_notification(session, notification, reason)
 
     locale = notice_locale(notification, business, customer)
     way = way_out(session, notification, business, customer, locale, now)
     if way.skip_reason:
-        return _skip(session, notification, way.skip_reason)
+        return skip_notification(session, notification, way.skip_reason)
     try:
         text = render_notice(
             session,
@@ -117,17 +95,17 @@ def send_notification_now(
             channel=way.channel,
         )
     except RenderError as error:
-        return _fail(session, notification, None, str(error))
-    message = _store_message(session, notification, business, customer, text, way, now)
+        return fail_notification(session, notification, None, str(error))
+    message = store_message(session, notification, business, customer, text, way, now)
     session.commit()
 
     turn = _paced_turn(message, business, config)
     if turn:
         notification.attempts -= 1  # waiting for the sender's turn is no attempt
-        _put_back(session, notification, now + turn, config)
+        put_back_notification(session, notification, now + turn, config)
         session.commit()
         return NotificationStatus.SCHEDULED.value
-    outgoing = _outgoing(
+    outgoing = outgoing_for(
         message,
         config,
         attachments=attachments_for(
@@ -138,15 +116,17 @@ def send_notification_now(
     try:
         result = transport_for(message.channel, config).send(outgoing)
     except PermanentSendError as error:
-        return _fail(session, notification, message, error.reason, code=error.code, now=now)
+        return fail_notification(
+            session, notification, message, error.reason, code=error.code, now=now
+        )
     except TransientSendError as error:
-        return _retry_notification(
+        return retry_notification(
             session, notification, message, business, error, now, config, note=way.note
         )
     notification.status = NotificationStatus.SENT
     notification.reason = way.note  # why it went by SMS instead of WhatsApp, if it did
     notification.lease_until = None
-    _record_result(session, message, result, now)
+    record_send_result(session, message, result, now)
     follow_delivery(session, message, now=now)  # a status that came before the answer
     session.commit()
     return str(notification.status)
@@ -181,29 +161,29 @@ def send_message_now(
     if not claimed:
         return str(message.status)
 
-    opted_out = _opted_out_address(session, message)
+    opted_out = opted_out_since(session, message)
     if opted_out is not None:
-        _fail_message(message, None, f"recipient opted out on {opted_out:%Y-%m-%d}")
+        fail_message(message, None, f"recipient opted out on {opted_out:%Y-%m-%d}")
         session.commit()
         return str(message.status)
     business = session.get(Business, message.business_id)
     turn = _paced_turn(message, business, config)
     if turn:
-        _hold(session, message, now + turn, config)
+        hold_message(session, message, now + turn, config)
         session.commit()
         return str(message.status)
     try:
-        result = transport_for(message.channel, config).send(_outgoing(message, config))
+        result = transport_for(message.channel, config).send(outgoing_for(message, config))
     except PermanentSendError as error:
-        _fail_message(message, error.code, error.reason)
+        fail_message(message, error.code, error.reason)
         if error.code == OPTED_OUT:
             record_opt_out(session, message, now=now)
         session.commit()
         return str(message.status)
     except TransientSendError as error:
-        _retry_message(session, message, business, error, now, config)
+        retry_message(session, message, business, error, now, config)
         return str(message.status)
-    _record_result(session, message, result, now)
+    record_send_result(session, message, result, now)
     session.commit()
     return str(message.status)
 
@@ -242,223 +222,4 @@ def _paced_turn(message: Message, business: Business, config: Mapping[str, Any])
         business.sms_per_second,
         config,
         redis_connection(config["REDIS_URL"]),
-    )
-
-
-def _put_back(
-    session: Session, notification: Notification, due: datetime, config: Mapping[str, Any]
-) -> None:
-    notification.status = NotificationStatus.SCHEDULED
-    notification.due_at = due
-    notification.lease_until = None
-    wake_dispatcher(session, config["REDIS_URL"], due)
-
-
-def _hold(session: Session, message: Message, until: datetime, config: Mapping[str, Any]) -> None:
-    message.next_attempt_at = until
-    wake_dispatcher(session, config["REDIS_URL"], until)
-
-
-def _retry_notification(
-    session: Session,
-    notification: Notification,
-    message: Message,
-    business: Business,
-    error: TransientSendError,
-    now: datetime,
-    config: Mapping[str, Any],
-    *,
-    note: str | None = None,
-) -> str:
-    attempt = notification.attempts
-    if attempt >= MAX_ATTEMPTS:
-        return _fail(
-            session, notification, message, f"gave up after {attempt} attempts: {error.reason}"
-        )
-    due = now + retry_delay(attempt, error.retry_after)
-    notification.reason = (
-        f"attempt {attempt} failed ({error.reason}); next try at {_local(due, business)}"
-    )
-    if note:  # keep saying why it goes by SMS
-        notification.reason = f"{note}; {notification.reason}"
-    _put_back(session, notification, due, config)
-    session.commit()
-    log.warning("notification %s: %s", notification.id, notification.reason)
-    return NotificationStatus.SCHEDULED.value
-
-
-def _retry_message(
-    session: Session,
-    message: Message,
-    business: Business,
-    error: TransientSendError,
-    now: datetime,
-    config: Mapping[str, Any],
-) -> None:
-    age = now - message.created_at
-    if age >= MESSAGE_RETRY_WINDOW:
-        minutes = int(MESSAGE_RETRY_WINDOW.total_seconds() // 60)
-        _fail_message(message, None, f"gave up after {minutes} minutes: {error.reason}")
-        log.warning("message %s: %s", message.id, message.error_message)
-    else:
-        due = now + message_retry_delay(age, error.retry_after)
-        message.error_message = (
-            f"sending failed ({error.reason}); next try at {_local(due, business)}"
-        )
-        _hold(session, message, due, config)
-        log.warning("message %s: %s", message.id, message.error_message)
-    session.commit()
-
-
-def _local(moment: datetime, business: Business) -> str:
-    return f"{moment.astimezone(ZoneInfo(business.timezone)):%Y-%m-%d %H:%M:%S %Z}"
-
-
-def _skip(session: Session, notification: Notification, reason: str) -> str:
-    notification.status = NotificationStatus.SKIPPED
-    notification.reason = reason
-    notification.lease_until = None
-    earlier = _linked_message(session, notification)
-    if earlier is not None:  # an earlier attempt stored it, then failed for a while
-        _fail_message(earlier, None, f"not sent: {reason}")
-    session.commit()
-    return NotificationStatus.SKIPPED.value
-
-
-def _store_message(
-    session: Session,
-    notification: Notification,
-    business: Business,
-    customer: Customer | None,
-    text: RenderedText,
-    way: Way,
-    now: datetime,
-) -> Message:
-    """The notice's Message, queued, the way this attempt goes; a retry reuses the
-    row of the earlier attempt, unless that one was for another channel."""
-    channel, to = way.channel, way.to
-    message = _linked_message(session, notification)
-    if message is not None and message.channel != channel:
-        _fail_message(message, None, f"not sent: the notice went by {channel} instead")
-        message = None
-    if message is None:
-        message = Message(
-            business_id=business.id,
-            customer_id=customer.id if customer else None,
-            direction=Direction.OUTBOUND,
-            channel=channel,
-            from_address=sender_address(business, channel) or "",
-            to_address=to,
-            status=MessageStatus.QUEUED,
-            author=Author.SYSTEM,
-        )
-        if notification.audience == Audience.CUSTOMER and channel != Channel.EMAIL:
-            conversation = conversation_for(
-                session, business, channel, to, customer=customer, now=now
-            )
-            if notification.record_id is not None:
-                # A new notice starts a new exchange: the reply handler reads the answer
-                # as being about this record, and an old offer can no longer be
-                # accepted by a "ja" meant for this notice.
-                conversation.context = ConversationContext(record_id=notification.record_id)
-                conversation.state = ConversationState.AWAITING_REPLY
-            message.conversation_id = conversation.id
-        session.add(message)
-    message.subject = (text.subject or business.name) if message.channel == Channel.EMAIL else None
-    message.body = text.body
-    if message.channel != Channel.SMS:
-        message.segments, message.encoding = 0, None  # only SMS are counted in parts
-    else:
-        counted = count_segments(text.body)
-        message.segments, message.encoding = counted.segments, counted.encoding
-    message.content_sid = way.content_template.content_sid if way.content_template else None
-    message.content_variables = text.variables if way.content_template else None
-    session.flush()
-    notification.message_id = message.id
-    return message
-
-
-def _outgoing(
-    message: Message,
-    config: Mapping[str, Any],
-    *,
-    attachments: tuple[Attachment, ...] = (),
-    reply_to: str | None = None,
-) -> Outgoing:
-    return Outgoing(
-        channel=message.channel,
-        to=message.to_address,
-        from_=message.from_address,
-        body=message.body,
-        subject=message.subject,
-        status_callback_url=(
-            status_callback_url(config, message.id) if message.channel != Channel.EMAIL else None
-        ),
-        attachments=attachments,
-        reply_to=reply_to,
-        content_sid=message.content_sid,
-        content_variables=message.content_variables,
-    )
-
-
-def _record_result(session: Session, message: Message, result: SendResult, now: datetime) -> None:
-    # A status callback may have come before Twilio's answer did: read it first.
-    session.refresh(message)
-    message.provider_sid = result.provider_sid
-    message.sent_at = now
-    message.next_attempt_at = None
-    if message.status == MessageStatus.QUEUED:
-        message.error_code = message.error_message = None  # a note of an earlier failed try
-    if result.segments and message.channel == Channel.SMS:
-        message.segments = result.segments  # the provider's count is what it bills
-    session.flush()
-    record_provider_status(session, message, result.status, now=now)
-
-
-def _fail(
-    session: Session,
-    notification: Notification,
-    message: Message | None,
-    reason: str,
-    *,
-    code: str | None = None,
-    now: datetime | None = None,
-) -> str:
-    notification.status = NotificationStatus.FAILED
-    notification.reason = reason
-    notification.lease_until = None
-    message = message or _linked_message(session, notification)
-    if message is not None:
-        _fail_message(message, code, reason)
-        if code == OPTED_OUT and now is not None:
-            record_opt_out(session, message, now=now)
-    session.commit()
-    return NotificationStatus.FAILED.value
-
-
-def _linked_message(session: Session, notification: Notification) -> Message | None:
-    if notification.message_id is None:
-        return None
-    message = session.get(Message, notification.message_id)
-    return message if message is not None and message.status == MessageStatus.QUEUED else None
-
-
-def _fail_message(message: Message, code: str | None, reason: str) -> None:
-    message.status = MessageStatus.FAILED
-    message.next_attempt_at = None
-    message.error_code = code
-    message.error_message = reason
-
-
-def _opted_out_address(session: Session, message: Message) -> datetime | None:
-    if message.channel not in ADDRESS_KINDS:
-        return None
-    bare = message.to_address.split(":", 1)[-1]
-    return session.scalar(
-        select(ContactAddress.opted_out_at).where(
-            ContactAddress.business_id == message.business_id,
-            ContactAddress.kind == ADDRESS_KINDS[message.channel],
-            ContactAddress.value.in_({message.to_address, bare}),
-            ContactAddress.opted_out_at.is_not(None),
-        )
     )

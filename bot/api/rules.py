@@ -1,5 +1,5 @@
 """`/rules`: the business's notification rules, one by one and in bulk (`POST /rules/bulk`,
-all or nothing), each checked as a whole by `bot.services.rules`."""
+all or nothing), each checked as a whole by `bot.services.rule_checks`."""
 
 from __future__ import annotations
 
@@ -28,12 +28,12 @@ from bot.extensions import db
 from bot.models import NotificationRule, RecordKind
 from bot.services import rules
 from bot.services.commands import RuleChanges
-from bot.services.rules import (
+from bot.services.rule_bulk import BulkAction, bulk_change
+from bot.services.rule_checks import (
     MAX_DELAY_MINUTES,
     MAX_OFFSET_MINUTES,
     MAX_REBOOK_DAYS,
     REBOOK_MODES,
-    BulkAction,
 )
 from outbound.policy.vocabulary import Audience, ChannelChoice, Notice, Trigger
 
@@ -86,7 +86,7 @@ class RuleSchema(ma.Schema):
 
 
 class RuleChangeSchema(InputSchema):
-    # Types for the document; what a rule may say is checked by `bot.services.rules`,
+    # Types for the document; what a rule may say is checked by `bot.services.rule_checks`,
     # for the pages and the API alike.
     name = DomainLine(1, 200, metadata={"example": "Feedback one hour after pickup"})
     kind = DomainChoice(_KINDS)
@@ -220,7 +220,7 @@ class RulesBulk(MethodView):
     @bp.response(200, RuleBulkResultSchema)
     def post(self, data):
         """Delete rules, or give them one template or one channel; all or nothing (R4.10)."""
-        outcome = rules.bulk_change(
+        outcome = bulk_change(
             db.session,
             current_business(),
             data["ids"],

@@ -1,6 +1,6 @@
 """The owner's notification rules page: `/rules` per record kind with its bulk changes, one
 rule's form (`/rules/new`, `/rules/<id>`) and its deletion; the checks are
-`bot.services.rules`', and this module only maps the form onto the service's fields and a
+`bot.services.rule_checks`', and this module only maps the form onto the service's fields and a
 refusal back onto the form."""
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ from bot.models import (
 from bot.services import rules as service
 from bot.services.catalogue import list_locations
 from bot.services.commands import RuleChanges
-from bot.services.rules import REBOOK_MODES, STATUS_TRIGGERS, TRIGGERS_BY_KIND, BulkAction
+from bot.services.rule_bulk import BulkAction, bulk_change
+from bot.services.rule_checks import REBOOK_MODES, STATUS_TRIGGERS, TRIGGERS_BY_KIND
 from bot.services.statuses import list_statuses
 from bot.web.roles import owner_required
 from bot.web.template_editor import notice_text_names, text_words
@@ -406,7 +407,7 @@ def bulk():
     if action == BulkAction.DELETE and request.form.get("confirmed") != "1":
         return _confirm_delete_page(kind, ids, bulk)
     try:
-        outcome = service.bulk_change(
+        outcome = bulk_change(
             db.session,
             current_user.business,
             ids,

@@ -28,7 +28,8 @@ from outbound.queueing import (
     notification_job_id,
     redis_connection,
 )
-from outbound.sending import MAX_ATTEMPTS, MESSAGE_RETRY_WINDOW, send_message_now
+from outbound.send_outcomes import MAX_ATTEMPTS, MESSAGE_RETRY_WINDOW
+from outbound.sending import send_message_now
 from tests.support.databases import BOTH_DATABASES
 from tests.support.outbox import notification, queue_sms
 from tests.support.settings import PUBLIC_BASE_URL, SMS_FROM
@@ -390,7 +391,7 @@ def test_a_server_error_is_recorded_on_the_row_and_the_job_ends(
     before = utcnow()
 
     dispatch_tick()
-    with caplog.at_level(logging.WARNING, logger="outbound.sending"):
+    with caplog.at_level(logging.WARNING, logger="outbound.send_outcomes"):
         work()
 
     waiting = notification(db, record)

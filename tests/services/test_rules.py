@@ -1,4 +1,5 @@
-"""bot.services.rules: what a rule may say (R4.2, R4.9, R3.4, R4.8), deleting and bulk changes."""
+"""bot.services.rules, rule_checks and rule_bulk: what a rule may say (R4.2, R4.9, R3.4,
+R4.8), deleting and bulk changes."""
 
 from __future__ import annotations
 
@@ -11,14 +12,9 @@ from bot.errors import DomainError, NotFound
 from bot.models import Notification, NotificationRule, rule_location
 from bot.services.catalogue import create_location
 from bot.services.commands import LocationChanges, NewStatus, RuleChanges
-from bot.services.rules import (
-    TRIGGERS_BY_KIND,
-    BulkAction,
-    bulk_change,
-    create_rule,
-    delete_rule,
-    update_rule,
-)
+from bot.services.rule_bulk import BulkAction, bulk_change
+from bot.services.rule_checks import TRIGGERS_BY_KIND
+from bot.services.rules import create_rule, delete_rule, update_rule
 from bot.services.statuses import create_status
 from outbound.policy.vocabulary import NotificationStatus, Trigger
 from tests.support.databases import BOTH_DATABASES
