@@ -38,17 +38,23 @@ def customer_links(
             now=now,
         )
 
-    blocker = cancel_blocker(
+    cancel_url = (
+        url(LinkPurpose.CANCEL) if record_cancel_blocker(business, record, now) is None else None
+    )
+    has_card = record.starts_at is not None and record.status not in NO_CALENDAR
+    calendar_url = url(LinkPurpose.CALENDAR) if has_card else None
+    return cancel_url, calendar_url
+
+
+def record_cancel_blocker(business: Business, record: Record, now: datetime) -> str | None:
+    """Why the customer cannot cancel `record` themselves at `now`, in words, or None."""
+    return cancel_blocker(
         window_hours=business.cancellation_window_hours,
         kind=record.kind,
         status=record.status,
         starts_at=record.starts_at,
         now=now,
     )
-    cancel_url = url(LinkPurpose.CANCEL) if blocker is None else None
-    has_card = record.starts_at is not None and record.status not in NO_CALENDAR
-    calendar_url = url(LinkPurpose.CALENDAR) if has_card else None
-    return cancel_url, calendar_url
 
 
 def app_config() -> Mapping[str, Any] | None:

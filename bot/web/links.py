@@ -22,8 +22,9 @@ from bot.models import (
 from bot.services.commands import RecordChanges
 from bot.services.records import update_record
 from outbound.calendar_cards import appointment_card
+from outbound.customer_links import record_cancel_blocker
 from outbound.policy.calendar import CardMethod, build_ics, card_filename
-from outbound.policy.links import LinkPurpose, LinkTarget, cancel_blocker, make_token, read_token
+from outbound.policy.links import LinkPurpose, LinkTarget, make_token, read_token
 from outbound.policy.rendering import resolve_locale, time_variables
 from outbound.policy.vocabulary import BOOKED_APPOINTMENT_STATUSES
 
@@ -194,14 +195,7 @@ def _state(record: Record, business: Business, target: LinkTarget, now: datetime
         return "closed"
     if business.cancellation_window_hours is None:
         return "off"
-    blocker = cancel_blocker(
-        window_hours=business.cancellation_window_hours,
-        kind=record.kind,
-        status=record.status,
-        starts_at=record.starts_at,
-        now=now,
-    )
-    return "open" if blocker is None else "too_late"
+    return "open" if record_cancel_blocker(business, record, now) is None else "too_late"
 
 
 def _page(record: Record, business: Business, state: str, now: datetime, *, status: int = 200):
