@@ -1,4 +1,4 @@
-"""Rebook timing (seed 002: R2.4–R2.6): when a customer's nudge is due, or why not."""
+"""Rebook timing (R2.4–R2.6): when a customer's nudge is due, or why not."""
 
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
