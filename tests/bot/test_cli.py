@@ -31,7 +31,7 @@ def test_create_business_prints_id_and_a_working_api_key(runner, db):
     business = db.session.get(Business, printed["id"])
     assert business_for_api_key(db.session, printed["api_key"]) is business
     assert business.sms_from == "+31201234567" and business.sms_enabled
-    assert count(db, NotificationRule) == 9  # the seeds' default rules
+    assert count(db, NotificationRule) == 9  # the default rules
     assert count(db, Template) > 0
     # only the key's hash is stored
     assert printed["api_key"] not in {k.key_hash for k in db.session.scalars(select(ApiKey))}

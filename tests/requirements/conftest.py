@@ -1,4 +1,5 @@
-"""Shared fixtures for the requirement tests (R0.1 … R4.10): one file per seed.
+"""Shared fixtures for the requirement tests (R0.1 … R4.10, listed in
+docs/REQUIREMENTS.md): one file per requirement group.
 
 These tests drive ReplyDesk the way an integrating developer does: through
 the REST API with a bearer key, then one dispatcher pass as of an explicit

@@ -1,4 +1,4 @@
-"""Issue 10, "Safety first", through the signed webhook: a question about cancelling
+"""Cancelling safely, through the signed webhook: a question about cancelling
 never cancels; a cancel in a sentence is asked about first and the code X then
 cancels; a plain cancel inside the window cancels at once."""
 

@@ -1,4 +1,4 @@
-"""Issue 10, point 3: the bot answers in the language the customer writes in.
+"""The bot answers in the language the customer writes in.
 
 Through the API, the signed inbound webhook, the dispatcher, the real worker
 and the fake Twilio API: an English text to a German salon is answered in

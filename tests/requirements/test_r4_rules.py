@@ -1,4 +1,4 @@
-"""Seed 004 (repair-shop software, notification rules): R4.1 – R4.10, through the
+"""R4, notification rules: R4.1 – R4.10, through the
 rules, statuses, templates and records API, the dispatcher, the real worker,
 the fake Twilio API and the SMTP sink."""
 

@@ -1,4 +1,4 @@
-"""Seed 002, the rebook SMS (R2.1, R2.4–R2.6), end to end: rules, services, customers
+"""R2, the rebook SMS (R2.1, R2.4–R2.6), end to end: rules, services, customers
 and appointments through /api/v1, the rebook scan and the dispatcher as of explicit
 instants (the CLI's pass, or the rq jobs on a real worker), the text at the fake
 Twilio, and the outbox row's status and reason through the API.

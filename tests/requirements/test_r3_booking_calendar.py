@@ -1,4 +1,4 @@
-"""Seed 003 (booking calendar, Dutch): R3.1 – R3.4, through the API, the
+"""R3, the booking calendar's message types: R3.1 – R3.4, through the API, the
 dispatcher, the real worker, the fake Twilio API and the SMTP sink."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Seed 002 (rebook SMS), the template parts: R2.2 and R2.3, through the template
+"""R2, the rebook SMS's text: R2.2 and R2.3, through the template
 API, a rule that sends the template, the worker and the fake Twilio API.
-(The rebook nudges themselves, R2.1 and R2.4 – R2.6, are in test_seed_002_rebook.py.)"""
+(The rebook nudges themselves, R2.1 and R2.4 – R2.6, are in test_r2_rebook.py.)"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Seed 000 (salon software, SMS notices): R0.1 – R0.8, through the API, the
+"""R0, SMS notices: R0.1 – R0.8, through the API, the
 dispatcher, the real worker and the fake Twilio API."""
 
 from __future__ import annotations

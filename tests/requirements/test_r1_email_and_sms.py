@@ -1,4 +1,4 @@
-"""Seed 001 (cosmetics software, email and SMS notices): R1.1 – R1.12, through the
+"""R1, email and SMS notices: R1.1 – R1.12, through the
 API, the dispatcher, the real worker, the fake Twilio API and the SMTP sink."""
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def test_r1_6_a_move_after_the_reminder_went_out_sends_a_new_reminder(
     assert [n["status"] for n in sent] == ["sent", "sent"]
 
 
-def test_r1_7_a_change_sends_a_changed_card_by_email_and_the_seed_sms(
+def test_r1_7_a_change_sends_a_changed_card_by_email_and_the_short_sms(
     api, add_customer, book, deliver, fake_twilio, smtp_sink
 ):
     """R1.7 Changes notify by email (new appointment card marked as changed) and
