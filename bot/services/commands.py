@@ -1,14 +1,7 @@
-"""The typed commands the services take: what a caller asks to create or change.
-
-An API body (after its schema loaded it), a web form or a script turns its
-mapping of fields into one of these frozen dataclasses with
-`XChanges.from_fields(data)`, the one place that refuses a field the service
-does not know (DomainError naming it); code that knows its fields builds the
-command directly (`RecordChanges(status="cancelled")`). A field left out is
-`UNSET`, which tells "not given" (leave it as it is) from `None` (clear it);
-on create the service gives an unset field its default. The values are those
-a caller sends: the services still check them, each rule in one place.
-"""
+"""The typed commands the services take: what a caller asks to create or change. A caller
+turns its mapping of fields into one with `XChanges.from_fields(data)`, the one place that
+refuses a field the service does not know; a field left out is `UNSET`, which tells "not
+given" from `None` ("clear it"). The services still check the values, each rule once."""
 
 from __future__ import annotations
 
