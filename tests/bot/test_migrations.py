@@ -44,6 +44,14 @@ def test_migrations_go_down_and_up_again(app_config, tmp_path):
     engine.dispose()
 
 
+# A business row as the first schema holds it, for the tests that migrate data.
+ONE_BUSINESS = (
+    "INSERT INTO business (id, name, timezone, locale, phone_region, sms_enabled,"
+    " sms_confirmation_always, created_at) VALUES (1, 'Salon', 'Europe/Berlin',"
+    " 'de', 'DE', 1, 0, '2026-11-25 10:00:00')"
+)
+
+
 def test_migrations_upgrade_a_database_that_holds_data(app_config, tmp_path):
     # SQLite rebuilds altered tables; rows that point at them must survive it.
     from sqlalchemy import text
@@ -54,13 +62,7 @@ def test_migrations_upgrade_a_database_that_holds_data(app_config, tmp_path):
         upgrade(revision="0001")
         engine = create_engine(url)
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO business (id, name, timezone, locale, phone_region, sms_enabled,"
-                    " sms_confirmation_always, created_at) VALUES (1, 'Salon', 'Europe/Berlin',"
-                    " 'de', 'DE', 1, 0, '2026-11-25 10:00:00')"
-                )
-            )
+            connection.execute(text(ONE_BUSINESS))
             connection.execute(
                 text(
                     "INSERT INTO customer (id, business_id, sms_consent, email_consent,"
@@ -148,13 +150,7 @@ def test_locales_stored_before_0007_count_as_set_by_staff(app_config, tmp_path):
         upgrade(revision="0006")
         engine = create_engine(url)
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO business (id, name, timezone, locale, phone_region, sms_enabled,"
-                    " sms_confirmation_always, created_at) VALUES (1, 'Salon', 'Europe/Berlin',"
-                    " 'de', 'DE', 1, 0, '2026-11-25 10:00:00')"
-                )
-            )
+            connection.execute(text(ONE_BUSINESS))
             for customer_id, locale in ((1, "en"), (2, None)):
                 connection.execute(
                     text(
@@ -201,13 +197,7 @@ def test_0008_moves_a_queued_message_s_hold_from_sent_at_to_next_attempt_at(app_
         upgrade(revision="0007")
         engine = create_engine(url)
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO business (id, name, timezone, locale, phone_region, sms_enabled,"
-                    " sms_confirmation_always, created_at) VALUES (1, 'Salon', 'Europe/Berlin',"
-                    " 'de', 'DE', 1, 0, '2026-11-25 10:00:00')"
-                )
-            )
+            connection.execute(text(ONE_BUSINESS))
             for message_id, status, sent_at in (
                 (1, "queued", held),  # waiting for its next try
                 (2, "accepted", taken),  # Twilio took it
