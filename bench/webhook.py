@@ -16,6 +16,7 @@ import itertools
 import json
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -498,7 +499,7 @@ def run_bench(args, stack: ExitStack) -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-webhook-"))
     if not args.keep_logs:
-        stack.callback(lambda: subprocess.run(["rm", "-rf", str(workdir)], check=False))
+        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
     redis = RedisServer()
     stack.callback(redis.stop)
     twilio = FakeTwilio(TWILIO_SID, TWILIO_TOKEN).start()
