@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -57,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="rounds per figure, median (5)")
     args = parser.parse_args(argv)
 
+    # Ctrl-C or SIGTERM: unwind through the `finally` that stops the servers.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     servers: list = []
     folder = tempfile.TemporaryDirectory(prefix="replydesk-bench-dispatch-")
     try:
@@ -82,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
         folder.cleanup()
     return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def measure(url: str, redis_url: str, size: int, rounds: int, database: str) -> dict:

@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Ctrl-C or SIGTERM: unwind through the `finally` blocks that stop what was started.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     started: list[subprocess.Popen] = []
     servers: list = []
     folder = tempfile.TemporaryDirectory(prefix="replydesk-bench-outbound-")
