@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -97,6 +98,8 @@ class Notification(Base):
     """One notice on its way out: the outbox row."""
 
     __tablename__ = "notification"
+    # The dispatcher's claim: scheduled rows in due order, read from the index alone.
+    __table_args__ = (Index("ix_notification_status_due_at_id", "status", "due_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     business_id: Mapped[int] = mapped_column(ForeignKey("business.id"), index=True)
