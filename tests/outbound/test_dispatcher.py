@@ -69,6 +69,26 @@ def test_due_rows_are_claimed_once_and_future_ones_wait(db, business, customer_f
 
 
 @BOTH_DATABASES
+def test_due_rows_and_lapsed_leases_share_the_limit_oldest_first(
+    db, business, customer_factory, now
+):
+    customer = customer_factory()
+    oldest = add_notifications(db, business, customer, 1, due_at=now - timedelta(hours=3))
+    lapsed = add_notifications(
+        db,
+        business,
+        customer,
+        1,
+        due_at=now - timedelta(hours=2),
+        status=NotificationStatus.SENDING,
+        lease_until=now - timedelta(minutes=1),
+    )
+    add_notifications(db, business, customer, 2, due_at=now - timedelta(hours=1))
+
+    assert claim_due(db.session, now=now, limit=2) == oldest + lapsed
+
+
+@BOTH_DATABASES
 def test_the_limit_takes_the_oldest_due_first(db, business, customer_factory, now):
     customer = customer_factory()
     older = add_notifications(db, business, customer, 2, due_at=now - timedelta(hours=2))
