@@ -1,0 +1,56 @@
+"""The Procfile's worker class: jobs run in the app, one after another in one process, and
+what one job leaves half done does not reach the next."""
+
+from __future__ import annotations
+
+import os
+
+from bot.extensions import db
+from bot.models import Customer
+from bot.worker import AppWorker
+from outbound.queueing import QUEUES, get_queue, redis_connection
+
+
+def leave_a_half_done_change(customer_id: int) -> None:
+    """A job that changes a row, flushes it and fails without rolling back."""
+    customer = db.session.get(Customer, customer_id)
+    customer.name = "changed by a failed job"
+    db.session.flush()
+    raise RuntimeError("the job failed half way")
+
+
+def read_the_name(customer_id: int) -> str:
+    """A job that reads the row the failed job touched."""
+    return db.session.get(Customer, customer_id).name
+
+
+def test_a_failed_job_leaves_nothing_for_the_next(app, redis_server, customer_factory):
+    customer = customer_factory(name="Anna Schmidt")
+    db.session.commit()
+    queue = get_queue("send", redis_server.url)
+    failed = queue.enqueue(leave_a_half_done_change, customer.id)
+    reader = queue.enqueue(read_the_name, customer.id)
+
+    worker = AppWorker(
+        [get_queue(name, redis_server.url) for name in QUEUES],
+        connection=redis_connection(redis_server.url),
+    )
+    worker.app = app  # the test's app instead of one built from the environment
+    worker.work(burst=True)
+
+    assert failed.get_status(refresh=True) == "failed"
+    assert reader.get_status(refresh=True) == "finished"
+    assert reader.return_value() == "Anna Schmidt"
+    db.session.expire_all()
+    assert db.session.get(Customer, customer.id).name == "Anna Schmidt"
+
+
+def test_jobs_run_in_the_worker_process(app, redis_server):
+    queue = get_queue("send", redis_server.url)
+    job = queue.enqueue("os.getpid")
+
+    worker = AppWorker([queue], connection=redis_connection(redis_server.url))
+    worker.app = app
+    worker.work(burst=True)
+
+    assert job.return_value() == os.getpid()  # no work horse forked for it
