@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.extensions import db
 from bot.models import utcnow
 from outbound.dispatcher import (
+    DEFAULT_CLAIM_LIMIT,
     claim_due,
     send_lease,
     stale_queued_messages,
@@ -29,6 +30,7 @@ from outbound.queueing import (
     message_job_id,
     notification_job_id,
     redis_connection,
+    wake_dispatcher,
 )
 from outbound.rebook_scan import plan_rebook_nudges
 from outbound.sending import send_message_now, send_notification_now
@@ -78,6 +80,9 @@ def dispatch_tick() -> int:
     notification_ids = claim_due(session, now=now, lease=send_lease(current_app.config))
     for notification_id in notification_ids:
         _enqueue_notification(notification_id)
+    if len(notification_ids) == DEFAULT_CLAIM_LIMIT:
+        # More may be due: the next tick comes within a second, not at the clock's next.
+        wake_dispatcher(session, current_app.config["REDIS_URL"], now)
     message_ids = [
         message_id
         for message_id in stale_queued_messages(session, now=now)

@@ -13,13 +13,15 @@ from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from bot.models import Author, Message, Notification
+from bot.models import Author, Message, Notification, utcnow
 from outbound.dispatcher import (
+    DEFAULT_CLAIM_LIMIT,
     DEFAULT_LEASE,
     claim_due,
     send_lease,
     stale_queued_messages,
 )
+from outbound.jobs import dispatch_tick
 from outbound.planning import withdraw_notifications
 from outbound.policy.vocabulary import (
     Audience,
@@ -28,6 +30,7 @@ from outbound.policy.vocabulary import (
     Notice,
     NotificationStatus,
 )
+from outbound.queueing import DISPATCH_QUEUE, get_queue
 from tests.support.databases import BOTH_DATABASES, ONLY_POSTGRESQL, ONLY_SQLITE
 from tests.support.outbox import queue_sms
 
@@ -376,3 +379,18 @@ def test_a_notice_sent_while_it_is_being_withdrawn_stays_sent(db, business, cust
     assert db.session.get(Notification, sending).status == NotificationStatus.SENT
     assert db.session.get(Notification, sending).reason is None
     assert db.session.get(Message, retried.id).status == MessageStatus.SENT
+
+
+def test_a_tick_that_hits_its_limit_wakes_the_next_at_once(app, db, business, customer_factory):
+    customer = customer_factory()
+    add_notifications(db, business, customer, DEFAULT_CLAIM_LIMIT + 5, due_at=utcnow())
+    wake_ups = get_queue(DISPATCH_QUEUE, app.config["REDIS_URL"]).scheduled_job_registry
+
+    assert dispatch_tick() == DEFAULT_CLAIM_LIMIT
+    woken = [job_id for job_id in wake_ups.get_job_ids() if job_id.startswith("dispatch-at-")]
+    assert len(woken) == 1  # the rest is claimed within a second, not at the clock's next tick
+
+    assert dispatch_tick() == 5
+    assert [job_id for job_id in wake_ups.get_job_ids() if job_id.startswith("dispatch-at-")] == (
+        woken
+    )  # a tick under its limit wakes no other
