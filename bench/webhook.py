@@ -437,6 +437,10 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f}"
 
 
+def per_second(rate: float) -> str:
+    return f"{rate:.1f}"
+
+
 def ratio(project: float, bare: float) -> str:
     return f"{project / bare:.3f}" if bare else "n/a"
 
@@ -598,61 +602,35 @@ def run_bench(args, stack: ExitStack) -> None:
         f"both servers under: gunicorn -c python:bot.gunicorn_config --workers 2 --threads 4"
     )
     rows = [("", "project", "bare", "project/bare")]
+
+    def compare(label: str, runs: tuple[Run, Run], measure, shown=ms) -> None:
+        values = [measure(run) for run in runs]
+        rows.append((label, shown(values[0]), shown(values[1]), ratio(*values)))
+
+    def percentiles(label: str, runs: tuple[Run, Run]) -> None:
+        for p in (50, 99):
+            compare(label.format(p=p), runs, lambda run, p=p: run.percentile(p))
+
+    def rate(run: Run) -> float:
+        return run.rate()
+
     closed = (project["closed"], bare["closed"])
-    rows.append(
-        (
-            f"(a) {args.connections} connections, {args.seconds:g} s: req/s",
-            f"{closed[0].rate():.1f}",
-            f"{closed[1].rate():.1f}",
-            ratio(closed[0].rate(), closed[1].rate()),
-        )
+    compare(
+        f"(a) {args.connections} connections, {args.seconds:g} s: req/s", closed, rate, per_second
     )
-    for p in (50, 99):
-        rows.append(
-            (
-                f"    latency p{p}, ms",
-                ms(closed[0].percentile(p)),
-                ms(closed[1].percentile(p)),
-                ratio(closed[0].percentile(p), closed[1].percentile(p)),
-            )
-        )
+    percentiles("    latency p{p}, ms", closed)
     steady = (project["open"], bare["open"])
-    rows.append(
-        (
-            f"(b) offered {args.rate:g} req/s for {args.seconds:g} s: achieved req/s",
-            f"{steady[0].rate():.1f}",
-            f"{steady[1].rate():.1f}",
-            ratio(steady[0].rate(), steady[1].rate()),
-        )
+    compare(
+        f"(b) offered {args.rate:g} req/s for {args.seconds:g} s: achieved req/s",
+        steady,
+        rate,
+        per_second,
     )
-    for p in (50, 99):
-        rows.append(
-            (
-                f"    latency from the scheduled send p{p}, ms",
-                ms(steady[0].percentile(p)),
-                ms(steady[1].percentile(p)),
-                ratio(steady[0].percentile(p), steady[1].percentile(p)),
-            )
-        )
-    rows.append(
-        (
-            "    slowest, ms",
-            ms(max(steady[0].latencies, default=0)),
-            ms(max(steady[1].latencies, default=0)),
-            ratio(max(steady[0].latencies, default=0), max(steady[1].latencies, default=1)),
-        )
-    )
+    percentiles("    latency from the scheduled send p{p}, ms", steady)
+    compare("    slowest, ms", steady, lambda run: max(run.latencies, default=0))
     serial = (project["serial"], bare["serial"])
     rows.append((f"(c) one at a time, {args.serial} requests", "", "", ""))
-    for p in (50, 99):
-        rows.append(
-            (
-                f"    latency p{p}, ms",
-                ms(serial[0].percentile(p)),
-                ms(serial[1].percentile(p)),
-                ratio(serial[0].percentile(p), serial[1].percentile(p)),
-            )
-        )
+    percentiles("    latency p{p}, ms", serial)
     print_table(rows)
     print()
     for name in targets:

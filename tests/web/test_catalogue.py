@@ -5,11 +5,10 @@ each scoped to the owner's business."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import time
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.errors import DomainError
 from bot.models import Location, RecordStatusDefinition, Service, StaffMember, UserRole
@@ -25,6 +24,7 @@ from bot.services.commands import (
 from bot.services.records import create_record
 from bot.services.rules import create_rule
 from outbound.opening import opening_hours
+from tests.support.databases import statements_run
 from tests.support.web import STAFF_PASSWORD, add_user, fresh_clients
 
 WEEK = {
@@ -497,21 +497,6 @@ def test_a_status_in_use_is_refused_in_the_owner_s_language(
     assert "2 opdrachten hebben nog de status ‘Fertig’" in dutch.text
     assert statuses.status_codes(db.session, business, "order") == ["ready"]
     assert statuses.status_codes(db.session, business, "inquiry") == ["open"]
-
-
-@contextmanager
-def statements_run(db):
-    """The SQL statements run inside the block."""
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def test_the_locations_page_reads_the_hours_in_one_query_however_many_locations(

@@ -5,12 +5,11 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import time, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from bot.models import Location, Notification, NotificationRule, User, UserRole
@@ -21,6 +20,7 @@ from bot.services.rules import create_rule
 from bot.web.rules import service_changes, split_minutes, to_minutes
 from bot.web.words import lead_in_words
 from outbound.policy.vocabulary import ChannelChoice
+from tests.support.databases import statements_run
 from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, fresh_clients
 
 STAFF_ONLY = "ben@salon.test"
@@ -659,21 +659,6 @@ def test_a_rule_s_own_text_is_listed_by_its_words(browser, db, business):
     assert "text: change" in row and "template change" not in row
     choices = _options(listing, "bulk-template")
     assert choices["rebook"] == "rebooking nudge" and choices["change"] == "change"
-
-
-@contextmanager
-def statements_run(db):
-    """The SQL statements run inside the block."""
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def test_the_rules_page_reads_the_locations_in_one_query_however_many_rules(browser, db, business):
