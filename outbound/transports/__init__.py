@@ -1,10 +1,13 @@
 """Transports: the one small interface every way of sending a message implements (`Outgoing` in,
 `SendResult` out, or a permanent or transient error), and `transport_for`, which picks the
-transport the configuration names for a channel."""
+transport the configuration names for a channel and keeps it ready, per thread, for the next
+send with the same settings, so its client and open connection serve many messages."""
 
 from __future__ import annotations
 
 import importlib
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -20,6 +23,11 @@ TRANSPORT_MODULES = {
 }
 
 _registry: dict[str, type[Transport]] = {}
+
+# Transports kept ready, per thread (an SDK client and its HTTP connection serve one thread at a
+# time), keyed by name and the values of their settings; the least recently used goes first.
+MAX_READY_TRANSPORTS = 8
+_ready = threading.local()
 
 
 @dataclass(frozen=True)
@@ -81,11 +89,13 @@ class TransientSendError(SendError):
 
 
 class Transport:
-    """Base class: a subclass sets `name` and `channels` and implements `send`."""
+    """Base class: a subclass sets `name`, `channels` and the `settings` it reads from the
+    config, and implements `deliver`."""
 
     name: ClassVar[str]
     channels: ClassVar[frozenset[Channel]]
     accepts_attachments: ClassVar[bool] = False
+    settings: ClassVar[tuple[str, ...]] = ()  # the config keys `deliver` reads
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -125,11 +135,21 @@ def transport_name(channel: Channel, config: Mapping[str, Any]) -> str:
 
 
 def transport_for(channel: Channel, config: Mapping[str, Any]) -> Transport:
-    """A ready transport for `channel` under `config` (the app's config).
+    """A ready transport for `channel` under `config` (the app's config): the one this thread
+    used last with the same settings, or a new one given only those settings.
 
     Raises ValueError when the configured transport cannot carry the channel.
     """
-    transport = transport_class(transport_name(channel, config))(config)
-    if channel not in transport.channels:
-        raise ValueError(f"the {transport.name} transport does not carry {channel}")
+    cls = transport_class(transport_name(channel, config))
+    if channel not in cls.channels:
+        raise ValueError(f"the {cls.name} transport does not carry {channel}")
+    settings = {key: config[key] for key in cls.settings if key in config}
+    key = (cls.name, tuple(sorted(settings.items())))
+    ready: OrderedDict = _ready.__dict__.setdefault("transports", OrderedDict())
+    transport = ready.get(key)
+    if transport is None:
+        transport = ready[key] = cls(settings)
+        if len(ready) > MAX_READY_TRANSPORTS:
+            ready.popitem(last=False)
+    ready.move_to_end(key)
     return transport

@@ -107,6 +107,7 @@ class SmtpTransport(Transport):
     name = "smtp"
     channels = frozenset({Channel.EMAIL})
     accepts_attachments = True
+    settings = ("SMTP_URL",)
 
     def deliver(self, outgoing: Outgoing) -> SendResult:
         """Send `outgoing` through the SMTP server; see the module docstring for errors."""

@@ -59,6 +59,7 @@ def describe_error(code: str | int | None, fallback: str = "") -> str:
 class TwilioTransport(Transport):
     name = "twilio"
     channels = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.MESSENGER})
+    settings = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_BASE_URL")
 
     def __init__(self, config) -> None:
         super().__init__(config)

@@ -8,7 +8,9 @@ a test can queue error answers (429, 500, a 400 with a Twilio error code) to
 exercise retries and permanent failures. For the fault and pacing tests it
 can also hold the next request until the test releases it (a send caught in
 flight), enforce a per-sender rate the way Twilio answers a burst (429,
-error 20429), and it notes when each accepted message arrived.
+error 20429), and it notes when each accepted message arrived and on which
+connection: like Twilio it speaks HTTP/1.1 and keeps a connection open for
+the client's next request.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class SentMessage:
     account_sid: str
     params: dict[str, str]
     received_at: float = 0.0  # time.monotonic() when the request arrived
+    connection: tuple[str, int] | None = None  # the client's address and port
 
     @property
     def sender(self) -> str:
@@ -158,6 +161,12 @@ class FakeTwilio:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Twilio's API does
+            # An answer leaves in one piece: headers and body written apart on a kept-alive
+            # connection would wait for the client's delayed ACK (Nagle), 40 ms each.
+            wbufsize = -1
+            disable_nagle_algorithm = True
+
             def log_message(self, *args) -> None:  # keep test output quiet
                 pass
 
@@ -180,7 +189,13 @@ class FakeTwilio:
                     fake._release.wait(timeout=60)
                     if not fake._accept_held:
                         return self._json(503, {"status": 503, "message": "dropped", "code": None})
-                message = SentMessage("SM" + secrets.token_hex(16), match["sid"], form, received_at)
+                message = SentMessage(
+                    "SM" + secrets.token_hex(16),
+                    match["sid"],
+                    form,
+                    received_at,
+                    self.client_address,
+                )
                 with fake.lock:
                     fake.requests_seen += 1
                     if fake.queued_errors:

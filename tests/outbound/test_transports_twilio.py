@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 
 import pytest
 
@@ -54,6 +55,38 @@ def test_sms_is_created_with_sender_body_and_status_callback(config, fake_twilio
     assert result.provider_sid == sent.sid
     assert result.status == MessageStatus.ACCEPTED  # Twilio answered "queued"
     assert result.segments == 1
+
+
+def test_sends_in_one_thread_share_the_client_and_its_connection(config, fake_twilio):
+    first = transport_for(Channel.SMS, config)
+    first.send(sms(to="+4915112345678"))
+    second = transport_for(Channel.SMS, config)
+    second.send(sms(to="+4915112345679"))
+
+    assert second is first
+    assert len({sent.connection for sent in fake_twilio.messages}) == 1
+
+
+def test_other_settings_or_another_thread_get_a_transport_of_their_own(config, fake_twilio):
+    mine = transport_for(Channel.SMS, config)
+    other_account = transport_for(Channel.SMS, {**config, "TWILIO_AUTH_TOKEN": "another-token"})
+    seen_elsewhere = []
+    worker = threading.Thread(
+        target=lambda: seen_elsewhere.append(transport_for(Channel.SMS, config))
+    )
+    worker.start()
+    worker.join()
+
+    assert other_account is not mine
+    assert other_account.config["TWILIO_AUTH_TOKEN"] == "another-token"
+    assert seen_elsewhere[0] is not mine
+    assert transport_for(Channel.SMS, config) is mine
+
+
+def test_a_transport_is_given_only_its_own_settings(config):
+    transport = transport_for(Channel.SMS, {**config, "SECRET_KEY": "not the transport's"})
+
+    assert set(transport.config) == set(TwilioTransport.settings)
 
 
 def test_messaging_service_sender_goes_as_messaging_service_sid(config, fake_twilio):
