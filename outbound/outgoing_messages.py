@@ -141,7 +141,6 @@ def record_send_result(
         message.error_code = message.error_message = None  # a note of an earlier failed try
     if result.segments and message.channel == Channel.SMS:
         message.segments = result.segments  # the provider's count is what it bills
-    session.flush()
     record_provider_status(session, message, result.status, now=now)
 
 

@@ -6,12 +6,13 @@ retries, holds and failures `outbound.send_outcomes`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from bot.models import Business, Customer, Direction, Message, Notification, Record
 from outbound.calendar_cards import attachments_for
@@ -62,6 +63,14 @@ def send_notification_now(
         )
         return str(status) if status else "missing"
     session.commit()
+    with _loaded_across_commits(session):
+        return _send_claimed_notification(session, notification_id, now=now, config=config)
+
+
+def _send_claimed_notification(
+    session: Session, notification_id: int, *, now: datetime, config: Mapping[str, Any]
+) -> str:
+    """The rest of `send_notification_now`, for a notification this call has claimed."""
     notification = session.get(Notification, notification_id)
     if notification.attempts > MAX_ATTEMPTS:
         return fail_notification(
@@ -160,7 +169,14 @@ def send_message_now(
         return "missing"
     if not claimed:
         return str(message.status)
+    with _loaded_across_commits(session):
+        return _send_claimed_message(session, message, now=now, config=config)
 
+
+def _send_claimed_message(
+    session: Session, message: Message, *, now: datetime, config: Mapping[str, Any]
+) -> str:
+    """The rest of `send_message_now`, for a message this call has claimed."""
     opted_out = opted_out_since(session, message)
     if opted_out is not None:
         fail_message(message, None, f"recipient opted out on {opted_out:%Y-%m-%d}")
@@ -212,6 +228,23 @@ def _claim_notification(
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+@contextmanager
+def _loaded_across_commits(session: Session) -> Iterator[None]:
+    """Rows a send has loaded stay loaded across its commits instead of being read again
+    after each: its lease makes the notification and the message this send's alone, and
+    the one value another process may change meanwhile, the message's status (a status
+    callback), `record_send_result` reads afresh on purpose. Everything is expired on the
+    way out, so whatever the session does next reads the database again."""
+    own = session() if isinstance(session, scoped_session) else session
+    expiring = own.expire_on_commit
+    own.expire_on_commit = False
+    try:
+        yield
+    finally:
+        own.expire_on_commit = expiring
+        own.expire_all()
 
 
 def _paced_turn(message: Message, business: Business, config: Mapping[str, Any]) -> timedelta:

@@ -51,5 +51,6 @@ def conversation_for(
     if customer is not None and conversation.customer_id != customer.id:
         conversation.customer_id = customer.id
     conversation.last_activity_at = max(conversation.last_activity_at, now)
-    session.flush()
+    if conversation.id is None:
+        session.flush()  # the new row's id; changes to a known row go with the next flush
     return conversation
