@@ -54,6 +54,28 @@ def get_queue(name: str, redis_url: str) -> Queue:
 
 def enqueue_now(job: PendingJob) -> None:
     queue = get_queue(job.queue_name, job.redis_url)
+    if job.at is None:
+        queue.enqueue(job.func, *job.args, **_options(job))
+    else:
+        queue.enqueue_at(job.at, job.func, *job.args, **_options(job))
+
+
+def enqueue_together(jobs: list[PendingJob]) -> None:
+    """Enqueue `jobs`, each to run now, in one round trip per queue (RQ's `enqueue_many`,
+    one Redis pipeline): a tick's 200 send jobs cost one trip instead of 200. Of two
+    pending jobs with one id, the later stands, as it would have enqueued one by one."""
+    by_queue: dict[tuple[str, str], dict[object, PendingJob]] = {}
+    for index, job in enumerate(jobs):
+        same_queue = by_queue.setdefault((job.redis_url, job.queue_name), {})
+        same_queue[job.job_id if job.job_id is not None else index] = job
+    for (redis_url, queue_name), keyed in by_queue.items():
+        queue = get_queue(queue_name, redis_url)
+        queue.enqueue_many(
+            [Queue.prepare_data(job.func, job.args, **_options(job)) for job in keyed.values()]
+        )
+
+
+def _options(job: PendingJob) -> dict:
     options = {
         "job_id": job.job_id,
         "retry": SEND_RETRY if job.retry else None,
@@ -61,10 +83,7 @@ def enqueue_now(job: PendingJob) -> None:
     }
     if job.result_ttl is not None:
         options["result_ttl"] = job.result_ttl
-    if job.at is None:
-        queue.enqueue(job.func, *job.args, **options)
-    else:
-        queue.enqueue_at(job.at, job.func, *job.args, **options)
+    return options
 
 
 def enqueue_after_commit(
@@ -104,12 +123,21 @@ def wake_dispatcher(session: Session, redis_url: str, at: datetime) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(session: Session) -> None:
-    for job in session.info.pop(_PENDING_KEY, []):
+    pending = session.info.pop(_PENDING_KEY, [])
+    now_jobs = [job for job in pending if job.at is None]
+    try:
+        if now_jobs:
+            enqueue_together(now_jobs)
+    except RedisError:
+        # The rows are committed; the dispatcher's sweep re-enqueues work
+        # whose job never reached Redis, so nothing is lost.
+        log.warning("could not enqueue %d jobs; the dispatcher will retry", len(now_jobs))
+    for job in pending:
+        if job.at is None:
+            continue
         try:
             enqueue_now(job)
         except RedisError:
-            # The rows are committed; the dispatcher's sweep re-enqueues work
-            # whose job never reached Redis, so nothing is lost.
             log.warning("could not enqueue %s%s; the dispatcher will retry", job.func, job.args)
 
 

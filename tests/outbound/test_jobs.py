@@ -9,10 +9,19 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from bot.models import Author
+from sqlalchemy import select
+
+from bot.models import Author, Record
 from outbound.jobs import dispatch_tick, run_dispatch_pass, send_message, send_notification
 from outbound.policy.vocabulary import MessageStatus, Notice, NotificationStatus
-from outbound.queueing import redis_connection
+from outbound.queueing import (
+    SEND_QUEUE,
+    SEND_RETRY,
+    enqueue_after_commit,
+    get_queue,
+    notification_job_id,
+    redis_connection,
+)
 from tests.support.databases import BOTH_DATABASES
 from tests.support.outbox import notification, queue_sms
 from tests.support.settings import SMS_FROM
@@ -86,6 +95,39 @@ def test_a_reply_whose_job_was_lost_is_sent_by_a_later_tick(
 
     [sms] = fake_twilio.messages
     assert sms.body == "Danke!"
+
+
+def test_a_ticks_send_jobs_reach_redis_together_with_their_ids_and_retries(
+    db, business, customer_factory, record_factory, starts_at, redis_server
+):
+    for number in range(3):
+        record_factory(customer_factory(phone=f"+491511234567{number}"), starts_at=starts_at)
+    ids = sorted(notification(db, record).id for record in db.session.scalars(select(Record)))
+
+    assert dispatch_tick() == 3
+
+    queue = get_queue(SEND_QUEUE, redis_server.url)
+    assert sorted(queue.job_ids) == sorted(notification_job_id(each) for each in ids)
+    for job in queue.jobs:
+        assert job.func_name == "outbound.jobs.send_notification"
+        assert job.retries_left == SEND_RETRY.max
+        assert job.failure_ttl == 7 * 24 * 3600
+
+
+def test_two_pending_jobs_with_one_id_enqueue_once_with_the_later_arguments(db, app, redis_server):
+    for message_id in (41, 42):
+        enqueue_after_commit(
+            db.session,
+            app.config["REDIS_URL"],
+            SEND_QUEUE,
+            "outbound.jobs.send_message",
+            message_id,
+            job_id="message-shared",
+        )
+    db.session.commit()
+
+    [job] = get_queue(SEND_QUEUE, redis_server.url).jobs
+    assert (job.id, job.args) == ("message-shared", (42,))
 
 
 def test_a_job_run_outside_the_app_says_how_workers_must_run(app):
