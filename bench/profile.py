@@ -46,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=300, help="operations profiled (300)")
     parser.add_argument("--customers", type=int, default=40, help="customers (40)")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
+    parser.add_argument(
+        "--sql", action="store_true", help="print the SQL statements of the last operation"
+    )
     args = parser.parse_args(argv)
     with ExitStack() as stack:
         app = build_app(stack, args.database)
@@ -147,11 +150,13 @@ class Statements:
 
         self.count = 0
         self.counting = False
+        self.last: list[str] = []  # the statements since `last` was last emptied
         event.listen(engine, "before_cursor_execute", self._seen)
 
-    def _seen(self, *args, **kwargs) -> None:
+    def _seen(self, connection, cursor, statement, *args) -> None:
         if self.counting:
             self.count += 1
+            self.last.append(" ".join(statement.split()))
 
 
 def profile_webhook(app, args) -> None:
@@ -230,6 +235,7 @@ def run_profiled(name: str, args, statements: Statements, operation) -> None:
     profiler.start()
     started = time.perf_counter()
     for index in range(args.count):
+        statements.last = []
         operation(index)
     elapsed = time.perf_counter() - started
     profiler.stop()
@@ -239,6 +245,9 @@ def run_profiled(name: str, args, statements: Statements, operation) -> None:
         f"{1000 * elapsed / args.count:.2f} ms and "
         f"{statements.count / args.count:.1f} SQL statements each (profiler running)"
     )
+    if args.sql:
+        for number, sql in enumerate(statements.last, 1):
+            print(f"  {number}. {sql[:160]}")
     print(profiler.output_text(unicode=True, color=False, show_all=False))
     if args.html:
         Path(args.html).write_text(profiler.output_html())
