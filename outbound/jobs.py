@@ -25,6 +25,7 @@ from outbound.dispatcher import (
 )
 from outbound.policy.vocabulary import NotificationStatus
 from outbound.queueing import (
+    REPLY_QUEUE,
     SEND_QUEUE,
     enqueue_after_commit,
     message_job_id,
@@ -92,7 +93,7 @@ def dispatch_tick() -> int:
         enqueue_after_commit(
             session,
             current_app.config["REDIS_URL"],
-            SEND_QUEUE,
+            REPLY_QUEUE,
             "outbound.jobs.send_message",
             message_id,
             job_id=message_job_id(message_id),

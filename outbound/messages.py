@@ -15,7 +15,7 @@ from outbound.planning import contact_facts
 from outbound.policy.channels import email_blocker, sms_blocker
 from outbound.policy.segments import count_segments
 from outbound.policy.vocabulary import Channel, MessageStatus
-from outbound.queueing import SEND_QUEUE, enqueue_after_commit, message_job_id
+from outbound.queueing import REPLY_QUEUE, enqueue_after_commit, message_job_id
 from outbound.threads import conversation_for
 
 
@@ -65,7 +65,7 @@ def queue_message(
     enqueue_after_commit(
         session,
         current_app.config["REDIS_URL"],
-        SEND_QUEUE,
+        REPLY_QUEUE,
         "outbound.jobs.send_message",
         message.id,
         job_id=message_job_id(message.id),

@@ -15,9 +15,13 @@ from rq import Queue, Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-DISPATCH_QUEUE = "dispatch"  # the dispatcher tick
-SEND_QUEUE = "send"  # one job per notification or outbound message
-QUEUES = (DISPATCH_QUEUE, SEND_QUEUE)
+DISPATCH_QUEUE = "dispatch"  # the dispatcher tick, the rebook scan, the snooze alarm
+# Messages in a conversation (the bot's replies, staff's answers), one job each: someone is
+# waiting for them, so they do not queue behind a morning of reminders.
+REPLY_QUEUE = "reply"
+SEND_QUEUE = "send"  # one job per notification
+# A worker takes the first job of the first queue that has one: this order is the priority.
+QUEUES = (DISPATCH_QUEUE, REPLY_QUEUE, SEND_QUEUE)
 
 # For a job that crashed (database unreachable, a bug). Provider errors never
 # reach RQ: the send job records them on the row, and the row says when to

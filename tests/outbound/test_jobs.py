@@ -130,6 +130,22 @@ def test_two_pending_jobs_with_one_id_enqueue_once_with_the_later_arguments(db, 
     assert (job.id, job.args) == ("message-shared", (42,))
 
 
+def test_a_bot_reply_goes_before_the_reminders_queued_ahead_of_it(
+    db, business, customer_factory, record_factory, starts_at, fake_twilio, work
+):
+    for number in range(3):
+        record_factory(customer_factory(phone=f"+491511234567{number}"), starts_at=starts_at)
+    assert dispatch_tick() == 3  # three notices wait on the send queue
+    waiting = customer_factory(phone="+4915199999999")
+    queue_sms(db.session, business, waiting, "Gern, bis Freitag!", Author.BOT)
+    db.session.commit()
+
+    work()
+
+    assert [sms.to for sms in fake_twilio.messages][0] == "+4915199999999"
+    assert len(fake_twilio.messages) == 4
+
+
 def test_a_job_run_outside_the_app_says_how_workers_must_run(app):
     # A worker started without `--worker-class bot.worker.AppWorker` has no app: the job
     # refuses with the way to run it instead of failing somewhere inside.
