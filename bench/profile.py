@@ -2,7 +2,9 @@
 process (no gunicorn, no RQ worker) under pyinstrument, against a throwaway Redis and the
 fake Twilio API, on SQLite or a throwaway PostgreSQL. `webhook` posts signed inbound texts
 through Flask's test client (as bench/webhook.py sends them); `send` plans booking
-confirmations and sends each with `outbound.jobs.send_notification`, as a worker does.
+confirmations and sends each with `outbound.jobs.send_notification`, as a worker's job does;
+`worker` lets the Procfile's worker class (`bot.worker.AppWorker`, in burst mode) run the send
+jobs a dispatcher tick enqueued, RQ's own work per job included.
 Prints the milliseconds and SQL statements per operation, then pyinstrument's call tree."""
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ TEXTS = (
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("path", choices=("webhook", "send"))
+    parser.add_argument("path", choices=("webhook", "send", "worker"))
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--count", type=int, default=300, help="operations profiled (300)")
     parser.add_argument("--customers", type=int, default=40, help="customers (40)")
@@ -54,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         app = build_app(stack, args.database)
         if args.path == "webhook":
             profile_webhook(app, args)
-        else:
+        elif args.path == "send":
             profile_send(app, args)
+        else:
+            profile_worker(app, args)
     return 0
 
 
@@ -226,7 +230,34 @@ def profile_send(app, args) -> None:
     run_profiled("send", args, statements, lambda index: send(20 + index))
 
 
-def run_profiled(name: str, args, statements: Statements, operation) -> None:
+def profile_worker(app, args) -> None:
+    from bot.extensions import db
+    from bot.worker import AppWorker
+    from outbound.jobs import dispatch_tick
+    from outbound.queueing import QUEUES, get_queue, redis_connection
+
+    make_customers(app, args.count, starts_in=timedelta(days=3))
+    redis_url = app.config["REDIS_URL"]
+    with app.app_context():
+        claimed = 0
+        while claimed < args.count:
+            claimed += dispatch_tick()
+        statements = Statements(db.engine)
+    get_queue("dispatch", redis_url).empty()  # the wake-up ticks: nothing is left to claim
+    worker = AppWorker(
+        [get_queue(name, redis_url) for name in QUEUES], connection=redis_connection(redis_url)
+    )
+    worker.app = app
+    run_profiled(
+        "worker",
+        args,
+        statements,
+        lambda index: worker.work(burst=True, logging_level="WARNING"),
+        runs=1,
+    )
+
+
+def run_profiled(name: str, args, statements: Statements, operation, runs=None) -> None:
     from pyinstrument import Profiler
 
     profiler = Profiler(interval=0.0005)
@@ -234,7 +265,7 @@ def run_profiled(name: str, args, statements: Statements, operation) -> None:
     statements.counting = True
     profiler.start()
     started = time.perf_counter()
-    for index in range(args.count):
+    for index in range(runs or args.count):
         statements.last = []
         operation(index)
     elapsed = time.perf_counter() - started
