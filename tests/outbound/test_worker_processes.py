@@ -156,8 +156,10 @@ def start_process(settings, tmp_path):
     def start(name: str) -> subprocess.Popen:
         log_path = tmp_path / f"{name}-{len(started)}.log"
         with open(log_path, "w") as log:
+            # `exec`: the shell becomes the process, so stopping it waits for RQ's own
+            # warm shutdown (a worker joins its scheduler) instead of only the shell's end.
             process = subprocess.Popen(
-                ["/bin/sh", "-c", procfile_command(name)],
+                ["/bin/sh", "-c", f"exec {procfile_command(name)}"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         started.append((process, log_path))
