@@ -137,9 +137,10 @@ def procfile_command(name: str) -> str:
 
 
 def start(command: str, env: dict, log) -> subprocess.Popen:
-    # A session of its own, so the whole group (RQ's work horses too) can be ended.
+    # A session of its own, so the whole group can be ended; `exec`, so the shell becomes the
+    # process and waiting for it waits for RQ's warm shutdown, not just the shell's end.
     return subprocess.Popen(
-        ["/bin/sh", "-c", command],
+        ["/bin/sh", "-c", f"exec {command}"],
         cwd=ROOT,
         env=env,
         stdout=log,
