@@ -416,18 +416,20 @@ class JobTimes:
 
 
 def finished_jobs(stack: Stack) -> dict[str, JobTimes]:
-    """Every job RQ still has in its finished registries (send and dispatch queues), with
-    its enqueue, start and end moments turned into this process's monotonic clock."""
+    """Every job RQ still has in its finished registries (the worker's queues), with its
+    enqueue, start and end moments turned into this process's monotonic clock."""
     from redis import Redis
     from rq import Queue
     from rq.job import Job
     from rq.registry import FinishedJobRegistry
 
+    from outbound.queueing import QUEUES
+
     offset = time.time() - time.monotonic()
     redis = Redis.from_url(stack.redis.url)
     try:
         ids = []
-        for name in ("dispatch", "send"):
+        for name in QUEUES:
             ids += FinishedJobRegistry(queue=Queue(name, connection=redis)).get_job_ids()
         jobs = {}
         for job in Job.fetch_many(ids, connection=redis):

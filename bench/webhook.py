@@ -321,6 +321,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def gunicorn_sizes() -> str:
+    """The web process's workers and threads, as `bot.gunicorn_config` sets them here."""
+    from bot import gunicorn_config
+
+    return f"{gunicorn_config.workers} workers of {gunicorn_config.threads} threads"
+
+
 def procfile_web_command(port: int, app_spec: str) -> list[str]:
     """The Procfile's `web` line with its bind address and port filled in, serving
     `app_spec` instead of the project's app when asked to."""
@@ -413,9 +420,11 @@ def create_customers(port: int, api_key: str, count: int) -> list[str]:
 
 def stored_counts(database_url: str, redis_url: str) -> tuple[int, int, int]:
     """Inbound messages the project stored (processed MessageSids, inbound message rows) and
-    the send jobs waiting in Redis (the bot's replies)."""
+    the send jobs waiting in Redis (the bot's replies, on the reply queue)."""
     from redis import Redis
     from sqlalchemy import create_engine, text
+
+    from outbound.queueing import REPLY_QUEUE
 
     engine = create_engine(database_url)
     with engine.connect() as connection:
@@ -425,7 +434,7 @@ def stored_counts(database_url: str, redis_url: str) -> tuple[int, int, int]:
         )
     engine.dispose()
     redis = Redis.from_url(redis_url)
-    waiting = redis.llen("rq:queue:send")
+    waiting = redis.llen(f"rq:queue:{REPLY_QUEUE}")
     redis.close()
     return processed, inbound, waiting
 
@@ -599,7 +608,7 @@ def run_bench(args, stack: ExitStack) -> None:
     print()
     print(
         f"inbound webhook, {args.database}, {os.cpu_count()} cores; "
-        f"both servers under: gunicorn -c python:bot.gunicorn_config --workers 2 --threads 4"
+        f"both servers under the Procfile's gunicorn command line ({gunicorn_sizes()})"
     )
     rows = [("", "project", "bare", "project/bare")]
 

@@ -1,15 +1,23 @@
 """gunicorn's settings and hooks for the `web` process (`gunicorn -c
-python:bot.gunicorn_config`): the worker class, the reply reader's tables loaded before a
-worker's first request, and keep-alive connections that survive a request body the app did
-not read."""
+python:bot.gunicorn_config`): the worker class, how many worker processes and threads, the
+reply reader's tables loaded before a worker's first request, and keep-alive connections that
+survive a request body the app did not read."""
 
 from __future__ import annotations
 
+import os
 import time
 
 from bot.config import DEFAULTS
 
 worker_class = "bot.gunicorn_worker.ReplyDeskWorker"
+
+# A request is mostly Python work, and one process runs one thread of Python at a time: two
+# processes per core of two threads each answered a steady 100 texts a second with a p99 of
+# 11-18 ms where two processes of four threads took 33-74 ms (docs/PERFORMANCE.md).
+# WEB_CONCURRENCY, the variable gunicorn and hosting platforms know, sets the processes.
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1))
+threads = 2
 
 DRAIN_SECONDS = 5.0  # as long as gunicorn waits for a request's first bytes
 
