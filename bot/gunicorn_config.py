@@ -14,9 +14,14 @@ worker_class = "bot.gunicorn_worker.ReplyDeskWorker"
 
 # A request is mostly Python work, and one process runs one thread of Python at a time: two
 # processes per core of two threads each answered a steady 100 texts a second with a p99 of
-# 11-18 ms where two processes of four threads took 33-74 ms (docs/PERFORMANCE.md).
-# WEB_CONCURRENCY, the variable gunicorn and hosting platforms know, sets the processes.
-workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1))
+# 11-18 ms where two processes of four threads took 33-74 ms (docs/PERFORMANCE.md). The
+# cores are those this process may run on; at most MAX_DEFAULT_WORKERS, since each worker
+# holds the app (about 110 MB) and its own database connections. WEB_CONCURRENCY, the
+# variable gunicorn and hosting platforms know, sets the number instead.
+MAX_DEFAULT_WORKERS = 8
+workers = int(
+    os.environ.get("WEB_CONCURRENCY") or min(2 * len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS)
+)
 threads = 2
 
 DRAIN_SECONDS = 5.0  # as long as gunicorn waits for a request's first bytes
