@@ -1,7 +1,8 @@
 """Transports: the one small interface every way of sending a message implements (`Outgoing` in,
 `SendResult` out, or a permanent or transient error), and `transport_for`, which picks the
 transport the configuration names for a channel and keeps it ready, per thread, for the next
-send with the same settings, so its client and open connection serve many messages."""
+send with the same settings, so what it keeps between sends (the Twilio SDK's client and its
+open connection) serves many messages."""
 
 from __future__ import annotations
 
@@ -120,6 +121,9 @@ class Transport:
         """The transport's own sending, called by `send` once the message fits."""
         raise NotImplementedError
 
+    def close(self) -> None:
+        """Let go of what the transport keeps open between sends (nothing, unless it says)."""
+
 
 def transport_class(name: str) -> type[Transport]:
     """The transport registered as `name`. Raises ValueError for an unknown name."""
@@ -150,6 +154,6 @@ def transport_for(channel: Channel, config: Mapping[str, Any]) -> Transport:
     if transport is None:
         transport = ready[key] = cls(settings)
         if len(ready) > MAX_READY_TRANSPORTS:
-            ready.popitem(last=False)
+            ready.popitem(last=False)[1].close()
     ready.move_to_end(key)
     return transport

@@ -5,6 +5,7 @@ transient failures."""
 from __future__ import annotations
 
 import json
+import time
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
@@ -21,6 +22,10 @@ from outbound.transports import (
 )
 
 HTTP_TIMEOUT_SECONDS = 10.0
+# A connection idle longer than this is not used again: a load balancer or NAT on the way may
+# have dropped it without a word, and a send on it would wait out the timeout and count as a
+# failed try. Twilio's own end closes idle connections after about a minute.
+IDLE_CONNECTION_SECONDS = 30.0
 OPTED_OUT = "21610"  # the recipient sent STOP to this sender
 SESSION_EXPIRED = "63016"  # WhatsApp free text outside the customer's 24-hour window
 
@@ -64,6 +69,7 @@ class TwilioTransport(Transport):
     def __init__(self, config) -> None:
         super().__init__(config)
         self._client: Client | None = None
+        self._last_used = 0.0  # time.monotonic() of the last request through the client
         self._retry_after: float | None = None
 
     def deliver(self, outgoing: Outgoing) -> SendResult:
@@ -104,9 +110,20 @@ class TwilioTransport(Transport):
             segments=segments,
         )
 
+    def close(self) -> None:
+        """Close the client's connections; the next send opens a new one."""
+        if self._client is not None:
+            self._client.http_client.session.close()
+            self._client = None
+
     @property
     def client(self) -> Client:
-        """The SDK client for this transport, talking to TWILIO_API_BASE_URL."""
+        """The SDK client for this transport, talking to TWILIO_API_BASE_URL; a new one
+        (and connection) after IDLE_CONNECTION_SECONDS without a request."""
+        now = time.monotonic()
+        if self._client is not None and now - self._last_used > IDLE_CONNECTION_SECONDS:
+            self.close()
+        self._last_used = now
         if self._client is None:
             http_client = TwilioHttpClient(
                 timeout=HTTP_TIMEOUT_SECONDS,

@@ -106,6 +106,7 @@ class FakeTwilio:
     _per_second: int | None = None
     _recent: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
     _hold_next: bool = False
+    _hang_up_after_next: bool = False
     _held: threading.Event = field(default_factory=threading.Event)
     _release: threading.Event = field(default_factory=threading.Event)
     _accept_held: bool = True
@@ -136,6 +137,12 @@ class FakeTwilio:
             self._held.clear()
             self._release.clear()
 
+    def hang_up_after_next(self) -> None:
+        """Close the connection after answering the next message request, without saying
+        so in the answer, as a server does with a connection it finds idle too long."""
+        with self.lock:
+            self._hang_up_after_next = True
+
     def wait_until_held(self, timeout: float) -> bool:
         """True once a request is being held (False if none came within `timeout`)."""
         return self._held.wait(timeout)
@@ -155,6 +162,7 @@ class FakeTwilio:
             self._per_second = None
             self._recent.clear()
             self._hold_next = False
+            self._hang_up_after_next = False
         self._release.set()  # a request still held from an earlier test goes on
 
     def start(self) -> FakeTwilio:
@@ -206,6 +214,10 @@ class FakeTwilio:
                         too_many = {"status": 429, "message": "Too Many Requests", "code": 20429}
                         return self._json(429, too_many, {"Retry-After": "1"})
                     fake.messages.append(message)
+                with fake.lock:
+                    hang_up, fake._hang_up_after_next = fake._hang_up_after_next, False
+                if hang_up:
+                    self.close_connection = True
                 sid = message.sid
                 self._json(
                     201,
@@ -236,6 +248,7 @@ class FakeTwilio:
                 try:
                     self.end_headers()
                     self.wfile.write(data)
+                    self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client is gone (a killed worker); Twilio would not notice either
 

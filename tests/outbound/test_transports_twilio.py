@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 import pytest
 
@@ -14,6 +15,7 @@ from outbound.transports import (
     TransientSendError,
     transport_for,
 )
+from outbound.transports import twilio as twilio_transport
 from outbound.transports.twilio import TwilioTransport
 from tests.support.settings import PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN
 
@@ -81,6 +83,29 @@ def test_other_settings_or_another_thread_get_a_transport_of_their_own(config, f
     assert other_account.config["TWILIO_AUTH_TOKEN"] == "another-token"
     assert seen_elsewhere[0] is not mine
     assert transport_for(Channel.SMS, config) is mine
+
+
+def test_a_connection_the_server_closed_is_not_used_again(config, fake_twilio):
+    transport = transport_for(Channel.SMS, config)
+    fake_twilio.hang_up_after_next()
+    transport.send(sms(to="+4915112345678"))
+    time.sleep(0.1)  # the server's close reaches the client
+
+    transport.send(sms(to="+4915112345679"))
+
+    first, second = fake_twilio.messages
+    assert fake_twilio.requests_seen == 2  # the second went out on its first try
+    assert second.connection != first.connection
+
+
+def test_a_connection_idle_too_long_is_replaced(config, fake_twilio, monkeypatch):
+    monkeypatch.setattr(twilio_transport, "IDLE_CONNECTION_SECONDS", 0.0)
+    transport = transport_for(Channel.SMS, config)
+    transport.send(sms(to="+4915112345678"))
+    transport.send(sms(to="+4915112345679"))
+
+    first, second = fake_twilio.messages
+    assert second.connection != first.connection
 
 
 def test_a_transport_is_given_only_its_own_settings(config):
