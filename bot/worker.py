@@ -6,11 +6,16 @@ work back once the process manager has started it again."""
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 from rq.worker import SimpleWorker
 
 from bot import create_app
 from conversations import warm_up
+from outbound.queueing import QUEUES
+
+log = logging.getLogger(__name__)
 
 
 class AppWorker(SimpleWorker):
@@ -22,7 +27,21 @@ class AppWorker(SimpleWorker):
         if self.app is None:
             self.app = create_app()
         warm_up()
+        self.name_missing_queues()
         return super().work(*args, **kwargs)
+
+    def name_missing_queues(self) -> list[str]:
+        """Warn about the project's queues this worker does not take (returned), in case no
+        other worker does: their jobs would wait for good. The Procfile's worker takes all."""
+        missing = [name for name in QUEUES if name not in self.queue_names()]
+        if missing:
+            log.warning(
+                "this worker does not take the queue(s) %s; unless another worker does, their "
+                "jobs are never run (the Procfile's worker takes: %s)",
+                ", ".join(missing),
+                " ".join(QUEUES),
+            )
+        return missing
 
     def perform_job(self, job, queue, *args, **kwargs):
         with self.app.app_context():

@@ -23,9 +23,9 @@ from outbound.dispatcher import (
     send_lease,
     stale_queued_messages,
 )
+from outbound.messages import send_queues_of
 from outbound.policy.vocabulary import NotificationStatus
 from outbound.queueing import (
-    REPLY_QUEUE,
     SEND_QUEUE,
     enqueue_after_commit,
     message_job_id,
@@ -89,11 +89,12 @@ def dispatch_tick() -> int:
         for message_id in stale_queued_messages(session, now=now)
         if not _waiting_in_rq(message_job_id(message_id))
     ]
+    queues = send_queues_of(session, message_ids) if message_ids else {}
     for message_id in message_ids:
         enqueue_after_commit(
             session,
             current_app.config["REDIS_URL"],
-            REPLY_QUEUE,
+            queues[message_id],
             "outbound.jobs.send_message",
             message_id,
             job_id=message_job_id(message_id),

@@ -1,12 +1,13 @@
 """Outbound messages that are not planned notices (bot replies and staff messages): stored as
 `queued` in the caller's transaction with their segments counted, and sent by a job enqueued
-after the commit."""
+after the commit, on the queue that says whether someone in the conversation is waiting."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError
@@ -15,7 +16,7 @@ from outbound.planning import contact_facts
 from outbound.policy.channels import email_blocker, sms_blocker
 from outbound.policy.segments import count_segments
 from outbound.policy.vocabulary import Channel, MessageStatus
-from outbound.queueing import REPLY_QUEUE, enqueue_after_commit, message_job_id
+from outbound.queueing import REPLY_QUEUE, SEND_QUEUE, enqueue_after_commit, message_job_id
 from outbound.threads import conversation_for
 
 
@@ -65,13 +66,31 @@ def queue_message(
     enqueue_after_commit(
         session,
         current_app.config["REDIS_URL"],
-        REPLY_QUEUE,
+        send_queue_for(author, author_user_id),
         "outbound.jobs.send_message",
         message.id,
         job_id=message_job_id(message.id),
         retry=True,
     )
     return message
+
+
+def send_queue_for(author: Author, author_user_id: int | None) -> str:
+    """The queue of a message's send job: `reply` when someone in the conversation waits for
+    it (the bot's answer, a staff member's from the inbox), which workers take before the
+    notices; `send` for what an integration sends through the API, which takes its turn with
+    the notices, so a bulk of API messages cannot hold the morning's reminders back."""
+    return REPLY_QUEUE if author == Author.BOT or author_user_id is not None else SEND_QUEUE
+
+
+def send_queues_of(session: Session, message_ids: list[int]) -> dict[int, str]:
+    """`send_queue_for` of each of the messages, read in one query."""
+    rows = session.execute(
+        select(Message.id, Message.author, Message.author_user_id).where(
+            Message.id.in_(message_ids)
+        )
+    )
+    return {message_id: send_queue_for(author, user_id) for message_id, author, user_id in rows}
 
 
 def message_customer(

@@ -1,5 +1,7 @@
-"""Queues, the Redis connection, and jobs enqueued only after the commit that wrote their rows
-(`enqueue_after_commit`), at once or at a given moment (`wake_dispatcher`)."""
+"""Queues, in the order workers take them (the dispatcher's, then the replies someone waits
+for, then the notices), the Redis connection, and jobs enqueued only after the commit that
+wrote their rows (`enqueue_after_commit`), all of a commit's in one round trip per queue, at
+once or at a given moment (`wake_dispatcher`)."""
 
 from __future__ import annotations
 
@@ -16,10 +18,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 DISPATCH_QUEUE = "dispatch"  # the dispatcher tick, the rebook scan, the snooze alarm
-# Messages in a conversation (the bot's replies, staff's answers), one job each: someone is
-# waiting for them, so they do not queue behind a morning of reminders.
+# Messages someone in the conversation waits for (the bot's replies, staff's answers from the
+# inbox), one job each, so they do not queue behind a morning of reminders.
 REPLY_QUEUE = "reply"
-SEND_QUEUE = "send"  # one job per notification
+SEND_QUEUE = "send"  # one job per notification, and per message sent through the API
 # A worker takes the first job of the first queue that has one: this order is the priority.
 QUEUES = (DISPATCH_QUEUE, REPLY_QUEUE, SEND_QUEUE)
 
@@ -66,17 +68,23 @@ def enqueue_now(job: PendingJob) -> None:
 
 def enqueue_together(jobs: list[PendingJob]) -> None:
     """Enqueue `jobs`, each to run now, in one round trip per queue (RQ's `enqueue_many`,
-    one Redis pipeline): a tick's 200 send jobs cost one trip instead of 200. Of two
-    pending jobs with one id, the later stands, as it would have enqueued one by one."""
+    one Redis transaction): a tick's 200 send jobs cost one trip instead of 200. Of two
+    pending jobs with one id, the later stands, as it would have enqueued one by one. A
+    queue Redis refuses is logged and skipped, the others still get their jobs: the rows
+    are committed, and the dispatcher's sweep enqueues what never reached Redis."""
     by_queue: dict[tuple[str, str], dict[object, PendingJob]] = {}
     for index, job in enumerate(jobs):
         same_queue = by_queue.setdefault((job.redis_url, job.queue_name), {})
         same_queue[job.job_id if job.job_id is not None else index] = job
     for (redis_url, queue_name), keyed in by_queue.items():
-        queue = get_queue(queue_name, redis_url)
-        queue.enqueue_many(
-            [Queue.prepare_data(job.func, job.args, **_options(job)) for job in keyed.values()]
-        )
+        try:
+            get_queue(queue_name, redis_url).enqueue_many(
+                [Queue.prepare_data(job.func, job.args, **_options(job)) for job in keyed.values()]
+            )
+        except RedisError:
+            log.warning(
+                "could not enqueue %d jobs on %s; the dispatcher will retry", len(keyed), queue_name
+            )
 
 
 def _options(job: PendingJob) -> dict:
@@ -128,20 +136,15 @@ def wake_dispatcher(session: Session, redis_url: str, at: datetime) -> None:
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING_KEY, [])
-    now_jobs = [job for job in pending if job.at is None]
-    try:
-        if now_jobs:
-            enqueue_together(now_jobs)
-    except RedisError:
-        # The rows are committed; the dispatcher's sweep re-enqueues work
-        # whose job never reached Redis, so nothing is lost.
-        log.warning("could not enqueue %d jobs; the dispatcher will retry", len(now_jobs))
+    enqueue_together([job for job in pending if job.at is None])
     for job in pending:
         if job.at is None:
             continue
         try:
             enqueue_now(job)
         except RedisError:
+            # The rows are committed; the dispatcher's sweep re-enqueues work
+            # whose job never reached Redis, so nothing is lost.
             log.warning("could not enqueue %s%s; the dispatcher will retry", job.func, job.args)
 
 

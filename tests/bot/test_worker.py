@@ -1,14 +1,40 @@
-"""The Procfile's worker class: jobs run in the app, one after another in one process, and
-what one job leaves half done does not reach the next."""
+"""The Procfile's worker: it takes the project's queues in their order of priority, runs
+jobs in the app, one after another in one process, what one job leaves half done does not
+reach the next, and a worker started without a queue says so."""
 
 from __future__ import annotations
 
+import logging
 import os
+import shlex
 
 from bot.extensions import db
 from bot.models import Customer
 from bot.worker import AppWorker
-from outbound.queueing import QUEUES, get_queue, redis_connection
+from outbound.queueing import QUEUES, SEND_QUEUE, get_queue, redis_connection
+from tests.support.procfile import procfile_command
+
+
+def procfile_worker_queues() -> list[str]:
+    """The queue names the Procfile's `worker` line gives `rq worker`, in order."""
+    return shlex.split(procfile_command("worker"))[-len(QUEUES) :]
+
+
+def test_the_procfile_worker_takes_every_queue_in_the_order_of_priority():
+    assert procfile_worker_queues() == list(QUEUES)
+    assert QUEUES.index("reply") < QUEUES.index("send")
+
+
+def test_a_worker_that_does_not_take_every_queue_says_which(app, redis_server, caplog):
+    worker = AppWorker(
+        [get_queue(SEND_QUEUE, redis_server.url)], connection=redis_connection(redis_server.url)
+    )
+
+    with caplog.at_level(logging.WARNING, logger="bot.worker"):
+        missing = worker.name_missing_queues()
+
+    assert missing == ["dispatch", "reply"]
+    assert "dispatch, reply" in caplog.text
 
 
 def leave_a_half_done_change(customer_id: int) -> None:
@@ -27,7 +53,7 @@ def read_the_name(customer_id: int) -> str:
 def test_a_failed_job_leaves_nothing_for_the_next(app, redis_server, customer_factory):
     customer = customer_factory(name="Anna Schmidt")
     db.session.commit()
-    queue = get_queue("send", redis_server.url)
+    queue = get_queue(SEND_QUEUE, redis_server.url)
     failed = queue.enqueue(leave_a_half_done_change, customer.id)
     reader = queue.enqueue(read_the_name, customer.id)
 
@@ -46,7 +72,7 @@ def test_a_failed_job_leaves_nothing_for_the_next(app, redis_server, customer_fa
 
 
 def test_jobs_run_in_the_worker_process(app, redis_server):
-    queue = get_queue("send", redis_server.url)
+    queue = get_queue(SEND_QUEUE, redis_server.url)
     job = queue.enqueue("os.getpid")
 
     worker = AppWorker([queue], connection=redis_connection(redis_server.url))

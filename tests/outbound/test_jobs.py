@@ -13,18 +13,22 @@ from sqlalchemy import select
 
 from bot.models import Author, Record
 from outbound.jobs import dispatch_tick, run_dispatch_pass, send_message, send_notification
+from outbound.messages import message_customer
 from outbound.policy.vocabulary import MessageStatus, Notice, NotificationStatus
 from outbound.queueing import (
+    REPLY_QUEUE,
     SEND_QUEUE,
     SEND_RETRY,
     enqueue_after_commit,
     get_queue,
+    message_job_id,
     notification_job_id,
     redis_connection,
 )
 from tests.support.databases import BOTH_DATABASES
 from tests.support.outbox import notification, queue_sms
 from tests.support.settings import SMS_FROM
+from tests.support.web import add_user
 
 pytestmark = BOTH_DATABASES
 
@@ -97,14 +101,23 @@ def test_a_reply_whose_job_was_lost_is_sent_by_a_later_tick(
     assert sms.body == "Danke!"
 
 
+def redis_transactions(redis_server) -> int:
+    """How many MULTI/EXEC transactions the test's Redis has run so far."""
+    stats = redis_connection(redis_server.url).info("commandstats")
+    return stats.get("cmdstat_exec", {}).get("calls", 0)
+
+
 def test_a_ticks_send_jobs_reach_redis_together_with_their_ids_and_retries(
     db, business, customer_factory, record_factory, starts_at, redis_server
 ):
     for number in range(3):
         record_factory(customer_factory(phone=f"+491511234567{number}"), starts_at=starts_at)
     ids = sorted(notification(db, record).id for record in db.session.scalars(select(Record)))
+    before = redis_transactions(redis_server)
 
     assert dispatch_tick() == 3
+
+    assert redis_transactions(redis_server) - before == 1  # one round trip for the three
 
     queue = get_queue(SEND_QUEUE, redis_server.url)
     assert sorted(queue.job_ids) == sorted(notification_job_id(each) for each in ids)
@@ -119,14 +132,14 @@ def test_two_pending_jobs_with_one_id_enqueue_once_with_the_later_arguments(db, 
         enqueue_after_commit(
             db.session,
             app.config["REDIS_URL"],
-            SEND_QUEUE,
+            REPLY_QUEUE,
             "outbound.jobs.send_message",
             message_id,
             job_id="message-shared",
         )
     db.session.commit()
 
-    [job] = get_queue(SEND_QUEUE, redis_server.url).jobs
+    [job] = get_queue(REPLY_QUEUE, redis_server.url).jobs
     assert (job.id, job.args) == ("message-shared", (42,))
 
 
@@ -144,6 +157,23 @@ def test_a_bot_reply_goes_before_the_reminders_queued_ahead_of_it(
 
     assert [sms.to for sms in fake_twilio.messages][0] == "+4915199999999"
     assert len(fake_twilio.messages) == 4
+
+
+def test_messages_someone_waits_for_go_on_the_reply_queue_the_apis_on_send(
+    db, business, customer_factory, redis_server, now
+):
+    customer = customer_factory(email=None)
+    staff_user = add_user(db.session, business)
+    from_the_bot = queue_sms(db.session, business, customer, "Gern!", Author.BOT)
+    from_the_inbox = message_customer(
+        db.session, business, customer, body="Bis Freitag", now=now, author_user_id=staff_user.id
+    )
+    from_the_api = message_customer(db.session, business, customer, body="Fertig", now=now)
+    db.session.commit()
+
+    replies = get_queue(REPLY_QUEUE, redis_server.url).job_ids
+    assert replies == [message_job_id(from_the_bot.id), message_job_id(from_the_inbox.id)]
+    assert get_queue(SEND_QUEUE, redis_server.url).job_ids == [message_job_id(from_the_api.id)]
 
 
 def test_a_job_run_outside_the_app_says_how_workers_must_run(app):
