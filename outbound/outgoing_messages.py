@@ -132,8 +132,10 @@ def record_send_result(
     session: Session, message: Message, result: SendResult, now: datetime
 ) -> None:
     """Write the provider's answer to a send on the message."""
-    # A status callback may have come before Twilio's answer did: read it first.
-    session.refresh(message)
+    # A status callback may have come before Twilio's answer did: read it first, and hold the
+    # row so one cannot land between this read and the write below. PostgreSQL locks it;
+    # SQLite takes no lock for a read, so there a callback committed in that instant is lost.
+    session.refresh(message, with_for_update=True)
     message.provider_sid = result.provider_sid
     message.sent_at = now
     message.next_attempt_at = None

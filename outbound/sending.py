@@ -132,10 +132,11 @@ def _send_claimed_notification(
         return retry_notification(
             session, notification, message, business, error, now, config, note=way.note
         )
+    # The message first, then its notification: the order a status callback locks them in.
+    record_send_result(session, message, result, now)
     notification.status = NotificationStatus.SENT
     notification.reason = way.note  # why it went by SMS instead of WhatsApp, if it did
     notification.lease_until = None
-    record_send_result(session, message, result, now)
     follow_delivery(session, message, now=now)  # a status that came before the answer
     session.commit()
     return str(notification.status)
