@@ -34,7 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.outbound import procfile_command  # noqa: E402
 from bench.webhook import (  # noqa: E402
     BIN,
     SALON_NUMBER,
@@ -52,6 +51,7 @@ from bench.webhook import (  # noqa: E402
     start_process,
     wait_until_answering,
 )
+from tests.support.procfile import procfile_command  # noqa: E402
 
 TARGET_SECONDS = 1.0
 REPLY_TIMEOUT_SECONDS = 30.0  # one idle reply
@@ -248,7 +248,7 @@ def api(port: int, api_key: str, method: str, path: str, data: dict) -> dict:
 
 def worker_command(name: str) -> list[str]:
     """The Procfile's `worker` or `clock` line, run by a shell as honcho runs it."""
-    return ["/bin/sh", "-c", procfile_command(name)]
+    return ["/bin/sh", "-c", f"exec {procfile_command(name)}"]
 
 
 def wait_for_worker(stack: Stack) -> None:

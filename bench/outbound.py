@@ -31,6 +31,7 @@ from outbound.policy.vocabulary import Notice, NotificationStatus  # noqa: E402
 from tests.fakes.postgres_server import PostgresServer  # noqa: E402
 from tests.fakes.redis_server import RedisServer  # noqa: E402
 from tests.fakes.twilio_api import FakeTwilio  # noqa: E402
+from tests.support.procfile import procfile_command  # noqa: E402
 
 BIN = Path(sys.executable).parent
 TWILIO_SID = "AC" + "b" * 32
@@ -127,15 +128,6 @@ def _interrupt(signum, frame):
 # --- the stack ---------------------------------------------------------------
 
 
-def procfile_command(name: str) -> str:
-    """The Procfile's command line for process `name`, as honcho would run it."""
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        key, _, command = line.partition(":")
-        if key.strip() == name:
-            return command.strip()
-    raise SystemExit(f"no {name!r} process in the Procfile")
-
-
 def start(command: str, env: dict, log) -> subprocess.Popen:
     # A session of its own, so the whole group can be ended; `exec`, so the shell becomes the
     # process and waiting for it waits for RQ's warm shutdown, not just the shell's end.
@@ -185,9 +177,7 @@ def plan_notices(env: dict, count: int) -> int:
         from bot import create_app
         from bot.extensions import db
         from bot.services.businesses import create_business
-        from bot.services.commands import CustomerChanges, RecordChanges
-        from bot.services.customers import create_customer
-        from bot.services.records import create_record
+        from tests.support.bookings import book_appointments
 
         app = create_app()
         with app.app_context():
@@ -197,34 +187,7 @@ def plan_notices(env: dict, count: int) -> int:
             business.sms_per_second = 1000.0
             session.commit()
             now = datetime.now(UTC).replace(microsecond=0)
-            starts_at = (now + timedelta(days=3)).replace(minute=0, second=0)
-            for number in range(count):
-                customer = create_customer(
-                    session,
-                    business,
-                    CustomerChanges.from_fields(
-                        {
-                            "name": f"Kundin {number}",
-                            "phone": f"+49151{number:08d}",
-                            "sms_consent": True,
-                        }
-                    ),
-                )
-                create_record(
-                    session,
-                    business,
-                    RecordChanges(
-                        customer_id=customer.id,
-                        kind="appointment",
-                        starts_at=starts_at + timedelta(minutes=15 * (number % 40)),
-                        duration_minutes=45,
-                        source="calendar",
-                    ),
-                    now=now,
-                )
-                if number % 50 == 49:
-                    session.commit()
-            session.commit()
+            book_appointments(session, business, count, now=now, starts_in=timedelta(days=3))
             due = session.scalar(
                 select(func.count())
                 .select_from(Notification)

@@ -24,21 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.webhook import TEXTS  # noqa: E402  (the texts bench/webhook.py posts)
+
 TWILIO_SID = "AC" + "0" * 32
 TWILIO_TOKEN = "bench-auth-token-0123456789abcdef"
 SALON_NUMBER = "+4930555010"
 PUBLIC_BASE_URL = "http://127.0.0.1:9"
 MESSAGES_PATH = "/webhooks/twilio/messages"
-TEXTS = (
-    "ja",
-    "Kann ich Freitag um 15 Uhr kommen?",
-    "Danke, bis dann!",
-    "Ja, ich komme",
-    "Ich verspäte mich etwa 10 Minuten",
-    "Geht es auch eine Stunde später?",
-    "Wo finde ich euch?",
-    "ok",
-)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=40, help="customers (40)")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     parser.add_argument(
-        "--sql", action="store_true", help="print the SQL statements of the last operation"
+        "--sql",
+        action="store_true",
+        help="print the SQL statements of the last operation (for `worker`, of the whole run)",
     )
     args = parser.parse_args(argv)
     with ExitStack() as stack:
@@ -103,14 +97,12 @@ def build_app(stack: ExitStack, database: str):
 
 
 def make_customers(app, count: int, *, starts_in: timedelta) -> list[str]:
-    """One business (SMS at 1 000/s) and `count` customers with one appointment each."""
+    """One business (SMS at 1 000/s) and `count` customers with one appointment each;
+    returns their phone numbers."""
     from bot.extensions import db
     from bot.services.businesses import create_business
-    from bot.services.commands import CustomerChanges, RecordChanges
-    from bot.services.customers import create_customer
-    from bot.services.records import create_record
+    from tests.support.bookings import book_appointments
 
-    phones = []
     with app.app_context():
         session = db.session
         business = create_business(
@@ -119,31 +111,8 @@ def make_customers(app, count: int, *, starts_in: timedelta) -> list[str]:
         business.sms_per_second = 1000.0
         session.commit()
         now = datetime.now(UTC).replace(microsecond=0)
-        starts_at = (now + starts_in).replace(minute=0, second=0)
-        for number in range(count):
-            phone = f"+49151{number:08d}"
-            customer = create_customer(
-                session,
-                business,
-                CustomerChanges.from_fields(
-                    {"name": f"Kundin {number}", "phone": phone, "sms_consent": True}
-                ),
-            )
-            create_record(
-                session,
-                business,
-                RecordChanges(
-                    customer_id=customer.id,
-                    kind="appointment",
-                    starts_at=starts_at + timedelta(minutes=15 * (number % 40)),
-                    duration_minutes=45,
-                    source="calendar",
-                ),
-                now=now,
-            )
-            phones.append(phone)
-        session.commit()
-    return phones
+        booked = book_appointments(session, business, count, now=now, starts_in=starts_in)
+    return list(booked.values())
 
 
 class Statements:
@@ -240,8 +209,8 @@ def profile_worker(app, args) -> None:
     redis_url = app.config["REDIS_URL"]
     with app.app_context():
         claimed = 0
-        while claimed < args.count:
-            claimed += dispatch_tick()
+        while claimed < args.count and (handed_out := dispatch_tick()):
+            claimed += handed_out
         statements = Statements(db.engine)
     get_queue("dispatch", redis_url).empty()  # the wake-up ticks: nothing is left to claim
     worker = AppWorker(

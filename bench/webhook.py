@@ -331,12 +331,13 @@ def gunicorn_sizes() -> str:
 def procfile_web_command(port: int, app_spec: str) -> list[str]:
     """The Procfile's `web` line with its bind address and port filled in, serving
     `app_spec` instead of the project's app when asked to."""
-    line = next(
-        entry.split(":", 1)[1]
-        for entry in (ROOT / "Procfile").read_text().splitlines()
-        if entry.startswith("web:")
+    from tests.support.procfile import procfile_command
+
+    line = (
+        procfile_command("web")
+        .replace("${BIND_ADDRESS:-127.0.0.1}", "127.0.0.1")
+        .replace("$PORT", str(port))
     )
-    line = line.replace("${BIND_ADDRESS:-127.0.0.1}", "127.0.0.1").replace("$PORT", str(port))
     words = shlex.split(line)
     return [app_spec if word == "bot:create_app()" else word for word in words]
 

@@ -23,6 +23,7 @@ import pytest
 from bot import create_app
 from bot.extensions import db
 from bot.services.businesses import create_api_key, create_business
+from tests.support.procfile import procfile_command
 from tests.support.servers import stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,13 +35,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def procfile_web_command() -> str:
-    line = next(
-        line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
-    )
-    return line.removeprefix("web:").strip()
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +65,7 @@ def server(tmp_path_factory, redis_server):
         db.engine.dispose()
     log = open(directory / "gunicorn.log", "w")
     process = subprocess.Popen(
-        ["bash", "-c", "exec " + procfile_web_command()],
+        ["bash", "-c", "exec " + procfile_command("web")],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from bot.models import Author, Message
 from outbound.jobs import dispatch_tick, send_message, send_notification
-from tests.support.databases import BOTH_DATABASES, statements_run, within_budget
+from tests.support.databases import BOTH_DATABASES, assert_within_budget, statements_run
 from tests.support.outbox import notification, queue_sms
 
 pytestmark = BOTH_DATABASES
@@ -35,11 +35,11 @@ def test_a_notice_is_sent_within_its_statement_budget(
 
     with statements_run(db) as statements:
         assert send_notification(first_id) == "sent"
-    assert within_budget(statements, FIRST_NOTICE_BUDGET)
+    assert_within_budget(statements, FIRST_NOTICE_BUDGET)
 
     with statements_run(db) as statements:
         assert send_notification(second_id) == "sent"
-    assert within_budget(statements, NEXT_NOTICE_BUDGET)
+    assert_within_budget(statements, NEXT_NOTICE_BUDGET)
     assert len(fake_twilio.messages) == 2
 
 
@@ -52,5 +52,5 @@ def test_a_bot_reply_is_sent_within_its_statement_budget(
 
     with statements_run(db) as statements:
         assert send_message(message_id) == "accepted"
-    assert within_budget(statements, REPLY_BUDGET)
+    assert_within_budget(statements, REPLY_BUDGET)
     assert db.session.get(Message, message_id).provider_sid == fake_twilio.messages[0].sid

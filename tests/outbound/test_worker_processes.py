@@ -27,9 +27,6 @@ from bot import create_app
 from bot.extensions import db
 from bot.models import Direction, Message, Notification
 from bot.services.businesses import create_business
-from bot.services.commands import CustomerChanges, RecordChanges
-from bot.services.customers import create_customer
-from bot.services.records import create_record
 from outbound.policy.vocabulary import Notice, NotificationStatus
 from outbound.queueing import (
     DISPATCH_QUEUE,
@@ -38,7 +35,9 @@ from outbound.queueing import (
     notification_job_id,
     redis_connection,
 )
+from tests.support.bookings import book_appointments
 from tests.support.databases import ONLY_POSTGRESQL
+from tests.support.procfile import procfile_command
 from tests.support.servers import stop_process_group
 from tests.support.settings import SMS_FROM, TWILIO_SID, TWILIO_TOKEN
 
@@ -49,15 +48,6 @@ WORKERS = 2
 REDIS_DATABASE = 6  # apart from the in-process tests' (0) and the end-to-end test's (5)
 
 pytestmark = [pytest.mark.e2e, ONLY_POSTGRESQL]
-
-
-def procfile_command(name: str) -> str:
-    """The Procfile's command line for process `name`, as the process manager runs it."""
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        key, _, command = line.partition(":")
-        if key.strip() == name:
-            return command.strip()
-    raise LookupError(f"no {name!r} process in the Procfile")
 
 
 def wait_for(predicate, timeout: float, what: str):
@@ -105,31 +95,7 @@ def plan_confirmations(app, count: int) -> dict[int, str]:
         business = create_business(session, name="Salon Sonnenschein", sms_from=SMS_FROM).business
         business.sms_per_second = 1000.0
         now = datetime.now(UTC).replace(microsecond=0)
-        starts_at = (now + timedelta(days=3)).replace(minute=0, second=0)
-        phones = {}
-        for number in range(count):
-            phone = f"+49151{number:08d}"
-            customer = create_customer(
-                session,
-                business,
-                CustomerChanges.from_fields(
-                    {"name": f"Kundin {number}", "phone": phone, "sms_consent": True}
-                ),
-            )
-            create_record(
-                session,
-                business,
-                RecordChanges(
-                    customer_id=customer.id,
-                    kind="appointment",
-                    starts_at=starts_at + timedelta(minutes=15 * (number % 40)),
-                    duration_minutes=45,
-                    source="calendar",
-                ),
-                now=now,
-            )
-            phones[customer.id] = phone
-        session.commit()
+        phones = book_appointments(session, business, count, now=now, starts_in=timedelta(days=3))
         due = session.execute(
             select(Notification.id, Notification.customer_id, Notification.notice).where(
                 Notification.status == NotificationStatus.SCHEDULED,

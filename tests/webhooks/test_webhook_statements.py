@@ -8,7 +8,7 @@ in view of the reviewer."""
 from __future__ import annotations
 
 from bot.models import Direction, Message, Record
-from tests.support.databases import BOTH_DATABASES, statements_run, within_budget
+from tests.support.databases import BOTH_DATABASES, assert_within_budget, statements_run
 from tests.support.webhooks import MESSAGES_PATH, inbound_form
 
 pytestmark = BOTH_DATABASES
@@ -30,15 +30,15 @@ def test_an_inbound_text_is_handled_within_its_statement_budget(
 
     with statements_run(db) as statements:
         assert post_signed(MESSAGES_PATH, first).status_code == 200
-    assert within_budget(statements, FIRST_TEXT_BUDGET)
+    assert_within_budget(statements, FIRST_TEXT_BUDGET)
 
     with statements_run(db) as statements:
         assert post_signed(MESSAGES_PATH, inbound_form("Danke, bis dann!")).status_code == 200
-    assert within_budget(statements, NEXT_TEXT_BUDGET)
+    assert_within_budget(statements, NEXT_TEXT_BUDGET)
 
     with statements_run(db) as statements:
         assert post_signed(MESSAGES_PATH, first).status_code == 200
-    assert within_budget(statements, REPEATED_TEXT_BUDGET)
+    assert_within_budget(statements, REPEATED_TEXT_BUDGET)
 
     db.session.expire_all()
     assert db.session.get(Record, record_id).customer_confirmed_at is not None
