@@ -17,7 +17,6 @@ import json
 import os
 import shlex
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -41,13 +40,12 @@ from bench.webhook import (  # noqa: E402
     TWILIO_SID,
     TWILIO_TOKEN,
     Client,
-    Interrupted,
     Target,
-    _on_signal,
     create_customers,
     flask_cli,
     free_port,
     procfile_web_command,
+    run_cleaning_up,
     start_process,
     wait_until_answering,
 )
@@ -639,18 +637,7 @@ def main() -> int:
         "--dump", type=Path, help="write every reply's moments and its job's to this JSON file"
     )
     args = parser.parse_args()
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _on_signal)
-    stack = ExitStack()
-    try:
-        run_bench(args, stack)
-    except (Interrupted, KeyboardInterrupt) as stop:
-        print(f"\nstopped ({stop}); stopping every process the bench started", flush=True)
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up
-        stack.close()
-    return 0
+    return run_cleaning_up(run_bench, args)
 
 
 def run_bench(args, exit_stack: ExitStack) -> None:

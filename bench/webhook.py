@@ -492,16 +492,22 @@ def main() -> int:
     if args.stub_server_port:
         serve_stub(args.stub_server_port)
         return 0
+    return run_cleaning_up(run_bench, args)
+
+
+def run_cleaning_up(run, args) -> int:
+    """`run(args, stack)`, then close the stack, which stops every process the run put on it,
+    also after Ctrl-C, SIGTERM or SIGHUP; a second signal cannot cut the clean-up short."""
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _on_signal)
     stack = ExitStack()
     try:
-        run_bench(args, stack)
+        run(args, stack)
     except (Interrupted, KeyboardInterrupt) as stop:
         print(f"\nstopped ({stop}); stopping every process the bench started", flush=True)
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up
+            signal.signal(signum, signal.SIG_IGN)
         stack.close()
     return 0
 

@@ -15,7 +15,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,7 +23,7 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
-from tests.support.servers import stop_process_group
+from tests.support.servers import stop_process_group, wait_for
 from tests.support.settings import TWILIO_SID, TWILIO_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,16 +37,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture

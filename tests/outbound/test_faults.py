@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,6 +28,7 @@ from outbound.policy.vocabulary import MessageStatus, Notice, NotificationStatus
 from outbound.queueing import redis_connection
 from tests.support.databases import BOTH_DATABASES
 from tests.support.outbox import queue_sms
+from tests.support.servers import wait_for
 
 pytestmark = BOTH_DATABASES
 
@@ -75,16 +75,6 @@ def confirmation(db, record) -> Notification:
 
 def message_count(db) -> int:
     return db.session.scalar(select(func.count(Message.id)))
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 def test_redis_flushed_between_planning_and_dispatch_still_sends_the_notice_once(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,7 +37,7 @@ from outbound.queueing import (
 from tests.support.bookings import book_appointments
 from tests.support.databases import ONLY_POSTGRESQL
 from tests.support.procfile import procfile_command
-from tests.support.servers import stop_process_group
+from tests.support.servers import stop_process_group, wait_for
 from tests.support.settings import SMS_FROM, TWILIO_SID, TWILIO_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,18 +47,6 @@ WORKERS = 2
 REDIS_DATABASE = 6  # apart from the in-process tests' (0) and the end-to-end test's (5)
 
 pytestmark = [pytest.mark.e2e, ONLY_POSTGRESQL]
-
-
-def wait_for(predicate, timeout: float, what: str):
-    """Poll `predicate` until it returns something true; a deadline only so a broken
-    build fails instead of hanging, not a claim about speed."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture

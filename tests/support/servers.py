@@ -1,6 +1,7 @@
 """Servers a test starts and stops itself: the app served over HTTP on loopback by a
 background thread (on a fresh database, for the browser tests and the demo), and
-the end of a process group the tests started in its own session."""
+the end of a process group the tests started in its own session, and waiting for what such a
+process does."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from werkzeug.serving import make_server
 
 from bot.extensions import db
@@ -57,3 +60,16 @@ def live_database_app(app) -> Iterator:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def wait_for(predicate, timeout: float, what: str, *, every: float = 0.1):
+    """Poll `predicate` until it returns something true, and return that; fail the test after
+    `timeout` seconds, a deadline only so a broken build fails instead of hanging, not a
+    claim about speed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")
