@@ -7,15 +7,18 @@ from typing import Any
 
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.config import INSTANCE_DIR, PROJECT_ROOT, load_config
+from bot.logs import configure_logging
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then the environment, then `config`."""
+    settings = load_config(config)
+    configure_logging(settings["LOG_FORMAT"], settings["LOG_LEVEL"])  # before the imports log
     from bot.api.json_body import BoundedJSONProvider
 
-    settings = load_config(config)
     app = Flask(
         __name__,
         instance_path=str(INSTANCE_DIR),
@@ -24,13 +27,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.json = BoundedJSONProvider(app)  # request.get_json reads with the API's bounds
     app.config.update(settings)
+    if settings["TRUSTED_PROXIES"]:
+        # The client's address (rate limits) and scheme as the proxies in front saw them.
+        hops = settings["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     app.before_request(_refuse_oversized_body)
     app.config["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     if settings["DATABASE_URL"].startswith("sqlite"):
         INSTANCE_DIR.mkdir(exist_ok=True)
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
 
-    from bot import api, cli, webhooks
+    from bot import api, cli, health, webhooks
     from bot.extensions import csrf, db, limiter, login_manager, migrate
     from bot.web import RowIdConverter, auth, inbox, language, links, refuse_nul, simulator, users
     from bot.web import catalogue as catalogue_pages
@@ -52,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = RowIdConverter  # before the pages' routes use it
     api.init_app(app)
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(health.bp)
     csrf.exempt(webhooks.bp)  # Twilio's signature is the webhooks' authentication
     # The web app's pages: login, inbox, team and account, customer links, and the
     # owner's console (appointments, customers, rules, texts, settings, usage).

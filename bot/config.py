@@ -47,6 +47,12 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "MAX_FORM_MEMORY_SIZE": 256 * 1024,
     "MAX_FORM_PARTS": 200,
+    # Behind a TLS proxy or load balancer: how many proxies in front of the web process to
+    # trust for the client's address and scheme (X-Forwarded-For/-Proto/-Host); 0 trusts none.
+    "TRUSTED_PROXIES": 0,
+    # Log lines as text (the default) or as one JSON object each, for a log collector.
+    "LOG_FORMAT": "text",
+    "LOG_LEVEL": "INFO",
 }
 
 # Settings read from the environment as numbers.
@@ -67,6 +73,8 @@ RATE_LIMIT_SETTINGS = tuple(
 )
 
 SMS_TRANSPORTS = ("twilio", "simulator")
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 EMAIL_TRANSPORTS = ("smtp", "simulator")
 
 # Used only when SECRET_KEY is unset, so `make run` works out of the box; the
@@ -99,6 +107,20 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             raise ConfigError(f"{name} must be above zero")
     for name in BOOLEAN_SETTINGS:
         config[name] = _boolean(name, config[name])
+    try:
+        config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"])
+    except (TypeError, ValueError) as error:
+        raise ConfigError(
+            f"TRUSTED_PROXIES must be a whole number, not {config['TRUSTED_PROXIES']!r}"
+        ) from error
+    if config["TRUSTED_PROXIES"] < 0:
+        raise ConfigError("TRUSTED_PROXIES must be 0 or more")
+    config["LOG_FORMAT"] = str(config["LOG_FORMAT"]).lower()
+    if config["LOG_FORMAT"] not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+    config["LOG_LEVEL"] = str(config["LOG_LEVEL"]).upper()
+    if config["LOG_LEVEL"] not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
 
     _read_rate_limit_settings(config)
 

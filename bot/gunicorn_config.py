@@ -1,7 +1,7 @@
 """gunicorn's settings and hooks for the `web` process (`gunicorn -c
-python:bot.gunicorn_config`): the worker class, how many worker processes and threads, the
-reply reader's tables loaded before a worker's first request, and keep-alive connections that
-survive a request body the app did not read."""
+python:bot.gunicorn_config`): the worker class, how many worker processes and threads, JSON
+log lines when LOG_FORMAT asks for them, the reply reader's tables loaded before a worker's
+first request, and keep-alive connections that survive a request body the app did not read."""
 
 from __future__ import annotations
 
@@ -23,6 +23,20 @@ workers = int(
     os.environ.get("WEB_CONCURRENCY") or min(2 * len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS)
 )
 threads = 2
+
+# LOG_FORMAT=json: the master's own lines as JSON too (each worker's app sets up the rest).
+if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "bot.logs.JsonFormatter"}},
+        "handlers": {"json": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "root": {"level": "INFO", "handlers": ["json"]},  # gunicorn's own default is replaced
+        "loggers": {
+            name: {"handlers": ["json"], "level": "INFO", "propagate": False}
+            for name in ("gunicorn.error", "gunicorn.access")
+        },
+    }
 
 DRAIN_SECONDS = 5.0  # as long as gunicorn waits for a request's first bytes
 

@@ -22,13 +22,13 @@ LAYERS = (
     ("policy", ("outbound.policy",)),
     (
         "leaves",
-        ("conversations", "bot.config", "bot.phones", "bot.safe_values", "bot.errors"),
+        ("conversations", "bot.config", "bot.logs", "bot.phones", "bot.safe_values", "bot.errors"),
     ),
     ("transports", ("outbound.transports",)),
     ("models", ("bot.models", "bot.extensions")),
     ("outbox", ("outbound",)),
     ("services", ("bot.services",)),
-    ("surfaces", ("bot.api", "bot.web", "bot.webhooks")),
+    ("surfaces", ("bot.api", "bot.web", "bot.webhooks", "bot.health")),
     (
         "app",
         (

@@ -7,12 +7,21 @@ from __future__ import annotations
 import logging
 import os
 import shlex
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from rq import Worker
 
 from bot.extensions import db
 from bot.models import Customer
 from bot.worker import AppWorker
 from outbound.queueing import QUEUES, SEND_QUEUE, get_queue, redis_connection
 from tests.support.procfile import procfile_command
+from tests.support.servers import stop_process_group, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def procfile_worker_queues() -> list[str]:
@@ -80,3 +89,27 @@ def test_jobs_run_in_the_worker_process(app, redis_server):
     worker.work(burst=True)
 
     assert job.return_value() == os.getpid()  # no work horse forked for it
+
+
+def test_a_warm_shutdown_ends_the_worker_process(redis_server, tmp_path):
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
+        "REDIS_URL": redis_server.url,
+        "LOG_FORMAT": "json",  # as a deployment with a log collector runs it
+    }
+    worker = subprocess.Popen(
+        ["/bin/sh", "-c", f"exec {procfile_command('worker')}"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        connection = redis_connection(redis_server.url)
+        wait_for(lambda: Worker.all(connection=connection), 60, "the worker to register")
+        worker.send_signal(signal.SIGTERM)
+        # A deadline against a hang, not a speed: the command channel's listener once held
+        # the process for a minute.
+        assert worker.wait(timeout=20) == 0
+    finally:
+        stop_process_group(worker)
