@@ -141,7 +141,17 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if config["EMAIL_TRANSPORT"] == "smtp" and not config["SMTP_URL"]:
         raise ConfigError("EMAIL_TRANSPORT=smtp needs SMTP_URL")
     config["PUBLIC_BASE_URL"] = str(config["PUBLIC_BASE_URL"]).rstrip("/")
+    config["DATABASE_URL"] = _with_driver(str(config["DATABASE_URL"]))
     return config
+
+
+def _with_driver(url: str) -> str:
+    """A PostgreSQL URL as hosting platforms write it (`postgres://`, `postgresql://`) made to
+    name the driver ReplyDesk installs, psycopg 3; SQLAlchemy would look for psycopg2."""
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url.removeprefix(scheme)
+    return url
 
 
 def _read_rate_limit_settings(config: dict[str, Any]) -> None:

@@ -44,3 +44,28 @@ def test_unworkable_settings_are_refused(monkeypatch, overrides, message):
     monkeypatch.delenv("SMTP_URL", raising=False)
     with pytest.raises(ConfigError, match=message):
         load_config(overrides)
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        (
+            "postgres://app:pw@db.internal:5432/replydesk",
+            "postgresql+psycopg://app:pw@db.internal:5432/replydesk",
+        ),
+        (
+            "postgresql://app@db.internal/replydesk",
+            "postgresql+psycopg://app@db.internal/replydesk",
+        ),
+        (
+            "postgresql+psycopg://app@db.internal/replydesk",
+            "postgresql+psycopg://app@db.internal/replydesk",
+        ),
+        (
+            "sqlite:////var/lib/replydesk/replydesk.sqlite3",
+            "sqlite:////var/lib/replydesk/replydesk.sqlite3",
+        ),
+    ],
+)
+def test_a_postgresql_url_as_hosts_write_it_uses_the_installed_driver(given, used):
+    assert load_config({"DATABASE_URL": given})["DATABASE_URL"] == used
