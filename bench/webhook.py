@@ -378,9 +378,9 @@ def flask_cli(env: dict, *args: str) -> str:
     return done.stdout
 
 
-def create_customers(port: int, api_key: str, count: int) -> list[str]:
+def create_customers(port: int, api_key: str, count: int, first: int = 0) -> list[str]:
     """`count` customers with SMS consent and an appointment tomorrow each, through the
-    project's REST API; returns their phone numbers."""
+    project's REST API, numbered from `first`; returns their phone numbers."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
 
@@ -395,7 +395,7 @@ def create_customers(port: int, api_key: str, count: int) -> list[str]:
     berlin = ZoneInfo("Europe/Berlin")
     tomorrow = (datetime.now(berlin) + timedelta(days=1)).date()
     phones = []
-    for index in range(count):
+    for index in range(first, first + count):
         phone = f"+49151{20000000 + index}"
         customer = post(
             "/customers",
