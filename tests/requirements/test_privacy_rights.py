@@ -10,8 +10,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.models import Conversation, Message, Notification, Record
+from bot.models import Conversation, Message, Notification, Record, utcnow
 from bot.services.privacy import ERASED, ERASED_REASON
+from outbound.delivery import month_of, usage_history
 from tests.support.api import assert_error, created
 from tests.support.databases import BOTH_DATABASES
 from tests.support.received import texts_to
@@ -81,6 +82,8 @@ def test_erasure_stops_reminders_erases_texts_and_keeps_usage(
     )
     usage_before = created(api.get("/usage"))
     assert usage_before["sms_billable_segments"] >= 1
+    month = month_of(api.business, utcnow())
+    history_before = usage_history(db.session, api.business, month)
     sent_before = len(fake_twilio.messages)
 
     assert api.delete(f"/customers/{customer['id']}").status_code == 204
@@ -89,6 +92,7 @@ def test_erasure_stops_reminders_erases_texts_and_keeps_usage(
     deliver(starts_at - timedelta(hours=24))
     assert len(fake_twilio.messages) == sent_before
     assert created(api.get("/usage")) == usage_before
+    assert usage_history(db.session, api.business, month) == history_before
     db.session.expire_all()
     reminders = db.session.scalars(
         select(Notification).where(Notification.notice == "reminder")
@@ -125,9 +129,7 @@ def test_a_text_from_the_erased_number_comes_from_an_unknown_number(
     assert conversation.customer_id is None
     assert conversation.handover_reason == "unknown_sender"
     bodies = db.session.scalars(
-        select(Message.body)
-        .where(Message.conversation_id == conversation.id)
-        .order_by(Message.id)
+        select(Message.body).where(Message.conversation_id == conversation.id).order_by(Message.id)
     ).all()
     assert bodies[0] == "Hallo, ich bin es wieder"  # a new thread: no history before it
     assert ERASED not in bodies
