@@ -134,3 +134,41 @@ def test_a_text_from_the_erased_number_comes_from_an_unknown_number(
     assert bodies[0] == "Hallo, ich bin es wieder"  # a new thread: no history before it
     assert ERASED not in bodies
     assert created(api.get("/customers", query_string={"phone": MOBILE}))["items"] == []
+
+
+def test_a_message_still_queued_for_the_customer_is_not_sent_after_the_erasure(
+    api, db, add_customer, work, fake_twilio, text_in
+):
+    text_in("Hallo, wer ist da?")  # before staff knew the number: an unknown sender
+    customer = add_customer()
+    body = {"customer_id": customer["id"], "body": "Wir haben morgen geschlossen."}
+    created(api.post("/messages", json=body))  # queued; its job is in Redis
+
+    assert api.delete(f"/customers/{customer['id']}").status_code == 204
+    work()
+
+    assert fake_twilio.messages == []  # neither the staff message nor the bot's reply
+    db.session.expire_all()
+    stored = db.session.scalars(select(Message).order_by(Message.id)).all()
+    assert {m.body for m in stored} == {ERASED}
+    staff_message = next(m for m in stored if m.author == "staff")
+    assert (staff_message.status, staff_message.sent_at) == ("failed", None)
+    assert not db.session.scalars(select(Conversation).where(Conversation.address == MOBILE)).all()
+
+
+def test_a_text_from_before_the_customer_was_added_is_erased_with_them(
+    api, db, add_customer, text_in
+):
+    text_in("Hallo, hier ist Ursula, haben Sie Samstag frei?")  # an unknown number then
+    customer = add_customer()
+
+    export = created(api.get(f"/customers/{customer['id']}/export"))
+    [conversation] = export["conversations"]
+    assert conversation["messages"][0]["body"].startswith("Hallo, hier ist Ursula")
+    assert api.delete(f"/customers/{customer['id']}").status_code == 204
+
+    db.session.expire_all()
+    assert db.session.scalars(select(Conversation.address)).all() == [
+        f"{ERASED}:{conversation['id']}"
+    ]
+    assert set(db.session.scalars(select(Message.body))) == {ERASED}
