@@ -7,6 +7,7 @@ reads do not change."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,8 @@ from conversations.context import ConversationContext
 from conversations.inbox import InboxStatus
 from outbound.planning import withdraw_notifications
 from outbound.policy.vocabulary import ConversationState, MessageStatus
+
+log = logging.getLogger(__name__)
 
 # What an erased text, subject or address reads as: the row stays, its words do not.
 ERASED = "[erased]"
@@ -229,25 +232,38 @@ def erase_customer(
     theirs = (Record.business_id == business.id, Record.customer_id == customer.id)
     ahead = session.scalar(select(func.count(Record.id)).where(*theirs, Record.starts_at >= now))
     record_ids = select(Record.id).where(*theirs)
+    noticed = or_(mine, Notification.record_id.in_(record_ids))
+    # A failure's reason may quote Twilio, who names the number it refused.
+    for value in _addresses_of(customer):
+        session.execute(
+            update(Notification)
+            .where(noticed, Notification.reason.contains(value, autoescape=True))
+            .values(reason=func.replace(Notification.reason, value, ERASED))
+            .execution_options(synchronize_session=False)
+        )
     session.execute(
         update(Notification)
-        .where(or_(mine, Notification.record_id.in_(record_ids)))
+        .where(noticed)
         .values(customer_id=None, record_id=None)
         .execution_options(synchronize_session=False)
     )
     deleted = session.execute(
         delete(Record).where(*theirs).execution_options(synchronize_session=False)
     ).rowcount
+    customer_id = customer.id
     session.delete(customer)
     session.flush()
     session.expire_all()
-    return Erasure(
+    erasure = Erasure(
         notices_withdrawn=withdrawn,
         messages_erased=erased,
         conversations_detached=len(conversations),
         records_deleted=deleted,
         appointments_ahead_freed=ahead or 0,
     )
+    # Who was erased when, by id only: the business's account of having done it.
+    log.info("customer %s of business %s erased: %s", customer_id, business.id, erasure)
+    return erasure
 
 
 def _erase_messages(session: Session, condition: tuple[ColumnElement[bool], ...]) -> int:
@@ -299,11 +315,16 @@ def _detach(conversation: Conversation) -> None:
 # --- what belongs to the customer ---------------------------------------------------
 
 
-def _addresses_written(customer: Customer) -> set[str]:
-    """Each way a message may write one of the customer's addresses."""
+def _addresses_of(customer: Customer) -> list[str]:
+    """The customer's numbers, email and other addresses, as stored."""
     values = {address.value for address in customer.addresses}
     values |= {each for each in (customer.phone, customer.whatsapp, customer.email) if each}
-    return {prefix + value for value in values for prefix in _ADDRESS_PREFIXES}
+    return sorted(values)
+
+
+def _addresses_written(customer: Customer) -> set[str]:
+    """Each way a message may write one of the customer's addresses."""
+    return {prefix + value for value in _addresses_of(customer) for prefix in _ADDRESS_PREFIXES}
 
 
 def _conversations(session: Session, business: Business, customer: Customer) -> list[Conversation]:
