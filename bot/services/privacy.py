@@ -216,17 +216,6 @@ def erase_customer(
     withdrawn = withdraw_notifications(session, mine, ERASED_REASON)
     messages = Message.business_id == business.id, _messages_of(customer, conversations)
     erased = _erase_messages(session, messages)
-    # A bot reply or staff message still waiting for its send job: its job finds it failed.
-    session.execute(
-        update(Message)
-        .where(*messages, Message.status == MessageStatus.QUEUED)
-        .values(
-            status=MessageStatus.FAILED,
-            next_attempt_at=None,
-            error_message=f"not sent: {ERASED_REASON}",
-        )
-        .execution_options(synchronize_session=False)
-    )
     for conversation in conversations:
         _detach(conversation)
     theirs = (Record.business_id == business.id, Record.customer_id == customer.id)
@@ -268,34 +257,40 @@ def erase_customer(
 
 def _erase_messages(session: Session, condition: tuple[ColumnElement[bool], ...]) -> int:
     """Erase the words and the customer's addresses of the messages matching `condition`,
-    keeping what usage counts; returns how many."""
-    ids = session.scalars(select(Message.id).where(*condition)).all()
-    if not ids:
-        return 0
-    chosen = Message.id.in_(ids)
-    words = {
-        "body": ERASED,
-        "subject": None,
-        "content_variables": None,
-        "error_message": None,
-        "customer_id": None,
-    }
-    session.execute(
-        update(Message).where(chosen).values(**words).execution_options(synchronize_session=False)
-    )
+    keeping what usage counts, and fail those still queued; returns how many. The
+    condition names the customer, so their link goes last."""
+    erased = session.scalar(select(func.count(Message.id)).where(*condition)) or 0
+    words = {"body": ERASED, "subject": None, "content_variables": None, "error_message": None}
     # The customer's side of each message: where an outbound one went, where an inbound
     # one came from. The business's own sender stays.
-    for direction_column, side in (
-        (Message.direction == Direction.OUTBOUND, Message.to_address),
-        (Message.direction == Direction.INBOUND, Message.from_address),
+    for direction, side in (
+        (Direction.OUTBOUND, Message.to_address),
+        (Direction.INBOUND, Message.from_address),
     ):
         session.execute(
             update(Message)
-            .where(chosen, direction_column)
-            .values({side: ERASED})
+            .where(*condition, Message.direction == direction)
+            .values({**words, side.key: ERASED})
             .execution_options(synchronize_session=False)
         )
-    return len(ids)
+    # A bot reply or staff message still waiting for its send job: its job finds it failed.
+    session.execute(
+        update(Message)
+        .where(*condition, Message.status == MessageStatus.QUEUED)
+        .values(
+            status=MessageStatus.FAILED,
+            next_attempt_at=None,
+            error_message=f"not sent: {ERASED_REASON}",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Message)
+        .where(*condition)
+        .values(customer_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return erased
 
 
 def _detach(conversation: Conversation) -> None:

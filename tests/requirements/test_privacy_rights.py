@@ -172,3 +172,19 @@ def test_a_text_from_before_the_customer_was_added_is_erased_with_them(
         f"{ERASED}:{conversation['id']}"
     ]
     assert set(db.session.scalars(select(Message.body))) == {ERASED}
+
+
+def test_an_email_still_queued_for_the_customer_is_not_sent_after_the_erasure(
+    api, db, add_customer, work, smtp_sink
+):
+    customer = add_customer(email="ursula@example.org", email_consent=True)
+    body = {"customer_id": customer["id"], "body": "Wir haben morgen geschlossen."}
+    created(api.post("/messages", json=body))
+
+    assert api.delete(f"/customers/{customer['id']}").status_code == 204
+    work()
+
+    assert smtp_sink.messages == []
+    db.session.expire_all()
+    [email] = db.session.scalars(select(Message)).all()
+    assert (email.status, email.body, email.to_address) == ("failed", ERASED, ERASED)
