@@ -136,3 +136,12 @@ def test_the_words_are_translated(app, db, owner, ursula, locale, download, eras
     html = log_in(app).get(f"/customers/{ursula.id}").get_data(as_text=True)
 
     assert download in html and erase in html
+
+
+def test_a_name_with_markup_is_shown_as_text_when_asked_to_erase(app, owner, customer_factory):
+    customer = customer_factory(name='<b onmouseover="x()">Ursula</b>')
+
+    html = log_in(app).get(f"/customers/{customer.id}/erase").get_data(as_text=True)
+
+    assert "Erase &lt;b onmouseover=&#34;x()&#34;&gt;Ursula&lt;/b&gt;?" in html
+    assert "<b onmouseover" not in html
