@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from bot.extensions import csrf, db, limiter, login_manager, migrate
     from bot.web import RowIdConverter, auth, inbox, language, links, refuse_nul, simulator, users
     from bot.web import catalogue as catalogue_pages
+    from bot.web import customer_privacy as customer_privacy_pages
     from bot.web import customers as customer_pages
     from bot.web import records as records_pages
     from bot.web import rules as rules_pages
@@ -63,7 +64,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(webhooks.bp)  # Twilio's signature is the webhooks' authentication
     # The web app's pages: login, inbox, team and account, customer links, and the
     # owner's console (appointments, customers, rules, texts, settings, usage).
-    pages = [auth, inbox, users, links, records_pages, customer_pages, rules_pages]
+    pages = [auth, inbox, users, links, records_pages, customer_pages, customer_privacy_pages]
+    pages += [rules_pages]
     pages += [template_editor_pages, settings_pages, catalogue_pages, usage_pages]
     if settings["SMS_TRANSPORT"] == "simulator":
         # Fabricated customer texts have no place next to real ones: with real

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.api.auth import current_business
 from bot.api.base import list_response, resource_blueprint, where_equal
+from bot.api.customer_export import CustomerExportSchema
 from bot.api.fields import (
     MAX_ID,
     DomainChoice,
@@ -24,10 +25,11 @@ from bot.api.fields import (
 )
 from bot.errors import DomainError
 from bot.extensions import db
-from bot.models import AddressKind, Customer
+from bot.models import AddressKind, Customer, utcnow
 from bot.phones import InvalidPhoneNumber, PhoneNumber, parse_phone
 from bot.services.commands import CustomerChanges
 from bot.services.customers import create_customer, get_customer, update_customer
+from bot.services.privacy import erase_customer, export_customer
 from outbound.policy.rendering import SUPPORTED_LOCALES
 
 bp = resource_blueprint(
@@ -201,3 +203,30 @@ class CustomerById(MethodView):
         update_customer(db.session, business, customer, CustomerChanges.from_fields(changes))
         db.session.commit()
         return customer
+
+    @bp.response(204)
+    def delete(self, customer_id):
+        """Erase a customer (GDPR Art. 17): their planned notices are withdrawn, their
+        messages' texts and addresses erased (the rows stay, so usage is unchanged), their
+        conversations detached, and the customer, their addresses and records deleted; a
+        later text from their number comes from an unknown number. Nothing is sent to them.
+        """
+        business = current_business()
+        customer = get_customer(db.session, business, customer_id)
+        erase_customer(db.session, business, customer, utcnow())
+        db.session.commit()
+
+
+@bp.route(f"/<int(max={MAX_ID}):customer_id>/export", tags=["customers"])
+class CustomerExport(MethodView):
+    @bp.response(200, CustomerExportSchema)
+    def get(self, customer_id):
+        """Everything stored about a customer (GDPR Art. 15): contact data, consent,
+        addresses with opt-outs, records, notices, and conversations with every message in
+        both directions and staff's private notes."""
+        business = current_business()
+        export = export_customer(
+            db.session, business, get_customer(db.session, business, customer_id)
+        )
+        db.session.commit()
+        return export

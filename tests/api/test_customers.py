@@ -1,4 +1,4 @@
-"""POST/GET/PATCH /customers: phone numbers in E.164, warnings, consent, filters."""
+"""POST/GET/PATCH/DELETE /customers: phone numbers in E.164, warnings, consent, filters, erasure."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import AddressKind, ContactAddress, Customer, utcnow
-from tests.support.api import assert_error
+from tests.support.api import assert_error, created
 
 
 def test_a_domestic_mobile_number_is_stored_in_e164(db, api):
@@ -209,3 +209,24 @@ def test_list_filters_by_phone_email_and_external_id(api, customer_factory):
     assert ids("?limit=1") == [ursula.id]
     assert ids("?limit=1&offset=1") == [jane.id]
     assert_error(api.get("/customers?phone=12"), 422, field="phone")
+
+
+def test_another_businesss_customer_can_be_neither_exported_nor_erased(
+    db, api, other_api, customer_factory
+):
+    customer = customer_factory()
+
+    assert_error(other_api.get(f"/customers/{customer.id}/export"), 404, code="not_found")
+    assert_error(other_api.delete(f"/customers/{customer.id}"), 404, code="not_found")
+    assert_error(api.delete("/customers/2147483648"), 404)
+    assert created(api.get(f"/customers/{customer.id}"))["name"] == "Ursula Hoffmann"
+
+
+def test_erasing_a_customer_is_204_with_no_body_and_a_second_time_404(api, customer_factory):
+    customer = customer_factory()
+
+    erased = api.delete(f"/customers/{customer.id}")
+
+    assert (erased.status_code, erased.get_data()) == (204, b"")
+    assert_error(api.delete(f"/customers/{customer.id}"), 404, code="not_found")
+    assert created(api.get("/customers"))["items"] == []

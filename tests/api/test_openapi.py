@@ -9,7 +9,8 @@ import pytest
 EXPECTED = {
     "/api/v1/business": {"get", "patch"},
     "/api/v1/customers": {"get", "post"},
-    "/api/v1/customers/{customer_id}": {"get", "patch"},
+    "/api/v1/customers/{customer_id}": {"get", "patch", "delete"},
+    "/api/v1/customers/{customer_id}/export": {"get"},
     "/api/v1/records": {"get", "post"},
     "/api/v1/records/{record_id}": {"get", "patch"},
     "/api/v1/locations": {"get", "post"},
@@ -155,3 +156,25 @@ def test_list_filters_are_documented_as_query_parameters(document):
     assert {"record_id", "customer_id", "status"} <= names("/api/v1/notifications")
     assert {"customer_id", "conversation_id", "direction"} <= names("/api/v1/messages")
     assert names("/api/v1/usage") == {"month"}
+
+
+def test_the_customer_export_and_erasure_are_documented(document):
+    export = document["paths"]["/api/v1/customers/{customer_id}/export"]["get"]["responses"]
+    shape = _resolve(document, export["200"]["content"]["application/json"]["schema"]["$ref"])
+    assert set(shape["properties"]) == {
+        "customer",
+        "addresses",
+        "records",
+        "notifications",
+        "conversations",
+        "other_messages",
+    }
+    message = _resolve(
+        document,
+        document["components"]["schemas"]["ExportedConversation"]["properties"]["messages"][
+            "items"
+        ]["$ref"],
+    )
+    assert {"direction", "from", "to", "body", "note", "status"} <= set(message["properties"])
+    erase = document["paths"]["/api/v1/customers/{customer_id}"]["delete"]["responses"]
+    assert {"204", "404"} <= set(erase)

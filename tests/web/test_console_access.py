@@ -39,6 +39,7 @@ from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, fresh_clien
 CONSOLE = {
     "records_pages": UserRole.STAFF,
     "customers_pages": UserRole.STAFF,
+    "customer_privacy": UserRole.OWNER,
     "rules_pages": UserRole.OWNER,
     "template_editor": UserRole.OWNER,
     "settings": UserRole.OWNER,

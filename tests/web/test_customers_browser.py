@@ -1,7 +1,7 @@
 """The customer and usage pages in Debian's Chromium against the app served over HTTP:
 finding a customer by their number, opening them and giving their SMS consent with the
 keyboard alone, and the month's usage readable on a phone-sized screen without scrolling
-sideways."""
+sideways; an owner erasing a customer with the keyboard, the usage unchanged."""
 
 from __future__ import annotations
 
@@ -113,3 +113,25 @@ def test_customers_and_usage_in_a_browser(live_app, salon):
         phone.goto(f"{base}/customers/{salon['ursula']}")
         expect(phone.locator("#customer-save")).to_be_visible()
         assert_fits_the_screen(phone)
+
+
+@pytest.mark.browser
+def test_an_owner_erases_a_customer_with_the_keyboard_and_the_usage_stays(live_app, salon):
+    base = live_app.config["PUBLIC_BASE_URL"]
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        log_in(page, base)
+        page.goto(f"{base}/customers/{salon['ursula']}")
+
+        page.get_by_role("link", name="Erase customer").focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="Erase Ursula Hoffmann?")).to_be_visible()
+        page.get_by_role("button", name="Erase customer").focus()
+        page.keyboard.press("Enter")
+
+        expect(page).to_have_url(re.compile(r"/customers$"))
+        expect(page.locator(".flash")).to_contain_text("Ursula Hoffmann is erased")
+        expect(page.locator("#customers-table")).not_to_contain_text("Ursula Hoffmann")
+        page.goto(base + "/usage")
+        expect(page.locator("#usage-sms-sent")).to_have_text("2")
+        expect(page.locator("#usage-segments")).to_have_text("3")

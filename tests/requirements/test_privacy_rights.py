@@ -1,0 +1,190 @@
+"""Privacy rights (GDPR Art. 15 and 17) through the API, end to end: a customer books, gets
+an SMS, texts back and gets the bot's reply; the export holds all of it; the erasure
+(`DELETE /customers/{id}`) withdraws their reminder so the worker sends them nothing more,
+erases every body and their address from the stored messages while the month's usage
+stays the same, and a later text from their number comes from an unknown number."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.models import Conversation, Message, Notification, Record, utcnow
+from bot.services.privacy import ERASED, ERASED_REASON
+from outbound.delivery import month_of, usage_history
+from tests.support.api import assert_error, created
+from tests.support.databases import BOTH_DATABASES
+from tests.support.received import texts_to
+from tests.support.settings import MOBILE
+from tests.support.times import berlin_time
+
+pytestmark = BOTH_DATABASES  # the outbox's withdrawal and the bulk updates run as SQL
+
+CUSTOMER_TEXT = "Kann ich auch eine Stunde später kommen? Liebe Grüße, Ursula"
+NOTE = "Ursula mag keinen Kaffee"
+
+
+def booked_and_talked(api, add_customer, book, deliver, fake_twilio, report_status, text_in):
+    """A customer with an appointment in three days, its confirmation delivered (billable),
+    a text of theirs and the bot's reply sent, and a staff note in their conversation."""
+    customer = add_customer(email="ursula@example.org", external_id="K-17")
+    starts_at = berlin_time(3, 10, 30)
+    record = book(customer, starts_at, notes="Allergie gegen Färbemittel")
+    deliver()
+    [confirmation] = fake_twilio.messages
+    report_status(confirmation, "delivered")
+    text_in(CUSTOMER_TEXT)
+    deliver()
+    [conversation] = created(
+        api.get("/conversations", query_string={"customer_id": customer["id"]})
+    )["items"]
+    created(api.post(f"/conversations/{conversation['id']}/notes", json={"body": NOTE}))
+    return customer, record, starts_at
+
+
+def test_the_export_holds_the_customers_texts_records_and_notices(
+    api, add_customer, book, deliver, fake_twilio, report_status, text_in
+):
+    customer, record, _ = booked_and_talked(
+        api, add_customer, book, deliver, fake_twilio, report_status, text_in
+    )
+
+    export = created(api.get(f"/customers/{customer['id']}/export"))
+
+    assert export["customer"]["name"] == "Ursula Hoffmann"
+    assert export["customer"]["email"] == "ursula@example.org"
+    assert export["customer"]["sms_consent"] is True
+    assert [(a["kind"], a["value"], a["opted_out_at"]) for a in export["addresses"]] == [
+        ("tel", MOBILE, None)
+    ]
+    [exported_record] = export["records"]
+    assert (exported_record["id"], exported_record["status"]) == (record["id"], record["status"])
+    assert exported_record["notes"] == "Allergie gegen Färbemittel"
+    notices = {(n["notice"], n["status"]) for n in export["notifications"]}
+    assert ("confirmation", "delivered") in notices and ("reminder", "scheduled") in notices
+    [conversation] = export["conversations"]
+    said = [(m["direction"], m["author"], m["body"]) for m in conversation["messages"]]
+    assert ("outbound", "system", fake_twilio.messages[0].body) in said
+    assert ("inbound", "customer", CUSTOMER_TEXT) in said
+    bot_reply = [body for direction, author, body in said if author == "bot"]
+    assert bot_reply and bot_reply[0] == texts_to(fake_twilio)[-1]
+    assert ("outbound", "staff", NOTE) in said  # a private note is data about them too
+    inbound = next(m for m in conversation["messages"] if m["direction"] == "inbound")
+    assert inbound["from"] == MOBILE
+
+
+def test_erasure_stops_reminders_erases_texts_and_keeps_usage(
+    api, db, add_customer, book, deliver, fake_twilio, report_status, text_in
+):
+    customer, record, starts_at = booked_and_talked(
+        api, add_customer, book, deliver, fake_twilio, report_status, text_in
+    )
+    usage_before = created(api.get("/usage"))
+    assert usage_before["sms_billable_segments"] >= 1
+    month = month_of(api.business, utcnow())
+    history_before = usage_history(db.session, api.business, month)
+    sent_before = len(fake_twilio.messages)
+
+    assert api.delete(f"/customers/{customer['id']}").status_code == 204
+
+    # The reminder was withdrawn: at its moment the dispatcher and the worker send nothing.
+    deliver(starts_at - timedelta(hours=24))
+    assert len(fake_twilio.messages) == sent_before
+    assert created(api.get("/usage")) == usage_before
+    assert usage_history(db.session, api.business, month) == history_before
+    db.session.expire_all()
+    reminders = db.session.scalars(
+        select(Notification).where(Notification.notice == "reminder")
+    ).all()
+    assert [(n.status, n.reason, n.customer_id) for n in reminders] == [
+        ("cancelled", ERASED_REASON, None)
+    ]
+    stored = db.session.scalars(select(Message)).all()
+    assert len(stored) >= 4
+    for message in stored:
+        assert message.body == ERASED, message.body
+        assert MOBILE not in (message.from_address, message.to_address)
+        assert message.customer_id is None and message.subject is None
+    assert db.session.get(Record, record["id"]) is None
+    assert_error(api.get(f"/customers/{customer['id']}"), 404)
+    assert_error(api.get(f"/customers/{customer['id']}/export"), 404)
+    assert_error(api.delete(f"/customers/{customer['id']}"), 404, code="not_found")
+
+
+def test_a_text_from_the_erased_number_comes_from_an_unknown_number(
+    api, db, add_customer, book, deliver, fake_twilio, report_status, text_in
+):
+    customer, _, _ = booked_and_talked(
+        api, add_customer, book, deliver, fake_twilio, report_status, text_in
+    )
+    assert api.delete(f"/customers/{customer['id']}").status_code == 204
+
+    text_in("Hallo, ich bin es wieder")
+
+    db.session.expire_all()
+    [conversation] = db.session.scalars(
+        select(Conversation).where(Conversation.address == MOBILE)
+    ).all()
+    assert conversation.customer_id is None
+    assert conversation.handover_reason == "unknown_sender"
+    bodies = db.session.scalars(
+        select(Message.body).where(Message.conversation_id == conversation.id).order_by(Message.id)
+    ).all()
+    assert bodies[0] == "Hallo, ich bin es wieder"  # a new thread: no history before it
+    assert ERASED not in bodies
+    assert created(api.get("/customers", query_string={"phone": MOBILE}))["items"] == []
+
+
+def test_a_message_still_queued_for_the_customer_is_not_sent_after_the_erasure(
+    api, db, add_customer, work, fake_twilio, text_in
+):
+    text_in("Hallo, wer ist da?")  # before staff knew the number: an unknown sender
+    customer = add_customer()
+    body = {"customer_id": customer["id"], "body": "Wir haben morgen geschlossen."}
+    created(api.post("/messages", json=body))  # queued; its job is in Redis
+
+    assert api.delete(f"/customers/{customer['id']}").status_code == 204
+    work()
+
+    assert fake_twilio.messages == []  # neither the staff message nor the bot's reply
+    db.session.expire_all()
+    stored = db.session.scalars(select(Message).order_by(Message.id)).all()
+    assert {m.body for m in stored} == {ERASED}
+    staff_message = next(m for m in stored if m.author == "staff")
+    assert (staff_message.status, staff_message.sent_at) == ("failed", None)
+    assert not db.session.scalars(select(Conversation).where(Conversation.address == MOBILE)).all()
+
+
+def test_a_text_from_before_the_customer_was_added_is_erased_with_them(
+    api, db, add_customer, text_in
+):
+    text_in("Hallo, hier ist Ursula, haben Sie Samstag frei?")  # an unknown number then
+    customer = add_customer()
+
+    export = created(api.get(f"/customers/{customer['id']}/export"))
+    [conversation] = export["conversations"]
+    assert conversation["messages"][0]["body"].startswith("Hallo, hier ist Ursula")
+    assert api.delete(f"/customers/{customer['id']}").status_code == 204
+
+    db.session.expire_all()
+    assert db.session.scalars(select(Conversation.address)).all() == [
+        f"{ERASED}:{conversation['id']}"
+    ]
+    assert set(db.session.scalars(select(Message.body))) == {ERASED}
+
+
+def test_an_email_still_queued_for_the_customer_is_not_sent_after_the_erasure(
+    api, db, add_customer, work, smtp_sink
+):
+    customer = add_customer(email="ursula@example.org", email_consent=True)
+    body = {"customer_id": customer["id"], "body": "Wir haben morgen geschlossen."}
+    created(api.post("/messages", json=body))
+
+    assert api.delete(f"/customers/{customer['id']}").status_code == 204
+    work()
+
+    assert smtp_sink.messages == []
+    db.session.expire_all()
+    [email] = db.session.scalars(select(Message)).all()
+    assert (email.status, email.body, email.to_address) == ("failed", ERASED, ERASED)

@@ -1,0 +1,88 @@
+"""`bot.services.privacy` on both databases: an erasure touches one customer only (another
+customer's rows stay as they were), deletes their records while their notices stay without
+them, frees their appointments ahead, and takes their number out of a failure's reason;
+the export of a customer with nothing but a name holds empty lists."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.models import ContactAddress, Customer, Notification, Record
+from bot.services.privacy import ERASED, ERASED_REASON, erase_customer, export_customer
+from outbound.policy.vocabulary import NotificationStatus
+from tests.support.databases import BOTH_DATABASES
+
+pytestmark = BOTH_DATABASES
+
+URSULA = "+4915112345678"
+JANA = "+4917698765432"
+
+
+def rows(session, model, **where):
+    return session.scalars(select(model).filter_by(**where).order_by(model.id)).all()
+
+
+def test_an_erasure_touches_only_its_customer(db, business, customer_factory, record_factory, now):
+    ursula = customer_factory(name="Ursula Hoffmann", phone=URSULA)
+    jana = customer_factory(name="Jana Keller", phone=JANA)
+    record_factory(ursula, starts_at=now + timedelta(days=3))
+    record_factory(ursula, starts_at=now - timedelta(days=30))
+    janas_record = record_factory(jana, starts_at=now + timedelta(days=3))
+    janas_notices = [
+        (n.id, n.status, n.reason, n.record_id)
+        for n in rows(db.session, Notification, customer_id=jana.id)
+    ]
+    ursulas_notices = [n.id for n in rows(db.session, Notification, customer_id=ursula.id)]
+    assert janas_notices and ursulas_notices
+
+    erasure = erase_customer(db.session, business, ursula, now)
+    db.session.commit()
+
+    assert (erasure.records_deleted, erasure.appointments_ahead_freed) == (2, 1)
+    assert rows(db.session, Record, customer_id=ursula.id) == []
+    assert [c.name for c in rows(db.session, Customer)] == ["Jana Keller"]
+    assert [a.value for a in rows(db.session, ContactAddress)] == [JANA]
+    assert [
+        (n.id, n.status, n.reason, n.record_id)
+        for n in rows(db.session, Notification, customer_id=jana.id)
+    ] == janas_notices
+    assert db.session.get(Record, janas_record.id) is not None
+    kept = [db.session.get(Notification, each) for each in ursulas_notices]
+    assert all(n is not None and (n.customer_id, n.record_id) == (None, None) for n in kept)
+    assert all(n.status != NotificationStatus.SCHEDULED for n in kept)
+
+
+def test_a_failures_reason_loses_the_number(db, business, customer_factory, record_factory, now):
+    ursula = customer_factory(name="Ursula Hoffmann", phone=URSULA)
+    record_factory(ursula, starts_at=now + timedelta(days=3))
+    failed, *planned = rows(db.session, Notification, customer_id=ursula.id)
+    failed.status = NotificationStatus.FAILED
+    failed.reason = f"Twilio 21211: The 'To' number {URSULA} is not a valid phone number"
+    db.session.commit()
+
+    erase_customer(db.session, business, ursula, now)
+    db.session.commit()
+
+    db.session.refresh(failed)
+    assert failed.reason == f"Twilio 21211: The 'To' number {ERASED} is not a valid phone number"
+    for notice in planned:
+        db.session.refresh(notice)
+        assert (notice.status, notice.reason) == (NotificationStatus.CANCELLED, ERASED_REASON)
+
+
+def test_the_export_of_a_customer_with_only_a_name(db, business, customer_factory):
+    customer = customer_factory(name="Ursula Hoffmann", phone=None, sms_consent=False)
+
+    export = export_customer(db.session, business, customer)
+
+    assert export["customer"]["name"] == "Ursula Hoffmann"
+    assert export["customer"]["phone"] is None
+    assert {key: export[key] for key in export if key != "customer"} == {
+        "addresses": [],
+        "records": [],
+        "notifications": [],
+        "conversations": [],
+        "other_messages": [],
+    }
