@@ -155,3 +155,25 @@ def test_list_filters_are_documented_as_query_parameters(document):
     assert {"record_id", "customer_id", "status"} <= names("/api/v1/notifications")
     assert {"customer_id", "conversation_id", "direction"} <= names("/api/v1/messages")
     assert names("/api/v1/usage") == {"month"}
+
+
+def test_every_post_takes_an_idempotency_key_and_documents_its_refusals(document):
+    parameter = document["components"]["parameters"]["IdempotencyKey"]
+    assert (parameter["name"], parameter["in"], parameter["required"]) == (
+        "Idempotency-Key",
+        "header",
+        False,
+    )
+    assert parameter["schema"]["maxLength"] == 255
+    posts = [
+        (path, operations["post"])
+        for path, operations in document["paths"].items()
+        if "post" in operations
+    ]
+    assert len(posts) == sum("post" in methods for methods in EXPECTED.values())
+    for path, operation in posts:
+        assert {"$ref": "#/components/parameters/IdempotencyKey"} in operation["parameters"], path
+        assert {"400", "409", "422"} <= set(operation["responses"]), path
+    for path, operations in document["paths"].items():
+        for method in set(operations) - {"post", "parameters"}:
+            assert "Idempotency-Key" not in json.dumps(operations[method]), (path, method)
