@@ -1,12 +1,14 @@
 """The schedule the `clock` process runs (`rq cron bot.clock`): the dispatcher tick every
-few seconds, the inbox's snooze alarm every half minute and the rebook scan every ten
-minutes, all enqueued on the dispatch queue for the workers; registering only records the
-functions, so importing this module touches no Redis and builds no app."""
+few seconds, the inbox's snooze alarm every half minute, the rebook scan every ten minutes
+and the pruning of expired idempotency keys every hour, all enqueued on the dispatch queue
+for the workers; registering only records the functions, so importing this module touches
+no Redis and builds no app."""
 
 from __future__ import annotations
 
 from rq import cron
 
+from bot.idempotency_pruning import prune_idempotency_keys
 from bot.inbox_alarm import wake_snoozed
 from outbound.jobs import dispatch_tick, plan_rebook
 from outbound.queueing import DISPATCH_QUEUE
@@ -47,6 +49,17 @@ cron.register(
     plan_rebook,
     queue_name=DISPATCH_QUEUE,
     interval=REBOOK_INTERVAL_SECONDS,
+    job_timeout=REBOOK_JOB_TIMEOUT_SECONDS,
+    result_ttl=REBOOK_RESULT_TTL_SECONDS,
+)
+
+# Keys expire after 24 hours whether pruned or not; pruning only keeps the table small.
+PRUNE_IDEMPOTENCY_INTERVAL_SECONDS = 3600
+
+cron.register(
+    prune_idempotency_keys,
+    queue_name=DISPATCH_QUEUE,
+    interval=PRUNE_IDEMPOTENCY_INTERVAL_SECONDS,
     job_timeout=REBOOK_JOB_TIMEOUT_SECONDS,
     result_ttl=REBOOK_RESULT_TTL_SECONDS,
 )

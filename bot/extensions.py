@@ -1,5 +1,6 @@
 """The Flask extensions (database, migrations, CSRF, login, rate limiter), created unbound
-and attached to the app in `create_app`."""
+and attached to the app in `create_app`; the database session's commits can be held for
+the rest of a request (`hold_commits`), so work and a record of it commit together."""
 
 from __future__ import annotations
 
@@ -11,13 +12,44 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from bot.models import Base
 
-db = SQLAlchemy(model_class=Base)
+_HOLDING_COMMITS = "replydesk.holding_commits"
+
+
+class HoldableSession(FlaskSession):
+    """Flask-SQLAlchemy's session, whose `commit` a caller can hold (`hold_commits`).
+
+    While held, `commit()` does what a commit does to the session (flush, then expire every
+    row so it is read again) but leaves the transaction open, so whoever held it can add
+    to the same transaction and commit everything at once. Jobs queued for after the
+    commit (`outbound.queueing`) wait for that real commit.
+    """
+
+    def commit(self) -> None:
+        if self.info.get(_HOLDING_COMMITS):
+            self.flush()
+            self.expire_all()
+            return
+        super().commit()
+
+
+def hold_commits(session) -> None:
+    """Make `session.commit()` keep the transaction open until `release_commits`."""
+    session.info[_HOLDING_COMMITS] = True
+
+
+def release_commits(session) -> None:
+    """Let `session.commit()` commit again (it does not commit by itself)."""
+    session.info.pop(_HOLDING_COMMITS, None)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": HoldableSession})
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

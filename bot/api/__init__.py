@@ -9,13 +9,15 @@ from flask import Flask
 from bot.api.auth import SECURITY_SCHEME, SECURITY_SCHEME_SPEC
 from bot.api.base import ReplyDeskApi
 from bot.api.errors import API_PREFIX
+from bot.api.idempotency import PARAMETER_COMPONENT, PARAMETER_SPEC
 from bot.extensions import csrf
 
 API_DESCRIPTION = """\
 ReplyDesk keeps a business in conversation with its customers about their
 appointments, work orders and inquiries. Send `Authorization: Bearer <api key>`
 with every request. Errors answer `{"error": {"code", "message", "field"}}`
-with a 4xx status. Datetimes are ISO 8601 with a UTC offset.
+with a 4xx status. Datetimes are ISO 8601 with a UTC offset. Every POST takes an
+optional `Idempotency-Key` header that makes it safe to retry.
 """
 
 
@@ -50,6 +52,7 @@ def init_app(app: Flask) -> None:
     )
     api = ReplyDeskApi(app)
     api.spec.components.security_scheme(SECURITY_SCHEME, SECURITY_SCHEME_SPEC)
+    api.spec.components.parameter(PARAMETER_COMPONENT, "header", PARAMETER_SPEC)
     blueprints = (
         business.bp,
         catalogue.locations_bp,

@@ -1,6 +1,7 @@
 """The flask-smorest pieces every resource module builds on: `ReplyDeskApi`, which answers
 and documents errors in our shape, and `resource_blueprint`, whose views require a bearer
-key, turn domain errors into 4xx and read request bodies as bounded JSON only."""
+key, take an `Idempotency-Key` on every POST, turn domain errors into 4xx and read request
+bodies as bounded JSON only."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import Select
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
-from bot.api import json_body
+from bot.api import idempotency, json_body
 from bot.api.auth import authenticate
 from bot.api.errors import (
     API_PREFIX,
@@ -93,6 +94,7 @@ class ApiBlueprint(Blueprint):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._document_errors)
+        self._prepare_doc_cbks.append(idempotency.document_key)
 
     @staticmethod
     def _document_errors(doc, doc_info, **kwargs):
@@ -120,13 +122,17 @@ class ReplyDeskApi(Api):
 def resource_blueprint(name: str, import_name: str, path: str, description: str) -> ApiBlueprint:
     """A blueprint serving `API_PREFIX + path`, behind the bearer key, with domain errors as 4xx.
 
-    Its requests count against the API's rate limits (`bot.api.limits`).
+    Its requests count against the API's rate limits (`bot.api.limits`); its POSTs take an
+    `Idempotency-Key` (`bot.api.idempotency`), checked once the key names the business.
     """
     from bot.api.limits import limit_requests
 
     bp = ApiBlueprint(name, import_name, url_prefix=API_PREFIX + path, description=description)
     limit_requests(bp)
     bp.before_request(authenticate)
+    bp.before_request(idempotency.begin)
+    bp.after_request(idempotency.finish)
+    bp.teardown_request(idempotency.release)
     bp.register_error_handler(DomainError, domain_error_response)
     return bp
 

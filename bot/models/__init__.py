@@ -15,6 +15,7 @@ from bot.models.business import (
     WorkingHours,
 )
 from bot.models.customers import ContactAddress, Customer
+from bot.models.idempotency import IdempotencyKey
 from bot.models.messaging import (
     Author,
     Conversation,
@@ -42,6 +43,7 @@ __all__ = [
     "ConversationState",
     "Customer",
     "Direction",
+    "IdempotencyKey",
     "InboxStatus",
     "Location",
     "Message",

@@ -178,3 +178,25 @@ def test_the_customer_export_and_erasure_are_documented(document):
     assert {"direction", "from", "to", "body", "note", "status"} <= set(message["properties"])
     erase = document["paths"]["/api/v1/customers/{customer_id}"]["delete"]["responses"]
     assert {"204", "404"} <= set(erase)
+
+
+def test_every_post_takes_an_idempotency_key_and_documents_its_refusals(document):
+    parameter = document["components"]["parameters"]["IdempotencyKey"]
+    assert (parameter["name"], parameter["in"], parameter["required"]) == (
+        "Idempotency-Key",
+        "header",
+        False,
+    )
+    assert parameter["schema"]["maxLength"] == 255
+    posts = [
+        (path, operations["post"])
+        for path, operations in document["paths"].items()
+        if "post" in operations
+    ]
+    assert len(posts) == sum("post" in methods for methods in EXPECTED.values())
+    for path, operation in posts:
+        assert {"$ref": "#/components/parameters/IdempotencyKey"} in operation["parameters"], path
+        assert {"400", "409", "422"} <= set(operation["responses"]), path
+    for path, operations in document["paths"].items():
+        for method in set(operations) - {"post", "parameters"}:
+            assert "Idempotency-Key" not in json.dumps(operations[method]), (path, method)

@@ -38,6 +38,7 @@ LAYERS = (
             "bot.worker",
             "bot.clock",
             "bot.inbox_alarm",
+            "bot.idempotency_pruning",
             "bot.gunicorn_config",
             "bot.gunicorn_worker",
         ),
