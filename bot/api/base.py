@@ -22,6 +22,7 @@ from bot.api.errors import (
     domain_error_response,
     http_error_response,
 )
+from bot.api.pages import read_page
 from bot.errors import DomainError
 from bot.extensions import db
 
@@ -139,11 +140,12 @@ def where_equal(statement: Select, model, query: dict[str, Any], names: tuple[st
     return statement
 
 
-def list_response(statement: Select, query: dict[str, Any]) -> dict[str, list]:
-    """One page (`limit` rows after `offset`) of `statement` as `{"items": [...]}`.
+def list_response(statement: Select, query: dict[str, Any]) -> dict[str, Any]:
+    """One page of `statement` as `{"items": [...], "next_cursor": ...}`: the `limit` rows
+    after `cursor` in the statement's ORDER BY (`bot.api.pages`), which the view writes.
 
     Commits, as every view does once, so the key's `last_used_at` is kept.
     """
-    items = db.session.scalars(statement.limit(query["limit"]).offset(query["offset"])).all()
+    page = read_page(db.session, statement, query)
     db.session.commit()
-    return {"items": items}
+    return {"items": page.rows, "next_cursor": page.next_cursor}
