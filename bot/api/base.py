@@ -22,6 +22,7 @@ from bot.api.errors import (
     domain_error_response,
     http_error_response,
 )
+from bot.api.fields import ListQuery
 from bot.api.pages import read_page
 from bot.errors import DomainError
 from bot.extensions import db
@@ -102,11 +103,22 @@ class ApiBlueprint(Blueprint):
         responses.setdefault(401, "UNAUTHORIZED")
         responses.setdefault(404, "NOT_FOUND")
         responses.setdefault(429, "TOO_MANY_REQUESTS")
-        if "requestBody" in doc:
-            responses.setdefault(400, "BAD_REQUEST")
+        if "requestBody" in doc or _pages_a_list(doc_info):
+            responses.setdefault(400, "BAD_REQUEST")  # a list's: a bad cursor, an offset
             responses.setdefault(413, HTTPStatus(413).name)  # its name differs across Pythons
             responses.setdefault(415, "UNSUPPORTED_MEDIA_TYPE")
         return doc
+
+
+def _pages_a_list(doc_info: dict) -> bool:
+    """Whether the operation reads a list's query (`ListQuery`: limit and cursor)."""
+    for parameter in (doc_info.get("arguments") or {}).get("parameters", []):
+        schema = parameter.get("schema") if isinstance(parameter, dict) else None
+        if isinstance(schema, type) and issubclass(schema, ListQuery):
+            return True
+        if isinstance(schema, ListQuery):
+            return True
+    return False
 
 
 class ReplyDeskApi(Api):

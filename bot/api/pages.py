@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app, request
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import ColumnElement, Select, and_, inspect, or_
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -67,7 +68,7 @@ class Page:
     next_cursor: str | None
 
 
-def read_page(session, statement: Select, query: dict[str, Any]) -> Page:
+def read_page(session: Session, statement: Select, query: dict[str, Any]) -> Page:
     """The page of `statement` that `query`'s `limit` and `cursor` ask for.
 
     `statement` selects one entity and carries its ORDER BY; the entity's primary key is

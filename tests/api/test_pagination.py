@@ -411,6 +411,7 @@ def test_the_openapi_document_publishes_limit_cursor_and_next_cursor(client):
     for path, operation in lists.items():
         names = {parameter["name"] for parameter in operation.get("parameters", [])}
         assert {"limit", "cursor"} <= names and "offset" not in names, path
+        assert "400" in operation["responses"], f"{path}: a bad cursor is a documented 400"
     assert "external_id" in {
         p["name"] for p in document["paths"]["/api/v1/records"]["get"]["parameters"]
     }
