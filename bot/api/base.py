@@ -103,10 +103,12 @@ class ApiBlueprint(Blueprint):
         responses.setdefault(401, "UNAUTHORIZED")
         responses.setdefault(404, "NOT_FOUND")
         responses.setdefault(429, "TOO_MANY_REQUESTS")
-        if "requestBody" in doc or _pages_a_list(doc_info):
-            responses.setdefault(400, "BAD_REQUEST")  # a list's: a bad cursor, an offset
+        if "requestBody" in doc:
+            responses.setdefault(400, "BAD_REQUEST")
             responses.setdefault(413, HTTPStatus(413).name)  # its name differs across Pythons
             responses.setdefault(415, "UNSUPPORTED_MEDIA_TYPE")
+        if _pages_a_list(doc_info):
+            responses.setdefault(400, "BAD_REQUEST")  # a bad cursor, an offset
         return doc
 
 
@@ -114,9 +116,9 @@ def _pages_a_list(doc_info: dict) -> bool:
     """Whether the operation reads a list's query (`ListQuery`: limit and cursor)."""
     for parameter in (doc_info.get("arguments") or {}).get("parameters", []):
         schema = parameter.get("schema") if isinstance(parameter, dict) else None
-        if isinstance(schema, type) and issubclass(schema, ListQuery):
-            return True
-        if isinstance(schema, ListQuery):
+        if isinstance(schema, ListQuery) or (
+            isinstance(schema, type) and issubclass(schema, ListQuery)
+        ):
             return True
     return False
 
