@@ -23,6 +23,8 @@ from bot.api.errors import (
     domain_error_response,
     http_error_response,
 )
+from bot.api.fields import ListQuery
+from bot.api.pages import read_page
 from bot.errors import DomainError
 from bot.extensions import db
 
@@ -107,7 +109,20 @@ class ApiBlueprint(Blueprint):
             responses.setdefault(400, "BAD_REQUEST")
             responses.setdefault(413, HTTPStatus(413).name)  # its name differs across Pythons
             responses.setdefault(415, "UNSUPPORTED_MEDIA_TYPE")
+        if _pages_a_list(doc_info):
+            responses.setdefault(400, "BAD_REQUEST")  # a bad cursor, an offset
         return doc
+
+
+def _pages_a_list(doc_info: dict) -> bool:
+    """Whether the operation reads a list's query (`ListQuery`: limit and cursor)."""
+    for parameter in (doc_info.get("arguments") or {}).get("parameters", []):
+        schema = parameter.get("schema") if isinstance(parameter, dict) else None
+        if isinstance(schema, ListQuery) or (
+            isinstance(schema, type) and issubclass(schema, ListQuery)
+        ):
+            return True
+    return False
 
 
 class ReplyDeskApi(Api):
@@ -145,11 +160,12 @@ def where_equal(statement: Select, model, query: dict[str, Any], names: tuple[st
     return statement
 
 
-def list_response(statement: Select, query: dict[str, Any]) -> dict[str, list]:
-    """One page (`limit` rows after `offset`) of `statement` as `{"items": [...]}`.
+def list_response(statement: Select, query: dict[str, Any]) -> dict[str, Any]:
+    """One page of `statement` as `{"items": [...], "next_cursor": ...}`: the `limit` rows
+    after `cursor` in the statement's ORDER BY (`bot.api.pages`), which the view writes.
 
     Commits, as every view does once, so the key's `last_used_at` is kept.
     """
-    items = db.session.scalars(statement.limit(query["limit"]).offset(query["offset"])).all()
+    page = read_page(db.session, statement, query)
     db.session.commit()
-    return {"items": items}
+    return {"items": page.rows, "next_cursor": page.next_cursor}

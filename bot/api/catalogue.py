@@ -10,7 +10,7 @@ from marshmallow import fields
 from marshmallow.validate import Length
 
 from bot.api.auth import current_business
-from bot.api.base import resource_blueprint
+from bot.api.base import list_response, resource_blueprint
 from bot.api.fields import (
     MAX_ID,
     ClockTime,
@@ -18,6 +18,7 @@ from bot.api.fields import (
     DomainCount,
     DomainLine,
     InputSchema,
+    ListQuery,
     ShortText,
     StrictBoolean,
     Text,
@@ -118,12 +119,11 @@ class ServiceCreateSchema(ServiceInputSchema):
 
 @locations_bp.route("", tags=["locations"])
 class Locations(MethodView):
+    @locations_bp.arguments(ListQuery, location="query")
     @locations_bp.response(200, items_schema(LocationSchema, "LocationListSchema"))
-    def get(self):
-        """List the business's locations."""
-        items = catalogue.list_locations(db.session, current_business())
-        db.session.commit()
-        return {"items": items}
+    def get(self, query):
+        """List the business's locations, oldest first."""
+        return list_response(catalogue.locations_query(current_business()), query)
 
     @locations_bp.arguments(LocationCreateSchema)
     @locations_bp.response(201, LocationSchema)
@@ -163,12 +163,11 @@ class LocationById(MethodView):
 
 @staff_bp.route("", tags=["staff"])
 class Staff(MethodView):
+    @staff_bp.arguments(ListQuery, location="query")
     @staff_bp.response(200, items_schema(StaffSchema, "StaffListSchema"))
-    def get(self):
-        """List the business's staff members."""
-        items = catalogue.list_staff(db.session, current_business())
-        db.session.commit()
-        return {"items": items}
+    def get(self, query):
+        """List the business's staff members, oldest first."""
+        return list_response(catalogue.staff_query(current_business()), query)
 
     @staff_bp.arguments(StaffCreateSchema)
     @staff_bp.response(201, StaffSchema)
@@ -208,12 +207,11 @@ class StaffById(MethodView):
 
 @services_bp.route("", tags=["services"])
 class Services(MethodView):
+    @services_bp.arguments(ListQuery, location="query")
     @services_bp.response(200, items_schema(ServiceSchema, "ServiceListSchema"))
-    def get(self):
-        """List the business's services."""
-        items = catalogue.list_services(db.session, current_business())
-        db.session.commit()
-        return {"items": items}
+    def get(self, query):
+        """List the business's services, oldest first."""
+        return list_response(catalogue.services_query(current_business()), query)
 
     @services_bp.arguments(ServiceCreateSchema)
     @services_bp.response(201, ServiceSchema)

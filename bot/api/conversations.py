@@ -23,6 +23,7 @@ from bot.api.fields import (
     Text,
     items_schema,
 )
+from bot.api.pages import read_page
 from bot.extensions import db
 from bot.models import Author, Conversation, Direction, InboxStatus, Message, utcnow
 from bot.services import inbox
@@ -308,15 +309,13 @@ class Conversations(MethodView):
             customer_id=query.get("customer_id"),
             q=query.get("q"),
         )
-        statement = (
-            inbox.conversations_query(current_business(), filters)
-            .options(selectinload(Conversation.customer))
-            .limit(query["limit"])
-            .offset(query["offset"])
+        statement = inbox.conversations_query(current_business(), filters).options(
+            selectinload(Conversation.customer)
         )
-        items = _items(list(db.session.scalars(statement)))
+        page = read_page(db.session, statement, query)
+        items = _items(page.rows)
         db.session.commit()
-        return {"items": items}
+        return {"items": items, "next_cursor": page.next_cursor}
 
 
 @bp.route(f"/<int(max={MAX_ID}):conversation_id>", tags=["conversations"])
@@ -354,16 +353,11 @@ class ConversationMessages(MethodView):
         Customer texts, bot replies, notices, staff messages and private notes.
         """
         conversation = inbox.get_conversation(db.session, current_business(), conversation_id)
-        messages = inbox.thread(
-            db.session,
-            conversation,
-            after_id=query.get("after_id", 0),
-            limit=query["limit"],
-            offset=query["offset"],
-        )
-        items = [_message(message) for message in messages]
+        statement = inbox.thread_query(conversation, after_id=query.get("after_id", 0))
+        page = read_page(db.session, statement, query)
+        items = [_message(message) for message in page.rows]
         db.session.commit()
-        return {"items": items}
+        return {"items": items, "next_cursor": page.next_cursor}
 
     @bp.arguments(BodySchema)
     @bp.response(201, ThreadMessageSchema)

@@ -131,7 +131,9 @@ class CustomerCreateSchema(CustomerInputSchema):
 class CustomerQuerySchema(ListQuery):
     phone = fields.String(metadata={"description": "Any notation; matched in E.164."})
     email = fields.String()
-    external_id = fields.String()
+    external_id = fields.String(
+        metadata={"description": "Only customers with this id of your own system (exact)."}
+    )
 
 
 CustomerListSchema = items_schema(CustomerSchema, "CustomerListSchema")

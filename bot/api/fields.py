@@ -13,6 +13,7 @@ import marshmallow as ma
 from marshmallow import fields, pre_load
 from marshmallow.validate import Length, Range
 
+from bot.api.pages import OffsetRefused
 from bot.safe_values import (
     email_address_problem,
     line_problem,
@@ -217,7 +218,7 @@ def _blank(value: Any, nullable: dict[str, bool], key: str) -> bool:
 
 
 class ListQuery(ma.Schema):
-    """Query parameters every list shares: a page of `limit` rows after `offset`."""
+    """Query parameters every list shares: `limit` rows after `cursor` (`bot.api.pages`)."""
 
     class Meta:
         unknown = ma.RAISE
@@ -227,11 +228,21 @@ class ListQuery(ma.Schema):
         validate=Range(1, 500),
         metadata={"description": "How many items to return (1–500)."},
     )
-    offset = fields.Integer(
-        load_default=0,
-        validate=Range(0, MAX_ID),
-        metadata={"description": "How many items to skip."},
+    cursor = fields.String(
+        metadata={
+            "description": "Where the page starts: the `next_cursor` of the page before, with "
+            "the same filters. Leave it out for the first page. Opaque: a cursor this list "
+            "did not hand out, or one from another list or other filters, is a 400."
+        }
     )
+
+    @ma.pre_load
+    def _refuse_offset(self, data: Any, **kwargs: Any) -> Any:
+        # Skipping rows by count shifts under a reader when rows are added; lists page by
+        # cursor only, and an offset silently ignored would page wrongly, so refuse it.
+        if "offset" in getattr(data, "keys", lambda: ())():
+            raise OffsetRefused()
+        return data
 
     @ma.pre_load
     def _one_line_filters(self, data: Any, **kwargs: Any) -> Any:
@@ -245,5 +256,20 @@ class ListQuery(ma.Schema):
 
 
 def items_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
-    """A `{"items": [...]}` envelope around `item`, named for the OpenAPI document."""
-    return type(name, (ma.Schema,), {"items": fields.List(fields.Nested(item), required=True)})
+    """A `{"items": [...], "next_cursor": ...}` page around `item`, named for the OpenAPI
+    document."""
+    return type(
+        name,
+        (ma.Schema,),
+        {
+            "items": fields.List(fields.Nested(item), required=True),
+            "next_cursor": fields.String(
+                required=True,
+                allow_none=True,
+                metadata={
+                    "description": "Pass it as `cursor` (with the same filters) for the next "
+                    "page; null on the last page."
+                },
+            ),
+        },
+    )

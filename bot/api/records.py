@@ -66,6 +66,9 @@ class RecordSchema(ma.Schema):
     service_id = fields.Integer(allow_none=True)
     title = fields.String(allow_none=True)
     notes = fields.String(allow_none=True)
+    external_id = fields.String(
+        allow_none=True, metadata={"description": "The record's id in your own system."}
+    )
     cancelled_by = fields.String(allow_none=True, metadata={"enum": ["business", "customer"]})
     customer_confirmed_at = fields.DateTime(
         allow_none=True, metadata={"description": "When the customer confirmed by text."}
@@ -84,6 +87,9 @@ class RecordChangeSchema(InputSchema):
     service_id = Id(allow_none=True)
     title = ShortText(allow_none=True)
     notes = Text(allow_none=True, validate=Length(max=10_000))
+    external_id = ShortText(
+        allow_none=True, metadata={"description": "The record's id in your own system."}
+    )
     notify = StrictBoolean(**_NOTIFY)
 
 
@@ -103,6 +109,9 @@ class RecordQuerySchema(ListQuery):
     starts_before = AwareDateTime(
         data_key="to", metadata={"description": "Only records starting before this."}
     )
+    external_id = fields.String(
+        metadata={"description": "Only records with this id of your own system (exact)."}
+    )
 
 
 RecordListSchema = items_schema(RecordSchema, "RecordListSchema")
@@ -113,14 +122,17 @@ class Records(MethodView):
     @bp.arguments(RecordQuerySchema, location="query")
     @bp.response(200, RecordListSchema)
     def get(self, query):
-        """List records, soonest first; filter by customer, kind, status and time."""
+        """List records, soonest first (those without a time last); filter by customer,
+        kind, status, time and external id."""
         statement = select(Record).where(Record.business_id == current_business().id)
-        statement = where_equal(statement, Record, query, ("customer_id", "kind", "status"))
+        statement = where_equal(
+            statement, Record, query, ("customer_id", "kind", "status", "external_id")
+        )
         if "starts_from" in query:
             statement = statement.where(Record.starts_at >= query["starts_from"])
         if "starts_before" in query:
             statement = statement.where(Record.starts_at < query["starts_before"])
-        statement = statement.order_by(Record.starts_at.is_(None), Record.starts_at, Record.id)
+        statement = statement.order_by(Record.starts_at.asc().nulls_last(), Record.id)
         return list_response(statement, query)
 
     @bp.arguments(RecordCreateSchema)

@@ -46,6 +46,8 @@ class Record(Base):
     customer_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     title: Mapped[str | None] = mapped_column(ShortText)
     notes: Mapped[str | None] = mapped_column(Text)
+    # The record's id in the booking system that created it, for its lookups.
+    external_id: Mapped[str | None] = mapped_column(ShortText, index=True)
     # Bumped on every change of time or status; a planned notice remembers the
     # version it was planned for, so a job can tell it has gone stale.
     version: Mapped[int] = mapped_column(Integer, default=1)

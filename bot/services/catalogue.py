@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import DomainError, refuse_problem
@@ -65,13 +65,16 @@ def get_location(session: Session, business: Business, location_id: int) -> Loca
 def list_locations(session: Session, business: Business) -> list[Location]:
     """The business's locations, oldest first, with their working hours loaded in one
     more query (the locations page shows every location's hours)."""
-    return list(
-        session.scalars(
-            select(Location)
-            .where(Location.business_id == business.id)
-            .options(selectinload(Location.working_hours))
-            .order_by(Location.id)
-        )
+    return list(session.scalars(locations_query(business)))
+
+
+def locations_query(business: Business) -> Select:
+    """`list_locations` as a statement, for a list that pages."""
+    return (
+        select(Location)
+        .where(Location.business_id == business.id)
+        .options(selectinload(Location.working_hours))
+        .order_by(Location.id)
     )
 
 
@@ -143,12 +146,13 @@ def get_staff_member(session: Session, business: Business, staff_id: int) -> Sta
 
 def list_staff(session: Session, business: Business) -> list[StaffMember]:
     """The business's staff members, active or not, oldest first."""
-    return list(
-        session.scalars(
-            select(StaffMember)
-            .where(StaffMember.business_id == business.id)
-            .order_by(StaffMember.id)
-        )
+    return list(session.scalars(staff_query(business)))
+
+
+def staff_query(business: Business) -> Select:
+    """`list_staff` as a statement, for a list that pages."""
+    return (
+        select(StaffMember).where(StaffMember.business_id == business.id).order_by(StaffMember.id)
     )
 
 
@@ -196,11 +200,12 @@ def get_service(session: Session, business: Business, service_id: int) -> Servic
 
 def list_services(session: Session, business: Business) -> list[Service]:
     """The business's services, oldest first."""
-    return list(
-        session.scalars(
-            select(Service).where(Service.business_id == business.id).order_by(Service.id)
-        )
-    )
+    return list(session.scalars(services_query(business)))
+
+
+def services_query(business: Business) -> Select:
+    """`list_services` as a statement, for a list that pages."""
+    return select(Service).where(Service.business_id == business.id).order_by(Service.id)
 
 
 # --- shared ------------------------------------------------------------------

@@ -178,6 +178,7 @@ class RecordChanges(Command):
     service_id: int | None | Unset = UNSET
     title: str | None | Unset = UNSET
     notes: str | None | Unset = UNSET
+    external_id: str | None | Unset = UNSET
 
 
 @dataclass(frozen=True)

@@ -181,24 +181,17 @@ def last_messages(session: Session, conversation_ids: Iterable[int]) -> dict[int
     return {message.conversation_id: message for message in rows}
 
 
-def thread(
-    session: Session,
-    conversation: Conversation,
-    *,
-    after_id: int = 0,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[Message]:
-    """The conversation's messages and notes, oldest first; only those after `after_id`,
-    at most `limit` of them after skipping `offset`."""
-    return list(
-        session.scalars(
-            select(Message)
-            .where(Message.conversation_id == conversation.id, Message.id > after_id)
-            .order_by(Message.created_at, Message.id)
-            .limit(limit)
-            .offset(offset)
-        )
+def thread(session: Session, conversation: Conversation) -> list[Message]:
+    """The conversation's messages and notes, oldest first."""
+    return list(session.scalars(thread_query(conversation)))
+
+
+def thread_query(conversation: Conversation, *, after_id: int = 0) -> Select:
+    """The conversation's messages and notes after `after_id`, oldest first."""
+    return (
+        select(Message)
+        .where(Message.conversation_id == conversation.id, Message.id > after_id)
+        .order_by(Message.created_at, Message.id)
     )
 
 

@@ -96,7 +96,7 @@ def create_record(
     """Create a record from validated input and plan its notices.
 
     `data` holds kind, customer_id, starts_at (aware), duration_minutes,
-    status, source, location_id, staff_id, service_id, title, notes.
+    status, source, location_id, staff_id, service_id, title, notes, external_id.
     Raises DomainError (422) or NotFound naming the field.
     """
     kind = RecordKind(value_or(data.kind, None) or RecordKind.APPOINTMENT)
@@ -108,6 +108,7 @@ def create_record(
         source=RecordSource(value_or(data.source, None) or RecordSource.API),
         title=value_or(data.title, None),
         notes=value_or(data.notes, None),
+        external_id=value_or(data.external_id, None),
         version=1,
     )
     _set_links(session, business, record, data)
@@ -145,6 +146,8 @@ def update_record(
         record.title = changes.title
     if changes.notes is not UNSET:
         record.notes = changes.notes
+    if changes.external_id is not UNSET:
+        record.external_id = changes.external_id
     if changes.starts_at is not UNSET or changes.duration_minutes is not UNSET:
         starts_at = value_or(changes.starts_at, record.starts_at)
         if starts_at is None and record.kind == "appointment":

@@ -79,7 +79,7 @@ def test_another_business_customer_is_404(db, api, other_api, customer_factory):
     assert_error(response, 404, code="not_found")
     db.session.expire_all()
     assert db.session.get(Customer, customer.id).name == "Ursula Hoffmann"
-    assert other_api.get("/customers").get_json() == {"items": []}
+    assert other_api.get("/customers").get_json() == {"items": [], "next_cursor": None}
     assert [c["id"] for c in api.get("/customers").get_json()["items"]] == [customer.id]
 
 
@@ -89,8 +89,14 @@ def test_another_business_records_are_404(api, other_api, customer_factory, reco
 
     assert_error(other_api.get(f"/records/{record.id}"), 404)
     assert_error(other_api.patch(f"/records/{record.id}", json={"status": "cancelled"}), 404)
-    assert other_api.get(f"/notifications?record_id={record.id}").get_json() == {"items": []}
-    assert other_api.get(f"/records?customer_id={customer.id}").get_json() == {"items": []}
+    assert other_api.get(f"/notifications?record_id={record.id}").get_json() == {
+        "items": [],
+        "next_cursor": None,
+    }
+    assert other_api.get(f"/records?customer_id={customer.id}").get_json() == {
+        "items": [],
+        "next_cursor": None,
+    }
     response = other_api.post(
         "/records", json={"customer_id": customer.id, "starts_at": "2030-05-04T14:00:00+02:00"}
     )
@@ -102,7 +108,7 @@ def test_another_business_location_is_404(api, other_api):
     location = other_api.post("/locations", json={"name": "Werkstatt"}).get_json()
 
     assert_error(api.get(f"/locations/{location['id']}"), 404)
-    assert api.get("/locations").get_json() == {"items": []}
+    assert api.get("/locations").get_json() == {"items": [], "next_cursor": None}
 
 
 def test_the_openapi_document_needs_no_key(client, business):

@@ -28,7 +28,7 @@ def test_a_location_keeps_several_ranges_per_day_sorted(api):
         {"weekday": 5, "opens": "09:00", "closes": "14:00"},
     ]
     assert api.get(f"/locations/{body['id']}").get_json() == body
-    assert api.get("/locations").get_json() == {"items": [body]}
+    assert api.get("/locations").get_json() == {"items": [body], "next_cursor": None}
 
 
 def test_patching_working_hours_replaces_them(api):
@@ -75,7 +75,7 @@ def test_bad_working_hours_are_422(api, hours, field, words):
 
     error = assert_error(response, 422, field=field)
     assert words in error["message"]
-    assert api.get("/locations").get_json() == {"items": []}
+    assert api.get("/locations").get_json() == {"items": [], "next_cursor": None}
 
 
 def test_a_location_needs_a_name(api):
@@ -90,7 +90,7 @@ def test_staff_members_are_created_and_deactivated(api):
     body = api.patch(f"/staff/{member['id']}", json={"active": False}).get_json()
 
     assert body == {"id": member["id"], "name": "Jane", "active": False}
-    assert api.get("/staff").get_json() == {"items": [body]}
+    assert api.get("/staff").get_json() == {"items": [body], "next_cursor": None}
     assert_error(api.patch(f"/staff/{member['id']}", json={"active": "no"}), 422, field="active")
 
 

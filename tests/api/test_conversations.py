@@ -251,9 +251,9 @@ def test_the_thread_lists_every_message_oldest_first(api, db, customer_factory, 
     assert [row["id"] for row in rows] == sorted(row["id"] for row in rows)
     newer = api.get(f"/conversations/{conversation}/messages?after_id={rows[1]['id']}")
     assert ids(newer) == [rows[2]["id"], rows[3]["id"]]
-    assert ids(api.get(f"/conversations/{conversation}/messages?limit=1&offset=1")) == [
-        rows[1]["id"]
-    ]
+    first = api.get(f"/conversations/{conversation}/messages?limit=1").get_json()
+    after_first = f"/conversations/{conversation}/messages?limit=1&cursor={first['next_cursor']}"
+    assert ids(api.get(after_first)) == [rows[1]["id"]]
 
 
 def test_a_failed_reply_shows_its_error_in_words(api, db, text_in, fake_twilio, work):
@@ -499,7 +499,8 @@ def test_the_list_is_newest_activity_first(api, db, whatsapp_business, inbox):
     times = [row["last_activity_at"] for row in api.get("/conversations").get_json()["items"]]
     assert times == sorted(times, reverse=True)
     assert ids(api.get("/conversations?limit=2")) == listed[:2]
-    assert ids(api.get("/conversations?limit=2&offset=2")) == listed[2:]
+    after_two = api.get("/conversations?limit=2").get_json()["next_cursor"]
+    assert ids(api.get(f"/conversations?limit=2&cursor={after_two}")) == listed[2:]
 
 
 @BOTH_DATABASES

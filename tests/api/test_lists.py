@@ -71,7 +71,7 @@ def test_messages_of_another_business_are_not_listed(
 ):
     _message(db, business, customer_factory())
 
-    assert other_api.get("/messages").get_json() == {"items": []}
+    assert other_api.get("/messages").get_json() == {"items": [], "next_cursor": None}
 
 
 def test_notifications_show_status_and_reason_in_words(api, customer_factory, record_factory):
@@ -84,7 +84,8 @@ def test_notifications_show_status_and_reason_in_words(api, customer_factory, re
     assert all(item["status"] == "skipped" for item in items)
     assert all(isinstance(item["reason"], str) and len(item["reason"]) > 10 for item in items)
     assert api.get(f"/notifications?record_id={record.id}&status=scheduled").get_json() == {
-        "items": []
+        "items": [],
+        "next_cursor": None,
     }
     by_customer = api.get(f"/notifications?customer_id={customer.id}").get_json()["items"]
     assert {item["id"] for item in by_customer} == {item["id"] for item in items}

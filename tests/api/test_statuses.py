@@ -52,7 +52,7 @@ def test_a_patch_changes_label_and_position_but_never_the_code(api):
 )
 def test_codes_are_lowercase_slugs_for_orders_and_inquiries(api, body, field, status):
     assert_error(api.post("/statuses", json=body), status, field=field)
-    assert api.get("/statuses").get_json() == {"items": []}
+    assert api.get("/statuses").get_json() == {"items": [], "next_cursor": None}
 
 
 def test_a_code_is_defined_once_per_kind(api):
@@ -127,5 +127,5 @@ def test_statuses_of_another_business_are_404(api, other_api):
     assert_error(api.get(f"/statuses/{theirs['id']}"), 404)
     assert_error(api.patch(f"/statuses/{theirs['id']}", json={"label": "Meins"}), 404)
     assert_error(api.delete(f"/statuses/{theirs['id']}"), 404)
-    assert api.get("/statuses").get_json() == {"items": []}
+    assert api.get("/statuses").get_json() == {"items": [], "next_cursor": None}
     assert other_api.get(f"/statuses/{theirs['id']}").get_json()["label"] == "Fertig"
