@@ -55,6 +55,7 @@ ELSEWHERE = {
     "services",
     "staff",
     "conversations",
+    "health",
     "customers",
     "inbox",
     "links",
