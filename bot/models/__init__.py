@@ -26,6 +26,7 @@ from bot.models.messaging import (
 )
 from bot.models.outbox import Notification, NotificationRule, Template, rule_location
 from bot.models.records import CancelledBy, Record, RecordSource, RecordStatusDefinition
+from bot.models.webhooks import WebhookDelivery, WebhookEndpoint
 from outbound.policy.vocabulary import AddressKind, AppointmentStatus, RecordKind
 
 __all__ = [
@@ -58,6 +59,8 @@ __all__ = [
     "User",
     "UserRole",
     "UTCDateTime",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkingHours",
     "rule_location",
     "utcnow",
