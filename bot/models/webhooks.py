@@ -58,4 +58,3 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     endpoint: Mapped[WebhookEndpoint] = relationship()
-

@@ -231,9 +231,7 @@ def test_0008_moves_a_queued_message_s_hold_from_sent_at_to_next_attempt_at(app_
     assert [tuple(row) for row in downgraded] == [(1, held), (2, taken), (3, None)]
 
 
-def test_0010_moves_a_business_s_webhook_url_into_an_endpoint_for_every_event(
-    app_config, tmp_path
-):
+def test_0010_moves_a_business_s_webhook_url_into_an_endpoint_for_every_event(app_config, tmp_path):
     # The old secret stays the signing key, wrapped in Standard Webhooks' whsec_ form.
     import base64
     import json
@@ -256,7 +254,7 @@ def test_0010_moves_a_business_s_webhook_url_into_an_endpoint_for_every_event(
                 )
             )
             connection.execute(
-                text("UPDATE business SET webhook_url = 'https://werkstatt.example/in' WHERE id = 2")
+                text("UPDATE business SET webhook_url = 'https://shop.example/in' WHERE id = 2")
             )
         engine.dispose()
         upgrade()
@@ -282,6 +280,6 @@ def test_0010_moves_a_business_s_webhook_url_into_an_endpoint_for_every_event(
     assert all(row[4] for row in endpoints)
     assert [tuple(row) for row in restored] == [
         (1, "https://crm.example/hooks"),
-        (2, "https://werkstatt.example/in"),
+        (2, "https://shop.example/in"),
         (3, None),
     ]
