@@ -283,9 +283,8 @@ def _apply(
             RecordChanges(status=AppointmentStatus.CANCELLED.value),
             now=now,
             notify=False,  # the reply has told the customer
-            cancelled_by=CancelledBy.CUSTOMER,
+            cancelled_by=CancelledBy.CUSTOMER,  # which tells the business's webhooks
         )
-        _record_event(session, business, WebhookEvent.RECORD_CANCELLED_BY_CUSTOMER, record, now)
     elif decided.action == Action.MOVE and record is not None:
         previous_start = record.starts_at
         update_record(

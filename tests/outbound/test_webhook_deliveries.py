@@ -19,6 +19,7 @@ from bot.services.businesses import create_api_key
 from bot.services.commands import WebhookEndpointChanges
 from bot.services.webhook_endpoints import create_endpoint, update_endpoint
 from outbound.jobs import deliver_webhook, dispatch_tick
+from outbound.policy.links import LinkPurpose, make_token
 from outbound.policy.vocabulary import WebhookDeliveryStatus, WebhookEvent
 from outbound.policy.webhook_retries import MAX_ATTEMPTS
 from outbound.webhook_events import record_event
@@ -250,6 +251,25 @@ def test_a_cancellation_by_text_tells_the_business(
     assert (data["record_id"], data["customer_id"], data["status"]) == (
         record.id,
         customer.id,
+        "cancelled",
+    )
+
+
+def test_a_cancellation_by_the_customer_s_link_tells_the_business(
+    app, db, client, customer_factory, record_factory, endpoint_at, now
+):
+    record = record_factory(customer_factory())
+    endpoint_at("http://127.0.0.1:9/hooks", events=["record.cancelled_by_customer"])
+    token = make_token(
+        app.config["SECRET_KEY"], LinkPurpose.CANCEL, record.id, record.version, now=now
+    )
+
+    assert client.post(f"/c/{token}").status_code == 200
+
+    ((event, data),) = _events(db)
+    assert (event, data["record_id"], data["status"]) == (
+        "record.cancelled_by_customer",
+        record.id,
         "cancelled",
     )
 
