@@ -68,8 +68,10 @@ def deliver_now(
             data=body,
             headers=headers,
             timeout=REQUEST_TIMEOUT_SECONDS,
-            allow_redirects=False,
+            allow_redirects=False,  # a redirect could lead to a host never checked
+            stream=True,  # only the status counts: the receiver's body is never read
         )
+        response.close()
     except requests.RequestException as error:
         return _retry(
             session, delivery, None, _short(f"{type(error).__name__}: {error}"), now, config
