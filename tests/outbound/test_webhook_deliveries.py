@@ -22,6 +22,7 @@ from outbound.jobs import deliver_webhook, dispatch_tick
 from outbound.policy.links import LinkPurpose, make_token
 from outbound.policy.vocabulary import WebhookDeliveryStatus, WebhookEvent
 from outbound.policy.webhook_retries import MAX_ATTEMPTS
+from outbound.queueing import redis_connection
 from outbound.webhook_events import record_event
 from tests.support.api import ApiClient, created
 from tests.support.databases import BOTH_DATABASES
@@ -120,6 +121,27 @@ def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try(
         for item in logged
     ] == [("succeeded", 3, 204, None)]
     assert logged[0]["delivered_at"] is not None
+
+
+def test_a_delivery_whose_job_was_lost_is_sent_by_the_dispatcher(
+    db, business, endpoint_at, now, redis_server, work
+):
+    with webhook_receiver() as receiver:
+        endpoint_at(receiver.url)
+        _event(db, business, now)
+        redis_connection(redis_server.url).flushdb()  # Redis lost the job
+        dispatch_tick()
+        work()
+        assert receiver.requests == []  # written just now: its job may still come
+        db.session.execute(
+            update(WebhookDelivery).values(created_at=utcnow() - timedelta(minutes=3))
+        )
+        db.session.commit()
+        dispatch_tick()
+        work()
+
+    assert len(receiver.requests) == 1
+    assert [d.status for d in _deliveries(db)] == [WebhookDeliveryStatus.SUCCEEDED]
 
 
 def test_a_delivery_fails_after_its_last_try(db, business, endpoint_at, now, work):
