@@ -27,7 +27,8 @@ from outbound.webhook_events import record_event
 from tests.support.api import ApiClient, created
 from tests.support.databases import BOTH_DATABASES
 from tests.support.receivers import webhook_receiver
-from tests.support.webhooks import MESSAGES_PATH, inbound_form, sign
+from tests.support.settings import SMS_FROM
+from tests.support.webhooks import MESSAGES_PATH, STATUS_PATH, inbound_form, sign, twilio_form
 
 pytestmark = BOTH_DATABASES
 
@@ -310,3 +311,22 @@ def test_a_notice_that_fails_for_good_tells_the_business(
     assert event == "notification.failed"
     assert data["record_id"] == record.id
     assert "not a valid phone number" in data["reason"]
+
+
+def test_a_notice_the_carrier_reports_undelivered_tells_the_business(
+    db, client, customer_factory, record_factory, endpoint_at, fake_twilio, work
+):
+    endpoint_at("http://127.0.0.1:9/hooks", events=["notification.failed"])
+    record = record_factory(customer_factory())
+    dispatch_tick()
+    work()
+    assert _events(db) == []  # sent: nothing failed yet
+    sid = fake_twilio.messages[0].sid
+    form = twilio_form(MessageSid=sid, SmsSid=sid, MessageStatus="undelivered", ErrorCode="30003")
+    form.update(From=SMS_FROM, To="+4915112345678")
+    headers = {"X-Twilio-Signature": sign(STATUS_PATH, form)}
+
+    assert client.post(STATUS_PATH, data=form, headers=headers).status_code == 204
+
+    ((event, data),) = _events(db)
+    assert (event, data["record_id"]) == ("notification.failed", record.id)
