@@ -21,9 +21,11 @@ from outbound.policy.vocabulary import (
     Channel,
     MessageStatus,
     NotificationStatus,
+    WebhookEvent,
     advance_status,
 )
 from outbound.transports.twilio import OPTED_OUT, SESSION_EXPIRED, describe_error
+from outbound.webhook_events import address_data, notification_data, record_event
 
 # Statuses of an SMS that reached the provider (what /usage calls "sent").
 REACHED_PROVIDER = (
@@ -128,7 +130,8 @@ def record_provider_status(
 
 
 def record_opt_out(session: Session, message: Message, *, now: datetime) -> ContactAddress | None:
-    """Mark the address `message` went to as opted out (keeps an earlier date)."""
+    """Mark the address `message` went to as opted out (keeps an earlier date), and tell
+    the business's webhooks when it is new."""
     kind = ADDRESS_KINDS.get(message.channel)
     if kind is None:
         return None
@@ -142,6 +145,13 @@ def record_opt_out(session: Session, message: Message, *, now: datetime) -> Cont
     )
     if address is not None and address.opted_out_at is None:
         address.opted_out_at = now
+        record_event(
+            session,
+            message.business_id,
+            WebhookEvent.CUSTOMER_OPTED_OUT,
+            address_data(address),
+            now,
+        )
     return address
 
 
@@ -263,6 +273,13 @@ def follow_delivery(session: Session, message: Message, *, now: datetime) -> Non
     elif status in _UNDELIVERED:
         notification.status = NotificationStatus.FAILED
         notification.reason = describe_error(code, f"the carrier reported the message {status}")
+        record_event(
+            session,
+            notification.business_id,
+            WebhookEvent.NOTIFICATION_FAILED,
+            notification_data(notification),
+            now,
+        )
 
 
 def _count(condition) -> object:

@@ -1,4 +1,5 @@
-"""The RQ job functions of the outbox (the dispatcher tick, the send jobs, the rebook scan) and
+"""The RQ job functions of the outbox (the dispatcher tick, the send jobs, the outgoing webhook
+deliveries, the rebook scan) and
 the CLI's inline pass; jobs take ids and plain values, reload their rows and are safe to run
 twice."""
 
@@ -32,9 +33,12 @@ from outbound.queueing import (
     notification_job_id,
     redis_connection,
     wake_dispatcher,
+    webhook_delivery_job_id,
 )
 from outbound.rebook_scan import plan_rebook_nudges
 from outbound.sending import send_message_now, send_notification_now
+from outbound.webhook_deliveries import deliver_now, due_deliveries
+from outbound.webhook_events import enqueue_delivery
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +77,8 @@ def _with_rollback(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R
 def dispatch_tick() -> int:
     """Claim what is due now and enqueue one send job per row; returns how many.
 
-    Also re-enqueues outbound messages whose job was lost or whose next try is
-    due.
+    Also re-enqueues outbound messages and webhook deliveries whose job was lost or
+    whose next try is due.
     """
     now = utcnow()
     session = db.session
@@ -100,10 +104,22 @@ def dispatch_tick() -> int:
             job_id=message_job_id(message_id),
             retry=True,
         )
+    delivery_ids = [
+        delivery_id
+        for delivery_id in due_deliveries(session, now=now)
+        if not _waiting_in_rq(webhook_delivery_job_id(delivery_id))
+    ]
+    for delivery_id in delivery_ids:
+        enqueue_delivery(session, delivery_id)
     session.commit()
-    if notification_ids or message_ids:
-        log.info("dispatch: %d notifications, %d messages", len(notification_ids), len(message_ids))
-    return len(notification_ids) + len(message_ids)
+    if notification_ids or message_ids or delivery_ids:
+        log.info(
+            "dispatch: %d notifications, %d messages, %d webhook deliveries",
+            len(notification_ids),
+            len(message_ids),
+            len(delivery_ids),
+        )
+    return len(notification_ids) + len(message_ids) + len(delivery_ids)
 
 
 @in_app_context
@@ -126,6 +142,15 @@ def send_message(message_id: int) -> str:
     when it waits for a later try or its sender's turn)."""
     outcome = send_message_now(db.session, message_id, now=utcnow(), config=current_app.config)
     log.info("message %s: %s", message_id, outcome)
+    return outcome
+
+
+@in_app_context
+def deliver_webhook(delivery_id: int) -> str:
+    """Try one outgoing webhook delivery; returns its status afterwards ("pending" when
+    it waits for its next try)."""
+    outcome = deliver_now(db.session, delivery_id, now=utcnow(), config=current_app.config)
+    log.info("webhook delivery %s: %s", delivery_id, outcome)
     return outcome
 
 

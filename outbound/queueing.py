@@ -159,3 +159,7 @@ def message_job_id(message_id: int) -> str:
 
 def notification_job_id(notification_id: int) -> str:
     return f"notification-{notification_id}"
+
+
+def webhook_delivery_job_id(delivery_id: int) -> str:
+    return f"webhook-delivery-{delivery_id}"

@@ -13,14 +13,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.models import Business, Message, Notification
+from bot.models import Business, Message, Notification, utcnow
 from outbound.delivery import record_opt_out
 from outbound.outgoing_messages import fail_message, queued_message_of
 from outbound.pacing import message_retry_delay, retry_delay
-from outbound.policy.vocabulary import NotificationStatus
+from outbound.policy.vocabulary import NotificationStatus, WebhookEvent
 from outbound.queueing import wake_dispatcher
 from outbound.transports import TransientSendError
 from outbound.transports.twilio import OPTED_OUT
+from outbound.webhook_events import notification_data, record_event
 
 MAX_ATTEMPTS = 6  # a notification's tries before it fails (the backoff: outbound.pacing)
 MESSAGE_RETRY_WINDOW = timedelta(minutes=30)  # a message's retries stop this long after writing
@@ -127,7 +128,8 @@ def fail_notification(
     now: datetime | None = None,
 ) -> str:
     """Fail the notification for `reason`, with its message and, for an opt-out the
-    provider reported, the recipient's address. Commits."""
+    provider reported, the recipient's address; the business's webhooks hear of it
+    (`notification.failed`). Commits."""
     notification.status = NotificationStatus.FAILED
     notification.reason = reason
     notification.lease_until = None
@@ -136,5 +138,12 @@ def fail_notification(
         fail_message(message, code, reason)
         if code == OPTED_OUT and now is not None:
             record_opt_out(session, message, now=now)
+    record_event(
+        session,
+        notification.business_id,
+        WebhookEvent.NOTIFICATION_FAILED,
+        notification_data(notification),
+        now or utcnow(),
+    )
     session.commit()
     return NotificationStatus.FAILED.value

@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         statuses,
         templates,
         usage,
+        webhook_endpoints,
     )
 
     app.config.setdefault("API_TITLE", "ReplyDesk")
@@ -67,6 +68,7 @@ def init_app(app: Flask) -> None:
         conversations.bp,
         notifications.bp,
         usage.bp,
+        webhook_endpoints.bp,
     )
     for bp in blueprints:
         api.register_blueprint(bp)

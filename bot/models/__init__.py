@@ -27,6 +27,7 @@ from bot.models.messaging import (
 )
 from bot.models.outbox import Notification, NotificationRule, Template, rule_location
 from bot.models.records import CancelledBy, Record, RecordSource, RecordStatusDefinition
+from bot.models.webhooks import WebhookDelivery, WebhookEndpoint
 from outbound.policy.vocabulary import AddressKind, AppointmentStatus, RecordKind
 
 __all__ = [
@@ -60,6 +61,8 @@ __all__ = [
     "User",
     "UserRole",
     "UTCDateTime",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkingHours",
     "rule_location",
     "utcnow",

@@ -218,3 +218,16 @@ class SettingsChanges(Command):
     whatsapp_from: str | None | Unset = UNSET
     webhook_url: str | None | Unset = UNSET
     sms_per_second: float | None | Unset = UNSET
+
+
+# --- outgoing webhooks ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookEndpointChanges(Command):
+    """An outgoing webhook endpoint to create (url required) or the changes to one;
+    `events` lists the event types it takes, an empty list every event."""
+
+    url: str | None | Unset = UNSET
+    events: list[str] | None | Unset = UNSET
+    enabled: bool | None | Unset = UNSET

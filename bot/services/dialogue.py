@@ -55,7 +55,13 @@ from outbound.policy.rendering import (
     resolve_locale,
     time_variables,
 )
-from outbound.policy.vocabulary import ADDRESS_KINDS, Channel
+from outbound.policy.vocabulary import ADDRESS_KINDS, Channel, WebhookEvent
+from outbound.webhook_events import (
+    address_data,
+    conversation_data,
+    record_data,
+    record_event,
+)
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +123,14 @@ def respond(
 
     conversation.state = decided.state
     conversation.context = decided.context
-    _file_for_staff(conversation, decided)
+    if _file_for_staff(conversation, decided):
+        record_event(
+            session,
+            business,
+            WebhookEvent.CONVERSATION_HANDED_OVER,
+            conversation_data(conversation),
+            now,
+        )
 
     reply = None
     # An opted-out address gets nothing, whatever it writes, until it opts in again.
@@ -150,19 +163,21 @@ def _reply_locale(business: Business, customer: Customer | None, text: str) -> s
     return written
 
 
-def _file_for_staff(conversation: Conversation, decided: Step) -> None:
+def _file_for_staff(conversation: Conversation, decided: Step) -> bool:
     """Move the conversation along the inbox's life cycle after the customer's text,
-    keeping why the bot handed it over."""
+    keeping why the bot handed it over; True when the bot handed it to staff just now."""
     status = inbox.after_customer_text(conversation.inbox_status, handed_over=decided.needs_staff)
     conversation.snoozed_until = None  # a text ends any snooze
     if status != InboxStatus.BOT:
         # Unread for staff: a text the bot handled on its own asks nothing of them.
         conversation.unread_count += 1
+    handed_over = decided.handover is not None and status != conversation.inbox_status
     if decided.handover is not None:
         conversation.handover_reason = decided.handover.value
     elif status != conversation.inbox_status:
         conversation.handover_reason = None  # reopened by the customer, not by the bot
     conversation.inbox_status = status
+    return handed_over
 
 
 class _DiaryOnDemand(Mapping):
@@ -255,9 +270,11 @@ def _apply(
     address: ContactAddress | None,
     now: datetime,
 ) -> ContactAddress | None:
-    """Carry out the step's action; returns the sender's address as it now stands."""
+    """Carry out the step's action and record the event it makes for the business's
+    webhooks; returns the sender's address as it now stands."""
     if decided.action == Action.CONFIRM and record is not None:
-        confirm_by_customer(record, now=now)
+        if confirm_by_customer(record, now=now):
+            _record_event(session, business, WebhookEvent.RECORD_CONFIRMED_BY_CUSTOMER, record, now)
     elif decided.action == Action.CANCEL and record is not None:
         update_record(
             session,
@@ -266,9 +283,10 @@ def _apply(
             RecordChanges(status=AppointmentStatus.CANCELLED.value),
             now=now,
             notify=False,  # the reply has told the customer
-            cancelled_by=CancelledBy.CUSTOMER,
+            cancelled_by=CancelledBy.CUSTOMER,  # which tells the business's webhooks
         )
     elif decided.action == Action.MOVE and record is not None:
+        previous_start = record.starts_at
         update_record(
             session,
             business,
@@ -277,13 +295,38 @@ def _apply(
             now=now,
             notify=False,
         )
+        _record_event(
+            session,
+            business,
+            WebhookEvent.RECORD_RESCHEDULED_BY_CUSTOMER,
+            record,
+            now,
+            previous_starts_at=previous_start.isoformat() if previous_start else None,
+        )
     elif decided.action == Action.RECORD_OPT_OUT:
         if address is not None and address.opted_out_at is None:
             address.opted_out_at = now
+            record_event(
+                session, business, WebhookEvent.CUSTOMER_OPTED_OUT, address_data(address), now
+            )
     if (decided.action == Action.CLEAR_OPT_OUT or decided.carrier_opt_in) and address is not None:
-        if address.kind == ADDRESS_KINDS[channel]:
+        if address.kind == ADDRESS_KINDS[channel] and address.opted_out_at is not None:
             address.opted_out_at = None
+            record_event(
+                session, business, WebhookEvent.CUSTOMER_OPTED_IN, address_data(address), now
+            )
     return address
+
+
+def _record_event(
+    session: Session,
+    business: Business,
+    event_type: WebhookEvent,
+    record: Record,
+    now: datetime,
+    **extra: object,
+) -> None:
+    record_event(session, business, event_type, record_data(record, **extra), now)
 
 
 def _opted_out(address: ContactAddress | None, channel: Channel) -> bool:

@@ -30,8 +30,9 @@ from bot.services.addressing import (
 )
 from bot.services.dialogue import Turn, respond
 from outbound.policy.segments import count_segments
-from outbound.policy.vocabulary import ADDRESS_KINDS, Channel, MessageStatus
+from outbound.policy.vocabulary import ADDRESS_KINDS, Channel, MessageStatus, WebhookEvent
 from outbound.threads import conversation_for
+from outbound.webhook_events import message_data, record_event
 
 PROVIDER = "twilio"
 
@@ -80,6 +81,7 @@ def handle_inbound(session: Session, form: Mapping[str, Any], *, now: datetime) 
     customer = address.customer if address is not None else None
     conversation = conversation_for(session, business, channel, sender, customer=customer, now=now)
     message = _store(session, business, conversation, channel, form, form["Body"], now)
+    record_event(session, business, WebhookEvent.MESSAGE_RECEIVED, message_data(message), now)
     turn = respond(
         session,
         business,

@@ -32,7 +32,9 @@ from outbound.policy.vocabulary import (
     BOOKED_APPOINTMENT_STATUSES,
     Audience,
     NotificationStatus,
+    WebhookEvent,
 )
+from outbound.webhook_events import record_data, record_event
 
 DEFAULT_DURATION_MINUTES = 30
 # The statuses staff may move an appointment to from each status (a page offers these,
@@ -138,7 +140,8 @@ def update_record(
     """Apply `changes` and plan the notices for a time change and a status change.
 
     `notify=False` is staff's "don't tell the customer" (R1.7, R1.8); reminders
-    for a new time are still planned (R1.6).
+    for a new time are still planned (R1.6). A cancellation by the customer (by text
+    or by their link) is also told to the business's webhooks.
     """
     previous_status, previous_starts = record.status, record.starts_at
     _set_links(session, business, record, changes)
@@ -183,6 +186,15 @@ def update_record(
             previous_starts_at=previous_starts,
             notify_customer=notify and record.status != AppointmentStatus.CANCELLED,
         )
+    if status_changed and record.cancelled_by == CancelledBy.CUSTOMER:
+        if record.status == AppointmentStatus.CANCELLED:
+            record_event(
+                session,
+                business,
+                WebhookEvent.RECORD_CANCELLED_BY_CUSTOMER,
+                record_data(record),
+                now,
+            )
     # Not a column: what this call planned, for the caller's words (a page's flash).
     record.planned_notices = planned
     session.flush()

@@ -1,6 +1,7 @@
 """The vocabulary every layer shares, as plain `str` enums with no dependencies: record kinds
 and statuses, channels and the address kinds they deliver to, triggers, notices, notification
-and message states, rebook modes, conversation states."""
+and message states, rebook modes, conversation states, and the outgoing webhooks' events and
+delivery states."""
 
 from __future__ import annotations
 
@@ -193,3 +194,24 @@ class ConversationState(enum.StrEnum):
     RESCHEDULE_OFFERED = "reschedule_offered"  # offered one exact time, or numbered slots
     CANCEL_ASKED = "cancel_asked"  # asked "shall I cancel …?" before cancelling
     HANDED_TO_STAFF = "handed_to_staff"  # the bot stays quiet until staff resolve it
+
+
+class WebhookEvent(enum.StrEnum):
+    """What an outgoing webhook tells a business's own system (its `type`)."""
+
+    RECORD_CONFIRMED_BY_CUSTOMER = "record.confirmed_by_customer"  # the customer said yes
+    RECORD_CANCELLED_BY_CUSTOMER = "record.cancelled_by_customer"  # cancelled by text or link
+    RECORD_RESCHEDULED_BY_CUSTOMER = "record.rescheduled_by_customer"  # moved to a time they took
+    CUSTOMER_OPTED_OUT = "customer.opted_out"  # STOP or a local opt-out phrase, per channel
+    CUSTOMER_OPTED_IN = "customer.opted_in"  # START (or a bare YES) after an opt-out
+    MESSAGE_RECEIVED = "message.received"  # a customer's text was stored
+    CONVERSATION_HANDED_OVER = "conversation.handed_over"  # the bot passed it to staff
+    NOTIFICATION_FAILED = "notification.failed"  # a notice failed for good
+
+
+class WebhookDeliveryStatus(enum.StrEnum):
+    """Where one event's delivery to one endpoint stands."""
+
+    PENDING = "pending"  # waits for its (next) try at next_attempt_at, or is being sent
+    SUCCEEDED = "succeeded"  # the endpoint answered 2xx; terminal
+    FAILED = "failed"  # every try failed, or the endpoint can no longer be called; terminal

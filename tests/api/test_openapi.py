@@ -35,6 +35,10 @@ EXPECTED = {
     "/api/v1/conversations/{conversation_id}/read": {"post"},
     "/api/v1/notifications": {"get"},
     "/api/v1/usage": {"get"},
+    "/api/v1/webhook-endpoints": {"get", "post"},
+    "/api/v1/webhook-endpoints/{endpoint_id}": {"get", "patch", "delete"},
+    "/api/v1/webhook-endpoints/{endpoint_id}/rotate-secret": {"post"},
+    "/api/v1/webhook-endpoints/{endpoint_id}/deliveries": {"get"},
 }
 
 

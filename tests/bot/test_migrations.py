@@ -229,3 +229,57 @@ def test_0008_moves_a_queued_message_s_hold_from_sent_at_to_next_attempt_at(app_
         engine.dispose()
     assert [tuple(row) for row in upgraded] == [(1, None, held), (2, taken, None), (3, None, None)]
     assert [tuple(row) for row in downgraded] == [(1, held), (2, taken), (3, None)]
+
+
+def test_0010_moves_a_business_s_webhook_url_into_an_endpoint_for_every_event(app_config, tmp_path):
+    # The old secret stays the signing key, wrapped in Standard Webhooks' whsec_ form.
+    import base64
+    import json
+
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'hooks.sqlite3'}"
+    app = create_app({**app_config, "DATABASE_URL": url})
+    with app.app_context():
+        upgrade(revision="0009")
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text(ONE_BUSINESS))
+            connection.execute(text(ONE_BUSINESS.replace("(1, 'Salon'", "(2, 'Werkstatt'")))
+            connection.execute(text(ONE_BUSINESS.replace("(1, 'Salon'", "(3, 'Studio'")))
+            connection.execute(
+                text(
+                    "UPDATE business SET webhook_url = 'https://crm.example/hooks',"
+                    " webhook_secret = 'old-key' WHERE id = 1"
+                )
+            )
+            connection.execute(
+                text("UPDATE business SET webhook_url = 'https://shop.example/in' WHERE id = 2")
+            )
+        engine.dispose()
+        upgrade()
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            endpoints = connection.execute(
+                text("SELECT business_id, url, events, secret, enabled FROM webhook_endpoint")
+            ).all()
+        engine.dispose()
+        downgrade(revision="0009")
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            restored = connection.execute(
+                text("SELECT id, webhook_url FROM business ORDER BY id")
+            ).all()
+        engine.dispose()
+    moved = {row[0]: row for row in endpoints}
+    assert sorted(moved) == [1, 2]
+    assert moved[1][1] == "https://crm.example/hooks"
+    assert json.loads(moved[1][2]) == []
+    assert moved[1][3] == "whsec_" + base64.b64encode(b"old-key").decode()
+    assert moved[2][3].startswith("whsec_") and len(base64.b64decode(moved[2][3][6:])) >= 24
+    assert all(row[4] for row in endpoints)
+    assert [tuple(row) for row in restored] == [
+        (1, "https://crm.example/hooks"),
+        (2, "https://shop.example/in"),
+        (3, None),
+    ]

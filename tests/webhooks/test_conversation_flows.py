@@ -316,3 +316,31 @@ def test_a_notice_planned_before_stop_is_skipped_when_its_time_comes_and_start_r
     booked(customer=customer, day=weekday_ahead(9))
     run_dispatch_pass(datetime.now(BERLIN), send_inline=True)
     assert [m.to for m in fake_twilio.messages] == [CUSTOMER_PHONE]
+
+
+def test_a_move_the_customer_picked_tells_the_business_s_webhooks(db, business, booked, text_in):
+    from bot.models import WebhookDelivery
+    from bot.services.commands import WebhookEndpointChanges
+    from bot.services.webhook_endpoints import create_endpoint
+
+    create_endpoint(
+        db.session,
+        business,
+        WebhookEndpointChanges(
+            url="https://crm.example/hooks", events=["record.rescheduled_by_customer"]
+        ),
+        allow_private_urls=True,
+    )
+    db.session.commit()
+    record = booked()
+    wish = weekday_after(weekday_ahead(4))
+    text_in(f"Geht es am {wish:%d.%m.} um 15 Uhr?")
+    assert db.session.scalars(select(WebhookDelivery)).all() == []  # nothing moved yet
+    text_in("ja")
+
+    (delivery,) = db.session.scalars(select(WebhookDelivery)).all()
+    data = delivery.payload["data"]
+    assert delivery.event_type == "record.rescheduled_by_customer"
+    assert data["record_id"] == record.id
+    assert datetime.fromisoformat(data["starts_at"]) == local(wish, 15)
+    assert datetime.fromisoformat(data["previous_starts_at"]) == local(weekday_ahead(4), 11)
