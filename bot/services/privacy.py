@@ -23,6 +23,8 @@ from bot.models import (
     Message,
     Notification,
     Record,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from conversations.context import ConversationContext
 from conversations.inbox import InboxStatus
@@ -189,6 +191,7 @@ class Erasure:
     records_deleted: int
     # Of them, those starting at or after the erasure: freed in the diary, no notice sent.
     appointments_ahead_freed: int
+    webhook_events_erased: int = 0  # outgoing webhook deliveries about them, down to ids
 
 
 def erase_customer(
@@ -208,8 +211,8 @@ def erase_customer(
     conversation with an unknown sender. Their records are deleted (ReplyDesk's
     copies of appointments, orders and inquiries; a future appointment is freed
     without a notice); the notices keep their status and reason without the
-    record or customer. Last, the customer and their contact addresses are
-    deleted.
+    record or customer. Outgoing webhook events about them keep only ids. Last,
+    the customer and their contact addresses are deleted.
     """
     conversations = _conversations(session, business, customer)
     mine = Notification.customer_id == customer.id
@@ -240,6 +243,7 @@ def erase_customer(
         delete(Record).where(*theirs).execution_options(synchronize_session=False)
     ).rowcount
     customer_id = customer.id
+    events = _erase_webhook_events(session, business, customer_id)
     session.delete(customer)
     session.flush()
     session.expire_all()
@@ -249,10 +253,38 @@ def erase_customer(
         conversations_detached=len(conversations),
         records_deleted=deleted,
         appointments_ahead_freed=ahead or 0,
+        webhook_events_erased=events,
     )
     # Who was erased when, by id only: the business's account of having done it.
     log.info("customer %s of business %s erased: %s", customer_id, business.id, erasure)
     return erasure
+
+
+# What an outgoing webhook event about an erased customer keeps: the ids, which say nothing
+# about the person without the rows they pointed to.
+WEBHOOK_IDS_KEPT = frozenset(
+    {"business_id", "customer_id", "record_id", "conversation_id", "message_id", "notification_id"}
+)
+
+
+def _erase_webhook_events(session: Session, business: Business, customer_id: int) -> int:
+    """Reduce the business's outgoing webhook deliveries about the customer (their texts,
+    numbers and appointment times in `data`) to the ids and `"erased": true`; returns how
+    many. A delivery still waiting goes out so reduced."""
+    deliveries = session.scalars(
+        select(WebhookDelivery)
+        .join(WebhookEndpoint, WebhookDelivery.endpoint_id == WebhookEndpoint.id)
+        .where(WebhookEndpoint.business_id == business.id)
+    )
+    erased = 0
+    for delivery in deliveries:
+        data = (delivery.payload or {}).get("data") or {}
+        if data.get("customer_id") != customer_id:
+            continue
+        kept = {key: value for key, value in data.items() if key in WEBHOOK_IDS_KEPT}
+        delivery.payload = {**delivery.payload, "data": {**kept, "erased": True}}
+        erased += 1
+    return erased
 
 
 def _erase_messages(session: Session, condition: tuple[ColumnElement[bool], ...]) -> int:

@@ -1,7 +1,8 @@
 """`bot.services.privacy` on both databases: an erasure touches one customer only (another
 customer's rows stay as they were), deletes their records while their notices stay without
 them, frees their appointments ahead, and takes their number out of a failure's reason;
-the export of a customer with nothing but a name holds empty lists."""
+the export of a customer with nothing but a name holds empty lists, and outgoing webhook
+events about them keep only their ids."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.models import ContactAddress, Customer, Notification, Record
+from bot.models import ContactAddress, Customer, Notification, Record, WebhookDelivery
+from bot.services.commands import WebhookEndpointChanges
 from bot.services.privacy import ERASED, ERASED_REASON, erase_customer, export_customer
-from outbound.policy.vocabulary import NotificationStatus
+from bot.services.webhook_endpoints import create_endpoint
+from outbound.policy.vocabulary import NotificationStatus, WebhookEvent
+from outbound.webhook_events import record_event
 from tests.support.databases import BOTH_DATABASES
 
 pytestmark = BOTH_DATABASES
@@ -86,3 +90,39 @@ def test_the_export_of_a_customer_with_only_a_name(db, business, customer_factor
         "conversations": [],
         "other_messages": [],
     }
+
+
+def test_webhook_events_about_the_customer_keep_only_ids(db, business, customer_factory, now):
+    ursula = customer_factory(name="Ursula Hoffmann", phone=URSULA)
+    jana = customer_factory(name="Jana Keller", phone=JANA)
+    create_endpoint(
+        db.session,
+        business,
+        WebhookEndpointChanges(url="http://127.0.0.1:9/replydesk"),
+        allow_private_urls=True,
+    )
+    about = {"channel": "sms", "from": URSULA, "body": "Ja, ich komme"}
+    record_event(
+        db.session, business, WebhookEvent.MESSAGE_RECEIVED,
+        {"customer_id": ursula.id, "message_id": 7, **about}, now,
+    )  # fmt: skip
+    record_event(
+        db.session, business, WebhookEvent.MESSAGE_RECEIVED,
+        {"customer_id": jana.id, "message_id": 8, **about, "from": JANA}, now,
+    )  # fmt: skip
+    db.session.commit()
+
+    erasure = erase_customer(db.session, business, ursula, now)
+    db.session.commit()
+
+    theirs, others = rows(db.session, WebhookDelivery)
+    assert erasure.webhook_events_erased == 1
+    assert theirs.payload["data"] == {
+        "business_id": business.id,
+        "customer_id": ursula.id,
+        "message_id": 7,
+        "erased": True,
+    }
+    assert theirs.payload["type"] == "message.received"
+    assert others.payload["data"]["body"] == "Ja, ich komme"
+    assert others.payload["data"]["from"] == JANA

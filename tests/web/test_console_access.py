@@ -70,6 +70,7 @@ ELSEWHERE = {
     "usage",
     "users",
     "webhooks",
+    "webhook_endpoints",
 }
 ROW_MODELS = (
     Business,
