@@ -106,7 +106,13 @@ def test_a_warm_shutdown_ends_the_worker_process(redis_server, tmp_path):
     )  # fmt: skip
     try:
         connection = redis_connection(redis_server.url)
-        wait_for(lambda: Worker.all(connection=connection), 60, "the worker to register")
+        # Idle: waiting for a job, so past RQ's start-up, which takes its signal handlers
+        # only after the worker has registered.
+        wait_for(
+            lambda: [w for w in Worker.all(connection=connection) if w.get_state() == "idle"],
+            60,
+            "the worker to wait for jobs",
+        )
         worker.send_signal(signal.SIGTERM)
         # A deadline against a hang, not a speed: the command channel's listener once held
         # the process for a minute.
