@@ -66,6 +66,7 @@ def record_event(
             event_type=str(event_type),
             event_id=EVENT_ID_PREFIX + secrets.token_hex(12),
             payload=payload,
+            customer_id=data.get("customer_id"),
             created_at=now,
         )
         for endpoint in endpoints

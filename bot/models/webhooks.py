@@ -46,6 +46,9 @@ class WebhookDelivery(Base):
     # The `webhook-id` header: the same on every try, so a receiver can drop repeats.
     event_id: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The customer the event is about (no foreign key: an erased customer's row is gone),
+    # so an erasure finds their events without reading every payload.
+    customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
     status: Mapped[WebhookDeliveryStatus] = mapped_column(
         str_enum(WebhookDeliveryStatus), default=WebhookDeliveryStatus.PENDING
     )

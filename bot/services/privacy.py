@@ -274,17 +274,15 @@ def _erase_webhook_events(session: Session, business: Business, customer_id: int
     deliveries = session.scalars(
         select(WebhookDelivery)
         .join(WebhookEndpoint, WebhookDelivery.endpoint_id == WebhookEndpoint.id)
-        .where(WebhookEndpoint.business_id == business.id)
-    )
-    erased = 0
+        .where(
+            WebhookEndpoint.business_id == business.id, WebhookDelivery.customer_id == customer_id
+        )
+    ).all()
     for delivery in deliveries:
-        data = (delivery.payload or {}).get("data") or {}
-        if data.get("customer_id") != customer_id:
-            continue
+        data = delivery.payload.get("data") or {}
         kept = {key: value for key, value in data.items() if key in WEBHOOK_IDS_KEPT}
         delivery.payload = {**delivery.payload, "data": {**kept, "erased": True}}
-        erased += 1
-    return erased
+    return len(deliveries)
 
 
 def _erase_messages(session: Session, condition: tuple[ColumnElement[bool], ...]) -> int:

@@ -72,6 +72,7 @@ def upgrade():
             ),
             nullable=False,
         ),
+        sa.Column("customer_id", sa.Integer(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_status_code", sa.Integer(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
@@ -88,6 +89,9 @@ def upgrade():
     with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_webhook_delivery_endpoint_id"), ["endpoint_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_webhook_delivery_customer_id"), ["customer_id"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_webhook_delivery_status"), ["status", "next_attempt_at"], unique=False
@@ -153,6 +157,7 @@ def downgrade():
     with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_delivery_status"))
         batch_op.drop_index(batch_op.f("ix_webhook_delivery_endpoint_id"))
+        batch_op.drop_index(batch_op.f("ix_webhook_delivery_customer_id"))
     op.drop_table("webhook_delivery")
     with op.batch_alter_table("webhook_endpoint", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_endpoint_business_id"))
