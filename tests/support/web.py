@@ -38,6 +38,15 @@ def add_user(session, business, *, email: str = STAFF_EMAIL, active: bool = True
     return user
 
 
+def log_in(app, email: str = STAFF_EMAIL, password: str = STAFF_PASSWORD, **headers):
+    """A new test client of `app`, logged in as `email` (extra request headers, such as
+    Accept-Language, go with the login)."""
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": password}, headers=headers)
+    assert response.status_code == 302, response.text
+    return client
+
+
 class FreshContextClient(FlaskClient):
     def open(self, *args, **kwargs):
         with self.application.app_context():

@@ -28,6 +28,16 @@ def staff(db, business) -> User:
 
 
 @pytest.fixture
+def owner(db, business) -> User:
+    """The business's owner (`STAFF_EMAIL`), reading the pages in English (the
+    business's language is German)."""
+    user = add_user(db.session, business)
+    user.locale = "en"
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
 def logged_in(client, staff):
     """The test client with the staff user's session."""
     response = client.post("/login", data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD})

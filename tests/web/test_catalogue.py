@@ -41,7 +41,7 @@ def app(app):
 
 
 @pytest.fixture
-def owner(db, staff, logged_in):
+def owner_client(db, staff, logged_in):
     """The owner's client, its pages in English (the business's language is German)."""
     staff.locale = "en"
     db.session.commit()
@@ -76,8 +76,8 @@ def assert_input_value(page: str, name: str, value: str) -> None:
 # --- locations and opening hours ----------------------------------------------------
 
 
-def test_opening_hours_are_saved_and_read_back(owner, db):
-    response = owner.post(
+def test_opening_hours_are_saved_and_read_back(owner_client, db):
+    response = owner_client.post(
         "/settings/locations/new",
         data={"name": "Salon Mitte", "address": "Hauptstraße 1\n10115 Berlin", **WEEK},
     )
@@ -92,21 +92,21 @@ def test_opening_hours_are_saved_and_read_back(owner, db):
         5: ((time(10), time(14)),),
     }
 
-    listing = owner.get("/settings/locations").text
+    listing = owner_client.get("/settings/locations").text
     assert "Salon Mitte" in listing
     assert "09:00–18:00" in listing and "10:00–14:00" in listing
     assert "closed" in listing  # Sunday
 
-    page = owner.get(f"/settings/locations/{location.id}").text
+    page = owner_client.get(f"/settings/locations/{location.id}").text
     assert_input_value(page, "hours-0-0-opens", "09:00")
     assert_input_value(page, "hours-5-0-closes", "14:00")
     assert_input_value(page, "hours-6-0-opens", "")
 
 
-def test_a_lunch_break_is_two_ranges_and_editing_replaces_the_hours(owner, db):
-    owner.post("/settings/locations/new", data={"name": "Salon Mitte", **WEEK})
+def test_a_lunch_break_is_two_ranges_and_editing_replaces_the_hours(owner_client, db):
+    owner_client.post("/settings/locations/new", data={"name": "Salon Mitte", **WEEK})
     location_id = only_location(db).id
-    response = owner.post(
+    response = owner_client.post(
         f"/settings/locations/{location_id}",
         data={
             "name": "Salon Mitte",
@@ -121,14 +121,14 @@ def test_a_lunch_break_is_two_ranges_and_editing_replaces_the_hours(owner, db):
     # The rest of the week is now closed: the new ranges replace the old ones.
     assert hours == {0: ((time(9), time(12, 30)), (time(13, 30), time(18)))}
 
-    page = owner.get(f"/settings/locations/{location_id}").text
+    page = owner_client.get(f"/settings/locations/{location_id}").text
     assert_input_value(page, "hours-0-1-opens", "13:30")
     assert_input_value(page, "hours-0-2-opens", "")  # one empty row more to add a range
     assert 'name="hours-1-1-opens"' in page  # every day offers two rows without a script
 
 
-def test_a_row_added_by_the_page_script_is_saved_and_the_rows_are_bounded(owner, db):
-    response = owner.post(
+def test_a_row_added_by_the_page_script_is_saved_and_the_rows_are_bounded(owner_client, db):
+    response = owner_client.post(
         "/settings/locations/new",
         data={
             "name": "Salon Mitte",
@@ -145,10 +145,10 @@ def test_a_row_added_by_the_page_script_is_saved_and_the_rows_are_bounded(owner,
     assert hours == {2: ((time(8), time(10)), (time(15), time(19)))}
 
 
-def test_bad_ranges_are_refused_next_to_their_day_with_the_values_kept(owner, db):
-    owner.post("/settings/locations/new", data={"name": "Salon Mitte", **WEEK})
+def test_bad_ranges_are_refused_next_to_their_day_with_the_values_kept(owner_client, db):
+    owner_client.post("/settings/locations/new", data={"name": "Salon Mitte", **WEEK})
     location = only_location(db)
-    response = owner.post(
+    response = owner_client.post(
         f"/settings/locations/{location.id}",
         data={
             "name": "Salon Mitte",
@@ -183,8 +183,8 @@ def test_bad_ranges_are_refused_next_to_their_day_with_the_values_kept(owner, db
     assert opening_hours(only_location(db))[0] == ((time(9), time(18)),)
 
 
-def test_a_location_needs_a_name_and_keeps_the_hours_typed(owner, db):
-    response = owner.post("/settings/locations/new", data={"name": " ", **WEEK})
+def test_a_location_needs_a_name_and_keeps_the_hours_typed(owner_client, db):
+    response = owner_client.post("/settings/locations/new", data={"name": " ", **WEEK})
     assert response.status_code == 422
     assert "Enter a name." in response.text or "the name cannot be empty" in response.text
     assert_input_value(response.text, "hours-5-0-opens", "10:00")
@@ -194,21 +194,22 @@ def test_a_location_needs_a_name_and_keeps_the_hours_typed(owner, db):
 # --- staff --------------------------------------------------------------------------
 
 
-def test_staff_are_added_renamed_deactivated_and_reactivated(owner, db):
-    response = owner.post("/settings/staff", data={"name": "Mia Lang"})
+def test_staff_are_added_renamed_deactivated_and_reactivated(owner_client, db):
+    response = owner_client.post("/settings/staff", data={"name": "Mia Lang"})
     assert response.status_code == 302
     member = db.session.scalar(select(StaffMember))
     assert member.name == "Mia Lang" and member.active
 
     assert (
-        owner.post(f"/settings/staff/{member.id}/active", data={"active": "0"}).status_code == 302
+        owner_client.post(f"/settings/staff/{member.id}/active", data={"active": "0"}).status_code
+        == 302
     )
     db.session.expire_all()
     assert member.active is False
-    listing = owner.get("/settings/staff").text
+    listing = owner_client.get("/settings/staff").text
     assert "deactivated" in listing and "Reactivate Mia Lang" in listing
 
-    response = owner.post(
+    response = owner_client.post(
         f"/settings/staff/{member.id}", data={"name": "Mia Lang-Berg", "active": "y"}
     )
     assert response.status_code == 302
@@ -216,8 +217,8 @@ def test_staff_are_added_renamed_deactivated_and_reactivated(owner, db):
     assert (member.name, member.active) == ("Mia Lang-Berg", True)
 
 
-def test_a_staff_member_needs_a_name(owner, db):
-    response = owner.post("/settings/staff", data={"name": ""})
+def test_a_staff_member_needs_a_name(owner_client, db):
+    response = owner_client.post("/settings/staff", data={"name": ""})
     assert response.status_code == 422
     assert "Enter a name." in response.text
     assert db.session.scalars(select(StaffMember)).all() == []
@@ -226,10 +227,10 @@ def test_a_staff_member_needs_a_name(owner, db):
 # --- services -----------------------------------------------------------------------
 
 
-def test_services_carry_a_rebook_interval(owner, db):
-    page = owner.get("/settings/services").text
+def test_services_carry_a_rebook_interval(owner_client, db):
+    page = owner_client.get("/settings/services").text
     assert "predicts their next visit" in page  # the hint says what the interval is for
-    response = owner.post(
+    response = owner_client.post(
         "/settings/services",
         data={
             "name": "Colour",
@@ -242,9 +243,9 @@ def test_services_carry_a_rebook_interval(owner, db):
     service = db.session.scalar(select(Service))
     assert (service.name, service.category, service.duration_minutes) == ("Colour", "Hair", 90)
     assert service.rebook_interval_days == 42
-    assert "every 42 days" in owner.get("/settings/services").text
+    assert "every 42 days" in owner_client.get("/settings/services").text
 
-    response = owner.post(
+    response = owner_client.post(
         f"/settings/services/{service.id}",
         data={
             "name": "Colour",
@@ -262,8 +263,8 @@ def test_services_carry_a_rebook_interval(owner, db):
     )
 
 
-def test_bad_service_numbers_are_refused_with_the_values_kept(owner, db):
-    response = owner.post(
+def test_bad_service_numbers_are_refused_with_the_values_kept(owner_client, db):
+    response = owner_client.post(
         "/settings/services",
         data={"name": "Cut", "duration_minutes": "0", "rebook_interval_days": "soon"},
     )
@@ -278,10 +279,12 @@ def test_bad_service_numbers_are_refused_with_the_values_kept(owner, db):
 # --- statuses -----------------------------------------------------------------------
 
 
-def test_an_own_status_is_created_and_then_usable(owner, db, business, customer_factory, now):
-    page = owner.get("/settings/statuses").text
+def test_an_own_status_is_created_and_then_usable(
+    owner_client, db, business, customer_factory, now
+):
+    page = owner_client.get("/settings/statuses").text
     assert "no-show" in page  # the built-in appointment statuses, read-only
-    response = owner.post(
+    response = owner_client.post(
         "/settings/statuses", data={"kind": "order", "code": "ready", "label": "Ready for pick-up"}
     )
     assert response.status_code == 302
@@ -305,7 +308,7 @@ def test_an_own_status_is_created_and_then_usable(owner, db, business, customer_
     db.session.rollback()
 
     definition = db.session.scalar(select(RecordStatusDefinition))
-    response = owner.post(
+    response = owner_client.post(
         f"/settings/statuses/{definition.id}", data={"label": "Fertig", "position": "3"}
     )
     assert response.status_code == 302
@@ -313,16 +316,18 @@ def test_an_own_status_is_created_and_then_usable(owner, db, business, customer_
     assert (definition.code, definition.label, definition.position) == ("ready", "Fertig", 3)
 
 
-def test_a_bad_or_duplicate_code_is_refused_next_to_the_code(owner, db):
-    response = owner.post(
+def test_a_bad_or_duplicate_code_is_refused_next_to_the_code(owner_client, db):
+    response = owner_client.post(
         "/settings/statuses", data={"kind": "order", "code": "Ready Now", "label": "Fertig"}
     )
     assert response.status_code == 422
     assert "Use lowercase letters a-z" in response.text
     assert_input_value(response.text, "code", "Ready Now")
     assert_input_value(response.text, "label", "Fertig")
-    owner.post("/settings/statuses", data={"kind": "order", "code": "ready", "label": "Fertig"})
-    response = owner.post(
+    owner_client.post(
+        "/settings/statuses", data={"kind": "order", "code": "ready", "label": "Fertig"}
+    )
+    response = owner_client.post(
         "/settings/statuses", data={"kind": "order", "code": "ready", "label": "Nochmal"}
     )
     assert response.status_code == 409
@@ -330,10 +335,14 @@ def test_a_bad_or_duplicate_code_is_refused_next_to_the_code(owner, db):
 
 
 def test_a_status_in_use_is_not_deleted_and_an_unused_one_is(
-    owner, db, business, customer_factory, now
+    owner_client, db, business, customer_factory, now
 ):
-    owner.post("/settings/statuses", data={"kind": "order", "code": "ready", "label": "Fertig"})
-    owner.post("/settings/statuses", data={"kind": "inquiry", "code": "open", "label": "Offen"})
+    owner_client.post(
+        "/settings/statuses", data={"kind": "order", "code": "ready", "label": "Fertig"}
+    )
+    owner_client.post(
+        "/settings/statuses", data={"kind": "inquiry", "code": "open", "label": "Offen"}
+    )
     ready, open_ = db.session.scalars(
         select(RecordStatusDefinition).order_by(RecordStatusDefinition.id)
     ).all()
@@ -344,7 +353,7 @@ def test_a_status_in_use_is_not_deleted_and_an_unused_one_is(
         now=now,
     )
     db.session.commit()
-    response = owner.post(f"/settings/statuses/{ready.id}/delete")
+    response = owner_client.post(f"/settings/statuses/{ready.id}/delete")
     assert response.status_code == 409
     assert (
         "1 work order still has the status “Fertig”; give it another status first." in response.text
@@ -352,7 +361,7 @@ def test_a_status_in_use_is_not_deleted_and_an_unused_one_is(
     assert "record(s)" not in response.text
     assert statuses.status_codes(db.session, business, "order") == ["ready"]
 
-    assert owner.post(f"/settings/statuses/{open_.id}/delete").status_code == 302
+    assert owner_client.post(f"/settings/statuses/{open_.id}/delete").status_code == 302
     assert statuses.status_codes(db.session, business, "inquiry") == []
 
 
@@ -424,9 +433,9 @@ def test_logged_out_visitors_are_sent_to_the_login(client, db, business):
     assert db.session.scalar(select(StaffMember)).name == "Mia"
 
 
-def test_another_business_rows_are_not_found(owner, db, other_business):
+def test_another_business_rows_are_not_found(owner_client, db, other_business):
     for method, url in rows_of(db, other_business):
-        response = getattr(owner, method)(url, data={"name": "Taken over", "active": "0"})
+        response = getattr(owner_client, method)(url, data={"name": "Taken over", "active": "0"})
         assert response.status_code == 404, (method, url)
     db.session.expire_all()
     assert db.session.scalar(select(StaffMember)).active is True
@@ -448,10 +457,14 @@ def test_the_hours_form_speaks_the_business_language(logged_in):
 
 
 def test_a_status_in_use_is_refused_in_the_owner_s_language(
-    owner, staff, db, business, customer_factory, now
+    owner_client, staff, db, business, customer_factory, now
 ):
-    owner.post("/settings/statuses", data={"kind": "order", "code": "ready", "label": "Fertig"})
-    owner.post("/settings/statuses", data={"kind": "inquiry", "code": "open", "label": "Offen"})
+    owner_client.post(
+        "/settings/statuses", data={"kind": "order", "code": "ready", "label": "Fertig"}
+    )
+    owner_client.post(
+        "/settings/statuses", data={"kind": "inquiry", "code": "open", "label": "Offen"}
+    )
     ready, open_ = db.session.scalars(
         select(RecordStatusDefinition).order_by(RecordStatusDefinition.id)
     ).all()
@@ -477,8 +490,8 @@ def test_a_status_in_use_is_refused_in_the_owner_s_language(
     staff.locale = "de"
     db.session.commit()
 
-    orders = owner.post(f"/settings/statuses/{ready.id}/delete")
-    inquiries = owner.post(f"/settings/statuses/{open_.id}/delete")
+    orders = owner_client.post(f"/settings/statuses/{ready.id}/delete")
+    inquiries = owner_client.post(f"/settings/statuses/{open_.id}/delete")
 
     assert orders.status_code == inquiries.status_code == 409
     assert (
@@ -493,14 +506,14 @@ def test_a_status_in_use_is_refused_in_the_owner_s_language(
         assert "record(s)" not in page and "triggers on" not in page
     staff.locale = "nl"
     db.session.commit()
-    dutch = owner.post(f"/settings/statuses/{ready.id}/delete")
+    dutch = owner_client.post(f"/settings/statuses/{ready.id}/delete")
     assert "2 opdrachten hebben nog de status ‘Fertig’" in dutch.text
     assert statuses.status_codes(db.session, business, "order") == ["ready"]
     assert statuses.status_codes(db.session, business, "inquiry") == ["open"]
 
 
 def test_the_locations_page_reads_the_hours_in_one_query_however_many_locations(
-    owner, db, business
+    owner_client, db, business
 ):
     hours = [{"weekday": 0, "opens": time(9), "closes": time(18)}]
 
@@ -511,7 +524,7 @@ def test_the_locations_page_reads_the_hours_in_one_query_however_many_locations(
             )
         db.session.commit()
         with statements_run(db) as statements:
-            page = owner.get("/settings/locations")
+            page = owner_client.get("/settings/locations")
         assert page.status_code == 200
         return len(statements)
 

@@ -33,7 +33,7 @@ from bot.services.catalogue import create_location, create_service, create_staff
 from bot.services.commands import LocationChanges, NewStatus, ServiceChanges, StaffChanges
 from bot.services.statuses import create_status
 from bot.web import MAX_ROW_ID
-from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, fresh_clients
+from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, fresh_clients, log_in
 
 # The console's blueprints and who may use them.
 CONSOLE = {
@@ -137,13 +137,6 @@ def url(rule, ids: dict[str, int]) -> str:
 
 def call(client, method: str, path: str):
     return client.get(path) if method == "GET" else client.post(path, data={})
-
-
-def log_in(app, email: str):
-    client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": STAFF_PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def snapshot(session, business_id: int) -> dict[str, list[tuple]]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.models import Customer, Message, User, UserRole
 from tests.support.databases import BOTH_DATABASES
-from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, fresh_clients
+from tests.support.web import add_user, fresh_clients, log_in
 from tests.support.webhooks import MESSAGES_PATH, inbound_form, sign
 
 STAFF_ONLY_EMAIL = "mira@salon.test"
@@ -27,14 +27,6 @@ def app(app):
 
 
 @pytest.fixture
-def owner(db, business) -> User:
-    user = add_user(db.session, business)
-    user.locale = "en"
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
 def ursula(client, customer_factory) -> Customer:
     """A customer whose own text (with markup in it) came in through the real webhook."""
     customer = customer_factory(name="Ursula Hoffmann")
@@ -44,13 +36,6 @@ def ursula(client, customer_factory) -> Customer:
     )
     assert response.status_code == 200
     return customer
-
-
-def log_in(app, email=STAFF_EMAIL):
-    client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": STAFF_PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def staff_member(db, business) -> User:

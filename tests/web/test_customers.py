@@ -29,7 +29,7 @@ from bot.services.customers import create_customer
 from bot.services.statuses import create_status
 from bot.web.simulator import twilio_inbound_form
 from tests.support.settings import PUBLIC_BASE_URL, SMS_FROM, TWILIO_SID
-from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, fresh_clients
+from tests.support.web import add_user, fresh_clients, log_in
 
 URSULA = "+4915112345678"
 JANA = "+4917698765432"
@@ -56,13 +56,6 @@ def ursula(customer_factory) -> Customer:
 
 def page(response) -> str:
     return response.get_data(as_text=True)
-
-
-def log_in(app, email=STAFF_EMAIL):
-    client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": STAFF_PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def text_in(app, client, sender: str, body: str) -> None:

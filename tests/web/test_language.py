@@ -10,7 +10,7 @@ from werkzeug.security import generate_password_hash
 from bot import create_app
 from bot.models import User, UserRole
 from bot.web.language import TRANSLATIONS
-from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, fresh_clients
+from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, fresh_clients, log_in
 
 
 @pytest.fixture
@@ -35,15 +35,6 @@ def add_user(db, business, email, locale=None) -> User:
     db.session.add(user)
     db.session.commit()
     return user
-
-
-def log_in(app, email=STAFF_EMAIL, **headers):
-    client = app.test_client()
-    response = client.post(
-        "/login", data={"email": email, "password": STAFF_PASSWORD}, headers=headers
-    )
-    assert response.status_code == 302
-    return client
 
 
 # --- before login: the browser's language ----------------------------------------

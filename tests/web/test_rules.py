@@ -21,7 +21,7 @@ from bot.web.rules import service_changes, split_minutes, to_minutes
 from bot.web.words import lead_in_words
 from outbound.policy.vocabulary import ChannelChoice
 from tests.support.databases import statements_run
-from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, fresh_clients
+from tests.support.web import STAFF_PASSWORD, fresh_clients, log_in
 
 STAFF_ONLY = "ben@salon.test"
 
@@ -29,21 +29,6 @@ STAFF_ONLY = "ben@salon.test"
 @pytest.fixture
 def app(app):
     return fresh_clients(app)
-
-
-@pytest.fixture
-def owner(db, business) -> User:
-    user = add_user(db.session, business)
-    user.locale = "en"
-    db.session.commit()
-    return user
-
-
-def log_in(app, email=STAFF_EMAIL):
-    client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": STAFF_PASSWORD})
-    assert response.status_code == 302, response.text
-    return client
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import ApiKey, UserRole
-from tests.support.web import STAFF_PASSWORD, add_user, fresh_clients
+from tests.support.web import add_user, fresh_clients, log_in
 
 OWNER_EMAIL = "olga@salon.test"
 STAFF_EMAIL = "sam@salon.test"
@@ -54,13 +54,6 @@ def salon(db, business_factory):
     return business, api_key
 
 
-def log_in(app, email=OWNER_EMAIL):
-    client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": STAFF_PASSWORD})
-    assert response.status_code == 302, response.text
-    return client
-
-
 def api_business(app, key) -> dict:
     response = app.test_client().get("/api/v1/business", headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 200, response.text
@@ -95,7 +88,7 @@ def assert_kept(page: str, field_id: str, value: str) -> None:
 
 def test_general_settings_are_saved_as_the_api_reads_them(app, salon):
     business, key = salon
-    owner = log_in(app)
+    owner = log_in(app, OWNER_EMAIL)
     page = owner.get("/settings")
     assert page.status_code == 200
     assert_kept(page.text, "timezone", "Europe/Berlin")
@@ -133,7 +126,7 @@ def test_general_settings_are_saved_as_the_api_reads_them(app, salon):
 
 
 def test_the_reminder_lead_is_shown_with_the_way_to_the_rules(app, salon):
-    page = log_in(app).get("/settings").text
+    page = log_in(app, OWNER_EMAIL).get("/settings").text
     leads = page[page.index('id="reminder-leads"') :]
     # worded as on the rules page: a whole day is "1 day", not "24 hours"
     assert "1 Tag vorher" in leads or "1 day before" in leads
@@ -160,7 +153,7 @@ def test_bad_general_values_are_refused_next_to_the_field_keeping_the_input(
     app, salon, db, changes, field_id, message
 ):
     business, key = salon
-    owner = log_in(app)
+    owner = log_in(app, OWNER_EMAIL)
     typed = {**GENERAL, "locale": "de", **changes}
     response = owner.post("/settings", data=typed)
     assert_refused(response, field_id, message)
@@ -176,7 +169,7 @@ def test_bad_general_values_are_refused_next_to_the_field_keeping_the_input(
 
 def test_the_twilio_senders_are_saved_in_e164(app, salon):
     business, key = salon
-    owner = log_in(app)
+    owner = log_in(app, OWNER_EMAIL)
     response = owner.post(
         "/settings/messaging",
         data={
@@ -218,7 +211,7 @@ def test_bad_senders_are_refused_next_to_the_field_keeping_the_input(
 ):
     business, key = salon
     typed = {"sms_from": "030 5550 777", "whatsapp_from": "", "sms_per_second": "", **changes}
-    response = log_in(app).post("/settings/messaging", data=typed)
+    response = log_in(app, OWNER_EMAIL).post("/settings/messaging", data=typed)
     assert_refused(response, field_id, message)
     for name, value in typed.items():
         assert_kept(response.text, name, value)
@@ -228,7 +221,7 @@ def test_bad_senders_are_refused_next_to_the_field_keeping_the_input(
 def test_a_sender_of_another_business_is_refused(app, salon, business_factory):
     business, key = salon
     business_factory(name="Barber Nord", sms_from="+4940555020")
-    response = log_in(app).post("/settings/messaging", data={"sms_from": "040 555020"})
+    response = log_in(app, OWNER_EMAIL).post("/settings/messaging", data={"sms_from": "040 555020"})
     assert_refused(response, "sms_from", "Ein anderes Unternehmen")
     assert_kept(response.text, "sms_from", "040 555020")
     assert api_business(app, key)["sms_from"] == "+4930555010"
@@ -239,7 +232,7 @@ def test_a_sender_of_another_business_is_refused(app, salon, business_factory):
 
 def test_an_api_key_is_shown_once_opens_the_api_and_is_revoked(app, salon):
     business, first_key = salon
-    owner = log_in(app)
+    owner = log_in(app, OWNER_EMAIL)
     response = owner.post("/settings/api-keys", data={"name": "Booking widget"})
     assert response.status_code == 302 and KEY.search(response.location or "") is None
 
@@ -272,7 +265,7 @@ def test_an_api_key_is_shown_once_opens_the_api_and_is_revoked(app, salon):
 
 
 def test_a_key_without_a_name_is_refused(app, salon):
-    response = log_in(app).post("/settings/api-keys", data={"name": "  "})
+    response = log_in(app, OWNER_EMAIL).post("/settings/api-keys", data={"name": "  "})
     assert_refused(response, "name", "Namen")
     assert KEY.search(response.text) is None
 
@@ -282,7 +275,7 @@ def test_another_business_s_key_is_not_found(app, salon, db, business_factory):
     from bot.services.businesses import api_keys
 
     [key] = api_keys(db.session, other)
-    owner = log_in(app)
+    owner = log_in(app, OWNER_EMAIL)
     assert owner.get(f"/settings/api-keys/{key.id}/revoke").status_code == 404
     assert owner.post(f"/settings/api-keys/{key.id}/revoke").status_code == 404
     assert api_business(app, other_key)["id"] == other.id
@@ -335,7 +328,7 @@ def test_sms_on_without_a_sender_points_to_the_messaging_page(app, salon):
         headers={"Authorization": f"Bearer {key}"},
     )
     assert patched.status_code == 200, patched.text
-    owner = log_in(app)
+    owner = log_in(app, OWNER_EMAIL)
     note = re.search(
         r'<p class="field-hint" id="no-sender-note">(.*?)</p>', owner.get("/settings").text, re.S
     )
@@ -352,7 +345,7 @@ def test_the_first_sender_switches_sms_on_and_a_later_one_keeps_the_choice(app, 
         headers={"Authorization": f"Bearer {key}"},
     )
     assert patched.status_code == 200, patched.text
-    owner = log_in(app)
+    owner = log_in(app, OWNER_EMAIL)
     assert 'id="sms-off-note"' in owner.get("/settings/messaging").text
     assert owner.post("/settings/messaging", data={"sms_from": "030 555010"}).status_code == 302
     assert api_business(app, key)["sms_enabled"] is True
@@ -374,6 +367,6 @@ def test_key_times_are_shown_in_the_business_s_time_zone(app, salon, db):
     key.created_at = datetime(2026, 12, 5, 7, 15, tzinfo=UTC)  # 08:15 in Berlin
     key.last_used_at = datetime(2026, 7, 1, 22, 30, tzinfo=UTC)  # 00:30 the next day, summer
     db.session.commit()
-    listed = log_in(app).get("/settings/api-keys").text
+    listed = log_in(app, OWNER_EMAIL).get("/settings/api-keys").text
     row = re.search(rf'<tr id="api-key-{key.id}">(.*?)</tr>', listed, re.S).group(1)
     assert "05.12.26, 08:15" in row and "02.07.26, 00:30" in row

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from bot import create_app
-from bot.models import Template, User, UserRole
+from bot.models import Template, UserRole
 from bot.services.texts import preview_text
 from outbound.policy.segments import count_segments
-from tests.support.web import STAFF_PASSWORD, add_user, fresh_clients
+from tests.support.web import STAFF_PASSWORD, add_user, fresh_clients, log_in
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 ESCAPE = "Hallo {{ ''.__class__ }}"
@@ -25,21 +25,6 @@ PLAIN = "Hallo {{ customer.first_name }}, bis {{ weekday }} um {{ time }} Uhr!"
 @pytest.fixture
 def app(app):
     return fresh_clients(app)
-
-
-@pytest.fixture
-def owner(app, db, business) -> User:
-    user = add_user(db.session, business)
-    user.locale = "en"
-    db.session.commit()
-    return user
-
-
-def log_in(app, email: str):
-    client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": STAFF_PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 @pytest.fixture

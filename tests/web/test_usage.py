@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.models import Author, Direction, Message, User, UserRole
+from bot.models import Author, Direction, Message, UserRole
 from bot.services.businesses import create_api_key
 from outbound.delivery import shift_month
 from outbound.policy.vocabulary import Channel, MessageStatus
-from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, fresh_clients
+from tests.support.web import add_user, fresh_clients, log_in
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FIGURES = {
@@ -28,21 +28,6 @@ FIGURES = {
 @pytest.fixture
 def app(app):
     return fresh_clients(app)
-
-
-@pytest.fixture
-def owner(db, business) -> User:
-    user = add_user(db.session, business)
-    user.locale = "en"
-    db.session.commit()
-    return user
-
-
-def log_in(app, email=STAFF_EMAIL):
-    client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": STAFF_PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def page(response) -> str:

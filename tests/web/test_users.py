@@ -24,6 +24,7 @@ from tests.support.web import (
     add_user,
     compile_catalogues,
     fresh_clients,
+    log_in,
     session_user,
 )
 from tests.web.browser import chromium
@@ -56,13 +57,6 @@ def make_user(db, business, email, *, role=UserRole.STAFF, active=True, name=Non
     db.session.add(user)
     db.session.commit()
     return user
-
-
-def log_in(app, email, password=STAFF_PASSWORD):
-    client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": password})
-    assert response.status_code == 302, response.text
-    return client
 
 
 def attempt_login(app, email, password) -> int:
