@@ -40,7 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_API_PER_KEY": "600 per minute",
     "RATELIMIT_API_BAD_KEY_PER_ADDRESS": "60 per minute",
     "RATELIMIT_LINKS_PER_ADDRESS": "30 per minute",
-    # Let webhook_url name private, loopback or link-local hosts (tests, self-hosters).
+    # Let webhook endpoints name private, loopback or link-local hosts (tests, self-hosters).
     "ALLOW_PRIVATE_WEBHOOK_URLS": False,
     # Request bodies: the largest accepted (413 beyond it, url-encoded forms included),
     # and for multipart forms the largest text field and the number of parts.

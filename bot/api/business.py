@@ -5,7 +5,6 @@ for JSON and documents them; which values they may take is the domain's call
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app
 from flask.views import MethodView
 from marshmallow import fields
 from marshmallow.validate import Length, Range
@@ -23,6 +22,7 @@ from bot.api.fields import (
     StrictBoolean,
     WebAddress,
 )
+from bot.errors import DomainError
 from bot.extensions import db
 from bot.services.businesses import (
     MAX_CANCELLATION_WINDOW_HOURS,
@@ -39,6 +39,11 @@ bp = resource_blueprint(
 )
 
 _URL = {"validate": Length(max=500), "allow_none": True}
+WEBHOOK_URL_MOVED = (
+    "webhook_url is no longer a setting: outgoing webhooks are endpoints of their own; "
+    "register one with POST /api/v1/webhook-endpoints (upgrading moved a stored "
+    "webhook_url into an endpoint, see GET /api/v1/webhook-endpoints)"
+)
 
 
 class BusinessSchema(ma.Schema):
@@ -71,7 +76,6 @@ class BusinessSchema(ma.Schema):
     )
     booking_url = fields.String(allow_none=True)
     privacy_url = fields.String(allow_none=True)
-    webhook_url = fields.String(allow_none=True)
     sms_per_second = fields.Float(
         allow_none=True,
         metadata={
@@ -105,11 +109,14 @@ class BusinessPatchSchema(InputSchema):
     privacy_url = WebAddress(
         **_URL, metadata={"description": "Shown to customers: http(s), a public host."}
     )
-    webhook_url = WebAddress(
-        **_URL,
+    webhook_url = fields.Raw(
+        load_only=True,
+        allow_none=True,
         metadata={
-            "description": "Called by the server: http(s), resolving only to public addresses "
-            "unless the server sets ALLOW_PRIVATE_WEBHOOK_URLS."
+            "deprecated": True,
+            "description": "No longer a setting: refused with 422 `moved`. Outgoing webhooks "
+            "are endpoints of their own (/webhook-endpoints); upgrading moved a stored "
+            "webhook_url into one.",
         },
     )
     sms_per_second = fields.Float(allow_none=True, validate=Range(min=0.01, max=1000))
@@ -128,12 +135,9 @@ class BusinessResource(MethodView):
     @bp.response(200, BusinessSchema)
     def patch(self, changes):
         """Change some settings; fields left out stay as they are."""
+        if "webhook_url" in changes:
+            raise DomainError(WEBHOOK_URL_MOVED, code="moved", field="webhook_url")
         business = current_business()
-        update_settings(
-            db.session,
-            business,
-            SettingsChanges.from_fields(changes),
-            allow_private_webhook_urls=current_app.config["ALLOW_PRIVATE_WEBHOOK_URLS"],
-        )
+        update_settings(db.session, business, SettingsChanges.from_fields(changes))
         db.session.commit()
         return business

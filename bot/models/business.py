@@ -48,8 +48,15 @@ class Business(Base):
     # Segments per second each of its Twilio senders may take (outbound.pacing);
     # None: the SMS_PER_SECOND setting.
     sms_per_second: Mapped[float | None] = mapped_column(Float)
-    webhook_url: Mapped[str | None] = mapped_column(String(500))
-    webhook_secret: Mapped[str | None] = mapped_column(String(80))
+    # Retired: outgoing webhooks are WebhookEndpoint rows now (migration 0010 moved these
+    # values into one). The columns stay, never loaded, until a later release drops them:
+    # during a rolling upgrade the previous release's processes still read them.
+    retired_webhook_url: Mapped[str | None] = mapped_column(
+        "webhook_url", String(500), deferred=True
+    )
+    retired_webhook_secret: Mapped[str | None] = mapped_column(
+        "webhook_secret", String(80), deferred=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     locations: Mapped[list[Location]] = relationship(back_populates="business")

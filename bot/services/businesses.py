@@ -20,8 +20,6 @@ from bot.errors import Conflict, DomainError, refuse_problem
 from bot.models import ApiKey, Business, NotificationRule, Template, utcnow
 from bot.phones import InvalidPhoneNumber, parse_phone
 from bot.safe_values import (
-    UnsafeUrl,
-    check_called_url,
     email_address_problem,
     line_problem,
     mailbox_problem,
@@ -43,7 +41,6 @@ SENDER_SETTINGS = ("sms_from", "messaging_service_sid", "whatsapp_from")
 SETTINGS = SettingsChanges.field_names()
 # Links customers are shown; the server never calls them.
 SHOWN_URL_SETTINGS = ("booking_url", "privacy_url")
-PRIVATE_URL_HINT = "set ALLOW_PRIVATE_WEBHOOK_URLS for private endpoints"
 MAX_NAME_LENGTH = 200
 MAX_CANCELLATION_WINDOW_HOURS = 24 * 366
 MAX_TIMEZONE_LENGTH = 64  # the width of Business.timezone
@@ -126,17 +123,8 @@ def install_defaults(session: Session, business: Business) -> None:
     session.flush()
 
 
-def update_settings(
-    session: Session,
-    business: Business,
-    changes: SettingsChanges,
-    *,
-    allow_private_webhook_urls: bool = False,
-) -> None:
+def update_settings(session: Session, business: Business, changes: SettingsChanges) -> None:
     """Apply validated setting changes. Raises DomainError naming the bad field.
-
-    `allow_private_webhook_urls` is the server's ALLOW_PRIVATE_WEBHOOK_URLS: with
-    it a webhook_url may name any host, and nothing is resolved.
 
     The first Twilio sender (an SMS number or a Messaging Service) switches SMS on, as
     when a business is created with one: the owner has said how to send. Changes that
@@ -145,7 +133,7 @@ def update_settings(
     had_sender = _has_sms_sender(business)
     for field, value in changes.given().items():
         if isinstance(value, str):
-            _check_text(field, value, allow_private_webhook_urls)
+            _check_text(field, value)
         if field == "name":
             _check_name(value, field)
         elif field == "timezone":
@@ -186,11 +174,10 @@ def _has_sms_sender(business: Business) -> bool:
     return bool(business.sms_from or business.messaging_service_sid)
 
 
-def _check_text(field: str, value: str, allow_private_webhook_urls: bool) -> None:
+def _check_text(field: str, value: str) -> None:
     """Refuse a text setting that is not safe where it is used (`bot.safe_values`): every
-    text is one line (it reaches email headers and texts), `email_from` is one mailbox, the
-    links shown to customers are http(s) with a public host, and `webhook_url`, which the
-    server calls, resolves only to public addresses unless the server allows private ones."""
+    text is one line (it reaches email headers and texts), `email_from` is one mailbox, and
+    the links shown to customers are http(s) with a public host."""
     if field == "email_from":
         problem = mailbox_problem(value)
     elif field == "notification_email":
@@ -206,16 +193,6 @@ def _check_text(field: str, value: str, allow_private_webhook_urls: bool) -> Non
                 code="unsafe_url",
                 field=field,
             )
-    elif field == "webhook_url":
-        try:
-            check_called_url(value, allow_private=allow_private_webhook_urls)
-        except UnsafeUrl as error:
-            hint = f" ({PRIVATE_URL_HINT})" if error.code == "private_address" else ""
-            raise DomainError(
-                f"{field} must be a public http(s) address; {error.reason}{hint}",
-                code=error.code if error.code != "invalid" else "unsafe_url",
-                field=field,
-            ) from error
 
 
 def _check_sender_is_free(session: Session, business: Business, field: str, value: str) -> None:

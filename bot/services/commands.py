@@ -216,7 +216,6 @@ class SettingsChanges(Command):
     sms_from: str | None | Unset = UNSET
     messaging_service_sid: str | None | Unset = UNSET
     whatsapp_from: str | None | Unset = UNSET
-    webhook_url: str | None | Unset = UNSET
     sms_per_second: float | None | Unset = UNSET
 
 

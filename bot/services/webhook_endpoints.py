@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from bot.errors import DomainError, refuse_problem
 from bot.models import Business, WebhookDelivery, WebhookEndpoint
 from bot.safe_values import UnsafeUrl, check_called_url, line_problem
-from bot.services.businesses import PRIVATE_URL_HINT
 from bot.services.commands import WebhookEndpointChanges, value_or
 from bot.services.lookup import owned_row
 from outbound.policy.vocabulary import WebhookEvent
@@ -24,6 +23,7 @@ SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 24
 MAX_URL_LENGTH = 500  # the column's width
 EVENT_TYPES = tuple(event.value for event in WebhookEvent)
+PRIVATE_URL_HINT = "set ALLOW_PRIVATE_WEBHOOK_URLS for private endpoints"
 
 
 def new_secret() -> str:

@@ -22,6 +22,7 @@ def test_get_returns_the_settings(api):
     assert body["sms_from"] == "+4930555010"
     assert body["cancellation_window_hours"] == 24
     assert "webhook_secret" not in body
+    assert "webhook_url" not in body
 
 
 def test_patch_changes_only_what_is_sent_and_persists(db, api):
@@ -138,8 +139,32 @@ def test_the_region_names_the_error_for_a_bad_sender(api):
 
 
 def test_the_schemas_cover_exactly_the_domain_settings():
-    assert set(BusinessPatchSchema().fields) == set(SETTINGS)
+    assert set(BusinessPatchSchema().fields) == set(SETTINGS) | {"webhook_url"}
     assert set(SETTINGS) <= set(BusinessSchema().fields)
+
+
+@pytest.mark.parametrize("value", ["https://crm.example.com/hooks", None, ""])
+def test_the_retired_webhook_url_is_refused_naming_the_endpoints_instead(db, api, value):
+    error = assert_error(
+        api.patch("/business", json={"webhook_url": value, "name": "Salon Neu"}),
+        422,
+        code="moved",
+        field="webhook_url",
+    )
+
+    assert "POST /api/v1/webhook-endpoints" in error["message"]
+    assert "webhook_url" not in api.get("/business").get_json()
+    db.session.expire_all()
+    assert db.session.get(Business, api.business.id).name == "Salon Sonnenschein"
+    assert api.get("/webhook-endpoints").get_json()["items"] == []
+
+
+def test_the_document_marks_the_retired_webhook_url_deprecated(api):
+    document = api.client.get("/api/v1/openapi.json").get_json()
+    patch = document["components"]["schemas"]["BusinessPatch"]["properties"]
+
+    assert patch["webhook_url"]["deprecated"] is True
+    assert "webhook_url" not in document["components"]["schemas"]["Business"]["properties"]
 
 
 NEIGHBOUR_SENDERS = {

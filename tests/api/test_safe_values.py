@@ -1,9 +1,10 @@
 """Hostile values through the API: refused with a 422 naming the field, nothing stored.
 
 Names, senders and addresses with line breaks or control characters (they reach
-email headers and texts), URLs that are not http(s), and a webhook_url that
-would make the server call its own network, the metadata service or loopback.
-Every refusal is checked to leave the stored value as it was.
+email headers and texts), and links shown to customers that are not http(s) or
+name a host customers cannot reach. Every refusal is checked to leave the stored
+value as it was. (URLs the server itself calls, webhook endpoints, have their own
+tests: tests/api/test_webhook_endpoint_urls.py.)
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ GOOD_SETTINGS = {
     "notification_email": "chefin@salon-sonnenschein.de",
     "booking_url": "https://salon-sonnenschein.de/termin",
     "privacy_url": "https://salon-sonnenschein.de/datenschutz",
-    "webhook_url": "https://93.184.215.14/hooks/replydesk",
 }
 
 # Characters that must never reach a one-line value, as JSON would carry them.
@@ -110,52 +110,8 @@ def test_good_senders_and_names_are_still_accepted(settled, field, value):
 
 # --- business settings: URLs -------------------------------------------------------
 
-PRIVATE_CALLED = [
-    (METADATA_URL, "169.254.169.254 is link-local"),
-    ("http://2852039166/latest/meta-data/", "2852039166 is 169.254.169.254"),
-    ("http://0xA9FEA9FE/", "0xa9fea9fe is 169.254.169.254"),
-    ("http://0251.0376.0251.0376/", "is 169.254.169.254, which is link-local"),
-    ("http://[::ffff:169.254.169.254]/", "carries the IPv4 address 169.254.169.254"),
-    ("http://127.0.0.1:6379/", "127.0.0.1 is loopback"),
-    ("http://localhost:5000/api/v1/business", "which is loopback"),
-    ("http://[::1]/", "::1 is loopback"),
-    ("http://0.0.0.0:8000/", "0.0.0.0 is unspecified"),
-    ("http://10.1.2.3/hook", "10.1.2.3 is private"),
-    ("https://192.168.178.1/", "192.168.178.1 is private"),
-    ("http://[fd00::1]/", "fd00::1 is unique-local"),
-    ("http://224.0.0.251/", "224.0.0.251 is multicast"),
-]
 
-
-@pytest.mark.parametrize(("url", "reason"), PRIVATE_CALLED)
-def test_a_webhook_url_reaching_a_private_address_is_refused(settled, url, reason):
-    error = assert_refused_and_unchanged(settled, {"webhook_url": url}, "webhook_url")
-
-    assert error["code"] == "private_address"
-    assert error["message"].startswith("webhook_url must be a public http(s) address; ")
-    assert reason in error["message"]
-    assert error["message"].endswith("(set ALLOW_PRIVATE_WEBHOOK_URLS for private endpoints)")
-
-
-def test_the_metadata_address_is_refused_in_plain_words(settled):
-    error = assert_refused_and_unchanged(settled, {"webhook_url": METADATA_URL}, "webhook_url")
-
-    assert error["message"] == (
-        "webhook_url must be a public http(s) address; 169.254.169.254 is link-local "
-        "(set ALLOW_PRIVATE_WEBHOOK_URLS for private endpoints)"
-    )
-
-
-def test_a_webhook_host_that_does_not_resolve_is_refused(settled):
-    url = "https://hooks.salon-sonnenschein.invalid/replydesk"
-
-    error = assert_refused_and_unchanged(settled, {"webhook_url": url}, "webhook_url")
-
-    assert error["code"] == "unresolvable_host"
-    assert "hooks.salon-sonnenschein.invalid does not resolve" in error["message"]
-
-
-@pytest.mark.parametrize("field", ["booking_url", "privacy_url", "webhook_url"])
+@pytest.mark.parametrize("field", ["booking_url", "privacy_url"])
 @pytest.mark.parametrize(
     "url",
     [
@@ -199,9 +155,6 @@ def test_a_link_shown_to_customers_must_be_one_they_can_open(settled, field, url
         ("booking_url", "https://buchung.salon-sonnenschein.de/termin?ort=2#jetzt"),
         ("booking_url", "http://salon.example/book"),  # shown, not called: not resolved
         ("privacy_url", "https://bücher-salon.example/datenschutz"),
-        ("webhook_url", "https://8.8.8.8:8443/hooks/replydesk"),
-        ("webhook_url", "https://[2606:4700:4700::1111]/hook"),
-        ("webhook_url", "https://user:token@93.184.215.14/hook"),
     ],
 )
 def test_good_urls_are_still_accepted(settled, field, url):
@@ -212,24 +165,9 @@ def test_good_urls_are_still_accepted(settled, field, url):
 
 
 def test_an_empty_url_still_clears_the_setting(settled):
-    body = settled.patch("/business", json={"webhook_url": ""}).get_json()
+    body = settled.patch("/business", json={"booking_url": ""}).get_json()
 
-    assert body["webhook_url"] is None
-
-
-@pytest.mark.parametrize(
-    "url",
-    ["http://127.0.0.1:9000/hook", "http://localhost:5678/webhook", METADATA_URL, "http://n8n/x"],
-)
-def test_allow_private_webhook_urls_lets_a_self_hoster_call_a_private_endpoint(
-    settled, app, monkeypatch, url
-):
-    monkeypatch.setitem(app.config, "ALLOW_PRIVATE_WEBHOOK_URLS", True)
-
-    response = settled.patch("/business", json={"webhook_url": url})
-
-    assert response.status_code == 200, response.get_json()
-    assert settled.get("/business").get_json()["webhook_url"] == url
+    assert body["booking_url"] is None
 
 
 def test_allow_private_webhook_urls_does_not_widen_the_links_customers_see(
@@ -238,7 +176,7 @@ def test_allow_private_webhook_urls_does_not_widen_the_links_customers_see(
     monkeypatch.setitem(app.config, "ALLOW_PRIVATE_WEBHOOK_URLS", True)
 
     assert_refused_and_unchanged(settled, {"booking_url": METADATA_URL}, "booking_url")
-    assert_refused_and_unchanged(settled, {"webhook_url": "ftp://10.0.0.1/"}, "webhook_url")
+    assert_refused_and_unchanged(settled, {"privacy_url": "http://10.0.0.1/"}, "privacy_url")
 
 
 # --- customers -----------------------------------------------------------------------
