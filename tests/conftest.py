@@ -23,7 +23,7 @@ from rq import SimpleWorker
 from bot import create_app
 from bot.extensions import db as _db
 from bot.models import Business
-from bot.services.businesses import create_business
+from bot.services.businesses import create_api_key, create_business
 from bot.services.commands import CustomerChanges, RecordChanges
 from bot.services.customers import create_customer
 from bot.services.records import create_record
@@ -32,6 +32,7 @@ from tests.fakes.postgres_server import PostgresServer
 from tests.fakes.redis_server import RedisServer
 from tests.fakes.smtp_sink import SmtpSink
 from tests.fakes.twilio_api import FakeTwilio
+from tests.support.api import ApiClient
 from tests.support.settings import PUBLIC_BASE_URL, SMS_FROM, TWILIO_SID, TWILIO_TOKEN
 
 # --- the network guard -------------------------------------------------------
@@ -199,6 +200,15 @@ def business_factory(db):
 @pytest.fixture
 def business(business_factory):
     return business_factory()[0]
+
+
+@pytest.fixture
+def api(client, db, business):
+    """An API client for the `business` fixture (the German salon, SMS on), so
+    `customer_factory` and `record_factory` rows belong to it."""
+    key = create_api_key(db.session, business)
+    db.session.commit()
+    return ApiClient(client, key, business)
 
 
 @pytest.fixture

@@ -1,20 +1,11 @@
-"""Fixtures for the REST API tests: API clients for two unrelated businesses."""
+"""Fixtures for the REST API tests: an API client of a second, unrelated business (the
+first business's, `api`, is a fixture of the whole suite)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.services.businesses import create_api_key
 from tests.support.api import ApiClient
-
-
-@pytest.fixture
-def api(client, db, business):
-    """An API client for the `business` fixture (the German salon, SMS on), so
-    `customer_factory` and `record_factory` rows belong to it."""
-    key = create_api_key(db.session, business)
-    db.session.commit()
-    return ApiClient(client, key, business)
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from sqlalchemy import select, update
 from standardwebhooks.webhooks import Webhook
 
 from bot.models import WebhookDelivery, utcnow
-from bot.services.businesses import create_api_key
 from bot.services.commands import WebhookEndpointChanges
 from bot.services.webhook_endpoints import create_endpoint, update_endpoint
 from outbound.jobs import deliver_webhook, dispatch_tick
@@ -24,7 +23,7 @@ from outbound.policy.vocabulary import WebhookDeliveryStatus, WebhookEvent
 from outbound.policy.webhook_retries import MAX_ATTEMPTS
 from outbound.queueing import redis_connection
 from outbound.webhook_events import record_event
-from tests.support.api import ApiClient, created
+from tests.support.api import created
 from tests.support.databases import BOTH_DATABASES
 from tests.support.receivers import webhook_receiver
 from tests.support.settings import SMS_FROM
@@ -36,13 +35,6 @@ pytestmark = BOTH_DATABASES
 @pytest.fixture
 def app_config(app_config):
     return {**app_config, "ALLOW_PRIVATE_WEBHOOK_URLS": True}
-
-
-@pytest.fixture
-def api(client, db, business):
-    key = create_api_key(db.session, business)
-    db.session.commit()
-    return ApiClient(client, key, business)
 
 
 @pytest.fixture

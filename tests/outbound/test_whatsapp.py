@@ -17,10 +17,9 @@ from sqlalchemy import select
 
 from bot.extensions import db
 from bot.models import AddressKind, ContactAddress, Message
-from bot.services.businesses import create_api_key
 from outbound.jobs import run_dispatch_pass
 from outbound.policy.whatsapp_window import Route, RouteDecision, choose_route
-from tests.support.api import ApiClient, assert_error
+from tests.support.api import assert_error
 from tests.support.settings import PUBLIC_BASE_URL, TWILIO_SID
 from tests.support.webhooks import MESSAGES_PATH, inbound_form, sign
 
@@ -36,13 +35,6 @@ APPROVED = {
     "content_sid": CONTENT_SID,
     "content_variables": {"1": "{{ customer.first_name }}", "2": "{{ date }}", "3": "{{ time }}"},
 }
-
-
-@pytest.fixture
-def api(client, db, business):
-    key = create_api_key(db.session, business)
-    db.session.commit()
-    return ApiClient(client, key, business)
 
 
 @pytest.fixture

@@ -20,19 +20,10 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.models import utcnow
-from bot.services.businesses import create_api_key
 from outbound.jobs import run_dispatch_pass
-from tests.support.api import ApiClient, created
+from tests.support.api import created
 from tests.support.settings import MOBILE, PUBLIC_BASE_URL, SMS_FROM, TWILIO_TOKEN
 from tests.support.webhooks import twilio_form
-
-
-@pytest.fixture
-def api(client, db, business):
-    """An API client for the `business` fixture: the German salon, SMS on."""
-    key = create_api_key(db.session, business)
-    db.session.commit()
-    return ApiClient(client, key, business)
 
 
 @pytest.fixture
