@@ -27,7 +27,8 @@ PARAMETER_SPEC = {
         "true`) instead of doing the work twice; the same key with another path or body is "
         "a 422 `idempotency_key_reused`. Keys are per business; use a new one (a UUID) for "
         "each new request. Only successful (2xx) answers are kept: a refused request "
-        "changed nothing and runs again."
+        "changed nothing and runs again. An answer that held a customer since erased "
+        "replays as a 410 `answer_erased`."
     ),
     "schema": {
         "type": "string",
@@ -103,6 +104,7 @@ def document_key(doc: dict, doc_info: dict, *, method: str, **kwargs) -> dict:
     responses.setdefault(400, "BAD_REQUEST")  # a malformed key
     responses.setdefault(422, HTTPStatus(422).name)  # a key reused; its name differs by Python
     responses.setdefault(409, "CONFLICT")  # a key whose first request vanished mid-wait
+    responses.setdefault(410, "GONE")  # the stored answer held a customer since erased
     return doc
 
 

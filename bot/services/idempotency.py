@@ -6,7 +6,9 @@ refusal (the key was used for another request). Keys count for 24 hours, per bus
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +22,19 @@ from bot.models.idempotency import MAX_IDEMPOTENCY_KEY_LENGTH
 
 # How long a key holds its answer; an older key counts as new, and the clock prunes it.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+# What a retry gets once the data its answer held was erased (a customer's, GDPR Art. 17):
+# the request is not run again, and the answer says why it is gone, in the API's error shape.
+ERASED_ANSWER_STATUS = 410
+ERASED_ANSWER_BODY = json.dumps(
+    {
+        "error": {
+            "code": "answer_erased",
+            "message": "the answer to this request held personal data that has since been "
+            "erased; the request is not run again",
+            "field": None,
+        }
+    }
+)
 # Visible ASCII, no spaces: a UUID, a hash, "order-4711-create" all fit.
 _WELL_FORMED_KEY = re.compile(rf"[!-~]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}")
 
@@ -132,6 +147,31 @@ def record_answer(
     claim.response_status = status
     claim.response_body = body
     claim.response_location = location
+
+
+def erase_answers(
+    session: Session, business: Business, holds: Callable[[str, object], bool]
+) -> int:
+    """Replace the business's stored answers for which `holds(path, answer)` is true (the
+    answer's parsed JSON) with ERASED_ANSWER_STATUS and its body; returns how many. The key
+    stays claimed, so a retry is answered, not run again."""
+    erased = 0
+    rows = session.scalars(
+        select(IdempotencyKey).where(
+            IdempotencyKey.business_id == business.id,
+            IdempotencyKey.response_body.is_not(None),
+            IdempotencyKey.response_status != ERASED_ANSWER_STATUS,
+        )
+    )
+    for row in rows:
+        try:
+            answer = json.loads(row.response_body)
+        except ValueError:
+            answer = row.response_body
+        if holds(row.path, answer):
+            record_answer(row, status=ERASED_ANSWER_STATUS, body=ERASED_ANSWER_BODY)
+            erased += 1
+    return erased
 
 
 def prune_expired_keys(session: Session, *, now: datetime) -> int:

@@ -8,6 +8,7 @@ reads do not change."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ from bot.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from bot.services.idempotency import erase_answers
 from conversations.context import ConversationContext
 from conversations.inbox import InboxStatus
 from outbound.planning import withdraw_notifications
@@ -192,6 +194,8 @@ class Erasure:
     # Of them, those starting at or after the erasure: freed in the diary, no notice sent.
     appointments_ahead_freed: int
     webhook_events_erased: int = 0  # outgoing webhook deliveries about them, down to ids
+    # API answers kept for Idempotency-Key retries that held their data, now a 410.
+    api_answers_erased: int = 0
 
 
 def erase_customer(
@@ -211,8 +215,10 @@ def erase_customer(
     conversation with an unknown sender. Their records are deleted (ReplyDesk's
     copies of appointments, orders and inquiries; a future appointment is freed
     without a notice); the notices keep their status and reason without the
-    record or customer. Outgoing webhook events about them keep only ids. Last,
-    the customer and their contact addresses are deleted.
+    record or customer. Outgoing webhook events about them keep only ids, and
+    the API answers kept for retries (Idempotency-Key) that hold their data are
+    replaced by a 410 saying so. Last, the customer and their contact addresses
+    are deleted.
     """
     conversations = _conversations(session, business, customer)
     mine = Notification.customer_id == customer.id
@@ -244,6 +250,7 @@ def erase_customer(
     ).rowcount
     customer_id = customer.id
     events = _erase_webhook_events(session, business, customer_id)
+    answers = erase_answers(session, business, _answer_holds(customer_id, _addresses_of(customer)))
     session.delete(customer)
     session.flush()
     session.expire_all()
@@ -254,6 +261,7 @@ def erase_customer(
         records_deleted=deleted,
         appointments_ahead_freed=ahead or 0,
         webhook_events_erased=events,
+        api_answers_erased=answers,
     )
     # Who was erased when, by id only: the business's account of having done it.
     log.info("customer %s of business %s erased: %s", customer_id, business.id, erasure)
@@ -283,6 +291,36 @@ def _erase_webhook_events(session: Session, business: Business, customer_id: int
         kept = {key: value for key, value in data.items() if key in WEBHOOK_IDS_KEPT}
         delivery.payload = {**delivery.payload, "data": {**kept, "erased": True}}
     return len(deliveries)
+
+
+def _answer_holds(customer_id: int, addresses: list[str]) -> Callable[[str, object], bool]:
+    """Whether an API answer kept for retries holds the customer's data: the customer
+    itself (an answer under /customers with their id, or under /customers/{their id}/), or
+    anything naming them by `customer_id` or writing one of their addresses."""
+
+    def holds(path: str, answer: object) -> bool:
+        segments = path.rstrip("/").split("/")
+        if "customers" in segments:
+            after = segments[segments.index("customers") + 1 :]
+            if after[:1] == [str(customer_id)]:
+                return True
+            if not after and isinstance(answer, dict) and answer.get("id") == customer_id:
+                return True
+        return _names(answer, customer_id, addresses)
+
+    return holds
+
+
+def _names(value: object, customer_id: int, addresses: list[str]) -> bool:
+    if isinstance(value, dict):
+        if value.get("customer_id") == customer_id:
+            return True
+        return any(_names(each, customer_id, addresses) for each in value.values())
+    if isinstance(value, list):
+        return any(_names(each, customer_id, addresses) for each in value)
+    if isinstance(value, str):
+        return any(address in value for address in addresses)
+    return False
 
 
 def _erase_messages(session: Session, condition: tuple[ColumnElement[bool], ...]) -> int:

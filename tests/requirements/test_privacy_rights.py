@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.models import Conversation, Message, Notification, Record, utcnow
+from bot.models import Conversation, IdempotencyKey, Message, Notification, Record, utcnow
 from bot.services.privacy import ERASED, ERASED_REASON
 from outbound.delivery import month_of, usage_history
 from tests.support.api import assert_error, created
@@ -188,3 +188,38 @@ def test_an_email_still_queued_for_the_customer_is_not_sent_after_the_erasure(
     db.session.expire_all()
     [email] = db.session.scalars(select(Message)).all()
     assert (email.status, email.body, email.to_address) == ("failed", ERASED, ERASED)
+
+
+def test_answers_kept_for_retries_lose_the_customer_and_a_retry_creates_nothing(api, db):
+    """An integration that created the customer, their appointment and a message with
+    Idempotency-Keys: after the erasure a retry of any of them is a 410 that creates
+    nothing and shows nothing of them, while another customer's answer still replays."""
+    keyed = {"Idempotency-Key": "create-ursula"}
+    ursula_body = {"name": "Ursula Hoffmann", "phone": MOBILE, "sms_consent": True}
+    ursula = created(api.post("/customers", json=ursula_body, headers=keyed))
+    tomorrow = (utcnow() + timedelta(days=1)).isoformat()
+    requests = [
+        ("/customers", ursula_body, "create-ursula"),
+        ("/records", {"customer_id": ursula["id"], "starts_at": tomorrow}, "book-ursula"),
+        ("/messages", {"customer_id": ursula["id"], "body": "Bis morgen!"}, "tell-ursula"),
+    ]
+    for path, body, key in requests[1:]:
+        created(api.post(path, json=body, headers={"Idempotency-Key": key}))
+    jana_body = {"name": "Jana Berger", "phone": "+4917698765432", "sms_consent": True}
+    jana = created(api.post("/customers", json=jana_body, headers={"Idempotency-Key": "jana"}))
+
+    assert api.delete(f"/customers/{ursula['id']}").status_code == 204
+
+    for path, body, key in requests:
+        retry = api.post(path, json=body, headers={"Idempotency-Key": key})
+        assert_error(retry, 410, code="answer_erased")
+        assert "Ursula" not in retry.get_data(as_text=True)
+        assert MOBILE not in retry.get_data(as_text=True)
+    listed = api.get("/customers").get_json()["items"]
+    assert [each["id"] for each in listed] == [jana["id"]]
+    assert api.get("/records").get_json()["items"] == []
+    replay = api.post("/customers", json=jana_body, headers={"Idempotency-Key": "jana"})
+    assert (replay.status_code, replay.get_json()) == (201, jana)
+    db.session.expire_all()
+    kept = db.session.scalars(select(IdempotencyKey.response_body)).all()
+    assert not any(MOBILE in body or "Ursula" in body for body in kept)
