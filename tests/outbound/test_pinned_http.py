@@ -2,14 +2,16 @@
 never resolving the URL's name, while it speaks to the name: the Host header, over plain HTTP
 and over HTTPS, where the certificate must carry the name (made by trustme) and SNI sends it;
 on IPv6 too, past a proxy from the environment, and on to the next checked address when one
-refuses. DNS is the outside world, so `socket.getaddrinfo` is replaced; the receivers are
-real HTTP(S) servers on loopback."""
+refuses (but not when one took the request and hung up). DNS is the outside world, so
+`socket.getaddrinfo` is replaced; the receivers are real HTTP(S) servers on loopback."""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import socketserver
 import ssl
+import threading
 
 import pytest
 import requests
@@ -152,6 +154,31 @@ def test_an_address_that_refuses_is_a_connection_error(unresolvable_pinned_name)
             _post(url, [ipaddress.ip_address("127.0.0.2")])
 
     assert receiver.requests == []
+
+
+def test_an_address_that_took_the_request_and_hung_up_is_not_left_for_the_next(
+    unresolvable_pinned_name,
+):
+    """The request may have arrived: sending it again is the delivery's next try, not this."""
+    connections: list[bytes] = []
+
+    class HangUp(socketserver.BaseRequestHandler):
+        def handle(self) -> None:  # reads what comes first, then closes without an answer
+            connections.append(self.request.recv(65536))
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), HangUp) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            url = f"http://{PINNED_NAME}:{server.server_address[1]}/hooks"
+            with pytest.raises(requests.ConnectionError):
+                _post(url, [LOOPBACK, LOOPBACK])
+        finally:
+            server.shutdown()
+            thread.join()
+
+    assert len(connections) == 1
+    assert connections[0].startswith(b"POST /hooks HTTP/1.1")
 
 
 @pytest.mark.parametrize(
