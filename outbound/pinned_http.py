@@ -7,10 +7,12 @@ It is built on requests' documented hook for subclassing its adapter
 (`HTTPAdapter.build_connection_pool_key_attributes`) and urllib3's public `server_hostname`
 pool argument; the addresses are tried in turn while one refuses the connection. No
 redirects are followed and no proxy from the environment is used (a proxy would resolve the
-name itself)."""
+name itself); a CA bundle named in the environment (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) is
+trusted as requests would."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,23 +36,21 @@ def post(
     body: bytes,
     headers: Mapping[str, str],
     timeout: float,
-    ca_bundle: str | None = None,
 ) -> int:
     """POST `body` to `url` connecting to one of `addresses` (those its check returned, in
     order), never following a redirect; returns the answer's status code (the receiver's
-    body is never read). `ca_bundle` is a file of trusted CA certificates to use instead of
-    the default bundle. Raises requests.RequestException when no address could be reached
+    body is never read). Raises requests.RequestException when no address could be reached
     or the answer did not come."""
     if not addresses:
         raise ValueError("no checked address to connect to")
     *first_ones, last = addresses[:MAX_ADDRESSES_TRIED]
     for address in first_ones:
         try:
-            return _post_to(address, url, body, headers, timeout, ca_bundle)
+            return _post_to(address, url, body, headers, timeout)
         except requests.ConnectionError as error:
             if not _refused_before_sending(error):
                 raise  # the request may have gone out: sending it again is the next try's
-    return _post_to(last, url, body, headers, timeout, ca_bundle)
+    return _post_to(last, url, body, headers, timeout)
 
 
 def _post_to(
@@ -59,10 +59,9 @@ def _post_to(
     body: bytes,
     headers: Mapping[str, str],
     timeout: float,
-    ca_bundle: str | None,
 ) -> int:
     with requests.Session() as session:
-        session.trust_env = False  # no proxy, no .netrc, no CA bundle from the environment
+        session.trust_env = False  # no proxy and no .netrc from the environment
         adapter = PinnedAdapter(address)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
@@ -73,7 +72,7 @@ def _post_to(
             timeout=timeout,
             allow_redirects=False,
             stream=True,
-            verify=ca_bundle or True,
+            verify=_trusted_certificates(),
         )
         response.close()
         return response.status_code
@@ -115,6 +114,11 @@ def host_header(url: str) -> str:
     if parts.port is not None and parts.port != _DEFAULT_PORTS.get(parts.scheme.lower()):
         host += f":{parts.port}"
     return host
+
+
+def _trusted_certificates() -> str | bool:
+    """The CA bundle the environment names, as requests reads it, else requests' own (True)."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
 
 def _refused_before_sending(error: requests.ConnectionError) -> bool:

@@ -37,19 +37,17 @@ def unresolvable_pinned_name(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
-@pytest.fixture(scope="module")
-def ca():
-    return trustme.CA()
-
-
 @pytest.fixture
-def ca_bundle(ca, tmp_path):
+def trusted_ca(tmp_path, monkeypatch):
+    """A test CA, trusted the way an operator trusts a CA: a bundle named in the environment."""
+    ca = trustme.CA()
     path = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(path))
-    return str(path)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(path))
+    return ca
 
 
-def _server_context(ca, name: str, seen_names: list[str]) -> ssl.SSLContext:
+def _server_context(ca: trustme.CA, name: str, seen_names: list[str]) -> ssl.SSLContext:
     """A receiver's TLS context with a certificate for `name` only, noting each SNI name."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ca.issue_cert(name).configure_cert(context)
@@ -57,14 +55,13 @@ def _server_context(ca, name: str, seen_names: list[str]) -> ssl.SSLContext:
     return context
 
 
-def _post(url, addresses, **kwargs):
+def _post(url, addresses):
     return pinned_http.post(
         url,
         addresses,
         body=b'{"type":"ping"}',
         headers={"Content-Type": "application/json"},
         timeout=5,
-        **kwargs,
     )
 
 
@@ -89,35 +86,35 @@ def test_an_ipv6_address_is_reached_too(unresolvable_pinned_name):
 
 
 def test_https_verifies_the_certificate_against_the_name_and_sends_it_for_sni(
-    unresolvable_pinned_name, ca, ca_bundle
+    unresolvable_pinned_name, trusted_ca
 ):
     sni_names: list[str] = []
-    with webhook_receiver(tls=_server_context(ca, PINNED_NAME, sni_names)) as receiver:
+    with webhook_receiver(tls=_server_context(trusted_ca, PINNED_NAME, sni_names)) as receiver:
         url = f"https://{PINNED_NAME}:{receiver.port}/hooks"
-        assert _post(url, [LOOPBACK], ca_bundle=ca_bundle) == 204
+        assert _post(url, [LOOPBACK]) == 204
 
     (request,) = receiver.requests
     assert request.headers["Host"] == f"{PINNED_NAME}:{receiver.port}"
     assert sni_names == [PINNED_NAME]
 
 
-def test_https_refuses_a_certificate_for_another_name(unresolvable_pinned_name, ca, ca_bundle):
+def test_https_refuses_a_certificate_for_another_name(unresolvable_pinned_name, trusted_ca):
     sni_names: list[str] = []
-    with webhook_receiver(tls=_server_context(ca, "other.example", sni_names)) as receiver:
+    with webhook_receiver(tls=_server_context(trusted_ca, "other.example", sni_names)) as receiver:
         url = f"https://{PINNED_NAME}:{receiver.port}/hooks"
         with pytest.raises(requests.exceptions.SSLError, match="Hostname mismatch"):
-            _post(url, [LOOPBACK], ca_bundle=ca_bundle)
+            _post(url, [LOOPBACK])
 
     assert receiver.requests == []
 
 
-def test_https_refuses_a_certificate_for_the_address_only(unresolvable_pinned_name, ca, ca_bundle):
+def test_https_refuses_a_certificate_for_the_address_only(unresolvable_pinned_name, trusted_ca):
     """The address the connection goes to is not the name the certificate must carry."""
     sni_names: list[str] = []
-    with webhook_receiver(tls=_server_context(ca, "127.0.0.1", sni_names)) as receiver:
+    with webhook_receiver(tls=_server_context(trusted_ca, "127.0.0.1", sni_names)) as receiver:
         url = f"https://{PINNED_NAME}:{receiver.port}/hooks"
         with pytest.raises(requests.exceptions.SSLError, match="Hostname mismatch"):
-            _post(url, [LOOPBACK], ca_bundle=ca_bundle)
+            _post(url, [LOOPBACK])
 
     assert receiver.requests == []
 
