@@ -1,8 +1,9 @@
 """Sending one outgoing webhook delivery: claim the row under a lease (so of two jobs for it
 only one sends), check the endpoint's URL again, POST the body signed on the Standard Webhooks
-scheme, and write down the answer: succeeded on a 2xx, else the next try (after
-`outbound.policy.webhook_retries`) or failed. Also finds the deliveries whose next try is due
-or whose job was lost, for the dispatcher tick."""
+scheme to an address that check returned (`outbound.pinned_http`), and write down the answer:
+succeeded on a 2xx, else the next try (after `outbound.policy.webhook_retries`) or failed.
+Also finds the deliveries whose next try is due or whose job was lost, for the dispatcher
+tick."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
 from bot.models import WebhookDelivery, WebhookEndpoint
-from bot.safe_values import UnsafeUrl, check_called_url
+from bot.safe_values import IPAddress, UnsafeUrl, check_called_url
+from outbound import pinned_http
 from outbound.policy.vocabulary import WebhookDeliveryStatus
 from outbound.policy.webhook_retries import retry_delay
 from outbound.queueing import wake_dispatcher
@@ -55,7 +57,9 @@ def deliver_now(
     if not endpoint.enabled:
         return _fail(session, delivery, "the endpoint is switched off")
     try:
-        check_called_url(endpoint.url, allow_private=config["ALLOW_PRIVATE_WEBHOOK_URLS"])
+        addresses = check_called_url(
+            endpoint.url, allow_private=config["ALLOW_PRIVATE_WEBHOOK_URLS"]
+        )
     except UnsafeUrl as error:
         if error.code == "unresolvable_host":
             return _retry(session, delivery, None, error.reason, now, config)
@@ -63,29 +67,42 @@ def deliver_now(
     body, headers = signed_request(delivery, endpoint.secret, now)
     session.commit()  # nothing open while the receiver takes its time
     try:
-        response = requests.post(
-            endpoint.url,
-            data=body,
-            headers=headers,
-            timeout=REQUEST_TIMEOUT_SECONDS,
-            allow_redirects=False,  # a redirect could lead to a host never checked
-            stream=True,  # only the status counts: the receiver's body is never read
-        )
-        response.close()
+        status_code = _post(endpoint.url, addresses, body, headers)
     except requests.RequestException as error:
         return _retry(
             session, delivery, None, _short(f"{type(error).__name__}: {error}"), now, config
         )
-    if 200 <= response.status_code < 300:
+    if 200 <= status_code < 300:
         delivery.status = WebhookDeliveryStatus.SUCCEEDED
-        delivery.last_status_code = response.status_code
+        delivery.last_status_code = status_code
         delivery.last_error = None
         delivery.next_attempt_at = None
         delivery.delivered_at = now
         session.commit()
         return delivery.status.value
-    reason = f"answered {response.status_code}"
-    return _retry(session, delivery, response.status_code, reason, now, config)
+    reason = f"answered {status_code}"
+    return _retry(session, delivery, status_code, reason, now, config)
+
+
+def _post(url: str, addresses: tuple[IPAddress, ...], body: bytes, headers: dict[str, str]) -> int:
+    """POST one try and return the answer's status code. It connects only to the addresses
+    the check of this try returned (`pinned_http`), so a name whose DNS answer changed since
+    (DNS rebinding) still reaches a checked address. With ALLOW_PRIVATE_WEBHOOK_URLS the
+    check resolved nothing, and the name is resolved when connecting, as any client does."""
+    if addresses:
+        return pinned_http.post(
+            url, addresses, body=body, headers=headers, timeout=REQUEST_TIMEOUT_SECONDS
+        )
+    response = requests.post(
+        url,
+        data=body,
+        headers=headers,
+        timeout=REQUEST_TIMEOUT_SECONDS,
+        allow_redirects=False,  # a redirect could lead to a host never checked
+        stream=True,  # only the status counts: the receiver's body is never read
+    )
+    response.close()
+    return response.status_code
 
 
 def signed_request(

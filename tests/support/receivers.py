@@ -1,9 +1,11 @@
-"""A webhook receiver on loopback for the outgoing-webhook tests: a real HTTP server in a
-background thread that keeps every request it gets (headers and raw body) and answers with
-the status codes it is told, in turn (then 204)."""
+"""A webhook receiver on loopback for the outgoing-webhook tests: a real HTTP server (or HTTPS,
+given a TLS context) in a background thread that keeps every request it gets (headers and raw
+body) and answers with the status codes it is told, in turn (then 204)."""
 
 from __future__ import annotations
 
+import socket
+import ssl
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -24,12 +26,21 @@ class Received:
 class Receiver:
     url: str
     answers: list[int]
+    port: int = 0
     requests: list[Received] = field(default_factory=list)
 
 
 @contextmanager
-def webhook_receiver(answers: Iterable[int] = (), path: str = "/hooks") -> Iterator[Receiver]:
-    """A receiver at `http://127.0.0.1:<port><path>` answering `answers` in turn, then 204."""
+def webhook_receiver(
+    answers: Iterable[int] = (),
+    path: str = "/hooks",
+    *,
+    address: str = "127.0.0.1",
+    tls: ssl.SSLContext | None = None,
+) -> Iterator[Receiver]:
+    """A receiver at `http://127.0.0.1:<port><path>` answering `answers` in turn, then 204;
+    on another loopback `address` (such as "::1"), and over HTTPS with the server context
+    `tls` (then `url` still names the address, which the certificate may not carry)."""
     receiver = Receiver(url="", answers=list(answers))
     lock = threading.Lock()
 
@@ -46,8 +57,16 @@ def webhook_receiver(answers: Iterable[int] = (), path: str = "/hooks") -> Itera
         def log_message(self, format: str, *args) -> None:  # noqa: A002 - http.server's name
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver.url = f"http://127.0.0.1:{server.server_port}{path}"
+    class Server(ThreadingHTTPServer):
+        address_family = socket.AF_INET6 if ":" in address else socket.AF_INET
+
+    server = Server((address, 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    receiver.port = server.server_port
+    host = f"[{address}]" if ":" in address else address
+    scheme = "http" if tls is None else "https"
+    receiver.url = f"{scheme}://{host}:{receiver.port}{path}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
