@@ -28,9 +28,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json = BoundedJSONProvider(app)  # request.get_json reads with the API's bounds
     app.config.update(settings)
     if settings["TRUSTED_PROXIES"]:
-        # The client's address (rate limits) and scheme as the proxies in front saw them.
+        # The client's address (rate limits) and scheme as the proxies in front saw them; the
+        # host and port are never taken from headers (PUBLIC_BASE_URL names the public ones).
         hops = settings["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.before_request(_refuse_oversized_body)
     app.config["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     if settings["DATABASE_URL"].startswith("sqlite"):

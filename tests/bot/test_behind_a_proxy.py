@@ -1,9 +1,12 @@
 """Behind a TLS proxy or load balancer (`TRUSTED_PROXIES`): the per-address limits count the
 client the proxy names in X-Forwarded-For, so one abusive client does not lock everyone out
 behind the same proxy; without the setting the header is not believed, so a client cannot
-dodge a limit by writing its own X-Forwarded-For."""
+dodge a limit by writing its own X-Forwarded-For. The scheme comes from the proxy too, the
+host and port never do."""
 
 from __future__ import annotations
+
+from flask import request
 
 from bot import create_app
 
@@ -36,3 +39,20 @@ def test_without_trusted_proxies_the_header_is_not_believed(db, app_config):
 
     assert bad_key_answers(app, "203.0.113.7", 2) == [401, 401]
     assert bad_key_answers(app, "198.51.100.4", 1) == [429]  # the same proxy address counted
+
+
+def test_a_trusted_proxy_names_the_scheme_but_never_the_host(db, app_config):
+    app = create_app({**app_config, "TRUSTED_PROXIES": 1})
+    app.add_url_rule("/probe/seen", "probe_seen", lambda: f"{request.scheme}://{request.host}")
+
+    seen = app.test_client().get(
+        "/probe/seen",
+        headers={
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "evil.example",
+            "X-Forwarded-Port": "8443",
+        },
+        environ_base=PROXY,
+    )
+
+    assert seen.get_data(as_text=True) == "https://localhost"
