@@ -6,7 +6,9 @@ clock, all with LOG_FORMAT=json; then an integrator's and the customers' traffic
 both web processes: customers and appointments through the REST API, their confirmations sent
 by the workers, a signed "ja" from each customer (Twilio signs for the public address, the web
 process sees its own), each answered. It prints what it saw: each web process's /healthz, every
-confirmation and reply sent exactly once, which worker sent how many, and fails (exit 1) when
+confirmation and reply sent exactly once, which worker sent how many; last, the backup and
+restore docs/DEPLOY.md describes (pg_dump of the live database, pg_restore into an empty one,
+`flask db upgrade`), compared in what no process changes any more. It fails (exit 1) when
 something did not hold. Every process it started is stopped at the end and on Ctrl-C."""
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import http.client
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -205,6 +208,52 @@ def rehearse(args, stack: ExitStack, failures: list[str]) -> None:
             f"web {number}: {len(access)} requests logged as JSON; "
             f"webhook clients seen: {len(clients)}"
         )
+    back_up_and_restore(env, postgres, database_url, workdir, failures)
+
+
+def back_up_and_restore(env, postgres, database_url, workdir, failures: list[str]) -> None:
+    """DEPLOY's "Backups and restores", as written: pg_dump the live database, pg_restore
+    the dump into an empty one, `flask db upgrade` on it (nothing to do), and compare what
+    no process changes any more (customers, records, the customers' texts)."""
+    from sqlalchemy import create_engine, func, select
+
+    from bot.models import Customer, Direction, Message, Record
+    from tests.fakes.postgres_server import binaries
+
+    def libpq(url: str) -> str:
+        return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    def counts(url: str) -> dict[str, int]:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                return {
+                    "customers": connection.scalar(select(func.count(Customer.id))),
+                    "records": connection.scalar(select(func.count(Record.id))),
+                    "customers' texts": connection.scalar(
+                        select(func.count(Message.id)).where(Message.direction == Direction.INBOUND)
+                    ),
+                }
+        finally:
+            engine.dispose()
+
+    dump = workdir / "replydesk.dump"
+    programs = binaries()
+    subprocess.run(
+        [f"{programs}/pg_dump", "--format=custom", f"--file={dump}", libpq(database_url)],
+        check=True,
+    )
+    restored_url = postgres.url(postgres.create_database())
+    subprocess.run(
+        [f"{programs}/pg_restore", "--no-owner", f"--dbname={libpq(restored_url)}", str(dump)],
+        check=True,
+    )
+    flask_cli({**env, "DATABASE_URL": restored_url}, "db", "upgrade")
+    live, restored = counts(database_url), counts(restored_url)
+    size = dump.stat().st_size // 1024
+    print(f"pg_dump: {size} KiB; pg_restore and db upgrade: done; restored {restored}")
+    if restored != live:
+        failures.append(f"the restored database holds {restored}, the live one {live}")
 
 
 def get(port: int, path: str) -> tuple[int, dict]:

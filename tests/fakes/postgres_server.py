@@ -31,7 +31,7 @@ SUPERUSER = "postgres"  # the role initdb creates; trust auth, no password
 
 class PostgresServer:
     def __init__(self) -> None:
-        bindir = _binaries()
+        bindir = binaries()
         self.port = _free_port()
         self._dir = tempfile.mkdtemp(prefix="replydesk-postgres-")
         self._log = os.path.join(self._dir, "server.log")
@@ -132,7 +132,8 @@ def _checked(name: str) -> str:
     return name
 
 
-def _binaries() -> str:
+def binaries() -> str:
+    """The folder of the newest installed PostgreSQL's programs (initdb, pg_dump …)."""
     candidates = glob.glob("/usr/lib/postgresql/*/bin/initdb")
     if not candidates:
         raise RuntimeError("PostgreSQL is not installed; `make test` installs Debian's postgresql")
