@@ -87,9 +87,7 @@ def test_the_owner_adds_a_webhook_and_sees_its_delivery(hooks_app, salon):
         log_in(page, base)
         page.get_by_role("link", name="Settings", exact=True).click()
         expect(page).to_have_url(re.compile(r"/settings$"))
-        page.get_by_role("navigation", name="Settings").get_by_role(
-            "link", name="Webhooks"
-        ).focus()
+        page.get_by_role("navigation", name="Settings").get_by_role("link", name="Webhooks").focus()
         page.keyboard.press("Enter")
         expect(page).to_have_url(re.compile(r"/settings/webhooks$"))
         expect(page.locator("#webhooks")).to_contain_text("No webhook yet.")
