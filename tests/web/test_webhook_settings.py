@@ -3,7 +3,8 @@ secret once (not on reload, and no cache keeps the page); a private address is r
 next to the field with the reason and nothing is saved; the events and the switch are
 changed; a new secret replaces the old one; deleting goes through its confirmation; the
 deliveries page shows a delivery's error as text; another business's endpoint is a 404,
-staff get the owners' refusal; and the pages speak German and Dutch."""
+staff get the owners' refusal; and the pages speak German and Dutch. On SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from bot.services.commands import WebhookEndpointChanges
 from bot.services.webhook_endpoints import create_endpoint
 from bot.web.language import TRANSLATIONS
 from outbound.policy.vocabulary import WebhookDeliveryStatus
+from tests.support.databases import BOTH_DATABASES
 from tests.support.web import STAFF_EMAIL, add_user, fresh_clients, log_in
 
 SECRET = re.compile(r'id="new_webhook_secret" value="(whsec_[A-Za-z0-9+/=]+)"')
@@ -33,6 +35,8 @@ SOURCES = [
     ("python", ROOT / "bot/web/webhooks_settings.py"),
     *(("jinja2", path) for path in sorted((ROOT / "templates/web").glob("*webhook*.html"))),
 ]
+
+pytestmark = BOTH_DATABASES
 
 
 @pytest.fixture

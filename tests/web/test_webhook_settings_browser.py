@@ -2,7 +2,8 @@
 reaches it from the settings navigation with the keyboard, adds an endpoint at a real
 receiver on loopback (the server allows private addresses here), reads its secret off the
 page, and once an event is delivered sees it delivered on the endpoint's deliveries page;
-the receiver verifies the request's signature with that secret (standardwebhooks)."""
+the receiver verifies the request's signature with that secret (standardwebhooks). And
+the pages fit a phone-sized screen with a long address and a long error."""
 
 from __future__ import annotations
 
@@ -14,16 +15,18 @@ from standardwebhooks.webhooks import Webhook
 
 from bot import create_app
 from bot.extensions import db as _db
-from bot.models import WebhookDelivery, utcnow
+from bot.models import Business, WebhookDelivery, utcnow
 from bot.services.businesses import create_business
-from outbound.policy.vocabulary import WebhookEvent
+from bot.services.commands import WebhookEndpointChanges
+from bot.services.webhook_endpoints import create_endpoint
+from outbound.policy.vocabulary import WebhookDeliveryStatus, WebhookEvent
 from outbound.queueing import redis_connection
 from outbound.webhook_deliveries import deliver_now
 from outbound.webhook_events import record_event
 from tests.support.receivers import webhook_receiver
 from tests.support.servers import live_database_app
 from tests.support.web import add_user
-from tests.web.browser import chromium, log_in
+from tests.web.browser import PHONE, assert_fits_the_screen, chromium, log_in
 
 
 @pytest.fixture
@@ -120,3 +123,40 @@ def test_the_owner_adds_a_webhook_and_sees_its_delivery(hooks_app, salon):
         expect(delivered.locator(".delivery-status")).to_have_text("delivered")
         expect(delivered).to_contain_text(request.headers["webhook-id"])
         expect(delivered).to_contain_text("204")
+
+
+@pytest.mark.browser
+def test_the_webhook_pages_fit_a_phone(hooks_app, salon):
+    base = hooks_app.config["PUBLIC_BASE_URL"]
+    long_url = "https://crm.example.com/hooks/" + "replydesk-" * 12
+    with hooks_app.app_context():
+        endpoint = create_endpoint(
+            _db.session,
+            _db.session.get(Business, salon),
+            WebhookEndpointChanges(url=long_url, events=["message.received"]),
+            allow_private_urls=True,
+        )
+        _db.session.flush()
+        _db.session.add(
+            WebhookDelivery(
+                endpoint_id=endpoint.id,
+                event_type="message.received",
+                event_id="msg_" + "ab" * 12,
+                payload={},
+                status=WebhookDeliveryStatus.FAILED,
+                attempts=10,
+                last_status_code=None,
+                last_error="ConnectTimeout: " + "the host did not answer in time " * 6,
+            )
+        )
+        _db.session.commit()
+        endpoint_id = endpoint.id
+        _db.session.remove()
+    with chromium() as browser:
+        page = browser.new_page(viewport=PHONE)
+        log_in(page, base)
+        one = f"{base}/settings/webhooks/{endpoint_id}"
+        pages = (f"{base}/settings/webhooks", one, f"{one}/rotate-secret", f"{one}/delete")
+        for address in (*pages, f"{one}/deliveries"):
+            page.goto(address)
+            assert_fits_the_screen(page)
