@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from bot.web import settings as settings_pages
     from bot.web import template_editor as template_editor_pages
     from bot.web import usage as usage_pages
+    from bot.web import webhooks_settings as webhook_pages
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -67,7 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # owner's console (appointments, customers, rules, texts, settings, usage).
     pages = [auth, inbox, users, links, records_pages, customer_pages, customer_privacy_pages]
     pages += [rules_pages]
-    pages += [template_editor_pages, settings_pages, catalogue_pages, usage_pages]
+    pages += [template_editor_pages, settings_pages, webhook_pages, catalogue_pages, usage_pages]
     if settings["SMS_TRANSPORT"] == "simulator":
         # Fabricated customer texts have no place next to real ones: with real
         # Twilio the simulator is not there at all.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import secrets
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import DomainError, refuse_problem
@@ -16,7 +16,7 @@ from bot.models import Business, WebhookDelivery, WebhookEndpoint
 from bot.safe_values import UnsafeUrl, check_called_url, line_problem
 from bot.services.commands import WebhookEndpointChanges, value_or
 from bot.services.lookup import owned_row
-from outbound.policy.vocabulary import WebhookEvent
+from outbound.policy.vocabulary import WebhookDeliveryStatus, WebhookEvent
 from outbound.webhook_events import forget_endpoints
 
 SECRET_PREFIX = "whsec_"
@@ -147,3 +147,62 @@ def _enabled(value: bool | None) -> bool:
     if not isinstance(value, bool):
         raise DomainError("enabled must be true or false", field="enabled")
     return value
+
+
+# --- what the owner's pages show -------------------------------------------------
+
+
+def list_endpoints(session: Session, business: Business) -> list[WebhookEndpoint]:
+    """The business's endpoints, oldest first."""
+    return list(
+        session.scalars(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.business_id == business.id)
+            .order_by(WebhookEndpoint.id)
+        )
+    )
+
+
+def last_deliveries(
+    session: Session, endpoints: list[WebhookEndpoint]
+) -> dict[int, WebhookDelivery]:
+    """Each endpoint's newest delivery, by endpoint id (none for one without any)."""
+    newest = (
+        select(func.max(WebhookDelivery.id))
+        .where(WebhookDelivery.endpoint_id.in_([endpoint.id for endpoint in endpoints]))
+        .group_by(WebhookDelivery.endpoint_id)
+    )
+    rows = session.scalars(select(WebhookDelivery).where(WebhookDelivery.id.in_(newest)))
+    return {delivery.endpoint_id: delivery for delivery in rows}
+
+
+def delivery_counts(
+    session: Session, endpoints: list[WebhookEndpoint]
+) -> dict[int, dict[WebhookDeliveryStatus, int]]:
+    """How many deliveries each endpoint has in each status, by endpoint id."""
+    rows = session.execute(
+        select(WebhookDelivery.endpoint_id, WebhookDelivery.status, func.count())
+        .where(WebhookDelivery.endpoint_id.in_([endpoint.id for endpoint in endpoints]))
+        .group_by(WebhookDelivery.endpoint_id, WebhookDelivery.status)
+    )
+    counts: dict[int, dict[WebhookDeliveryStatus, int]] = {}
+    for endpoint_id, status, count in rows:
+        counts.setdefault(endpoint_id, {})[status] = count
+    return counts
+
+
+def recent_deliveries(
+    session: Session, endpoint: WebhookEndpoint, *, offset: int = 0, limit: int = 50
+) -> tuple[list[WebhookDelivery], bool]:
+    """The endpoint's deliveries, newest first, from `offset`: at most `limit`, and
+    whether there are more."""
+    rows = list(
+        session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.endpoint_id == endpoint.id)
+            .order_by(WebhookDelivery.id.desc())
+            .offset(offset)
+            .limit(limit + 1)
+        )
+    )
+    return rows[:limit], len(rows) > limit

@@ -46,7 +46,6 @@ FIELD_PROBLEMS = {
     "privacy_url": _l(
         "Enter an http(s) address customers can open, e.g. https://salon.example/privacy."
     ),
-    "webhook_url": _l("Enter a public http(s) address the server can call."),
     "email_from": _l("Enter one sender, e.g. Salon Sonnenschein <info@salon.example>."),
     "notification_email": _l("Enter one email address, e.g. info@salon.example."),
     "sms_from": _l("Enter a phone number, e.g. +49 30 555010 or 030 555010."),
@@ -73,7 +72,6 @@ class GeneralForm(FlaskForm):
     booking_url = URLField(_l("Booking link"))
     email_from = StringField(_l("Email sender"))
     notification_email = EmailField(_l("Notification email"))
-    webhook_url = URLField(_l("Webhook URL"))
 
 
 class MessagingForm(FlaskForm):
@@ -102,7 +100,6 @@ GENERAL_SETTINGS = (
     "booking_url",
     "email_from",
     "notification_email",
-    "webhook_url",
 )
 MESSAGING_SETTINGS = ("sms_from", "messaging_service_sid", "whatsapp_from", "sms_per_second")
 
@@ -191,7 +188,6 @@ def _general_values(form: GeneralForm) -> dict:
         "booking_url": _text(form.booking_url.data),
         "email_from": _text(form.email_from.data),
         "notification_email": _text(form.notification_email.data),
-        "webhook_url": _text(form.webhook_url.data),
     }
 
 
@@ -207,7 +203,7 @@ def _messaging_values(form: MessagingForm) -> dict:
 def _save(form: FlaskForm, values: dict) -> bool:
     """Apply the values that changed through the service; False, with the message
     next to the field, when it refuses one. Unchanged values are not sent: a stored
-    webhook is not resolved again, a stored sender not checked again."""
+    sender is not checked again."""
     if any(field.errors for field in form):
         return False
     business: Business = current_user.business
@@ -217,7 +213,6 @@ def _save(form: FlaskForm, values: dict) -> bool:
             db.session,
             business,
             SettingsChanges.from_fields(changes),
-            allow_private_webhook_urls=current_app.config["ALLOW_PRIVATE_WEBHOOK_URLS"],
         )
         db.session.commit()
     except DomainError as error:
@@ -272,7 +267,6 @@ def general():
             "booking_url": business.booking_url or "",
             "email_from": business.email_from or "",
             "notification_email": business.notification_email or "",
-            "webhook_url": business.webhook_url or "",
         }
     )
     return _general_page(form)

@@ -27,11 +27,19 @@ from bot.models import (
     StaffMember,
     Template,
     UserRole,
+    WebhookEndpoint,
 )
 from bot.services.businesses import create_api_key
 from bot.services.catalogue import create_location, create_service, create_staff_member
-from bot.services.commands import LocationChanges, NewStatus, ServiceChanges, StaffChanges
+from bot.services.commands import (
+    LocationChanges,
+    NewStatus,
+    ServiceChanges,
+    StaffChanges,
+    WebhookEndpointChanges,
+)
 from bot.services.statuses import create_status
+from bot.services.webhook_endpoints import create_endpoint
 from bot.web import MAX_ROW_ID
 from tests.support.web import STAFF_EMAIL, STAFF_PASSWORD, add_user, fresh_clients, log_in
 
@@ -45,6 +53,7 @@ CONSOLE = {
     "settings": UserRole.OWNER,
     "catalogue": UserRole.OWNER,
     "usage_pages": UserRole.OWNER,
+    "webhook_pages": UserRole.OWNER,
 }
 # Everything else the app registers, each swept by its own tests.
 ELSEWHERE = {
@@ -83,6 +92,7 @@ ROW_MODELS = (
     Customer,
     Record,
     ApiKey,
+    WebhookEndpoint,
 )
 OTHER_EMAIL = "eve@other.test"
 STAFF_ONLY_EMAIL = "mira@salon.test"
@@ -104,6 +114,9 @@ def rows(db, business, customer_factory, record_factory, now) -> dict[str, int]:
     service = create_service(session, business, ServiceChanges(name="Haarschnitt"))
     status = create_status(session, business, NewStatus(kind="order", code="parts", label="Teile"))
     create_api_key(session, business, "booking system")
+    endpoint = create_endpoint(
+        session, business, WebhookEndpointChanges(url="https://93.184.215.14/hooks")
+    )
     session.commit()
     first = lambda model: session.scalar(  # noqa: E731
         select(model.id).where(model.business_id == business.id).order_by(model.id)
@@ -118,6 +131,7 @@ def rows(db, business, customer_factory, record_factory, now) -> dict[str, int]:
         "rule_id": first(NotificationRule),
         "template_id": first(Template),
         "key_id": first(ApiKey),
+        "endpoint_id": endpoint.id,
     }
 
 
@@ -185,7 +199,8 @@ def test_staff_get_the_owners_pages_refused_and_work_the_rest(app, db, business,
     after = snapshot(db.session, business.id)
     # Staff posts may change appointments and customers (empty forms change nothing
     # anyway); what the owner's pages hold is untouched.
-    for model in ("Business", "NotificationRule", "Template", "Location", "Service", "ApiKey"):
+    owners_rows = ("Business", "NotificationRule", "Template", "Location", "Service", "ApiKey")
+    for model in (*owners_rows, "WebhookEndpoint"):
         assert after[model] == before[model], model
     assert owner_only
 

@@ -33,7 +33,6 @@ GENERAL = {
     "booking_url": "https://salon.example/book",
     "email_from": "Salon Mondschein <info@salon.example>",
     "notification_email": "team@salon.example",
-    "webhook_url": "",
 }
 
 PAGES = ("/settings", "/settings/messaging", "/settings/api-keys")
@@ -107,7 +106,6 @@ def test_general_settings_are_saved_as_the_api_reads_them(app, salon):
     assert saved["booking_url"] == "https://salon.example/book"
     assert saved["email_from"] == "Salon Mondschein <info@salon.example>"
     assert saved["notification_email"] == "team@salon.example"
-    assert saved["webhook_url"] is None
 
     # The owner has no language of their own: the page now speaks the business's Dutch.
     assert "De instellingen zijn opgeslagen." in owner.get("/settings").text
