@@ -1,6 +1,6 @@
 """The shape of `GET /customers/{id}/export` (GDPR Art. 15) in the OpenAPI document: the
 customer's fields, addresses, records, notices and conversations with their messages, as
-`bot.services.privacy.export_customer` gathers them."""
+`bot.services.customer_export.export_customer` gathers them."""
 
 from __future__ import annotations
 

@@ -28,8 +28,9 @@ from bot.extensions import db
 from bot.models import AddressKind, Customer, utcnow
 from bot.phones import InvalidPhoneNumber, PhoneNumber, parse_phone
 from bot.services.commands import CustomerChanges
+from bot.services.customer_export import export_customer
 from bot.services.customers import create_customer, get_customer, update_customer
-from bot.services.privacy import erase_customer, export_customer
+from bot.services.erasure import erase_customer
 from outbound.policy.rendering import SUPPORTED_LOCALES
 
 bp = resource_blueprint(

@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.models import Conversation, IdempotencyKey, Message, Notification, Record, utcnow
-from bot.services.privacy import ERASED, ERASED_REASON
+from bot.services.erasure import ERASED, ERASED_REASON
 from outbound.delivery import month_of, usage_history
 from tests.support.api import assert_error, created
 from tests.support.databases import BOTH_DATABASES

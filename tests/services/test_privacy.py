@@ -1,8 +1,8 @@
-"""`bot.services.privacy` on both databases: an erasure touches one customer only (another
-customer's rows stay as they were), deletes their records while their notices stay without
-them, frees their appointments ahead, and takes their number out of a failure's reason;
-the export of a customer with nothing but a name holds empty lists, and outgoing webhook
-events about them keep only their ids."""
+"""`bot.services.erasure` and `bot.services.customer_export` on both databases: an erasure
+touches one customer only (another customer's rows stay as they were), deletes their
+records while their notices stay without them, frees their appointments ahead, and takes
+their number out of a failure's reason; the export of a customer with nothing but a name
+holds empty lists, and outgoing webhook events about them keep only their ids."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from bot.models import ContactAddress, Customer, Notification, Record, WebhookDelivery
 from bot.services.commands import WebhookEndpointChanges
-from bot.services.privacy import ERASED, ERASED_REASON, erase_customer, export_customer
+from bot.services.customer_export import export_customer
+from bot.services.erasure import ERASED, ERASED_REASON, erase_customer
 from bot.services.webhook_endpoints import create_endpoint
 from outbound.policy.vocabulary import NotificationStatus, WebhookEvent
 from outbound.webhook_events import record_event

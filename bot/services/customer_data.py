@@ -1,0 +1,60 @@
+"""Which rows hold one customer's data beyond those that point at them alone, in one place
+for the export (Art. 15) and the erasure (Art. 17): their addresses as stored and as a
+message writes them, their conversations (linked to them, or held with one of their
+addresses: a text from their number before staff added them) and their messages."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from bot.models import Business, Conversation, Customer, Message, Notification
+from bot.services.addressing import CHANNEL_PREFIXES
+
+# How a message writes an address: as it is (SMS, email), or behind a channel's prefix.
+_WRITTEN_PREFIXES = ("", *CHANNEL_PREFIXES)
+
+
+def addresses_of(customer: Customer) -> list[str]:
+    """The customer's numbers, email and other addresses, as stored."""
+    values = {address.value for address in customer.addresses}
+    values |= {each for each in (customer.phone, customer.whatsapp, customer.email) if each}
+    return sorted(values)
+
+
+def addresses_written(customer: Customer) -> set[str]:
+    """Each way a message or conversation may write one of the customer's addresses."""
+    return {prefix + value for value in addresses_of(customer) for prefix in _WRITTEN_PREFIXES}
+
+
+def conversations_of(
+    session: Session, business: Business, customer: Customer
+) -> list[Conversation]:
+    """The customer's conversations: linked to them, or held with one of their addresses
+    (a text from their number before staff added them)."""
+    return list(
+        session.scalars(
+            select(Conversation)
+            .where(
+                Conversation.business_id == business.id,
+                or_(
+                    Conversation.customer_id == customer.id,
+                    Conversation.address.in_(addresses_written(customer)),
+                ),
+            )
+            .order_by(Conversation.id)
+        )
+    )
+
+
+def messages_of(customer: Customer, conversations: list[Conversation]) -> ColumnElement[bool]:
+    """Messages in the customer's `conversations`, linked to them, or of a notice for or
+    about them."""
+    noticed = select(Notification.message_id).where(
+        Notification.customer_id == customer.id, Notification.message_id.is_not(None)
+    )
+    return or_(
+        Message.customer_id == customer.id,
+        Message.conversation_id.in_([each.id for each in conversations]),
+        Message.id.in_(noticed),
+    )
