@@ -1,11 +1,13 @@
 """Which rows hold one customer's data beyond those that point at them alone, in one place
 for the export (Art. 15) and the erasure (Art. 17): their addresses as stored and as a
 message writes them, their conversations (linked to them, or held with one of their
-addresses: a text from their number before staff added them) and their messages."""
+addresses and linked to nobody: a text from their number before staff added them) and
+their messages; a conversation or message linked to another customer is never theirs,
+even at an address that is now theirs (a number that moved from one customer to another)."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import Business, Conversation, Customer, Message, Notification
@@ -30,8 +32,8 @@ def addresses_written(customer: Customer) -> set[str]:
 def conversations_of(
     session: Session, business: Business, customer: Customer
 ) -> list[Conversation]:
-    """The customer's conversations: linked to them, or held with one of their addresses
-    (a text from their number before staff added them)."""
+    """The customer's conversations: linked to them, or linked to nobody and held with one
+    of their addresses; one linked to another customer at such an address stays theirs."""
     return list(
         session.scalars(
             select(Conversation)
@@ -39,7 +41,10 @@ def conversations_of(
                 Conversation.business_id == business.id,
                 or_(
                     Conversation.customer_id == customer.id,
-                    Conversation.address.in_(addresses_written(customer)),
+                    and_(
+                        Conversation.customer_id.is_(None),
+                        Conversation.address.in_(addresses_written(customer)),
+                    ),
                 ),
             )
             .order_by(Conversation.id)
@@ -48,13 +53,18 @@ def conversations_of(
 
 
 def messages_of(customer: Customer, conversations: list[Conversation]) -> ColumnElement[bool]:
-    """Messages in the customer's `conversations`, linked to them, or of a notice for or
-    about them."""
+    """Messages linked to the customer, or linked to nobody and in one of their
+    `conversations` or of a notice for or about them."""
     noticed = select(Notification.message_id).where(
         Notification.customer_id == customer.id, Notification.message_id.is_not(None)
     )
     return or_(
         Message.customer_id == customer.id,
-        Message.conversation_id.in_([each.id for each in conversations]),
-        Message.id.in_(noticed),
+        and_(
+            Message.customer_id.is_(None),
+            or_(
+                Message.conversation_id.in_([each.id for each in conversations]),
+                Message.id.in_(noticed),
+            ),
+        ),
     )

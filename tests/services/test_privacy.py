@@ -1,32 +1,63 @@
 """`bot.services.erasure` and `bot.services.customer_export` on both databases: an erasure
-touches one customer only (another customer's rows stay as they were), deletes their
-records while their notices stay without them, frees their appointments ahead, and takes
-their number out of a failure's reason; the export of a customer with nothing but a name
-holds empty lists, and outgoing webhook events about them keep only their ids."""
+touches one customer only (another customer's rows stay as they were, a number that moved
+from one customer to another included), deletes their records while their notices stay
+without them, frees their appointments ahead, and takes their number out of a failure's
+reason; the export of a customer with nothing but a name holds empty lists, and outgoing
+webhook events about them keep only their ids."""
 
 from __future__ import annotations
 
+import json
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.models import ContactAddress, Customer, Notification, Record, WebhookDelivery
-from bot.services.commands import WebhookEndpointChanges
+from bot.models import (
+    ContactAddress,
+    Conversation,
+    Customer,
+    Message,
+    Notification,
+    Record,
+    WebhookDelivery,
+)
+from bot.services.commands import CustomerChanges, WebhookEndpointChanges
 from bot.services.customer_export import export_customer
+from bot.services.customers import update_customer
 from bot.services.erasure import ERASED, ERASED_REASON, erase_customer
+from bot.services.inbound import handle_inbound
 from bot.services.webhook_endpoints import create_endpoint
 from outbound.policy.vocabulary import NotificationStatus, WebhookEvent
 from outbound.webhook_events import record_event
 from tests.support.databases import BOTH_DATABASES
+from tests.support.settings import SMS_FROM
+from tests.support.webhooks import twilio_form
 
 pytestmark = BOTH_DATABASES
 
 URSULA = "+4915112345678"
 JANA = "+4917698765432"
+ANNAS_NEW_NUMBER = "+4915199999999"
 
 
 def rows(session, model, **where):
     return session.scalars(select(model).filter_by(**where).order_by(model.id)).all()
+
+
+def text_in(db, body: str, sender: str, now) -> None:
+    """A text from `sender` to the business, as the inbound webhook hands it over."""
+    form = twilio_form(
+        MessageSid="SM" + secrets.token_hex(16),
+        From=sender,
+        To=SMS_FROM,
+        Body=body,
+        NumMedia="0",
+        NumSegments="1",
+        SmsStatus="received",
+    )
+    handle_inbound(db.session, form, now=now)
+    db.session.commit()
 
 
 def test_an_erasure_touches_only_its_customer(db, business, customer_factory, record_factory, now):
@@ -127,3 +158,36 @@ def test_webhook_events_about_the_customer_keep_only_ids(db, business, customer_
     assert theirs.payload["type"] == "message.received"
     assert others.payload["data"]["body"] == "Ja, ich komme"
     assert others.payload["data"]["from"] == JANA
+
+
+def test_a_number_that_moved_to_another_customer_stays_with_its_first_customer(
+    db, business, customer_factory, now
+):
+    """Anna texts, her number changes, Berta gets Anna's old number: Anna's conversation
+    still has that address but is Anna's, so Berta's export and erasure leave it alone."""
+    anna = customer_factory(name="Anna Schmidt", phone=URSULA)
+    text_in(db, "Anna hier, alles gut", URSULA, now)
+    update_customer(db.session, business, anna, CustomerChanges(phone=ANNAS_NEW_NUMBER))
+    db.session.commit()
+    berta = customer_factory(name="Berta Braun", phone=URSULA)
+    [annas_conversation] = rows(db.session, Conversation)
+    assert (annas_conversation.customer_id, annas_conversation.address) == (anna.id, URSULA)
+    annas_texts = [(m.id, m.body, m.from_address, m.to_address) for m in rows(db.session, Message)]
+    annas_export = export_customer(db.session, business, anna)
+    assert annas_export["conversations"][0]["messages"][0]["body"] == "Anna hier, alles gut"
+
+    bertas_export = export_customer(db.session, business, berta)
+
+    assert (bertas_export["conversations"], bertas_export["other_messages"]) == ([], [])
+    assert "Anna" not in json.dumps(bertas_export, ensure_ascii=False)
+
+    erasure = erase_customer(db.session, business, berta, now)
+    db.session.commit()
+
+    assert (erasure.conversations_detached, erasure.messages_erased) == (0, 0)
+    [conversation] = rows(db.session, Conversation)
+    assert (conversation.customer_id, conversation.address) == (anna.id, URSULA)
+    assert [
+        (m.id, m.body, m.from_address, m.to_address) for m in rows(db.session, Message)
+    ] == annas_texts
+    assert export_customer(db.session, business, db.session.get(Customer, anna.id)) == annas_export
