@@ -10,7 +10,15 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.models import Business, Conversation, Customer, Message, Notification
+from bot.models import (
+    Business,
+    Conversation,
+    Customer,
+    Message,
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from bot.services.addressing import CHANNEL_PREFIXES
 
 # How a message writes an address: as it is (SMS, email), or behind a channel's prefix.
@@ -68,3 +76,29 @@ def messages_of(customer: Customer, conversations: list[Conversation]) -> Column
             ),
         ),
     )
+
+
+def webhook_deliveries_of(
+    session: Session, business: Business, customer_id: int, conversations: list[Conversation]
+) -> list[WebhookDelivery]:
+    """The business's outgoing webhook deliveries about the customer, oldest first: those
+    noting them, and those noting nobody and one of their `conversations` (a text from
+    their number before staff added them); one query on each index."""
+    business_endpoints = select(WebhookEndpoint.id).where(
+        WebhookEndpoint.business_id == business.id
+    )
+    conditions = [WebhookDelivery.customer_id == customer_id]
+    if conversations:
+        conditions.append(
+            and_(
+                WebhookDelivery.customer_id.is_(None),
+                WebhookDelivery.conversation_id.in_([each.id for each in conversations]),
+            )
+        )
+    found: dict[int, WebhookDelivery] = {}
+    for condition in conditions:
+        query = select(WebhookDelivery).where(
+            condition, WebhookDelivery.endpoint_id.in_(business_endpoints)
+        )
+        found |= {each.id: each for each in session.scalars(query)}
+    return [found[key] for key in sorted(found)]

@@ -23,9 +23,13 @@ from bot.models import (
     Notification,
     Record,
     WebhookDelivery,
-    WebhookEndpoint,
 )
-from bot.services.customer_data import addresses_of, conversations_of, messages_of
+from bot.services.customer_data import (
+    addresses_of,
+    conversations_of,
+    messages_of,
+    webhook_deliveries_of,
+)
 from bot.services.idempotency import erase_answers
 from conversations.context import ConversationContext
 from conversations.inbox import InboxStatus
@@ -77,7 +81,9 @@ def erase_customer(
     conversation with an unknown sender. Their records are deleted (ReplyDesk's
     copies of appointments, orders and inquiries; a future appointment is freed
     without a notice); the notices keep their status and reason without the
-    record or customer. Outgoing webhook events about them keep only ids, and
+    record or customer. Outgoing webhook events about them (noting them, or
+    written before they were known and noting one of their conversations) keep
+    only ids, and
     the API answers kept for retries (Idempotency-Key) that hold their data are
     replaced by a 410 saying so. Last, the customer and their contact addresses
     are deleted.
@@ -111,7 +117,9 @@ def erase_customer(
         delete(Record).where(*theirs).execution_options(synchronize_session=False)
     ).rowcount
     customer_id = customer.id
-    events = _erase_webhook_events(session, business, customer_id)
+    events = _erase_webhook_events(
+        webhook_deliveries_of(session, business, customer_id, conversations)
+    )
     answers = erase_answers(session, business, _answer_holds(customer_id, addresses_of(customer)))
     session.delete(customer)
     session.flush()
@@ -130,17 +138,10 @@ def erase_customer(
     return erasure
 
 
-def _erase_webhook_events(session: Session, business: Business, customer_id: int) -> int:
-    """Reduce the business's outgoing webhook deliveries about the customer (their texts,
-    numbers and appointment times in `data`) to the ids and `"erased": true`; returns how
-    many. A delivery still waiting goes out so reduced."""
-    deliveries = session.scalars(
-        select(WebhookDelivery)
-        .join(WebhookEndpoint, WebhookDelivery.endpoint_id == WebhookEndpoint.id)
-        .where(
-            WebhookEndpoint.business_id == business.id, WebhookDelivery.customer_id == customer_id
-        )
-    ).all()
+def _erase_webhook_events(deliveries: list[WebhookDelivery]) -> int:
+    """Reduce outgoing webhook deliveries about the customer (their texts, numbers and
+    appointment times in `data`) to the ids and `"erased": true`; returns how many. A
+    delivery still waiting goes out so reduced."""
     for delivery in deliveries:
         data = delivery.payload.get("data") or {}
         kept = {key: value for key, value in data.items() if key in WEBHOOK_IDS_KEPT}

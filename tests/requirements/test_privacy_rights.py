@@ -10,8 +10,18 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.models import Conversation, IdempotencyKey, Message, Notification, Record, utcnow
+from bot.models import (
+    Conversation,
+    IdempotencyKey,
+    Message,
+    Notification,
+    Record,
+    WebhookDelivery,
+    utcnow,
+)
+from bot.services.commands import WebhookEndpointChanges
 from bot.services.erasure import ERASED, ERASED_REASON
+from bot.services.webhook_endpoints import create_endpoint
 from outbound.delivery import month_of, usage_history
 from tests.support.api import assert_error, created
 from tests.support.databases import BOTH_DATABASES
@@ -159,6 +169,9 @@ def test_a_message_still_queued_for_the_customer_is_not_sent_after_the_erasure(
 def test_a_text_from_before_the_customer_was_added_is_erased_with_them(
     api, db, add_customer, text_in
 ):
+    changes = WebhookEndpointChanges(url="http://127.0.0.1:9/replydesk", events=[])
+    create_endpoint(db.session, api.business, changes, allow_private_urls=True)
+    db.session.commit()
     text_in("Hallo, hier ist Ursula, haben Sie Samstag frei?")  # an unknown number then
     customer = add_customer()
 
@@ -172,6 +185,11 @@ def test_a_text_from_before_the_customer_was_added_is_erased_with_them(
         f"{ERASED}:{conversation['id']}"
     ]
     assert set(db.session.scalars(select(Message.body))) == {ERASED}
+    events = db.session.scalars(select(WebhookDelivery.payload)).all()
+    assert "message.received" in [event["type"] for event in events]
+    for event in events:  # the text's event was written before anyone knew the number
+        assert event["data"]["erased"] is True
+        assert "Ursula" not in str(event) and MOBILE not in str(event)
 
 
 def test_an_email_still_queued_for_the_customer_is_not_sent_after_the_erasure(

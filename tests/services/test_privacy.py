@@ -3,7 +3,7 @@ touches one customer only (another customer's rows stay as they were, a number t
 from one customer to another included), deletes their records while their notices stay
 without them, frees their appointments ahead, and takes their number out of a failure's
 reason; the export of a customer with nothing but a name holds empty lists, and outgoing
-webhook events about them keep only their ids."""
+webhook events about them keep only their ids, those written before they were known too."""
 
 from __future__ import annotations
 
@@ -57,6 +57,12 @@ def text_in(db, body: str, sender: str, now) -> None:
         SmsStatus="received",
     )
     handle_inbound(db.session, form, now=now)
+    db.session.commit()
+
+
+def listen_to_every_event(db, business) -> None:
+    changes = WebhookEndpointChanges(url="http://127.0.0.1:9/replydesk", events=[])
+    create_endpoint(db.session, business, changes, allow_private_urls=True)
     db.session.commit()
 
 
@@ -191,3 +197,41 @@ def test_a_number_that_moved_to_another_customer_stays_with_its_first_customer(
         (m.id, m.body, m.from_address, m.to_address) for m in rows(db.session, Message)
     ] == annas_texts
     assert export_customer(db.session, business, db.session.get(Customer, anna.id)) == annas_export
+
+
+def test_webhook_events_from_before_the_customer_was_added_keep_only_ids(
+    db, business, customer_factory, now
+):
+    """An unknown number texts (its `message.received` is written with no customer), staff
+    add the customer with that number: the erasure reduces the event, and another
+    customer's events stay as they were."""
+    listen_to_every_event(db, business)
+    text_in(db, "Hallo, hier ist Ursula Hoffmann, Samstag frei?", URSULA, now)
+    ursula = customer_factory(name="Ursula Hoffmann", phone=URSULA)
+    jana = customer_factory(name="Jana Keller", phone=JANA)
+    text_in(db, "Jana hier, bis morgen", JANA, now)
+    [received] = rows(db.session, WebhookDelivery, event_type="message.received", customer_id=None)
+    [conversation] = rows(db.session, Conversation, address=URSULA)
+    assert received.conversation_id == conversation.id
+    janas = {d.id: d.payload for d in rows(db.session, WebhookDelivery, customer_id=jana.id)}
+    assert janas
+
+    erasure = erase_customer(db.session, business, ursula, now)
+    db.session.commit()
+
+    db.session.refresh(received)
+    assert received.payload["data"] == {
+        "business_id": business.id,
+        "customer_id": None,
+        "conversation_id": conversation.id,
+        "message_id": received.payload["data"]["message_id"],
+        "erased": True,
+    }
+    assert erasure.webhook_events_erased == len(rows(db.session, WebhookDelivery)) - len(janas)
+    assert all(
+        d.payload["data"].get("erased") for d in rows(db.session, WebhookDelivery, customer_id=None)
+    )
+    assert {
+        d.id: d.payload for d in rows(db.session, WebhookDelivery, customer_id=jana.id)
+    } == janas
+    assert "Ursula" not in json.dumps([d.payload for d in rows(db.session, WebhookDelivery)])
