@@ -225,8 +225,9 @@ class CustomerExport(MethodView):
     @bp.response(200, CustomerExportSchema)
     def get(self, customer_id):
         """Everything stored about a customer (GDPR Art. 15): contact data, consent,
-        addresses with opt-outs, records, notices, and conversations with every message in
-        both directions and staff's private notes."""
+        addresses with opt-outs, records, notices, conversations with every message in
+        both directions and staff's private notes, and the outgoing webhook events kept
+        about them."""
         business = current_business()
         export = export_customer(
             db.session, business, get_customer(db.session, business, customer_id)

@@ -1,7 +1,7 @@
 """A customer's right of access (GDPR Art. 15): `export_customer` gathers everything stored
-about one customer as JSON-ready data, their own fields and addresses, records, notices and
-conversations with every message (staff notes included), finding their conversations and
-messages as the erasure does."""
+about one customer as JSON-ready data, their own fields and addresses, records, notices,
+conversations with every message (staff notes included) and the outgoing webhook events
+kept about them, finding their conversations and messages as the erasure does."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import Business, Customer, Message, Notification, Record
-from bot.services.customer_data import conversations_of, messages_of
+from bot.models import Business, Customer, Message, Notification, Record, WebhookDelivery
+from bot.services.customer_data import conversations_of, messages_of, webhook_deliveries_of
 
 
 def export_customer(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
@@ -20,11 +20,13 @@ def export_customer(session: Session, business: Business, customer: Customer) ->
 
     Holds the customer's own fields (contact data, consent, locale, privacy
     acceptance), their contact addresses with opt-outs, their records with
-    statuses and staff notes, the notices planned for or about them (notice,
-    channel, status, reason, times), and their conversations with every message
-    in both directions, private staff notes included (personal data about the
-    customer, so Art. 15 covers them). Messages that name the customer but sit
-    in no conversation of theirs come under `other_messages`.
+    statuses, staff notes and the booking system's ids, the notices planned for
+    or about them (notice, channel, status, reason, times), their conversations
+    with every message in both directions, private staff notes and template
+    values included (personal data about the customer, so Art. 15 covers them),
+    and the outgoing webhook events kept about them with what each said. Messages
+    that name the customer but sit in no conversation of theirs come under
+    `other_messages`.
     """
     conversations = conversations_of(session, business, customer)
     in_conversations = {each.id for each in conversations}
@@ -43,6 +45,7 @@ def export_customer(session: Session, business: Business, customer: Customer) ->
         .filter_by(business_id=business.id, customer_id=customer.id)
         .order_by(Notification.id)
     ).all()
+    deliveries = webhook_deliveries_of(session, business, customer.id, conversations)
     return {
         "customer": {
             "id": customer.id,
@@ -86,6 +89,7 @@ def export_customer(session: Session, business: Business, customer: Customer) ->
         "other_messages": [
             _message(each) for each in messages if each.conversation_id not in in_conversations
         ],
+        "webhook_events": [_webhook_event(each) for each in deliveries],
     }
 
 
@@ -106,6 +110,7 @@ def _record(record: Record) -> dict[str, Any]:
         "location": record.location.name if record.location else None,
         "notes": record.notes,
         "source": str(record.source),
+        "external_id": record.external_id,
         "cancelled_by": str(record.cancelled_by) if record.cancelled_by else None,
         "customer_confirmed_at": _moment(record.customer_confirmed_at),
         "created_at": _moment(record.created_at),
@@ -140,6 +145,7 @@ def _message(message: Message) -> dict[str, Any]:
         "to": message.to_address,
         "subject": message.subject,
         "body": message.body,
+        "content_variables": message.content_variables,
         "status": str(message.status),
         "segments": message.segments,
         "error_code": message.error_code,
@@ -147,4 +153,15 @@ def _message(message: Message) -> dict[str, Any]:
         "created_at": _moment(message.created_at),
         "sent_at": _moment(message.sent_at),
         "delivered_at": _moment(message.delivered_at),
+    }
+
+
+def _webhook_event(delivery: WebhookDelivery) -> dict[str, Any]:
+    return {
+        "type": delivery.event_type,
+        "webhook_id": delivery.event_id,
+        "endpoint_id": delivery.endpoint_id,
+        "created_at": _moment(delivery.created_at),
+        "status": str(delivery.status),
+        "payload": delivery.payload,
     }

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.models import (
     Business,
+    ContactAddress,
     Conversation,
     Customer,
     Direction,
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 ERASED = "[erased]"
 # The reason a withdrawn notice and an unsent message give.
 ERASED_REASON = "customer erased (GDPR Art. 17)"
+# Why a message the erasure stopped was not sent: the erasure's own words, kept.
+NOT_SENT_ERASED = f"not sent: {ERASED_REASON}"
 # What an outgoing webhook event about an erased customer keeps: the ids, which say nothing
 # about the person without the rows they pointed to.
 WEBHOOK_IDS_KEPT = frozenset(
@@ -69,8 +72,11 @@ def erase_customer(
 ) -> Erasure:
     """Erase `customer` of `business`, as of `now`; flushes, never commits.
 
-    Their notices still planned (scheduled or queued) are cancelled with the
-    reason "customer erased", and messages to them still queued fail unsent, so
+    First the customer's row and their address rows are locked (a no-op on
+    SQLite), so a text stored for them meanwhile waits for the erasure instead of
+    turning its last DELETE into a foreign-key failure. Their notices still
+    planned (scheduled or queued) are cancelled with the reason "customer
+    erased", and messages to them still queued fail unsent with that reason, so
     nothing more reaches them, and no cancellation notice is planned either.
     Every message of theirs (both directions, staff notes, notices about them to
     the business) keeps its row, channel, status, segments, billable flag,
@@ -83,11 +89,11 @@ def erase_customer(
     without a notice); the notices keep their status and reason without the
     record or customer. Outgoing webhook events about them (noting them, or
     written before they were known and noting one of their conversations) keep
-    only ids, and
-    the API answers kept for retries (Idempotency-Key) that hold their data are
-    replaced by a 410 saying so. Last, the customer and their contact addresses
+    only ids, and the API answers kept for retries (Idempotency-Key) that hold
+    their data are replaced by a 410 saying so. Last, the customer and their contact addresses
     are deleted.
     """
+    _lock(session, customer)
     conversations = conversations_of(session, business, customer)
     mine = Notification.customer_id == customer.id
     withdrawn = withdraw_notifications(session, mine, ERASED_REASON)
@@ -138,6 +144,15 @@ def erase_customer(
     return erasure
 
 
+def _lock(session: Session, customer: Customer) -> None:
+    """Lock the customer's row and their address rows until the erasure commits: a text
+    or booking for them that comes meanwhile waits, then finds them gone."""
+    session.execute(select(Customer.id).where(Customer.id == customer.id).with_for_update())
+    session.execute(
+        select(ContactAddress.id).where(ContactAddress.customer_id == customer.id).with_for_update()
+    )
+
+
 def _erase_webhook_events(deliveries: list[WebhookDelivery]) -> int:
     """Reduce outgoing webhook deliveries about the customer (their texts, numbers and
     appointment times in `data`) to the ids and `"erased": true`; returns how many. A
@@ -181,10 +196,19 @@ def _names(value: object, customer_id: int, addresses: list[str]) -> bool:
 
 def _erase_messages(session: Session, condition: tuple[ColumnElement[bool], ...]) -> int:
     """Erase the words and the customer's addresses of the messages matching `condition`,
-    keeping what usage counts, and fail those still queued; returns how many. The
-    condition names the customer, so their link goes last."""
+    keeping what usage counts and the erasure's own reason on those it stopped, and fail
+    those still queued; returns how many. The condition names the customer, so their
+    link goes last."""
     erased = session.scalar(select(func.count(Message.id)).where(*condition)) or 0
-    words = {"body": ERASED, "subject": None, "content_variables": None, "error_message": None}
+    own_reason_only = case(
+        (Message.error_message == NOT_SENT_ERASED, Message.error_message), else_=None
+    )
+    words = {
+        "body": ERASED,
+        "subject": None,
+        "content_variables": None,
+        "error_message": own_reason_only,
+    }
     # The customer's side of each message: where an outbound one went, where an inbound
     # one came from. The business's own sender stays.
     for direction, side in (
@@ -201,11 +225,7 @@ def _erase_messages(session: Session, condition: tuple[ColumnElement[bool], ...]
     session.execute(
         update(Message)
         .where(*condition, Message.status == MessageStatus.QUEUED)
-        .values(
-            status=MessageStatus.FAILED,
-            next_attempt_at=None,
-            error_message=f"not sent: {ERASED_REASON}",
-        )
+        .values(status=MessageStatus.FAILED, next_attempt_at=None, error_message=NOT_SENT_ERASED)
         .execution_options(synchronize_session=False)
     )
     session.execute(

@@ -40,7 +40,7 @@ def booked_and_talked(api, add_customer, book, deliver, fake_twilio, report_stat
     a text of theirs and the bot's reply sent, and a staff note in their conversation."""
     customer = add_customer(email="ursula@example.org", external_id="K-17")
     starts_at = berlin_time(3, 10, 30)
-    record = book(customer, starts_at, notes="Allergie gegen Färbemittel")
+    record = book(customer, starts_at, notes="Allergie gegen Färbemittel", external_id="T-0815")
     deliver()
     [confirmation] = fake_twilio.messages
     report_status(confirmation, "delivered")
@@ -54,8 +54,11 @@ def booked_and_talked(api, add_customer, book, deliver, fake_twilio, report_stat
 
 
 def test_the_export_holds_the_customers_texts_records_and_notices(
-    api, add_customer, book, deliver, fake_twilio, report_status, text_in
+    api, db, add_customer, book, deliver, fake_twilio, report_status, text_in
 ):
+    changes = WebhookEndpointChanges(url="http://127.0.0.1:9/replydesk", events=[])
+    create_endpoint(db.session, api.business, changes, allow_private_urls=True)
+    db.session.commit()
     customer, record, _ = booked_and_talked(
         api, add_customer, book, deliver, fake_twilio, report_status, text_in
     )
@@ -71,6 +74,7 @@ def test_the_export_holds_the_customers_texts_records_and_notices(
     [exported_record] = export["records"]
     assert (exported_record["id"], exported_record["status"]) == (record["id"], record["status"])
     assert exported_record["notes"] == "Allergie gegen Färbemittel"
+    assert exported_record["external_id"] == "T-0815"
     notices = {(n["notice"], n["status"]) for n in export["notifications"]}
     assert ("confirmation", "delivered") in notices and ("reminder", "scheduled") in notices
     [conversation] = export["conversations"]
@@ -82,6 +86,9 @@ def test_the_export_holds_the_customers_texts_records_and_notices(
     assert ("outbound", "staff", NOTE) in said  # a private note is data about them too
     inbound = next(m for m in conversation["messages"] if m["direction"] == "inbound")
     assert inbound["from"] == MOBILE
+    received = [e for e in export["webhook_events"] if e["type"] == "message.received"]
+    assert [e["payload"]["data"]["body"] for e in received] == [CUSTOMER_TEXT]
+    assert received[0]["webhook_id"].startswith("msg_")
 
 
 def test_erasure_stops_reminders_erases_texts_and_keeps_usage(

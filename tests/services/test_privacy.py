@@ -1,9 +1,11 @@
 """`bot.services.erasure` and `bot.services.customer_export` on both databases: an erasure
 touches one customer only (another customer's rows stay as they were, a number that moved
 from one customer to another included), deletes their records while their notices stay
-without them, frees their appointments ahead, and takes their number out of a failure's
-reason; the export of a customer with nothing but a name holds empty lists, and outgoing
-webhook events about them keep only their ids, those written before they were known too."""
+without them, frees their appointments ahead, takes their number out of a failure's reason,
+keeps its own on the messages it stopped and locks the customer before it writes; the
+export of a customer with only a name holds empty lists, the export holds the webhook
+events, template values and record ids kept about them, and outgoing webhook events about
+them keep only their ids, those written before they were known too."""
 
 from __future__ import annotations
 
@@ -28,9 +30,10 @@ from bot.services.customers import update_customer
 from bot.services.erasure import ERASED, ERASED_REASON, erase_customer
 from bot.services.inbound import handle_inbound
 from bot.services.webhook_endpoints import create_endpoint
-from outbound.policy.vocabulary import NotificationStatus, WebhookEvent
+from outbound.policy.vocabulary import MessageStatus, NotificationStatus, WebhookEvent
 from outbound.webhook_events import record_event
-from tests.support.databases import BOTH_DATABASES
+from tests.support.databases import BOTH_DATABASES, statements_run
+from tests.support.outbox import notification, queue_sms
 from tests.support.settings import SMS_FROM
 from tests.support.webhooks import twilio_form
 
@@ -127,6 +130,7 @@ def test_the_export_of_a_customer_with_only_a_name(db, business, customer_factor
         "notifications": [],
         "conversations": [],
         "other_messages": [],
+        "webhook_events": [],
     }
 
 
@@ -203,8 +207,8 @@ def test_webhook_events_from_before_the_customer_was_added_keep_only_ids(
     db, business, customer_factory, now
 ):
     """An unknown number texts (its `message.received` is written with no customer), staff
-    add the customer with that number: the erasure reduces the event, and another
-    customer's events stay as they were."""
+    add the customer with that number: the export lists the event, the erasure reduces
+    it, and another customer's events stay as they were."""
     listen_to_every_event(db, business)
     text_in(db, "Hallo, hier ist Ursula Hoffmann, Samstag frei?", URSULA, now)
     ursula = customer_factory(name="Ursula Hoffmann", phone=URSULA)
@@ -216,6 +220,9 @@ def test_webhook_events_from_before_the_customer_was_added_keep_only_ids(
     janas = {d.id: d.payload for d in rows(db.session, WebhookDelivery, customer_id=jana.id)}
     assert janas
 
+    exported = export_customer(db.session, business, ursula)["webhook_events"]
+    assert received.event_id in [each["webhook_id"] for each in exported]
+    assert {each["type"] for each in exported} >= {"message.received"}
     erasure = erase_customer(db.session, business, ursula, now)
     db.session.commit()
 
@@ -227,7 +234,7 @@ def test_webhook_events_from_before_the_customer_was_added_keep_only_ids(
         "message_id": received.payload["data"]["message_id"],
         "erased": True,
     }
-    assert erasure.webhook_events_erased == len(rows(db.session, WebhookDelivery)) - len(janas)
+    assert erasure.webhook_events_erased == len(exported)
     assert all(
         d.payload["data"].get("erased") for d in rows(db.session, WebhookDelivery, customer_id=None)
     )
@@ -235,3 +242,74 @@ def test_webhook_events_from_before_the_customer_was_added_keep_only_ids(
         d.id: d.payload for d in rows(db.session, WebhookDelivery, customer_id=jana.id)
     } == janas
     assert "Ursula" not in json.dumps([d.payload for d in rows(db.session, WebhookDelivery)])
+
+
+def test_the_export_holds_record_ids_template_values_and_webhook_events(
+    db, business, customer_factory, record_factory, now
+):
+    listen_to_every_event(db, business)
+    ursula = customer_factory(name="Ursula Hoffmann", phone=URSULA)
+    record_factory(ursula, external_id="B-4711")
+    reply = queue_sms(db.session, business, ursula, body="Bis Samstag!")
+    reply.content_variables = {"1": "Ursula", "2": "Samstag 10:30"}
+    db.session.commit()
+    text_in(db, "Ja, bis Samstag", URSULA, now)
+    events = rows(db.session, WebhookDelivery)
+    assert "message.received" in [event.event_type for event in events]
+
+    export = export_customer(db.session, business, ursula)
+
+    assert [each["external_id"] for each in export["records"]] == ["B-4711"]
+    exported_reply = next(m for m in export["other_messages"] if m["id"] == reply.id)
+    assert exported_reply["content_variables"] == {"1": "Ursula", "2": "Samstag 10:30"}
+    assert export["webhook_events"] == [
+        {
+            "type": event.event_type,
+            "webhook_id": event.event_id,
+            "endpoint_id": event.endpoint_id,
+            "created_at": event.created_at.isoformat(),
+            "status": "pending",
+            "payload": event.payload,
+        }
+        for event in events
+    ]
+
+
+def test_a_message_the_erasure_stopped_keeps_why(
+    db, business, customer_factory, record_factory, now
+):
+    """A notice whose first try failed keeps its message queued for the next; the erasure
+    fails that message with its own reason, and leaves the reason there."""
+    ursula = customer_factory(name="Ursula Hoffmann", phone=URSULA)
+    record = record_factory(ursula, starts_at=now + timedelta(days=3))
+    waiting = notification(db, record)
+    message = queue_sms(db.session, business, ursula, body="Ihr Termin am Donnerstag")
+    db.session.flush()
+    waiting.status, waiting.message_id = NotificationStatus.QUEUED, message.id
+    db.session.commit()
+
+    erase_customer(db.session, business, ursula, now)
+    db.session.commit()
+
+    db.session.refresh(message)
+    assert (message.status, message.body) == (MessageStatus.FAILED, ERASED)
+    assert message.error_message == f"not sent: {ERASED_REASON}"
+
+
+def test_the_erasure_locks_the_customer_first(db, business, customer_factory, now):
+    """On PostgreSQL the erasure locks the customer's row and address rows before it
+    writes, so a text stored for them meanwhile waits instead of failing the erasure's
+    DELETE; SQLite writes one transaction at a time and has no row locks."""
+    ursula = customer_factory(name="Ursula Hoffmann", phone=URSULA)
+
+    with statements_run(db) as statements:
+        erase_customer(db.session, business, ursula, now)
+    db.session.commit()
+
+    words = [" ".join(sql.split()) for sql in statements]
+    first_write = next(i for i, sql in enumerate(words) if sql.startswith(("UPDATE", "DELETE")))
+    locked = [
+        sql.split(" FROM ")[1].split()[0] for sql in words[:first_write] if "FOR UPDATE" in sql
+    ]
+    on_postgresql = db.engine.dialect.name == "postgresql"
+    assert locked == (["customer", "contact_address"] if on_postgresql else [])
