@@ -83,22 +83,22 @@ def webhook_deliveries_of(
 ) -> list[WebhookDelivery]:
     """The business's outgoing webhook deliveries about the customer, oldest first: those
     noting them, and those noting nobody and one of their `conversations` (a text from
-    their number before staff added them); one query on each index."""
+    their number before staff added them); one query on each index (whether a delivery of
+    a conversation notes somebody else is checked here, so that query keeps to its own)."""
     business_endpoints = select(WebhookEndpoint.id).where(
         WebhookEndpoint.business_id == business.id
     )
     conditions = [WebhookDelivery.customer_id == customer_id]
     if conversations:
-        conditions.append(
-            and_(
-                WebhookDelivery.customer_id.is_(None),
-                WebhookDelivery.conversation_id.in_([each.id for each in conversations]),
-            )
-        )
+        conditions.append(WebhookDelivery.conversation_id.in_([each.id for each in conversations]))
     found: dict[int, WebhookDelivery] = {}
     for condition in conditions:
         query = select(WebhookDelivery).where(
             condition, WebhookDelivery.endpoint_id.in_(business_endpoints)
         )
-        found |= {each.id: each for each in session.scalars(query)}
+        found |= {
+            each.id: each
+            for each in session.scalars(query)
+            if each.customer_id in (None, customer_id)
+        }
     return [found[key] for key in sorted(found)]
