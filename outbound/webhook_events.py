@@ -45,8 +45,9 @@ def record_event(
 
     The body each endpoint gets is `{"type", "timestamp", "data"}`: `timestamp` is
     `now` (timezone-aware) in ISO 8601, `data` the plain JSON values given, which
-    name the business (added here as `business_id`), and the customer and record
-    where there are ones. Flushes; the caller commits."""
+    name the business (added here as `business_id`), and the customer, record and
+    conversation where there are ones; each delivery notes the customer and the
+    conversation it is about, for an erasure to find. Flushes; the caller commits."""
     business_id = business if isinstance(business, int) else business.id
     endpoints = [
         endpoint
@@ -67,6 +68,7 @@ def record_event(
             event_id=EVENT_ID_PREFIX + secrets.token_hex(12),
             payload=payload,
             customer_id=data.get("customer_id"),
+            conversation_id=data.get("conversation_id"),
             created_at=now,
         )
         for endpoint in endpoints

@@ -1,6 +1,7 @@
 """The shape of `GET /customers/{id}/export` (GDPR Art. 15) in the OpenAPI document: the
-customer's fields, addresses, records, notices and conversations with their messages, as
-`bot.services.privacy.export_customer` gathers them."""
+customer's fields, addresses, records, notices, conversations with their messages and the
+outgoing webhook events kept about them, as
+`bot.services.customer_export.export_customer` gathers them."""
 
 from __future__ import annotations
 
@@ -47,6 +48,9 @@ class ExportedRecordSchema(ma.Schema):
     location = fields.String(allow_none=True)
     notes = fields.String(allow_none=True, metadata={"description": "Staff's notes."})
     source = fields.String()
+    external_id = fields.String(
+        allow_none=True, metadata={"description": "The record's id in the booking system."}
+    )
     cancelled_by = fields.String(allow_none=True)
     customer_confirmed_at = _moment()
     created_at = _moment()
@@ -77,6 +81,12 @@ class ExportedMessageSchema(ma.Schema):
     to = fields.String()
     subject = fields.String(allow_none=True)
     body = fields.String()
+    content_variables = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        allow_none=True,
+        metadata={"description": "A WhatsApp template's values, by placeholder number."},
+    )
     status = fields.String()
     segments = fields.Integer()
     error_code = fields.String(allow_none=True)
@@ -95,6 +105,15 @@ class ExportedConversationSchema(ma.Schema):
     messages = fields.List(fields.Nested(ExportedMessageSchema))
 
 
+class ExportedWebhookEventSchema(ma.Schema):
+    type = fields.String(metadata={"description": "The event type, e.g. message.received."})
+    webhook_id = fields.String(metadata={"description": "The delivery's `webhook-id` header."})
+    endpoint_id = fields.Integer(metadata={"description": "The endpoint it went to."})
+    created_at = _moment()
+    status = fields.String(metadata={"description": "pending, succeeded or failed."})
+    payload = fields.Dict(metadata={"description": "The body sent: type, timestamp and data."})
+
+
 class CustomerExportSchema(ma.Schema):
     """Everything stored about one customer (GDPR Art. 15)."""
 
@@ -106,4 +125,8 @@ class CustomerExportSchema(ma.Schema):
     other_messages = fields.List(
         fields.Nested(ExportedMessageSchema),
         metadata={"description": "Messages about the customer outside their conversations."},
+    )
+    webhook_events = fields.List(
+        fields.Nested(ExportedWebhookEventSchema),
+        metadata={"description": "Outgoing webhook events kept about the customer."},
     )

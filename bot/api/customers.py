@@ -28,8 +28,9 @@ from bot.extensions import db
 from bot.models import AddressKind, Customer, utcnow
 from bot.phones import InvalidPhoneNumber, PhoneNumber, parse_phone
 from bot.services.commands import CustomerChanges
+from bot.services.customer_export import export_customer
 from bot.services.customers import create_customer, get_customer, update_customer
-from bot.services.privacy import erase_customer, export_customer
+from bot.services.erasure import erase_customer
 from outbound.policy.rendering import SUPPORTED_LOCALES
 
 bp = resource_blueprint(
@@ -224,8 +225,9 @@ class CustomerExport(MethodView):
     @bp.response(200, CustomerExportSchema)
     def get(self, customer_id):
         """Everything stored about a customer (GDPR Art. 15): contact data, consent,
-        addresses with opt-outs, records, notices, and conversations with every message in
-        both directions and staff's private notes."""
+        addresses with opt-outs, records, notices, conversations with every message in
+        both directions and staff's private notes, and the outgoing webhook events kept
+        about them."""
         business = current_business()
         export = export_customer(
             db.session, business, get_customer(db.session, business, customer_id)

@@ -49,6 +49,9 @@ class WebhookDelivery(Base):
     # The customer the event is about (no foreign key: an erased customer's row is gone),
     # so an erasure finds their events without reading every payload.
     customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The conversation it is about, if any: a text from a number not yet a customer's names
+    # no customer, and an erasure finds it through the conversation instead.
+    conversation_id: Mapped[int | None] = mapped_column(Integer, index=True)
     status: Mapped[WebhookDeliveryStatus] = mapped_column(
         str_enum(WebhookDeliveryStatus), default=WebhookDeliveryStatus.PENDING
     )

@@ -1,7 +1,7 @@
 """The owner's side of a customer's privacy rights: `/customers/<id>/export` downloads
 everything stored about the customer as JSON (GDPR Art. 15), `/customers/<id>/erase` asks
-once and then erases them (Art. 17), both through `bot.services.privacy` as the API does,
-and for owners only."""
+once and then erases them (Art. 17), both through the services the API uses
+(`bot.services.customer_export`, `bot.services.erasure`), and for owners only."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from bot.errors import NotFound
 from bot.extensions import db
 from bot.models import Customer, utcnow
 from bot.services import customers as customers_service
-from bot.services import privacy
+from bot.services.customer_export import export_customer
+from bot.services.erasure import erase_customer
+from bot.web.customers import customer_name
 from bot.web.roles import owner_required
 
 bp = Blueprint("customer_privacy", __name__)
@@ -28,15 +30,11 @@ def _own(customer_id: int) -> Customer:
         abort(404)
 
 
-def customer_label(customer: Customer) -> str:
-    return customer.name or customer.phone or customer.email or f"#{customer.id}"
-
-
 @bp.get("/customers/<id:customer_id>/export")
 @owner_required
 def export(customer_id: int):
     customer = _own(customer_id)
-    data = privacy.export_customer(db.session, current_user.business, customer)
+    data = export_customer(db.session, current_user.business, customer)
     db.session.commit()
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(
@@ -57,10 +55,10 @@ def erase(customer_id: int):
     # Only the confirmation page's own button erases; any other post shows the question.
     if request.method == "GET" or request.form.get("confirmed") != "1":
         return render_template(
-            "customers_erase.html", customer=customer, name=customer_label(customer)
+            "customers_erase.html", customer=customer, name=customer_name(customer)
         )
-    name = customer_label(customer)
-    privacy.erase_customer(db.session, current_user.business, customer, utcnow())
+    name = customer_name(customer)
+    erase_customer(db.session, current_user.business, customer, utcnow())
     db.session.commit()
     flash(
         _("%(name)s is erased: contact data, appointments and message texts are gone.", name=name),

@@ -102,7 +102,7 @@ def new():
         _refuse(form, error)
         return _new_page(form, 422)
     db.session.commit()
-    flash(_("The customer %(name)s is saved.", name=_name(customer)), "info")
+    flash(_("The customer %(name)s is saved.", name=customer_name(customer)), "info")
     return redirect(url_for("customers_pages.show", customer_id=customer.id))
 
 
@@ -130,7 +130,7 @@ def show(customer_id: int):
         _refuse(form, error)
         return _customer_page(_own(customer_id), form, 422)
     db.session.commit()
-    flash(_("The changes to %(name)s are saved.", name=_name(customer)), "info")
+    flash(_("The changes to %(name)s are saved.", name=customer_name(customer)), "info")
     return redirect(url_for("customers_pages.show", customer_id=customer.id))
 
 
@@ -201,7 +201,9 @@ def _customer_page(customer: Customer, form: CustomerForm, status: int = 200):
     )
 
 
-def _name(customer: Customer) -> str:
+def customer_name(customer: Customer) -> str:
+    """The customer as a flash message or a question names them: their name, else their
+    number or email, else their id."""
     return customer.name or customer.phone or customer.email or f"#{customer.id}"
 
 

@@ -172,14 +172,21 @@ def test_the_customer_export_and_erasure_are_documented(document):
         "notifications",
         "conversations",
         "other_messages",
+        "webhook_events",
     }
+    record = _resolve(document, shape["properties"]["records"]["items"]["$ref"])
+    assert "external_id" in record["properties"]
+    event = _resolve(document, shape["properties"]["webhook_events"]["items"]["$ref"])
+    assert {"type", "webhook_id", "created_at", "status", "payload"} <= set(event["properties"])
     message = _resolve(
         document,
         document["components"]["schemas"]["ExportedConversation"]["properties"]["messages"][
             "items"
         ]["$ref"],
     )
-    assert {"direction", "from", "to", "body", "note", "status"} <= set(message["properties"])
+    assert {"direction", "from", "to", "body", "note", "status", "content_variables"} <= set(
+        message["properties"]
+    )
     erase = document["paths"]["/api/v1/customers/{customer_id}"]["delete"]["responses"]
     assert {"204", "404"} <= set(erase)
 

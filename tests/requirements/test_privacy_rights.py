@@ -10,8 +10,18 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.models import Conversation, IdempotencyKey, Message, Notification, Record, utcnow
-from bot.services.privacy import ERASED, ERASED_REASON
+from bot.models import (
+    Conversation,
+    IdempotencyKey,
+    Message,
+    Notification,
+    Record,
+    WebhookDelivery,
+    utcnow,
+)
+from bot.services.commands import WebhookEndpointChanges
+from bot.services.erasure import ERASED, ERASED_REASON
+from bot.services.webhook_endpoints import create_endpoint
 from outbound.delivery import month_of, usage_history
 from tests.support.api import assert_error, created
 from tests.support.databases import BOTH_DATABASES
@@ -30,7 +40,7 @@ def booked_and_talked(api, add_customer, book, deliver, fake_twilio, report_stat
     a text of theirs and the bot's reply sent, and a staff note in their conversation."""
     customer = add_customer(email="ursula@example.org", external_id="K-17")
     starts_at = berlin_time(3, 10, 30)
-    record = book(customer, starts_at, notes="Allergie gegen Färbemittel")
+    record = book(customer, starts_at, notes="Allergie gegen Färbemittel", external_id="T-0815")
     deliver()
     [confirmation] = fake_twilio.messages
     report_status(confirmation, "delivered")
@@ -44,8 +54,11 @@ def booked_and_talked(api, add_customer, book, deliver, fake_twilio, report_stat
 
 
 def test_the_export_holds_the_customers_texts_records_and_notices(
-    api, add_customer, book, deliver, fake_twilio, report_status, text_in
+    api, db, add_customer, book, deliver, fake_twilio, report_status, text_in
 ):
+    changes = WebhookEndpointChanges(url="http://127.0.0.1:9/replydesk", events=[])
+    create_endpoint(db.session, api.business, changes, allow_private_urls=True)
+    db.session.commit()
     customer, record, _ = booked_and_talked(
         api, add_customer, book, deliver, fake_twilio, report_status, text_in
     )
@@ -61,6 +74,7 @@ def test_the_export_holds_the_customers_texts_records_and_notices(
     [exported_record] = export["records"]
     assert (exported_record["id"], exported_record["status"]) == (record["id"], record["status"])
     assert exported_record["notes"] == "Allergie gegen Färbemittel"
+    assert exported_record["external_id"] == "T-0815"
     notices = {(n["notice"], n["status"]) for n in export["notifications"]}
     assert ("confirmation", "delivered") in notices and ("reminder", "scheduled") in notices
     [conversation] = export["conversations"]
@@ -72,6 +86,9 @@ def test_the_export_holds_the_customers_texts_records_and_notices(
     assert ("outbound", "staff", NOTE) in said  # a private note is data about them too
     inbound = next(m for m in conversation["messages"] if m["direction"] == "inbound")
     assert inbound["from"] == MOBILE
+    received = [e for e in export["webhook_events"] if e["type"] == "message.received"]
+    assert [e["payload"]["data"]["body"] for e in received] == [CUSTOMER_TEXT]
+    assert received[0]["webhook_id"].startswith("msg_")
 
 
 def test_erasure_stops_reminders_erases_texts_and_keeps_usage(
@@ -159,6 +176,9 @@ def test_a_message_still_queued_for_the_customer_is_not_sent_after_the_erasure(
 def test_a_text_from_before_the_customer_was_added_is_erased_with_them(
     api, db, add_customer, text_in
 ):
+    changes = WebhookEndpointChanges(url="http://127.0.0.1:9/replydesk", events=[])
+    create_endpoint(db.session, api.business, changes, allow_private_urls=True)
+    db.session.commit()
     text_in("Hallo, hier ist Ursula, haben Sie Samstag frei?")  # an unknown number then
     customer = add_customer()
 
@@ -172,6 +192,11 @@ def test_a_text_from_before_the_customer_was_added_is_erased_with_them(
         f"{ERASED}:{conversation['id']}"
     ]
     assert set(db.session.scalars(select(Message.body))) == {ERASED}
+    events = db.session.scalars(select(WebhookDelivery.payload)).all()
+    assert "message.received" in [event["type"] for event in events]
+    for event in events:  # the text's event was written before anyone knew the number
+        assert event["data"]["erased"] is True
+        assert "Ursula" not in str(event) and MOBILE not in str(event)
 
 
 def test_an_email_still_queued_for_the_customer_is_not_sent_after_the_erasure(
