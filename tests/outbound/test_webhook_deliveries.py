@@ -1,13 +1,18 @@
 """Outgoing webhook deliveries through the outbox and the real worker: one row per endpoint that
 takes the event, written with the event and sent after the commit; a receiver that fails twice
 gets the event on the third try, as the dispatcher brings it back once its next try is due,
-with every try logged; a job run twice sends once; a URL that became private is refused at
-send time; the backoff; and the events the bot's side of a conversation and a failed notice
-record. Receivers are real HTTP servers on loopback; on SQLite and PostgreSQL."""
+with every try logged; the signature, recomputed by hand; a job run twice sends once; a URL
+that became private is refused at send time; the backoff; and the events the bot's side of a
+conversation and a failed notice record. Receivers are real HTTP servers on loopback; on
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import socket
+import time
 from datetime import timedelta
 
 import pytest
@@ -114,6 +119,25 @@ def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try(
         for item in logged
     ] == [("succeeded", 3, 204, None)]
     assert logged[0]["delivered_at"] is not None
+
+
+def test_the_signature_is_the_standard_s_hmac_recomputed_by_hand(db, business, endpoint_at, now):
+    # Not through the library that signs: its key, content and encoding, as the standard says.
+    with webhook_receiver() as receiver:
+        endpoint = endpoint_at(receiver.url)
+        (delivery,) = _event(db, business, now)
+        before = int(time.time())
+        assert deliver_webhook(delivery.id) == "succeeded"
+        after = int(time.time())
+
+    (request,) = receiver.requests
+    webhook_id = request.headers["webhook-id"]
+    timestamp = request.headers["webhook-timestamp"]
+    assert timestamp.isdigit() and before <= int(timestamp) <= after
+    key = base64.b64decode(endpoint.secret.removeprefix("whsec_"))
+    content = f"{webhook_id}.{timestamp}.".encode() + request.body
+    expected = base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
+    assert request.headers["webhook-signature"] == f"v1,{expected}"
 
 
 def test_a_delivery_whose_job_was_lost_is_sent_by_the_dispatcher(
