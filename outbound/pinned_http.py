@@ -8,7 +8,8 @@ It is built on requests' documented hook for subclassing its adapter
 pool argument; the addresses are tried in turn while one refuses the connection. No
 redirects are followed and no proxy from the environment is used (a proxy would resolve the
 name itself); a CA bundle named in the environment (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) is
-trusted as requests would."""
+trusted as requests would. Inside `outbound.http_deadline.within`, all the addresses tried
+share its deadline."""
 
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from bot.safe_values import IPAddress
+from outbound.http_deadline import DeadlineAdapter
 
 # A name may resolve to many addresses; a try gives up after this many refuse it, so that
 # one try stays well within the delivery's lease (each gets the connect timeout).
@@ -78,10 +79,11 @@ def _post_to(
         return response.status_code
 
 
-class PinnedAdapter(HTTPAdapter):
+class PinnedAdapter(DeadlineAdapter):
     """requests' adapter, connecting to `address` whatever name the URL has: the pool is
     keyed on the address (and, over HTTPS, the name the certificate must carry), so a
-    connection is never shared between names or addresses."""
+    connection is never shared between names or addresses. It keeps the deadline of a
+    surrounding `http_deadline.within`."""
 
     def __init__(self, address: IPAddress) -> None:
         super().__init__()  # no retries: a failed try is the delivery's own retry

@@ -9,7 +9,12 @@ from flask import Flask
 from bot.api.auth import SECURITY_SCHEME, SECURITY_SCHEME_SPEC
 from bot.api.base import ReplyDeskApi
 from bot.api.errors import API_PREFIX
-from bot.api.idempotency import PARAMETER_COMPONENT, PARAMETER_SPEC
+from bot.api.idempotency import (
+    HEADER_COMPONENT,
+    PARAMETER_COMPONENT,
+    PARAMETER_SPEC,
+    REPLAYED_HEADER_SPEC,
+)
 from bot.extensions import csrf
 
 API_DESCRIPTION = """\
@@ -54,6 +59,7 @@ def init_app(app: Flask) -> None:
     api = ReplyDeskApi(app)
     api.spec.components.security_scheme(SECURITY_SCHEME, SECURITY_SCHEME_SPEC)
     api.spec.components.parameter(PARAMETER_COMPONENT, "header", PARAMETER_SPEC)
+    api.spec.components.header(HEADER_COMPONENT, REPLAYED_HEADER_SPEC)
     blueprints = (
         business.bp,
         catalogue.locations_bp,

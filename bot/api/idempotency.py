@@ -5,6 +5,7 @@ document publishes it."""
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 
 from flask import Response, current_app, request
@@ -25,10 +26,12 @@ PARAMETER_SPEC = {
         "Makes the POST safe to retry: the same key with the same body within 24 hours "
         "answers the first request's status and body again (with `Idempotent-Replayed: "
         "true`) instead of doing the work twice; the same key with another path or body is "
-        "a 422 `idempotency_key_reused`. Keys are per business; use a new one (a UUID) for "
-        "each new request. Only successful (2xx) answers are kept: a refused request "
-        "changed nothing and runs again. An answer that held a customer since erased "
-        "replays as a 410 `answer_erased`."
+        "a 422 `idempotency_key_reused`. A JSON body counts as the same when it holds the "
+        "same JSON, whatever its key order and whitespace. Keys are per business; use a "
+        "new one (a UUID) for each new request. Only successful (2xx) answers are kept: a "
+        "refused request changed nothing and runs again. An answer that held a customer "
+        "since erased replays as a 410 `answer_erased`. A webhook endpoint's secret is "
+        "never kept: its replay answers without it."
     ),
     "schema": {
         "type": "string",
@@ -37,6 +40,16 @@ PARAMETER_SPEC = {
         "pattern": "^[!-~]+$",
     },
 }
+REPLAYED_HEADER_SPEC = {
+    "description": "`true` when this is the stored answer to an earlier request with the "
+    "same Idempotency-Key, sent again; absent on a first answer.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+HEADER_COMPONENT = "IdempotentReplayed"
+# Fields of an answer that are never kept for a replay: a secret is shown once, when it is
+# made, and a stored copy would outlive it (a replay after a rotation would show a dead
+# one). A replay answers without them; an endpoint's lost secret is replaced by rotating it.
+NEVER_STORED_FIELDS = frozenset({"secret"})
 # The claim this request holds, in the WSGI environ: it belongs to this request alone.
 _CLAIM = "replydesk.idempotency_claim"
 
@@ -77,7 +90,7 @@ def finish(response: Response) -> Response:
     record_answer(
         claim,
         status=response.status_code,
-        body=response.get_data(as_text=True),
+        body=_storable(response.get_data(as_text=True)),
         location=response.headers.get("Location"),
     )
     try:
@@ -96,16 +109,35 @@ def release(error: BaseException | None) -> None:
 
 
 def document_key(doc: dict, doc_info: dict, *, method: str, **kwargs) -> dict:
-    """flask-smorest doc callback: every POST takes the header and may answer its 4xx."""
+    """flask-smorest doc callback: every POST takes the header, may answer its 4xx, and
+    marks a replayed 2xx answer with `Idempotent-Replayed`."""
     if method != "post":
         return doc
     doc.setdefault("parameters", []).append(PARAMETER_COMPONENT)
     responses = doc.setdefault("responses", {})
+    for status, response in responses.items():
+        if str(status).startswith("2") and isinstance(response, dict):
+            response.setdefault("headers", {})[REPLAYED_HEADER] = {
+                "$ref": f"#/components/headers/{HEADER_COMPONENT}"
+            }
     responses.setdefault(400, "BAD_REQUEST")  # a malformed key
     responses.setdefault(422, HTTPStatus(422).name)  # a key reused; its name differs by Python
     responses.setdefault(409, "CONFLICT")  # a key whose first request vanished mid-wait
     responses.setdefault(410, "GONE")  # the stored answer held a customer since erased
     return doc
+
+
+def _storable(body: str) -> str:
+    """The answer's body as it is kept for replays: a JSON object without the
+    NEVER_STORED_FIELDS; any other body as it is."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(answer, dict) or NEVER_STORED_FIELDS.isdisjoint(answer):
+        return body
+    kept = {name: value for name, value in answer.items() if name not in NEVER_STORED_FIELDS}
+    return current_app.json.dumps(kept)
 
 
 def _replay(answer: StoredAnswer) -> Response:

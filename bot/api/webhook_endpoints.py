@@ -55,7 +55,8 @@ class WebhookEndpointWithSecretSchema(WebhookEndpointSchema):
     secret = fields.String(
         metadata={
             "description": "The signing secret (whsec_…), shown only now: keep it to verify "
-            "the webhook-signature header."
+            "the webhook-signature header. An Idempotency-Key replay answers without the "
+            "secret; rotate it if you lost it."
         }
     )
 

@@ -84,11 +84,26 @@ class KeyedRequest:
 
     @classmethod
     def of(cls, key: str, method: str, path: str, body: bytes) -> KeyedRequest:
-        """The keyed request; raises InvalidIdempotencyKey for a malformed key. The body is
-        compared byte for byte (its SHA-256): a retry sends the same bytes."""
+        """The keyed request; raises InvalidIdempotencyKey for a malformed key. The body
+        counts by its `body_fingerprint`."""
         if not _WELL_FORMED_KEY.fullmatch(key):
             raise InvalidIdempotencyKey()
-        return cls(key, method.upper(), path, hashlib.sha256(body).hexdigest())
+        return cls(key, method.upper(), path, body_fingerprint(body))
+
+
+def body_fingerprint(body: bytes) -> str:
+    """The SHA-256 (hex) that tells whether two bodies are the same request. A JSON body
+    counts by its canonical form (parsed, keys sorted, no whitespace between tokens), so a
+    retry that serializes the same JSON with another key order or spacing is the same
+    request; values stay as parsed, so `1` and `1.0`, or `"1"` and `1`, differ. A body that
+    is not JSON (or is empty) counts byte for byte."""
+    try:
+        canonical = json.dumps(
+            json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode("utf-8", "surrogatepass")  # a lone surrogate too ("\ud800" in JSON)
+    except (ValueError, RecursionError):  # not JSON, or nested past what Python parses
+        canonical = body
+    return hashlib.sha256(canonical).hexdigest()
 
 
 @dataclass(frozen=True)

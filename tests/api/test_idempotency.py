@@ -6,7 +6,6 @@ the one transaction of the work; a second request waiting on the first's key rep
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from datetime import timedelta
@@ -16,6 +15,7 @@ from sqlalchemy import event, func, select, text
 
 from bot.idempotency_pruning import prune_idempotency_keys
 from bot.models import Customer, IdempotencyKey, Message, Record, utcnow
+from bot.services.idempotency import body_fingerprint
 from tests.support.api import assert_error, created, notifications
 from tests.support.databases import BOTH_DATABASES
 from tests.support.servers import wait_for
@@ -97,6 +97,49 @@ def test_the_same_key_with_another_body_or_path_is_refused(api, db, customer_fac
     assert_error(other_path, 422, code="idempotency_key_reused")
     assert count(db, Message) == 0
     assert count(db, Customer) == 2  # the first request's and the factory's
+
+
+def _raw(api, text, key):
+    """POST /customers with `text` as the body, as sent."""
+    return api.post("/customers", data=text, content_type="application/json", headers=keyed(key))
+
+
+def test_the_same_json_in_another_key_order_or_spacing_is_the_same_request(api, db):
+    first = _raw(api, '{"name":"Ursula Hoffmann","external_id":"crm-4711"}', "same-json")
+    reordered = _raw(api, '{"external_id":"crm-4711","name":"Ursula Hoffmann"}', "same-json")
+    spaced = _raw(api, '{\n  "name": "Ursula Hoffmann",\t"external_id" : "crm-4711" }', "same-json")
+
+    assert created(first)
+    for again in (reordered, spaced):
+        assert (again.status_code, again.headers["Idempotent-Replayed"]) == (201, "true")
+        assert again.get_json() == first.get_json()
+    assert count(db, Customer) == 1
+
+
+def test_json_with_another_value_is_another_request(api, db, customer_factory):
+    # 1 and 1.0 are different JSON texts and parse to different values: not the same body.
+    customer = customer_factory()
+    starts_at = "2031-05-06T09:00:00+00:00"
+    body = '{"customer_id": %s, "starts_at": "%s", "duration_minutes": %s}'
+    first = api.post(
+        "/records",
+        data=body % (customer.id, starts_at, "30"),
+        content_type="application/json",
+        headers=keyed("value"),
+    )
+    as_float = api.post(
+        "/records",
+        data=body % (customer.id, starts_at, "30.0"),
+        content_type="application/json",
+        headers=keyed("value"),
+    )
+    other_name = _raw(api, '{"name":"Uschi Hoffmann","external_id":"crm-4711"}', "name")
+    other_name_again = _raw(api, '{"external_id":"crm-4711","name":"Ursula Hoffmann"}', "name")
+
+    assert created(first)
+    assert_error(as_float, 422, code="idempotency_key_reused")
+    assert created(other_name)
+    assert_error(other_name_again, 422, code="idempotency_key_reused")
 
 
 def test_without_a_key_each_post_makes_its_own_object(api, db):
@@ -211,7 +254,7 @@ def test_a_request_waiting_on_the_first_one_s_key_replays_its_answer(api, db, cl
             key="racing",
             method="POST",
             path="/api/v1/customers",
-            body_sha256=hashlib.sha256(body).hexdigest(),
+            body_sha256=body_fingerprint(body),
             response_status=201,
             response_body=json.dumps(answer),
             created_at=utcnow(),

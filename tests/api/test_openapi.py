@@ -191,7 +191,7 @@ def test_the_customer_export_and_erasure_are_documented(document):
     assert {"204", "404"} <= set(erase)
 
 
-def test_every_post_takes_an_idempotency_key_and_documents_its_refusals(document):
+def test_every_post_takes_an_idempotency_key_and_documents_its_refusals_and_replays(document):
     parameter = document["components"]["parameters"]["IdempotencyKey"]
     assert (parameter["name"], parameter["in"], parameter["required"]) == (
         "Idempotency-Key",
@@ -205,9 +205,15 @@ def test_every_post_takes_an_idempotency_key_and_documents_its_refusals(document
         if "post" in operations
     ]
     assert len(posts) == sum("post" in methods for methods in EXPECTED.values())
+    replayed = {"$ref": "#/components/headers/IdempotentReplayed"}
+    assert document["components"]["headers"]["IdempotentReplayed"]["schema"]["enum"] == ["true"]
     for path, operation in posts:
         assert {"$ref": "#/components/parameters/IdempotencyKey"} in operation["parameters"], path
         assert {"400", "409", "422"} <= set(operation["responses"]), path
+        successes = {code: r for code, r in operation["responses"].items() if code[0] == "2"}
+        assert successes, path
+        for code, response in successes.items():
+            assert response["headers"]["Idempotent-Replayed"] == replayed, (path, code)
     for path, operations in document["paths"].items():
         for method in set(operations) - {"post", "parameters"}:
             assert "Idempotency-Key" not in json.dumps(operations[method]), (path, method)

@@ -1,14 +1,17 @@
 """/webhook-endpoints: registering, reading, changing, deleting an outgoing webhook endpoint and
-rotating its secret, URLs refused when they reach private addresses (unless the server allows
-them), and the whole way of an event: a customer's signed "ja" at the inbound webhook, the
-worker, and a receiver on loopback that verifies the delivery with the `standardwebhooks`
-package; on SQLite and PostgreSQL."""
+rotating its secret (never kept in an answer stored for Idempotency-Key replays), URLs
+refused when they reach private addresses (unless the server allows them), and the whole way
+of an event: a customer's signed "ja" at the inbound webhook, the worker, and a receiver on
+loopback that verifies the delivery with the `standardwebhooks` package; on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
+from bot.models import IdempotencyKey
 from tests.support.api import assert_error, created
 from tests.support.databases import BOTH_DATABASES
 from tests.support.receivers import webhook_receiver
@@ -127,6 +130,27 @@ def test_an_endpoint_is_created_read_changed_rotated_and_deleted(api):
     assert api.delete(path).status_code == 204
     assert_error(api.get(path), 404, code="not_found", field="endpoint_id")
     assert created(api.get("/webhook-endpoints"))["items"] == []
+
+
+def test_a_replay_answers_without_the_secret_and_no_secret_is_stored(api, db):
+    create = {"url": HOOK_URL, "events": ["message.received"]}
+    first = created(api.post("/webhook-endpoints", json=create, headers={"Idempotency-Key": "ep"}))
+    rotate_path = f"/webhook-endpoints/{first['id']}/rotate-secret"
+    rotated = created(api.post(rotate_path, headers={"Idempotency-Key": "rotate"}))
+
+    created_again = api.post("/webhook-endpoints", json=create, headers={"Idempotency-Key": "ep"})
+    rotated_again = api.post(rotate_path, headers={"Idempotency-Key": "rotate"})
+
+    for again, answer in ((created_again, first), (rotated_again, rotated)):
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.status_code == 201 if answer is first else 200
+        assert again.get_json() == {name: answer[name] for name in answer if name != "secret"}
+    db.session.rollback()
+    stored = db.session.scalars(select(IdempotencyKey.response_body)).all()
+    assert len(stored) == 2
+    for secret in (first["secret"], rotated["secret"]):
+        assert not any(secret in body or secret[6:] in body for body in stored)
+    assert created(api.get(f"/webhook-endpoints/{first['id']}"))["id"] == first["id"]
 
 
 def test_another_business_cannot_see_or_touch_an_endpoint(api, other_api):

@@ -2,7 +2,8 @@
 never resolving the URL's name, while it speaks to the name: the Host header, over plain HTTP
 and over HTTPS, where the certificate must carry the name (made by trustme) and SNI sends it;
 on IPv6 too, past a proxy from the environment, and on to the next checked address when one
-refuses (but not when one took the request and hung up). DNS is the outside world, so
+refuses (but not when one took the request and hung up); an answer trickled a byte at a time
+is cut at the deadline of `http_deadline.within`, over HTTP and HTTPS. DNS is the outside world, so
 `socket.getaddrinfo` is replaced; the receivers are real HTTP(S) servers on loopback."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 import requests
 import trustme
 
-from outbound import pinned_http
+from outbound import http_deadline, pinned_http
 from tests.support.receivers import webhook_receiver
 
 PINNED_NAME = "hooks.pinned.example"
@@ -176,6 +177,24 @@ def test_an_address_that_took_the_request_and_hung_up_is_not_left_for_the_next(
 
     assert len(connections) == 1
     assert connections[0].startswith(b"POST /hooks HTTP/1.1")
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_receiver_that_trickles_its_answer_is_cut_at_the_deadline(
+    unresolvable_pinned_name, trusted_ca, scheme
+):
+    # A byte a second, each well within the read timeout: only the deadline ends it.
+    tls = _server_context(trusted_ca, PINNED_NAME, []) if scheme == "https" else None
+    with webhook_receiver(tls=tls, trickled=1) as receiver:
+        url = f"{scheme}://{PINNED_NAME}:{receiver.port}/hooks"
+        with pytest.raises(http_deadline.DeadlinePassed, match="within 2 seconds"):
+            with http_deadline.within(2):
+                _post(url, [LOOPBACK])
+        with http_deadline.within(30):
+            assert _post(url, [LOOPBACK]) == 204  # an answer in time is not cut
+
+    assert len(receiver.requests) == 2
+    assert receiver.hung_up_on == 1  # cut off, not waited out
 
 
 @pytest.mark.parametrize(

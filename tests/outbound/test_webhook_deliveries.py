@@ -1,27 +1,37 @@
 """Outgoing webhook deliveries through the outbox and the real worker: one row per endpoint that
 takes the event, written with the event and sent after the commit; a receiver that fails twice
 gets the event on the third try, as the dispatcher brings it back once its next try is due,
-with every try logged; a job run twice sends once; a URL that became private is refused at
-send time; the backoff; and the events the bot's side of a conversation and a failed notice
-record. Receivers are real HTTP servers on loopback; on SQLite and PostgreSQL."""
+with every try logged; the signature, recomputed by hand; a job run twice sends once; a try
+that outlived its lease leaves the row to the try that took it over, one whose delivery was
+deleted meanwhile is "gone", and one whose receiver trickles its answer is cut at the try's
+deadline and tried again; a URL that became private is refused at send time; the backoff;
+and the events the bot's side of a conversation and a failed notice record. Receivers are real
+HTTP servers on loopback; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import socket
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
-from bot.models import WebhookDelivery, utcnow
+from bot.models import WebhookDelivery, WebhookEndpoint, utcnow
 from bot.services.commands import WebhookEndpointChanges
-from bot.services.webhook_endpoints import create_endpoint, update_endpoint
+from bot.services.webhook_endpoints import create_endpoint, delete_endpoint, update_endpoint
+from outbound import webhook_deliveries
 from outbound.jobs import deliver_webhook, dispatch_tick
 from outbound.policy.links import LinkPurpose, make_token
 from outbound.policy.vocabulary import WebhookDeliveryStatus, WebhookEvent
 from outbound.policy.webhook_retries import MAX_ATTEMPTS
 from outbound.queueing import redis_connection
+from outbound.webhook_deliveries import DELIVERY_LEASE, deliver_now
 from outbound.webhook_events import record_event
 from tests.support.api import created
 from tests.support.databases import BOTH_DATABASES
@@ -116,6 +126,25 @@ def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try(
     assert logged[0]["delivered_at"] is not None
 
 
+def test_the_signature_is_the_standard_s_hmac_recomputed_by_hand(db, business, endpoint_at, now):
+    # Not through the library that signs: its key, content and encoding, as the standard says.
+    with webhook_receiver() as receiver:
+        endpoint = endpoint_at(receiver.url)
+        (delivery,) = _event(db, business, now)
+        before = int(time.time())
+        assert deliver_webhook(delivery.id) == "succeeded"
+        after = int(time.time())
+
+    (request,) = receiver.requests
+    webhook_id = request.headers["webhook-id"]
+    timestamp = request.headers["webhook-timestamp"]
+    assert timestamp.isdigit() and before <= int(timestamp) <= after
+    key = base64.b64decode(endpoint.secret.removeprefix("whsec_"))
+    content = f"{webhook_id}.{timestamp}.".encode() + request.body
+    expected = base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
+    assert request.headers["webhook-signature"] == f"v1,{expected}"
+
+
 def test_a_delivery_whose_job_was_lost_is_sent_by_the_dispatcher(
     db, business, endpoint_at, now, redis_server, work
 ):
@@ -159,6 +188,83 @@ def test_a_delivery_job_run_twice_sends_once(db, business, endpoint_at, now):
         assert deliver_webhook(delivery.id) == "succeeded"
         assert deliver_webhook(delivery.id) == "succeeded"
     assert len(receiver.requests) == 1
+
+
+def test_a_try_that_outlived_its_lease_leaves_the_outcome_of_the_try_that_took_over(
+    app, db, business, endpoint_at, now
+):
+    taken_over = []
+    engine = db.engine  # the receiver's thread has no app context
+
+    def lease_runs_out_and_another_job_claims_the_delivery(request):
+        if len(receiver.requests) > 1:
+            return  # the other job's own request
+        later = now + DELIVERY_LEASE + timedelta(seconds=1)
+        with Session(engine) as other_worker:
+            taken_over.append(deliver_now(other_worker, delivery_id, now=later, config=app.config))
+
+    with webhook_receiver(
+        answers=[500], while_holding=lease_runs_out_and_another_job_claims_the_delivery
+    ) as receiver:
+        endpoint_at(receiver.url)
+        (delivery,) = _event(db, business, now)
+        delivery_id = delivery.id
+        first_try = deliver_now(db.session, delivery_id, now=now, config=app.config)
+
+    assert taken_over == ["succeeded"]
+    assert first_try == "succeeded"  # its own 500 is dropped: the row is the other try's
+    assert len(receiver.requests) == 2
+    (delivery,) = _deliveries(db)
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (
+        WebhookDeliveryStatus.SUCCEEDED,
+        2,
+        204,
+    )
+    assert (delivery.last_error, delivery.next_attempt_at) == (None, None)
+
+
+def test_a_delivery_deleted_during_its_try_is_gone_without_an_error(
+    app, db, business, endpoint_at, now
+):
+    engine = db.engine  # the receiver's thread has no app context
+
+    def the_endpoint_is_deleted(request):
+        with Session(engine) as owner:
+            delete_endpoint(owner, owner.get(WebhookEndpoint, endpoint_id))
+            owner.commit()
+
+    with webhook_receiver(answers=[503], while_holding=the_endpoint_is_deleted) as receiver:
+        endpoint_id = endpoint_at(receiver.url).id
+        (delivery,) = _event(db, business, now)
+        delivery_id = delivery.id
+        assert deliver_now(db.session, delivery_id, now=now, config=app.config) == "gone"
+
+    assert len(receiver.requests) == 1
+    assert _deliveries(db) == []
+    assert deliver_webhook(delivery_id) == "gone"  # a stray job for it, too
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_at_the_deadline_and_tried_again(
+    db, business, endpoint_at, now, monkeypatch
+):
+    # A byte a second, each well within the read timeout: only a deadline on the whole
+    # try ends it (it is 30 seconds; 3 here, to keep the test short).
+    monkeypatch.setattr(webhook_deliveries, "TRY_DEADLINE_SECONDS", 3)
+    with webhook_receiver(trickled=1) as receiver:
+        endpoint_at(receiver.url)
+        (delivery,) = _event(db, business, now)
+        assert deliver_webhook(delivery.id) == "pending"
+        (delivery,) = _deliveries(db)
+        assert (delivery.attempts, delivery.last_status_code) == (1, None)
+        assert delivery.last_error == "DeadlinePassed: no complete answer within 3 seconds"
+        assert delivery.next_attempt_at is not None
+
+        _let_the_next_try_come(db)
+        assert deliver_webhook(delivery.id) == "succeeded"
+
+    assert len(receiver.requests) == 2
+    assert receiver.hung_up_on == 1  # cut off, not waited out
+    assert [(d.attempts, d.last_status_code) for d in _deliveries(db)] == [(2, 204)]
 
 
 def test_an_endpoint_that_cannot_be_reached_is_tried_again(db, business, endpoint_at, now):
