@@ -21,7 +21,8 @@ from bot.models import WebhookEndpoint
 from bot.services import webhook_endpoints as service
 from bot.services.commands import WebhookEndpointChanges
 from bot.web.roles import owner_required
-from outbound.policy.vocabulary import WebhookDeliveryStatus, WebhookEvent
+from bot.web.words import WEBHOOK_DELIVERY_STATUS_WORDS, WEBHOOK_EVENT_WORDS
+from outbound.policy.vocabulary import WebhookDeliveryStatus
 
 bp = Blueprint("webhook_pages", __name__)
 
@@ -30,22 +31,6 @@ bp = Blueprint("webhook_pages", __name__)
 SHOWN_SECRET = "replydesk_new_webhook_secret"
 PAGE_SIZE = 50
 
-# Each event type in the owner's words, in the order the form offers them.
-EVENT_WORDS = {
-    WebhookEvent.MESSAGE_RECEIVED: _l("A customer's text came in"),
-    WebhookEvent.RECORD_CONFIRMED_BY_CUSTOMER: _l("A customer confirmed by text"),
-    WebhookEvent.RECORD_CANCELLED_BY_CUSTOMER: _l("A customer cancelled by text or link"),
-    WebhookEvent.RECORD_RESCHEDULED_BY_CUSTOMER: _l("A customer took a new time offered"),
-    WebhookEvent.CUSTOMER_OPTED_OUT: _l("A customer opted out (STOP)"),
-    WebhookEvent.CUSTOMER_OPTED_IN: _l("A customer opted in again (START)"),
-    WebhookEvent.CONVERSATION_HANDED_OVER: _l("The bot handed a conversation to the team"),
-    WebhookEvent.NOTIFICATION_FAILED: _l("A notice failed for good"),
-}
-STATUS_WORDS = {
-    WebhookDeliveryStatus.SUCCEEDED: _l("delivered"),
-    WebhookDeliveryStatus.PENDING: _l("waiting"),
-    WebhookDeliveryStatus.FAILED: _l("failed"),
-}
 # What the owner reads next to the field the service refused, by (field, code).
 PROBLEMS = {
     ("url", "required"): _l("Enter the address the events go to, e.g. https://crm.example/hooks."),
@@ -69,7 +54,7 @@ PROBLEMS = {
 
 class NewEndpointForm(FlaskForm):
     url = URLField(_l("Address (URL)"))
-    # The page draws a checkbox per event (EVENT_WORDS); the service refuses an unknown
+    # The page draws a checkbox per event (WEBHOOK_EVENT_WORDS); the service refuses an unknown
     # one in the page's words, so the form lets every value through.
     events = SelectMultipleField(_l("Events"), validate_choice=False)
 
@@ -148,8 +133,8 @@ def _index_page(form: NewEndpointForm, status: int = 200):
         last=service.last_deliveries(db.session, endpoints),
         counts=service.delivery_counts(db.session, endpoints),
         shown=shown,
-        event_words=EVENT_WORDS,
-        status_words=STATUS_WORDS,
+        event_words=WEBHOOK_EVENT_WORDS,
+        status_words=WEBHOOK_DELIVERY_STATUS_WORDS,
         statuses=WebhookDeliveryStatus,
     )
     # The page with a secret in clear is kept by no cache, and the secret leaves the
@@ -199,7 +184,7 @@ def save(endpoint_id: int):
 
 def _edit_page(endpoint: WebhookEndpoint, form: EndpointForm, status: int = 200):
     page = render_template(
-        "settings_webhook_edit.html", endpoint=endpoint, form=form, event_words=EVENT_WORDS
+        "settings_webhook_edit.html", endpoint=endpoint, form=form, event_words=WEBHOOK_EVENT_WORDS
     )
     return page, status
 
@@ -251,6 +236,6 @@ def deliveries(endpoint_id: int):
         deliveries=found,
         page=page,
         more=more,
-        status_words=STATUS_WORDS,
+        status_words=WEBHOOK_DELIVERY_STATUS_WORDS,
         statuses=WebhookDeliveryStatus,
     )

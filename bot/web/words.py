@@ -1,6 +1,7 @@
 """The web app's words for the product's vocabulary (channels, notices, message and
-notification states, record kinds and statuses, triggers) in the user's language, so every
-page names them the same way; lazy strings, translated when a page renders them."""
+notification states, record kinds and statuses, triggers, outgoing webhook events and their
+deliveries' states) in the user's language, so every page names them the same way; lazy
+strings, translated when a page renders them."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from outbound.policy.vocabulary import (
     Notice,
     NotificationStatus,
     Trigger,
+    WebhookDeliveryStatus,
+    WebhookEvent,
 )
 
 STATUS_WORDS = {
@@ -86,6 +89,23 @@ APPOINTMENT_STATUS_WORDS = {
     AppointmentStatus.CANCELLED: _l("cancelled"),
     AppointmentStatus.COMPLETED: _l("completed"),
     AppointmentStatus.NO_SHOW: _l("no-show"),
+}
+
+# Each outgoing webhook event in the owner's words, in the order the forms offer them.
+WEBHOOK_EVENT_WORDS = {
+    WebhookEvent.MESSAGE_RECEIVED: _l("A customer's text came in"),
+    WebhookEvent.RECORD_CONFIRMED_BY_CUSTOMER: _l("A customer confirmed by text"),
+    WebhookEvent.RECORD_CANCELLED_BY_CUSTOMER: _l("A customer cancelled by text or link"),
+    WebhookEvent.RECORD_RESCHEDULED_BY_CUSTOMER: _l("A customer took a new time offered"),
+    WebhookEvent.CUSTOMER_OPTED_OUT: _l("A customer opted out (STOP)"),
+    WebhookEvent.CUSTOMER_OPTED_IN: _l("A customer opted in again (START)"),
+    WebhookEvent.CONVERSATION_HANDED_OVER: _l("The bot handed a conversation to the team"),
+    WebhookEvent.NOTIFICATION_FAILED: _l("A notice failed for good"),
+}
+WEBHOOK_DELIVERY_STATUS_WORDS = {
+    WebhookDeliveryStatus.SUCCEEDED: _l("delivered"),
+    WebhookDeliveryStatus.PENDING: _l("waiting"),
+    WebhookDeliveryStatus.FAILED: _l("failed"),
 }
 
 
