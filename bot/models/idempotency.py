@@ -30,7 +30,8 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(String(MAX_IDEMPOTENCY_KEY_LENGTH))
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(255))
-    body_sha256: Mapped[str] = mapped_column(String(64))  # hex, of the raw request body
+    # hex: of the body's canonical JSON (`bot.services.idempotency.body_fingerprint`)
+    body_sha256: Mapped[str] = mapped_column(String(64))
     response_status: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[str | None] = mapped_column(Text)
     response_location: Mapped[str | None] = mapped_column(String(2048))

@@ -81,6 +81,9 @@ class KeyedRequest:
     method: str
     path: str
     body_sha256: str
+    # The SHA-256 of the body's bytes: what keys stored before bodies counted by their
+    # canonical JSON hold, so a retry of such a request still replays within its window.
+    raw_body_sha256: str = ""
 
     @classmethod
     def of(cls, key: str, method: str, path: str, body: bytes) -> KeyedRequest:
@@ -88,7 +91,15 @@ class KeyedRequest:
         counts by its `body_fingerprint`."""
         if not _WELL_FORMED_KEY.fullmatch(key):
             raise InvalidIdempotencyKey()
-        return cls(key, method.upper(), path, body_fingerprint(body))
+        raw = hashlib.sha256(body).hexdigest()
+        return cls(key, method.upper(), path, body_fingerprint(body), raw)
+
+    def same_as(self, row: IdempotencyKey) -> bool:
+        """Whether `row` was stored for this request: the same method, path and body."""
+        return (row.method, row.path) == (self.method, self.path) and row.body_sha256 in (
+            self.body_sha256,
+            self.raw_body_sha256,
+        )
 
 
 def body_fingerprint(body: bytes) -> str:
@@ -206,11 +217,7 @@ def _find(session: Session, business: Business, key: str) -> IdempotencyKey | No
 
 
 def _answer_for(row: IdempotencyKey, request: KeyedRequest) -> StoredAnswer:
-    if (row.method, row.path, row.body_sha256) != (
-        request.method,
-        request.path,
-        request.body_sha256,
-    ):
+    if not request.same_as(row):
         raise IdempotencyKeyReused()
     if row.response_status is None:
         raise IdempotencyKeyInUse()  # only the claiming transaction sees a row without one

@@ -6,6 +6,7 @@ the one transaction of the work; a second request waiting on the first's key rep
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from datetime import timedelta
@@ -114,6 +115,34 @@ def test_the_same_json_in_another_key_order_or_spacing_is_the_same_request(api, 
         assert (again.status_code, again.headers["Idempotent-Replayed"]) == (201, "true")
         assert again.get_json() == first.get_json()
     assert count(db, Customer) == 1
+
+
+def test_a_key_stored_by_its_body_s_bytes_still_replays_its_retry(api, db):
+    """A key stored before bodies counted by their canonical JSON holds the hash of the
+    bytes: the same bytes sent again (a retry across the upgrade) replay its answer."""
+    sent = '{ "name": "Ursula Hoffmann", "external_id": "crm-4711" }'
+    answer = {"id": 4711, "name": "Ursula Hoffmann"}
+    db.session.add(
+        IdempotencyKey(
+            business_id=api.business.id,
+            key="before-upgrade",
+            method="POST",
+            path="/api/v1/customers",
+            body_sha256=hashlib.sha256(sent.encode()).hexdigest(),
+            response_status=201,
+            response_body=json.dumps(answer),
+            created_at=utcnow(),
+        )
+    )
+    db.session.commit()
+
+    retry = _raw(api, sent, "before-upgrade")
+    other = _raw(api, sent.replace("4711", "4712"), "before-upgrade")
+
+    assert (retry.status_code, retry.get_json()) == (201, answer)
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert_error(other, 422, code="idempotency_key_reused")
+    assert count(db, Customer) == 0
 
 
 def test_json_with_another_value_is_another_request(api, db, customer_factory):
