@@ -1,7 +1,8 @@
 """The shape of `GET /customers/{id}/export` (GDPR Art. 15) in the OpenAPI document: the
 customer's fields, addresses, records, notices, conversations with their messages and the
 outgoing webhook events kept about them, as
-`bot.services.customer_export.export_customer` gathers them."""
+`bot.services.customer_export.export_customer` gathers them. It documents the answer and
+does not filter it (a test holds the two alike)."""
 
 from __future__ import annotations
 

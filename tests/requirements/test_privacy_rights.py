@@ -89,6 +89,25 @@ def test_the_export_holds_the_customers_texts_records_and_notices(
     received = [e for e in export["webhook_events"] if e["type"] == "message.received"]
     assert [e["payload"]["data"]["body"] for e in received] == [CUSTOMER_TEXT]
     assert received[0]["webhook_id"].startswith("msg_")
+    document = api.client.get("/api/v1/openapi.json").get_json()
+    assert_shaped_as_documented(document, export, "#/components/schemas/CustomerExport")
+
+
+def assert_shaped_as_documented(document: dict, value, reference: str, where: str = "export"):
+    """Every object of the export has exactly the fields its schema in the OpenAPI document
+    names (a `payload`, a free object, is not looked into)."""
+    schema = document
+    for part in reference.removeprefix("#/").split("/"):
+        schema = schema[part]
+    properties = schema["properties"]
+    assert set(value) == set(properties), where
+    for name, field in properties.items():
+        items = field.get("items", {})
+        if "$ref" in field and value[name] is not None:
+            assert_shaped_as_documented(document, value[name], field["$ref"], f"{where}.{name}")
+        elif "$ref" in items:
+            for each in value[name]:
+                assert_shaped_as_documented(document, each, items["$ref"], f"{where}.{name}[]")
 
 
 def test_erasure_stops_reminders_erases_texts_and_keeps_usage(
