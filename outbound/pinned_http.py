@@ -9,7 +9,8 @@ pool argument; the addresses are tried in turn while one refuses the connection.
 redirects are followed and no proxy from the environment is used (a proxy would resolve the
 name itself); a CA bundle named in the environment (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) is
 trusted as requests would. Inside `outbound.http_deadline.within`, all the addresses tried
-share its deadline."""
+share its deadline. `post_status` is the exchange itself (no redirect, the body unread),
+for any session, pinned or not."""
 
 from __future__ import annotations
 
@@ -66,17 +67,39 @@ def _post_to(
         adapter = PinnedAdapter(address)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-        response = session.post(
+        return post_status(
+            session,
             url,
-            data=body,
-            headers=dict(headers),
+            body=body,
+            headers=headers,
             timeout=timeout,
-            allow_redirects=False,
-            stream=True,
             verify=_trusted_certificates(),
         )
-        response.close()
-        return response.status_code
+
+
+def post_status(
+    session: requests.Session,
+    url: str,
+    *,
+    body: bytes,
+    headers: Mapping[str, str],
+    timeout: float,
+    **options: Any,
+) -> int:
+    """POST `body` to `url` through `session` and return the answer's status code: no
+    redirect is followed (it could lead to a host never checked), and the receiver's body
+    is never read (only the status counts)."""
+    response = session.post(
+        url,
+        data=body,
+        headers=dict(headers),
+        timeout=timeout,
+        allow_redirects=False,
+        stream=True,
+        **options,
+    )
+    response.close()
+    return response.status_code
 
 
 class PinnedAdapter(DeadlineAdapter):

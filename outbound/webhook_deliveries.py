@@ -121,16 +121,9 @@ def _post(url: str, addresses: tuple[IPAddress, ...], body: bytes, headers: dict
                 url, addresses, body=body, headers=headers, timeout=REQUEST_TIMEOUT_SECONDS
             )
         with http_deadline.session() as http:
-            response = http.post(
-                url,
-                data=body,
-                headers=headers,
-                timeout=REQUEST_TIMEOUT_SECONDS,
-                allow_redirects=False,  # a redirect could lead to a host never checked
-                stream=True,  # only the status counts: the receiver's body is never read
+            return pinned_http.post_status(
+                http, url, body=body, headers=headers, timeout=REQUEST_TIMEOUT_SECONDS
             )
-            response.close()
-            return response.status_code
 
 
 def signed_request(
