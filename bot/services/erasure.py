@@ -90,8 +90,8 @@ def erase_customer(
     record or customer. Outgoing webhook events about them (noting them, or
     written before they were known and noting one of their conversations) keep
     only ids, and the API answers kept for retries (Idempotency-Key) that hold
-    their data are replaced by a 410 saying so. Last, the customer and their contact addresses
-    are deleted.
+    their data are replaced by a 410 saying so. Last, the customer and their
+    contact addresses are deleted.
     """
     _lock(session, customer)
     conversations = conversations_of(session, business, customer)
